@@ -1,0 +1,55 @@
+# Everything a fresh machine needs is installed by these targets; nothing is assumed.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+export MRC_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/multiregion-controller
+# Node 24 first on PATH for every target (installed into the cache when the machine's is older).
+NODE_BIN := $(shell bash test/env/ensure-node.sh)
+export PATH := $(NODE_BIN):$(PATH)
+
+.PHONY: help deps node-deps moto k8s tools build typecheck crds test test-unit test-integration test-reliability local bench drill clean
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node-deps: node_modules/.package-lock.json ## npm packages
+
+moto: ## the pinned moto server (pip)
+	@bash test/env/ensure-moto.sh >/dev/null
+
+k8s: ## kube-apiserver + etcd built from Go modules into the cache (10-20 min the first time)
+	@bash test/env/build-k8s.sh >/dev/null
+
+tools: ## helm (built from Go modules), lua5.4 and promtool (Debian) for the packaging checks
+	@bash test/env/install-tools.sh
+	@bash test/env/build-helm.sh >/dev/null
+
+deps: node-deps moto k8s tools ## everything the tests and the local stack need
+
+build: node-deps ## compile src/ to dist/ (what the image ships)
+	npm run build
+
+typecheck: node-deps
+	npx tsc --noEmit -p tsconfig.json
+
+crds: node-deps ## regenerate crds/ (and the chart's copy) from src/api/schemas
+	npm run gen:crds
+
+test-unit: node-deps
+	npm run test:unit
+
+test-integration: deps
+	node --import tsx test/env/with-stack.ts -- npm run test:integration
+
+test: deps typecheck test-unit test-integration ## every test: unit + integration (real apiserver + moto)
+
+local: deps build ## run the whole thing locally: apiserver + etcd + moto + controller + examples
+	node --import tsx test/env/local.ts
+
+clean:
+	rm -rf dist .local

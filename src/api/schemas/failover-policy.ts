@@ -1,0 +1,369 @@
+// FailoverPolicy: Route 53 failover records + RDS cross-region replica for one application.
+import { DEFAULTS } from '../defaults.ts';
+import {
+  arr,
+  bool,
+  deletionPolicy,
+  DNS_SUBDOMAIN_PATTERN,
+  HOSTED_ZONE_ID_PATTERN,
+  hostname,
+  int,
+  num,
+  obj,
+  region,
+  regionPairRef,
+  roleArn,
+  rootSchema,
+  type Schema,
+  snsTopicArn,
+  statusSchema,
+  str,
+  tags,
+} from './common.ts';
+
+const RDS_ID = { pattern: '^[a-zA-Z](-?[a-zA-Z0-9])*$', maxLength: 63 };
+
+const target = (): Schema =>
+  obj(
+    'Where the record points. Set exactly one of alias, ips, cname.',
+    {
+      alias: obj(
+        'Route 53 alias to an AWS endpoint (NLB/ALB, CloudFront, another record). Preferred for load balancers: no TTL, free queries, follows the endpoint\'s IPs.',
+        {
+          dnsName: hostname('DNS name of the endpoint, e.g. nlb-1-abc.elb.us-east-1.amazonaws.com.'),
+          hostedZoneId: str('Hosted zone id of the endpoint (the load balancer\'s CanonicalHostedZoneId), not the zone of this record.', {
+            pattern: HOSTED_ZONE_ID_PATTERN,
+            maxLength: 32,
+          }),
+          evaluateTargetHealth: bool(
+            'Let Route 53 also use the endpoint\'s own health (e.g. NLB healthy targets) when answering; recommended for load balancers.',
+          ),
+        },
+        { required: ['dnsName', 'hostedZoneId'] },
+      ),
+      ips: arr(
+        'IP addresses for an A (IPv4) or AAAA (IPv6) record; all of one family.',
+        str('An IPv4 or IPv6 address.', { maxLength: 45, 'x-kubernetes-validations': [{ rule: 'isIP(self)', message: 'must be an IPv4 or IPv6 address' }] }),
+        {
+          minItems: 1,
+          maxItems: 16,
+          'x-kubernetes-list-type': 'set',
+          'x-kubernetes-validations': [
+            {
+              rule: 'self.all(x, !isIP(x) || !isIP(self[0]) || ip(x).family() == ip(self[0]).family())',
+              message: 'all addresses must be of one family: a record is either A (IPv4) or AAAA (IPv6)',
+            },
+          ],
+        },
+      ),
+      cname: hostname('Target name for a CNAME record. Not allowed at the zone apex (use alias there).'),
+    },
+    {
+      'x-kubernetes-validations': [
+        { rule: '[has(self.alias), has(self.ips), has(self.cname)].filter(x, x).size() == 1', message: 'set exactly one of alias, ips, cname' },
+      ],
+    },
+  );
+
+const healthCheck = (): Schema =>
+  obj(
+    'Route 53 health check that decides whether this side answers. TCP/HTTP/HTTPS checks are sent from Route 53 checkers on the internet; they cannot reach private IPs, ' +
+      'so endpoints behind a private hosted zone use type CloudWatchAlarm, a check that follows the state of an alarm you define. ' +
+      'Check a deep path (e.g. /health/deep): a check on / stays green while the database is down, and the controller warns about it.',
+    {
+      type: str('Kind of check.', { enum: ['TCP', 'HTTP', 'HTTPS', 'CloudWatchAlarm'] }),
+      fqdn: hostname('Host to check (TCP/HTTP/HTTPS). Default: the target\'s CNAME or alias name; also sent as the Host header and SNI name.'),
+      ipAddress: str('IP to check instead of resolving fqdn (TCP/HTTP/HTTPS). Default: the target\'s first IP.', {
+        maxLength: 45,
+        'x-kubernetes-validations': [{ rule: 'isIP(self)', message: 'must be an IPv4 or IPv6 address' }],
+      }),
+      port: int('Port to check. Required for TCP; HTTP defaults to 80 and HTTPS to 443.', { minimum: 1, maximum: 65535 }),
+      path: str('Request path for HTTP/HTTPS, starting with /. Use one that exercises dependencies (database, cache).', {
+        maxLength: 255,
+        pattern: '^/',
+      }),
+      intervalSeconds: int('Seconds between checks from each checker: 30 (standard) or 10 (fast, costs more).', {
+        enum: [10, 30],
+        default: DEFAULTS.healthCheck.intervalSeconds,
+      }),
+      failureThreshold: int('Consecutive failed checks before the endpoint counts as unhealthy (and as many successes to recover).', {
+        minimum: 1,
+        maximum: 10,
+        default: DEFAULTS.healthCheck.failureThreshold,
+      }),
+      alarmName: str('CloudWatch alarm whose state this check follows (type CloudWatchAlarm).', { minLength: 1, maxLength: 255 }),
+      alarmRegion: region('Region of the alarm (type CloudWatchAlarm). Default: the region of this side.'),
+    },
+    {
+      required: ['type'],
+      'x-kubernetes-validations': [
+        {
+          rule: "self.type != 'CloudWatchAlarm' || has(self.alarmName)",
+          message: 'a CloudWatchAlarm health check needs alarmName',
+          fieldPath: '.alarmName',
+          reason: 'FieldValueRequired',
+        },
+        {
+          rule: "self.type == 'CloudWatchAlarm' || (!has(self.alarmName) && !has(self.alarmRegion))",
+          message: 'alarmName and alarmRegion apply only to type CloudWatchAlarm',
+          fieldPath: '.alarmName',
+          reason: 'FieldValueForbidden',
+        },
+        {
+          rule: "self.type != 'CloudWatchAlarm' || (!has(self.fqdn) && !has(self.ipAddress) && !has(self.port) && !has(self.path))",
+          message: 'a CloudWatchAlarm health check probes no endpoint: remove fqdn, ipAddress, port and path',
+          reason: 'FieldValueForbidden',
+        },
+        { rule: "self.type != 'TCP' || has(self.port)", message: 'a TCP health check needs port', fieldPath: '.port', reason: 'FieldValueRequired' },
+        {
+          rule: "!has(self.path) || self.type in ['HTTP', 'HTTPS']",
+          message: 'path applies only to HTTP and HTTPS checks',
+          fieldPath: '.path',
+          reason: 'FieldValueForbidden',
+        },
+      ],
+    },
+  );
+
+const dnsSide = (which: 'primary' | 'secondary'): Schema =>
+  obj(
+    `The ${which} record (failover role ${which.toUpperCase()}, SetIdentifier <name>-${which}).`,
+    {
+      region: region(`Region this side serves. Default: the referenced RegionPair's ${which} region.`),
+      target: target(),
+      healthCheck: healthCheck(),
+    },
+    { required: ['target'] },
+  );
+
+const dns = (): Schema =>
+  obj(
+    'Route 53 failover records for one name. The controller owns only the two records whose SetIdentifier it wrote; other records in the zone are never touched.',
+    {
+      hostedZoneId: str('Hosted zone holding the record (public or private), without the /hostedzone/ prefix, e.g. Z0123456789ABCDEFGHIJ.', {
+        pattern: HOSTED_ZONE_ID_PATTERN,
+        maxLength: 32,
+      }),
+      recordName: hostname('Fully qualified record name, e.g. orders.example.com.'),
+      ttl: int('TTL in seconds of non-alias records. Clients keep using a failed region for up to this long after a failover, so keep it short.', {
+        minimum: 0,
+        maximum: 172800,
+        default: DEFAULTS.dnsTtl,
+      }),
+      primary: dnsSide('primary'),
+      secondary: dnsSide('secondary'),
+    },
+    {
+      required: ['hostedZoneId', 'recordName', 'primary', 'secondary'],
+      'x-kubernetes-validations': [
+        {
+          rule: '!has(self.primary.region) || !has(self.secondary.region) || self.primary.region != self.secondary.region',
+          message: 'primary and secondary must serve different regions',
+          fieldPath: '.secondary.region',
+        },
+      ],
+    },
+  );
+
+const database = (): Schema =>
+  obj(
+    'RDS failover: a cross-region read replica that is promoted when this policy fails over. Exactly one writer exists at any time; promotion is fenced.',
+    {
+      engine: str('Database engine. Instance-level cross-region read replicas exist for these engines (Aurora uses global clusters, not covered here).', {
+        enum: ['postgres', 'mysql', 'mariadb'],
+      }),
+      primary: obj(
+        'The current writer instance.',
+        {
+          region: region('Region of the writer.'),
+          instanceIdentifier: str('DB instance identifier of the writer.', RDS_ID),
+          roleArn: roleArn('Role to assume for RDS calls in the writer\'s account. Omitted: the RegionPair side\'s role, else the controller\'s own credentials.'),
+        },
+        { required: ['region', 'instanceIdentifier'] },
+      ),
+      replica: obj(
+        'The standby: a cross-region read replica of the writer, created when missing.',
+        {
+          region: region('Region of the replica; must differ from the writer\'s.'),
+          instanceIdentifier: str('DB instance identifier of the replica.', RDS_ID),
+          instanceClass: str('Instance class when the replica is created, e.g. db.r6g.large. Default: the writer\'s class (the standby must carry the full load).', {
+            pattern: String.raw`^db\.[a-z0-9-]+\.[a-z0-9]+$`,
+            maxLength: 64,
+          }),
+          kmsKeyId: str('KMS key in the replica\'s region for an encrypted writer: KMS keys are regional, so a cross-region replica of an encrypted instance needs one.', {
+            minLength: 1,
+            maxLength: 2048,
+          }),
+          roleArn: roleArn('Role to assume for RDS calls in the replica\'s account. Omitted: the RegionPair side\'s role, else the controller\'s own credentials.'),
+        },
+        { required: ['region', 'instanceIdentifier'] },
+      ),
+      maxReplicaLagSeconds: int('RPO guard: the replica is never promoted while its lag exceeds this, and FailoverReady is False.', {
+        minimum: 0,
+        maximum: 86400,
+        default: DEFAULTS.maxReplicaLagSeconds,
+      }),
+      connectionSecret: obj(
+        'Secret in this policy\'s namespace that the controller writes with host, port, region and role of the current writer; applications read DATABASE_HOST there so a failover needs no redeploy.',
+        { name: str('Name of the Secret.', { pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }) },
+        { required: ['name'] },
+      ),
+    },
+    {
+      required: ['engine', 'primary', 'replica', 'connectionSecret'],
+      'x-kubernetes-validations': [
+        { rule: 'self.primary.region != self.replica.region', message: 'the replica must be in another region than the writer', fieldPath: '.replica.region' },
+      ],
+    },
+  );
+
+const failover = (): Schema =>
+  obj(
+    'How and when traffic and the writer move between regions.',
+    {
+      mode: str('Manual: an operator moves traffic by setting activeRegion. Automatic: the controller fails over when the primary stays unhealthy for unhealthyForSeconds.', {
+        enum: ['Manual', 'Automatic'],
+        default: DEFAULTS.failover.mode,
+      }),
+      unhealthyForSeconds: int('Automatic mode: how long the primary must be continuously unhealthy before failing over; avoids flapping on short blips.', {
+        minimum: 10,
+        maximum: 86400,
+        default: DEFAULTS.failover.unhealthyForSeconds,
+      }),
+      activeRegion: region('Manual mode: the region that should serve. Set it to the other region to fail over, back to fail back. Default: the primary region.'),
+      failback: str(
+        'Automatic: once the old primary is healthy again, re-seed its replica, wait until lag <= maxReplicaLagSeconds, then switch back. Manual: stay failed over until an operator acts.',
+        { enum: ['Manual', 'Automatic'], default: DEFAULTS.failover.failback },
+      ),
+    },
+    {
+      'x-kubernetes-validations': [
+        {
+          rule: "!has(self.failback) || self.failback != 'Automatic' || (has(self.mode) && self.mode == 'Automatic')",
+          message: 'failback: Automatic needs mode: Automatic; with manual failover, failing back is an operator decision too',
+          fieldPath: '.failback',
+        },
+      ],
+    },
+  );
+
+const spec = (): Schema =>
+  obj(
+    'Desired failover setup of one application: DNS records with health checks, an optional database replica, and the failover rules.',
+    {
+      regionPairRef: regionPairRef('RegionPair that gives default regions and roles; optional. Its namespace must allow this policy\'s namespace.'),
+      dns: dns(),
+      database: database(),
+      failover: { ...failover(), default: {} },
+      drill: obj('Scheduled failover practice. A drill runs on a shadow record and never moves production traffic.', {
+        schedule: str('Standard 5-field cron expression in UTC (e.g. "0 3 1 */3 *" for 03:00 on the first day of every quarter); checked by the controller.', {
+          minLength: 1,
+          maxLength: 128,
+        }),
+      }),
+      alarms: obj('CloudWatch alarms the controller creates for this application.', {
+        replicaLagSeconds: int('Alarm when replica lag exceeds this many seconds (set it below maxReplicaLagSeconds to hear before failover is blocked).', { minimum: 1 }),
+        latencyMillis: int('Alarm when the health check\'s measured latency exceeds this many milliseconds.', { minimum: 1 }),
+        snsTopicArn: snsTopicArn(),
+      }),
+      tags: tags(),
+      deletionPolicy: deletionPolicy(),
+    },
+    {
+      required: ['dns'],
+      'x-kubernetes-validations': [
+        {
+          rule: "!has(self.failover) || !has(self.failover.mode) || self.failover.mode != 'Automatic' || (has(self.dns.primary.healthCheck) && has(self.dns.secondary.healthCheck))",
+          message: 'automatic failover decides from health checks: set dns.primary.healthCheck and dns.secondary.healthCheck',
+          fieldPath: '.failover.mode',
+        },
+        {
+          rule: '!has(self.database) || ((!has(self.dns.primary.region) || self.dns.primary.region == self.database.primary.region) && (!has(self.dns.secondary.region) || self.dns.secondary.region == self.database.replica.region))',
+          message: 'dns.primary.region must equal database.primary.region and dns.secondary.region database.replica.region: traffic and the writer move together',
+          fieldPath: '.database',
+        },
+        {
+          rule: '!has(self.failover) || !has(self.failover.activeRegion) || !has(self.database) || self.failover.activeRegion in [self.database.primary.region, self.database.replica.region]',
+          message: 'activeRegion must be the region of database.primary or database.replica',
+          fieldPath: '.failover.activeRegion',
+        },
+        {
+          rule: '!has(self.failover) || !has(self.failover.activeRegion) || !has(self.dns.primary.region) || !has(self.dns.secondary.region) || self.failover.activeRegion in [self.dns.primary.region, self.dns.secondary.region]',
+          message: 'activeRegion must be the region of dns.primary or dns.secondary',
+          fieldPath: '.failover.activeRegion',
+        },
+      ],
+    },
+  );
+
+const timestamp = (d: string): Schema => str(d, { format: 'date-time' });
+const health = (d: string): Schema => str(d, { enum: ['Healthy', 'Unhealthy', 'Unknown'] });
+const failoverRecord = (d: string): Schema =>
+  obj(d, {
+    startedAt: timestamp('When the failover began.'),
+    completedAt: timestamp('When traffic and the writer were both in the new region.'),
+    rtoSeconds: num('Seconds from start to completion (recovery time).'),
+    rpoSeconds: num('Replica lag in seconds at promotion: the window of writes that may be lost (recovery point).'),
+    reason: str('Why it happened: ManualSwitch, PrimaryUnhealthy, Failback, Drill.'),
+    from: str('Region traffic left.'),
+    to: str('Region traffic moved to.'),
+    step: str('Last state-machine step completed, recorded before the next begins, so a restart resumes and never promotes twice.'),
+    fencing: str('How the old writer was fenced (made unable to take writes, or proven gone).'),
+  });
+
+const status = (): Schema =>
+  statusSchema('Observed state. Conditions: Ready, Synced, FailoverReady (the standby could take over now).', {
+    activeRegion: str('Region serving traffic and holding the writer now.'),
+    phase: str('Healthy, FailingOver, FailedOver, FailingBack or Degraded.', { enum: ['Healthy', 'FailingOver', 'FailedOver', 'FailingBack', 'Degraded'] }),
+    health: obj('Latest health of each side.', {
+      primary: health('Health of the primary side.'),
+      secondary: health('Health of the secondary side.'),
+      since: timestamp('When the overall health last changed.'),
+      primarySince: timestamp('When the primary\'s health last changed.'),
+      secondarySince: timestamp('When the secondary\'s health last changed.'),
+    }),
+    healthCheckIds: obj('Route 53 health checks owned by this policy.', {
+      primary: str('Health check id of the primary record.'),
+      secondary: str('Health check id of the secondary record.'),
+    }),
+    database: obj('Where the writer and the replica are now.', {
+      writer: obj('The instance taking writes.', { region: str('Region.'), identifier: str('DB instance identifier.') }, { required: ['region', 'identifier'] }),
+      replica: obj(
+        'The standby replica.',
+        { region: str('Region.'), identifier: str('DB instance identifier.'), lagSeconds: num('Replica lag in seconds at the last observation.') },
+        { required: ['region', 'identifier'] },
+      ),
+    }),
+    lastFailover: failoverRecord('The last completed failover or failback.'),
+    inProgress: failoverRecord('The failover running now, step by step.'),
+    history: arr(
+      'The last 10 phase transitions, newest last.',
+      obj(
+        'One transition.',
+        {
+          at: timestamp('When.'),
+          from: str('Active region before.'),
+          to: str('Active region after.'),
+          phase: str('Phase entered.'),
+          reason: str('Why.'),
+        },
+        { required: ['at', 'phase', 'reason'] },
+      ),
+      { maxItems: 10, 'x-kubernetes-list-type': 'atomic' },
+    ),
+    lastDrill: obj('Outcome of the last drill.', {
+      startedAt: timestamp('When it started.'),
+      completedAt: timestamp('When it ended.'),
+      result: str('Succeeded or Failed.'),
+      rtoSeconds: num('Measured recovery time in seconds.'),
+      rpoSeconds: num('Replica lag in seconds at the simulated promotion.'),
+      message: str('What happened, and what to fix when it failed.'),
+    }),
+  });
+
+export const failoverPolicySchema = (): Schema =>
+  rootSchema(
+    'FailoverPolicy makes one application survive a region outage: Route 53 failover records with health checks, and an RDS writer with a cross-region replica, switched manually or automatically.',
+    spec(),
+    status(),
+  );

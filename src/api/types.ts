@@ -1,0 +1,253 @@
+// TypeScript shapes of the three kinds. The OpenAPI schemas in ./schemas/ are the other
+// half of the contract; test/unit/api-schema.test.ts proves the two agree.
+
+export const GROUP = 'multiregion.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export const ANNOTATIONS = {
+  reconcileNow: 'multiregion.dev/reconcile-now',
+  paused: 'multiregion.dev/paused',
+  dryRun: 'multiregion.dev/dry-run',
+  drillNow: 'multiregion.dev/drill-now',
+  /** create-pending protocol: `<resource>=<iso time>` recorded before a create without idempotency token */
+  createPending: 'multiregion.dev/create-pending',
+} as const;
+
+export const FINALIZER = 'multiregion.dev/finalizer';
+
+export type DeletionPolicy = 'Delete' | 'Orphan';
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  deletionTimestamp?: string;
+  creationTimestamp?: string;
+}
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface PlannedChange {
+  action: 'Create' | 'Update' | 'Delete' | 'Accept' | 'Associate' | 'Disassociate' | 'Promote' | 'Put';
+  resource: string;
+  region?: string;
+  detail?: string;
+}
+
+export interface CommonStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  plannedChanges?: PlannedChange[];
+}
+
+export interface ObjectRef {
+  name: string;
+  namespace?: string;
+}
+
+// ---------------------------------------------------------------- RegionPair
+export interface VpcAttachmentSpec {
+  vpcId: string;
+  subnetIds: string[];
+  routeTableIds?: string[];
+}
+
+export interface RegionSideSpec {
+  region: string;
+  roleArn?: string;
+  externalId?: string;
+  transitGateway?: { id?: string; amazonSideAsn?: number };
+  vpcAttachments?: VpcAttachmentSpec[];
+  cidrs: string[];
+}
+
+export interface FlowLogsSpec {
+  enabled: boolean;
+  logGroupName?: string;
+  retentionDays?: number;
+  trafficType?: 'ALL' | 'ACCEPT' | 'REJECT';
+  deliveryRoleArn?: string;
+}
+
+export interface RegionPairSpec {
+  primary: RegionSideSpec;
+  secondary: RegionSideSpec;
+  flowLogs?: FlowLogsSpec;
+  allowedNamespaces?: string[];
+  tags?: Record<string, string>;
+  deletionPolicy?: DeletionPolicy;
+}
+
+export interface SideStatus {
+  accountId?: string;
+  transitGatewayId?: string;
+  transitGatewayAdopted?: boolean;
+  routeTableId?: string;
+  vpcAttachmentIds?: Record<string, string>;
+  flowLogId?: string;
+  logGroupArn?: string;
+}
+
+export interface RouteStatus {
+  region: string;
+  routeTableId?: string;
+  destinationCidr: string;
+  target: string;
+  state: string;
+}
+
+export interface RegionPairStatus extends CommonStatus {
+  primary?: SideStatus;
+  secondary?: SideStatus;
+  peering?: { attachmentId?: string; state?: string };
+  routes?: RouteStatus[];
+  drift?: string[];
+}
+
+// ------------------------------------------------------------ FailoverPolicy
+export interface AliasTarget { dnsName: string; hostedZoneId: string; evaluateTargetHealth?: boolean }
+export interface RecordTarget { alias?: AliasTarget; ips?: string[]; cname?: string }
+
+export type HealthCheckType = 'TCP' | 'HTTP' | 'HTTPS' | 'CloudWatchAlarm';
+export interface HealthCheckSpec {
+  type: HealthCheckType;
+  /** endpoint for TCP/HTTP/HTTPS; defaults to the target's first IP or CNAME/alias name */
+  fqdn?: string;
+  ipAddress?: string;
+  port?: number;
+  path?: string;
+  intervalSeconds?: 10 | 30;
+  failureThreshold?: number;
+  alarmName?: string;
+  alarmRegion?: string;
+}
+
+export interface DnsSideSpec {
+  /** region this side serves; defaults to the referenced RegionPair's side */
+  region?: string;
+  target: RecordTarget;
+  healthCheck?: HealthCheckSpec;
+}
+
+export interface DnsSpec {
+  hostedZoneId: string;
+  recordName: string;
+  ttl?: number;
+  primary: DnsSideSpec;
+  secondary: DnsSideSpec;
+}
+
+export interface DatabaseSpec {
+  engine: string;
+  primary: { region: string; instanceIdentifier: string; roleArn?: string };
+  replica: { region: string; instanceIdentifier: string; instanceClass?: string; kmsKeyId?: string; roleArn?: string };
+  maxReplicaLagSeconds?: number;
+  connectionSecret: { name: string };
+}
+
+export interface FailoverSpec {
+  mode?: 'Manual' | 'Automatic';
+  unhealthyForSeconds?: number;
+  activeRegion?: string;
+  failback?: 'Manual' | 'Automatic';
+}
+
+export interface FailoverPolicySpec {
+  regionPairRef?: ObjectRef;
+  dns: DnsSpec;
+  database?: DatabaseSpec;
+  failover?: FailoverSpec;
+  drill?: { schedule?: string };
+  alarms?: { replicaLagSeconds?: number; latencyMillis?: number; snsTopicArn?: string };
+  tags?: Record<string, string>;
+  deletionPolicy?: DeletionPolicy;
+}
+
+export type Health = 'Healthy' | 'Unhealthy' | 'Unknown';
+export type FailoverPhase = 'Healthy' | 'FailingOver' | 'FailedOver' | 'FailingBack' | 'Degraded';
+
+export interface FailoverRecord {
+  startedAt?: string;
+  completedAt?: string;
+  rtoSeconds?: number;
+  rpoSeconds?: number;
+  reason?: string;
+  from?: string;
+  to?: string;
+  /** state-machine step last completed: recorded before the next begins */
+  step?: string;
+  fencing?: string;
+}
+
+export interface FailoverPolicyStatus extends CommonStatus {
+  activeRegion?: string;
+  phase?: FailoverPhase;
+  health?: { primary?: Health; secondary?: Health; since?: string; primarySince?: string; secondarySince?: string };
+  healthCheckIds?: { primary?: string; secondary?: string };
+  database?: {
+    writer?: { region: string; identifier: string };
+    replica?: { region: string; identifier: string; lagSeconds?: number };
+  };
+  lastFailover?: FailoverRecord;
+  inProgress?: FailoverRecord;
+  history?: Array<{ at: string; from?: string; to?: string; phase: string; reason: string }>;
+  lastDrill?: { startedAt?: string; completedAt?: string; result?: string; rtoSeconds?: number; rpoSeconds?: number; message?: string };
+}
+
+// ---------------------------------------------------------- ClientConnection
+export type Widget = 'topTalkers' | 'rejectedTraffic' | 'bandwidth' | 'latency';
+
+export interface ClientConnectionSpec {
+  regionPairRef: ObjectRef;
+  side: 'primary' | 'secondary';
+  client: { displayName: string; cidrs: string[] };
+  attachment: { type: 'vpn' | 'directConnect' | 'vpc' | 'peering'; id: string; vpnConnectionId?: string; directConnectConnectionId?: string; networkMonitorProbe?: string };
+  routes?: boolean;
+  dashboard?: { widgets?: Widget[]; periodSeconds?: number };
+  alarms?: { rejectedPacketsPerFiveMinutes?: number; bandwidthBytesPerSecond?: number; snsTopicArn?: string };
+  tags?: Record<string, string>;
+  deletionPolicy?: DeletionPolicy;
+}
+
+export interface ClientConnectionStatus extends CommonStatus {
+  dashboardName?: string;
+  dashboardUrl?: string;
+  alarmNames?: string[];
+  logGroupName?: string;
+  queryDefinitionIds?: Record<string, string>;
+  routes?: RouteStatus[];
+}
+
+// ---------------------------------------------------------------- objects
+export interface Resource<K extends string, S, St> {
+  apiVersion: typeof API_VERSION;
+  kind: K;
+  metadata: ObjectMeta;
+  spec: S;
+  status?: St;
+}
+
+export type RegionPair = Resource<'RegionPair', RegionPairSpec, RegionPairStatus>;
+export type FailoverPolicy = Resource<'FailoverPolicy', FailoverPolicySpec, FailoverPolicyStatus>;
+export type ClientConnection = Resource<'ClientConnection', ClientConnectionSpec, ClientConnectionStatus>;
+export type AnyKind = RegionPair | FailoverPolicy | ClientConnection;
+
+export interface KindInfo { kind: AnyKind['kind']; plural: string; singular: string; shortNames: string[] }
+export const KINDS: readonly KindInfo[] = [
+  { kind: 'RegionPair', plural: 'regionpairs', singular: 'regionpair', shortNames: ['rp'] },
+  { kind: 'FailoverPolicy', plural: 'failoverpolicies', singular: 'failoverpolicy', shortNames: ['fp'] },
+  { kind: 'ClientConnection', plural: 'clientconnections', singular: 'clientconnection', shortNames: ['cc'] },
+];

@@ -1,0 +1,188 @@
+// SDK clients per (service, region, role), built once and reused. Every client gets the same
+// endpoint override, retry policy, credentials source and call middleware; nothing else in
+// the controller constructs an SDK client.
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AwsClients, AwsTarget, CallRecord } from './types.ts';
+import { callMiddlewarePlugin } from './middleware.ts';
+import { RateLimiter } from './ratelimit.ts';
+
+export type AwsCredentials = Awaited<ReturnType<ReturnType<typeof fromNodeProviderChain>>>;
+export type AwsCredentialIdentityProvider = () => Promise<AwsCredentials>;
+
+export interface AwsClientsOptions {
+  /** `--aws-endpoint-url` / AWS_ENDPOINT_URL: every client and the role-assuming STS client use it. */
+  endpointUrl?: string;
+  onCall?: (rec: CallRecord) => void;
+  /** SDK attempts per call, retries included (default 3). */
+  maxAttempts?: number;
+  limiter?: RateLimiter;
+  /** Credentials of the controller itself; default: the SDK's node provider chain. */
+  baseCredentials?: AwsCredentialIdentityProvider;
+}
+
+export interface AwsClientsHandle extends AwsClients {
+  /** Closes the sockets of every client built so far (shutdown, end of tests). */
+  destroy(): void;
+}
+
+export const ROLE_SESSION_NAME = 'multiregion-controller';
+/** Route 53 is global; AWS signs its calls for us-east-1. */
+export const ROUTE53_SIGNING_REGION = 'us-east-1';
+const DEFAULT_STS_REGION = 'us-east-1';
+/** Fetch new role credentials this long before the old ones expire. */
+const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
+
+type ServiceName = 'ec2' | 'route53' | 'rds' | 'cloudwatch' | 'logs' | 'sts';
+interface ClientByService {
+  ec2: EC2Client;
+  route53: Route53Client;
+  rds: RDSClient;
+  cloudwatch: CloudWatchClient;
+  logs: CloudWatchLogsClient;
+  sts: STSClient;
+}
+
+interface CommonConfig {
+  region: string;
+  endpoint?: string;
+  credentials: AwsCredentialIdentityProvider;
+  maxAttempts: number;
+  retryMode: string;
+}
+
+const FACTORIES: { [S in ServiceName]: (c: CommonConfig) => ClientByService[S] } = {
+  ec2: (c) => new EC2Client(c),
+  route53: (c) => new Route53Client(c),
+  rds: (c) => new RDSClient(c),
+  cloudwatch: (c) => new CloudWatchClient(c),
+  logs: (c) => new CloudWatchLogsClient(c),
+  sts: (c) => new STSClient(c),
+};
+
+/**
+ * Whose API quota a target spends. A role ARN names its account, so two roles in one account
+ * share buckets; the controller's own credentials are `default` (their account is not known
+ * without a call).
+ */
+export function accountKeyOf(t: Pick<AwsTarget, 'roleArn'>): string {
+  if (!t.roleArn) return 'default';
+  return /^arn:[^:]+:iam::(\d{12}):/.exec(t.roleArn)?.[1] ?? t.roleArn;
+}
+
+function targetKey(service: string, region: string, t: AwsTarget): string {
+  return [service, region, t.roleArn ?? '', t.externalId ?? ''].join('|');
+}
+
+/**
+ * One credentials fetch shared by every client of a role, refreshed shortly before expiry;
+ * a failed fetch is forgotten so the next call tries again.
+ */
+export function shareCredentials(fetch: AwsCredentialIdentityProvider, now = Date.now): AwsCredentialIdentityProvider {
+  let current: Promise<AwsCredentials> | undefined;
+  let refreshAt = Number.POSITIVE_INFINITY;
+  return () => {
+    if (!current || now() >= refreshAt) {
+      const p = fetch();
+      current = p;
+      refreshAt = Number.POSITIVE_INFINITY;
+      p.then(
+        (c) => {
+          if (current === p && c.expiration) refreshAt = c.expiration.getTime() - REFRESH_BEFORE_EXPIRY_MS;
+        },
+        () => {
+          if (current === p) current = undefined;
+        },
+      );
+    }
+    return current;
+  };
+}
+
+export function createAwsClients(opts: AwsClientsOptions = {}): AwsClientsHandle {
+  const limiter = opts.limiter ?? new RateLimiter();
+  const maxAttempts = opts.maxAttempts ?? 3;
+  // Standard, not adaptive: the limiter above already slows per account and family on throttling;
+  // adaptive mode would add a second, per-client slowdown on top.
+  const retryMode = 'standard';
+  const base = opts.baseCredentials ?? shareCredentials(fromNodeProviderChain());
+  const endpoint = opts.endpointUrl ? { endpoint: opts.endpointUrl } : {};
+  const clients = new Map<string, ClientByService[ServiceName]>();
+  const roleCredentials = new Map<string, AwsCredentialIdentityProvider>();
+  const accountIds = new Map<string, Promise<string>>();
+  const onCallOpt = opts.onCall ? { onCall: opts.onCall } : {};
+
+  const credentialsFor = (region: string, t: AwsTarget): AwsCredentialIdentityProvider => {
+    if (!t.roleArn) return base;
+    const key = targetKey('role', region, t);
+    let provider = roleCredentials.get(key);
+    if (!provider) {
+      const assume = fromTemporaryCredentials({
+        masterCredentials: base,
+        params: {
+          RoleArn: t.roleArn,
+          RoleSessionName: ROLE_SESSION_NAME,
+          ...(t.externalId ? { ExternalId: t.externalId } : {}),
+        },
+        clientConfig: { region, maxAttempts, retryMode, ...endpoint },
+        // AssumeRole spends the quota of the controller's own account.
+        clientPlugins: [callMiddlewarePlugin({ service: 'sts', region, accountKey: 'default', limiter, ...onCallOpt })],
+      });
+      provider = shareCredentials(() => assume());
+      roleCredentials.set(key, provider);
+    }
+    return provider;
+  };
+
+  const get = <S extends ServiceName>(service: S, t: AwsTarget): ClientByService[S] => {
+    const region = service === 'route53' ? ROUTE53_SIGNING_REGION : t.region;
+    if (!region) throw new Error(`AWS ${service} client needs a region`);
+    const key = targetKey(service, region, t);
+    const cached = clients.get(key);
+    if (cached) return cached as ClientByService[S];
+    const client = FACTORIES[service]({
+      region,
+      credentials: credentialsFor(region, t),
+      maxAttempts,
+      retryMode,
+      ...endpoint,
+    });
+    const plugin = callMiddlewarePlugin({ service, region, accountKey: accountKeyOf(t), limiter, ...onCallOpt });
+    plugin.applyToStack(client.middlewareStack);
+    clients.set(key, client);
+    return client;
+  };
+
+  return {
+    ec2: (t) => get('ec2', t),
+    route53: (t) => get('route53', t),
+    rds: (t) => get('rds', t),
+    cloudwatch: (t) => get('cloudwatch', t),
+    logs: (t) => get('logs', t),
+    sts: (t) => get('sts', t),
+    accountId(t) {
+      // The account does not depend on the region: one lookup per identity.
+      const key = targetKey('account', '', t);
+      let id = accountIds.get(key);
+      if (!id) {
+        const sts = get('sts', { ...t, region: t.region || DEFAULT_STS_REGION });
+        id = sts.send(new GetCallerIdentityCommand({})).then((r) => {
+          if (!r.Account) throw new Error('STS GetCallerIdentity returned no account');
+          return r.Account;
+        });
+        accountIds.set(key, id);
+        id.catch(() => accountIds.delete(key));
+      }
+      return id;
+    },
+    destroy() {
+      for (const c of clients.values()) c.destroy();
+      clients.clear();
+    },
+  };
+}

@@ -1,0 +1,109 @@
+// FailoverPolicy alarms: replica lag above the limit (AWS/RDS ReplicaLag of the replica, in the
+// replica's region), and optionally health-check latency (AWS/Route53, which publishes health
+// check metrics only in us-east-1). Put only when changed, deleted from regions they left (the
+// replica changes region after a failover).
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Owner } from '../types.ts';
+import { syncAlarms, type MetricAlarmSpec } from './alarms.ts';
+import { contentHash } from './canonical.ts';
+import type { Change, SyncOptions } from './changes.ts';
+import { alarmActions } from './client-alarms.ts';
+import { ownedName, type OwnerRef } from './names.ts';
+
+const SUFFIX = { lag: 'replica-lag', latency: 'health-check-latency' } as const;
+const ROUTE53_METRICS_REGION = 'us-east-1';
+
+export interface FailoverAlarmInput {
+  owner: OwnerRef;
+  replica?: { region: string; identifier: string };
+  replicaLagSeconds?: number;
+  /**
+   * Route 53 publishes TimeToFirstByte (HTTP/HTTPS) and ConnectionTime (TCP) only for health
+   * checks created with MeasureLatency; without it the alarm sees no data (not breaching).
+   */
+  latency?: { millis: number; healthCheckId: string; metric?: 'TimeToFirstByte' | 'ConnectionTime' };
+  /** One topic; used only by alarms in its own region. */
+  snsTopicArn?: string;
+}
+
+export interface DesiredFailoverAlarms {
+  byRegion: Record<string, MetricAlarmSpec[]>;
+  warnings: string[];
+  hash: string;
+}
+
+export function failoverAlarmNames(owner: OwnerRef): string[] {
+  return Object.values(SUFFIX).map((s) => ownedName(owner, s));
+}
+
+export function desiredFailoverAlarms(input: FailoverAlarmInput): DesiredFailoverAlarms {
+  const warnings: string[] = [];
+  const byRegion: Record<string, MetricAlarmSpec[]> = {};
+  const add = (region: string, spec: MetricAlarmSpec) => (byRegion[region] ??= []).push(spec);
+  const who = `${input.owner.namespace}/${input.owner.name}`;
+
+  if (input.replica && input.replicaLagSeconds !== undefined) {
+    const { region, identifier } = input.replica;
+    add(region, {
+      name: ownedName(input.owner, SUFFIX.lag),
+      description: `Replica ${identifier} (${region}) of FailoverPolicy ${who} lags more than ${input.replicaLagSeconds}s: failing over now would lose data. Managed by multiregion-controller.`,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: input.replicaLagSeconds,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      // A replica that reports nothing is not one we could fail over to.
+      treatMissingData: 'breaching',
+      alarmActions: alarmActions(region, input.snsTopicArn, warnings),
+      metric: { namespace: 'AWS/RDS', metricName: 'ReplicaLag', dimensions: { DBInstanceIdentifier: identifier }, stat: 'Maximum', period: 60 },
+    });
+  }
+  if (input.latency) {
+    const metricName = input.latency.metric ?? 'TimeToFirstByte';
+    add(ROUTE53_METRICS_REGION, {
+      name: ownedName(input.owner, SUFFIX.latency),
+      description: `Health check ${input.latency.healthCheckId} of FailoverPolicy ${who}: ${metricName} above ${input.latency.millis} ms. Managed by multiregion-controller.`,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: input.latency.millis,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: 'notBreaching',
+      alarmActions: alarmActions(ROUTE53_METRICS_REGION, input.snsTopicArn, warnings),
+      metric: { namespace: 'AWS/Route53', metricName, dimensions: { HealthCheckId: input.latency.healthCheckId }, stat: 'Average', period: 60 },
+    });
+  }
+  return { byRegion, warnings, hash: contentHash(byRegion) };
+}
+
+export interface FailoverAlarmSyncOptions extends SyncOptions {
+  /** Every region where this policy may have alarms (both sides and us-east-1): stale ones there are deleted. */
+  regions: readonly string[];
+  lastHash?: string;
+  verify?: boolean;
+}
+
+export async function syncFailoverAlarms(
+  cwFor: (region: string) => CloudWatchClient,
+  owner: Owner,
+  desired: DesiredFailoverAlarms,
+  opts: FailoverAlarmSyncOptions,
+): Promise<{ skipped: boolean; hash: string; changes: Change[] }> {
+  if (!opts.verify && opts.lastHash === desired.hash) return { skipped: true, hash: desired.hash, changes: [] };
+  const names = failoverAlarmNames(owner);
+  const regions = [...new Set([...opts.regions, ...Object.keys(desired.byRegion)])].sort();
+  const changes: Change[] = [];
+  for (const region of regions) {
+    const retag = opts.lastHash !== desired.hash;
+    changes.push(...(await syncAlarms(cwFor(region), owner, desired.byRegion[region] ?? [], names, { dryRun: opts.dryRun, retag })));
+  }
+  return { skipped: false, hash: desired.hash, changes };
+}
+
+export async function deleteFailoverAlarms(
+  cwFor: (region: string) => CloudWatchClient,
+  owner: Owner,
+  regions: readonly string[],
+  opts: SyncOptions = {},
+): Promise<Change[]> {
+  const empty: DesiredFailoverAlarms = { byRegion: {}, warnings: [], hash: '' };
+  return (await syncFailoverAlarms(cwFor, owner, empty, { ...opts, regions, verify: true })).changes;
+}

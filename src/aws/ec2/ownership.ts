@@ -1,0 +1,48 @@
+// Per-side ownership on top of the base tags: a RegionPair owns one TGW, one route table and
+// so on per side, and the peering attachment is visible from both sides, so the side is part
+// of what identifies a resource.
+import type { Filter, ResourceType, TagSpecification } from '@aws-sdk/client-ec2';
+import type { Owner } from '../types.ts';
+import { isOwnedBy, ownershipTags, tagsToMap, toEc2TagSpec, type Tag, type TagsLike, TAG_KEYS, TAG_PREFIX } from '../tags.ts';
+
+export type Side = 'primary' | 'secondary';
+
+export const SIDE_TAG = `${TAG_PREFIX}side`;
+
+/** Our tags for one side's resource, with a readable Name (the user's own Name wins). */
+export function sideTags(owner: Owner, side: Side, what: string): Tag[] {
+  const userName = owner.userTags?.Name;
+  return ownershipTags(owner, { [SIDE_TAG]: side, ...(userName ? {} : { Name: `${owner.name}-${side}-${what}` }) });
+}
+
+export function sideTagSpec(resourceType: ResourceType, owner: Owner, side: Side, what: string): TagSpecification[] {
+  return toEc2TagSpec(resourceType, sideTags(owner, side, what));
+}
+
+/**
+ * Server-side narrowing: a hint, since some Describe calls ignore tag filters. One filter
+ * only, on the most selective key: moto fails with HTTP 500 when several tag filters
+ * each reject the same resource, and ownership is decided client-side anyway.
+ */
+export function ownerFilter(owner: Owner): Filter[] {
+  return owner.uid
+    ? [{ Name: `tag:${TAG_KEYS.uid}`, Values: [owner.uid] }]
+    : [{ Name: `tag:${TAG_KEYS.owner}`, Values: [`${owner.namespace}/${owner.name}`] }];
+}
+
+/** The real check, done client-side on the returned tags. */
+export function ownedOnSide(tags: TagsLike | undefined, owner: Owner, side: Side): boolean {
+  return isOwnedBy(tags, owner) && tagsToMap(tags)[SIDE_TAG] === side;
+}
+
+/** States in which an EC2 network resource no longer counts: deleted ones stay listed for a while. */
+const GONE = new Set(['deleted', 'deleting', 'failed', 'failing', 'rejected', 'rejecting']);
+
+export function isGone(state: string | undefined): boolean {
+  return state !== undefined && GONE.has(state);
+}
+
+/** Oldest first, so that when a crash left two copies every reconcile picks the same one. */
+export function oldestFirst<T extends { CreationTime?: Date | undefined }>(items: T[]): T[] {
+  return [...items].sort((a, b) => (a.CreationTime?.getTime() ?? 0) - (b.CreationTime?.getTime() ?? 0));
+}

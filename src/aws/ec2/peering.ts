@@ -1,0 +1,225 @@
+// The TGW peering between the two sides. The primary requests it (tagged, in its own
+// region/account); the secondary accepts it in its region/account, where it shows up with
+// the same id. CreateTransitGatewayPeeringAttachment has no idempotency token: after a crash
+// between create and status write, findPeeringByOwner finds it again before a second create.
+import {
+  AcceptTransitGatewayPeeringAttachmentCommand,
+  CreateTransitGatewayPeeringAttachmentCommand,
+  DeleteTransitGatewayPeeringAttachmentCommand,
+  DescribeTransitGatewayPeeringAttachmentsCommand,
+  type EC2Client,
+  type Filter,
+  type TransitGatewayPeeringAttachment,
+} from '@aws-sdk/client-ec2';
+import { errorCode, isNotFound } from '../errors.ts';
+import { TAG_KEYS, TAG_PREFIX, tagsToMap, type TagsLike } from '../tags.ts';
+import type { ExternalResource, Owner } from '../types.ts';
+import { isGone, oldestFirst, sideTags, sideTagSpec } from './ownership.ts';
+import { collectPages } from './pages.ts';
+
+export interface PeeringSpec {
+  owner: Owner;
+  /** The requester side's TGW (primary). */
+  transitGatewayId: string;
+  peerTransitGatewayId: string;
+  peerAccountId: string;
+  peerRegion: string;
+  /** From status, when known: looked up first. */
+  attachmentId?: string;
+}
+
+export interface TgwEnd {
+  transitGatewayId?: string;
+  accountId?: string;
+  region?: string;
+}
+
+export interface ObservedPeering {
+  id: string;
+  /** initiatingRequest | pendingAcceptance | pending | available | modifying | deleting | … */
+  state: string;
+  requester: TgwEnd;
+  accepter: TgwEnd;
+  tags: Record<string, string>;
+}
+
+/** The accepter's view: 'notVisible' until the peering has reached its region/account. */
+export interface AccepterView {
+  state: 'notVisible' | 'gone' | string;
+  observed?: ObservedPeering;
+}
+
+/** The requester always tags as the primary side. */
+export const peeringTags = (owner: Owner) => sideTags(owner, 'primary', 'peering');
+
+export function peeringRequester(ec2: EC2Client): ExternalResource<PeeringSpec, ObservedPeering> {
+  return {
+    async observe(spec) {
+      const p = await findForSpec(ec2, spec);
+      if (!p) return { exists: false, upToDate: false };
+      const diff = peerDiff(p, spec);
+      // A peering cannot be changed: a different peer means delete and request again.
+      return { exists: true, upToDate: diff.length === 0, observed: p, ...(diff.length && { diff }) };
+    },
+
+    async create(spec) {
+      const existing = await findForSpec(ec2, spec);
+      if (existing) {
+        const diff = peerDiff(existing, spec);
+        // Creating beside it would leave two; the controller deletes the stale one first.
+        if (diff.length) throw new Error(`peering ${existing.id} joins other transit gateways (${diff.join('; ')}): delete it first`);
+        return existing;
+      }
+      const out = await ec2.send(
+        new CreateTransitGatewayPeeringAttachmentCommand({
+          TransitGatewayId: spec.transitGatewayId,
+          PeerTransitGatewayId: spec.peerTransitGatewayId,
+          PeerAccountId: spec.peerAccountId,
+          PeerRegion: spec.peerRegion,
+          TagSpecifications: sideTagSpec('transit-gateway-attachment', spec.owner, 'primary', 'peering'),
+        }),
+      );
+      if (!out.TransitGatewayPeeringAttachment?.TransitGatewayAttachmentId) throw new Error('CreateTransitGatewayPeeringAttachment returned no attachment');
+      return toObserved(out.TransitGatewayPeeringAttachment);
+    },
+
+    async update() {},
+
+    async delete(seen) {
+      await deletePeering(ec2, seen.id);
+    },
+  };
+}
+
+/**
+ * Our live peering, found by our ownership tags (the keys under multiregion.dev/; user tags
+ * may have changed since the create). Tag filters narrow the call; the check is client-side
+ * because moto ignores some filters. Deleted/rejected ones stay listed: they count as absent.
+ */
+export async function findPeeringByOwner(
+  ec2: EC2Client,
+  tags: TagsLike,
+  match: { transitGatewayId?: string } = {},
+): Promise<ObservedPeering | undefined> {
+  const want = new Map(Object.entries(tagsToMap(tags)).filter(([k]) => k.startsWith(TAG_PREFIX)));
+  // One filter on the most selective key: moto answers HTTP 500 to several tag filters that
+  // each reject the same attachment. The full match is done below.
+  const key = want.has(TAG_KEYS.uid) ? TAG_KEYS.uid : TAG_KEYS.owner;
+  const value = want.get(key);
+  if (value === undefined) throw new Error('findPeeringByOwner needs ownership tags');
+  const all = await describePeerings(ec2, [{ Name: `tag:${key}`, Values: [value] }]);
+  return pickOwnedPeering(all, tags, match);
+}
+
+export function pickOwnedPeering(
+  all: TransitGatewayPeeringAttachment[],
+  tags: TagsLike,
+  match: { transitGatewayId?: string } = {},
+): ObservedPeering | undefined {
+  const want = Object.entries(tagsToMap(tags)).filter(([k]) => k.startsWith(TAG_PREFIX));
+  const mine = all.filter((p) => {
+    if (isGone(p.State)) return false;
+    if (match.transitGatewayId && p.RequesterTgwInfo?.TransitGatewayId !== match.transitGatewayId) return false;
+    const have = tagsToMap(p.Tags);
+    return want.every(([k, v]) => have[k] === v);
+  });
+  const first = oldestFirst(mine)[0];
+  return first && toObserved(first);
+}
+
+/** Either side: the peering by id, or undefined when this region/account does not see it (yet). */
+export async function describePeering(ec2: EC2Client, id: string): Promise<ObservedPeering | undefined> {
+  const [p] = await describePeerings(ec2, [], [id]);
+  return p?.TransitGatewayAttachmentId === id ? toObserved(p) : undefined;
+}
+
+/** The accepter side's read: its region/account may not see the peering yet (eventually consistent). */
+export async function observeAccepterSide(ec2Peer: EC2Client, id: string): Promise<AccepterView> {
+  const p = await describePeering(ec2Peer, id);
+  if (!p) return { state: 'notVisible' };
+  return { state: isGone(p.state) ? 'gone' : p.state, observed: p };
+}
+
+/**
+ * Accepts when pendingAcceptance; otherwise reports the state (the controller requeues on
+ * 'notVisible' and the in-between states, and re-requests on 'gone').
+ */
+export async function acceptPeering(ec2Peer: EC2Client, id: string): Promise<AccepterView> {
+  const view = await observeAccepterSide(ec2Peer, id);
+  if (view.state !== 'pendingAcceptance') return view;
+  try {
+    const out = await ec2Peer.send(new AcceptTransitGatewayPeeringAttachmentCommand({ TransitGatewayAttachmentId: id }));
+    const p = out.TransitGatewayPeeringAttachment;
+    return p ? { state: p.State ?? 'pending', observed: toObserved(p) } : observeAccepterSide(ec2Peer, id);
+  } catch (err) {
+    // Accepted meanwhile (a second controller pass, or a person): read what it is now.
+    if (errorCode(err) === 'IncorrectState') return observeAccepterSide(ec2Peer, id);
+    throw err;
+  }
+}
+
+/** Succeeds when the peering is already gone. */
+export async function deletePeering(ec2: EC2Client, id: string): Promise<void> {
+  // Look first: an unknown id is NotFound on AWS but HTTP 500 on moto.
+  const now = await describePeering(ec2, id);
+  if (!now || isGone(now.state)) return;
+  try {
+    await ec2.send(new DeleteTransitGatewayPeeringAttachmentCommand({ TransitGatewayAttachmentId: id }));
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+export function describePeerings(ec2: EC2Client, filters: Filter[], ids?: string[]): Promise<TransitGatewayPeeringAttachment[]> {
+  return collectPages(async (NextToken) => {
+    try {
+      const out = await ec2.send(
+        new DescribeTransitGatewayPeeringAttachmentsCommand({
+          ...(filters.length && { Filters: filters }),
+          ...(ids && { TransitGatewayAttachmentIds: ids }),
+          NextToken,
+        }),
+      );
+      return { items: out.TransitGatewayPeeringAttachments, nextToken: out.NextToken };
+    } catch (err) {
+      if (ids && isNotFound(err)) return { items: [] };
+      throw err;
+    }
+  });
+}
+
+async function findForSpec(ec2: EC2Client, spec: PeeringSpec): Promise<ObservedPeering | undefined> {
+  if (spec.attachmentId) {
+    const byId = await describePeering(ec2, spec.attachmentId);
+    if (byId && !isGone(byId.state)) return byId;
+  }
+  return findPeeringByOwner(ec2, peeringTags(spec.owner), { transitGatewayId: spec.transitGatewayId });
+}
+
+function peerDiff(p: ObservedPeering, spec: PeeringSpec): string[] {
+  const diff: string[] = [];
+  const a = p.accepter;
+  if (a.transitGatewayId !== spec.peerTransitGatewayId) diff.push(`peer transit gateway: ${a.transitGatewayId} ≠ ${spec.peerTransitGatewayId}`);
+  if (a.accountId !== spec.peerAccountId) diff.push(`peer account: ${a.accountId} ≠ ${spec.peerAccountId}`);
+  if (a.region !== spec.peerRegion) diff.push(`peer region: ${a.region} ≠ ${spec.peerRegion}`);
+  if (p.requester.transitGatewayId !== spec.transitGatewayId) diff.push(`transit gateway: ${p.requester.transitGatewayId} ≠ ${spec.transitGatewayId}`);
+  return diff;
+}
+
+function end(info: { TransitGatewayId?: string | undefined; OwnerId?: string | undefined; Region?: string | undefined } | undefined): TgwEnd {
+  return {
+    ...(info?.TransitGatewayId && { transitGatewayId: info.TransitGatewayId }),
+    ...(info?.OwnerId && { accountId: info.OwnerId }),
+    ...(info?.Region && { region: info.Region }),
+  };
+}
+
+function toObserved(p: TransitGatewayPeeringAttachment): ObservedPeering {
+  return {
+    id: p.TransitGatewayAttachmentId ?? '',
+    state: p.State ?? 'unknown',
+    requester: end(p.RequesterTgwInfo),
+    accepter: end(p.AccepterTgwInfo),
+    tags: tagsToMap(p.Tags),
+  };
+}

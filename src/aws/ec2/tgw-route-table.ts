@@ -1,0 +1,220 @@
+// One side's dedicated TGW route table (found by our tags) and its associations. An
+// attachment is associated with at most one route table: moving it is disassociate, wait,
+// associate — so association reports 'pending' until AWS has finished the move.
+import {
+  AssociateTransitGatewayRouteTableCommand,
+  CreateTransitGatewayRouteTableCommand,
+  DeleteTransitGatewayRouteTableCommand,
+  DescribeTransitGatewayAttachmentsCommand,
+  DescribeTransitGatewayRouteTablesCommand,
+  DisassociateTransitGatewayRouteTableCommand,
+  GetTransitGatewayRouteTableAssociationsCommand,
+  type EC2Client,
+  type Filter,
+  type TransitGatewayRouteTable,
+} from '@aws-sdk/client-ec2';
+import { errorCode, isNotFound } from '../errors.ts';
+import { tagsToMap } from '../tags.ts';
+import type { ExternalResource, Owner } from '../types.ts';
+import { isGone, oldestFirst, ownedOnSide, ownerFilter, sideTagSpec, type Side } from './ownership.ts';
+import { collectPages } from './pages.ts';
+
+export interface RouteTableSpec {
+  owner: Owner;
+  side: Side;
+  transitGatewayId: string;
+}
+
+export interface ObservedRouteTable {
+  id: string;
+  transitGatewayId: string;
+  state: string;
+  owned: boolean;
+  tags: Record<string, string>;
+}
+
+export interface Association {
+  attachmentId: string;
+  resourceType?: string;
+  resourceId?: string;
+  state: string;
+}
+
+export type AssociationState = 'associated' | 'pending';
+
+export function tgwRouteTable(ec2: EC2Client): ExternalResource<RouteTableSpec, ObservedRouteTable> {
+  return {
+    async observe(spec) {
+      const rt = await findOwnedRouteTable(ec2, spec);
+      return rt ? { exists: true, upToDate: true, observed: toObserved(rt, spec) } : { exists: false, upToDate: false };
+    },
+
+    async create(spec) {
+      const existing = await findOwnedRouteTable(ec2, spec);
+      if (existing) return toObserved(existing, spec);
+      const out = await ec2.send(
+        new CreateTransitGatewayRouteTableCommand({
+          TransitGatewayId: spec.transitGatewayId,
+          TagSpecifications: sideTagSpec('transit-gateway-route-table', spec.owner, spec.side, 'rtb'),
+        }),
+      );
+      if (!out.TransitGatewayRouteTable?.TransitGatewayRouteTableId) throw new Error('CreateTransitGatewayRouteTable returned no table');
+      return toObserved(out.TransitGatewayRouteTable, spec);
+    },
+
+    async update() {},
+
+    /** Disassociates everything first (AWS refuses to delete a table with associations). */
+    async delete(seen) {
+      if (!seen.owned) return;
+      const now = await describeRouteTable(ec2, seen.id);
+      if (!now || isGone(now.State)) return;
+      const assocs = await liveAssociations(ec2, seen.id);
+      for (const a of assocs) if (a.state === 'associated') await disassociate(ec2, seen.id, a.attachmentId);
+      try {
+        await ec2.send(new DeleteTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: seen.id }));
+      } catch (err) {
+        if (isNotFound(err)) return;
+        // Disassociation is asynchronous on AWS: the table goes on the next pass.
+        if (assocs.length > 0 && errorCode(err) === 'IncorrectState') return;
+        throw err;
+      }
+    },
+  };
+}
+
+/**
+ * Our table for this side on this TGW. Tag filters are sent to narrow the answer on AWS, but
+ * not every implementation applies them (moto ignores them here), so ownership is decided on
+ * the returned Tags — correct everywhere.
+ */
+export async function findOwnedRouteTable(ec2: EC2Client, spec: RouteTableSpec): Promise<TransitGatewayRouteTable | undefined> {
+  const all = await describeRouteTables(ec2, [
+    { Name: 'transit-gateway-id', Values: [spec.transitGatewayId] },
+    ...ownerFilter(spec.owner),
+  ]);
+  return pickOwnedRouteTable(all, spec);
+}
+
+export function pickOwnedRouteTable(all: TransitGatewayRouteTable[], spec: RouteTableSpec): TransitGatewayRouteTable | undefined {
+  const mine = all.filter(
+    (t) => t.TransitGatewayId === spec.transitGatewayId && !isGone(t.State) && ownedOnSide(t.Tags, spec.owner, spec.side),
+  );
+  return oldestFirst(mine)[0];
+}
+
+export function describeRouteTables(ec2: EC2Client, filters: Filter[]): Promise<TransitGatewayRouteTable[]> {
+  return collectPages(async (NextToken) => {
+    const out = await ec2.send(new DescribeTransitGatewayRouteTablesCommand({ Filters: filters, NextToken }));
+    return { items: out.TransitGatewayRouteTables, nextToken: out.NextToken };
+  });
+}
+
+async function describeRouteTable(ec2: EC2Client, id: string): Promise<TransitGatewayRouteTable | undefined> {
+  try {
+    const out = await ec2.send(new DescribeTransitGatewayRouteTablesCommand({ TransitGatewayRouteTableIds: [id] }));
+    return out.TransitGatewayRouteTables?.find((t) => t.TransitGatewayRouteTableId === id);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** What is associated with our table: the authoritative view (an attachment's own Association may lag). */
+export async function getAssociations(ec2: EC2Client, routeTableId: string, attachmentId?: string): Promise<Association[]> {
+  const filters = attachmentId ? [{ Name: 'transit-gateway-attachment-id', Values: [attachmentId] }] : undefined;
+  const all = await collectPages(async (NextToken) => {
+    const out = await ec2.send(
+      new GetTransitGatewayRouteTableAssociationsCommand({ TransitGatewayRouteTableId: routeTableId, Filters: filters, NextToken }),
+    );
+    return { items: out.Associations, nextToken: out.NextToken };
+  });
+  return all
+    .filter((a) => a.TransitGatewayAttachmentId && (!attachmentId || a.TransitGatewayAttachmentId === attachmentId))
+    .map((a) => ({
+      attachmentId: a.TransitGatewayAttachmentId ?? '',
+      ...(a.ResourceType && { resourceType: a.ResourceType }),
+      ...(a.ResourceId && { resourceId: a.ResourceId }),
+      state: a.State ?? 'unknown',
+    }));
+}
+
+/**
+ * Associates one of OUR attachments with our table, idempotently. If AWS says the attachment
+ * is already associated elsewhere (a TGW with default association on puts new attachments in
+ * its default table), that association is removed and 'pending' returned: AWS finishes the
+ * disassociation asynchronously and the next pass associates.
+ *
+ * Associate is tried before looking elsewhere because moto reports every VPC attachment as
+ * associated with the default table forever and answers a disassociation from it with HTTP
+ * 500, while it accepts the association directly; AWS answers Resource.AlreadyAssociated.
+ */
+export async function ensureAssociated(ec2: EC2Client, routeTableId: string, attachmentId: string): Promise<AssociationState> {
+  const [mine] = await getAssociations(ec2, routeTableId, attachmentId);
+  if (mine) return mine.state === 'associated' ? 'associated' : 'pending';
+  try {
+    const out = await ec2.send(
+      new AssociateTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: routeTableId, TransitGatewayAttachmentId: attachmentId }),
+    );
+    return out.Association?.State === 'associated' ? 'associated' : 'pending';
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'Resource.AlreadyAssociated') {
+      const current = await currentAssociation(ec2, attachmentId);
+      if (current?.routeTableId === routeTableId && current.state === 'associated') return 'associated';
+      if (current && current.routeTableId !== routeTableId && current.state === 'associated') {
+        await disassociate(ec2, current.routeTableId, attachmentId);
+      }
+      return 'pending';
+    }
+    // The attachment is not ready yet (a peering before acceptance) or is mid-move.
+    if (code === 'IncorrectState') return 'pending';
+    throw err;
+  }
+}
+
+export async function disassociate(ec2: EC2Client, routeTableId: string, attachmentId: string): Promise<void> {
+  try {
+    await ec2.send(
+      new DisassociateTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: routeTableId, TransitGatewayAttachmentId: attachmentId }),
+    );
+  } catch (err) {
+    if (isNotFound(err) || errorCode(err) === 'Resource.NotAssociated') return;
+    throw err;
+  }
+}
+
+/**
+ * Associations whose attachment still exists. AWS drops the association of a deleted
+ * attachment; moto keeps listing it and answers its disassociation with HTTP 500.
+ */
+async function liveAssociations(ec2: EC2Client, routeTableId: string): Promise<Association[]> {
+  const assocs = await getAssociations(ec2, routeTableId);
+  if (assocs.length === 0) return [];
+  const ids = assocs.map((a) => a.attachmentId);
+  // A filter, not TransitGatewayAttachmentIds: unknown ids would fail the whole call on AWS.
+  const live = await collectPages(async (NextToken) => {
+    const out = await ec2.send(
+      new DescribeTransitGatewayAttachmentsCommand({ Filters: [{ Name: 'transit-gateway-attachment-id', Values: ids }], NextToken }),
+    );
+    return { items: out.TransitGatewayAttachments, nextToken: out.NextToken };
+  });
+  const alive = new Set(live.filter((a) => !isGone(a.State)).map((a) => a.TransitGatewayAttachmentId));
+  return assocs.filter((a) => alive.has(a.attachmentId));
+}
+
+async function currentAssociation(ec2: EC2Client, attachmentId: string): Promise<{ routeTableId: string; state: string } | undefined> {
+  const out = await ec2.send(new DescribeTransitGatewayAttachmentsCommand({ TransitGatewayAttachmentIds: [attachmentId] }));
+  const a = out.TransitGatewayAttachments?.find((x) => x.TransitGatewayAttachmentId === attachmentId)?.Association;
+  return a?.TransitGatewayRouteTableId ? { routeTableId: a.TransitGatewayRouteTableId, state: a.State ?? 'unknown' } : undefined;
+}
+
+function toObserved(t: TransitGatewayRouteTable, spec: RouteTableSpec): ObservedRouteTable {
+  return {
+    id: t.TransitGatewayRouteTableId ?? '',
+    transitGatewayId: t.TransitGatewayId ?? spec.transitGatewayId,
+    state: t.State ?? 'unknown',
+    owned: ownedOnSide(t.Tags, spec.owner, spec.side),
+    tags: tagsToMap(t.Tags),
+  };
+}

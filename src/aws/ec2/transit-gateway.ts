@@ -1,0 +1,152 @@
+// One side's transit gateway: adopted by id, or created by us and found again by its tags.
+// CreateTransitGateway takes no ClientToken, so create is made idempotent by looking for our
+// tagged TGW first (the create-pending protocol's "find before create again").
+import {
+  CreateTransitGatewayCommand,
+  DeleteTransitGatewayCommand,
+  DescribeTransitGatewaysCommand,
+  ModifyTransitGatewayCommand,
+  type EC2Client,
+  type Filter,
+  type TransitGateway,
+} from '@aws-sdk/client-ec2';
+import { isNotFound } from '../errors.ts';
+import { tagsToMap } from '../tags.ts';
+import type { ExternalResource, Observation, Owner } from '../types.ts';
+import { isGone, oldestFirst, ownedOnSide, ownerFilter, sideTagSpec, type Side } from './ownership.ts';
+import { collectPages } from './pages.ts';
+
+export interface TransitGatewaySpec {
+  owner: Owner;
+  side: Side;
+  /** spec.<side>.transitGateway.id: adopt this TGW; never modified, never deleted. */
+  adoptId?: string;
+  amazonSideAsn?: number;
+}
+
+export interface ObservedTransitGateway {
+  id: string;
+  arn?: string;
+  accountId?: string;
+  state: string;
+  adopted: boolean;
+  /** Carries our tags: only then may we modify or delete it. */
+  owned: boolean;
+  amazonSideAsn?: number;
+  /** With these on, every attachment lands in one table and traffic can loop: warn when adopted. */
+  defaultAssociation: boolean;
+  defaultPropagation: boolean;
+  defaultRouteTableId?: string;
+  tags: Record<string, string>;
+}
+
+export function transitGateway(ec2: EC2Client): ExternalResource<TransitGatewaySpec, ObservedTransitGateway> {
+  return {
+    async observe(spec) {
+      const tgw = spec.adoptId ? await describeById(ec2, spec.adoptId) : await findOwned(ec2, spec.owner, spec.side);
+      if (!tgw || isGone(tgw.State)) return { exists: false, upToDate: false };
+      const observed = toObserved(tgw, spec);
+      return { exists: true, ...compare(spec, observed), observed };
+    },
+
+    async create(spec) {
+      if (spec.adoptId) throw new Error(`transit gateway ${spec.adoptId} is adopted: it is never created`);
+      const existing = await findOwned(ec2, spec.owner, spec.side);
+      if (existing) return toObserved(existing, spec);
+      const out = await ec2.send(
+        new CreateTransitGatewayCommand({
+          Description: `multiregion ${spec.owner.namespace}/${spec.owner.name} ${spec.side}`,
+          Options: {
+            // Defaults on would put every attachment in one table, and traffic can loop.
+            DefaultRouteTableAssociation: 'disable',
+            DefaultRouteTablePropagation: 'disable',
+            ...(spec.amazonSideAsn !== undefined && { AmazonSideAsn: spec.amazonSideAsn }),
+          },
+          TagSpecifications: sideTagSpec('transit-gateway', spec.owner, spec.side, 'tgw'),
+        }),
+      );
+      if (!out.TransitGateway?.TransitGatewayId) throw new Error('CreateTransitGateway returned no transit gateway');
+      return toObserved(out.TransitGateway, spec);
+    },
+
+    /** Only our own TGW is changed, and only back to defaults-off (the ASN is fixed once attached). */
+    async update(spec, seen) {
+      if (!seen.owned || seen.adopted) return;
+      if (!seen.defaultAssociation && !seen.defaultPropagation) return;
+      await ec2.send(
+        new ModifyTransitGatewayCommand({
+          TransitGatewayId: seen.id,
+          Options: { DefaultRouteTableAssociation: 'disable', DefaultRouteTablePropagation: 'disable' },
+        }),
+      );
+    },
+
+    async delete(seen) {
+      if (!seen.owned || seen.adopted) return;
+      // Look first: an unknown id is a NotFound on AWS, but an HTTP 500 on some emulators.
+      const now = await describeById(ec2, seen.id);
+      if (!now || isGone(now.State)) return;
+      try {
+        await ec2.send(new DeleteTransitGatewayCommand({ TransitGatewayId: seen.id }));
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    },
+  };
+}
+
+function compare(spec: TransitGatewaySpec, o: ObservedTransitGateway): Pick<Observation<ObservedTransitGateway>, 'upToDate' | 'diff'> {
+  if (o.adopted) return { upToDate: true };
+  const diff: string[] = [];
+  if (o.defaultAssociation) diff.push('DefaultRouteTableAssociation: enable → disable');
+  if (o.defaultPropagation) diff.push('DefaultRouteTablePropagation: enable → disable');
+  if (spec.amazonSideAsn !== undefined && o.amazonSideAsn !== spec.amazonSideAsn) {
+    // Not changed by update: AWS only allows it with no attachments; the controller reports it.
+    diff.push(`AmazonSideAsn: ${o.amazonSideAsn} ≠ ${spec.amazonSideAsn} (fixed after creation)`);
+  }
+  return diff.length ? { upToDate: false, diff } : { upToDate: true };
+}
+
+export async function describeById(ec2: EC2Client, id: string): Promise<TransitGateway | undefined> {
+  try {
+    const out = await ec2.send(new DescribeTransitGatewaysCommand({ TransitGatewayIds: [id] }));
+    return out.TransitGateways?.find((t) => t.TransitGatewayId === id);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** Our TGW for this side, ignoring deleted ones; the oldest when a crash left two. */
+export async function findOwned(ec2: EC2Client, owner: Owner, side: Side): Promise<TransitGateway | undefined> {
+  const all = await describeAll(ec2, ownerFilter(owner));
+  return pickOwnedTransitGateway(all, owner, side);
+}
+
+export function pickOwnedTransitGateway(all: TransitGateway[], owner: Owner, side: Side): TransitGateway | undefined {
+  return oldestFirst(all.filter((t) => !isGone(t.State) && ownedOnSide(t.Tags, owner, side)))[0];
+}
+
+export function describeAll(ec2: EC2Client, filters: Filter[]): Promise<TransitGateway[]> {
+  return collectPages(async (NextToken) => {
+    const out = await ec2.send(new DescribeTransitGatewaysCommand({ Filters: filters, NextToken }));
+    return { items: out.TransitGateways, nextToken: out.NextToken };
+  });
+}
+
+export function toObserved(t: TransitGateway, spec: Pick<TransitGatewaySpec, 'owner' | 'side' | 'adoptId'>): ObservedTransitGateway {
+  const o = t.Options ?? {};
+  return {
+    id: t.TransitGatewayId ?? '',
+    ...(t.TransitGatewayArn && { arn: t.TransitGatewayArn }),
+    ...(t.OwnerId && { accountId: t.OwnerId }),
+    state: t.State ?? 'unknown',
+    adopted: spec.adoptId !== undefined,
+    owned: ownedOnSide(t.Tags, spec.owner, spec.side),
+    ...(o.AmazonSideAsn !== undefined && { amazonSideAsn: o.AmazonSideAsn }),
+    defaultAssociation: o.DefaultRouteTableAssociation === 'enable',
+    defaultPropagation: o.DefaultRouteTablePropagation === 'enable',
+    ...(o.AssociationDefaultRouteTableId && { defaultRouteTableId: o.AssociationDefaultRouteTableId }),
+    tags: tagsToMap(t.Tags),
+  };
+}

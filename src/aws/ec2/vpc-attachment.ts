@@ -1,0 +1,169 @@
+// A VPC attached to one side's TGW. AWS allows one attachment per (TGW, VPC), which is the
+// natural key; our tags say whether we may change or delete it.
+import {
+  CreateTagsCommand,
+  CreateTransitGatewayVpcAttachmentCommand,
+  DeleteTransitGatewayVpcAttachmentCommand,
+  DescribeTransitGatewayVpcAttachmentsCommand,
+  ModifyTransitGatewayVpcAttachmentCommand,
+  type EC2Client,
+  type Filter,
+  type TransitGatewayVpcAttachment,
+} from '@aws-sdk/client-ec2';
+import { errorCode, isAlreadyExists, isNotFound } from '../errors.ts';
+import { TAG_KEYS, tagsToMap } from '../tags.ts';
+import type { ExternalResource, Owner } from '../types.ts';
+import { isGone, oldestFirst, ownedOnSide, sideTags, sideTagSpec, type Side } from './ownership.ts';
+import { collectPages } from './pages.ts';
+
+export interface VpcAttachmentSpec {
+  owner: Owner;
+  side: Side;
+  transitGatewayId: string;
+  /** We created the TGW: an untagged attachment on it can only be ours (a crash before tagging). */
+  transitGatewayOwned: boolean;
+  vpcId: string;
+  subnetIds: string[];
+}
+
+export interface ObservedVpcAttachment {
+  id: string;
+  transitGatewayId: string;
+  vpcId: string;
+  subnetIds: string[];
+  state: string;
+  /** Ours to modify and delete. False: someone else attached this VPC; we only report it. */
+  owned: boolean;
+  /** Ours but missing our tags (see transitGatewayOwned): update() tags it. */
+  untagged: boolean;
+  tags: Record<string, string>;
+}
+
+export function vpcAttachment(ec2: EC2Client): ExternalResource<VpcAttachmentSpec, ObservedVpcAttachment> {
+  return {
+    async observe(spec) {
+      const a = await findAttachment(ec2, spec);
+      if (!a) return { exists: false, upToDate: false };
+      const observed = toObserved(a, spec);
+      const diff: string[] = [];
+      if (observed.untagged) diff.push('tags: missing ownership tags');
+      const { add, remove } = subnetDiff(observed.subnetIds, spec.subnetIds);
+      if (add.length || remove.length) diff.push(`subnets: +[${add.join(',')}] -[${remove.join(',')}]`);
+      return { exists: true, upToDate: diff.length === 0, observed, ...(diff.length && { diff }) };
+    },
+
+    async create(spec) {
+      const existing = await findAttachment(ec2, spec);
+      if (existing) return toObserved(existing, spec);
+      let created: TransitGatewayVpcAttachment | undefined;
+      try {
+        const out = await ec2.send(
+          new CreateTransitGatewayVpcAttachmentCommand({
+            TransitGatewayId: spec.transitGatewayId,
+            VpcId: spec.vpcId,
+            SubnetIds: spec.subnetIds,
+            TagSpecifications: sideTagSpec('transit-gateway-attachment', spec.owner, spec.side, spec.vpcId),
+          }),
+        );
+        created = out.TransitGatewayVpcAttachment;
+      } catch (err) {
+        if (!isAlreadyExists(err) && !errorCode(err).startsWith('Duplicate')) throw err;
+        const again = await findAttachment(ec2, spec);
+        if (!again) throw err;
+        return toObserved(again, spec);
+      }
+      if (!created?.TransitGatewayAttachmentId) throw new Error('CreateTransitGatewayVpcAttachment returned no attachment');
+      // moto drops TagSpecifications on this call; tagging again is harmless on AWS.
+      await tag(ec2, created.TransitGatewayAttachmentId, spec);
+      return toObserved({ ...created, Tags: sideTags(spec.owner, spec.side, spec.vpcId) }, spec);
+    },
+
+    async update(spec, seen) {
+      if (!seen.owned) return;
+      if (seen.untagged) await tag(ec2, seen.id, spec);
+      const { add, remove } = subnetDiff(seen.subnetIds, spec.subnetIds);
+      if (!add.length && !remove.length) return;
+      await ec2.send(
+        new ModifyTransitGatewayVpcAttachmentCommand({
+          TransitGatewayAttachmentId: seen.id,
+          ...(add.length && { AddSubnetIds: add }),
+          ...(remove.length && { RemoveSubnetIds: remove }),
+        }),
+      );
+    },
+
+    async delete(seen) {
+      if (!seen.owned) return;
+      // Look first: deleting an unknown id is NotFound on AWS but HTTP 500 on moto.
+      const [now] = await describeVpcAttachments(ec2, [], [seen.id]);
+      if (!now || isGone(now.State)) return;
+      try {
+        await ec2.send(new DeleteTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId: seen.id }));
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    },
+  };
+}
+
+/** Subnets to add and remove to go from `current` to `desired` (order does not matter). */
+export function subnetDiff(current: readonly string[], desired: readonly string[]): { add: string[]; remove: string[] } {
+  const have = new Set(current);
+  const want = new Set(desired);
+  return { add: [...want].filter((s) => !have.has(s)).sort(), remove: [...have].filter((s) => !want.has(s)).sort() };
+}
+
+/** The live attachment of this VPC to this TGW, ours first. */
+async function findAttachment(ec2: EC2Client, spec: VpcAttachmentSpec): Promise<TransitGatewayVpcAttachment | undefined> {
+  const all = await describeVpcAttachments(ec2, [
+    { Name: 'transit-gateway-id', Values: [spec.transitGatewayId] },
+    { Name: 'vpc-id', Values: [spec.vpcId] },
+  ]);
+  return pickVpcAttachment(all, spec);
+}
+
+export function pickVpcAttachment(all: TransitGatewayVpcAttachment[], spec: VpcAttachmentSpec): TransitGatewayVpcAttachment | undefined {
+  const live = oldestFirst(
+    all.filter((a) => a.TransitGatewayId === spec.transitGatewayId && a.VpcId === spec.vpcId && !isGone(a.State)),
+  );
+  return live.find((a) => ownedOnSide(a.Tags, spec.owner, spec.side)) ?? live[0];
+}
+
+export function describeVpcAttachments(ec2: EC2Client, filters: Filter[], ids?: string[]): Promise<TransitGatewayVpcAttachment[]> {
+  return collectPages(async (NextToken) => {
+    try {
+      const out = await ec2.send(
+        new DescribeTransitGatewayVpcAttachmentsCommand({
+          ...(filters.length && { Filters: filters }),
+          ...(ids && { TransitGatewayAttachmentIds: ids }),
+          NextToken,
+        }),
+      );
+      return { items: out.TransitGatewayVpcAttachments, nextToken: out.NextToken };
+    } catch (err) {
+      if (ids && isNotFound(err)) return { items: [] };
+      throw err;
+    }
+  });
+}
+
+async function tag(ec2: EC2Client, id: string, spec: VpcAttachmentSpec): Promise<void> {
+  await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: sideTags(spec.owner, spec.side, spec.vpcId) }));
+}
+
+function toObserved(a: TransitGatewayVpcAttachment, spec: VpcAttachmentSpec): ObservedVpcAttachment {
+  const tags = tagsToMap(a.Tags);
+  const tagged = ownedOnSide(a.Tags, spec.owner, spec.side);
+  // Untagged on a TGW we created: only our create can have made it (the tags come in a second call).
+  const untagged = !tagged && spec.transitGatewayOwned && tags[TAG_KEYS.cluster] === undefined;
+  return {
+    id: a.TransitGatewayAttachmentId ?? '',
+    transitGatewayId: a.TransitGatewayId ?? spec.transitGatewayId,
+    vpcId: a.VpcId ?? spec.vpcId,
+    subnetIds: [...(a.SubnetIds ?? [])],
+    state: a.State ?? 'unknown',
+    owned: tagged || untagged,
+    untagged,
+    tags,
+  };
+}

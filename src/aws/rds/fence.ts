@@ -1,0 +1,273 @@
+// Fencing: making the old writer unable to take writes before its replica is promoted, so there
+// is never a moment with two writers.
+//
+// Mechanism, decided:
+// 1. Swap the old writer's VPC security groups for a deny-all group of ours (no ingress, no
+//    egress), created in the instance's VPC and tagged with our ownership tags. Works on a
+//    running instance in a live region, takes effect without downtime of the replica, and is
+//    reversible: the original group ids are saved in a tag on the instance *before* the swap,
+//    and unfence() puts them back.
+// 2. Then reboot it once: a security-group change does not cut connections that are already
+//    established (connection tracking), and a connected application could keep writing.
+// Why not StopDBInstance: AWS refuses to stop an instance that has read replicas — the old
+// writer is the source of the replica we are about to promote — and a stopped instance starts
+// again by itself after 7 days. An instance that is already stopped, deleting or gone counts
+// as fenced ("proven gone").
+// 3. When RDS or EC2 of that region does not answer (network error, timeout, 5xx other than
+// throttling), fence() returns {confirmed:false, how:'Unreachable'} and never throws. The
+// state machine then records "fencing unconfirmed" and promotes only when Route 53's health
+// checks also say that region is Unhealthy (a region whose API is down but whose application
+// answers could still take writes); after the failover it keeps fencing the ex-writer until
+// the region answers and the fence is confirmed.
+import {
+  CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  RevokeSecurityGroupEgressCommand,
+  type EC2Client,
+  type SecurityGroup,
+} from '@aws-sdk/client-ec2';
+import {
+  AddTagsToResourceCommand,
+  ModifyDBInstanceCommand,
+  RebootDBInstanceCommand,
+  RemoveTagsFromResourceCommand,
+  type DBInstance,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
+import { errorCode, isAlreadyExists, isNotFound, isThrottling } from '../errors.ts';
+import { isOwnedBy, ownershipTags, tagsToMap, toEc2TagSpec, TAG_PREFIX } from '../tags.ts';
+import type { Owner } from '../types.ts';
+import { describeInstance } from './instances.ts';
+
+export const FENCE_TAGS = {
+  /** The instance's own security groups before the swap, comma-separated. */
+  from: `${TAG_PREFIX}fenced-from`,
+  /** The deny-all group that replaced them. */
+  group: `${TAG_PREFIX}fence-group`,
+  /** Set after the reboot that cut established connections. */
+  at: `${TAG_PREFIX}fenced-at`,
+} as const;
+
+export type FenceHow = 'SecurityGroupSwap' | 'Stopped' | 'Gone' | 'Pending' | 'Unreachable';
+
+export interface FenceResult {
+  confirmed: boolean;
+  how: FenceHow;
+  /** For status and events: what was done, or why it could not be confirmed. */
+  reason: string;
+  denyGroupId?: string;
+}
+
+/** Read-only: is this instance fenced now, and did its region answer at all? */
+export interface FenceObservation {
+  reachable: boolean;
+  exists: boolean;
+  fenced: boolean;
+  how: FenceHow;
+  reason: string;
+}
+
+const GONE_STATES = new Set(['deleting', 'deleted']);
+
+export async function fence(
+  rds: RDSClient,
+  ec2: EC2Client,
+  identifier: string,
+  owner: Owner,
+  opts: { vpcId?: string; now?: Date } = {},
+): Promise<FenceResult> {
+  try {
+    const i = await describeInstance(rds, identifier);
+    const settled = settledState(i, identifier);
+    if (settled) return settled;
+    const instance = i as DBInstance;
+    const tags = tagsToMap(instance.TagList);
+    const arn = instance.DBInstanceArn;
+    if (!arn) throw new Error(`DB instance ${identifier} has no ARN`);
+    const current = groupIds(instance);
+    const vpcId = opts.vpcId ?? instance.DBSubnetGroup?.VpcId ?? (await vpcOfGroups(ec2, current));
+    if (!vpcId) throw new Error(`cannot tell the VPC of DB instance ${identifier}: give it a DB subnet group`);
+    const deny = await ensureDenyGroup(ec2, vpcId, identifier, owner);
+
+    if (!(current.length === 1 && current[0] === deny)) {
+      // Saved before the swap, and never overwritten: a second fence must not record the deny group as "original".
+      const from = tags[FENCE_TAGS.from] ?? current.join(',');
+      await rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: FENCE_TAGS.from, Value: from }, { Key: FENCE_TAGS.group, Value: deny }] }));
+      const out = await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, VpcSecurityGroupIds: [deny], ApplyImmediately: true }));
+      if (!onlyGroupActive(out.DBInstance ?? {}, deny)) return pending(`security groups of ${identifier} are being changed to ${deny}`, deny);
+    } else if (!onlyGroupActive(instance, deny)) {
+      return pending(`security group ${deny} of ${identifier} is not active yet`, deny);
+    }
+
+    if (tags[FENCE_TAGS.at] === undefined) {
+      try {
+        await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: identifier }));
+      } catch (err) {
+        if (!isInvalidState(err)) throw err;
+        return pending(`${identifier} is busy; it is rebooted to cut open connections once it is available`, deny);
+      }
+      await rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: FENCE_TAGS.at, Value: (opts.now ?? new Date()).toISOString() }] }));
+    }
+    return { confirmed: true, how: 'SecurityGroupSwap', reason: `security groups of ${identifier} replaced by deny-all ${deny}; rebooted to cut open connections`, denyGroupId: deny };
+  } catch (err) {
+    if (isRegionUnreachable(err)) return { confirmed: false, how: 'Unreachable', reason: `fencing ${identifier} could not be confirmed: ${describeError(err)}` };
+    throw err;
+  }
+}
+
+/** Never changes anything: what the state machine reads to know whether the old writer is fenced. */
+export async function observeFence(rds: RDSClient, identifier: string): Promise<FenceObservation> {
+  try {
+    return fenceStateOf(await describeInstance(rds, identifier), identifier);
+  } catch (err) {
+    if (isRegionUnreachable(err)) return { reachable: false, exists: false, fenced: false, how: 'Unreachable', reason: describeError(err) };
+    throw err;
+  }
+}
+
+/** Pure: the fence state shown by one DescribeDBInstances answer (undefined = not found). */
+export function fenceStateOf(i: DBInstance | undefined, identifier: string): FenceObservation {
+  const settled = settledState(i, identifier);
+  if (settled) return { reachable: true, exists: settled.how !== 'Gone', fenced: settled.confirmed, how: settled.how, reason: settled.reason };
+  const instance = i as DBInstance;
+  const tags = tagsToMap(instance.TagList);
+  const deny = tags[FENCE_TAGS.group];
+  const fenced = deny !== undefined && tags[FENCE_TAGS.at] !== undefined && onlyGroupActive(instance, deny);
+  return fenced
+    ? { reachable: true, exists: true, fenced: true, how: 'SecurityGroupSwap', reason: `only deny-all ${deny} attached` }
+    : { reachable: true, exists: true, fenced: false, how: 'Pending', reason: `${identifier} still has security groups ${groupIds(instance).join(',') || '(none)'}` };
+}
+
+/** Puts the saved security groups back (an aborted failover, before any promotion). */
+export async function unfence(rds: RDSClient, identifier: string): Promise<'Restored' | 'NotFenced' | 'Gone'> {
+  const i = await describeInstance(rds, identifier);
+  if (!i || GONE_STATES.has(i.DBInstanceStatus ?? '')) return 'Gone';
+  const tags = tagsToMap(i.TagList);
+  const from = tags[FENCE_TAGS.from];
+  if (from === undefined) return 'NotFenced';
+  const original = from.split(',').filter((s) => s !== '');
+  if (original.length === 0) throw new Error(`DB instance ${identifier}: no saved security groups to restore`);
+  if (!sameSet(groupIds(i), original)) {
+    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, VpcSecurityGroupIds: original, ApplyImmediately: true }));
+  }
+  if (i.DBInstanceArn) {
+    await rds.send(new RemoveTagsFromResourceCommand({ ResourceName: i.DBInstanceArn, TagKeys: Object.values(FENCE_TAGS) }));
+  }
+  return 'Restored';
+}
+
+/** Our fence group for one instance in one VPC: found by name, else created with no rules at all. */
+export async function ensureDenyGroup(ec2: EC2Client, vpcId: string, identifier: string, owner: Owner): Promise<string> {
+  const name = fenceGroupName(identifier);
+  let group = await findGroup(ec2, vpcId, name);
+  if (!group) {
+    try {
+      const out = await ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: name,
+          VpcId: vpcId,
+          Description: `multiregion fence for DB instance ${identifier}: allows no traffic`,
+          TagSpecifications: toEc2TagSpec('security-group', ownershipTags(owner, { Name: name })),
+        }),
+      );
+      group = { GroupId: out.GroupId, Tags: ownershipTags(owner), IpPermissionsEgress: undefined };
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      group = await findGroup(ec2, vpcId, name);
+    }
+  }
+  if (!group?.GroupId) throw new Error(`security group ${name} in ${vpcId} could not be created or found`);
+  if (!isOwnedBy(group.Tags, owner)) {
+    throw new Error(`security group ${name} in ${vpcId} exists without our ownership tags: it is not used as a fence`);
+  }
+  // A new group allows all egress by default; a fence allows nothing.
+  const egress = group.IpPermissionsEgress ?? (await findGroup(ec2, vpcId, name))?.IpPermissionsEgress ?? [];
+  if (egress.length > 0) await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: group.GroupId, IpPermissions: egress }));
+  return group.GroupId;
+}
+
+/** Deletes our fence groups in a VPC that nothing uses any more (DependencyViolation: still attached, kept). */
+export async function deleteUnusedFenceGroups(ec2: EC2Client, vpcId: string, owner: Owner): Promise<string[]> {
+  const out = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [`${FENCE_PREFIX}*`] }] }));
+  const deleted: string[] = [];
+  for (const g of out.SecurityGroups ?? []) {
+    if (!g.GroupId || !g.GroupName?.startsWith(FENCE_PREFIX) || !isOwnedBy(g.Tags, owner)) continue;
+    try {
+      await ec2.send(new DeleteSecurityGroupCommand({ GroupId: g.GroupId }));
+      deleted.push(g.GroupId);
+    } catch (err) {
+      if (isNotFound(err)) continue;
+      if (errorCode(err) !== 'DependencyViolation') throw err;
+    }
+  }
+  return deleted;
+}
+
+const FENCE_PREFIX = 'multiregion-fence-';
+
+/** Deterministic, so a restart finds the group it created; SG names allow 255 characters. */
+export function fenceGroupName(identifier: string): string {
+  return `${FENCE_PREFIX}${identifier.toLowerCase()}`;
+}
+
+/**
+ * The region did not answer: no HTTP response at all, or a server-side failure that is not
+ * throttling (EC2 throttles with 503). A 4xx means it answered.
+ */
+export function isRegionUnreachable(err: unknown): boolean {
+  if (isThrottling(err)) return false;
+  const e = err as { $metadata?: { httpStatusCode?: number }; name?: string; code?: string };
+  const status = e?.$metadata?.httpStatusCode;
+  if (status !== undefined) return status >= 500;
+  const code = `${e?.code ?? ''} ${e?.name ?? ''}`;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|TimeoutError|RequestTimeout|AbortError|socket hang up/i.test(
+    `${code} ${String((err as Error)?.message ?? '')}`,
+  );
+}
+
+function settledState(i: DBInstance | undefined, identifier: string): FenceResult | undefined {
+  if (!i || GONE_STATES.has(i.DBInstanceStatus ?? '')) return { confirmed: true, how: 'Gone', reason: `${identifier} does not exist (or is being deleted)` };
+  if (i.DBInstanceStatus === 'stopped') return { confirmed: true, how: 'Stopped', reason: `${identifier} is stopped` };
+  if (i.DBInstanceStatus === 'stopping') return pending(`${identifier} is stopping`);
+  return undefined;
+}
+
+function pending(reason: string, denyGroupId?: string): FenceResult {
+  return { confirmed: false, how: 'Pending', reason, ...(denyGroupId && { denyGroupId }) };
+}
+
+function groupIds(i: DBInstance): string[] {
+  return (i.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '').filter((id) => id !== '');
+}
+
+function onlyGroupActive(i: DBInstance, groupId: string): boolean {
+  const gs = i.VpcSecurityGroups ?? [];
+  return gs.length === 1 && gs[0]?.VpcSecurityGroupId === groupId && gs[0]?.Status === 'active';
+}
+
+async function vpcOfGroups(ec2: EC2Client, ids: string[]): Promise<string | undefined> {
+  if (ids.length === 0) return undefined;
+  const out = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: ids }));
+  return out.SecurityGroups?.find((g) => g.VpcId)?.VpcId;
+}
+
+async function findGroup(ec2: EC2Client, vpcId: string, name: string): Promise<SecurityGroup | undefined> {
+  const out = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [name] }] }));
+  return out.SecurityGroups?.find((g) => g.GroupName === name && g.VpcId === vpcId);
+}
+
+function isInvalidState(err: unknown): boolean {
+  const c = errorCode(err);
+  return c === 'InvalidDBInstanceState' || c === 'InvalidDBInstanceStateFault';
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+export function describeError(err: unknown): string {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  return `${errorCode(err)}${status ? ` (HTTP ${status})` : ''}: ${e?.message ?? String(err)}`;
+}

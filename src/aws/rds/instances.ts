@@ -1,0 +1,273 @@
+// RDS DB instances of a failover pair: the writer, its cross-region read replica, and the
+// ex-writers a failover leaves behind. Nothing here decides *when* to act — that is the
+// failover state machine's job; these functions only make each action safe to repeat.
+import {
+  AddTagsToResourceCommand,
+  CreateDBInstanceReadReplicaCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  PromoteReadReplicaCommand,
+  StopDBInstanceCommand,
+  type DBInstance,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
+import { errorCode, isAlreadyExists, isNotFound } from '../errors.ts';
+import { isOwnedBy, ownershipTags, tagsToMap, toRdsTags, TAG_PREFIX } from '../tags.ts';
+import type { Owner } from '../types.ts';
+
+/** Written by promote() once PromoteReadReplica was accepted; see isStandaloneWriter. */
+export const PROMOTED_TAG = `${TAG_PREFIX}promoted-at`;
+
+/** The instance, or undefined when RDS says it does not exist. */
+export async function describeInstance(rds: RDSClient, identifier: string): Promise<DBInstance | undefined> {
+  try {
+    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+    return out.DBInstances?.find((i) => i.DBInstanceIdentifier === identifier);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+const MAX_PAGES = 100;
+
+/** Every instance of the region, following Marker pages (a repeated marker ends the walk). */
+export async function describeAllInstances(rds: RDSClient): Promise<DBInstance[]> {
+  const out: DBInstance[] = [];
+  const seen = new Set<string>();
+  let marker: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const res = await rds.send(new DescribeDBInstancesCommand({ MaxRecords: 100, Marker: marker }));
+    out.push(...(res.DBInstances ?? []));
+    if (!res.Marker || seen.has(res.Marker)) break;
+    seen.add(res.Marker);
+    marker = res.Marker;
+  }
+  return out;
+}
+
+/**
+ * Instances carrying this owner's tags, oldest first (so repeated calls pick the same one).
+ * DescribeDBInstances has no tag filter: the check is done on each instance's TagList.
+ * This is how a replica is found again after a crash between the create call and the status write.
+ */
+export async function findByOwnerTag(rds: RDSClient, owner: Owner): Promise<DBInstance[]> {
+  const all = await describeAllInstances(rds);
+  return all
+    .filter((i) => isOwnedBy(i.TagList, owner))
+    .sort((a, b) => (a.InstanceCreateTime?.getTime() ?? 0) - (b.InstanceCreateTime?.getTime() ?? 0));
+}
+
+export interface CrossRegionReplicaRequest {
+  /** ARN of the writer in the other region (cross-region sources must be given by ARN). */
+  sourceArn: string;
+  sourceRegion: string;
+  /** Deterministic: recorded in status before the call, so a restart looks for this name first. */
+  identifier: string;
+  instanceClass?: string;
+  /** A key of the replica's region; required when the source is encrypted. */
+  kmsKeyId?: string;
+  dbSubnetGroupName?: string;
+  vpcSecurityGroupIds?: string[];
+  owner: Owner;
+  /**
+   * The spec names this identifier: an existing replica of the same source is adopted even
+   * without our tags (never deleted by us). Otherwise an untagged instance is someone else's.
+   */
+  adoptExisting?: boolean;
+}
+
+export type ReplicaOutcome = 'Created' | 'FoundOwned' | 'Adopted';
+
+export type ReplicaConflict = 'NotOwned' | 'NotAReplica' | 'SourceMismatch';
+
+/** An instance with the requested name exists but is not one we may treat as this replica. */
+export class ReplicaConflictError extends Error {
+  constructor(
+    readonly identifier: string,
+    readonly conflict: ReplicaConflict,
+    detail: string,
+  ) {
+    super(`DB instance ${identifier}: ${detail}`);
+    this.name = 'ReplicaConflictError';
+  }
+}
+
+/**
+ * Creates the cross-region read replica of `sourceArn`, or returns the one already there.
+ * CreateDBInstanceReadReplica has no idempotency token, so the name is looked up first and
+ * DBInstanceAlreadyExists is answered by looking again (some emulators accept a second create
+ * with the same name and silently replace the instance, which the look-up first avoids).
+ */
+export async function createCrossRegionReplica(
+  rds: RDSClient,
+  req: CrossRegionReplicaRequest,
+): Promise<{ instance: DBInstance; outcome: ReplicaOutcome }> {
+  if (arnRegion(req.sourceArn) !== req.sourceRegion) {
+    throw new Error(`source ${req.sourceArn} is not in ${req.sourceRegion}: a cross-region replica needs the source's ARN`);
+  }
+  const existing = await describeInstance(rds, req.identifier);
+  if (existing) return { instance: existing, outcome: acceptExisting(existing, req) };
+  try {
+    const out = await rds.send(
+      new CreateDBInstanceReadReplicaCommand({
+        DBInstanceIdentifier: req.identifier,
+        // By ARN: the SDK sees the other region in it and presigns the source-region request
+        // (PreSignedUrl) that encrypted cross-region replicas need; there is no SourceRegion input.
+        SourceDBInstanceIdentifier: req.sourceArn,
+        ...(req.instanceClass && { DBInstanceClass: req.instanceClass }),
+        ...(req.kmsKeyId && { KmsKeyId: req.kmsKeyId }),
+        ...(req.dbSubnetGroupName && { DBSubnetGroupName: req.dbSubnetGroupName }),
+        ...(req.vpcSecurityGroupIds?.length && { VpcSecurityGroupIds: req.vpcSecurityGroupIds }),
+        Tags: toRdsTags(ownershipTags(req.owner)),
+      }),
+    );
+    if (!out.DBInstance) throw new Error('CreateDBInstanceReadReplica returned no DB instance');
+    return { instance: out.DBInstance, outcome: 'Created' };
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    const raced = await describeInstance(rds, req.identifier);
+    if (!raced) throw err;
+    return { instance: raced, outcome: acceptExisting(raced, req) };
+  }
+}
+
+/** Same source, and either our tags or an adoption the spec asked for. */
+export function acceptExisting(i: DBInstance, req: Pick<CrossRegionReplicaRequest, 'identifier' | 'sourceArn' | 'owner' | 'adoptExisting'>): ReplicaOutcome {
+  const owned = isOwnedBy(i.TagList, req.owner);
+  if (!owned && !req.adoptExisting) {
+    throw new ReplicaConflictError(req.identifier, 'NotOwned', 'exists without this policy\'s ownership tags; choose another identifier or adopt it by naming it in the spec');
+  }
+  const source = i.ReadReplicaSourceDBInstanceIdentifier;
+  if (!source) throw new ReplicaConflictError(req.identifier, 'NotAReplica', 'exists but is not a read replica');
+  if (!sameInstance(source, req.sourceArn)) {
+    throw new ReplicaConflictError(req.identifier, 'SourceMismatch', `replicates ${source}, not ${req.sourceArn}`);
+  }
+  return owned ? 'FoundOwned' : 'Adopted';
+}
+
+/** `arn:aws:rds:<region>:<account>:db:<id>` → region. */
+export function arnRegion(arn: string): string | undefined {
+  return arn.startsWith('arn:') ? arn.split(':')[3] : undefined;
+}
+
+/** A replica's source is reported as an ARN (cross-region) or a bare identifier (same region). */
+export function sameInstance(a: string, b: string): boolean {
+  if (a === b) return true;
+  const idOf = (s: string): string => (s.startsWith('arn:') ? (s.split(':db:')[1] ?? s) : s);
+  const ra = arnRegion(a);
+  const rb = arnRegion(b);
+  return idOf(a) === idOf(b) && (ra === undefined || rb === undefined || ra === rb);
+}
+
+/**
+ * PromoteReadReplica, then the PROMOTED_TAG marker. Safe to call again: an instance that is
+ * already promoting or promoted answers InvalidDBInstanceState, which counts as done.
+ * The state machine still calls it once per failover (recorded before the call).
+ */
+export async function promote(rds: RDSClient, identifier: string, now: Date = new Date()): Promise<DBInstance> {
+  let instance: DBInstance | undefined;
+  try {
+    const out = await rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: identifier }));
+    instance = out.DBInstance;
+  } catch (err) {
+    if (errorCode(err) !== 'InvalidDBInstanceState' && errorCode(err) !== 'InvalidDBInstanceStateFault') throw err;
+    instance = await describeInstance(rds, identifier);
+    const promoting = instance && (isStandaloneWriter(instance) || PROMOTING_STATES.has(instance.DBInstanceStatus ?? ''));
+    if (!promoting) throw err;
+  }
+  if (!instance?.DBInstanceArn) throw new Error(`PromoteReadReplica ${identifier}: no instance ARN to mark`);
+  await rds.send(
+    new AddTagsToResourceCommand({ ResourceName: instance.DBInstanceArn, Tags: [{ Key: PROMOTED_TAG, Value: now.toISOString() }] }),
+  );
+  return instance;
+}
+
+/** What a replica goes through while RDS promotes it (it reboots once). */
+const PROMOTING_STATES = new Set(['modifying', 'rebooting', 'backing-up', 'configuring-log-exports']);
+
+/**
+ * True once the instance takes writes on its own.
+ * Real AWS: after promotion ReadReplicaSourceDBInstanceIdentifier is cleared and the status
+ * returns to `available` after `modifying`/`rebooting` (often `backing-up` in between); while
+ * it is a replica, StatusInfos holds a `read replication` entry.
+ * moto keeps ReadReplicaSourceDBInstanceIdentifier after PromoteReadReplica and never reports
+ * StatusInfos, so our PROMOTED_TAG marker also counts — but only when no `read replication`
+ * status is shown, so on AWS the tag alone never declares a still-replicating instance a writer.
+ */
+export function isStandaloneWriter(i: DBInstance): boolean {
+  if (i.DBInstanceStatus !== 'available') return false;
+  if (!i.ReadReplicaSourceDBInstanceIdentifier) return true;
+  const replicating = (i.StatusInfos ?? []).some((s) => s.StatusType === 'read replication');
+  return !replicating && tagsToMap(i.TagList)[PROMOTED_TAG] !== undefined;
+}
+
+/** A read replica that is up: what FailoverReady needs from the standby. */
+export function isAvailableReplica(i: DBInstance): boolean {
+  return i.DBInstanceStatus === 'available' && !!i.ReadReplicaSourceDBInstanceIdentifier && !isStandaloneWriter(i);
+}
+
+/** Stops an instance; already stopped or stopping counts as done. AWS refuses replicas and sources of replicas. */
+export async function stopInstance(rds: RDSClient, identifier: string): Promise<'Stopping' | 'Stopped'> {
+  try {
+    await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: identifier }));
+    return 'Stopping';
+  } catch (err) {
+    if (errorCode(err) !== 'InvalidDBInstanceState' && errorCode(err) !== 'InvalidDBInstanceStateFault') throw err;
+    const now = await describeInstance(rds, identifier);
+    if (now?.DBInstanceStatus === 'stopped') return 'Stopped';
+    if (now?.DBInstanceStatus === 'stopping') return 'Stopping';
+    throw err;
+  }
+}
+
+export type DeleteOutcome = 'Deleting' | 'AlreadyDeleting' | 'Gone';
+
+/**
+ * Deletes a standalone instance, always through a final snapshot: an ex-writer may hold the
+ * only copy of writes the failover did not carry over. Refuses without a snapshot name.
+ * Automated backups are kept too (DeleteAutomatedBackups false).
+ */
+export async function deleteWithFinalSnapshot(rds: RDSClient, identifier: string, snapshotId: string): Promise<DeleteOutcome> {
+  if (!snapshotId.trim()) throw new Error(`refusing to delete DB instance ${identifier} without a final snapshot name`);
+  const now = await describeInstance(rds, identifier);
+  if (!now) return 'Gone';
+  if (now.DBInstanceStatus === 'deleting') return 'AlreadyDeleting';
+  if (now.DeletionProtection) {
+    throw new Error(`DB instance ${identifier} has deletion protection on: turn it off to let the controller delete it`);
+  }
+  try {
+    await rds.send(
+      new DeleteDBInstanceCommand({
+        DBInstanceIdentifier: identifier,
+        SkipFinalSnapshot: false,
+        FinalDBSnapshotIdentifier: snapshotId,
+        DeleteAutomatedBackups: false,
+      }),
+    );
+    return 'Deleting';
+  } catch (err) {
+    if (isNotFound(err)) return 'Gone';
+    throw err;
+  }
+}
+
+/**
+ * Deletes a read replica we own. Replicas hold no writes of their own, and AWS does not take a
+ * final snapshot of a replica, so none is asked for. Refuses an instance that is a writer now.
+ */
+export async function deleteReplica(rds: RDSClient, identifier: string): Promise<DeleteOutcome> {
+  const now = await describeInstance(rds, identifier);
+  if (!now) return 'Gone';
+  if (now.DBInstanceStatus === 'deleting') return 'AlreadyDeleting';
+  if (!now.ReadReplicaSourceDBInstanceIdentifier || isStandaloneWriter(now)) {
+    throw new Error(`DB instance ${identifier} is a writer now: delete it with deleteWithFinalSnapshot`);
+  }
+  try {
+    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: identifier, SkipFinalSnapshot: true }));
+    return 'Deleting';
+  } catch (err) {
+    if (isNotFound(err)) return 'Gone';
+    throw err;
+  }
+}

@@ -1,0 +1,64 @@
+// Read-only views of DB instances for the failover state machine: plain data, so the machine
+// stays pure and its tests need no AWS. A region that does not answer is reported as such
+// (reachable: false) instead of throwing: for a failover, "cannot see it" is an observation.
+import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
+import { isOwnedBy, tagsToMap } from '../tags.ts';
+import type { Owner } from '../types.ts';
+import { describeError, FENCE_TAGS, fenceStateOf, isRegionUnreachable } from './fence.ts';
+import { describeInstance, isAvailableReplica, isStandaloneWriter } from './instances.ts';
+
+export interface InstanceRef {
+  region: string;
+  identifier: string;
+}
+
+export interface InstanceView extends InstanceRef {
+  /** The region's RDS API answered. When false, every other field is unknown. */
+  reachable: boolean;
+  exists: boolean;
+  status?: string;
+  /** writer: takes writes on its own; replica: an available read replica; other: neither (yet). */
+  role?: 'writer' | 'replica' | 'other';
+  /** A replica's source as RDS reports it (an ARN for cross-region replicas). */
+  sourceArn?: string;
+  arn?: string;
+  endpoint?: { host: string; port: number };
+  /** Carries this policy's ownership tags (created by us, so ours to delete). */
+  owned?: boolean;
+  /** Made unable to take writes (deny-all security groups, stopped) or gone. */
+  fenced?: boolean;
+  fenceReason?: string;
+  /** Our fence tags are on it: its security groups were swapped (or a swap began). */
+  fenceTagged?: boolean;
+}
+
+export async function observeInstance(rds: RDSClient, ref: InstanceRef, owner: Owner): Promise<InstanceView> {
+  try {
+    return toInstanceView(ref, await describeInstance(rds, ref.identifier), owner);
+  } catch (err) {
+    if (isRegionUnreachable(err)) return { ...ref, reachable: false, exists: false, fenceReason: describeError(err) };
+    throw err;
+  }
+}
+
+/** Pure: one DescribeDBInstances answer (undefined = not found) as the machine sees it. */
+export function toInstanceView(ref: InstanceRef, i: DBInstance | undefined, owner: Owner): InstanceView {
+  const fence = fenceStateOf(i, ref.identifier);
+  if (!i) return { ...ref, reachable: true, exists: false, fenced: true, fenceReason: fence.reason };
+  const host = i.Endpoint?.Address;
+  const port = i.Endpoint?.Port ?? i.DbInstancePort;
+  return {
+    ...ref,
+    reachable: true,
+    exists: true,
+    ...(i.DBInstanceStatus && { status: i.DBInstanceStatus }),
+    role: isStandaloneWriter(i) ? 'writer' : isAvailableReplica(i) ? 'replica' : 'other',
+    ...(i.ReadReplicaSourceDBInstanceIdentifier && { sourceArn: i.ReadReplicaSourceDBInstanceIdentifier }),
+    ...(i.DBInstanceArn && { arn: i.DBInstanceArn }),
+    ...(host && port !== undefined && { endpoint: { host, port } }),
+    owned: isOwnedBy(i.TagList, owner),
+    fenced: fence.fenced,
+    fenceReason: fence.reason,
+    fenceTagged: tagsToMap(i.TagList)[FENCE_TAGS.from] !== undefined,
+  };
+}

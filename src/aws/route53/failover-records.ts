@@ -1,0 +1,134 @@
+// The DNS half of a FailoverPolicy against one hosted zone (external-dns's loop for one name):
+// read the records and the registry record → ownership → plan → check the change list again →
+// re-read the registry just before writing → submit to the zone's batcher.
+import type { Change, Route53Client } from '@aws-sdk/client-route-53';
+import type { ZoneBatcher } from './batcher.ts';
+import { normalizeName } from './names.ts';
+import { isEmptyPlan, plan, planChanges, type Conflict } from './plan.ts';
+import { setIdentifiers, type RRSet } from './records.ts';
+import {
+  assertChangesOwned,
+  ownedSetIdentifiers,
+  readOwnership,
+  registryChanges,
+  registryName,
+  type Ownership,
+  type RegistryOwner,
+} from './registry.ts';
+import { readRecordsAt } from './zone-reader.ts';
+
+export interface RecordsTarget {
+  zoneId: string;
+  /** clusterId + namespace/name; an `Owner` from ../types.ts fits. */
+  owner: RegistryOwner;
+  recordName: string;
+}
+
+export interface SyncResult {
+  ownership: Ownership['state'];
+  /** Who holds the name when `ownership` is `foreign`. */
+  claimedBy?: string;
+  /** What was sent (or, in a dry run, would be sent); empty when already in sync. */
+  changes: Change[];
+  conflicts: Conflict[];
+  /** The records at the name as read before any change. */
+  current: RRSet[];
+}
+
+/** The registry changed between the plan and the write: retry the reconcile. */
+export class OwnershipChanged extends Error {
+  constructor(recordName: string, was: string, now: string) {
+    super(`ownership of ${normalizeName(recordName)} changed from ${was} to ${now} while planning; nothing was written`);
+    this.name = 'OwnershipChanged';
+  }
+}
+
+export class FailoverRecords {
+  // Two policies of this controller claiming one name must not interleave read and write.
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly client: Route53Client,
+    private readonly batcher: ZoneBatcher,
+  ) {}
+
+  /** Makes the records at `recordName` the desired ones (from desiredRecords()). */
+  async sync(target: RecordsTarget, desired: RRSet[], opts: { dryRun?: boolean } = {}): Promise<SyncResult> {
+    // external-dns#414: an empty desired set must never be read as "delete everything".
+    if (desired.length === 0) throw new Error('refusing to sync an empty desired record set; call remove() to delete records');
+    const ids = setIdentifiers(target.owner.name);
+    for (const d of desired) {
+      if (normalizeName(d.Name ?? '') !== normalizeName(target.recordName) || (d.SetIdentifier !== ids.primary && d.SetIdentifier !== ids.secondary)) {
+        throw new Error(`desired record ${d.Name} (${d.SetIdentifier}) is not one of ${target.owner.name}'s records at ${target.recordName}`);
+      }
+    }
+    return this.locked(target, async () => {
+      const { current, ownership } = await this.read(target);
+      if (ownership.state === 'foreign') return foreignResult(target, ownership, current);
+      const p = plan(current, desired, ownedSetIdentifiers(ownership, target.owner.name));
+      if (isEmptyPlan(p)) return { ownership: ownership.state, changes: [], conflicts: p.conflicts, current };
+      const changes = [...(p.upserts.length > 0 ? registryChanges(ownership, target.recordName, target.owner, 'claim') : []), ...planChanges(p)];
+      await this.write(target, ownership, changes, opts);
+      return { ownership: ownership.state, changes, conflicts: p.conflicts, current };
+    });
+  }
+
+  /** Deletes our records at `recordName` and the registry record; leaves anything not provably ours. */
+  async remove(target: RecordsTarget, opts: { dryRun?: boolean } = {}): Promise<SyncResult> {
+    return this.locked(target, async () => {
+      const { current, ownership } = await this.read(target);
+      if (ownership.state === 'foreign') return foreignResult(target, ownership, current);
+      if (ownership.state === 'free') return { ownership: 'free', changes: [], conflicts: [], current };
+      const p = plan(current, [], ownedSetIdentifiers(ownership, target.owner.name));
+      // The registry record goes in the same batch, last: our records never outlive it.
+      const changes = [...planChanges(p), ...registryChanges(ownership, target.recordName, target.owner, 'release')];
+      await this.write(target, ownership, changes, opts);
+      return { ownership: ownership.state, changes, conflicts: [], current };
+    });
+  }
+
+  private async read(target: RecordsTarget): Promise<{ current: RRSet[]; ownership: Ownership }> {
+    const [current, atRegistry] = await Promise.all([
+      readRecordsAt(this.client, target.zoneId, target.recordName),
+      readRecordsAt(this.client, target.zoneId, registryName(target.recordName)),
+    ]);
+    return { current, ownership: readOwnership(atRegistry, target.recordName, target.owner) };
+  }
+
+  private async write(target: RecordsTarget, ownership: Ownership, changes: Change[], opts: { dryRun?: boolean }): Promise<void> {
+    assertChangesOwned(changes, ownership, target.recordName, target.owner);
+    if (opts.dryRun || changes.length === 0) return;
+    const fresh = readOwnership(await readRecordsAt(this.client, target.zoneId, registryName(target.recordName)), target.recordName, target.owner);
+    if (fresh.state !== ownership.state) throw new OwnershipChanged(target.recordName, ownership.state, fresh.state);
+    await this.batcher.submit(target.zoneId, changes, `${target.owner.namespace}/${target.owner.name}`);
+  }
+
+  private async locked<T>(target: RecordsTarget, fn: () => Promise<T>): Promise<T> {
+    const key = `${target.zoneId}|${normalizeName(target.recordName)}`;
+    const before = this.locks.get(key) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.locks.set(key, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(key) === settled) this.locks.delete(key);
+    }
+  }
+}
+
+function foreignResult(target: RecordsTarget, ownership: Extract<Ownership, { state: 'foreign' }>, current: RRSet[]): SyncResult {
+  return {
+    ownership: 'foreign',
+    claimedBy: ownership.claimedBy,
+    changes: [],
+    conflicts: [
+      {
+        name: normalizeName(target.recordName),
+        type: 'TXT',
+        reason: `${normalizeName(registryName(target.recordName))} says the name belongs to ${ownership.claimedBy}; choose another recordName or remove that claim`,
+      },
+    ],
+    current,
+  };
+}

@@ -1,0 +1,61 @@
+// Shapes shared by every AWS module. Nothing here knows about Kubernetes.
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { STSClient } from '@aws-sdk/client-sts';
+
+/** Where a call goes: a region, and the account reached through an optional role. */
+export interface AwsTarget {
+  region: string;
+  roleArn?: string;
+  externalId?: string;
+}
+
+/** One client per (service, region, account), reused; every call counted, rate-limited, classified. */
+export interface AwsClients {
+  ec2(t: AwsTarget): EC2Client;
+  route53(t: AwsTarget): Route53Client;
+  rds(t: AwsTarget): RDSClient;
+  cloudwatch(t: AwsTarget): CloudWatchClient;
+  logs(t: AwsTarget): CloudWatchLogsClient;
+  sts(t: AwsTarget): STSClient;
+  /** Account id behind the target's credentials (STS GetCallerIdentity, cached). */
+  accountId(t: AwsTarget): Promise<string>;
+}
+
+/** Who owns an AWS resource: written as tags on everything the controller creates. */
+export interface Owner {
+  clusterId: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  userTags?: Record<string, string>;
+}
+
+export type ErrorClass = 'Terminal' | 'Recoverable' | 'Throttled';
+
+export interface CallRecord {
+  service: string;
+  operation: string;
+  region: string;
+  outcome: 'success' | 'error' | 'throttled';
+  durationMs: number;
+}
+
+/** Observe/create/update/delete of one AWS kind (crossplane-runtime's ExternalClient). */
+export interface Observation<O> {
+  exists: boolean;
+  upToDate: boolean;
+  observed?: O;
+  diff?: string[];
+}
+
+export interface ExternalResource<Spec, O> {
+  observe(spec: Spec): Promise<Observation<O>>;
+  create(spec: Spec): Promise<O>;
+  update(spec: Spec, seen: O): Promise<void>;
+  delete(seen: O): Promise<void>;
+}

@@ -1,0 +1,399 @@
+// The database half of a FailoverPolicy as a pure state machine: (spec, status, observations)
+// in; new status, actions, events and a requeue delay out. No I/O, no clock: `obs.now` is the
+// time. The reconciler runs it in a loop:
+//   decide → when actions[0] is recordStep, write the returned status first (and stop if the
+//          write fails) → execute the actions in order → observe again → decide …
+// until it asks for a requeue later. A failover moves at most one step per call, and each
+// step is recorded in status before the work of the next one starts, so a restart resumes at
+// the recorded step. Once PromoteRequested is recorded, no call ever emits `promote` again:
+// it waits for the instance to be a standalone writer.
+//
+// Steps: Triggered → LagChecked → Fenced | FenceUnconfirmed → PromoteRequested → Promoted
+//        → SecretWritten → DnsSwitched → Completed. Before PromoteRequested a withdrawn trigger
+// aborts (and the old writer is unfenced); after it, the only way is forward.
+import type { DefaultedFailoverPolicySpec } from '../../api/defaults.ts';
+import type { FailoverPhase, FailoverPolicyStatus, FailoverRecord, Health } from '../../api/types.ts';
+import type { InstanceRef, InstanceView } from '../../aws/rds/observe.ts';
+import { advance, PLANNED_REASONS } from './failover-steps.ts';
+import {
+  failoverReadiness,
+  finalSnapshotIdentifier,
+  healthOf,
+  heldForMs,
+  homeRegion,
+  otherRegion,
+  reseedIdentifier,
+  sameRef,
+  secretMatches,
+  specReplica,
+  specWriter,
+  writeSecret,
+  type ReadyCondition,
+} from './failover-ready.ts';
+
+export type FailoverStep =
+  | 'Triggered'
+  | 'LagChecked'
+  | 'Fenced'
+  | 'FenceUnconfirmed'
+  | 'PromoteRequested'
+  | 'Promoted'
+  | 'SecretWritten'
+  | 'DnsSwitched'
+  | 'Completed';
+
+/** Labels of status writes that must land before the actions that follow them. */
+export type RecordedStep = FailoverStep | 'ReplicaRequested' | 'Aborted' | 'FenceConfirmedLate';
+
+/** PlannedSwitchover and Failback start with the old writer healthy: they wait for lag 0. */
+export type TriggerReason = 'PrimaryUnhealthy' | 'ManualSwitch' | 'PlannedSwitchover' | 'Failback';
+
+/** inProgress as the machine writes it. stepAt/fromIdentifier/toIdentifier need CRD schema fields. */
+export interface FailoverProgress extends FailoverRecord {
+  startedAt: string;
+  from: string;
+  to: string;
+  reason: TriggerReason;
+  step: FailoverStep;
+  /** When `step` was recorded: lag samples for a planned switchover must be newer than the fence. */
+  stepAt?: string;
+  fromIdentifier?: string;
+  toIdentifier?: string;
+}
+
+export interface CompletedFailover extends FailoverRecord {
+  fromIdentifier?: string;
+  toIdentifier?: string;
+}
+
+export type HistoryEntry = NonNullable<FailoverPolicyStatus['history']>[number];
+
+/** The status fields this machine owns; the reconciler merges them into the object's status. */
+export interface MachineStatus {
+  activeRegion?: string;
+  phase?: FailoverPhase;
+  database?: FailoverPolicyStatus['database'];
+  inProgress?: FailoverProgress;
+  lastFailover?: CompletedFailover;
+  history?: HistoryEntry[];
+}
+
+export type MachineSpec = Pick<DefaultedFailoverPolicySpec, 'failover' | 'deletionPolicy'> & {
+  database: NonNullable<DefaultedFailoverPolicySpec['database']>;
+};
+
+export interface RegionHealth {
+  state: Health;
+  /** When this state began: Automatic mode needs it (flap damping); unknown counts as "just now". */
+  since?: string;
+}
+
+export interface Observations {
+  now: string;
+  /** Keyed by region (the reconciler maps dns.primary/secondary to their regions). */
+  health: Record<string, RegionHealth | undefined>;
+  /** refsToObserve().writer, .standby, .exWriter as observeInstance() saw them. */
+  writer?: InstanceView;
+  standby?: InstanceView;
+  exWriter?: InstanceView;
+  /** ReplicaLag of the standby (CloudWatch, its region). */
+  lag?: { seconds: number; at: string };
+  dns: { recordsInPlace: boolean; healthChecksInPlace: boolean; /** region the records send traffic to */ activeRegion?: string };
+  /** What the connection Secret holds now (undefined: no Secret yet). */
+  secret?: { region?: string; host?: string };
+}
+
+export interface SecretData {
+  host: string;
+  port: string;
+  region: string;
+  role: 'writer';
+}
+
+export type FailoverAction =
+  | { type: 'recordStep'; step: RecordedStep }
+  | {
+      type: 'createReplica';
+      region: string;
+      identifier: string;
+      sourceRegion: string;
+      sourceArn: string;
+      instanceClass?: string;
+      kmsKeyId?: string;
+      /** The spec names this identifier: an existing replica of the writer may be adopted. */
+      adoptExisting: boolean;
+    }
+  | { type: 'fence'; region: string; identifier: string }
+  | { type: 'unfence'; region: string; identifier: string }
+  | { type: 'promote'; region: string; identifier: string }
+  | { type: 'writeSecret'; name: string; data: SecretData }
+  | { type: 'switchDns'; activeRegion: string }
+  | { type: 'retireInstance'; region: string; identifier: string; finalSnapshotIdentifier: string };
+
+export interface MachineEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface Decision {
+  status: MachineStatus;
+  actions: FailoverAction[];
+  events: MachineEvent[];
+  /** 0: run again at once (a step was recorded); undefined: nothing to wait for. */
+  requeueAfterMs?: number;
+  failoverReady: ReadyCondition;
+}
+
+export interface MachineInput {
+  spec: MachineSpec;
+  status: MachineStatus;
+  obs: Observations;
+}
+
+/** Mutable while one decide() runs; never the caller's objects. */
+export interface Work {
+  spec: MachineSpec;
+  s: MachineStatus & { database: { writer: InstanceRef; replica?: InstanceRef & { lagSeconds?: number } }; activeRegion: string };
+  obs: Observations;
+  nowMs: number;
+  actions: FailoverAction[];
+  events: MachineEvent[];
+  requeueAfterMs?: number;
+  degraded?: boolean;
+  /** Why the phase changes in this call, for status.history. */
+  transition?: string;
+}
+
+export const WAIT = { aws: 15_000, lag: 30_000, fence: 15_000 } as const;
+/** A region back from an outage often flaps: fail back only after it held Healthy this long. */
+export const FAILBACK_STABLE_MS = 10 * 60_000;
+export const HISTORY_MAX = 10;
+
+export function requeue(w: Work, ms: number): void {
+  w.requeueAfterMs = w.requeueAfterMs === undefined ? ms : Math.min(w.requeueAfterMs, ms);
+}
+
+/** The instances the reconciler must observe before calling decide(). */
+export function refsToObserve(spec: MachineSpec, status: MachineStatus): { writer: InstanceRef; standby?: InstanceRef; exWriter?: InstanceRef } {
+  const writer = status.database?.writer ?? specWriter(spec);
+  const standby = status.database?.replica ?? (sameRef(writer, specWriter(spec)) ? specReplica(spec) : undefined);
+  const ip = status.inProgress;
+  const ex =
+    ip && stepIndex(ip.step) >= stepIndex('Promoted')
+      ? { region: ip.from, identifier: ip.fromIdentifier }
+      : { region: status.lastFailover?.from, identifier: status.lastFailover?.fromIdentifier };
+  const exWriter = ex.region && ex.identifier ? { region: ex.region, identifier: ex.identifier } : undefined;
+  return { writer, ...(standby && { standby }), ...(exWriter && { exWriter }) };
+}
+
+export function decide({ spec, status, obs }: MachineInput): Decision {
+  const s = structuredClone(status);
+  const refs = refsToObserve(spec, s);
+  const database = { ...s.database, writer: refs.writer, ...(refs.standby && { replica: { ...s.database?.replica, ...refs.standby } }) };
+  if (database.replica && obs.lag && obs.standby && sameRef(obs.standby, database.replica)) database.replica.lagSeconds = obs.lag.seconds;
+  const w: Work = { spec, s: { ...s, database, activeRegion: s.activeRegion ?? refs.writer.region }, obs, nowMs: Date.parse(obs.now), actions: [], events: [] };
+
+  if (w.s.inProgress) advance(w);
+  else steady(w);
+
+  const phase = phaseOf(w);
+  if (phase !== status.phase && status.phase !== undefined) pushHistory(w, phase);
+  w.s.phase = phase;
+  // One status write, first, covers every step recorded in this call.
+  const recorded = w.actions.filter((a) => a.type === 'recordStep');
+  const actions = [...recorded.slice(-1), ...w.actions.filter((a) => a.type !== 'recordStep')];
+  return {
+    status: w.s,
+    actions,
+    events: w.events,
+    ...(w.requeueAfterMs !== undefined && { requeueAfterMs: w.requeueAfterMs }),
+    failoverReady: failoverReadiness(spec, w.s, obs),
+  };
+}
+
+/** No failover running: keep the replica, the fences and the Secret right, and watch the triggers. */
+function steady(w: Work): void {
+  const { s, obs, spec } = w;
+  ensureReplica(w);
+  keepExWriterFenced(w);
+
+  const writer = obs.writer;
+  if (writer?.reachable && writer.exists && writer.fenceTagged) {
+    // The current writer must never stay fenced: an aborted failover left our fence on it.
+    w.actions.push({ type: 'unfence', region: writer.region, identifier: writer.identifier });
+    w.events.push({ type: 'Warning', reason: 'WriterFenced', message: `writer ${writer.identifier} carries our fence but no failover is running: restoring its security groups` });
+    requeue(w, WAIT.aws);
+  }
+  if (writer?.reachable && !writer.exists) {
+    w.degraded = true;
+    w.events.push({ type: 'Warning', reason: 'WriterMissing', message: `writer ${writer.identifier} does not exist in ${writer.region}` });
+  }
+  if (writer?.role === 'writer' && writer.endpoint && !secretMatches(obs, writer.region, writer.endpoint.host)) {
+    w.actions.push(writeSecret(spec, writer.region, writer.endpoint));
+  }
+  if (obs.dns.activeRegion !== undefined && obs.dns.activeRegion !== s.activeRegion) {
+    w.actions.push({ type: 'switchDns', activeRegion: s.activeRegion });
+  }
+  startIfTriggered(w);
+}
+
+/** A replica of the writer in the other region: recorded (deterministic name) before it is created. */
+function ensureReplica(w: Work): void {
+  const { s, obs, spec } = w;
+  const writerRef = s.database.writer;
+  if (!s.database.replica) {
+    const region = otherRegion(spec, writerRef.region);
+    const identifier = reseedIdentifier(spec, region, s.lastFailover?.completedAt ?? obs.now);
+    s.database.replica = { region, identifier };
+    w.actions.push({ type: 'recordStep', step: 'ReplicaRequested' });
+    w.events.push({ type: 'Normal', reason: 'ReplicaRequested', message: `re-creating the standby replica ${identifier} in ${region} from ${writerRef.identifier}` });
+    requeue(w, 0);
+    return; // observed again before the create, under the recorded name
+  }
+  const standby = obs.standby;
+  if (!standby || !sameRef(standby, s.database.replica)) return;
+  if (!standby.reachable) return;
+  if (standby.exists) {
+    if (standby.role === 'other') requeue(w, WAIT.lag);
+    if (standby.role === 'writer') {
+      w.degraded = true;
+      w.events.push({ type: 'Warning', reason: 'StandbyIsWriter', message: `${standby.identifier} in ${standby.region} takes writes itself; it is not a replica of ${writerRef.identifier}` });
+    }
+    return;
+  }
+  const writer = obs.writer;
+  if (!writer?.arn || writer.role !== 'writer') return; // only a standalone writer can be a source
+  const named = sameRef(s.database.replica, specReplica(spec));
+  w.actions.push({
+    type: 'createReplica',
+    region: s.database.replica.region,
+    identifier: s.database.replica.identifier,
+    sourceRegion: writer.region,
+    sourceArn: writer.arn,
+    ...(named && spec.database.replica.instanceClass && { instanceClass: spec.database.replica.instanceClass }),
+    ...(named && spec.database.replica.kmsKeyId && { kmsKeyId: spec.database.replica.kmsKeyId }),
+    adoptExisting: named,
+  });
+  requeue(w, WAIT.lag);
+}
+
+/** After a failover the ex-writer stays fenced; once redundancy is back it is retired per deletionPolicy. */
+function keepExWriterFenced(w: Work): void {
+  const { s, obs, spec } = w;
+  const ex = obs.exWriter;
+  const last = s.lastFailover;
+  if (!ex || !last || !ex.reachable || !ex.exists) return;
+  if (!ex.fenced) {
+    w.actions.push({ type: 'fence', region: ex.region, identifier: ex.identifier });
+    w.events.push({ type: 'Warning', reason: 'ExWriterNotFenced', message: `ex-writer ${ex.identifier} in ${ex.region} answers and is not fenced: fencing it now` });
+    requeue(w, WAIT.fence);
+    return;
+  }
+  if (last.fencing?.startsWith('Unconfirmed')) {
+    last.fencing = `Confirmed after the failover at ${obs.now}: ${ex.fenceReason ?? 'fenced'}`;
+    w.actions.push({ type: 'recordStep', step: 'FenceConfirmedLate' });
+    w.events.push({ type: 'Normal', reason: 'FenceConfirmed', message: `ex-writer ${ex.identifier} in ${ex.region} is fenced now` });
+  }
+  const redundant = obs.standby?.role === 'replica';
+  if (spec.deletionPolicy === 'Delete' && ex.owned && redundant && ex.status !== 'deleting' && last.completedAt) {
+    w.actions.push({ type: 'retireInstance', region: ex.region, identifier: ex.identifier, finalSnapshotIdentifier: finalSnapshotIdentifier(ex.identifier, last.completedAt) });
+    w.events.push({ type: 'Normal', reason: 'RetiringExWriter', message: `deleting ex-writer ${ex.identifier} in ${ex.region} after a final snapshot` });
+  }
+}
+
+type Trigger = { to: string; reason: TriggerReason } | { blocked: string; message: string; degraded: boolean } | { waitMs: number };
+
+/** Manual: the spec's activeRegion differs. Automatic: the active region stayed Unhealthy long enough, or failback is due. */
+export function findTrigger(spec: MachineSpec, s: Work['s'], obs: Observations, nowMs: number): Trigger | undefined {
+  const active = s.activeRegion;
+  const other = otherRegion(spec, active);
+  const home = homeRegion(spec);
+  const activeHealth = healthOf(obs, active);
+  if (spec.failover.mode === 'Manual') {
+    const desired = spec.failover.activeRegion ?? active;
+    if (desired === active) return undefined;
+    if (desired !== other) return { blocked: 'InvalidActiveRegion', message: `activeRegion ${desired} is neither ${active} nor ${other}`, degraded: false };
+    const planned = activeHealth.state === 'Healthy';
+    return { to: desired, reason: !planned ? 'ManualSwitch' : desired === home ? 'Failback' : 'PlannedSwitchover' };
+  }
+  const unhealthyFor = spec.failover.unhealthyForSeconds * 1000;
+  if (activeHealth.state === 'Unhealthy') {
+    const left = unhealthyFor - heldForMs(activeHealth, nowMs);
+    if (left > 0) return { waitMs: left };
+    const standby = healthOf(obs, other);
+    if (standby.state !== 'Healthy') {
+      return { blocked: 'FailoverBlocked', message: `${active} is Unhealthy but ${other} is ${standby.state}: not failing over into it`, degraded: true };
+    }
+    return { to: other, reason: 'PrimaryUnhealthy' };
+  }
+  if (active !== home && spec.failover.failback === 'Automatic') {
+    const homeHealth = healthOf(obs, home);
+    if (homeHealth.state !== 'Healthy' || activeHealth.state !== 'Healthy') return undefined;
+    const left = Math.max(unhealthyFor, FAILBACK_STABLE_MS) - heldForMs(homeHealth, nowMs);
+    if (left > 0) return { waitMs: left };
+    return { to: home, reason: 'Failback' };
+  }
+  return undefined;
+}
+
+function startIfTriggered(w: Work): void {
+  const { s, obs, spec } = w;
+  const t = findTrigger(spec, s, obs, w.nowMs);
+  if (!t) return;
+  if ('waitMs' in t) return requeue(w, t.waitMs);
+  if ('blocked' in t) {
+    if (t.degraded) w.degraded = true;
+    w.events.push({ type: 'Warning', reason: t.blocked, message: t.message });
+    return requeue(w, WAIT.lag);
+  }
+  const standby = obs.standby;
+  const replica = s.database.replica;
+  if (!replica || !standby || !sameRef(standby, replica) || standby.role !== 'replica') {
+    const state = !standby?.reachable ? 'unreachable' : !standby.exists ? 'missing' : standby.role === 'writer' ? 'a writer' : `${standby.status ?? 'not available'}`;
+    if (t.reason === 'PrimaryUnhealthy') w.degraded = true;
+    w.events.push({ type: 'Warning', reason: 'FailoverBlocked', message: `${t.reason} to ${t.to} waits: the replica there is ${state}` });
+    return requeue(w, WAIT.lag);
+  }
+  s.inProgress = {
+    startedAt: obs.now,
+    from: s.activeRegion,
+    to: t.to,
+    reason: t.reason,
+    step: 'Triggered',
+    stepAt: obs.now,
+    fromIdentifier: s.database.writer.identifier,
+    toIdentifier: replica.identifier,
+  };
+  w.actions.push({ type: 'recordStep', step: 'Triggered' });
+  w.transition = t.reason;
+  const kind = PLANNED_REASONS.has(t.reason) ? 'planned switchover (waits for lag 0)' : 'failover';
+  w.events.push({ type: 'Normal', reason: 'FailoverTriggered', message: `${t.reason}: ${kind} from ${s.activeRegion} to ${t.to}` });
+  requeue(w, 0);
+}
+
+function phaseOf(w: Work): FailoverPhase {
+  const { s, spec } = w;
+  if (w.degraded) return 'Degraded';
+  const home = homeRegion(spec);
+  if (s.inProgress) return s.inProgress.to === home ? 'FailingBack' : 'FailingOver';
+  if (s.activeRegion === home) return 'Healthy';
+  const failbackWanted = spec.failover.mode === 'Manual' ? spec.failover.activeRegion === home : spec.failover.failback === 'Automatic';
+  return failbackWanted ? 'FailingBack' : 'FailedOver';
+}
+
+function pushHistory(w: Work, phase: FailoverPhase): void {
+  const ip = w.s.inProgress;
+  const firstWarning = w.events.find((e) => e.type === 'Warning')?.reason;
+  const reason = w.transition ?? (phase === 'Degraded' ? firstWarning : undefined) ?? 'Recovered';
+  const from = ip?.from ?? w.s.lastFailover?.from;
+  const to = ip?.to ?? w.s.activeRegion;
+  const entry: HistoryEntry = { at: w.obs.now, phase, reason, ...(from && { from }), ...(to && { to }) };
+  w.s.history = [...(w.s.history ?? []), entry].slice(-HISTORY_MAX);
+}
+
+const ORDER: readonly FailoverStep[] = ['Triggered', 'LagChecked', 'Fenced', 'FenceUnconfirmed', 'PromoteRequested', 'Promoted', 'SecretWritten', 'DnsSwitched', 'Completed'];
+
+export function stepIndex(step: FailoverStep): number {
+  return ORDER.indexOf(step);
+}

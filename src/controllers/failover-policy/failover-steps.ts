@@ -1,0 +1,226 @@
+// One step of a running failover (status.inProgress), pure. Each function either waits (and
+// re-emits its own idempotent work), or records the next step and emits the work of that step.
+// `promote` is emitted only at the moment PromoteRequested is recorded: never on a re-run.
+import type { InstanceRef } from '../../aws/rds/observe.ts';
+import {
+  requeue,
+  stepIndex,
+  WAIT,
+  type FailoverProgress,
+  type FailoverStep,
+  type TriggerReason,
+  type Work,
+} from './failover-machine.ts';
+import { healthOf, lagFresh, sameRef, secretMatches, writeSecret } from './failover-ready.ts';
+
+/** Started with the old writer healthy: no reason to lose a single write, so wait for lag 0. */
+export const PLANNED_REASONS: ReadonlySet<TriggerReason> = new Set<TriggerReason>(['PlannedSwitchover', 'Failback']);
+
+/** Promotion normally takes minutes; past this the operator is told (the machine never re-promotes). */
+export const PROMOTE_STALL_MS = 20 * 60_000;
+
+export function advance(w: Work): void {
+  const ip = w.s.inProgress;
+  if (!ip) return;
+  if (stepIndex(ip.step) < stepIndex('PromoteRequested')) {
+    const why = withdrawn(w, ip);
+    if (why) return abort(w, ip, why);
+  }
+  switch (ip.step) {
+    case 'Triggered':
+      return checkLag(w, ip);
+    case 'LagChecked':
+      return fenceOldWriter(w, ip);
+    case 'Fenced':
+    case 'FenceUnconfirmed':
+      return requestPromotion(w, ip);
+    case 'PromoteRequested':
+      return awaitPromotion(w, ip);
+    case 'Promoted':
+      return pointSecret(w, ip);
+    case 'SecretWritten':
+      return pointDns(w, ip);
+    case 'DnsSwitched':
+    case 'Completed':
+      return complete(w, ip);
+  }
+}
+
+function record(w: Work, ip: FailoverProgress, step: FailoverStep): void {
+  ip.step = step;
+  ip.stepAt = w.obs.now;
+  w.actions.push({ type: 'recordStep', step });
+  requeue(w, 0);
+}
+
+function fromRef(w: Work, ip: FailoverProgress): InstanceRef {
+  return { region: ip.from, identifier: ip.fromIdentifier ?? w.s.database.writer.identifier };
+}
+
+function toRef(w: Work, ip: FailoverProgress): InstanceRef {
+  return { region: ip.to, identifier: ip.toIdentifier ?? w.s.database.replica?.identifier ?? '' };
+}
+
+/** The reason to start is gone (the user changed activeRegion back, or the region recovered). */
+function withdrawn(w: Work, ip: FailoverProgress): string | undefined {
+  const { spec, obs } = w;
+  if (spec.failover.mode === 'Manual') {
+    const desired = spec.failover.activeRegion ?? ip.from;
+    return desired !== ip.to ? `spec.failover.activeRegion is ${desired} now` : undefined;
+  }
+  if (ip.reason === 'PrimaryUnhealthy' && healthOf(obs, ip.from).state === 'Healthy') return `${ip.from} is Healthy again`;
+  if (ip.reason === 'Failback' && healthOf(obs, ip.to).state !== 'Healthy') return `${ip.to} is ${healthOf(obs, ip.to).state} again`;
+  return undefined;
+}
+
+function abort(w: Work, ip: FailoverProgress, why: string): void {
+  const from = fromRef(w, ip);
+  delete w.s.inProgress;
+  w.actions.push({ type: 'recordStep', step: 'Aborted' });
+  // LagChecked emits the fence: it may have run even if Fenced was never recorded.
+  if (stepIndex(ip.step) >= stepIndex('LagChecked')) w.actions.push({ type: 'unfence', ...from });
+  w.events.push({ type: 'Normal', reason: 'FailoverAborted', message: `${ip.reason} to ${ip.to} aborted before promotion: ${why}` });
+  w.transition = 'FailoverAborted';
+  requeue(w, 0);
+}
+
+/** Step 2, the RPO guard: never go further while the replica is more than max behind (or unknown). */
+function checkLag(w: Work, ip: FailoverProgress): void {
+  const max = w.spec.database.maxReplicaLagSeconds;
+  const lag = w.obs.lag;
+  if (!lagFresh(w.obs) || !lag || lag.seconds > max) {
+    const what = lag && lagFresh(w.obs) ? `replica lag ${lag.seconds}s exceeds maxReplicaLagSeconds ${max}` : 'replica lag is unknown';
+    w.events.push({ type: 'Warning', reason: 'RpoGuardHolding', message: `${ip.reason} to ${ip.to} holds: ${what}` });
+    return requeue(w, WAIT.lag);
+  }
+  record(w, ip, 'LagChecked');
+  w.actions.push({ type: 'fence', ...fromRef(w, ip) });
+}
+
+/** Step 3: the old writer must be fenced, or its region proven down, before anything is promoted. */
+function fenceOldWriter(w: Work, ip: FailoverProgress): void {
+  const old = w.obs.writer;
+  const from = fromRef(w, ip);
+  if (old && sameRef(old, from) && old.reachable && old.fenced) {
+    ip.fencing = `Confirmed: ${old.fenceReason ?? 'fenced'}`;
+    return record(w, ip, 'Fenced');
+  }
+  if (old && sameRef(old, from) && !old.reachable) {
+    const health = healthOf(w.obs, ip.from).state;
+    if (health === 'Unhealthy') {
+      // Both the RDS API and the application's health checks say the region is down.
+      ip.fencing = `Unconfirmed: ${old.fenceReason ?? `RDS in ${ip.from} did not answer`}; ${ip.from} health checks Unhealthy`;
+      w.events.push({ type: 'Warning', reason: 'FencingUnconfirmed', message: `cannot reach ${from.identifier} in ${ip.from}; promoting because ${ip.from} is Unhealthy. It is fenced as soon as the region answers.` });
+      return record(w, ip, 'FenceUnconfirmed');
+    }
+    w.events.push({ type: 'Warning', reason: 'FenceBlocked', message: `RDS in ${ip.from} does not answer but its health is ${health}: the old writer may still take writes, not promoting` });
+  }
+  w.actions.push({ type: 'fence', ...from });
+  requeue(w, WAIT.fence);
+}
+
+/** Step 4a: last lag check (lag 0 after the fence for a planned switchover), then the one promote. */
+function requestPromotion(w: Work, ip: FailoverProgress): void {
+  const target = w.obs.standby;
+  const to = toRef(w, ip);
+  if (!target || !sameRef(target, to) || !target.reachable) {
+    w.events.push({ type: 'Warning', reason: 'TargetUnreachable', message: `RDS in ${ip.to} does not answer` });
+    return requeue(w, WAIT.aws);
+  }
+  if (target.exists && target.role === 'writer') {
+    // Promoted outside the controller: record the step, but send nothing.
+    w.events.push({ type: 'Warning', reason: 'AlreadyPromoted', message: `${to.identifier} is already a writer; not promoting it again` });
+    return record(w, ip, 'PromoteRequested');
+  }
+  if (!target.exists || target.role !== 'replica') {
+    w.degraded = true;
+    w.events.push({ type: 'Warning', reason: 'ReplicaNotReady', message: `${to.identifier} in ${ip.to} is ${target.exists ? target.status : 'missing'}: cannot promote it` });
+    return requeue(w, WAIT.lag);
+  }
+  const planned = PLANNED_REASONS.has(ip.reason) && ip.step === 'Fenced';
+  const lag = w.obs.lag;
+  const fencedAt = Date.parse(ip.stepAt ?? ip.startedAt);
+  const ok = lag && lagFresh(w.obs) && (planned ? lag.seconds === 0 && Date.parse(lag.at) >= fencedAt : lag.seconds <= w.spec.database.maxReplicaLagSeconds);
+  if (!ok || !lag) {
+    const want = planned ? 'lag 0 measured after the fence' : `lag ≤ ${w.spec.database.maxReplicaLagSeconds}s`;
+    w.events.push({ type: 'Normal', reason: 'WaitingForReplica', message: `waiting for ${want} on ${to.identifier} (now ${lag ? `${lag.seconds}s at ${lag.at}` : 'unknown'})` });
+    return requeue(w, WAIT.lag);
+  }
+  ip.rpoSeconds = lag.seconds;
+  record(w, ip, 'PromoteRequested');
+  w.actions.push({ type: 'promote', ...to });
+  w.events.push({ type: 'Normal', reason: 'PromotingReplica', message: `promoting ${to.identifier} in ${ip.to} (lag ${lag.seconds}s; fencing ${ip.fencing ?? 'unknown'})` });
+}
+
+/** Step 4b: wait until the instance is a standalone writer. Never promote a second time. */
+function awaitPromotion(w: Work, ip: FailoverProgress): void {
+  const target = w.obs.standby;
+  const to = toRef(w, ip);
+  if (target && sameRef(target, to) && target.reachable && target.exists && target.role === 'writer') {
+    w.s.database = { writer: to };
+    w.events.push({ type: 'Normal', reason: 'ReplicaPromoted', message: `${to.identifier} in ${ip.to} is the writer now` });
+    record(w, ip, 'Promoted');
+    if (target.endpoint) w.actions.push(writeSecret(w.spec, ip.to, target.endpoint));
+    return;
+  }
+  const waited = w.nowMs - Date.parse(ip.stepAt ?? ip.startedAt);
+  if (waited > PROMOTE_STALL_MS) {
+    w.degraded = true;
+    w.events.push({
+      type: 'Warning',
+      reason: 'PromotionStalled',
+      message: `${to.identifier} is not a writer ${Math.round(waited / 60_000)} min after PromoteReadReplica was requested; the controller never sends it twice: check the instance (if the call never reached AWS, promote it by hand)`,
+    });
+  }
+  requeue(w, WAIT.aws);
+}
+
+/** Step 5a: the connection Secret names the new writer. */
+function pointSecret(w: Work, ip: FailoverProgress): void {
+  const writer = w.obs.writer;
+  if (!writer || !sameRef(writer, toRef(w, ip)) || !writer.endpoint) return requeue(w, WAIT.aws);
+  if (secretMatches(w.obs, ip.to, writer.endpoint.host)) {
+    record(w, ip, 'SecretWritten');
+    w.actions.push({ type: 'switchDns', activeRegion: ip.to });
+    return;
+  }
+  w.actions.push(writeSecret(w.spec, ip.to, writer.endpoint));
+  requeue(w, WAIT.aws);
+}
+
+/** Step 5b: DNS sends traffic to the new region. */
+function pointDns(w: Work, ip: FailoverProgress): void {
+  if (w.obs.dns.activeRegion === ip.to) return record(w, ip, 'DnsSwitched');
+  w.actions.push({ type: 'switchDns', activeRegion: ip.to });
+  requeue(w, WAIT.aws);
+}
+
+/** Step 6: lastFailover and history; the ex-writer stays fenced, the replica is re-created next. */
+function complete(w: Work, ip: FailoverProgress): void {
+  const started = Date.parse(ip.startedAt);
+  const from = fromRef(w, ip);
+  const to = toRef(w, ip);
+  w.s.lastFailover = {
+    startedAt: ip.startedAt,
+    completedAt: w.obs.now,
+    rtoSeconds: Number.isFinite(started) ? Math.max(0, Math.round((w.nowMs - started) / 1000)) : undefined,
+    ...(ip.rpoSeconds !== undefined && { rpoSeconds: ip.rpoSeconds }),
+    reason: ip.reason,
+    from: ip.from,
+    to: ip.to,
+    step: 'Completed',
+    ...(ip.fencing && { fencing: ip.fencing }),
+    fromIdentifier: from.identifier,
+    toIdentifier: to.identifier,
+  };
+  w.s.activeRegion = ip.to;
+  delete w.s.inProgress;
+  w.actions.push({ type: 'recordStep', step: 'Completed' });
+  w.events.push({
+    type: 'Normal',
+    reason: 'FailoverCompleted',
+    message: `${ip.reason}: ${ip.to} serves traffic and holds the writer ${to.identifier} (RTO ${w.s.lastFailover.rtoSeconds}s, RPO ${ip.rpoSeconds ?? '?'}s)`,
+  });
+  w.transition = 'FailoverCompleted';
+  requeue(w, 0);
+}

@@ -1,0 +1,120 @@
+// Command-line flags (each also readable from an environment variable, for the Helm chart).
+import { parseArgs } from 'node:util';
+
+export interface Flags {
+  clusterId: string;
+  awsEndpointUrl?: string;
+  kubeconfig?: string;
+  metricsBindAddress: string;
+  healthProbeBindAddress: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  concurrency: number;
+  driftIntervalMs: number;
+  watchNamespace?: string;
+  logLevel: string;
+  awsMaxAttempts: number;
+  healthObserveIntervalMs: number;
+  help: boolean;
+}
+
+export const USAGE = `multiregion-controller — runs multi-region AWS (TGW peering, Route 53 + RDS failover,
+client dashboards) from RegionPair, FailoverPolicy and ClientConnection objects.
+
+Flags (environment variable in brackets):
+  --cluster-id ID                  identifies this cluster in AWS ownership tags; two clusters
+                                   sharing an account must use different ids   [MRC_CLUSTER_ID] (required)
+  --aws-endpoint-url URL           send every AWS call here (e.g. a local moto) [AWS_ENDPOINT_URL]
+  --kubeconfig PATH                default: in-cluster, then $KUBECONFIG, then ~/.kube/config
+  --metrics-bind-address ADDR      Prometheus /metrics (default :8080)
+  --health-probe-bind-address ADDR /healthz and /readyz (default :8081)
+  --leader-elect BOOL              Lease leader election (default true)
+  --leader-election-namespace NS   namespace of the Lease (default: $POD_NAMESPACE, else default)
+  --leader-election-id NAME        name of the Lease (default multiregion-controller)
+  --concurrency N                  reconciles in flight per kind (default 4)
+  --drift-interval DURATION        how often every object is checked against AWS (default 5m)
+  --health-observe-interval DURATION  Route 53 health metric read interval (default 30s)
+  --watch-namespace NS             only watch this namespace (default: all)
+  --aws-max-attempts N             SDK attempts per call, with adaptive retry (default 5)
+  --log-level LEVEL                error|warn|info|debug (default info)
+  --help                           print this text
+`;
+
+/** Parses "90s", "5m", "1h", "250ms" or a bare number of seconds into milliseconds. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw new Error(`invalid duration "${s}" (use e.g. 30s, 5m, 1h)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
+}
+
+function parseBool(name: string, s: string): boolean {
+  if (/^(true|1|yes)$/i.test(s)) return true;
+  if (/^(false|0|no)$/i.test(s)) return false;
+  throw new Error(`--${name}: expected true or false, got "${s}"`);
+}
+
+function parsePositiveInt(name: string, s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got "${s}"`);
+  return n;
+}
+
+export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): Flags {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      'cluster-id': { type: 'string' },
+      'aws-endpoint-url': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'metrics-bind-address': { type: 'string' },
+      'health-probe-bind-address': { type: 'string' },
+      'leader-elect': { type: 'string' },
+      'leader-election-namespace': { type: 'string' },
+      'leader-election-id': { type: 'string' },
+      concurrency: { type: 'string' },
+      'drift-interval': { type: 'string' },
+      'health-observe-interval': { type: 'string' },
+      'watch-namespace': { type: 'string' },
+      'aws-max-attempts': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const help = values.help ?? false;
+  const clusterId = values['cluster-id'] ?? env.MRC_CLUSTER_ID ?? '';
+  if (!help && !/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/.test(clusterId)) {
+    throw new Error('--cluster-id is required: 1-40 lowercase letters, digits or dashes (it is written into AWS tags)');
+  }
+  const logLevel = values['log-level'] ?? env.MRC_LOG_LEVEL ?? 'info';
+  if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) throw new Error(`--log-level: unknown level "${logLevel}"`);
+  return {
+    clusterId,
+    awsEndpointUrl: values['aws-endpoint-url'] ?? env.AWS_ENDPOINT_URL ?? undefined,
+    kubeconfig: values.kubeconfig ?? undefined,
+    metricsBindAddress: values['metrics-bind-address'] ?? env.MRC_METRICS_BIND_ADDRESS ?? ':8080',
+    healthProbeBindAddress: values['health-probe-bind-address'] ?? env.MRC_HEALTH_PROBE_BIND_ADDRESS ?? ':8081',
+    leaderElect: parseBool('leader-elect', values['leader-elect'] ?? env.MRC_LEADER_ELECT ?? 'true'),
+    leaderElectionNamespace: values['leader-election-namespace'] ?? env.POD_NAMESPACE ?? 'default',
+    leaderElectionId: values['leader-election-id'] ?? 'multiregion-controller',
+    concurrency: parsePositiveInt('concurrency', values.concurrency ?? env.MRC_CONCURRENCY ?? '4'),
+    driftIntervalMs: parseDuration(values['drift-interval'] ?? env.MRC_DRIFT_INTERVAL ?? '5m'),
+    healthObserveIntervalMs: parseDuration(values['health-observe-interval'] ?? env.MRC_HEALTH_OBSERVE_INTERVAL ?? '30s'),
+    watchNamespace: values['watch-namespace'] ?? env.MRC_WATCH_NAMESPACE ?? undefined,
+    awsMaxAttempts: parsePositiveInt('aws-max-attempts', values['aws-max-attempts'] ?? '5'),
+    logLevel,
+    help,
+  };
+}
+
+/** ":8080" → {host: "0.0.0.0", port: 8080}; "127.0.0.1:9000" → as given. */
+export function parseBindAddress(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  const host = addr.slice(0, i) || '0.0.0.0';
+  const port = Number(addr.slice(i + 1));
+  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid bind address "${addr}"`);
+  return { host, port };
+}

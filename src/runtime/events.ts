@@ -1,0 +1,150 @@
+// Kubernetes Events for what users need to see on `kubectl describe`: AWS creates/deletes,
+// promotions, failovers, terminal errors. Repeats of the same (object, type, reason, message)
+// within the aggregation window bump count/lastTimestamp on the existing Event instead of
+// creating a new one, as client-go's recorder does. Recording never throws: an Event is
+// best-effort and must not fail a reconcile.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { KubeObject } from './kube-object.ts';
+import { toKubeTime } from './conditions.ts';
+import { isNotFound, kubeRequest, MERGE_PATCH } from './kube-request.ts';
+import type { Logger } from './logger.ts';
+
+export type EventType = 'Normal' | 'Warning';
+export const REPORTING_COMPONENT = 'multiregion-controller';
+export const AGGREGATION_WINDOW_MS = 10 * 60_000;
+const MAX_MESSAGE = 1024;
+
+/** What the recorder remembers about an Event it wrote. */
+export interface SeenEvent {
+  namespace: string;
+  name: string;
+  count: number;
+  lastSeenMs: number;
+}
+
+export type EventAction = { action: 'create' } | { action: 'bump'; count: number };
+
+/** Events aggregate when they are about the same object incarnation (uid) and say the same thing. */
+export function aggregationKey(obj: KubeObject, type: EventType, reason: string, message: string): string {
+  const m = obj.metadata;
+  return JSON.stringify([obj.apiVersion, obj.kind, m.namespace ?? '', m.name, m.uid ?? '', type, reason, message]);
+}
+
+/** Create a new Event, or bump the one seen within the window. */
+export function nextEventAction(seen: SeenEvent | undefined, nowMs: number, windowMs = AGGREGATION_WINDOW_MS): EventAction {
+  if (seen && nowMs - seen.lastSeenMs < windowMs) return { action: 'bump', count: seen.count + 1 };
+  return { action: 'create' };
+}
+
+export const truncateMessage = (m: string): string => (m.length > MAX_MESSAGE ? `${m.slice(0, MAX_MESSAGE - 3)}...` : m);
+
+export interface EventRecorderOptions {
+  kc: KubeConfig;
+  logger: Logger;
+  /** reportingInstance / source.host: which replica wrote the Event. */
+  instance?: string;
+  windowMs?: number;
+  /** Remembered Events beyond this are forgotten oldest-first (their repeats create anew). */
+  maxRemembered?: number;
+  now?: () => number;
+}
+
+export class EventRecorder {
+  private readonly seen = new Map<string, SeenEvent>();
+  /** One write at a time per aggregation key, so repeats don't race their own create. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly instance: string;
+  private readonly now: () => number;
+
+  constructor(private readonly o: EventRecorderOptions) {
+    this.instance = o.instance ?? hostname();
+    this.now = o.now ?? Date.now;
+  }
+
+  normal(obj: KubeObject, reason: string, message: string): Promise<void> {
+    return this.record(obj, 'Normal', reason, message);
+  }
+
+  warning(obj: KubeObject, reason: string, message: string): Promise<void> {
+    return this.record(obj, 'Warning', reason, message);
+  }
+
+  /** Resolves when the Event is written or the attempt failed (logged); never rejects. */
+  record(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+    const msg = truncateMessage(message);
+    const key = aggregationKey(obj, type, reason, msg);
+    const prev = this.chains.get(key) ?? Promise.resolve();
+    const next = prev.then(() => this.write(key, obj, type, reason, msg)).catch((err: unknown) => {
+      this.o.logger.warn('could not record event', { reason, eventType: type, name: obj.metadata.name, namespace: obj.metadata.namespace, err });
+    });
+    this.chains.set(key, next);
+    void next.then(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+    return next;
+  }
+
+  private async write(key: string, obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+    const nowMs = this.now();
+    const ts = toKubeTime(new Date(nowMs));
+    const seen = this.seen.get(key);
+    const decision = nextEventAction(seen, nowMs, this.o.windowMs);
+    if (seen && decision.action === 'bump') {
+      try {
+        await kubeRequest(this.o.kc, {
+          method: 'PATCH',
+          path: `/api/v1/namespaces/${encodeURIComponent(seen.namespace)}/events/${encodeURIComponent(seen.name)}`,
+          contentType: MERGE_PATCH,
+          body: { count: decision.count, lastTimestamp: ts, message },
+        });
+        this.remember(key, { ...seen, count: decision.count, lastSeenMs: nowMs });
+        return;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        // The Event expired (TTL) or was deleted: start a new one.
+      }
+    }
+    const namespace = obj.metadata.namespace || 'default';
+    const name = `${obj.metadata.name}.${nowMs.toString(16)}${randomBytes(3).toString('hex')}`;
+    await kubeRequest(this.o.kc, {
+      method: 'POST',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+      body: {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name, namespace },
+        involvedObject: {
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          name: obj.metadata.name,
+          namespace: obj.metadata.namespace,
+          uid: obj.metadata.uid,
+          resourceVersion: obj.metadata.resourceVersion,
+        },
+        type,
+        reason,
+        message,
+        count: 1,
+        firstTimestamp: ts,
+        lastTimestamp: ts,
+        source: { component: REPORTING_COMPONENT, host: this.instance },
+        reportingComponent: REPORTING_COMPONENT,
+        reportingInstance: this.instance,
+      },
+    });
+    this.remember(key, { namespace, name, count: 1, lastSeenMs: nowMs });
+  }
+
+  private remember(key: string, e: SeenEvent): void {
+    this.seen.delete(key); // re-insert: Map order doubles as least-recently-used order
+    this.seen.set(key, e);
+    const max = this.o.maxRemembered ?? 4096;
+    while (this.seen.size > max) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest === undefined) break;
+      this.seen.delete(oldest);
+    }
+  }
+}

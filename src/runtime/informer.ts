@@ -1,0 +1,307 @@
+// A supervised informer: LIST, then WATCH from the list's resourceVersion, keeping an in-memory
+// cache and calling handlers. It owns the failure modes client-node leaves to the caller:
+// watches that end or fail are resumed from the last resourceVersion with backoff, 410 Gone
+// (HTTP or in-stream) relists and reconciles the cache, a watch that goes silent is aborted
+// by a watchdog, handler exceptions are caught, and cached objects are frozen so nobody can
+// mutate the cache through a reference.
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts';
+import { deepFreeze, objectKey, type KubeObject } from './kube-object.ts';
+import { httpStatusOf, kubeRequest } from './kube-request.ts';
+import type { Logger } from './logger.ts';
+
+/**
+ * Why a watch ended: `closed` (server ended it, e.g. timeoutSeconds), `timeout` (client-node's
+ * inactivity timer), `error`, `stall` (our watchdog), `gone` (410: relist follows).
+ */
+export type RestartCause = 'closed' | 'timeout' | 'error' | 'stall' | 'gone';
+
+export interface InformerHandlers<T> {
+  onAdd?(obj: T): void;
+  onUpdate?(obj: T, old: T): void;
+  onDelete?(obj: T): void;
+}
+
+export interface InformerOptions {
+  kc: KubeConfig;
+  /** Collection path, e.g. `/apis/multiregion.dev/v1alpha1/regionpairs` or `/api/v1/namespaces/ns/secrets`. */
+  path: string;
+  /** Name used in logs and metrics. */
+  kind: string;
+  logger: Logger;
+  /** Abort and restart a watch that delivered no event and no bookmark for this long (default 5 min). */
+  stallMs?: number;
+  labelSelector?: string;
+  fieldSelector?: string;
+  pageSize?: number;
+  backoff?: Partial<BackoffOptions>;
+  onRestart?: (cause: RestartCause) => void;
+}
+
+interface ListResponse<T> {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { resourceVersion?: string; continue?: string };
+  items?: T[];
+}
+
+interface WatchEnd {
+  cause: RestartCause | 'stopped';
+  events: number;
+  err?: unknown;
+}
+
+const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 30_000, jitter: 0.2 };
+/** A watch that ended sooner than this without delivering anything counts as a failure. */
+const MIN_HEALTHY_WATCH_MS = 1_000;
+
+export class Informer<T extends KubeObject = KubeObject> {
+  private store = new Map<string, T>();
+  private resourceVersion: string | undefined;
+  private synced = false;
+  private started = false;
+  private readonly stopper = new AbortController();
+  private readonly handlers: InformerHandlers<T>[] = [];
+  private readonly watcher: Watch;
+  private readonly stallMs: number;
+  private readonly backoff: BackoffOptions;
+  private lastProgressAt = Date.now();
+  private done: Promise<void> = Promise.resolve();
+  private readonly counts = { restarts: 0, relists: 0, byCause: {} as Partial<Record<RestartCause, number>> };
+
+  constructor(private readonly o: InformerOptions) {
+    this.watcher = new Watch(o.kc);
+    this.stallMs = o.stallMs ?? 5 * 60_000;
+    this.backoff = { ...DEFAULT_BACKOFF, ...o.backoff };
+  }
+
+  /** Adds a set of handlers; each is called synchronously, and a throw is logged, never propagated. */
+  on(h: InformerHandlers<T>): void {
+    this.handlers.push(h);
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.lastProgressAt = Date.now();
+    this.done = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopper.abort();
+    await this.done;
+  }
+
+  /** True once the first LIST has filled the cache. */
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Cached objects (frozen: clone before changing them). */
+  list(): T[] {
+    return [...this.store.values()];
+  }
+
+  keys(): string[] {
+    return [...this.store.keys()];
+  }
+
+  /** The cached object for `namespace/name` (frozen), if any. */
+  get(key: string): T | undefined {
+    return this.store.get(key);
+  }
+
+  size(): number {
+    return this.store.size;
+  }
+
+  /**
+   * No list, watch connection or event for two watchdog periods: restarting didn't help (the
+   * apiserver is unreachable, or the loop is stuck). Used by /healthz.
+   */
+  isStalled(now = Date.now()): boolean {
+    return this.started && !this.stopper.signal.aborted && now - this.lastProgressAt > 2 * this.stallMs;
+  }
+
+  stats(): { restarts: number; relists: number; restartsByCause: Partial<Record<RestartCause, number>> } {
+    return { restarts: this.counts.restarts, relists: this.counts.relists, restartsByCause: { ...this.counts.byCause } };
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopper.signal;
+    let needList = true;
+    let failures = 0;
+    while (!signal.aborted) {
+      if (needList) {
+        try {
+          await this.relist();
+          needList = false;
+        } catch (err) {
+          if (signal.aborted) break;
+          this.o.logger.warn('informer list failed', { kind: this.o.kind, err });
+          await sleep(backoffDelay(failures++, this.backoff), signal);
+          continue;
+        }
+      }
+      const startedAt = Date.now();
+      const end = await this.watchOnce();
+      if (end.cause === 'stopped') break;
+      this.countRestart(end);
+      if (end.cause === 'gone') {
+        needList = true;
+        continue;
+      }
+      const shortAndEmpty = end.events === 0 && Date.now() - startedAt < MIN_HEALTHY_WATCH_MS;
+      if (end.cause === 'error' || shortAndEmpty) await sleep(backoffDelay(failures++, this.backoff), signal);
+      else failures = 0;
+    }
+  }
+
+  private countRestart(end: WatchEnd): void {
+    const cause = end.cause as RestartCause;
+    this.counts.restarts++;
+    this.counts.byCause[cause] = (this.counts.byCause[cause] ?? 0) + 1;
+    // Watches end every few minutes by design; only the unexpected endings are worth a warning.
+    const quiet = cause === 'closed' || cause === 'timeout';
+    this.o.logger[quiet ? 'debug' : 'warn']('watch restarting', { kind: this.o.kind, cause, err: end.err });
+    try {
+      this.o.onRestart?.(cause);
+    } catch (err) {
+      this.o.logger.error('informer restart callback threw', { kind: this.o.kind, err });
+    }
+  }
+
+  /** Lists every page, swaps the cache, and tells handlers what changed since the last cache. */
+  private async relist(): Promise<void> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    let listRv: string | undefined;
+    do {
+      const page: ListResponse<T> = await kubeRequest<ListResponse<T>>(this.o.kc, {
+        method: 'GET',
+        path: this.o.path,
+        query: { limit: this.o.pageSize ?? 500, continue: cont, labelSelector: this.o.labelSelector, fieldSelector: this.o.fieldSelector },
+        signal: AbortSignal.any([this.stopper.signal, AbortSignal.timeout(60_000)]),
+      });
+      // List items of built-in kinds come without apiVersion/kind; events need them.
+      const kind = page.kind?.replace(/List$/, '');
+      for (const item of page.items ?? []) items.push({ ...item, apiVersion: item.apiVersion ?? page.apiVersion, kind: item.kind ?? kind });
+      cont = page.metadata?.continue || undefined;
+      listRv = page.metadata?.resourceVersion;
+    } while (cont);
+
+    if (this.synced) this.counts.relists++;
+    const previous = this.store;
+    const fresh = new Map<string, T>();
+    for (const item of items) fresh.set(objectKey(item), deepFreeze(item));
+    this.store = fresh;
+    this.resourceVersion = listRv;
+    this.synced = true;
+    this.lastProgressAt = Date.now();
+
+    for (const [key, old] of previous) {
+      if (!fresh.has(key)) this.dispatch('onDelete', old);
+    }
+    for (const [key, obj] of fresh) {
+      const old = previous.get(key);
+      if (!old) this.dispatch('onAdd', obj);
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.dispatch('onUpdate', obj, old);
+    }
+  }
+
+  private watchOnce(): Promise<WatchEnd> {
+    return new Promise<WatchEnd>((resolve) => {
+      let settled = false;
+      let events = 0;
+      let controller: AbortController | undefined;
+      let watchdog: NodeJS.Timeout | undefined;
+      const finish = (cause: WatchEnd['cause'], err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(watchdog);
+        this.stopper.signal.removeEventListener('abort', onStop);
+        controller?.abort();
+        resolve({ cause, events, err });
+      };
+      const onStop = () => finish('stopped');
+      const armWatchdog = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => finish('stall'), this.stallMs);
+      };
+      if (this.stopper.signal.aborted) return finish('stopped');
+      this.stopper.signal.addEventListener('abort', onStop, { once: true });
+      armWatchdog();
+
+      const query = {
+        allowWatchBookmarks: true,
+        resourceVersion: this.resourceVersion,
+        // Like client-go: the server ends each watch after 5–10 min, spread so replicas don't align.
+        timeoutSeconds: Math.floor(300 + Math.random() * 300),
+        labelSelector: this.o.labelSelector,
+        fieldSelector: this.o.fieldSelector,
+      };
+      const onEvent = (type: string, obj: unknown) => {
+        if (settled) return;
+        events++;
+        this.lastProgressAt = Date.now();
+        armWatchdog();
+        const end = this.applyEvent(type, obj);
+        if (end) finish(end.cause, end.err);
+      };
+      const onDone = (err: unknown) => {
+        if (!err) return finish('closed');
+        const status = (err as { statusCode?: number }).statusCode ?? httpStatusOf(err);
+        if (status === 410) return finish('gone', err);
+        if ((err as { name?: string }).name === 'TimeoutError') return finish('timeout', err);
+        finish('error', err);
+      };
+      this.watcher.watch(this.o.path, query, onEvent, onDone).then(
+        (c) => {
+          controller = c;
+          if (settled) c.abort();
+          else this.lastProgressAt = Date.now(); // connected
+        },
+        (err: unknown) => finish('error', err),
+      );
+    });
+  }
+
+  /** Applies one watch event to the cache; returns how the watch must end, if it must. */
+  private applyEvent(type: string, raw: unknown): Pick<WatchEnd, 'cause' | 'err'> | undefined {
+    if (type === 'ERROR') {
+      const status = raw as { code?: number; message?: string } | undefined;
+      const err = new Error(`watch ERROR event: ${status?.code ?? '?'} ${status?.message ?? ''}`.trim());
+      return { cause: status?.code === 410 ? 'gone' : 'error', err };
+    }
+    const obj = raw as T | undefined;
+    if (!obj?.metadata?.name) return undefined;
+    if (obj.metadata.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
+    if (type === 'BOOKMARK') return undefined;
+
+    const key = objectKey(obj);
+    const frozen = deepFreeze(obj);
+    const old = this.store.get(key);
+    if (type === 'DELETED') {
+      this.store.delete(key);
+      this.dispatch('onDelete', frozen);
+    } else if (type === 'ADDED' || type === 'MODIFIED') {
+      this.store.set(key, frozen);
+      if (old) this.dispatch('onUpdate', frozen, old);
+      else this.dispatch('onAdd', frozen);
+    }
+    return undefined;
+  }
+
+  private dispatch(which: 'onAdd' | 'onDelete', obj: T): void;
+  private dispatch(which: 'onUpdate', obj: T, old: T): void;
+  private dispatch(which: keyof InformerHandlers<T>, obj: T, old?: T): void {
+    for (const h of this.handlers) {
+      try {
+        if (which === 'onUpdate') h.onUpdate?.(obj, old as T);
+        else h[which]?.(obj);
+      } catch (err) {
+        this.o.logger.error('informer handler threw', { kind: this.o.kind, handler: which, name: obj.metadata.name, namespace: obj.metadata.namespace, err });
+      }
+    }
+  }
+}

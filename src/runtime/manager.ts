@@ -1,0 +1,311 @@
+// The Manager ties the runtime together (controller-runtime's Manager): one informer per
+// watched collection, one work queue per kind, workers only while this replica leads, periodic
+// drift checks, and a shutdown that stops taking work, lets in-flight reconciles finish for a
+// grace period, abandons the rest, releases the lease and stops the informers.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { jittered, sleep, type BackoffOptions } from './backoff.ts';
+import { Informer } from './informer.ts';
+import { objectKey, type KubeObject } from './kube-object.ts';
+import { LeaderElector } from './leader.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics.ts';
+import { anyChange, shouldEnqueueUpdate, type UpdatePredicate } from './predicates.ts';
+import { keyString, parseKey, TerminalError, type ObjectKey, type Reconcile } from './reconciler.ts';
+import { WorkQueue, type WorkerPool } from './workqueue.ts';
+
+/** Another collection whose changes wake keys of the registering kind. */
+export interface SecondaryWatch {
+  /** Collection path; shares the informer of any other registration watching the same path. */
+  path: string;
+  /** Name for logs, metrics and getCached (defaults to the path). */
+  kind?: string;
+  /** Keys of the registering kind that depend on `obj`. */
+  map: (obj: KubeObject) => ObjectKey[];
+  /** Which updates count (default: any stored change, status included). */
+  predicate?: UpdatePredicate;
+}
+
+export interface Registration {
+  kind: string;
+  /** Collection path of the kind, e.g. `/apis/multiregion.dev/v1alpha1/regionpairs`. */
+  path: string;
+  reconcile: Reconcile;
+  watchesFor?: SecondaryWatch[];
+  /** Workers for this kind (default: the manager's concurrency). */
+  concurrency?: number;
+}
+
+export interface ManagerOptions {
+  kc: KubeConfig;
+  logger: Logger;
+  metrics?: Metrics;
+  leaderElection: {
+    enabled: boolean;
+    namespace?: string;
+    name?: string;
+    identity?: string;
+    leaseDurationMs?: number;
+    renewDeadlineMs?: number;
+    retryPeriodMs?: number;
+  };
+  /** Every key is reconciled at least this often (±10 %), catching drift made outside Kubernetes. */
+  driftIntervalMs?: number;
+  concurrency?: number;
+  /** How long stop() waits for in-flight reconciles before abandoning them. */
+  shutdownGraceMs?: number;
+  /** Informer watchdog (see Informer). */
+  stallMs?: number;
+  queueBackoff?: Partial<BackoffOptions>;
+}
+
+interface Controller {
+  reg: Registration;
+  queue: WorkQueue;
+  pool?: WorkerPool;
+  driftTimer?: NodeJS.Timeout;
+}
+
+interface Source {
+  kind: string;
+  informer: Informer;
+}
+
+export class Manager {
+  private readonly controllers = new Map<string, Controller>();
+  private readonly sources = new Map<string, Source>();
+  /** Aborted when the current leadership term ends; reconciles get its signal. */
+  private term: AbortController | undefined;
+  private elector: LeaderElector | undefined;
+  private started = false;
+  private stopping = false;
+
+  constructor(private readonly o: ManagerOptions) {}
+
+  register(reg: Registration): void {
+    if (this.started) throw new Error(`register ${reg.kind}: the manager has already started`);
+    if (this.controllers.has(reg.kind)) throw new Error(`kind ${reg.kind} is already registered`);
+    const m = this.o.metrics;
+    const queue = new WorkQueue({
+      backoff: this.o.queueBackoff,
+      onDepth: (d) => m?.workqueueDepth.set({ kind: reg.kind }, d),
+      onRetry: () => m?.workqueueRetriesTotal.inc({ kind: reg.kind }),
+    });
+    this.controllers.set(reg.kind, { reg, queue });
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    // Own informers first, so a kind's informer carries the kind's name even when another
+    // kind also watches that path.
+    for (const c of this.controllers.values()) this.source(c.reg.path, c.reg.kind);
+    for (const c of this.controllers.values()) this.wire(c);
+    for (const s of this.sources.values()) s.informer.start();
+    for (const c of this.controllers.values()) this.scheduleDrift(c);
+
+    const le = this.o.leaderElection;
+    if (!le.enabled) return this.startWorking();
+    if (!le.namespace || !le.name) throw new Error('leader election needs a namespace and a lease name');
+    this.elector = new LeaderElector({
+      kc: this.o.kc,
+      logger: this.o.logger,
+      namespace: le.namespace,
+      name: le.name,
+      identity: le.identity,
+      leaseDurationMs: le.leaseDurationMs,
+      renewDeadlineMs: le.renewDeadlineMs,
+      retryPeriodMs: le.retryPeriodMs,
+      onStartedLeading: () => this.startWorking(),
+      onStoppedLeading: () => this.stopWorking('leadership lost'),
+    });
+    this.elector.start();
+  }
+
+  /** Stops taking work, waits up to `graceMs` for in-flight reconciles, abandons the rest. */
+  async stop(graceMs = this.o.shutdownGraceMs ?? 15_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const c of this.controllers.values()) clearTimeout(c.driftTimer);
+    const drained = await Promise.all([...this.controllers.values()].map((c) => c.queue.shutDown({ drainMs: graceMs })));
+    if (drained.includes(false)) this.o.logger.warn('shutdown grace period over: abandoning in-flight reconciles', { graceMs });
+    this.stopWorking('shutting down');
+    await this.elector?.stop();
+    await Promise.all([...this.sources.values()].map((s) => s.informer.stop()));
+  }
+
+  isLeader(): boolean {
+    return this.term !== undefined;
+  }
+
+  /** All informers have listed once (readiness). */
+  hasSynced(): boolean {
+    return [...this.sources.values()].every((s) => s.informer.hasSynced());
+  }
+
+  /** Kinds whose informer is stalled beyond its watchdog (liveness). */
+  stalledInformers(): string[] {
+    return [...this.sources.values()].filter((s) => s.informer.isStalled()).map((s) => s.kind);
+  }
+
+  /** Wakes a key of any registered kind, e.g. the ClientConnections of a changed RegionPair. */
+  enqueue(kind: string, key: ObjectKey | string): void {
+    const c = this.controllers.get(kind);
+    if (!c) throw new Error(`enqueue: unknown kind ${kind}`);
+    c.queue.add(typeof key === 'string' ? key : keyString(key));
+  }
+
+  /** A private copy of the cached object (registered kind or secondary-watch kind), if cached. */
+  getCached<T extends KubeObject = KubeObject>(kind: string, key: ObjectKey | string): T | undefined {
+    const obj = this.sourceOf(kind).informer.get(typeof key === 'string' ? key : keyString(key));
+    return obj === undefined ? undefined : (structuredClone(obj) as T);
+  }
+
+  /** Private copies of every cached object of a kind. */
+  listCached<T extends KubeObject = KubeObject>(kind: string): T[] {
+    return this.sourceOf(kind).informer.list().map((o) => structuredClone(o) as T);
+  }
+
+  async waitForSync(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.hasSynced()) {
+      if (signal?.aborted || Date.now() >= deadline) return false;
+      await sleep(50, signal);
+    }
+    return true;
+  }
+
+  private sourceOf(kind: string): Source {
+    for (const s of this.sources.values()) if (s.kind === kind) return s;
+    throw new Error(`no informer for kind ${kind}`);
+  }
+
+  private source(path: string, kind: string): Source {
+    let s = this.sources.get(path);
+    if (!s) {
+      const m = this.o.metrics;
+      const informer = new Informer({
+        kc: this.o.kc,
+        path,
+        kind,
+        logger: this.o.logger,
+        stallMs: this.o.stallMs,
+        onRestart: (cause) => m?.informerRestartsTotal.inc({ kind, cause }),
+      });
+      s = { kind, informer };
+      this.sources.set(path, s);
+    }
+    return s;
+  }
+
+  /** Informer handlers only enqueue keys: no I/O, nothing that can throw past the informer. */
+  private wire(c: Controller): void {
+    const { kind, path } = c.reg;
+    const own = this.source(path, kind);
+    const countObjects = () => this.o.metrics?.managedObjects.set({ kind }, own.informer.size());
+    own.informer.on({
+      onAdd: (obj) => {
+        countObjects();
+        c.queue.add(objectKey(obj));
+      },
+      onUpdate: (obj, old) => {
+        if (shouldEnqueueUpdate(obj, old)) c.queue.add(objectKey(obj));
+      },
+      onDelete: (obj) => {
+        countObjects();
+        c.queue.add(objectKey(obj));
+      },
+    });
+    for (const w of c.reg.watchesFor ?? []) {
+      const src = this.source(w.path, w.kind ?? w.path);
+      const wake = (obj: KubeObject) => {
+        for (const k of w.map(obj)) c.queue.add(keyString(k));
+      };
+      const predicate = w.predicate ?? anyChange;
+      src.informer.on({ onAdd: wake, onDelete: wake, onUpdate: (obj, old) => predicate(obj, old) && wake(obj) });
+    }
+  }
+
+  private scheduleDrift(c: Controller): void {
+    const every = this.o.driftIntervalMs ?? 300_000;
+    c.driftTimer = setTimeout(() => {
+      const informer = this.sources.get(c.reg.path)?.informer;
+      for (const key of informer?.keys() ?? []) c.queue.add(key);
+      this.scheduleDrift(c);
+    }, jittered(every, 0.1));
+    c.driftTimer.unref();
+  }
+
+  private startWorking(): void {
+    if (this.stopping || this.term) return;
+    const term = new AbortController();
+    this.term = term;
+    this.o.metrics?.leader.set(1);
+    void (async () => {
+      // Reconciling from a partial cache would treat missing objects as deleted.
+      while (!(await this.waitForSync(60_000, term.signal))) {
+        if (term.signal.aborted) return;
+        this.o.logger.warn('informers not synced yet; workers wait');
+      }
+      for (const c of this.controllers.values()) {
+        // A new term reconciles everything: the previous leader may have left work half done.
+        for (const key of this.sources.get(c.reg.path)?.informer.keys() ?? []) c.queue.add(key);
+        c.pool = c.queue.run(c.reg.concurrency ?? this.o.concurrency ?? 4, (key) => this.process(c, key, term.signal));
+      }
+      this.o.logger.info('workers started', { kinds: [...this.controllers.keys()] });
+    })();
+  }
+
+  private stopWorking(why: string): void {
+    const term = this.term;
+    if (!term) return;
+    this.term = undefined;
+    this.o.metrics?.leader.set(0);
+    for (const c of this.controllers.values()) {
+      c.pool?.stop();
+      c.pool = undefined;
+    }
+    term.abort(new Error(why));
+    this.o.logger.info('workers stopped', { why });
+  }
+
+  /** One reconcile, and its outcome mapped onto the queue and the metrics. Never throws. */
+  private async process(c: Controller, key: string, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const kind = c.reg.kind;
+    const { namespace, name } = parseKey(key);
+    const log = this.o.logger.child({ kind, namespace, name });
+    const started = performance.now();
+    const elapsed = () => performance.now() - started;
+    try {
+      const res = await c.reg.reconcile({ namespace, name }, { signal });
+      if (signal.aborted) return;
+      c.queue.forget(key);
+      if (res?.requeueAfterMs && res.requeueAfterMs > 0) {
+        c.queue.addAfter(key, res.requeueAfterMs);
+        this.o.metrics?.recordReconcile(kind, 'requeue', elapsed());
+      } else {
+        this.o.metrics?.recordReconcile(kind, 'success', elapsed());
+      }
+    } catch (err) {
+      if (signal.aborted) {
+        log.debug('reconcile abandoned', { err });
+        return;
+      }
+      if (err instanceof TerminalError) {
+        c.queue.forget(key);
+        this.o.metrics?.recordReconcile(kind, 'error', elapsed(), err.reason);
+        log.warn('reconcile failed; not retrying until the object changes', { reason: err.reason, err });
+      } else {
+        c.queue.addRateLimited(key);
+        this.o.metrics?.recordReconcile(kind, 'error', elapsed(), errorReason(err));
+        log.warn('reconcile failed; retrying with backoff', { retries: c.queue.numRequeues(key), err });
+      }
+    }
+  }
+}
+
+/** A low-cardinality label for an error: its name (ThrottlingException, KubeApiError, Error…). */
+function errorReason(err: unknown): string {
+  const name = (err as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name ? name : 'Unknown';
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian tools the packaging tests run, only when missing:
+#   lua5.4    runs the Argo CD health scripts in deploy/argocd/
+#   promtool  (package prometheus) checks and unit-tests deploy/prometheus/rules.yaml
+# Runs as root (CI and the dev machines are root); otherwise uses sudo when present.
+set -euo pipefail
+
+missing=()
+command -v lua5.4 >/dev/null 2>&1 || missing+=(lua5.4)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+sudo=""
+if [[ "$(id -u)" != 0 ]]; then
+  command -v sudo >/dev/null 2>&1 || { echo "install-tools: need root or sudo to apt-get install ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "install-tools: apt-get install ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >&2
+# The prometheus package would also start a server; policy-rc.d forbids that during the install.
+policy=/usr/sbin/policy-rc.d
+had_policy=0; [[ -e $policy ]] && had_policy=1
+if [[ $had_policy == 0 ]]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null
+  $sudo chmod +x $policy
+fi
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+if [[ $had_policy == 0 ]]; then $sudo rm -f $policy; fi

@@ -1,0 +1,84 @@
+// The shared test stack. `with-stack.ts` starts one apiserver + moto per test run and passes
+// them to the test files through the environment; a test file run on its own starts its own.
+import { readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { startKube } from './kube.ts';
+import { startMoto, motoEnv } from './moto.ts';
+import { waitFor } from './ports.ts';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface Stack {
+  kubeconfigPath: string;
+  server: string;
+  motoEndpoint: string;
+  kc: KubeConfig;
+  resetMoto(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const ENV = {
+  kubeconfig: 'MRC_TEST_KUBECONFIG',
+  server: 'MRC_TEST_SERVER',
+  moto: 'MRC_TEST_MOTO',
+} as const;
+
+/** The run's shared stack when with-stack.ts started one, else a private one for this file. */
+export async function getStack(): Promise<Stack> {
+  const kubeconfigPath = process.env[ENV.kubeconfig];
+  const server = process.env[ENV.server];
+  const motoEndpoint = process.env[ENV.moto];
+  if (kubeconfigPath && server && motoEndpoint) {
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    return { kubeconfigPath, server, motoEndpoint, kc, resetMoto: () => resetMoto(motoEndpoint), stop: async () => {} };
+  }
+  const [kube, moto] = await Promise.all([startKube(), startMoto()]);
+  const kc = new KubeConfig();
+  kc.loadFromFile(kube.kubeconfigPath);
+  await installCrds(kc);
+  return {
+    kubeconfigPath: kube.kubeconfigPath, server: kube.server, motoEndpoint: moto.endpoint, kc,
+    resetMoto: moto.reset,
+    async stop() { await Promise.all([kube.stop(), moto.stop()]); },
+  };
+}
+
+/** Back-compat name used by some tests: the apiserver part of the stack. */
+export async function startKubeShared(): Promise<{ kubeconfigPath: string; server: string; stop(): Promise<void> }> {
+  const s = await getStack();
+  return { kubeconfigPath: s.kubeconfigPath, server: s.server, stop: s.stop };
+}
+
+async function resetMoto(endpoint: string): Promise<void> {
+  const r = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+  if (!r.ok) throw new Error(`moto reset: HTTP ${r.status}`);
+}
+
+export function loadYamlObjects(path: string): KubernetesObject[] {
+  return parseAllDocuments(readFileSync(path, 'utf8')).map((d) => d.toJSON()).filter(Boolean);
+}
+
+/** Server-side applies the CRDs from crds/ and waits until they are Established. */
+export async function installCrds(kc: KubeConfig): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  const { readdirSync } = await import('node:fs');
+  const dir = join(repoRoot, 'crds');
+  const crds = readdirSync(dir).filter((f) => f.endsWith('.yaml')).flatMap((f) => loadYamlObjects(join(dir, f)));
+  for (const crd of crds) {
+    await api.patch(crd, undefined, undefined, 'multiregion-tests', true, PatchStrategy.ServerSideApply);
+  }
+  for (const crd of crds) {
+    await waitFor(`CRD ${crd.metadata?.name} Established`, async () => {
+      const got = (await api.read({ apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name: crd.metadata!.name! } })) as unknown as {
+        status?: { conditions?: Array<{ type: string; status: string }> };
+      };
+      return !!got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+    }, 30_000);
+  }
+}
+
+export { motoEnv };

@@ -1,0 +1,76 @@
+// The chart and the kustomize base, applied with --dry-run=server to a real kube-apiserver:
+// schema (strict field validation), RBAC objects, CRDs and Pod Security "restricted" admission
+// all judge the rendered manifests, without anything running.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { startKubeShared } from '../env/stack.ts';
+import { helmTemplate, kubectlBin, kustomizeDeploy, releaseNamespace, run, type K8sObject } from '../unit/packaging-tools.ts';
+
+let kube: { kubeconfigPath: string; server: string; stop(): Promise<void> };
+let dir: string;
+
+function kubectl(args: string[], input?: string) {
+  return run(kubectlBin(), ['--kubeconfig', kube.kubeconfigPath, ...args], { input, allowFailure: true });
+}
+
+/** Server-side dry-run apply of the objects; returns kubectl's result. */
+function dryRun(name: string, objs: K8sObject[]) {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, objs.map((o) => stringify(o)).join('---\n'));
+  return kubectl(['apply', '--server-side', '--field-manager=packaging-test', '--dry-run=server', '--validate=strict', '-f', file]);
+}
+
+before(async () => {
+  kubectlBin(); // fail at once, with the install hint, when kubectl is missing
+  kube = await startKubeShared();
+  dir = mkdtempSync(join(tmpdir(), 'mrc-dryrun-'));
+  // Namespaced objects need their namespace to exist for real; it carries the
+  // pod-security label, so the dry-run also runs the "restricted" admission on the pod.
+  const ns = kustomizeDeploy().filter((o) => o.kind === 'Namespace');
+  assert.deepEqual(ns.map((o) => o.metadata.name), [releaseNamespace]);
+  const r = kubectl(['apply', '--server-side', '--field-manager=packaging-test', '-f', '-'], stringify(ns[0]));
+  assert.equal(r.status, 0, r.stderr);
+});
+
+after(async () => {
+  if (kube) {
+    kubectl(['delete', 'namespace', releaseNamespace, '--wait=false', '--ignore-not-found']);
+    await kube.stop();
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const renders: Array<{ reason: string; objs: () => K8sObject[] }> = [
+  { reason: 'helm template, default values', objs: () => helmTemplate() },
+  {
+    reason: 'helm template, NetworkPolicy and narrowed secrets on',
+    objs: () => helmTemplate(['--set', 'networkPolicy.enabled=true', '--set', `rbac.secretNamespaces={${releaseNamespace}}`,
+      '--set', 'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::111111111111:role/mrc']),
+  },
+  { reason: 'kubectl kustomize deploy', objs: () => kustomizeDeploy() },
+];
+
+for (const r of renders) {
+  test(`${r.reason}: every object passes a server-side dry-run, with no warnings`, () => {
+    const objs = r.objs();
+    assert.ok(objs.some((o) => o.kind === 'Deployment'), 'nothing rendered');
+    const res = dryRun(r.reason.replace(/\W+/g, '-'), objs);
+    assert.equal(res.status, 0, `kubectl apply --dry-run=server failed:\n${res.stderr}`);
+    // Pod Security violations and deprecated APIs come back as warnings, not errors.
+    assert.doesNotMatch(res.stderr, /Warning/i, res.stderr);
+    const applied = res.stdout.split('\n').filter((l) => l.includes('(server dry run)'));
+    assert.equal(applied.length, objs.length, res.stdout);
+  });
+}
+
+test('the restricted Pod Security level would reject a root pod here (the warning check can fail)', () => {
+  const deploy = structuredClone(helmTemplate().find((o) => o.kind === 'Deployment')!);
+  const pod = (deploy.spec as { template: { spec: { securityContext: Record<string, unknown> } } }).template.spec;
+  pod.securityContext = { runAsNonRoot: false, runAsUser: 0 };
+  const res = dryRun('root-pod', [deploy]);
+  assert.match(res.stderr, /would violate PodSecurity "restricted/);
+});

@@ -1,0 +1,152 @@
+// The TS types (src/api/types.ts) and the CRD schemas (src/api/schemas) describe the same API.
+// Each kind has a sample typed with the TS types and filling every field, so the compiler
+// rejects keys the types lack; the walk below then requires every key to be a schema property
+// and every schema property to be present in the sample. Both directions together mean: same fields.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clientConnectionSchema } from '../../src/api/schemas/client-connection.ts';
+import type { Schema } from '../../src/api/schemas/common.ts';
+import { failoverPolicySchema } from '../../src/api/schemas/failover-policy.ts';
+import { regionPairSchema } from '../../src/api/schemas/region-pair.ts';
+import type { ClientConnection, Condition, FailoverPolicy, FailoverRecord, PlannedChange, RegionPair, RouteStatus } from '../../src/api/types.ts';
+
+const meta = { name: 'prod', namespace: 'platform', uid: 'u', generation: 2, resourceVersion: '7', labels: {}, annotations: {}, finalizers: [] };
+const condition: Condition = { type: 'Ready', status: 'True', reason: 'Available', message: 'ok', lastTransitionTime: '2025-01-01T00:00:00Z', observedGeneration: 2 };
+const planned: PlannedChange = { action: 'Create', resource: 'TransitGatewayRoute 10.1.0.0/16', region: 'us-east-1', detail: 'to tgw-attach-0123456789abcdef0' };
+const route: RouteStatus = { region: 'us-east-1', routeTableId: 'tgw-rtb-0123456789abcdef0', destinationCidr: '10.1.0.0/16', target: 'tgw-attach-0123456789abcdef0', state: 'active' };
+const common = { observedGeneration: 2, conditions: [condition], plannedChanges: [planned] };
+const record: FailoverRecord = {
+  startedAt: '2025-01-01T00:00:00Z', completedAt: '2025-01-01T00:02:00Z', rtoSeconds: 120, rpoSeconds: 1.5,
+  reason: 'PrimaryUnhealthy', from: 'us-east-1', to: 'us-west-2', step: 'Promoted', fencing: 'SecurityGroupRevoked',
+};
+
+const side = (region: string, n: string) => ({
+  region,
+  roleArn: 'arn:aws:iam::111111111111:role/multiregion',
+  externalId: 'ext-id-1',
+  transitGateway: { id: `tgw-0123456789abcdef${n}`, amazonSideAsn: 64512 },
+  vpcAttachments: [{ vpcId: `vpc-0123456789abcdef${n}`, subnetIds: [`subnet-0123456789abcdef${n}`], routeTableIds: [`rtb-0123456789abcdef${n}`] }],
+  cidrs: [`10.${n}.0.0/16`],
+});
+const sideStatus = { accountId: '111111111111', transitGatewayId: 'tgw-0123456789abcdef0', transitGatewayAdopted: false, routeTableId: 'tgw-rtb-0123456789abcdef0', vpcAttachmentIds: { 'vpc-0123456789abcdef0': 'tgw-attach-0123456789abcdef0' }, flowLogId: 'fl-0123456789abcdef0', logGroupArn: 'arn:aws:logs:us-east-1:111111111111:log-group:/aws/tgw/flow-logs' };
+
+const regionPair: RegionPair = {
+  apiVersion: 'multiregion.dev/v1alpha1',
+  kind: 'RegionPair',
+  metadata: meta,
+  spec: {
+    primary: side('us-east-1', '0'),
+    secondary: side('us-west-2', '1'),
+    flowLogs: { enabled: true, logGroupName: '/aws/tgw/flow-logs', retentionDays: 30, trafficType: 'ALL', deliveryRoleArn: 'arn:aws:iam::111111111111:role/flow-logs' },
+    allowedNamespaces: ['apps'],
+    tags: { team: 'network' },
+    deletionPolicy: 'Delete',
+  },
+  status: { ...common, primary: sideStatus, secondary: sideStatus, peering: { attachmentId: 'tgw-attach-0123456789abcdef0', state: 'available' }, routes: [route], drift: ['route 10.1.0.0/16 missing'] },
+};
+
+const dnsSide = (region: string) => ({
+  region,
+  target: { alias: { dnsName: 'nlb.elb.amazonaws.com', hostedZoneId: 'Z26RNL4JYFTOTI', evaluateTargetHealth: true }, ips: ['192.0.2.1'], cname: 'app.example.com' },
+  healthCheck: { type: 'HTTPS' as const, fqdn: 'app.example.com', ipAddress: '192.0.2.1', port: 443, path: '/health/deep', intervalSeconds: 10 as const, failureThreshold: 2, alarmName: 'a', alarmRegion: region },
+});
+
+const failoverPolicy: FailoverPolicy = {
+  apiVersion: 'multiregion.dev/v1alpha1',
+  kind: 'FailoverPolicy',
+  metadata: meta,
+  spec: {
+    regionPairRef: { name: 'prod', namespace: 'platform' },
+    dns: { hostedZoneId: 'Z0123456789ABCDEFGHIJ', recordName: 'orders.example.com', ttl: 60, primary: dnsSide('us-east-1'), secondary: dnsSide('us-west-2') },
+    database: {
+      engine: 'postgres',
+      primary: { region: 'us-east-1', instanceIdentifier: 'orders-db', roleArn: 'arn:aws:iam::111111111111:role/rds' },
+      replica: { region: 'us-west-2', instanceIdentifier: 'orders-db-replica', instanceClass: 'db.r6g.large', kmsKeyId: 'alias/rds', roleArn: 'arn:aws:iam::111111111111:role/rds' },
+      maxReplicaLagSeconds: 60,
+      connectionSecret: { name: 'orders-db' },
+    },
+    failover: { mode: 'Manual', unhealthyForSeconds: 60, activeRegion: 'us-east-1', failback: 'Manual' },
+    drill: { schedule: '0 3 1 */3 *' },
+    alarms: { replicaLagSeconds: 30, latencyMillis: 500, snsTopicArn: 'arn:aws:sns:us-east-1:111111111111:oncall' },
+    tags: { app: 'orders' },
+    deletionPolicy: 'Orphan',
+  },
+  status: {
+    ...common,
+    activeRegion: 'us-east-1',
+    phase: 'Healthy',
+    health: { primary: 'Healthy', secondary: 'Healthy', since: '2025-01-01T00:00:00Z', primarySince: '2025-01-01T00:00:00Z', secondarySince: '2025-01-01T00:00:00Z' },
+    healthCheckIds: { primary: 'hc-1', secondary: 'hc-2' },
+    database: { writer: { region: 'us-east-1', identifier: 'orders-db' }, replica: { region: 'us-west-2', identifier: 'orders-db-replica', lagSeconds: 0.4 } },
+    lastFailover: record,
+    inProgress: record,
+    history: [{ at: '2025-01-01T00:00:00Z', from: 'us-east-1', to: 'us-west-2', phase: 'FailedOver', reason: 'ManualSwitch' }],
+    lastDrill: { startedAt: '2025-01-01T00:00:00Z', completedAt: '2025-01-01T00:05:00Z', result: 'Succeeded', rtoSeconds: 40, rpoSeconds: 0, message: 'ok' },
+  },
+};
+
+const clientConnection: ClientConnection = {
+  apiVersion: 'multiregion.dev/v1alpha1',
+  kind: 'ClientConnection',
+  metadata: meta,
+  spec: {
+    regionPairRef: { name: 'prod', namespace: 'platform' },
+    side: 'primary',
+    client: { displayName: 'ACME', cidrs: ['203.0.113.0/24'] },
+    attachment: { type: 'vpn', id: 'tgw-attach-0123456789abcdef0', vpnConnectionId: 'vpn-0123456789abcdef0', directConnectConnectionId: 'dxcon-fgabc123', networkMonitorProbe: 'acme/probe-1' },
+    routes: true,
+    dashboard: { widgets: ['topTalkers', 'latency'], periodSeconds: 300 },
+    alarms: { rejectedPacketsPerFiveMinutes: 1000, bandwidthBytesPerSecond: 1e9, snsTopicArn: 'arn:aws:sns:us-east-1:111111111111:oncall' },
+    tags: { client: 'acme' },
+    deletionPolicy: 'Delete',
+  },
+  status: { ...common, dashboardName: 'acme', dashboardUrl: 'https://console/x', alarmNames: ['a'], logGroupName: '/aws/tgw/flow-logs', queryDefinitionIds: { topTalkers: 'q1' }, routes: [route] },
+};
+
+/** Paths in `value` with no schema property, and schema properties missing from `value`. */
+function compare(schema: Schema, value: unknown, path: string, out: { unknown: string[]; unfilled: string[] }): void {
+  if (Array.isArray(value)) {
+    assert.ok(schema.items, `${path} is a list in the type but not in the schema`);
+    value.forEach((v, i) => compare(schema.items!, v, `${path}[${i}]`, out));
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  const entries = Object.entries(value);
+  if (schema.additionalProperties) {
+    for (const [k, v] of entries) compare(schema.additionalProperties, v, `${path}.${k}`, out);
+    return;
+  }
+  if (!schema.properties) return; // metadata: the apiserver's own schema
+  for (const [k, v] of entries) {
+    const sub = schema.properties[k];
+    if (!sub) out.unknown.push(`${path}.${k}`);
+    else compare(sub, v, `${path}.${k}`, out);
+  }
+  for (const k of Object.keys(schema.properties)) if (!(k in value)) out.unfilled.push(`${path}.${k}`);
+}
+
+const cases: Array<{ kind: string; schema: Schema; sample: object }> = [
+  { kind: 'RegionPair', schema: regionPairSchema(), sample: regionPair },
+  { kind: 'FailoverPolicy', schema: failoverPolicySchema(), sample: failoverPolicy },
+  { kind: 'ClientConnection', schema: clientConnectionSchema(), sample: clientConnection },
+];
+
+for (const { kind, schema, sample } of cases) {
+  test(`${kind}: every field of the TS type is a schema property`, () => {
+    const out = { unknown: [] as string[], unfilled: [] as string[] };
+    compare(schema, sample, kind, out);
+    assert.deepEqual(out.unknown, [], 'fields in types.ts that the CRD would prune');
+  });
+  test(`${kind}: every schema property is filled in the typed sample (so it exists in types.ts)`, () => {
+    const out = { unknown: [] as string[], unfilled: [] as string[] };
+    compare(schema, sample, kind, out);
+    assert.deepEqual(out.unfilled, [], 'schema properties the sample (and so maybe types.ts) lacks');
+  });
+}
+
+test('the walk notices a field the schema lacks and one the sample lacks', () => {
+  const schema: Schema = { description: 'x', type: 'object', properties: { a: { description: 'a', type: 'string' }, b: { description: 'b', type: 'string' } } };
+  const out = { unknown: [] as string[], unfilled: [] as string[] };
+  compare(schema, { a: 'x', c: 'y' }, 'o', out);
+  assert.deepEqual(out, { unknown: ['o.c'], unfilled: ['o.b'] });
+});

@@ -1,0 +1,209 @@
+// A plain-data stand-in for the AWS side of a failover, for the state machine's unit tests:
+// it executes the machine's actions, lets promotions and creates take a few ticks, and can
+// "crash" the reconcile loop between any two actions. It checks nothing itself.
+import { decide, refsToObserve, type FailoverAction, type MachineSpec, type MachineStatus, type Observations, type RegionHealth } from '../../src/controllers/failover-policy/failover-machine.ts';
+import type { InstanceView } from '../../src/aws/rds/observe.ts';
+
+export const A = 'us-east-1';
+export const B = 'us-west-2';
+export const T0 = Date.parse('2025-03-01T10:00:00Z');
+
+export function baseSpec(over: Partial<MachineSpec['failover']> = {}, deletionPolicy: MachineSpec['deletionPolicy'] = 'Delete'): MachineSpec {
+  return {
+    database: {
+      engine: 'postgres',
+      primary: { region: A, instanceIdentifier: 'orders-db' },
+      replica: { region: B, instanceIdentifier: 'orders-db-replica', instanceClass: 'db.r6g.large', kmsKeyId: 'key-west' },
+      maxReplicaLagSeconds: 60,
+      connectionSecret: { name: 'orders-db' },
+    },
+    failover: { mode: 'Manual', unhealthyForSeconds: 60, failback: 'Manual', ...over },
+    deletionPolicy,
+  };
+}
+
+export interface SimInstance {
+  region: string;
+  identifier: string;
+  role: 'writer' | 'replica' | 'other';
+  status: string;
+  sourceArn?: string;
+  owned: boolean;
+  fenced: boolean;
+  ticksLeft?: number;
+  becomes?: 'writer' | 'replica' | 'gone';
+}
+
+export const arnOf = (region: string, id: string): string => `arn:aws:rds:${region}:123456789012:db:${id}`;
+const key = (region: string, id: string): string => `${region}/${id}`;
+
+export class World {
+  now = T0;
+  instances = new Map<string, SimInstance>();
+  reachable: Record<string, boolean> = { [A]: true, [B]: true };
+  health: Record<string, RegionHealth> = { [A]: { state: 'Healthy' }, [B]: { state: 'Healthy' } };
+  /** Lag of whatever replica exists; `zeroWhenSourceFenced` models a planned catch-up. */
+  lagSeconds: number | undefined = 5;
+  zeroWhenSourceFenced = true;
+  secret: { region?: string; host?: string } | undefined;
+  dnsActive: string | undefined = A;
+  executed: FailoverAction[] = [];
+
+  constructor(opts: { replica?: boolean } = {}) {
+    this.add({ region: A, identifier: 'orders-db', role: 'writer', status: 'available', owned: false, fenced: false });
+    if (opts.replica !== false) {
+      this.add({ region: B, identifier: 'orders-db-replica', role: 'replica', status: 'available', sourceArn: arnOf(A, 'orders-db'), owned: true, fenced: false });
+    }
+    this.secret = { region: A, host: 'orders-db.us-east-1.rds' };
+  }
+
+  add(i: SimInstance): void {
+    this.instances.set(key(i.region, i.identifier), i);
+  }
+
+  get(region: string, id: string): SimInstance | undefined {
+    return this.instances.get(key(region, id));
+  }
+
+  setHealth(region: string, state: RegionHealth['state']): void {
+    if (this.health[region]?.state !== state) this.health[region] = { state, since: new Date(this.now).toISOString() };
+  }
+
+  count(type: FailoverAction['type']): number {
+    return this.executed.filter((a) => a.type === type).length;
+  }
+
+  /** Writers that could take writes: not fenced, in a region that answers. */
+  liveWriters(): SimInstance[] {
+    return [...this.instances.values()].filter((i) => i.role === 'writer' && !i.fenced && this.reachable[i.region] && i.status !== 'deleting');
+  }
+
+  view(ref: { region: string; identifier: string } | undefined): InstanceView | undefined {
+    if (!ref) return undefined;
+    if (!this.reachable[ref.region]) return { ...ref, reachable: false, exists: false, fenceReason: 'connect ECONNREFUSED' };
+    const i = this.get(ref.region, ref.identifier);
+    if (!i) return { ...ref, reachable: true, exists: false, fenced: true };
+    return {
+      ...ref,
+      reachable: true,
+      exists: true,
+      status: i.status,
+      role: i.role,
+      ...(i.sourceArn && { sourceArn: i.sourceArn }),
+      arn: arnOf(i.region, i.identifier),
+      endpoint: { host: `${i.identifier}.${i.region}.rds`, port: 5432 },
+      owned: i.owned,
+      fenced: i.fenced || i.status === 'deleting',
+      fenceReason: i.fenced ? 'deny-all' : 'open',
+      fenceTagged: i.fenced,
+    };
+  }
+
+  observe(spec: MachineSpec, status: MachineStatus): Observations {
+    const refs = refsToObserve(spec, status);
+    const standby = this.view(refs.standby);
+    const src = standby?.sourceArn ? [...this.instances.values()].find((i) => arnOf(i.region, i.identifier) === standby.sourceArn) : undefined;
+    const lag = standby?.exists && standby.role === 'replica' && this.lagSeconds !== undefined ? (src?.fenced && this.zeroWhenSourceFenced ? 0 : this.lagSeconds) : undefined;
+    const iso = new Date(this.now).toISOString();
+    return {
+      now: iso,
+      health: { ...this.health },
+      ...(refs.writer && { writer: this.view(refs.writer) }),
+      ...(standby && { standby }),
+      ...(refs.exWriter && { exWriter: this.view(refs.exWriter) }),
+      ...(lag !== undefined && { lag: { seconds: lag, at: iso } }),
+      dns: { recordsInPlace: true, healthChecksInPlace: true, ...(this.dnsActive && { activeRegion: this.dnsActive }) },
+      ...(this.secret && { secret: this.secret }),
+    };
+  }
+
+  execute(a: FailoverAction): void {
+    this.executed.push(a);
+    if ('region' in a && a.type !== 'switchDns' && !this.reachable[a.region]) {
+      if (a.type === 'fence') return; // fence() reports "unconfirmed" instead of throwing
+      throw new Error(`${a.type}: ${a.region} unreachable`);
+    }
+    switch (a.type) {
+      case 'createReplica':
+        if (!this.get(a.region, a.identifier)) {
+          this.add({ region: a.region, identifier: a.identifier, role: 'other', status: 'creating', sourceArn: a.sourceArn, owned: !a.adoptExisting, fenced: false, ticksLeft: 2, becomes: 'replica' });
+        }
+        return;
+      case 'fence':
+      case 'unfence': {
+        const i = this.get(a.region, a.identifier);
+        if (i) i.fenced = a.type === 'fence';
+        return;
+      }
+      case 'promote': {
+        const i = this.get(a.region, a.identifier);
+        if (i && i.role === 'replica') Object.assign(i, { role: 'other', status: 'modifying', ticksLeft: 2, becomes: 'writer' });
+        return;
+      }
+      case 'writeSecret':
+        this.secret = { region: a.data.region, host: a.data.host };
+        return;
+      case 'switchDns':
+        this.dnsActive = a.activeRegion;
+        return;
+      case 'retireInstance': {
+        const i = this.get(a.region, a.identifier);
+        if (i) Object.assign(i, { status: 'deleting', ticksLeft: 1, becomes: 'gone' });
+        return;
+      }
+      case 'recordStep':
+        return;
+    }
+  }
+
+  tick(ms: number): void {
+    this.now += Math.max(ms, 1000);
+    for (const [k, i] of this.instances) {
+      if (i.ticksLeft === undefined) continue;
+      i.ticksLeft -= 1;
+      if (i.ticksLeft > 0) continue;
+      delete i.ticksLeft;
+      if (i.becomes === 'gone') this.instances.delete(k);
+      else if (i.becomes) Object.assign(i, { role: i.becomes, status: 'available' });
+    }
+  }
+}
+
+export interface RunResult {
+  status: MachineStatus;
+  crashed: boolean;
+  iterations: number;
+  actionsSeen: number;
+}
+
+/**
+ * The reconcile loop: decide → persist (before the actions when the first is recordStep,
+ * otherwise only after all of them, the worst case) → execute → tick. `crashAt` stops the loop
+ * at the n-th executed action (counted from 0), before or after executing it; what was not
+ * persisted is lost. `invariant` runs after every executed action.
+ */
+export function runLoop(
+  world: World,
+  spec: MachineSpec,
+  start: MachineStatus,
+  opts: { maxIterations?: number; crashAt?: { n: number; after: boolean }; until?: (s: MachineStatus) => boolean; invariant?: () => void } = {},
+): RunResult {
+  let persisted = start;
+  let seen = 0;
+  const max = opts.maxIterations ?? 200;
+  for (let i = 0; i < max; i++) {
+    if (opts.until?.(persisted)) return { status: persisted, crashed: false, iterations: i, actionsSeen: seen };
+    const d = decide({ spec, status: persisted, obs: world.observe(spec, persisted) });
+    if (d.actions[0]?.type === 'recordStep') persisted = d.status;
+    for (const a of d.actions) {
+      if (opts.crashAt && opts.crashAt.n === seen && !opts.crashAt.after) return { status: persisted, crashed: true, iterations: i, actionsSeen: seen };
+      world.execute(a);
+      opts.invariant?.();
+      if (opts.crashAt && opts.crashAt.n === seen && opts.crashAt.after) return { status: persisted, crashed: true, iterations: i, actionsSeen: seen + 1 };
+      seen++;
+    }
+    persisted = d.status;
+    world.tick(d.requeueAfterMs ?? 60_000);
+  }
+  return { status: persisted, crashed: false, iterations: max, actionsSeen: seen };
+}

@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseFlags, parseDuration, parseBindAddress } from '../../src/flags.ts';
+
+test('parseDuration', () => {
+  const cases: Array<[string, number | Error]> = [
+    ['250ms', 250], ['30s', 30_000], ['5m', 300_000], ['1h', 3_600_000], ['45', 45_000], ['1.5s', 1500],
+    ['5 minutes', new Error()], ['', new Error()], ['-1s', new Error()],
+  ];
+  for (const [input, want] of cases) {
+    if (want instanceof Error) assert.throws(() => parseDuration(input), /invalid duration/, input);
+    else assert.equal(parseDuration(input), want, input);
+  }
+});
+
+test('parseFlags: defaults, env fallbacks and errors name the flag', () => {
+  const f = parseFlags(['--cluster-id=prod-eu'], {});
+  assert.equal(f.clusterId, 'prod-eu');
+  assert.equal(f.metricsBindAddress, ':8080');
+  assert.equal(f.healthProbeBindAddress, ':8081');
+  assert.equal(f.leaderElect, true);
+  assert.equal(f.driftIntervalMs, 300_000);
+  assert.equal(f.concurrency, 4);
+
+  const e = parseFlags([], { MRC_CLUSTER_ID: 'from-env', AWS_ENDPOINT_URL: 'http://127.0.0.1:5000', POD_NAMESPACE: 'mrc' });
+  assert.equal(e.clusterId, 'from-env');
+  assert.equal(e.awsEndpointUrl, 'http://127.0.0.1:5000');
+  assert.equal(e.leaderElectionNamespace, 'mrc');
+
+  assert.throws(() => parseFlags([], {}), /--cluster-id is required/);
+  assert.throws(() => parseFlags(['--cluster-id=Bad_Id'], {}), /--cluster-id/);
+  assert.throws(() => parseFlags(['--cluster-id=a', '--concurrency=0'], {}), /--concurrency/);
+  assert.throws(() => parseFlags(['--cluster-id=a', '--leader-elect=maybe'], {}), /--leader-elect/);
+  assert.throws(() => parseFlags(['--cluster-id=a', '--no-such-flag'], {}), /no-such-flag/);
+  assert.equal(parseFlags(['--help'], {}).help, true);
+});
+
+test('parseBindAddress', () => {
+  assert.deepEqual(parseBindAddress(':8080'), { host: '0.0.0.0', port: 8080 });
+  assert.deepEqual(parseBindAddress('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
+  assert.throws(() => parseBindAddress('nope'));
+});

@@ -1,0 +1,201 @@
+// The Helm chart: lint-clean, least-privilege RBAC, a locked-down pod, and each option rendering
+// what it promises. Renders with the helm that test/env/build-helm.sh builds.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { chartDir, deployDir, helmBin, helmTemplate, releaseName, repoRoot, run, type K8sObject } from './packaging-tools.ts';
+
+interface Rule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
+interface Container {
+  image: string; args: string[]; env: Array<{ name: string }>;
+  ports: Array<{ name: string; containerPort: number }>;
+  livenessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
+  securityContext: Record<string, unknown>;
+  volumeMounts: Array<{ name: string; mountPath: string }>;
+  resources: { requests?: object; limits?: object };
+}
+interface PodSpec { securityContext: Record<string, unknown>; containers: Container[]; volumes: Array<{ name: string; emptyDir?: object }> }
+
+const one = (objs: K8sObject[], kind: string, name?: string): K8sObject => {
+  const found = objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  assert.equal(found.length, 1, `expected one ${kind}${name ? ' ' + name : ''}, got ${found.length}`);
+  return found[0]!;
+};
+const podOf = (objs: K8sObject[]) => (one(objs, 'Deployment').spec as { template: { spec: PodSpec } }).template.spec;
+const rulesOf = (o: K8sObject) => o.rules as Rule[];
+
+const defaults = helmTemplate();
+
+test('helm lint --strict reports nothing but INFO', () => {
+  const r = run(helmBin(), ['lint', '--strict', chartDir, '--values', join(chartDir, 'ci', 'test-values.yaml')]);
+  assert.doesNotMatch(r.stdout, /\[(WARNING|ERROR)\]/, r.stdout);
+});
+
+test('rendering without a clusterId fails and says how to set it', () => {
+  const r = run(helmBin(), ['template', releaseName, chartDir], { allowFailure: true });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /clusterId is required/);
+});
+
+const rejected: Array<{ reason: string; set: string; error: RegExp }> = [
+  { reason: 'unknown top-level key (a typo must not be ignored)', set: 'replicas=3', error: /replicas/ },
+  { reason: 'log level outside the enum', set: 'controller.logLevel=verbose', error: /logLevel/ },
+  { reason: 'drift interval that is not a duration', set: 'controller.driftInterval=often', error: /driftInterval/ },
+  { reason: 'cluster id with a space', set: 'clusterId=prod eu', error: /clusterId/ },
+];
+for (const c of rejected) {
+  test(`values.schema.json rejects ${c.reason}`, () => {
+    const r = run(helmBin(), ['template', releaseName, chartDir, '--set', 'clusterId=x', '--set', c.set], { allowFailure: true });
+    assert.notEqual(r.status, 0, `helm template accepted --set ${c.set}`);
+    assert.match(r.stderr, c.error);
+  });
+}
+
+test('appVersion follows package.json, and the image defaults to it', () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string };
+  assert.equal(chart.appVersion, pkg.version);
+  assert.equal(podOf(defaults).containers[0]?.image, `multiregion-controller:${pkg.version}`);
+});
+
+test('two replicas, leader election on, the flags and probes the controller serves', () => {
+  const deploy = one(defaults, 'Deployment');
+  assert.equal((deploy.spec as { replicas: number }).replicas, 2);
+  const c = podOf(defaults).containers[0]!;
+  for (const flag of ['--cluster-id=$(CLUSTER_ID)', '--leader-elect=true', '--leader-election-id=multiregion-controller',
+    '--metrics-bind-address=:8080', '--health-probe-bind-address=:8081']) {
+    assert.ok(c.args.includes(flag), `missing ${flag}`);
+  }
+  assert.deepEqual(c.env.map((e) => e.name), ['CLUSTER_ID', 'POD_NAMESPACE', 'POD_NAME']);
+  assert.deepEqual(c.ports.map((p) => [p.name, p.containerPort]), [['metrics', 8080], ['health', 8081]]);
+  assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'health' });
+  assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'health' });
+  assert.ok(c.resources.requests && c.resources.limits, 'resources must be set');
+});
+
+test('the pod runs as the Dockerfile user, non-root, read-only, no privileges, /tmp on an emptyDir', () => {
+  const dockerUser = /^USER\s+(\d+)/m.exec(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'))?.[1];
+  const pod = podOf(defaults);
+  assert.equal(pod.securityContext.runAsNonRoot, true);
+  assert.equal(String(pod.securityContext.runAsUser), dockerUser);
+  assert.deepEqual(pod.securityContext.seccompProfile, { type: 'RuntimeDefault' });
+  const c = pod.containers[0]!;
+  assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+  assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+  assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
+  const tmp = c.volumeMounts.find((m) => m.mountPath === '/tmp');
+  assert.ok(tmp, 'no volume at /tmp');
+  assert.ok(pod.volumes.find((v) => v.name === tmp.name)?.emptyDir, '/tmp is not an emptyDir');
+});
+
+// The whole Kubernetes API surface of the controller; anything else is a review question.
+const allowed: Record<string, string[]> = {
+  'multiregion.dev/regionpairs': ['get', 'list', 'watch', 'patch', 'update'],
+  'multiregion.dev/failoverpolicies': ['get', 'list', 'watch', 'patch', 'update'],
+  'multiregion.dev/clientconnections': ['get', 'list', 'watch', 'patch', 'update'],
+  'multiregion.dev/regionpairs/status': ['get', 'patch', 'update'],
+  'multiregion.dev/failoverpolicies/status': ['get', 'patch', 'update'],
+  'multiregion.dev/clientconnections/status': ['get', 'patch', 'update'],
+  'multiregion.dev/regionpairs/finalizers': ['update'],
+  'multiregion.dev/failoverpolicies/finalizers': ['update'],
+  'multiregion.dev/clientconnections/finalizers': ['update'],
+  '/events': ['create', 'patch'],
+  '/secrets': ['get', 'create', 'patch', 'update'],
+};
+/** "group/resource" -> sorted verbs, merged over rules. */
+function grants(rules: Rule[]): Record<string, string[]> {
+  const out: Record<string, Set<string>> = {};
+  for (const r of rules) for (const g of r.apiGroups) for (const res of r.resources) {
+    for (const v of r.verbs) (out[`${g}/${res}`] ??= new Set()).add(v);
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].sort()]).sort());
+}
+const sortedAllowed = Object.fromEntries(Object.entries(allowed).map(([k, v]) => [k, [...v].sort()]).sort());
+
+test('ClusterRole grants exactly the agreed verbs, no wildcard, no delete', () => {
+  const rules = rulesOf(one(defaults, 'ClusterRole'));
+  assert.deepEqual(grants(rules), sortedAllowed);
+  for (const r of rules) assert.ok(![...r.verbs, ...r.resources, ...r.apiGroups].includes('*'), `wildcard in ${JSON.stringify(r)}`);
+});
+
+test('the Lease is reachable only through a Role in the release namespace, get/update on one name', () => {
+  const role = one(defaults, 'Role');
+  assert.equal(role.metadata.namespace, 'multiregion-system');
+  assert.deepEqual(rulesOf(role), [
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['multiregion-controller'], verbs: ['get', 'update'] },
+  ]);
+  const binding = one(defaults, 'RoleBinding');
+  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'multiregion-controller', namespace: 'multiregion-system' }]);
+});
+
+test('rbac.secretNamespaces moves secrets from the ClusterRole to a Role per namespace', () => {
+  const objs = helmTemplate(['--set', 'rbac.secretNamespaces={apps,clients}']);
+  assert.ok(!('/secrets' in grants(rulesOf(one(objs, 'ClusterRole')))), 'ClusterRole still grants secrets');
+  const roles = objs.filter((o) => o.kind === 'Role' && o.metadata.name.endsWith('-secrets'));
+  assert.deepEqual(roles.map((r) => r.metadata.namespace).sort(), ['apps', 'clients']);
+  for (const r of roles) assert.deepEqual(grants(rulesOf(r)), { '/secrets': ['create', 'get', 'patch', 'update'] });
+  assert.equal(objs.filter((o) => o.kind === 'RoleBinding' && o.metadata.name.endsWith('-secrets')).length, 2);
+});
+
+test('leader election off: no Lease Role, flag false', () => {
+  const objs = helmTemplate(['--set', 'controller.leaderElection.enabled=false']);
+  assert.equal(objs.filter((o) => o.kind === 'Role').length, 0);
+  assert.ok(podOf(objs).containers[0]!.args.includes('--leader-elect=false'));
+});
+
+test('IRSA annotation lands on the ServiceAccount the pod uses', () => {
+  const arn = 'arn:aws:iam::111111111111:role/multiregion-controller';
+  const objs = helmTemplate(['--set', `serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=${arn}`]);
+  const sa = one(objs, 'ServiceAccount');
+  assert.deepEqual((sa.metadata.annotations as Record<string, string>)['eks.amazonaws.com/role-arn'], arn);
+  assert.equal((one(objs, 'Deployment').spec as { template: { spec: { serviceAccountName: string } } }).template.spec.serviceAccountName, sa.metadata.name);
+});
+
+test('optional flags are passed only when set', () => {
+  assert.ok(!podOf(defaults).containers[0]!.args.some((a) => a.startsWith('--watch-namespace') || a.startsWith('--aws-endpoint-url')));
+  const objs = helmTemplate(['--set', 'controller.watchNamespace=apps', '--set', 'controller.awsEndpointUrl=http://127.0.0.1:5000']);
+  const args = podOf(objs).containers[0]!.args;
+  assert.ok(args.includes('--watch-namespace=apps'));
+  assert.ok(args.includes('--aws-endpoint-url=http://127.0.0.1:5000'));
+});
+
+interface NetPolPort { port: number; protocol: string }
+test('NetworkPolicy: in only metrics and health; out only DNS, API server and AWS on 443', () => {
+  const np = one(helmTemplate(['--set', 'networkPolicy.enabled=true']), 'NetworkPolicy').spec as {
+    policyTypes: string[]; ingress: Array<{ ports: NetPolPort[] }>; egress: Array<{ ports: NetPolPort[]; to?: Array<{ ipBlock: { cidr: string } }> }>;
+  };
+  assert.deepEqual(np.policyTypes, ['Ingress', 'Egress']);
+  const ports = (rs: Array<{ ports: NetPolPort[] }>) => rs.flatMap((r) => r.ports.map((p) => `${p.protocol}/${p.port}`)).sort();
+  assert.deepEqual(ports(np.ingress), ['TCP/8080', 'TCP/8081']);
+  assert.deepEqual([...new Set(ports(np.egress))], ['TCP/443', 'TCP/53', 'TCP/6443', 'UDP/53']);
+  assert.deepEqual(np.egress.at(-1)?.to, [{ ipBlock: { cidr: '0.0.0.0/0' } }]);
+});
+
+test('off by default: NetworkPolicy, ServiceMonitor, PrometheusRule (they need a CNI or CRDs)', () => {
+  assert.deepEqual(defaults.filter((o) => ['NetworkPolicy', 'ServiceMonitor', 'PrometheusRule'].includes(o.kind)), []);
+});
+
+test('ServiceMonitor scrapes the metrics Service port', () => {
+  const objs = helmTemplate(['--set', 'serviceMonitor.enabled=true']);
+  const sm = one(objs, 'ServiceMonitor').spec as { selector: { matchLabels: object }; endpoints: Array<{ port: string; path: string }> };
+  const svc = one(objs, 'Service').spec as { selector: object; ports: Array<{ name: string }> };
+  assert.deepEqual(sm.endpoints.map((e) => [e.port, e.path]), [['metrics', '/metrics']]);
+  assert.deepEqual(svc.ports.map((p) => p.name), ['metrics']);
+  assert.deepEqual(sm.selector.matchLabels, svc.selector);
+});
+
+test('PrometheusRule carries the groups of deploy/prometheus/rules.yaml', () => {
+  const pr = one(helmTemplate(['--set', 'prometheusRule.enabled=true', '--set', 'prometheusRule.labels.release=kps']), 'PrometheusRule');
+  const rules = parse(readFileSync(join(deployDir, 'prometheus', 'rules.yaml'), 'utf8')) as object;
+  assert.deepEqual(pr.spec, rules);
+  assert.equal((pr.metadata.labels as Record<string, string>).release, 'kps');
+});
+
+test('CRDs ship in the chart crds/ folder, one per kind', () => {
+  const crds = defaults.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name).sort();
+  assert.deepEqual(crds, ['clientconnections.multiregion.dev', 'failoverpolicies.multiregion.dev', 'regionpairs.multiregion.dev']);
+});

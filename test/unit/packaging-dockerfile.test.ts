@@ -1,0 +1,93 @@
+// Static checks of the Dockerfile (no Docker engine runs on the dev and CI machines): a
+// multi-stage build whose runtime stage runs node directly as a numeric non-root user.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './packaging-tools.ts';
+
+interface Instr { op: string; args: string }
+interface Stage { from: string; name?: string; instrs: Instr[] }
+
+/** Dockerfile -> stages of instructions (continuation lines joined, comments dropped). */
+export function parseDockerfile(text: string): Stage[] {
+  const lines = text.replace(/\\\r?\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const stages: Stage[] = [];
+  for (const line of lines) {
+    const m = /^(\S+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const op = m[1]!.toUpperCase();
+    const args = m[2]!.replace(/\s+/g, ' ');
+    if (op === 'FROM') {
+      const f = /^(?:--\S+ )*(\S+)(?: AS (\S+))?$/i.exec(args);
+      stages.push({ from: f?.[1] ?? args, name: f?.[2], instrs: [] });
+    } else if (stages.length > 0) {
+      stages.at(-1)!.instrs.push({ op, args });
+    }
+  }
+  return stages;
+}
+
+const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
+const stages = parseDockerfile(dockerfile);
+const build = stages[0]!;
+const runtime = stages.at(-1)!;
+const ops = (s: Stage, op: string) => s.instrs.filter((i) => i.op === op).map((i) => i.args);
+
+test('parseDockerfile joins continuations and names stages', () => {
+  const s = parseDockerfile('FROM a AS b\n# c\nRUN x \\\n  && y\nFROM --platform=p d\nUSER 1');
+  assert.deepEqual(s, [
+    { from: 'a', name: 'b', instrs: [{ op: 'RUN', args: 'x && y' }] },
+    { from: 'd', name: undefined, instrs: [{ op: 'USER', args: '1' }] },
+  ]);
+});
+
+test('two stages on Node 24', () => {
+  assert.ok(stages.length >= 2, 'the image must be multi-stage');
+  const arg = /^ARG NODE_IMAGE=(\S+)/m.exec(dockerfile)?.[1];
+  for (const s of stages) assert.match(s.from === '${NODE_IMAGE}' ? arg ?? '' : s.from, /^node:24(-|$)/);
+});
+
+test('build stage: npm ci, npm run build, then prune dev dependencies', () => {
+  const runs = ops(build, 'RUN').join(' && ');
+  const at = (needle: string) => runs.indexOf(needle);
+  assert.ok(at('npm ci') >= 0, 'no npm ci');
+  assert.ok(at('npm run build') > at('npm ci'), 'npm run build must follow npm ci');
+  assert.ok(at('npm prune --omit=dev') > at('npm run build'), 'npm prune --omit=dev must follow the build');
+});
+
+test('every file the build stage copies exists, and .dockerignore lets it in', () => {
+  const ignore = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  assert.equal(ignore[0], '*', '.dockerignore must start by excluding everything (an allowlist)');
+  const allowed = new Set(ignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, '')));
+  for (const copy of ops(build, 'COPY').filter((a) => !a.startsWith('--from'))) {
+    const sources = copy.split(' ').filter((s) => !s.startsWith('--')).slice(0, -1);
+    for (const src of sources) {
+      assert.ok(existsSync(join(repoRoot, src)), `COPY ${src}: no such file`);
+      assert.ok(allowed.has(src.replace(/\/$/, '')), `COPY ${src}: excluded by .dockerignore`);
+    }
+  }
+});
+
+test('runtime stage copies only dist, production node_modules and package.json from the build', () => {
+  const copies = ops(runtime, 'COPY');
+  assert.ok(copies.every((c) => c.startsWith(`--from=${build.name} `)), 'runtime copies must come from the build stage');
+  const sources = copies.map((c) => c.split(' ')[1]!.replace(/^\/app\//, '')).sort();
+  assert.deepEqual(sources, ['dist', 'node_modules', 'package.json']);
+});
+
+test('runtime: numeric non-root USER, HOME=/tmp, exec-form ENTRYPOINT running node directly', () => {
+  const user = ops(runtime, 'USER').at(-1) ?? '';
+  assert.match(user, /^[1-9]\d*(:\d+)?$/, 'USER must be numeric and not 0 (runAsNonRoot checks it)');
+  assert.match(ops(runtime, 'ENV').join(' '), /\bHOME=\/tmp\b/);
+  const entry = ops(runtime, 'ENTRYPOINT').at(-1) ?? '';
+  assert.deepEqual(JSON.parse(entry), ['node', 'dist/main.js'], 'exec form, so SIGTERM reaches node');
+  assert.deepEqual(ops(runtime, 'CMD'), [], 'no CMD: flags come from the pod args');
+  assert.deepEqual(ops(runtime, 'RUN'), [], 'the runtime stage runs nothing at build time');
+});
+
+test('package.json start script and the image run the same file', () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  assert.equal(pkg.scripts.start, 'node dist/main.js');
+  assert.match(pkg.scripts.build ?? '', /tsconfig\.build\.json/);
+});

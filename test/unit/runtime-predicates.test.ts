@@ -1,0 +1,60 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import type { KubeObject } from '../../src/runtime/kube-object.ts';
+import { anyChange, shouldEnqueueUpdate } from '../../src/runtime/predicates.ts';
+
+const base: KubeObject = {
+  apiVersion: 'multiregion.dev/v1alpha1',
+  kind: 'RegionPair',
+  metadata: {
+    name: 'prod', namespace: 'platform', generation: 3, resourceVersion: '100',
+    annotations: { 'team.example/owner': 'net', 'multiregion.dev/paused': 'false' },
+    labels: { env: 'prod' },
+    finalizers: ['multiregion.dev/finalizer'],
+  },
+  spec: { primary: { region: 'us-east-1' } },
+  status: { observedGeneration: 3 },
+};
+
+type Change = (o: KubeObject) => void;
+const changed = (fn: Change): KubeObject => {
+  const o = structuredClone(base);
+  o.metadata.resourceVersion = '101';
+  fn(o);
+  return o;
+};
+
+describe('shouldEnqueueUpdate', () => {
+  const cases: Array<{ reason: string; change: Change; want: boolean }> = [
+    { reason: 'a spec change bumps generation', change: (o) => { o.metadata.generation = 4; }, want: true },
+    { reason: 'a status-only write does not', change: (o) => { o.status = { observedGeneration: 3, conditions: [] }; }, want: false },
+    { reason: 'an unrelated annotation does not', change: (o) => { o.metadata.annotations!['team.example/owner'] = 'db'; }, want: false },
+    { reason: 'a label change does not', change: (o) => { o.metadata.labels = { env: 'staging' }; }, want: false },
+    { reason: 'deletion requested', change: (o) => { o.metadata.deletionTimestamp = '2025-01-01T00:00:00Z'; }, want: true },
+    { reason: 'a finalizer removed (by someone)', change: (o) => { o.metadata.finalizers = []; }, want: true },
+    { reason: 'a finalizer added', change: (o) => { o.metadata.finalizers!.push('other/x'); }, want: true },
+    { reason: 'reconcile-now set', change: (o) => { o.metadata.annotations!['multiregion.dev/reconcile-now'] = '1'; }, want: true },
+    { reason: 'paused flipped', change: (o) => { o.metadata.annotations!['multiregion.dev/paused'] = 'true'; }, want: true },
+    { reason: 'paused removed', change: (o) => { delete o.metadata.annotations!['multiregion.dev/paused']; }, want: true },
+    { reason: 'dry-run set', change: (o) => { o.metadata.annotations!['multiregion.dev/dry-run'] = 'true'; }, want: true },
+    { reason: 'drill-now set', change: (o) => { o.metadata.annotations!['multiregion.dev/drill-now'] = 'x'; }, want: true },
+    { reason: 'annotations map removed entirely (command annotation gone)', change: (o) => { delete o.metadata.annotations; }, want: true },
+    { reason: 'nothing but the resourceVersion (a relist echo)', change: () => {}, want: false },
+  ];
+  for (const c of cases) {
+    it(c.reason, () => assert.equal(shouldEnqueueUpdate(changed(c.change), base), c.want));
+  }
+
+  it('custom command annotations replace the default list', () => {
+    const n = changed((o) => { o.metadata.annotations!['team.example/owner'] = 'db'; });
+    assert.equal(shouldEnqueueUpdate(n, base, ['team.example/owner']), true);
+    const p = changed((o) => { o.metadata.annotations!['multiregion.dev/paused'] = 'true'; });
+    assert.equal(shouldEnqueueUpdate(p, base, ['team.example/owner']), false);
+  });
+});
+
+describe('anyChange', () => {
+  it('fires on a status-only change (a dependent needs the new status)', () =>
+    assert.equal(anyChange(changed((o) => { o.status = { x: 1 }; }), base), true));
+  it('not when the resourceVersion is the same', () => assert.equal(anyChange(structuredClone(base), base), false));
+});
