@@ -51,6 +51,39 @@ interface WatchEnd {
   err?: unknown;
 }
 
+/** How a watch ended, from the error client-node passed to its done callback. */
+export function watchEndCause(err: unknown): RestartCause {
+  if (!err) return 'closed';
+  const status = (err as { statusCode?: number }).statusCode ?? httpStatusOf(err);
+  if (status === 410) return 'gone';
+  if ((err as { name?: string }).name === 'TimeoutError') return 'timeout';
+  return 'error';
+}
+
+/** An in-stream ERROR event carries a Status; 410 means our resourceVersion is too old. */
+export const errorEventCause = (status: unknown): RestartCause =>
+  (status as { code?: unknown } | undefined)?.code === 410 ? 'gone' : 'error';
+
+export type CacheChange<T> =
+  | { type: 'add'; obj: T }
+  | { type: 'update'; obj: T; old: T }
+  | { type: 'delete'; obj: T };
+
+/**
+ * What handlers must hear when the cache is replaced by a relist: deletes for objects that
+ * vanished (their final state is the cached one), adds for new ones, updates for changed ones.
+ */
+export function cacheChanges<T extends KubeObject>(previous: ReadonlyMap<string, T>, fresh: ReadonlyMap<string, T>): CacheChange<T>[] {
+  const out: CacheChange<T>[] = [];
+  for (const [key, old] of previous) if (!fresh.has(key)) out.push({ type: 'delete', obj: old });
+  for (const [key, obj] of fresh) {
+    const old = previous.get(key);
+    if (!old) out.push({ type: 'add', obj });
+    else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) out.push({ type: 'update', obj, old });
+  }
+  return out;
+}
+
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 30_000, jitter: 0.2 };
 /** A watch that ended sooner than this without delivering anything counts as a failure. */
 const MIN_HEALTHY_WATCH_MS = 1_000;
@@ -199,13 +232,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.synced = true;
     this.lastProgressAt = Date.now();
 
-    for (const [key, old] of previous) {
-      if (!fresh.has(key)) this.dispatch('onDelete', old);
-    }
-    for (const [key, obj] of fresh) {
-      const old = previous.get(key);
-      if (!old) this.dispatch('onAdd', obj);
-      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.dispatch('onUpdate', obj, old);
+    for (const c of cacheChanges(previous, fresh)) {
+      if (c.type === 'update') this.dispatch('onUpdate', c.obj, c.old);
+      else this.dispatch(c.type === 'add' ? 'onAdd' : 'onDelete', c.obj);
     }
   }
 
@@ -248,13 +277,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         const end = this.applyEvent(type, obj);
         if (end) finish(end.cause, end.err);
       };
-      const onDone = (err: unknown) => {
-        if (!err) return finish('closed');
-        const status = (err as { statusCode?: number }).statusCode ?? httpStatusOf(err);
-        if (status === 410) return finish('gone', err);
-        if ((err as { name?: string }).name === 'TimeoutError') return finish('timeout', err);
-        finish('error', err);
-      };
+      const onDone = (err: unknown) => finish(watchEndCause(err), err ?? undefined);
       this.watcher.watch(this.o.path, query, onEvent, onDone).then(
         (c) => {
           controller = c;
@@ -271,7 +294,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (type === 'ERROR') {
       const status = raw as { code?: number; message?: string } | undefined;
       const err = new Error(`watch ERROR event: ${status?.code ?? '?'} ${status?.message ?? ''}`.trim());
-      return { cause: status?.code === 410 ? 'gone' : 'error', err };
+      return { cause: errorEventCause(raw), err };
     }
     const obj = raw as T | undefined;
     if (!obj?.metadata?.name) return undefined;

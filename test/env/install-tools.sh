@@ -20,12 +20,12 @@ fi
 echo "install-tools: apt-get install ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq >&2
-# The prometheus package would also start a server; policy-rc.d forbids that during the install.
+# The prometheus package would also start a server; policy-rc.d forbids that during the
+# install, and is removed again however the install ends.
 policy=/usr/sbin/policy-rc.d
-had_policy=0; [[ -e $policy ]] && had_policy=1
-if [[ $had_policy == 0 ]]; then
+if [[ ! -e $policy ]]; then
   printf '#!/bin/sh\nexit 101\n' | $sudo tee $policy >/dev/null
   $sudo chmod +x $policy
+  trap '$sudo rm -f $policy' EXIT
 fi
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-if [[ $had_policy == 0 ]]; then $sudo rm -f $policy; fi

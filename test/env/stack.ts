@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { kubeRequest } from '../../src/runtime/kube-request.ts';
 import { parseAllDocuments } from 'yaml';
 import { startKube } from './kube.ts';
 import { startMoto, motoEnv } from './moto.ts';
@@ -39,7 +40,12 @@ export async function getStack(): Promise<Stack> {
   const [kube, moto] = await Promise.all([startKube(), startMoto()]);
   const kc = new KubeConfig();
   kc.loadFromFile(kube.kubeconfigPath);
-  await installCrds(kc);
+  try {
+    await installCrds(kc);
+  } catch (e) {
+    await Promise.all([kube.stop(), moto.stop()]);
+    throw e;
+  }
   return {
     kubeconfigPath: kube.kubeconfigPath, server: kube.server, motoEndpoint: moto.endpoint, kc,
     resetMoto: moto.reset,
@@ -62,20 +68,26 @@ export function loadYamlObjects(path: string): KubernetesObject[] {
   return parseAllDocuments(readFileSync(path, 'utf8')).map((d) => d.toJSON()).filter(Boolean);
 }
 
-/** Server-side applies the CRDs from crds/ and waits until they are Established. */
+/**
+ * Server-side applies the CRDs from crds/ and waits until they are Established. Sent raw: the
+ * typed client-node serializer would drop enum, default and x-kubernetes-validations from a
+ * CRD's schema (kubernetes-client/javascript#2483).
+ */
 export async function installCrds(kc: KubeConfig): Promise<void> {
-  const api = KubernetesObjectApi.makeApiClient(kc);
   const { readdirSync } = await import('node:fs');
   const dir = join(repoRoot, 'crds');
   const crds = readdirSync(dir).filter((f) => f.endsWith('.yaml')).flatMap((f) => loadYamlObjects(join(dir, f)));
   for (const crd of crds) {
-    await api.patch(crd, undefined, undefined, 'multiregion-tests', true, PatchStrategy.ServerSideApply);
+    await kubeRequest(kc, {
+      method: 'PATCH', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata!.name}`,
+      query: { fieldManager: 'multiregion-tests', force: 'true' }, contentType: 'application/apply-patch+yaml', body: crd,
+    });
   }
   for (const crd of crds) {
     await waitFor(`CRD ${crd.metadata?.name} Established`, async () => {
-      const got = (await api.read({ apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name: crd.metadata!.name! } })) as unknown as {
-        status?: { conditions?: Array<{ type: string; status: string }> };
-      };
+      const got = await kubeRequest<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(kc, {
+        method: 'GET', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata!.name}`,
+      });
       return !!got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
     }, 30_000);
   }

@@ -120,3 +120,17 @@ test('a group larger than one batch is refused on submit', async () => {
   await assert.rejects(batcher.submit(zone, pairOf(1), 'apps/p1'), /more than one Route 53 batch allows/);
   assert.equal(calls.count('ChangeResourceRecordSets'), 0);
 });
+
+test('a PENDING change is polled with GetChange until INSYNC before the owner is told', async () => {
+  const { sleep, slept } = recordingSleep();
+  const batcher = new ZoneBatcher(r53, { sleep, random: () => 0, insync: { firstPollMs: 1000, maxPollMs: 8000, timeoutMs: 60_000 } });
+  // moto is always INSYNC: the test makes the answers say PENDING, as Route 53 does for ~a minute.
+  const pending = (out: Record<string, unknown>) => void ((out.ChangeInfo as { Status?: string }).Status = 'PENDING');
+  calls.afterCall('ChangeResourceRecordSets', 1, pending);
+  calls.afterCall('GetChange', 1, pending);
+  calls.afterCall('GetChange', 2, pending);
+  await batcher.submit(zone, pairOf(1), 'apps/p1');
+  assert.equal(calls.count('GetChange'), 3);
+  assert.equal(batcher.stats.getChangeCalls, 3);
+  assert.deepEqual(slept.filter((ms) => ms > 0), [500, 1000, 2000], 'polls back off');
+});

@@ -13,8 +13,12 @@ export function route53Client(endpoint: string): Route53Client {
   return new Route53Client({ region: 'us-east-1', endpoint, maxAttempts: 1, credentials });
 }
 
+/**
+ * The SDK gzips PutMetricData bodies over 10 KiB; moto 5.2 then answers an HTML 500
+ * (BadGzipFile), so compression is off for tests that put many datapoints.
+ */
 export function cloudwatchClient(endpoint: string, region = 'us-east-1'): CloudWatchClient {
-  return new CloudWatchClient({ region, endpoint, maxAttempts: 1, credentials });
+  return new CloudWatchClient({ region, endpoint, maxAttempts: 1, credentials, disableRequestCompression: true });
 }
 
 export async function publicZone(r53: Route53Client, name: string): Promise<string> {
@@ -59,8 +63,10 @@ export function recordsNamed(records: ResourceRecordSet[], name: string): Resour
 export interface CallLog {
   count(operation: string): number;
   maxInFlight(operation: string): number;
-  /** Runs once, just before the n-th (1-based) call of `operation` leaves. */
-  beforeCall(operation: string, n: number, fn: () => void): void;
+  /** Runs (and is awaited) just before the n-th (1-based) call of `operation` leaves. */
+  beforeCall(operation: string, n: number, fn: () => void | Promise<void>): void;
+  /** Lets a test rewrite the answer of the n-th call (e.g. a change still PENDING). */
+  afterCall(operation: string, n: number, fn: (output: Record<string, unknown>) => void): void;
   /** The n-th call of `operation` fails with this error instead of reaching moto. */
   failCall(operation: string, n: number, err: () => Error): void;
 }
@@ -70,21 +76,24 @@ export function watchCalls(client: { middlewareStack: Route53Client['middlewareS
   const counts = new Map<string, number>();
   const inFlight = new Map<string, number>();
   const max = new Map<string, number>();
-  const hooks: { op: string; n: number; fn: () => void }[] = [];
+  const hooks: { op: string; n: number; fn: () => void | Promise<void> }[] = [];
+  const rewrites: { op: string; n: number; fn: (output: Record<string, unknown>) => void }[] = [];
   const faults: { op: string; n: number; err: () => Error }[] = [];
   (client.middlewareStack as Route53Client['middlewareStack']).add(
     (next, context) => async (args) => {
       const op = String(context.commandName ?? '').replace(/Command$/, '');
       const n = (counts.get(op) ?? 0) + 1;
       counts.set(op, n);
-      for (const h of hooks) if (h.op === op && h.n === n) h.fn();
+      for (const h of hooks) if (h.op === op && h.n === n) await h.fn();
       const now = (inFlight.get(op) ?? 0) + 1;
       inFlight.set(op, now);
       max.set(op, Math.max(max.get(op) ?? 0, now));
       try {
         const fault = faults.find((f) => f.op === op && f.n === n);
         if (fault) throw fault.err();
-        return await next(args);
+        const result = await next(args);
+        for (const r of rewrites) if (r.op === op && r.n === n) r.fn(result.output as unknown as Record<string, unknown>);
+        return result;
       } finally {
         inFlight.set(op, (inFlight.get(op) ?? 1) - 1);
       }
@@ -95,6 +104,7 @@ export function watchCalls(client: { middlewareStack: Route53Client['middlewareS
     count: (op) => counts.get(op) ?? 0,
     maxInFlight: (op) => max.get(op) ?? 0,
     beforeCall: (op, n, fn) => hooks.push({ op, n, fn }),
+    afterCall: (op, n, fn) => rewrites.push({ op, n, fn }),
     failCall: (op, n, err) => faults.push({ op, n, err }),
   };
 }

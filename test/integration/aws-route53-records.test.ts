@@ -13,7 +13,8 @@ import { FailoverRecords } from '../../src/aws/route53/failover-records.ts';
 import { healthCheckConfig, type HealthCheckInput } from '../../src/aws/route53/health-check-config.ts';
 import { HealthChecks, type ObservedHealthCheck } from '../../src/aws/route53/health-checks.ts';
 import { desiredRecords, type FailoverRecordsInput, type Side, type TargetInput } from '../../src/aws/route53/records.ts';
-import { registryValue } from '../../src/aws/route53/registry.ts';
+import { registryRecord, registryValue } from '../../src/aws/route53/registry.ts';
+import { OwnershipChanged } from '../../src/aws/route53/failover-records.ts';
 import { allRecords, cloudwatchClient, privateZone, publicZone, recordsNamed, route53Client, testOwner, watchCalls, type CallLog } from './aws-route53-fixtures.ts';
 
 let moto: Moto;
@@ -187,6 +188,31 @@ test('a name claimed by another policy is not touched', async () => {
   const rs = (await at(zone, 'shared.example.com')).filter((r) => r.SetIdentifier);
   assert.deepEqual(rs.map((r) => r.SetIdentifier).sort(), ['first-primary', 'first-secondary']);
   assert.deepEqual(valuesOf(role(rs, 'PRIMARY')), ['192.0.2.10']);
+});
+
+test('two policies claiming one name at once: one wins, the other sees a foreign claim', async () => {
+  const [a, b] = await Promise.all([
+    reconcile(zone, { name: 'racer-a', recordName: 'race.example.com', targets: IPS }),
+    reconcile(zone, { name: 'racer-b', recordName: 'race.example.com', targets: IPS }),
+  ]);
+  assert.deepEqual([a.result.ownership, b.result.ownership].sort(), ['foreign', 'free']);
+  const rs = (await at(zone, 'race.example.com')).filter((r) => r.SetIdentifier);
+  assert.equal(rs.length, 2);
+  const winner = a.result.ownership === 'free' ? 'racer-a' : 'racer-b';
+  assert.ok(rs.every((r) => r.SetIdentifier?.startsWith(`${winner}-`)));
+});
+
+test('ownership is read again just before the write: a claim made meanwhile stops it', async () => {
+  const other = route53Client(moto.endpoint);
+  // Calls 1 and 2 read the name and its registry record; call 3 is the re-read before writing.
+  calls.beforeCall('ListResourceRecordSets', 3, async () => {
+    const claim = registryRecord('late.example.com', { clusterId: 'other-cluster', namespace: 'apps', name: 'late' });
+    await other.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zone, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: claim }] } }));
+  });
+  await assert.rejects(reconcile(zone, { name: 'late', recordName: 'late.example.com', targets: IPS }), OwnershipChanged);
+  other.destroy();
+  assert.equal(calls.count('ChangeResourceRecordSets'), 0);
+  assert.deepEqual((await at(zone, 'late.example.com')).filter((r) => r.SetIdentifier), []);
 });
 
 test('manual switch: the PRIMARY record takes the secondary target and check in one batch, and back', async () => {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { classifyError } from '../../src/aws/errors.ts';
 import { DnsSpecError } from '../../src/aws/route53/dns-spec-error.ts';
 import { desiredRecords, isIPv6, recordType, sameRecord, type FailoverRecordsInput, type RRSet } from '../../src/aws/route53/records.ts';
 
@@ -129,4 +130,10 @@ test('sameRecord ignores what Route 53 normalizes and nothing else', () => {
     { reason: 'a weight added by someone', other: { ...p, Weight: 10 }, same: false },
   ];
   for (const c of cases) assert.equal(sameRecord(p, c.other), c.same, c.reason);
+});
+
+test('a DnsSpecError classifies as Terminal and reads as field + advice', () => {
+  const err = new DnsSpecError('spec.dns.ttl', 'ttl -1 is not a whole number of seconds');
+  assert.equal(classifyError(err), 'Terminal');
+  assert.equal(err.message, 'spec.dns.ttl: ttl -1 is not a whole number of seconds');
 });

@@ -8,6 +8,7 @@ import {
   diffHealthCheck,
   generationOf,
   healthCheckConfig,
+  isShallowCheck,
   requiresReplacement,
   updateInput,
   type HealthCheckInput,
@@ -153,4 +154,15 @@ test('callerReference is deterministic, ≤ 64 characters, new per generation an
     { ref: undefined, want: undefined },
   ];
   for (const c of cases) assert.equal(generationOf(c.ref, prefix), c.want, String(c.ref));
+});
+
+test('isShallowCheck flags HTTP(S) checks of / only', () => {
+  const cases: { hc: HealthCheckInput; want: boolean }[] = [
+    { hc: { type: 'HTTP' }, want: true },
+    { hc: { type: 'HTTPS', path: '/' }, want: true },
+    { hc: { type: 'HTTPS', path: '/health/deep' }, want: false },
+    { hc: { type: 'TCP', port: 443 }, want: false },
+    { hc: { type: 'CloudWatchAlarm', alarmName: 'a', alarmRegion: 'us-east-1' }, want: false },
+  ];
+  for (const c of cases) assert.equal(isShallowCheck(c.hc), c.want, JSON.stringify(c.hc));
 });

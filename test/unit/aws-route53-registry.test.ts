@@ -60,7 +60,8 @@ test('registryChanges: claim a free name, release ours, nothing otherwise', () =
   for (const c of cases) assert.deepEqual(registryChanges(c.o, NAME, me, c.intent).map((x) => x.Action), c.want, c.reason);
 });
 
-const records = desiredRecords({ policyName: 'orders', recordName: NAME, ttl: 60, primary: { target: { ips: ['192.0.2.1'] } }, secondary: { target: { ips: ['192.0.2.2'] } } }, 'primary');
+const [p0, p1] = desiredRecords({ policyName: 'orders', recordName: NAME, ttl: 60, primary: { target: { ips: ['192.0.2.1'] } }, secondary: { target: { ips: ['192.0.2.2'] } } }, 'primary');
+const records: RRSet[] = [p0!, p1!];
 const up = (r: RRSet | undefined): Change => ({ Action: 'UPSERT', ResourceRecordSet: r });
 const del = (r: RRSet | undefined): Change => ({ Action: 'DELETE', ResourceRecordSet: r });
 const claim = up(registryRecord(NAME, me));
@@ -76,8 +77,8 @@ test('assertChangesOwned: the second check on the exact change list', () => {
     { reason: 'records on a free name without the claim', changes: [up(records[0])], o: free, ok: false },
     { reason: 'a DELETE on a merely claimed name', changes: [claim, del(records[0])], o: free, ok: false },
     { reason: 'anything on a foreign name', changes: [up(records[0])], o: foreign, ok: false },
-    { reason: 'another SetIdentifier', changes: [up({ ...records[0], SetIdentifier: 'billing-primary' })], o: ours, ok: false },
-    { reason: 'our SetIdentifier at another name', changes: [up({ ...records[0], Name: 'other.example.com.' })], o: ours, ok: false },
+    { reason: 'another SetIdentifier', changes: [up({ ...p0!, SetIdentifier: 'billing-primary' })], o: ours, ok: false },
+    { reason: 'our SetIdentifier at another name', changes: [up({ ...p0!, Name: 'other.example.com.' })], o: ours, ok: false },
     { reason: 'a plain record that is not the registry record', changes: [up({ Name: `${NAME}.`, Type: 'A', TTL: 1, ResourceRecords: [{ Value: '1.1.1.1' }] })], o: ours, ok: false },
     { reason: 'a registry record with someone else\'s value', changes: [up(registryRecord(NAME, { ...me, name: 'x' }))], o: ours, ok: false },
   ];

@@ -2,7 +2,7 @@
 // AWS looks like, which step is recorded, which actions run, which events are raised.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, type Decision, type FailoverProgress, type MachineSpec, type MachineStatus } from '../../src/controllers/failover-policy/failover-machine.ts';
+import { decide, type Decision, type FailoverProgress, type MachineSpec, type MachineStatus, type Observations } from '../../src/controllers/failover-policy/failover-machine.ts';
 import { A, B, baseSpec, T0, World } from './failover-world.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -47,11 +47,19 @@ function failedOverWorld(w: World): void {
   w.dnsActive = B;
 }
 
+/** …and the re-seeded replica orders-db-r in A exists in the given state. */
+const withReseed = (role: 'replica' | 'other' = 'replica') => (w: World): void => {
+  failedOverWorld(w);
+  w.add({ region: A, identifier: 'orders-db-r', role, status: role === 'replica' ? 'available' : 'creating', owned: true, fenced: false, sourceArn: 'arn:aws:rds:us-west-2:123456789012:db:orders-db-replica' });
+};
+
 interface Case {
   name: string;
   spec?: MachineSpec;
   status: MachineStatus;
   world?: (w: World) => void;
+  /** Changes the observations after the world produced them. */
+  tweak?: (o: Observations) => void;
   /** Action types in order. */
   actions: string[];
   step?: string | null;
@@ -98,21 +106,47 @@ const cases: Case[] = [
     check: (d) => assert.deepEqual(d.actions[0], { type: 'createReplica', region: A, identifier: 'orders-db-20250301t095500', sourceRegion: B, sourceArn: 'arn:aws:rds:us-west-2:123456789012:db:orders-db-replica', adoptExisting: false }),
   },
   { name: 'a writer still carrying our fence with no failover running is unfenced', status: steady(), world: (w) => (w.get(A, 'orders-db')!.fenced = true), actions: ['unfence'], events: ['WriterFenced'] },
-  { name: 'a standby that became a writer makes the policy Degraded', status: steady(), world: (w) => (w.get(B, 'orders-db-replica')!.role = 'writer'), actions: [], events: ['StandbyIsWriter'], phase: 'Degraded' },
+  { name: 'a standby promoted by hand while the writer takes writes: two writers, nothing touched', status: steady(), world: (w) => (w.get(B, 'orders-db-replica')!.role = 'writer'), actions: [], events: ['TwoWriters'], phase: 'Degraded' },
+  {
+    name: 'status lost after a failover: the fenced ex-primary is never unfenced, status follows AWS',
+    status: {},
+    world: failedOverWorld,
+    actions: ['recordStep'],
+    step: 'WriterRecovered',
+    events: ['WriterRecovered'],
+    check: (d) => {
+      assert.deepEqual(d.status.database, { writer: { region: B, identifier: 'orders-db-replica' } });
+      assert.equal(d.status.activeRegion, B);
+      assert.deepEqual([d.status.lastFailover?.fromIdentifier, d.status.lastFailover?.from], ['orders-db', A]);
+    },
+  },
+  {
+    name: 'status lost and the ex-primary deleted: the standalone standby is the writer',
+    status: {},
+    world: (w) => { failedOverWorld(w); w.instances.delete(`${A}/orders-db`); },
+    actions: ['recordStep'],
+    step: 'WriterRecovered',
+  },
   { name: 'DNS pointing away from the active region is switched back', status: steady(), world: (w) => (w.dnsActive = B), actions: ['switchDns'] },
 
   // ---- ex-writer after a failover
   {
     name: 'an unfenced ex-writer whose region answers again is fenced',
     status: { ...afterFailover({ fencing: 'Unconfirmed: ECONNREFUSED' }), database: { writer: { region: B, identifier: 'orders-db-replica' }, replica: { region: A, identifier: 'orders-db-r' } } },
-    world: (w) => { failedOverWorld(w); w.get(A, 'orders-db')!.fenced = false; },
+    world: (w) => { withReseed()(w); w.get(A, 'orders-db')!.fenced = false; },
     actions: ['fence'],
     events: ['ExWriterNotFenced'],
   },
   {
+    name: 'a status naming the current writer as ex-writer never fences the writer',
+    status: { ...afterFailover({ from: B, fromIdentifier: 'orders-db-replica' }), database: { writer: { region: B, identifier: 'orders-db-replica' }, replica: { region: A, identifier: 'orders-db-r' } } },
+    world: withReseed(),
+    actions: [],
+  },
+  {
     name: 'a late-confirmed fence is recorded in lastFailover.fencing',
     status: { ...afterFailover({ fencing: 'Unconfirmed: ECONNREFUSED' }), database: { writer: { region: B, identifier: 'orders-db-replica' }, replica: { region: A, identifier: 'orders-db-r' } } },
-    world: failedOverWorld,
+    world: withReseed(),
     actions: ['recordStep'],
     step: 'FenceConfirmedLate',
     check: (d) => assert.match(d.status.lastFailover?.fencing ?? '', /^Confirmed after the failover/),
@@ -120,27 +154,27 @@ const cases: Case[] = [
   {
     name: 'an owned ex-writer is retired with a final snapshot once the new replica is available (Delete)',
     status: { ...afterFailover(), database: { writer: { region: B, identifier: 'orders-db-replica' }, replica: { region: A, identifier: 'orders-db-r' } } },
-    world: (w) => { failedOverWorld(w); w.get(A, 'orders-db')!.owned = true; w.add({ region: A, identifier: 'orders-db-r', role: 'replica', status: 'available', owned: true, fenced: false, sourceArn: 'arn:aws:rds:us-west-2:123456789012:db:orders-db-replica' }); },
+    world: (w) => { withReseed()(w); w.get(A, 'orders-db')!.owned = true; },
     actions: ['retireInstance'],
     check: (d) => assert.deepEqual(d.actions[0], { type: 'retireInstance', region: A, identifier: 'orders-db', finalSnapshotIdentifier: 'orders-db-final-20250301t095500' }),
   },
   {
     name: 'an adopted ex-writer is never retired',
     status: { ...afterFailover(), database: { writer: { region: B, identifier: 'orders-db-replica' }, replica: { region: A, identifier: 'orders-db-r' } } },
-    world: (w) => { failedOverWorld(w); w.add({ region: A, identifier: 'orders-db-r', role: 'replica', status: 'available', owned: true, fenced: false }); },
+    world: withReseed(),
     actions: [],
   },
   {
     name: 'with deletionPolicy Orphan an owned ex-writer is kept',
     spec: baseSpec({}, 'Orphan'),
     status: { ...afterFailover(), database: { writer: { region: B, identifier: 'orders-db-replica' }, replica: { region: A, identifier: 'orders-db-r' } } },
-    world: (w) => { failedOverWorld(w); w.get(A, 'orders-db')!.owned = true; w.add({ region: A, identifier: 'orders-db-r', role: 'replica', status: 'available', owned: true, fenced: false }); },
+    world: (w) => { withReseed()(w); w.get(A, 'orders-db')!.owned = true; },
     actions: [],
   },
   {
     name: 'the ex-writer is not retired before the new replica is available',
     status: { ...afterFailover(), database: { writer: { region: B, identifier: 'orders-db-replica' }, replica: { region: A, identifier: 'orders-db-r' } } },
-    world: (w) => { failedOverWorld(w); w.get(A, 'orders-db')!.owned = true; w.add({ region: A, identifier: 'orders-db-r', role: 'other', status: 'creating', owned: true, fenced: false }); },
+    world: (w) => { withReseed('other')(w); w.get(A, 'orders-db')!.owned = true; },
     actions: [],
   },
 
@@ -158,6 +192,8 @@ const cases: Case[] = [
     },
   },
   { name: 'Manual: activeRegion set to the standby with an unhealthy primary starts a ManualSwitch', spec: baseSpec({ activeRegion: B }), status: steady(), world: (w) => w.setHealth(A, 'Unhealthy'), actions: ['recordStep'], check: (d) => assert.equal(d.status.inProgress?.reason, 'ManualSwitch') },
+  { name: 'Manual: health Unknown (no checks) but the writer answers is still a planned switchover', spec: baseSpec({ activeRegion: B }), status: steady(), world: (w) => (w.health[A] = { state: 'Unknown' }), actions: ['recordStep'], check: (d) => assert.equal(d.status.inProgress?.reason, 'PlannedSwitchover') },
+  { name: 'Manual: a writer whose region does not answer makes it an unplanned ManualSwitch', spec: baseSpec({ activeRegion: B }), status: steady(), world: (w) => { w.health[A] = { state: 'Unknown' }; w.reachable[A] = false; }, actions: ['recordStep'], check: (d) => assert.equal(d.status.inProgress?.reason, 'ManualSwitch') },
   { name: 'Manual: no switch while the target has no replica', spec: baseSpec({ activeRegion: B }), status: steady(), world: (w) => w.instances.delete(`${B}/orders-db-replica`), actions: ['createReplica'], events: ['FailoverBlocked'], step: null },
   {
     name: 'Automatic: unhealthy for less than unhealthyForSeconds waits for the rest of it',
@@ -188,11 +224,16 @@ const cases: Case[] = [
   { name: 'Fenced: planned switchover waits for lag 0', status: running('Fenced', { reason: 'PlannedSwitchover' }), world: (w) => { w.zeroWhenSourceFenced = false; w.lagSeconds = 2; }, actions: [], events: ['WaitingForReplica'] },
   { name: 'Fenced: planned switchover with lag 0 measured after the fence promotes with RPO 0', status: running('Fenced', { reason: 'PlannedSwitchover' }), world: (w) => (w.lagSeconds = 0), actions: ['recordStep', 'promote'], check: (d) => assert.equal(d.status.inProgress?.rpoSeconds, 0) },
   { name: 'Fenced: a lag-0 sample older than the fence does not count', status: running('Fenced', { reason: 'Failback', stepAt: iso(T0 + 60_000) }), world: (w) => (w.lagSeconds = 0), actions: [], events: ['WaitingForReplica'] },
+  { name: 'Fenced: still no lag 0 ten minutes after the fence warns (the application is down) and says how to back out', status: running('Fenced', { reason: 'PlannedSwitchover', stepAt: iso(T0 - 11 * 60_000) }), world: (w) => { w.zeroWhenSourceFenced = false; w.lagSeconds = 3; }, actions: [], events: ['WaitingForReplica', 'CatchUpSlow'], phase: 'Degraded' },
   { name: 'FenceUnconfirmed: a planned switchover falls back to the max-lag rule', status: running('FenceUnconfirmed', { reason: 'PlannedSwitchover' }), world: (w) => { w.zeroWhenSourceFenced = false; w.lagSeconds = 20; }, actions: ['recordStep', 'promote'] },
   { name: 'Fenced: a target already promoted elsewhere is recorded without a promote', status: running('Fenced'), world: (w) => (w.get(B, 'orders-db-replica')!.role = 'writer'), actions: ['recordStep'], step: 'PromoteRequested', events: ['AlreadyPromoted'] },
   { name: 'Fenced: a missing target makes the policy Degraded', status: running('Fenced'), world: (w) => w.instances.delete(`${B}/orders-db-replica`), actions: [], events: ['ReplicaNotReady'], phase: 'Degraded' },
-  { name: 'PromoteRequested: still a replica → wait, never a second promote', status: running('PromoteRequested'), actions: [], step: 'PromoteRequested', check: (d) => assert.equal(d.requeueAfterMs, 15_000) },
-  { name: 'PromoteRequested: stalled promotion warns and still never re-promotes', status: running('PromoteRequested', { stepAt: iso(T0 - 25 * 60_000) }), actions: [], events: ['PromotionStalled'], phase: 'Degraded' },
+  { name: 'PromoteRequested: a marked replica (the call may have reached AWS) → wait, no second promote', status: running('PromoteRequested'), world: (w) => (w.get(B, 'orders-db-replica')!.promoteMarked = true), actions: [], step: 'PromoteRequested', check: (d) => assert.equal(d.requeueAfterMs, 15_000) },
+  { name: 'PromoteRequested: a promoting instance → wait', status: running('PromoteRequested'), world: (w) => Object.assign(w.get(B, 'orders-db-replica')!, { role: 'other', status: 'modifying', promoteMarked: true }), actions: [] },
+  { name: 'PromoteRequested: an unmarked replica never saw the call → send it (the first that reaches AWS)', status: running('PromoteRequested'), actions: ['promote'], step: 'PromoteRequested', events: ['PromotingReplica'] },
+  { name: 'PromoteRequested: unknown marker state counts as "may have been sent" → wait', status: running('PromoteRequested'), tweak: (o) => { if (o.standby) delete o.standby.promoteRequested; }, actions: [] },
+  { name: 'PromoteRequested: stalled promotion warns and still never re-promotes', status: running('PromoteRequested', { stepAt: iso(T0 - 25 * 60_000) }), world: (w) => (w.get(B, 'orders-db-replica')!.promoteMarked = true), actions: [], events: ['PromotionStalled'], phase: 'Degraded' },
+  { name: 'PromoteRequested: region of the target unreachable → wait, nothing sent', status: running('PromoteRequested'), world: (w) => (w.reachable[B] = false), actions: [] },
   {
     name: 'PromoteRequested: a standalone writer records Promoted, switches status.database, writes the Secret',
     status: running('PromoteRequested'),
@@ -205,7 +246,7 @@ const cases: Case[] = [
   // ---- steps 5 and 6
   { name: 'Promoted: the Secret still names the old writer → write it', status: promoted('Promoted'), world: (w) => (w.get(B, 'orders-db-replica')!.role = 'writer'), actions: ['writeSecret'], step: 'Promoted' },
   { name: 'Promoted: the Secret names the new writer → SecretWritten, switch DNS', status: promoted('Promoted'), world: (w) => { w.get(B, 'orders-db-replica')!.role = 'writer'; w.secret = { region: B, host: 'orders-db-replica.us-west-2.rds' }; }, actions: ['recordStep', 'switchDns'], step: 'SecretWritten' },
-  { name: 'SecretWritten: DNS not switched yet → switch it', status: promoted('SecretWritten'), world: failedOverWorld, actions: ['switchDns'], check: (d) => assert.equal(d.status.inProgress?.step, 'SecretWritten') },
+  { name: 'SecretWritten: DNS not switched yet → switch it', status: promoted('SecretWritten'), world: (w) => { failedOverWorld(w); w.dnsActive = A; }, actions: ['switchDns'], check: (d) => assert.equal(d.status.inProgress?.step, 'SecretWritten') },
   { name: 'SecretWritten: DNS switched → DnsSwitched', status: promoted('SecretWritten'), world: (w) => { failedOverWorld(w); w.dnsActive = B; }, actions: ['recordStep'], step: 'DnsSwitched' },
   {
     name: 'DnsSwitched: completes with lastFailover (RTO from start, RPO = lag at promotion) and history',
@@ -227,7 +268,7 @@ const cases: Case[] = [
   // ---- aborts
   { name: 'Manual: activeRegion set back before promotion aborts and unfences', spec: baseSpec({ activeRegion: A }), status: running('Fenced'), actions: ['recordStep', 'unfence'], step: null, events: ['FailoverAborted'], phase: 'Healthy' },
   { name: 'Manual: abort at Triggered needs no unfence (no fence was sent)', spec: baseSpec({ activeRegion: A }), status: running('Triggered'), actions: ['recordStep'], events: ['FailoverAborted'] },
-  { name: 'Manual: after PromoteRequested there is no way back', spec: baseSpec({ activeRegion: A }), status: running('PromoteRequested'), actions: [], step: 'PromoteRequested' },
+  { name: 'Manual: after PromoteRequested there is no way back', spec: baseSpec({ activeRegion: A }), status: running('PromoteRequested'), world: (w) => (w.get(B, 'orders-db-replica')!.promoteMarked = true), actions: [], step: 'PromoteRequested' },
   { name: 'Automatic: a primary healthy again aborts a failover held by the RPO guard', spec: baseSpec({ mode: 'Automatic' }), status: running('Triggered', { reason: 'PrimaryUnhealthy' }), world: (w) => (w.lagSeconds = 500), actions: ['recordStep'], events: ['FailoverAborted'] },
   { name: 'Automatic: a still-unhealthy primary keeps the failover going', spec: baseSpec({ mode: 'Automatic' }), status: running('Triggered', { reason: 'PrimaryUnhealthy' }), world: (w) => { w.setHealth(A, 'Unhealthy'); w.lagSeconds = 500; }, actions: [], events: ['RpoGuardHolding'] },
 ];
@@ -237,13 +278,16 @@ describe('failover machine: one decision', () => {
     it(c.name, () => {
       const world = new World();
       c.world?.(world);
-      const spec = c.spec ?? baseSpec();
+      // A running failover was asked for: Manual mode with activeRegion = the target.
+      const spec = c.spec ?? (c.status.inProgress ? baseSpec({ activeRegion: B }) : baseSpec());
       const input = structuredClone(c.status);
-      const d = decide({ spec, status: c.status, obs: world.observe(spec, c.status) });
+      const obs = world.observe(spec, c.status);
+      c.tweak?.(obs);
+      const d = decide({ spec, status: c.status, obs });
       assert.deepEqual(c.status, input, 'the input status is never mutated');
       assert.deepEqual(d.actions.map((a) => a.type), c.actions);
       if (c.step === null) assert.equal(d.status.inProgress, undefined);
-      else if (c.step === 'ReplicaRequested' || c.step === 'FenceConfirmedLate') assert.deepEqual(d.actions[0], { type: 'recordStep', step: c.step });
+      else if (c.step === 'ReplicaRequested' || c.step === 'FenceConfirmedLate' || c.step === 'WriterRecovered') assert.deepEqual(d.actions[0], { type: 'recordStep', step: c.step });
       else if (c.step !== undefined) assert.equal(d.status.inProgress?.step, c.step);
       for (const e of c.events ?? []) assert.ok(d.events.some((x) => x.reason === e), `event ${e} in ${JSON.stringify(d.events)}`);
       if (c.phase) assert.equal(d.status.phase, c.phase);

@@ -30,6 +30,8 @@ export interface SimInstance {
   sourceArn?: string;
   owned: boolean;
   fenced: boolean;
+  /** promote() tags the instance before it calls PromoteReadReplica. */
+  promoteMarked?: boolean;
   ticksLeft?: number;
   becomes?: 'writer' | 'replica' | 'gone';
 }
@@ -96,6 +98,7 @@ export class World {
       fenced: i.fenced || i.status === 'deleting',
       fenceReason: i.fenced ? 'deny-all' : 'open',
       fenceTagged: i.fenced,
+      promoteRequested: i.promoteMarked === true,
     };
   }
 
@@ -119,7 +122,7 @@ export class World {
 
   execute(a: FailoverAction): void {
     this.executed.push(a);
-    if ('region' in a && a.type !== 'switchDns' && !this.reachable[a.region]) {
+    if ('region' in a && !this.reachable[a.region]) {
       if (a.type === 'fence') return; // fence() reports "unconfirmed" instead of throwing
       throw new Error(`${a.type}: ${a.region} unreachable`);
     }
@@ -137,6 +140,7 @@ export class World {
       }
       case 'promote': {
         const i = this.get(a.region, a.identifier);
+        if (i) i.promoteMarked = true;
         if (i && i.role === 'replica') Object.assign(i, { role: 'other', status: 'modifying', ticksLeft: 2, becomes: 'writer' });
         return;
       }

@@ -45,7 +45,16 @@ const rejected: Array<{ reason: string; set: string; error: RegExp }> = [
   { reason: 'log level outside the enum', set: 'controller.logLevel=verbose', error: /logLevel/ },
   { reason: 'drift interval that is not a duration', set: 'controller.driftInterval=often', error: /driftInterval/ },
   { reason: 'cluster id with a space', set: 'clusterId=prod eu', error: /clusterId/ },
+  { reason: 'cluster id in capitals (AWS tags are compared exactly)', set: 'clusterId=Prod', error: /clusterId/ },
 ];
+
+test('values.schema.json accepts exactly the cluster ids that --cluster-id accepts', () => {
+  const flags = readFileSync(join(repoRoot, 'src', 'flags.ts'), 'utf8');
+  const codePattern = /if \(!help && !\/(\^[^/]+\$)\/\.test\(clusterId\)\)/.exec(flags)?.[1];
+  assert.ok(codePattern, 'cluster id check not found in src/flags.ts');
+  const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as { properties: { clusterId: { pattern: string } } };
+  assert.equal(schema.properties.clusterId.pattern, `^$|${codePattern}`);
+});
 for (const c of rejected) {
   test(`values.schema.json rejects ${c.reason}`, () => {
     const r = run(helmBin(), ['template', releaseName, chartDir, '--set', 'clusterId=x', '--set', c.set], { allowFailure: true });
@@ -65,11 +74,11 @@ test('two replicas, leader election on, the flags and probes the controller serv
   const deploy = one(defaults, 'Deployment');
   assert.equal((deploy.spec as { replicas: number }).replicas, 2);
   const c = podOf(defaults).containers[0]!;
-  for (const flag of ['--cluster-id=$(CLUSTER_ID)', '--leader-elect=true', '--leader-election-id=multiregion-controller',
+  for (const flag of ['--cluster-id=$(MRC_CLUSTER_ID)', '--leader-elect=true', '--leader-election-id=multiregion-controller',
     '--metrics-bind-address=:8080', '--health-probe-bind-address=:8081']) {
     assert.ok(c.args.includes(flag), `missing ${flag}`);
   }
-  assert.deepEqual(c.env.map((e) => e.name), ['CLUSTER_ID', 'POD_NAMESPACE', 'POD_NAME']);
+  assert.deepEqual(c.env.map((e) => e.name), ['MRC_CLUSTER_ID', 'POD_NAMESPACE', 'POD_NAME']);
   assert.deepEqual(c.ports.map((p) => [p.name, p.containerPort]), [['metrics', 8080], ['health', 8081]]);
   assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'health' });
   assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'health' });

@@ -211,7 +211,7 @@ describe('WorkQueue shutdown', () => {
 
   it('reports false when in-flight work outlasts the drain period', async () => {
     const q = new WorkQueue();
-    const pool = q.run(1, () => delay(100));
+    const pool = q.run(1, async () => void (await delay(100)));
     q.add('a');
     await delay(5);
     assert.equal(await q.shutDown({ drainMs: 10 }), false);

@@ -218,12 +218,16 @@ export const routeStatus = (): Schema =>
 
 /** The fields every Kubernetes object has; the apiserver validates them itself. */
 export function rootSchema(description: string, spec: Schema, status: Schema): Schema {
+  const annotations =
+    ' Annotations the controller reads: multiregion.dev/reconcile-now (any new value forces a reconcile and drift check), ' +
+    'multiregion.dev/paused: "true" (no AWS calls at all), multiregion.dev/dry-run: "true" (write status.plannedChanges, change nothing).';
   return obj(
-    description,
+    description + annotations,
     {
       apiVersion: str('Versioned schema of this object: multiregion.dev/v1alpha1.'),
       kind: str('Kind of this object.'),
-      metadata: { description: 'Standard object metadata. Annotations read by the controller: multiregion.dev/reconcile-now, multiregion.dev/paused, multiregion.dev/dry-run.', type: 'object' },
+      // The apiserver owns metadata's schema and refuses anything but the type here.
+      metadata: { type: 'object' } as Schema,
       spec,
       status,
     },

@@ -35,7 +35,10 @@ export async function readReplicaLag(
   const result = new Map<string, LagSample | undefined>(unique.map((id) => [id, undefined]));
   const now = opts.now ?? new Date();
   const period = opts.periodSeconds ?? 60;
-  const start = new Date(now.getTime() - (opts.lookbackSeconds ?? 600) * 1000);
+  // Aligned to the period, as CloudWatch recommends: datapoints then carry whole-minute
+  // timestamps instead of buckets counted from an arbitrary start.
+  const periodMs = period * 1000;
+  const start = new Date(Math.floor((now.getTime() - (opts.lookbackSeconds ?? 600) * 1000) / periodMs) * periodMs);
   for (let i = 0; i < unique.length; i += MAX_QUERIES_PER_CALL) {
     const batch = unique.slice(i, i + MAX_QUERIES_PER_CALL);
     const byQueryId = new Map(batch.map((id, n) => [queryId(n), id]));

@@ -15,7 +15,7 @@ import type { Owner } from '../types.ts';
 import { describeFlowLogs } from './flow-logs.ts';
 import { describePeerings } from './peering.ts';
 import { describeRouteTables } from './tgw-route-table.ts';
-import { describeAll as describeTransitGateways } from './transit-gateway.ts';
+import { describeTransitGateways } from './transit-gateway.ts';
 import { describeVpcAttachments } from './vpc-attachment.ts';
 
 export interface Ec2Inventory {

@@ -59,6 +59,7 @@ export function flowLog(ec2: EC2Client): ExternalResource<FlowLogSpec, ObservedF
     },
 
     async create(spec) {
+      assertAcceptable(spec);
       const existing = await findOwnedFlowLog(ec2, spec);
       return existing ? toObserved(existing, spec) : createFlowLog(ec2, spec);
     },
@@ -73,9 +74,13 @@ export function flowLog(ec2: EC2Client): ExternalResource<FlowLogSpec, ObservedF
   };
 }
 
-async function createFlowLog(ec2: EC2Client, spec: FlowLogSpec): Promise<ObservedFlowLog> {
+function assertAcceptable(spec: FlowLogSpec): void {
   const problem = flowLogSpecProblem(spec);
   if (problem) throw new AwsError({ class: 'Terminal', code: 'InvalidFlowLogSpec', message: problem, service: 'ec2', operation: 'CreateFlowLogs' });
+}
+
+async function createFlowLog(ec2: EC2Client, spec: FlowLogSpec): Promise<ObservedFlowLog> {
+  assertAcceptable(spec);
   try {
     const out = await ec2.send(
       new CreateFlowLogsCommand({

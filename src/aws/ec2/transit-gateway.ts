@@ -119,7 +119,7 @@ export async function describeById(ec2: EC2Client, id: string): Promise<TransitG
 
 /** Our TGW for this side, ignoring deleted ones; the oldest when a crash left two. */
 export async function findOwned(ec2: EC2Client, owner: Owner, side: Side): Promise<TransitGateway | undefined> {
-  const all = await describeAll(ec2, ownerFilter(owner));
+  const all = await describeTransitGateways(ec2, ownerFilter(owner));
   return pickOwnedTransitGateway(all, owner, side);
 }
 
@@ -127,7 +127,7 @@ export function pickOwnedTransitGateway(all: TransitGateway[], owner: Owner, sid
   return oldestFirst(all.filter((t) => !isGone(t.State) && ownedOnSide(t.Tags, owner, side)))[0];
 }
 
-export function describeAll(ec2: EC2Client, filters: Filter[]): Promise<TransitGateway[]> {
+export function describeTransitGateways(ec2: EC2Client, filters: Filter[]): Promise<TransitGateway[]> {
   return collectPages(async (NextToken) => {
     const out = await ec2.send(new DescribeTransitGatewaysCommand({ Filters: filters, NextToken }));
     return { items: out.TransitGateways, nextToken: out.NextToken };

@@ -25,6 +25,7 @@ import {
   DescribeSecurityGroupsCommand,
   RevokeSecurityGroupEgressCommand,
   type EC2Client,
+  type IpPermission,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import {
@@ -94,7 +95,13 @@ export async function fence(
       // Saved before the swap, and never overwritten: a second fence must not record the deny group as "original".
       const from = tags[FENCE_TAGS.from] ?? current.join(',');
       await rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: FENCE_TAGS.from, Value: from }, { Key: FENCE_TAGS.group, Value: deny }] }));
-      const out = await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, VpcSecurityGroupIds: [deny], ApplyImmediately: true }));
+      let out;
+      try {
+        out = await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, VpcSecurityGroupIds: [deny], ApplyImmediately: true }));
+      } catch (err) {
+        if (!isInvalidState(err)) throw err;
+        return pending(`${identifier} is busy (${instance.DBInstanceStatus}); its security groups are swapped once it is available`, deny);
+      }
       if (!onlyGroupActive(out.DBInstance ?? {}, deny)) return pending(`security groups of ${identifier} are being changed to ${deny}`, deny);
     } else if (!onlyGroupActive(instance, deny)) {
       return pending(`security group ${deny} of ${identifier} is not active yet`, deny);
@@ -171,7 +178,9 @@ export async function ensureDenyGroup(ec2: EC2Client, vpcId: string, identifier:
           TagSpecifications: toEc2TagSpec('security-group', ownershipTags(owner, { Name: name })),
         }),
       );
-      group = { GroupId: out.GroupId, Tags: ownershipTags(owner), IpPermissionsEgress: undefined };
+      // Right after a create, Describe may not show the group yet: assume the default rule.
+      const seen = await findGroup(ec2, vpcId, name).catch(() => undefined);
+      group = seen ?? { GroupId: out.GroupId, Tags: ownershipTags(owner), IpPermissionsEgress: [DEFAULT_EGRESS] };
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       group = await findGroup(ec2, vpcId, name);
@@ -182,8 +191,14 @@ export async function ensureDenyGroup(ec2: EC2Client, vpcId: string, identifier:
     throw new Error(`security group ${name} in ${vpcId} exists without our ownership tags: it is not used as a fence`);
   }
   // A new group allows all egress by default; a fence allows nothing.
-  const egress = group.IpPermissionsEgress ?? (await findGroup(ec2, vpcId, name))?.IpPermissionsEgress ?? [];
-  if (egress.length > 0) await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: group.GroupId, IpPermissions: egress }));
+  const egress = group.IpPermissionsEgress ?? [];
+  if (egress.length > 0) {
+    try {
+      await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: group.GroupId, IpPermissions: egress }));
+    } catch (err) {
+      if (errorCode(err) !== 'InvalidPermission.NotFound') throw err;
+    }
+  }
   return group.GroupId;
 }
 
@@ -205,6 +220,7 @@ export async function deleteUnusedFenceGroups(ec2: EC2Client, vpcId: string, own
 }
 
 const FENCE_PREFIX = 'multiregion-fence-';
+const DEFAULT_EGRESS: IpPermission = { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] };
 
 /** Deterministic, so a restart finds the group it created; SG names allow 255 characters. */
 export function fenceGroupName(identifier: string): string {

@@ -7,6 +7,7 @@ import {
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
   PromoteReadReplicaCommand,
+  RemoveTagsFromResourceCommand,
   StopDBInstanceCommand,
   type DBInstance,
   type RDSClient,
@@ -17,6 +18,8 @@ import type { Owner } from '../types.ts';
 
 /** Written by promote() once PromoteReadReplica was accepted; see isStandaloneWriter. */
 export const PROMOTED_TAG = `${TAG_PREFIX}promoted-at`;
+/** Written by promote() just before it calls PromoteReadReplica. */
+export const PROMOTE_REQUESTED_TAG = `${TAG_PREFIX}promote-requested-at`;
 
 /** The instance, or undefined when RDS says it does not exist. */
 export async function describeInstance(rds: RDSClient, identifier: string): Promise<DBInstance | undefined> {
@@ -161,26 +164,46 @@ export function sameInstance(a: string, b: string): boolean {
 }
 
 /**
- * PromoteReadReplica, then the PROMOTED_TAG marker. Safe to call again: an instance that is
- * already promoting or promoted answers InvalidDBInstanceState, which counts as done.
- * The state machine still calls it once per failover (recorded before the call).
+ * Marks the instance with PROMOTE_REQUESTED_TAG, calls PromoteReadReplica, then marks it with
+ * PROMOTED_TAG. The first mark lets a restart tell "the call may have reached AWS" (mark
+ * present: wait, never call again) from "it certainly did not" (no mark: call now). A definite
+ * refusal (HTTP 4xx) removes the mark again; an ambiguous failure (timeout, 5xx) keeps it.
+ * An instance already promoting or promoted answers InvalidDBInstanceState: that counts as done.
  */
 export async function promote(rds: RDSClient, identifier: string, now: Date = new Date()): Promise<DBInstance> {
+  const before = await describeInstance(rds, identifier);
+  const arn = before?.DBInstanceArn;
+  if (!before || !arn) throw new Error(`DB instance ${identifier} not found: nothing to promote`);
+  await rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: PROMOTE_REQUESTED_TAG, Value: now.toISOString() }] }));
   let instance: DBInstance | undefined;
   try {
-    const out = await rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: identifier }));
-    instance = out.DBInstance;
+    instance = (await rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: identifier }))).DBInstance;
   } catch (err) {
-    if (errorCode(err) !== 'InvalidDBInstanceState' && errorCode(err) !== 'InvalidDBInstanceStateFault') throw err;
-    instance = await describeInstance(rds, identifier);
+    if (isInvalidState(err)) instance = await describeInstance(rds, identifier);
     const promoting = instance && (isStandaloneWriter(instance) || PROMOTING_STATES.has(instance.DBInstanceStatus ?? ''));
-    if (!promoting) throw err;
+    if (!promoting) {
+      if (definitelyRefused(err)) await rds.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [PROMOTE_REQUESTED_TAG] }));
+      throw err;
+    }
   }
-  if (!instance?.DBInstanceArn) throw new Error(`PromoteReadReplica ${identifier}: no instance ARN to mark`);
-  await rds.send(
-    new AddTagsToResourceCommand({ ResourceName: instance.DBInstanceArn, Tags: [{ Key: PROMOTED_TAG, Value: now.toISOString() }] }),
-  );
-  return instance;
+  await rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: PROMOTED_TAG, Value: now.toISOString() }] }));
+  return instance ?? before;
+}
+
+/** AWS answered and said no: the call did not take effect. */
+function definitelyRefused(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500;
+}
+
+function isInvalidState(err: unknown): boolean {
+  const c = errorCode(err);
+  return c === 'InvalidDBInstanceState' || c === 'InvalidDBInstanceStateFault';
+}
+
+/** Whether promote() got as far as marking the instance (its call may have reached AWS). */
+export function promoteRequested(i: DBInstance): boolean {
+  return tagsToMap(i.TagList)[PROMOTE_REQUESTED_TAG] !== undefined;
 }
 
 /** What a replica goes through while RDS promotes it (it reboots once). */
@@ -213,7 +236,7 @@ export async function stopInstance(rds: RDSClient, identifier: string): Promise<
     await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: identifier }));
     return 'Stopping';
   } catch (err) {
-    if (errorCode(err) !== 'InvalidDBInstanceState' && errorCode(err) !== 'InvalidDBInstanceStateFault') throw err;
+    if (!isInvalidState(err)) throw err;
     const now = await describeInstance(rds, identifier);
     if (now?.DBInstanceStatus === 'stopped') return 'Stopped';
     if (now?.DBInstanceStatus === 'stopping') return 'Stopping';

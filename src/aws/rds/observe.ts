@@ -5,7 +5,7 @@ import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { isOwnedBy, tagsToMap } from '../tags.ts';
 import type { Owner } from '../types.ts';
 import { describeError, FENCE_TAGS, fenceStateOf, isRegionUnreachable } from './fence.ts';
-import { describeInstance, isAvailableReplica, isStandaloneWriter } from './instances.ts';
+import { describeInstance, isAvailableReplica, isStandaloneWriter, promoteRequested } from './instances.ts';
 
 export interface InstanceRef {
   region: string;
@@ -30,6 +30,8 @@ export interface InstanceView extends InstanceRef {
   fenceReason?: string;
   /** Our fence tags are on it: its security groups were swapped (or a swap began). */
   fenceTagged?: boolean;
+  /** promote() marked it: PromoteReadReplica may have reached AWS, so it is never sent again. */
+  promoteRequested?: boolean;
 }
 
 export async function observeInstance(rds: RDSClient, ref: InstanceRef, owner: Owner): Promise<InstanceView> {
@@ -60,5 +62,6 @@ export function toInstanceView(ref: InstanceRef, i: DBInstance | undefined, owne
     fenced: fence.fenced,
     fenceReason: fence.reason,
     fenceTagged: tagsToMap(i.TagList)[FENCE_TAGS.from] !== undefined,
+    promoteRequested: promoteRequested(i),
   };
 }

@@ -123,9 +123,11 @@ export class ZoneBatcher {
     return z;
   }
 
+  // Both branches handled: a rejection here must never become an unhandled one (it kills Node).
   private track(p: Promise<unknown>): void {
     this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
+    const done = (): void => void this.inFlight.delete(p);
+    p.then(done, done);
   }
 
   private async drain(zoneId: string, zone: ZoneQueue): Promise<void> {

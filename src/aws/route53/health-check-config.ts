@@ -90,6 +90,11 @@ export function isPrivate(ip: string): boolean {
   return lower === '::1' || lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80');
 }
 
+/** An HTTP(S) check of `/` proves the web server answers, not that the application works: worth a warning. */
+export function isShallowCheck(hc: HealthCheckInput): boolean {
+  return (hc.type === 'HTTP' || hc.type === 'HTTPS') && (hc.path === undefined || hc.path === '/');
+}
+
 /** Fields whose change AWS cannot apply in place: a new health check replaces the old. */
 export const REPLACE_FIELDS = ['Type', 'RequestInterval'] as const;
 

@@ -5,8 +5,8 @@
 //          write fails) → execute the actions in order → observe again → decide …
 // until it asks for a requeue later. A failover moves at most one step per call, and each
 // step is recorded in status before the work of the next one starts, so a restart resumes at
-// the recorded step. Once PromoteRequested is recorded, no call ever emits `promote` again:
-// it waits for the instance to be a standalone writer.
+// the recorded step. Once PromoteRequested is recorded, PromoteReadReplica reaches AWS at most
+// once: a re-run waits for the instance to be a standalone writer (see failover-steps.ts).
 //
 // Steps: Triggered → LagChecked → Fenced | FenceUnconfirmed → PromoteRequested → Promoted
 //        → SecretWritten → DnsSwitched → Completed. Before PromoteRequested a withdrawn trigger
@@ -14,12 +14,14 @@
 import type { DefaultedFailoverPolicySpec } from '../../api/defaults.ts';
 import type { FailoverPhase, FailoverPolicyStatus, FailoverRecord, Health } from '../../api/types.ts';
 import type { InstanceRef, InstanceView } from '../../aws/rds/observe.ts';
-import { advance, PLANNED_REASONS } from './failover-steps.ts';
+import { advance } from './failover-steps.ts';
+import { startIfTriggered } from './failover-trigger.ts';
 import {
   failoverReadiness,
+  requeue,
+  stepIndex,
+  WAIT,
   finalSnapshotIdentifier,
-  healthOf,
-  heldForMs,
   homeRegion,
   otherRegion,
   reseedIdentifier,
@@ -43,7 +45,7 @@ export type FailoverStep =
   | 'Completed';
 
 /** Labels of status writes that must land before the actions that follow them. */
-export type RecordedStep = FailoverStep | 'ReplicaRequested' | 'Aborted' | 'FenceConfirmedLate';
+export type RecordedStep = FailoverStep | 'ReplicaRequested' | 'Aborted' | 'FenceConfirmedLate' | 'WriterRecovered';
 
 /** PlannedSwitchover and Failback start with the old writer healthy: they wait for lag 0. */
 export type TriggerReason = 'PrimaryUnhealthy' | 'ManualSwitch' | 'PlannedSwitchover' | 'Failback';
@@ -165,14 +167,7 @@ export interface Work {
   transition?: string;
 }
 
-export const WAIT = { aws: 15_000, lag: 30_000, fence: 15_000 } as const;
-/** A region back from an outage often flaps: fail back only after it held Healthy this long. */
-export const FAILBACK_STABLE_MS = 10 * 60_000;
 export const HISTORY_MAX = 10;
-
-export function requeue(w: Work, ms: number): void {
-  w.requeueAfterMs = w.requeueAfterMs === undefined ? ms : Math.min(w.requeueAfterMs, ms);
-}
 
 /** The instances the reconciler must observe before calling decide(). */
 export function refsToObserve(spec: MachineSpec, status: MachineStatus): { writer: InstanceRef; standby?: InstanceRef; exWriter?: InstanceRef } {
@@ -183,7 +178,8 @@ export function refsToObserve(spec: MachineSpec, status: MachineStatus): { write
     ip && stepIndex(ip.step) >= stepIndex('Promoted')
       ? { region: ip.from, identifier: ip.fromIdentifier }
       : { region: status.lastFailover?.from, identifier: status.lastFailover?.fromIdentifier };
-  const exWriter = ex.region && ex.identifier ? { region: ex.region, identifier: ex.identifier } : undefined;
+  // Never the current writer, whatever status says: fencing it would take the application down.
+  const exWriter = ex.region && ex.identifier && !sameRef({ region: ex.region, identifier: ex.identifier }, writer) ? { region: ex.region, identifier: ex.identifier } : undefined;
   return { writer, ...(standby && { standby }), ...(exWriter && { exWriter }) };
 }
 
@@ -198,7 +194,8 @@ export function decide({ spec, status, obs }: MachineInput): Decision {
   else steady(w);
 
   const phase = phaseOf(w);
-  if (phase !== status.phase && status.phase !== undefined) pushHistory(w, phase);
+  // The first Healthy of a new object is not a transition worth a history line.
+  if (phase !== status.phase && (status.phase !== undefined || phase !== 'Healthy')) pushHistory(w, phase);
   w.s.phase = phase;
   // One status write, first, covers every step recorded in this call.
   const recorded = w.actions.filter((a) => a.type === 'recordStep');
@@ -215,6 +212,7 @@ export function decide({ spec, status, obs }: MachineInput): Decision {
 /** No failover running: keep the replica, the fences and the Secret right, and watch the triggers. */
 function steady(w: Work): void {
   const { s, obs, spec } = w;
+  if (twoStandaloneInstances(w)) return;
   ensureReplica(w);
   keepExWriterFenced(w);
 
@@ -238,6 +236,35 @@ function steady(w: Work): void {
   startIfTriggered(w);
 }
 
+/**
+ * The standby is a standalone writer although no failover is running: status was lost (the
+ * object re-created, a restore without status) or someone promoted it by hand. If the recorded
+ * writer is fenced by us or gone, AWS says who the writer is and status follows; if both take
+ * writes, nothing is touched and an operator must decide.
+ */
+function twoStandaloneInstances(w: Work): boolean {
+  const { s, obs } = w;
+  const writer = obs.writer;
+  const standby = obs.standby;
+  if (!writer?.reachable || standby?.role !== 'writer' || !standby.reachable || standby.fenced) return false;
+  w.degraded = true;
+  if (!writer.exists || (writer.fenced && writer.fenceTagged)) {
+    const was = s.database.writer;
+    s.database = { writer: { region: standby.region, identifier: standby.identifier } };
+    s.activeRegion = standby.region;
+    // A new record: its completedAt names the next re-seeded replica, which must not collide.
+    s.lastFailover = { completedAt: obs.now, reason: 'WriterRecovered', from: was.region, fromIdentifier: was.identifier, to: standby.region, toIdentifier: standby.identifier };
+    w.actions.push({ type: 'recordStep', step: 'WriterRecovered' });
+    w.events.push({ type: 'Warning', reason: 'WriterRecovered', message: `${was.identifier} is ${writer.exists ? 'fenced' : 'gone'} and ${standby.identifier} in ${standby.region} takes writes: status now names it the writer` });
+    w.transition = 'WriterRecovered';
+    requeue(w, 0);
+    return true;
+  }
+  w.events.push({ type: 'Warning', reason: 'TwoWriters', message: `${writer.identifier} in ${writer.region} and ${standby.identifier} in ${standby.region} both take writes; the controller changes nothing until one is fenced or deleted` });
+  requeue(w, WAIT.lag);
+  return true;
+}
+
 /** A replica of the writer in the other region: recorded (deterministic name) before it is created. */
 function ensureReplica(w: Work): void {
   const { s, obs, spec } = w;
@@ -256,10 +283,6 @@ function ensureReplica(w: Work): void {
   if (!standby.reachable) return;
   if (standby.exists) {
     if (standby.role === 'other') requeue(w, WAIT.lag);
-    if (standby.role === 'writer') {
-      w.degraded = true;
-      w.events.push({ type: 'Warning', reason: 'StandbyIsWriter', message: `${standby.identifier} in ${standby.region} takes writes itself; it is not a replica of ${writerRef.identifier}` });
-    }
     return;
   }
   const writer = obs.writer;
@@ -302,76 +325,6 @@ function keepExWriterFenced(w: Work): void {
   }
 }
 
-type Trigger = { to: string; reason: TriggerReason } | { blocked: string; message: string; degraded: boolean } | { waitMs: number };
-
-/** Manual: the spec's activeRegion differs. Automatic: the active region stayed Unhealthy long enough, or failback is due. */
-export function findTrigger(spec: MachineSpec, s: Work['s'], obs: Observations, nowMs: number): Trigger | undefined {
-  const active = s.activeRegion;
-  const other = otherRegion(spec, active);
-  const home = homeRegion(spec);
-  const activeHealth = healthOf(obs, active);
-  if (spec.failover.mode === 'Manual') {
-    const desired = spec.failover.activeRegion ?? active;
-    if (desired === active) return undefined;
-    if (desired !== other) return { blocked: 'InvalidActiveRegion', message: `activeRegion ${desired} is neither ${active} nor ${other}`, degraded: false };
-    const planned = activeHealth.state === 'Healthy';
-    return { to: desired, reason: !planned ? 'ManualSwitch' : desired === home ? 'Failback' : 'PlannedSwitchover' };
-  }
-  const unhealthyFor = spec.failover.unhealthyForSeconds * 1000;
-  if (activeHealth.state === 'Unhealthy') {
-    const left = unhealthyFor - heldForMs(activeHealth, nowMs);
-    if (left > 0) return { waitMs: left };
-    const standby = healthOf(obs, other);
-    if (standby.state !== 'Healthy') {
-      return { blocked: 'FailoverBlocked', message: `${active} is Unhealthy but ${other} is ${standby.state}: not failing over into it`, degraded: true };
-    }
-    return { to: other, reason: 'PrimaryUnhealthy' };
-  }
-  if (active !== home && spec.failover.failback === 'Automatic') {
-    const homeHealth = healthOf(obs, home);
-    if (homeHealth.state !== 'Healthy' || activeHealth.state !== 'Healthy') return undefined;
-    const left = Math.max(unhealthyFor, FAILBACK_STABLE_MS) - heldForMs(homeHealth, nowMs);
-    if (left > 0) return { waitMs: left };
-    return { to: home, reason: 'Failback' };
-  }
-  return undefined;
-}
-
-function startIfTriggered(w: Work): void {
-  const { s, obs, spec } = w;
-  const t = findTrigger(spec, s, obs, w.nowMs);
-  if (!t) return;
-  if ('waitMs' in t) return requeue(w, t.waitMs);
-  if ('blocked' in t) {
-    if (t.degraded) w.degraded = true;
-    w.events.push({ type: 'Warning', reason: t.blocked, message: t.message });
-    return requeue(w, WAIT.lag);
-  }
-  const standby = obs.standby;
-  const replica = s.database.replica;
-  if (!replica || !standby || !sameRef(standby, replica) || standby.role !== 'replica') {
-    const state = !standby?.reachable ? 'unreachable' : !standby.exists ? 'missing' : standby.role === 'writer' ? 'a writer' : `${standby.status ?? 'not available'}`;
-    if (t.reason === 'PrimaryUnhealthy') w.degraded = true;
-    w.events.push({ type: 'Warning', reason: 'FailoverBlocked', message: `${t.reason} to ${t.to} waits: the replica there is ${state}` });
-    return requeue(w, WAIT.lag);
-  }
-  s.inProgress = {
-    startedAt: obs.now,
-    from: s.activeRegion,
-    to: t.to,
-    reason: t.reason,
-    step: 'Triggered',
-    stepAt: obs.now,
-    fromIdentifier: s.database.writer.identifier,
-    toIdentifier: replica.identifier,
-  };
-  w.actions.push({ type: 'recordStep', step: 'Triggered' });
-  w.transition = t.reason;
-  const kind = PLANNED_REASONS.has(t.reason) ? 'planned switchover (waits for lag 0)' : 'failover';
-  w.events.push({ type: 'Normal', reason: 'FailoverTriggered', message: `${t.reason}: ${kind} from ${s.activeRegion} to ${t.to}` });
-  requeue(w, 0);
-}
-
 function phaseOf(w: Work): FailoverPhase {
   const { s, spec } = w;
   if (w.degraded) return 'Degraded';
@@ -390,10 +343,4 @@ function pushHistory(w: Work, phase: FailoverPhase): void {
   const to = ip?.to ?? w.s.activeRegion;
   const entry: HistoryEntry = { at: w.obs.now, phase, reason, ...(from && { from }), ...(to && { to }) };
   w.s.history = [...(w.s.history ?? []), entry].slice(-HISTORY_MAX);
-}
-
-const ORDER: readonly FailoverStep[] = ['Triggered', 'LagChecked', 'Fenced', 'FenceUnconfirmed', 'PromoteRequested', 'Promoted', 'SecretWritten', 'DnsSwitched', 'Completed'];
-
-export function stepIndex(step: FailoverStep): number {
-  return ORDER.indexOf(step);
 }

@@ -1,9 +1,11 @@
 // FailoverReady ("the standby could take over now") and the small facts the failover state
-// machine shares between its files: which region is home, how healthy a region is, whether a
-// lag sample can be trusted, and the deterministic names it records before creating anything.
+// machine's files share: which region is home, how healthy a region is, whether a lag sample
+// can be trusted, the deterministic names it records before creating anything, step order and
+// wait times. Imports from failover-machine.ts are types only, so there is no import cycle.
+import type { PlannedChange } from '../../api/types.ts';
 import { sameInstance } from '../../aws/rds/instances.ts';
 import type { InstanceRef } from '../../aws/rds/observe.ts';
-import type { FailoverAction, MachineSpec, MachineStatus, Observations, RegionHealth } from './failover-machine.ts';
+import type { FailoverAction, FailoverStep, MachineSpec, MachineStatus, Observations, RegionHealth, Work } from './failover-machine.ts';
 
 /** A lag datapoint older than this says nothing about now (RDS publishes every minute). */
 export const LAG_MAX_AGE_MS = 5 * 60_000;
@@ -155,4 +157,42 @@ export function secretMatches(obs: Observations, region: string, host: string): 
 
 export function sameRef(a: InstanceRef | undefined, b: InstanceRef | undefined): boolean {
   return !!a && !!b && a.region === b.region && a.identifier === b.identifier;
+}
+
+export const WAIT = { aws: 15_000, lag: 30_000, fence: 15_000 } as const;
+/** A region back from an outage often flaps: fail back only after it held Healthy this long. */
+export const FAILBACK_STABLE_MS = 10 * 60_000;
+
+export function requeue(w: Work, ms: number): void {
+  w.requeueAfterMs = w.requeueAfterMs === undefined ? ms : Math.min(w.requeueAfterMs, ms);
+}
+
+const ORDER: readonly FailoverStep[] = ['Triggered', 'LagChecked', 'Fenced', 'FenceUnconfirmed', 'PromoteRequested', 'Promoted', 'SecretWritten', 'DnsSwitched', 'Completed'];
+
+export function stepIndex(step: FailoverStep): number {
+  return ORDER.indexOf(step);
+}
+
+/** Dry-run: what the actions would change, for status.plannedChanges (recordStep changes nothing in AWS). */
+export function toPlannedChanges(actions: readonly FailoverAction[]): PlannedChange[] {
+  return actions.flatMap((a): PlannedChange[] => {
+    switch (a.type) {
+      case 'recordStep':
+        return [];
+      case 'createReplica':
+        return [{ action: 'Create', resource: `rds-db-instance/${a.identifier}`, region: a.region, detail: `read replica of ${a.sourceArn}` }];
+      case 'fence':
+        return [{ action: 'Update', resource: `rds-db-instance/${a.identifier}`, region: a.region, detail: 'fence: deny-all security group, reboot' }];
+      case 'unfence':
+        return [{ action: 'Update', resource: `rds-db-instance/${a.identifier}`, region: a.region, detail: 'unfence: restore its security groups' }];
+      case 'promote':
+        return [{ action: 'Promote', resource: `rds-db-instance/${a.identifier}`, region: a.region }];
+      case 'retireInstance':
+        return [{ action: 'Delete', resource: `rds-db-instance/${a.identifier}`, region: a.region, detail: `after final snapshot ${a.finalSnapshotIdentifier}` }];
+      case 'writeSecret':
+        return [{ action: 'Put', resource: `secret/${a.name}`, region: a.data.region, detail: `host ${a.data.host}` }];
+      case 'switchDns':
+        return [{ action: 'Update', resource: 'route53-failover-records', region: a.activeRegion, detail: `send traffic to ${a.activeRegion}` }];
+    }
+  });
 }

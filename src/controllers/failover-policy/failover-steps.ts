@@ -1,20 +1,19 @@
 // One step of a running failover (status.inProgress), pure. Each function either waits (and
 // re-emits its own idempotent work), or records the next step and emits the work of that step.
-// `promote` is emitted only at the moment PromoteRequested is recorded: never on a re-run.
+// `promote` is emitted when PromoteRequested is recorded. On a re-run it is emitted again only
+// when the instance proves no earlier call reached AWS: promote() marks the instance
+// (promoteRequested) before it calls PromoteReadReplica, so a marked or promoting instance is
+// only ever waited for. That way a crash between the status write and the call cannot leave
+// the failover stuck, and AWS still sees exactly one PromoteReadReplica.
 import type { InstanceRef } from '../../aws/rds/observe.ts';
-import {
-  requeue,
-  stepIndex,
-  WAIT,
-  type FailoverProgress,
-  type FailoverStep,
-  type TriggerReason,
-  type Work,
-} from './failover-machine.ts';
-import { healthOf, lagFresh, sameRef, secretMatches, writeSecret } from './failover-ready.ts';
+import type { FailoverProgress, FailoverStep, TriggerReason, Work } from './failover-machine.ts';
+import { healthOf, lagFresh, requeue, sameRef, secretMatches, stepIndex, WAIT, writeSecret } from './failover-ready.ts';
 
 /** Started with the old writer healthy: no reason to lose a single write, so wait for lag 0. */
 export const PLANNED_REASONS: ReadonlySet<TriggerReason> = new Set<TriggerReason>(['PlannedSwitchover', 'Failback']);
+
+/** Fenced and still waiting for the replica after this long: the outage is worth a warning. */
+export const CATCH_UP_WARN_MS = 10 * 60_000;
 
 /** Promotion normally takes minutes; past this the operator is told (the machine never re-promotes). */
 export const PROMOTE_STALL_MS = 20 * 60_000;
@@ -144,6 +143,15 @@ function requestPromotion(w: Work, ip: FailoverProgress): void {
   if (!ok || !lag) {
     const want = planned ? 'lag 0 measured after the fence' : `lag ≤ ${w.spec.database.maxReplicaLagSeconds}s`;
     w.events.push({ type: 'Normal', reason: 'WaitingForReplica', message: `waiting for ${want} on ${to.identifier} (now ${lag ? `${lag.seconds}s at ${lag.at}` : 'unknown'})` });
+    if (w.nowMs - fencedAt > CATCH_UP_WARN_MS) {
+      // The old writer is fenced while we wait: the application is down. Say so, and how to back out.
+      w.degraded = true;
+      w.events.push({
+        type: 'Warning',
+        reason: 'CatchUpSlow',
+        message: `the old writer has been fenced for ${Math.round((w.nowMs - fencedAt) / 60_000)} min waiting for ${want}; nothing is promoted yet, so setting spec.failover.activeRegion back to ${ip.from} aborts and unfences it`,
+      });
+    }
     return requeue(w, WAIT.lag);
   }
   ip.rpoSeconds = lag.seconds;
@@ -152,7 +160,7 @@ function requestPromotion(w: Work, ip: FailoverProgress): void {
   w.events.push({ type: 'Normal', reason: 'PromotingReplica', message: `promoting ${to.identifier} in ${ip.to} (lag ${lag.seconds}s; fencing ${ip.fencing ?? 'unknown'})` });
 }
 
-/** Step 4b: wait until the instance is a standalone writer. Never promote a second time. */
+/** Step 4b: wait until the instance is a standalone writer. Never a second PromoteReadReplica. */
 function awaitPromotion(w: Work, ip: FailoverProgress): void {
   const target = w.obs.standby;
   const to = toRef(w, ip);
@@ -163,13 +171,20 @@ function awaitPromotion(w: Work, ip: FailoverProgress): void {
     if (target.endpoint) w.actions.push(writeSecret(w.spec, ip.to, target.endpoint));
     return;
   }
+  if (target && sameRef(target, to) && target.role === 'replica' && target.promoteRequested === false) {
+    // No request mark on the instance: the recorded promote never got as far as AWS (a crash
+    // between the status write and the call, or AWS refused it). Sending it now is the first call.
+    w.actions.push({ type: 'promote', ...to });
+    w.events.push({ type: 'Normal', reason: 'PromotingReplica', message: `promoting ${to.identifier} in ${ip.to}: the earlier request never reached AWS` });
+    return requeue(w, WAIT.aws);
+  }
   const waited = w.nowMs - Date.parse(ip.stepAt ?? ip.startedAt);
   if (waited > PROMOTE_STALL_MS) {
     w.degraded = true;
     w.events.push({
       type: 'Warning',
       reason: 'PromotionStalled',
-      message: `${to.identifier} is not a writer ${Math.round(waited / 60_000)} min after PromoteReadReplica was requested; the controller never sends it twice: check the instance (if the call never reached AWS, promote it by hand)`,
+      message: `${to.identifier} is not a writer ${Math.round(waited / 60_000)} min after PromoteReadReplica was requested; the controller never sends it twice: check the instance (if the call never reached AWS, remove its tag multiregion.dev/promote-requested-at and the controller sends it)`,
     });
   }
   requeue(w, WAIT.aws);
@@ -198,7 +213,6 @@ function pointDns(w: Work, ip: FailoverProgress): void {
 /** Step 6: lastFailover and history; the ex-writer stays fenced, the replica is re-created next. */
 function complete(w: Work, ip: FailoverProgress): void {
   const started = Date.parse(ip.startedAt);
-  const from = fromRef(w, ip);
   const to = toRef(w, ip);
   w.s.lastFailover = {
     startedAt: ip.startedAt,
@@ -210,7 +224,7 @@ function complete(w: Work, ip: FailoverProgress): void {
     to: ip.to,
     step: 'Completed',
     ...(ip.fencing && { fencing: ip.fencing }),
-    fromIdentifier: from.identifier,
+    ...(ip.fromIdentifier && { fromIdentifier: ip.fromIdentifier }),
     toIdentifier: to.identifier,
   };
   w.s.activeRegion = ip.to;

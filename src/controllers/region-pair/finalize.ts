@@ -1,0 +1,141 @@
+// Deleting a RegionPair (deletionPolicy Delete): reverse order — routes → associations →
+// peering → route tables → attachments → TGWs → flow logs and log group — each step only
+// for what carries our tags, waiting (by requeue) while AWS is still deleting.
+import { defaultRegionPairSpec } from '../../api/defaults.ts';
+import type { RegionPair, RegionPairStatus, RegionSideSpec } from '../../api/types.ts';
+import { flowLog } from '../../aws/ec2/flow-logs.ts';
+import type { Side } from '../../aws/ec2/ownership.ts';
+import { peeringRequester } from '../../aws/ec2/peering.ts';
+import { tgwRouteTable } from '../../aws/ec2/tgw-route-table.ts';
+import { applyTgwRoutePlan, isEmptyPlan, listStaticRoutes, planTgwRoutes } from '../../aws/ec2/tgw-routes.ts';
+import { transitGateway } from '../../aws/ec2/transit-gateway.ts';
+import { vpcAttachment } from '../../aws/ec2/vpc-attachment.ts';
+import { applyVpcRoutePlan, describeVpcRoutes, isEmptyVpcPlan, planVpcRoutes } from '../../aws/ec2/vpc-routes.ts';
+import { logGroup } from '../../aws/logs/log-group.ts';
+import type { Owner } from '../../aws/types.ts';
+import type { ControllerDeps } from '../shared/deps.ts';
+import type { FinalizeResult, SyncContext } from '../shared/lifecycle.ts';
+import { ownerOf } from '../shared/owner.ts';
+import { targetOf } from './side.ts';
+
+type Step = () => Promise<string | undefined>;
+
+export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, ctx: SyncContext): Promise<FinalizeResult<RegionPairStatus>> {
+  const spec = defaultRegionPairSpec(obj.spec);
+  const owner = ownerOf(obj, deps.clusterId);
+  const st = obj.status ?? {};
+  const sides: Array<[Side, RegionSideSpec]> = [['primary', spec.primary], ['secondary', spec.secondary]];
+  const ec2 = (s: RegionSideSpec) => deps.aws.ec2(targetOf(s));
+  const del = (resource: string, region: string, detail: string, fn: () => Promise<void>) =>
+    ctx.plan.apply({ action: 'Delete', resource, region, detail }, fn, () => `${resource} ${detail}`);
+
+  const tgwOf = async (side: Side, s: RegionSideSpec) => {
+    const o = await transitGateway(ec2(s)).observe({ owner, side, ...(s.transitGateway?.id && { adoptId: s.transitGateway.id }) });
+    return o.observed;
+  };
+
+  const steps: Step[] = [
+    // 1. routes we programmed: VPC routes to our TGW, TGW static routes to our peering.
+    async () => {
+      for (const [side, s] of sides) {
+        const tgw = await tgwOf(side, s);
+        if (!tgw) continue;
+        const tables = (s.vpcAttachments ?? []).flatMap((a) => a.routeTableIds ?? []);
+        if (tables.length) {
+          const prev = (st.routes ?? []).filter((r) => r.region === s.region && r.target === tgw.id).map((r) => r.destinationCidr);
+          const plan = planVpcRoutes({ transitGatewayId: tgw.id, transitGatewayOwned: tgw.owned, previouslyProgrammed: prev, desiredCidrs: [], tables: await describeVpcRoutes(ec2(s), tables), allowRemoveAll: true });
+          if (!isEmptyVpcPlan(plan)) await del('VpcRoutes', s.region, `${plan.remove.length} routes to ${tgw.id}`, () => applyVpcRoutePlan(ec2(s), tgw.id, plan));
+        }
+        const rt = (await tgwRouteTable(ec2(s)).observe({ owner, side, transitGatewayId: tgw.id })).observed;
+        const peeringId = st.peering?.attachmentId;
+        if (rt && peeringId) {
+          const prev = (st.routes ?? []).filter((r) => r.routeTableId === rt.id).map((r) => r.destinationCidr);
+          const plan = planTgwRoutes({ desired: [], current: await listStaticRoutes(ec2(s), rt.id), managedAttachmentIds: [peeringId], previouslyProgrammed: prev, allowRemoveAll: true });
+          if (!isEmptyPlan(plan)) await del('TransitGatewayRoutes', s.region, `${plan.remove.length} routes in ${rt.id}`, () => applyTgwRoutePlan(ec2(s), rt.id, plan));
+        }
+      }
+      return undefined;
+    },
+    // 2+3. the peering (deleting it also ends its associations).
+    async () => {
+      const p = await tgwOf('primary', spec.primary);
+      const s = await tgwOf('secondary', spec.secondary);
+      if (!p || !s) return undefined;
+      const req = peeringRequester(ec2(spec.primary));
+      const o = await req.observe({ owner, transitGatewayId: p.id, peerTransitGatewayId: s.id, peerAccountId: s.accountId ?? st.secondary?.accountId ?? '', peerRegion: spec.secondary.region, ...(st.peering?.attachmentId && { attachmentId: st.peering.attachmentId }) });
+      if (!o.observed) return undefined;
+      const seen = o.observed;
+      if (seen.state === 'deleting') return `Waiting for peering ${seen.id} to be deleted.`;
+      await del('TransitGatewayPeeringAttachment', spec.primary.region, seen.id, () => req.delete(seen));
+      return `Deleting peering ${seen.id}.`;
+    },
+    // 4. route tables (their delete disassociates the VPC attachments first).
+    async () => {
+      for (const [side, s] of sides) {
+        const tgw = await tgwOf(side, s);
+        if (!tgw) continue;
+        const r = tgwRouteTable(ec2(s));
+        const rt = (await r.observe({ owner, side, transitGatewayId: tgw.id })).observed;
+        if (rt?.owned) await del('TransitGatewayRouteTable', s.region, rt.id, () => r.delete(rt));
+      }
+      return undefined;
+    },
+    // 5. VPC attachments we made.
+    async () => {
+      let waiting: string | undefined;
+      for (const [side, s] of sides) {
+        const tgw = await tgwOf(side, s);
+        if (!tgw) continue;
+        for (const att of s.vpcAttachments ?? []) {
+          const r = vpcAttachment(ec2(s));
+          const a = (await r.observe({ owner, side, transitGatewayId: tgw.id, transitGatewayOwned: tgw.owned, vpcId: att.vpcId, subnetIds: att.subnetIds })).observed;
+          if (!a?.owned) continue;
+          if (a.state === 'deleting') { waiting = `Waiting for attachment ${a.id} to be deleted.`; continue; }
+          await del('TransitGatewayVpcAttachment', s.region, a.id, () => r.delete(a));
+          waiting = `Deleting attachment ${a.id}.`;
+        }
+      }
+      return waiting;
+    },
+    // 6. TGWs we created (never adopted ones).
+    async () => {
+      let waiting: string | undefined;
+      for (const [side, s] of sides) {
+        const tgw = await tgwOf(side, s);
+        if (!tgw || tgw.adopted || !tgw.owned) continue;
+        if (tgw.state === 'deleting') { waiting = `Waiting for transit gateway ${tgw.id} to be deleted.`; continue; }
+        await finalizeFlowLog(deps, owner, side, s, tgw.id, spec.flowLogs?.logGroupName, del);
+        await del('TransitGateway', s.region, tgw.id, () => transitGateway(ec2(s)).delete(tgw));
+        waiting = `Deleting transit gateway ${tgw.id}.`;
+      }
+      return waiting;
+    },
+    // 7. flow logs on adopted TGWs and the log groups we created.
+    async () => {
+      if (!spec.flowLogs?.enabled) return undefined;
+      const name = spec.flowLogs.logGroupName;
+      for (const [side, s] of sides) {
+        const tgwId = s.transitGateway?.id;
+        if (tgwId) await finalizeFlowLog(deps, owner, side, s, tgwId, name, del);
+        const r = logGroup(deps.aws.logs(targetOf(s)));
+        const g = (await r.observe({ owner, name })).observed;
+        if (g?.owned) await del('LogGroup', s.region, g.name, () => r.delete(g));
+      }
+      return undefined;
+    },
+  ];
+
+  for (const step of steps) {
+    const waiting = await step();
+    if (waiting) return { done: false, message: waiting, requeueAfterMs: 2_000 };
+  }
+  return { done: !ctx.plan.dryRun };
+}
+
+async function finalizeFlowLog(deps: ControllerDeps, owner: Owner, side: Side, s: RegionSideSpec, tgwId: string, logGroupName: string | undefined,
+  del: (resource: string, region: string, detail: string, fn: () => Promise<void>) => Promise<unknown>): Promise<void> {
+  if (!logGroupName) return;
+  const r = flowLog(deps.aws.ec2(targetOf(s)));
+  const f = (await r.observe({ owner, side, transitGatewayId: tgwId, logGroupName })).observed;
+  if (f?.owned) await del('FlowLog', s.region, f.id, () => r.delete(f));
+}

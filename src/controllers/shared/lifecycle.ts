@@ -1,0 +1,175 @@
+// One reconcile, the same for every kind (crossplane-runtime's managed reconciler):
+// get → paused? → deleting? (finalize) → validate → finalizer before any create → sync → status.
+import { ANNOTATIONS, FINALIZER, type AnyKind, type Condition, type PlannedChange } from '../../api/types.ts';
+import { setCondition, synced, ready, type ConditionInput } from '../../runtime/conditions.ts';
+import { addFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizers.ts';
+import { objectPath, type KubeObject } from '../../runtime/kube-object.ts';
+import { kubeRequest, MERGE_PATCH } from '../../runtime/kube-request.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { TerminalError, type ObjectKey, type Reconcile, type ReconcileResult } from '../../runtime/reconciler.ts';
+import type { ControllerDeps } from './deps.ts';
+import { Planner } from './planner.ts';
+import { describeError, SyncError } from './sync-error.ts';
+
+export interface FieldError { field: string; message: string }
+
+export interface SyncContext {
+  plan: Planner;
+  log: Logger;
+  signal: AbortSignal;
+  /** Records a Warning Event (aggregated by the recorder). */
+  warn(reason: string, message: string): void;
+  normal(reason: string, message: string): void;
+  now: Date;
+  /**
+   * Create-pending protocol: records on the object, before a create that has no idempotency
+   * token, that the create is about to happen. Cleared after the next successful status write.
+   */
+  markPending(resource: string): Promise<void>;
+}
+
+export interface SyncResult<S> {
+  /** The kind's own status fields (conditions excluded). */
+  status: S;
+  /** Kind-specific conditions and Ready; Synced is set by the lifecycle. */
+  conditions: ConditionInput[];
+  requeueAfterMs?: number;
+}
+
+export interface FinalizeResult<S> {
+  done: boolean;
+  status?: S;
+  message?: string;
+  requeueAfterMs?: number;
+}
+
+export interface KindHandler<T extends AnyKind> {
+  kind: T['kind'];
+  path: string;
+  validate?(obj: T): FieldError[];
+  sync(obj: T, ctx: SyncContext): Promise<SyncResult<NonNullable<T['status']>>>;
+  finalize(obj: T, ctx: SyncContext): Promise<FinalizeResult<NonNullable<T['status']>>>;
+  /** Called when the object is gone from the cache (e.g. to forget metrics). */
+  forget?(key: ObjectKey): void;
+}
+
+const isTrue = (v: string | undefined): boolean => v === 'true';
+const pendingMarked = new WeakSet<object>();
+const ctxPendingSet = (obj: object): boolean => pendingMarked.has(obj);
+
+async function patchAnnotation(deps: ControllerDeps, path: string, obj: AnyKind, key: string, value: string | null, signal: AbortSignal): Promise<void> {
+  await kubeRequest(deps.kc, {
+    method: 'PATCH',
+    path: objectPath(path, obj.metadata.namespace, obj.metadata.name),
+    contentType: MERGE_PATCH,
+    body: { metadata: { annotations: { [key]: value } } },
+    signal,
+  });
+  if (value === null) delete obj.metadata.annotations?.[key];
+  else pendingMarked.add(obj);
+}
+
+export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHandler<T>): Reconcile {
+  const now = deps.now ?? (() => new Date());
+
+  return async (key: ObjectKey, rctx): Promise<ReconcileResult | void> => {
+    const cached = deps.manager.getCached<KubeObject>(h.kind, key) as T | undefined;
+    if (!cached) {
+      h.forget?.(key);
+      return;
+    }
+    const obj = cached as T;
+    const signal = rctx?.signal ?? new AbortController().signal;
+    const log = deps.logger.child({ kind: h.kind, namespace: key.namespace, name: key.name });
+    const ann = obj.metadata.annotations ?? {};
+    const dryRun = isTrue(ann[ANNOTATIONS.dryRun]);
+    const at = now();
+    const ctx: SyncContext = {
+      plan: new Planner(dryRun, (reason, message) => void deps.events.normal(obj as never, reason, message)),
+      log,
+      signal,
+      now: at,
+      markPending: async (resource) => {
+        await patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, `${resource}@${at.toISOString()}`, signal);
+      },
+      warn: (reason, message) => void deps.events.warning(obj as never, reason, message),
+      normal: (reason, message) => void deps.events.normal(obj as never, reason, message),
+    };
+    const prevStatus = (obj.status ?? {}) as Record<string, unknown> & { conditions?: Condition[] };
+    const gen = obj.metadata.generation ?? 0;
+    const withConds = (status: Record<string, unknown>, conds: ConditionInput[]): Record<string, unknown> => {
+      let list = (prevStatus.conditions ?? []) as Condition[];
+      for (const c of conds) list = setCondition(list, c, gen, at) as Condition[];
+      return { ...status, conditions: list };
+    };
+    const writeStatus = (status: Record<string, unknown>) => deps.status.write(h.path, obj as never, status, { signal });
+
+    // Paused: no AWS call at all, not even on delete (the finalizer stays until unpaused).
+    if (isTrue(ann[ANNOTATIONS.paused])) {
+      await writeStatus(withConds(prevStatus, [synced.paused()]));
+      return;
+    }
+
+    if (obj.metadata.deletionTimestamp) {
+      if (!hasFinalizer(obj, FINALIZER)) return;
+      if ((obj.spec.deletionPolicy ?? 'Delete') === 'Orphan') {
+        ctx.normal('Orphaned', 'deletionPolicy is Orphan: every AWS resource is left in place.');
+        await removeFinalizer(deps.kc, h.path, obj as never, FINALIZER, signal);
+        return;
+      }
+      try {
+        const r = await h.finalize(obj, ctx);
+        if (r.done) {
+          await removeFinalizer(deps.kc, h.path, obj as never, FINALIZER, signal);
+          return;
+        }
+        await writeStatus(withConds({ ...prevStatus, ...(r.status ?? {}) }, [ready.deleting(r.message ?? 'Deleting AWS resources.'), synced.success()]));
+        return { requeueAfterMs: r.requeueAfterMs ?? 5_000 };
+      } catch (err) {
+        return failed(err);
+      }
+    }
+
+    const invalid = h.validate?.(obj) ?? [];
+    if (invalid.length > 0) {
+      const msg = invalid.map((e) => `${e.field}: ${e.message}`).join('; ');
+      ctx.warn('InvalidSpec', msg);
+      await writeStatus(withConds(prevStatus, [synced.error(msg, 'InvalidSpec'), ready.unavailable('The spec is invalid; see Synced.', 'InvalidSpec')]));
+      throw new TerminalError(msg, 'InvalidSpec');
+    }
+
+    try {
+      if (!dryRun && !hasFinalizer(obj, FINALIZER)) {
+        const stored = await addFinalizer(deps.kc, h.path, obj as never, FINALIZER, signal);
+        obj.metadata.resourceVersion = (stored as { metadata: { resourceVersion?: string } }).metadata.resourceVersion;
+        obj.metadata.finalizers = (stored as { metadata: { finalizers?: string[] } }).metadata.finalizers;
+      }
+      const r = await h.sync(obj, ctx);
+      const planned: PlannedChange[] | undefined = dryRun ? ctx.plan.changes : undefined;
+      const status: Record<string, unknown> = { ...(r.status as Record<string, unknown>) };
+      if (planned) status.plannedChanges = planned;
+      else delete status.plannedChanges;
+      await writeStatus(withConds(status, [...r.conditions, dryRun ? synced.dryRun() : synced.success()]));
+      if (obj.metadata.annotations?.[ANNOTATIONS.createPending] !== undefined || ctxPendingSet(obj)) {
+        await patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, null, signal);
+      }
+      return r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : undefined;
+    } catch (err) {
+      return failed(err);
+    }
+
+    async function failed(err: unknown): Promise<never> {
+      if (signal.aborted) throw err;
+      const d = describeError(err);
+      log.warn('reconcile failed', { reason: d.reason, error: d.message });
+      ctx.warn(d.reason, d.message);
+      try {
+        await writeStatus(withConds(prevStatus, [synced.error(d.message, d.reason)]));
+      } catch (statusErr) {
+        log.warn('could not write the error to status', { error: String(statusErr) });
+      }
+      if (d.terminal) throw new TerminalError(d.message, d.reason);
+      throw err instanceof SyncError ? err : new Error(d.message, { cause: err });
+    }
+  };
+}

@@ -1,0 +1,166 @@
+// A loopback HTTP proxy between the controller and moto that can throttle, fail, delay, reset,
+// or apply a call and lose its response — per service and operation, scriptable from tests.
+// It also keeps a call log (the source of truth for "was this created twice?").
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface CallInfo { service: string; operation: string; region: string; at: number; status?: number }
+
+export type FaultKind = 'throttle' | 'error500' | 'error503' | 'reset' | 'delay' | 'applyThenDrop' | 'applyThenHold';
+
+export interface FaultRule {
+  service?: string;
+  operation?: string | RegExp;
+  kind: FaultKind;
+  /** How many matching calls to affect (default: all until cleared). */
+  times?: number;
+  delayMs?: number;
+  /** applyThenHold: called after moto applied the call; the response is sent when it resolves (if the socket lives). */
+  hook?: (call: CallInfo) => Promise<void> | void;
+}
+
+/** Each service's real throttling answer (what AWS sends, so the SDK classifies it for real). */
+export function throttleResponse(service: string): { status: number; contentType: string; body: string } {
+  switch (service) {
+    case 'ec2':
+      return { status: 503, contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>' };
+    case 'route53':
+      return { status: 400, contentType: 'text/xml', body: '<?xml version="1.0"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>' };
+    case 'logs':
+      return { status: 400, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }) };
+    case 'monitoring':
+      return { status: 400, contentType: 'text/xml', body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>' };
+    default: // rds, sts: query protocol
+      return { status: 400, contentType: 'text/xml', body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>' };
+  }
+}
+
+/** service from the SigV4 scope; operation from X-Amz-Target, the query Action, or Route 53's REST path. */
+export function identify(req: IncomingMessage, body: string): Omit<CallInfo, 'at'> {
+  const auth = String(req.headers.authorization ?? '');
+  const scope = /Credential=[^/]+\/\d+\/([^/]+)\/([^/]+)\//.exec(auth);
+  const region = scope?.[1] ?? 'unknown';
+  const service = scope?.[2] ?? 'unknown';
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string') return { service, region, operation: target.split('.').pop() ?? target };
+  const action = /(?:^|&)Action=([A-Za-z0-9]+)/.exec(body) ?? /[?&]Action=([A-Za-z0-9]+)/.exec(req.url ?? '');
+  if (action) return { service, region, operation: action[1]! };
+  return { service, region, operation: route53Operation(req.method ?? 'GET', req.url ?? '') };
+}
+
+function route53Operation(method: string, url: string): string {
+  const path = url.split('?')[0] ?? '';
+  const table: Array<[string, RegExp, string]> = [
+    ['POST', /\/hostedzone\/[^/]+\/rrset\/?$/, 'ChangeResourceRecordSets'],
+    ['GET', /\/hostedzone\/[^/]+\/rrset\/?$/, 'ListResourceRecordSets'],
+    ['POST', /\/healthcheck\/?$/, 'CreateHealthCheck'],
+    ['GET', /\/healthcheck\/?$/, 'ListHealthChecks'],
+    ['POST', /\/healthcheck\/[^/]+$/, 'UpdateHealthCheck'],
+    ['DELETE', /\/healthcheck\/[^/]+$/, 'DeleteHealthCheck'],
+    ['GET', /\/healthcheck\/[^/]+$/, 'GetHealthCheck'],
+    ['GET', /\/change\/[^/]+$/, 'GetChange'],
+    ['POST', /\/tags\/[^/]+\/[^/]+$/, 'ChangeTagsForResource'],
+    ['POST', /\/tags\/[^/]+$/, 'ListTagsForResources'],
+    ['GET', /\/tags\/[^/]+\/[^/]+$/, 'ListTagsForResource'],
+    ['GET', /\/hostedzone\/[^/]+$/, 'GetHostedZone'],
+    ['POST', /\/hostedzone\/?$/, 'CreateHostedZone'],
+  ];
+  for (const [m, re, op] of table) if (m === method && re.test(path)) return op;
+  return `${method} ${path}`;
+}
+
+export class FaultProxy {
+  readonly calls: CallInfo[] = [];
+  readonly injected: Record<string, number> = {};
+  private rules: FaultRule[] = [];
+  private server?: Server;
+  endpoint = '';
+
+  constructor(private readonly upstream: string) {}
+
+  async start(port = 0): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', r));
+    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+
+  add(rule: FaultRule): void { this.rules.push({ ...rule }); }
+  clear(): void { this.rules = []; }
+
+  count(service: string, operation: string): number {
+    return this.calls.filter((c) => c.service === service && c.operation === operation).length;
+  }
+
+  private match(call: Omit<CallInfo, 'at'>): FaultRule | undefined {
+    const i = this.rules.findIndex((r) =>
+      (!r.service || r.service === call.service) &&
+      (!r.operation || (typeof r.operation === 'string' ? r.operation === call.operation : r.operation.test(call.operation))));
+    if (i < 0) return undefined;
+    const rule = this.rules[i]!;
+    if (rule.times !== undefined && --rule.times <= 0) this.rules.splice(i, 1);
+    return rule;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const id = identify(req, body.toString('utf8'));
+    const call: CallInfo = { ...id, at: Date.now() };
+    this.calls.push(call);
+    const rule = this.match(id);
+    if (rule) this.injected[rule.kind] = (this.injected[rule.kind] ?? 0) + 1;
+    switch (rule?.kind) {
+      case 'throttle': {
+        const t = throttleResponse(id.service);
+        call.status = t.status;
+        res.writeHead(t.status, { 'content-type': t.contentType }).end(t.body);
+        return;
+      }
+      case 'error500':
+      case 'error503':
+        call.status = rule.kind === 'error500' ? 500 : 503;
+        res.writeHead(call.status, { 'content-type': 'text/plain' }).end('injected failure');
+        return;
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'delay':
+        await new Promise((r) => setTimeout(r, rule.delayMs ?? 1000));
+        break;
+    }
+    const upstream = await this.forward(req, body);
+    call.status = upstream.status;
+    if (rule?.kind === 'applyThenDrop') {
+      req.socket.destroy();
+      await rule.hook?.(call);
+      return;
+    }
+    if (rule?.kind === 'applyThenHold') await rule.hook?.(call);
+    if (res.destroyed || req.socket.destroyed) return;
+    res.writeHead(upstream.status, upstream.headers).end(upstream.body);
+  }
+
+  private forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+    const url = new URL(req.url ?? '/', this.upstream);
+    return new Promise((resolve, reject) => {
+      const headers = { ...req.headers, host: url.host };
+      const up = request(url, { method: req.method, headers }, (r) => {
+        const out: Buffer[] = [];
+        r.on('data', (d) => out.push(d as Buffer));
+        r.on('end', () => {
+          const h: Record<string, string | string[]> = {};
+          for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && k !== 'transfer-encoding' && k !== 'connection') h[k] = v;
+          resolve({ status: r.statusCode ?? 502, headers: h, body: Buffer.concat(out) });
+        });
+      });
+      up.on('error', reject);
+      up.end(body);
+    });
+  }
+}

@@ -1,0 +1,143 @@
+// Fencing against a real moto: the old writer's security groups are swapped for a deny-all
+// group of ours (in its VPC, tagged), the originals are saved on the instance and restored by
+// unfence; a region whose API does not answer gives "unconfirmed", never an exception.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
+import { startMoto, type Moto } from '../env/moto.ts';
+import { freePort } from '../env/ports.ts';
+import { deleteUnusedFenceGroups, fence, FENCE_TAGS, fenceGroupName, observeFence, unfence } from '../../src/aws/rds/fence.ts';
+import { observeInstance } from '../../src/aws/rds/observe.ts';
+import { isOwnedBy, tagsToMap } from '../../src/aws/tags.ts';
+import type { Owner } from '../../src/aws/types.ts';
+
+const EAST = 'us-east-1';
+const owner: Owner = { clusterId: 'test-cluster', kind: 'FailoverPolicy', namespace: 'apps', name: 'orders', uid: 'uid-1' };
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+let moto: Moto;
+let rds: RDSClient;
+let ec2: EC2Client;
+
+before(async () => {
+  moto = await startMoto();
+  rds = new RDSClient({ region: EAST, endpoint: moto.endpoint, maxAttempts: 1, credentials });
+  ec2 = new EC2Client({ region: EAST, endpoint: moto.endpoint, maxAttempts: 1, credentials });
+});
+
+after(async () => {
+  rds?.destroy();
+  ec2?.destroy();
+  await moto?.stop();
+});
+
+beforeEach(async () => moto.reset());
+
+/** The writer in the default VPC with the application's security group. */
+async function createWriter(): Promise<{ vpcId: string; appSg: string }> {
+  const vpcs = await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
+  const vpcId = vpcs.Vpcs?.[0]?.VpcId;
+  assert.ok(vpcId);
+  const sg = await ec2.send(new CreateSecurityGroupCommand({ GroupName: 'orders-app', Description: 'app to db', VpcId: vpcId }));
+  assert.ok(sg.GroupId);
+  await rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: 'orders-db', Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20,
+      MasterUsername: 'app', MasterUserPassword: 'password123', VpcSecurityGroupIds: [sg.GroupId],
+    }),
+  );
+  return { vpcId, appSg: sg.GroupId };
+}
+
+async function readBack(): Promise<DBInstance> {
+  const i = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-db' }))).DBInstances?.[0];
+  assert.ok(i);
+  return i;
+}
+
+const groupsOf = (i: DBInstance): string[] => (i.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId ?? '');
+
+describe('fence', () => {
+  it('swaps the security groups for a deny-all group of ours in the same VPC and saves the originals', async () => {
+    const { vpcId, appSg } = await createWriter();
+    const r = await fence(rds, ec2, 'orders-db', owner);
+    assert.equal(r.confirmed, true, r.reason);
+    assert.equal(r.how, 'SecurityGroupSwap');
+    assert.ok(r.denyGroupId);
+
+    const i = await readBack();
+    assert.deepEqual(groupsOf(i), [r.denyGroupId]);
+    const tags = tagsToMap(i.TagList);
+    assert.equal(tags[FENCE_TAGS.from], appSg);
+    assert.equal(tags[FENCE_TAGS.group], r.denyGroupId);
+    assert.ok(tags[FENCE_TAGS.at], 'rebooted to cut open connections');
+
+    const g = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [r.denyGroupId] }))).SecurityGroups?.[0];
+    assert.equal(g?.VpcId, vpcId);
+    assert.equal(g?.GroupName, fenceGroupName('orders-db'));
+    assert.ok(isOwnedBy(g?.Tags, owner));
+    assert.deepEqual(g?.IpPermissions, [], 'no ingress');
+    assert.deepEqual(g?.IpPermissionsEgress, [], 'no egress');
+
+    const seen = await observeFence(rds, 'orders-db');
+    assert.deepEqual([seen.reachable, seen.fenced, seen.how], [true, true, 'SecurityGroupSwap']);
+    const view = await observeInstance(rds, { region: EAST, identifier: 'orders-db' }, owner);
+    assert.deepEqual([view.fenced, view.fenceTagged, view.role], [true, true, 'writer']);
+  });
+
+  it('is idempotent: a second fence keeps the original groups saved and reuses the group', async () => {
+    const { vpcId, appSg } = await createWriter();
+    const first = await fence(rds, ec2, 'orders-db', owner);
+    const second = await fence(rds, ec2, 'orders-db', owner);
+    assert.equal(second.confirmed, true);
+    assert.equal(second.denyGroupId, first.denyGroupId);
+    assert.equal(tagsToMap((await readBack()).TagList)[FENCE_TAGS.from], appSg, 'the deny group is never saved as "original"');
+    const named = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [fenceGroupName('orders-db')] }] }));
+    assert.equal(named.SecurityGroups?.length, 1);
+  });
+
+  it('unfence restores the saved groups and removes our tags; the unused group can then be deleted', async () => {
+    const { vpcId, appSg } = await createWriter();
+    const r = await fence(rds, ec2, 'orders-db', owner);
+    assert.equal(await unfence(rds, 'orders-db'), 'Restored');
+    const i = await readBack();
+    assert.deepEqual(groupsOf(i), [appSg]);
+    assert.deepEqual(Object.keys(tagsToMap(i.TagList)).filter((k) => k.startsWith('multiregion.dev/fence')), []);
+    assert.equal((await observeFence(rds, 'orders-db')).fenced, false);
+    assert.equal(await unfence(rds, 'orders-db'), 'NotFenced');
+    assert.deepEqual(await deleteUnusedFenceGroups(ec2, vpcId, owner), [r.denyGroupId]);
+  });
+
+  it('never uses a group with the fence name that is not ours', async () => {
+    const { vpcId, appSg } = await createWriter();
+    await ec2.send(new CreateSecurityGroupCommand({ GroupName: fenceGroupName('orders-db'), Description: 'squatter', VpcId: vpcId }));
+    await assert.rejects(fence(rds, ec2, 'orders-db', owner), /without our ownership tags/);
+    assert.deepEqual(groupsOf(await readBack()), [appSg], 'the writer is untouched');
+  });
+
+  it('an instance that is gone counts as fenced', async () => {
+    const r = await fence(rds, ec2, 'never-existed', owner);
+    assert.deepEqual([r.confirmed, r.how], [true, 'Gone']);
+  });
+
+  it('a region whose API does not answer gives an unconfirmed fence, not an exception', async () => {
+    await createWriter();
+    const deadPort = await freePort();
+    const deadRds = new RDSClient({ region: EAST, endpoint: `http://127.0.0.1:${deadPort}`, maxAttempts: 1, credentials });
+    const deadEc2 = new EC2Client({ region: EAST, endpoint: `http://127.0.0.1:${deadPort}`, maxAttempts: 1, credentials });
+    try {
+      const r = await fence(deadRds, deadEc2, 'orders-db', owner);
+      assert.deepEqual([r.confirmed, r.how], [false, 'Unreachable']);
+      assert.match(r.reason, /could not be confirmed/);
+      const seen = await observeFence(deadRds, 'orders-db');
+      assert.deepEqual([seen.reachable, seen.fenced], [false, false]);
+      const view = await observeInstance(deadRds, { region: EAST, identifier: 'orders-db' }, owner);
+      assert.equal(view.reachable, false);
+    } finally {
+      deadRds.destroy();
+      deadEc2.destroy();
+    }
+    assert.equal((await observeFence(rds, 'orders-db')).fenced, false, 'nothing was changed');
+  });
+});

@@ -1,0 +1,150 @@
+// The Manager against a real kube-apiserver, with a reconcile that only records its calls:
+// which changes wake a key (create, spec, reconcile-now) and which must not (status, labels,
+// other annotations), how failures are retried, and the periodic drift check.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Manager } from '../../src/runtime/manager.ts';
+import { TerminalError, type ObjectKey } from '../../src/runtime/reconciler.ts';
+import { waitFor } from '../env/ports.ts';
+import {
+  cleanupWidgets, createNamespace, createWidget, deleteWidget, patchWidget, sharedOrPrivateCluster, sleep, testLogger, widgets,
+  type TestCluster, type Widget,
+} from './runtime-fixtures.ts';
+
+/** Long enough for an enqueued key to reach a worker many times over (they take milliseconds). */
+const QUIET_MS = 700;
+const KIND = 'Widget';
+
+let cluster: TestCluster;
+let ns: string;
+let manager: Manager;
+/** Start times of every reconcile, by object name. */
+const calls = new Map<string, number[]>();
+const callCount = (name: string) => calls.get(name)?.length ?? 0;
+
+function recordingReconcile(mgr: () => Manager, log: Map<string, number[]>) {
+  return async (key: ObjectKey) => {
+    log.set(key.name, [...(log.get(key.name) ?? []), Date.now()]);
+    // Like a real reconcile: an object that is gone needs nothing more.
+    if (!mgr().getCached<Widget>(KIND, key)) return;
+    if (key.name.startsWith('fail-')) throw new Error('AWS said no');
+    if (key.name.startsWith('terminal-')) throw new TerminalError('spec.size must be even', 'InvalidSpec');
+  };
+}
+
+before(async () => {
+  cluster = await sharedOrPrivateCluster();
+  ns = await createNamespace(cluster.kc, 'rt-manager');
+  manager = new Manager({
+    kc: cluster.kc,
+    logger: testLogger(),
+    leaderElection: { enabled: false },
+    queueBackoff: { baseMs: 100, maxMs: 5_000, jitter: 0 },
+  });
+  manager.register({ kind: KIND, path: widgets(ns), reconcile: recordingReconcile(() => manager, calls) });
+  await manager.start();
+  assert.ok(await manager.waitForSync(10_000), 'informers synced');
+});
+
+after(async () => {
+  await manager?.stop(1_000);
+  if (cluster && ns) await cleanupWidgets(cluster.kc, ns);
+  await cluster?.stop();
+});
+
+const waitCalls = (name: string, n: number, ms = 5_000) =>
+  waitFor(`${n} reconciles of ${name} (have ${callCount(name)})`, async () => callCount(name) >= n, ms, 20);
+
+/** Waits until the manager's cache holds `obj`'s resourceVersion, i.e. the informer saw the change. */
+const waitCached = (obj: Widget) =>
+  waitFor(`cache at ${obj.metadata.resourceVersion}`, async () =>
+    manager.getCached<Widget>(KIND, { namespace: ns, name: obj.metadata.name })?.metadata.resourceVersion === obj.metadata.resourceVersion, 5_000, 20);
+
+test('a new object is reconciled', async () => {
+  await createWidget(cluster.kc, ns, 'plain');
+  await waitCalls('plain', 1);
+});
+
+test('status, label and unrelated annotation changes do not wake the reconciler', async () => {
+  await waitCalls('plain', 1);
+  const before = callCount('plain');
+  for (const change of [
+    { sub: 'status', body: { status: { phase: 'Ready' } } },
+    { sub: '', body: { metadata: { labels: { team: 'network' } } } },
+    { sub: '', body: { metadata: { annotations: { 'example.com/note': 'hello' } } } },
+  ]) {
+    const stored = await patchWidget(cluster.kc, ns, 'plain', change.body, change.sub);
+    await waitCached(stored);
+  }
+  await sleep(QUIET_MS);
+  assert.equal(callCount('plain'), before, 'no reconcile for changes that leave the generation alone');
+});
+
+test('a spec change (new generation) is reconciled', async () => {
+  const before = callCount('plain');
+  const stored = await patchWidget(cluster.kc, ns, 'plain', { spec: { size: 3 } });
+  assert.equal(stored.metadata.generation, 2);
+  await waitCalls('plain', before + 1);
+});
+
+test('setting or changing multiregion.dev/reconcile-now is reconciled', async () => {
+  for (const value of ['1', '2']) {
+    const before = callCount('plain');
+    const stored = await patchWidget(cluster.kc, ns, 'plain', { metadata: { annotations: { 'multiregion.dev/reconcile-now': value } } });
+    assert.equal(stored.metadata.generation, 2, 'an annotation leaves the generation alone');
+    await waitCalls('plain', before + 1);
+  }
+});
+
+test('a failing reconcile is retried with growing delays', async () => {
+  await createWidget(cluster.kc, ns, 'fail-1');
+  // Backoff 100, 200, 400, 800 ms (no jitter): five calls within ~1.5 s.
+  await waitCalls('fail-1', 5, 8_000);
+  const t = calls.get('fail-1')!;
+  const gaps = t.slice(1, 5).map((at, i) => at - t[i]!);
+  assert.ok(gaps[0]! >= 90, `first retry after the base delay, gaps ${gaps.join(', ')}`);
+  for (let i = 1; i < gaps.length; i++) {
+    assert.ok(gaps[i]! >= gaps[i - 1]! * 1.6, `each retry waits about twice as long: gaps ${gaps.join(', ')} ms`);
+  }
+  // Once the object is gone the reconcile succeeds: the retries stop. The retry already
+  // scheduled (1.6 s) may still fire once; nothing may come after it.
+  await deleteWidget(cluster.kc, ns, 'fail-1');
+  const atDelete = callCount('fail-1');
+  await sleep(2_000);
+  const settled = callCount('fail-1');
+  assert.ok(settled - atDelete <= 2, `after the delete: ${settled - atDelete} reconciles`);
+  await sleep(QUIET_MS);
+  assert.equal(callCount('fail-1'), settled, 'a success ends the retries');
+});
+
+test('a TerminalError is not retried until the object changes', async () => {
+  await createWidget(cluster.kc, ns, 'terminal-1');
+  await waitCalls('terminal-1', 1);
+  // An ordinary error would have been retried after 100 and 300 ms by now.
+  await sleep(QUIET_MS);
+  assert.equal(callCount('terminal-1'), 1);
+  await patchWidget(cluster.kc, ns, 'terminal-1', { spec: { size: 4 } });
+  await waitCalls('terminal-1', 2);
+  await sleep(QUIET_MS);
+  assert.equal(callCount('terminal-1'), 2);
+});
+
+test('the drift interval re-enqueues every cached key without any change', async () => {
+  const driftNs = await createNamespace(cluster.kc, 'rt-drift');
+  await createWidget(cluster.kc, driftNs, 'steady');
+  const driftCalls = new Map<string, number[]>();
+  const drifting: Manager = new Manager({
+    kc: cluster.kc, logger: testLogger(), leaderElection: { enabled: false }, driftIntervalMs: 500,
+  });
+  drifting.register({ kind: KIND, path: widgets(driftNs), reconcile: recordingReconcile(() => drifting, driftCalls) });
+  try {
+    await drifting.start();
+    await waitFor('4 reconciles of steady', async () => (driftCalls.get('steady')?.length ?? 0) >= 4, 5_000, 20);
+    const t = driftCalls.get('steady')!;
+    const gaps = t.slice(1, 4).map((at, i) => at - t[i]!);
+    for (const g of gaps) assert.ok(g >= 400 && g <= 1_000, `drift checks every 500 ms ±10 %: gaps ${gaps.join(', ')} ms`);
+  } finally {
+    await drifting.stop(1_000);
+    await cleanupWidgets(cluster.kc, driftNs);
+  }
+});
