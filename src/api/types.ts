@@ -115,6 +115,9 @@ export interface RegionPairStatus extends CommonStatus {
   peering?: { attachmentId?: string; state?: string };
   routes?: RouteStatus[];
   drift?: string[];
+  overviewDashboardName?: string;
+  overviewDashboardUrl?: string;
+  overviewHash?: string;
 }
 
 // ------------------------------------------------------------ FailoverPolicy
@@ -190,6 +193,10 @@ export interface FailoverRecord {
   /** state-machine step last completed: recorded before the next begins */
   step?: string;
   fencing?: string;
+  /** when `step` was recorded */
+  stepAt?: string;
+  fromIdentifier?: string;
+  toIdentifier?: string;
 }
 
 export interface FailoverPolicyStatus extends CommonStatus {
@@ -204,6 +211,8 @@ export interface FailoverPolicyStatus extends CommonStatus {
   lastFailover?: FailoverRecord;
   inProgress?: FailoverRecord;
   history?: Array<{ at: string; from?: string; to?: string; phase: string; reason: string }>;
+  /** content hash of the CloudWatch alarms last put */
+  alarmsHash?: string;
   lastDrill?: { startedAt?: string; completedAt?: string; result?: string; rtoSeconds?: number; rpoSeconds?: number; message?: string };
 }
 
@@ -229,6 +238,8 @@ export interface ClientConnectionStatus extends CommonStatus {
   logGroupName?: string;
   queryDefinitionIds?: Record<string, string>;
   routes?: RouteStatus[];
+  region?: string;
+  observabilityHash?: string;
 }
 
 // ---------------------------------------------------------------- objects

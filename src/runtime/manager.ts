@@ -137,9 +137,9 @@ export class Manager {
     return this.term !== undefined;
   }
 
-  /** All informers have listed once (readiness). */
+  /** All informers have listed once (readiness). False before start(): there are none yet. */
   hasSynced(): boolean {
-    return [...this.sources.values()].every((s) => s.informer.hasSynced());
+    return this.started && [...this.sources.values()].every((s) => s.informer.hasSynced());
   }
 
   /** Kinds whose informer is stalled beyond its watchdog (liveness). */

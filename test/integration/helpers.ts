@@ -22,7 +22,8 @@ export class Kube {
 
   /** Merge patch of a part of the object (e.g. spec fields, annotations). */
   mergePatch<T extends Obj>(ref: { kind: string; namespace: string; name: string; apiVersion?: string }, patch: Record<string, unknown>): Promise<T> {
-    return this.api.patch({ apiVersion: ref.apiVersion ?? API_VERSION, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace }, ...patch },
+    const { metadata, ...rest } = patch as { metadata?: Record<string, unknown> };
+    return this.api.patch({ apiVersion: ref.apiVersion ?? API_VERSION, kind: ref.kind, ...rest, metadata: { ...metadata, name: ref.name, namespace: ref.namespace } },
       undefined, undefined, 'tests', undefined, PatchStrategy.MergePatch) as Promise<T>;
   }
 

@@ -13,7 +13,10 @@ import { waitFor } from '../env/ports.ts';
 import { ENV } from '../env/stack.ts';
 
 export const GROUP = 'runtime-test.multiregion.dev';
+/** Collection of one namespace (what the tests' informers watch). */
 export const widgets = (ns: string): string => `/apis/${GROUP}/v1/namespaces/${ns}/widgets`;
+/** Collection of all namespaces: the form objectPath() (status, finalizers) builds URLs from. */
+export const ALL_WIDGETS = `/apis/${GROUP}/v1/widgets`;
 
 export interface Widget extends KubeObject {
   spec?: Record<string, unknown>;

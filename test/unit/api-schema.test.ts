@@ -42,7 +42,8 @@ const regionPair: RegionPair = {
     tags: { team: 'network' },
     deletionPolicy: 'Delete',
   },
-  status: { ...common, primary: sideStatus, secondary: sideStatus, peering: { attachmentId: 'tgw-attach-0123456789abcdef0', state: 'available' }, routes: [route], drift: ['route 10.1.0.0/16 missing'] },
+  status: { ...common, primary: sideStatus, secondary: sideStatus, peering: { attachmentId: 'tgw-attach-0123456789abcdef0', state: 'available' }, routes: [route], drift: ['route 10.1.0.0/16 missing'],
+    overviewDashboardName: 'mrc_test_rp_platform_prod', overviewDashboardUrl: 'https://console/o', overviewHash: 'h1' },
 };
 
 const dnsSide = (region: string) => ({
@@ -100,7 +101,8 @@ const clientConnection: ClientConnection = {
     tags: { client: 'acme' },
     deletionPolicy: 'Delete',
   },
-  status: { ...common, dashboardName: 'acme', dashboardUrl: 'https://console/x', alarmNames: ['a'], logGroupName: '/aws/tgw/flow-logs', queryDefinitionIds: { topTalkers: 'q1' }, routes: [route] },
+  status: { ...common, dashboardName: 'acme', dashboardUrl: 'https://console/x', alarmNames: ['a'], logGroupName: '/aws/tgw/flow-logs', queryDefinitionIds: { topTalkers: 'q1' }, routes: [route],
+    region: 'us-east-1', observabilityHash: 'h2' },
 };
 
 /** Paths in `value` with no schema property, and schema properties missing from `value`. */

@@ -109,6 +109,8 @@ const status = (): Schema =>
     logGroupName: str('Flow-log group the queries read.'),
     queryDefinitionIds: mapOf('Saved Logs Insights query definition id per widget.', str('Query definition id.')),
     routes: arr('Static TGW routes programmed for this client.', routeStatus(), { 'x-kubernetes-list-type': 'atomic' }),
+    region: str('Region of the client\'s side, recorded so deletion can find the dashboard and alarms even after the RegionPair is gone.'),
+    observabilityHash: str('Content hash of the dashboard and alarms last written. A resync whose desired state hashes the same makes no CloudWatch call, so hundreds of unchanged clients cost nothing.'),
   });
 
 export const clientConnectionSchema = (): Schema =>

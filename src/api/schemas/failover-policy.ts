@@ -309,6 +309,9 @@ const failoverRecord = (d: string): Schema =>
     to: str('Region traffic moved to.'),
     step: str('Last state-machine step completed, recorded before the next begins, so a restart resumes and never promotes twice.'),
     fencing: str('How the old writer was fenced (made unable to take writes, or proven gone).'),
+    stepAt: timestamp('When step was recorded: lag samples that prove a planned switchover caught up must be newer than the fence.'),
+    fromIdentifier: str('DB instance identifier of the writer traffic left (kept fenced afterwards, retired per deletionPolicy).'),
+    toIdentifier: str('DB instance identifier promoted to writer.'),
   });
 
 const status = (): Schema =>
@@ -351,6 +354,7 @@ const status = (): Schema =>
       ),
       { maxItems: 10, 'x-kubernetes-list-type': 'atomic' },
     ),
+    alarmsHash: str('Content hash of the CloudWatch alarms last put: unchanged alarms are not put again on every resync.'),
     lastDrill: obj('Outcome of the last drill.', {
       startedAt: timestamp('When it started.'),
       completedAt: timestamp('When it ended.'),

@@ -188,6 +188,9 @@ const status = (): Schema =>
     drift: arr('Differences between AWS and the spec found by the last drift check, before they were corrected.', str('One difference.'), {
       'x-kubernetes-list-type': 'atomic',
     }),
+    overviewDashboardName: str('CloudWatch dashboard listing every ClientConnection and FailoverPolicy of this pair, with links to the per-client dashboards.'),
+    overviewDashboardUrl: str('Console link to the overview dashboard.'),
+    overviewHash: str('Content hash of the overview dashboard last written: it is rewritten only when its content (e.g. the list of clients) changes.'),
   });
 
 export const regionPairSchema = (): Schema =>

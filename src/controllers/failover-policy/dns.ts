@@ -1,0 +1,189 @@
+// The DNS half of a FailoverPolicy: one Route 53 health check per side (created, changed in
+// place or replaced, deleted), then the PRIMARY/SECONDARY record pair through FailoverRecords
+// and the zone's shared batcher. A check that the records stop referencing is deleted only
+// after the records changed, so a record never points at a deleted check.
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { FailoverPolicy } from '../../api/types.ts';
+import { ZoneBatcher } from '../../aws/route53/batcher.ts';
+import { healthCheckConfig, isShallowCheck, requiresReplacement } from '../../aws/route53/health-check-config.ts';
+import { HealthChecks, type DesiredHealthCheck } from '../../aws/route53/health-checks.ts';
+import { FailoverRecords, type RecordsTarget } from '../../aws/route53/failover-records.ts';
+import { desiredRecords, sameRecord, setIdentifiers, type FailoverRecordsInput, type RRSet, type Side } from '../../aws/route53/records.ts';
+import { readRecordsAt } from '../../aws/route53/zone-reader.ts';
+import type { Owner } from '../../aws/types.ts';
+import type { ControllerDeps } from '../shared/deps.ts';
+import type { SyncContext } from '../shared/lifecycle.ts';
+import { SIDES, type ResolvedPolicy } from './resolve.ts';
+
+/** One FailoverRecords (and so one ZoneBatcher) per Route 53 client, i.e. per account. */
+export class DnsKit {
+  private readonly byClient = new WeakMap<Route53Client, FailoverRecords>();
+
+  recordsFor(client: Route53Client): FailoverRecords {
+    let r = this.byClient.get(client);
+    if (!r) {
+      r = new FailoverRecords(client, new ZoneBatcher(client, { insync: { firstPollMs: 500, maxPollMs: 10_000, timeoutMs: 10 * 60_000 } }));
+      this.byClient.set(client, r);
+    }
+    return r;
+  }
+}
+
+export interface DnsState {
+  healthCheckIds: Partial<Record<Side, string>>;
+  /** Both records are ours and as desired. */
+  recordsInPlace: boolean;
+  /** Every configured check exists and the records reference it. */
+  healthChecksInPlace: boolean;
+  /** The side whose target the PRIMARY record carries now (undefined: no records of ours yet). */
+  activeSide?: Side;
+  conflict?: string;
+  shallow: Side[];
+}
+
+export class PolicyDns {
+  readonly state: DnsState = { healthCheckIds: {}, recordsInPlace: false, healthChecksInPlace: false, shallow: [] };
+  private readonly client: Route53Client;
+  private readonly checks: HealthChecks;
+  private readonly retire = new Set<string>();
+  private readonly target: RecordsTarget;
+
+  constructor(
+    deps: ControllerDeps,
+    kit: DnsKit,
+    private readonly r: ResolvedPolicy,
+    private readonly obj: FailoverPolicy,
+    private readonly owner: Owner,
+    private readonly ctx: SyncContext,
+  ) {
+    this.client = deps.aws.route53(r.route53);
+    this.checks = new HealthChecks(this.client);
+    this.records = kit.recordsFor(this.client);
+    this.target = { zoneId: r.spec.dns.hostedZoneId, owner, recordName: r.spec.dns.recordName };
+  }
+
+  private readonly records: FailoverRecords;
+
+  /** Health checks of both sides; ids land in state.healthCheckIds. */
+  async syncChecks(): Promise<void> {
+    for (const side of SIDES) await this.syncCheck(side);
+  }
+
+  private async syncCheck(side: Side): Promise<void> {
+    const hc = this.r.spec.dns[side].healthCheck;
+    const knownId = this.obj.status?.healthCheckIds?.[side];
+    if (!hc) {
+      if (knownId) this.retire.add(knownId);
+      return;
+    }
+    if (isShallowCheck(hc)) this.state.shallow.push(side);
+    const region = this.r.regions[side];
+    const input = hc.type === 'CloudWatchAlarm' && !hc.alarmRegion && region ? { ...hc, alarmRegion: region } : hc;
+    const desired: DesiredHealthCheck = {
+      owner: this.owner,
+      side,
+      config: healthCheckConfig(input, this.r.spec.dns[side].target, `spec.dns.${side}.healthCheck`),
+      ...(knownId && { knownId }),
+    };
+    const plan = this.ctx.plan;
+    const o = await this.checks.observe(desired);
+    const seen = o.observed;
+    if (!o.exists || !seen) {
+      const made = await plan.apply({ action: 'Create', resource: 'HealthCheck', detail: side }, () => this.checks.create(desired), (c) => `${side} health check ${c.id}`);
+      if (made) this.state.healthCheckIds[side] = made.id;
+      return;
+    }
+    for (const id of seen.strays) this.retire.add(id);
+    this.state.healthCheckIds[side] = seen.id;
+    if (o.upToDate) return;
+    const diff = o.diff ?? [];
+    if (requiresReplacement(diff)) {
+      const made = await plan.apply({ action: 'Create', resource: 'HealthCheck', detail: `${side}, replaces ${seen.id}: ${diff.join('; ')}` },
+        () => this.checks.replace(desired, seen), (c) => `${side} health check ${c.id} (replacing ${seen.id})`);
+      if (made) {
+        this.state.healthCheckIds[side] = made.id;
+        this.retire.add(seen.id);
+      }
+      return;
+    }
+    await plan.apply({ action: 'Update', resource: 'HealthCheck', detail: `${side} ${seen.id}: ${diff.join('; ')}` }, () => this.checks.update(desired, seen));
+  }
+
+  recordsInput(): FailoverRecordsInput {
+    const dns = this.r.spec.dns;
+    const side = (s: Side) => ({ target: dns[s].target, ...(this.state.healthCheckIds[s] && { healthCheckId: this.state.healthCheckIds[s] }) });
+    return { policyName: this.obj.metadata.name, recordName: dns.recordName, ttl: dns.ttl, primary: side('primary'), secondary: side('secondary') };
+  }
+
+  /** Which side the PRIMARY record serves now, read from the zone. */
+  async readActiveSide(): Promise<Side | undefined> {
+    const current = await readRecordsAt(this.client, this.target.zoneId, this.target.recordName);
+    return activeSideOf(current, this.recordsInput(), this.obj.status?.healthCheckIds ?? {});
+  }
+
+  /** Makes the record pair send traffic to `active` (UPSERTs only what differs). */
+  async syncRecords(active: Side): Promise<void> {
+    const desired = desiredRecords(this.recordsInput(), active);
+    const res = await this.records.sync(this.target, desired, { dryRun: this.ctx.plan.dryRun });
+    if (res.ownership === 'foreign' || res.conflicts.length > 0) {
+      this.state.conflict = res.conflicts.map((c) => c.reason).join('; ') || `the name is claimed by ${res.claimedBy ?? 'someone else'}`;
+      this.state.recordsInPlace = false;
+      this.state.healthChecksInPlace = false;
+      return;
+    }
+    delete this.state.conflict;
+    if (res.changes.length > 0) {
+      this.ctx.plan.changes.push({ action: 'Update', resource: 'Route53FailoverRecords', detail: `${res.changes.length} changes at ${this.target.recordName}, PRIMARY → ${active}` });
+      if (!this.ctx.plan.dryRun) this.ctx.normal('RecordsUpdated', `failover records at ${this.target.recordName} written; PRIMARY serves the ${active} side`);
+    }
+    this.state.recordsInPlace = !this.ctx.plan.dryRun || res.changes.length === 0;
+    this.state.activeSide = this.state.recordsInPlace ? active : this.state.activeSide;
+    this.state.healthChecksInPlace = this.state.recordsInPlace && SIDES.every((s) => !this.r.spec.dns[s].healthCheck || this.state.healthCheckIds[s] !== undefined);
+  }
+
+  /** Deletes checks nothing references any more (replaced, strays, removed from the spec). */
+  async retireChecks(): Promise<void> {
+    if (this.state.conflict) return;
+    const live = new Set(Object.values(this.state.healthCheckIds));
+    for (const id of this.retire) {
+      if (live.has(id)) continue;
+      await this.ctx.plan.apply({ action: 'Delete', resource: 'HealthCheck', detail: id }, () => this.checks.deleteId(id), () => `health check ${id}`);
+    }
+  }
+
+  /** Deletion: our records and the registry record, then every check of ours. */
+  async remove(): Promise<void> {
+    const res = await this.records.remove(this.target, { dryRun: this.ctx.plan.dryRun });
+    if (res.changes.length > 0) {
+      this.ctx.plan.changes.push({ action: 'Delete', resource: 'Route53FailoverRecords', detail: `${res.changes.length} changes at ${this.target.recordName}` });
+      if (!this.ctx.plan.dryRun) this.ctx.normal('DeletedRecords', `failover records at ${this.target.recordName} deleted`);
+    }
+    for (const side of SIDES) {
+      const known = this.obj.status?.healthCheckIds?.[side];
+      if (known) await this.ctx.plan.apply({ action: 'Delete', resource: 'HealthCheck', detail: known }, () => this.checks.deleteId(known), () => `health check ${known}`);
+      // Found by ownership tag or reference: a check created just before a crash.
+      const o = await this.checks.observe({ owner: this.owner, side, config: { Type: 'TCP' } });
+      const seen = o.observed;
+      if (seen) await this.ctx.plan.apply({ action: 'Delete', resource: 'HealthCheck', detail: seen.id }, () => this.checks.delete(seen), () => `health check ${seen.id}`);
+    }
+  }
+}
+
+/**
+ * Pure: the side whose target the PRIMARY record of this policy carries. Compared first as a
+ * whole record, then by target only (a check id changed since), then by the recorded check ids.
+ */
+export function activeSideOf(current: RRSet[], input: FailoverRecordsInput, knownCheckIds: Partial<Record<Side, string>>): Side | undefined {
+  const id = setIdentifiers(input.policyName).primary;
+  const rec = current.find((r) => r.SetIdentifier === id && r.Failover === 'PRIMARY');
+  if (!rec) return undefined;
+  const want = (side: Side, withChecks: boolean): RRSet => {
+    const i = withChecks ? input : { ...input, primary: { target: input.primary.target }, secondary: { target: input.secondary.target } };
+    return desiredRecords(i, side)[0]!;
+  };
+  for (const side of SIDES) if (sameRecord(rec, want(side, true))) return side;
+  const bare = { ...rec, HealthCheckId: undefined };
+  const matches = SIDES.filter((side) => sameRecord(bare, want(side, false)));
+  if (matches.length === 1) return matches[0];
+  return SIDES.find((side) => rec.HealthCheckId !== undefined && knownCheckIds[side] === rec.HealthCheckId);
+}
