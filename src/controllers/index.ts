@@ -2,9 +2,12 @@
 // (e.g. the health observer loop) on shutdown.
 import type { Flags } from '../flags.ts';
 import type { ControllerDeps } from './shared/deps.ts';
+import { registerClientConnection } from './client-connection/controller.ts';
+import { registerFailoverPolicy } from './failover-policy/controller.ts';
 import { registerRegionPair } from './region-pair/controller.ts';
 
-export function registerControllers(deps: ControllerDeps, _flags: Flags): () => Promise<void> {
+export function registerControllers(deps: ControllerDeps, flags: Flags): () => Promise<void> {
   registerRegionPair(deps);
-  return async () => {};
+  registerClientConnection(deps, { driftIntervalMs: flags.driftIntervalMs });
+  return registerFailoverPolicy(deps, flags);
 }

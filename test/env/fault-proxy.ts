@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface CallInfo { service: string; operation: string; region: string; at: number; status?: number }
 
-export type FaultKind = 'throttle' | 'error500' | 'error503' | 'reset' | 'delay' | 'applyThenDrop' | 'applyThenHold';
+export type FaultKind = 'throttle' | 'error500' | 'error503' | 'reset' | 'delay' | 'applyThenDrop' | 'applyThenHold' | 'respond';
 
 export interface FaultRule {
   service?: string;
@@ -17,6 +17,8 @@ export interface FaultRule {
   delayMs?: number;
   /** applyThenHold: called after moto applied the call; the response is sent when it resolves (if the socket lives). */
   hook?: (call: CallInfo) => Promise<void> | void;
+  /** respond: this answer instead of forwarding (e.g. an AccessDenied from STS). */
+  response?: { status: number; contentType: string; body: string };
 }
 
 /** Each service's real throttling answer (what AWS sends, so the SDK classifies it for real). */
@@ -67,6 +69,11 @@ function route53Operation(method: string, url: string): string {
   ];
   for (const [m, re, op] of table) if (m === method && re.test(path)) return op;
   return `${method} ${path}`;
+}
+
+/** A query-protocol (STS, RDS, EC2-style XML) error answer with the given code. */
+export function queryError(code: string, message: string, status = 403): { status: number; contentType: string; body: string } {
+  return { status, contentType: 'text/xml', body: `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>` };
 }
 
 export class FaultProxy {
@@ -127,6 +134,12 @@ export class FaultProxy {
         call.status = rule.kind === 'error500' ? 500 : 503;
         res.writeHead(call.status, { 'content-type': 'text/plain' }).end('injected failure');
         return;
+      case 'respond': {
+        const r = rule.response ?? { status: 400, contentType: 'text/plain', body: 'injected' };
+        call.status = r.status;
+        res.writeHead(r.status, { 'content-type': r.contentType }).end(r.body);
+        return;
+      }
       case 'reset':
         req.socket.destroy();
         return;

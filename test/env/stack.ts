@@ -90,6 +90,12 @@ export async function installCrds(kc: KubeConfig): Promise<void> {
       });
       return !!got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
     }, 30_000);
+    // Established comes before the storage is ready: until then lists answer 429.
+    const { group, names, versions } = (crd as unknown as { spec: { group: string; names: { plural: string }; versions: Array<{ name: string }> } }).spec;
+    await waitFor(`${names.plural} listable`, async () => {
+      await kubeRequest(kc, { method: 'GET', path: `/apis/${group}/${versions[0]!.name}/${names.plural}`, query: { limit: 1 } });
+      return true;
+    }, 30_000);
   }
 }
 

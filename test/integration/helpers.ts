@@ -44,6 +44,15 @@ export class Kube {
     }
   }
 
+  /** Removes every object of a kind in a namespace without a controller (finalizers dropped): between tests only. */
+  async purge(kind: string, namespace: string, apiVersion = API_VERSION): Promise<void> {
+    const list = (await this.api.list(apiVersion, kind, namespace)) as unknown as { items: Obj[] };
+    for (const o of list.items) {
+      if (o.metadata.finalizers?.length) await this.mergePatch({ kind, namespace, name: o.metadata.name, apiVersion }, { metadata: { finalizers: null } });
+      await this.delete(kind, namespace, o.metadata.name, apiVersion);
+    }
+  }
+
   async waitGone(kind: string, namespace: string, name: string, timeoutMs = 60_000): Promise<void> {
     await waitFor(`${kind} ${namespace}/${name} gone`, async () => (await this.get(kind, namespace, name)) === undefined, timeoutMs, 250);
   }

@@ -22,7 +22,7 @@ let ctrl: ControllerProcess | undefined;
 const creds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const ec2 = (region: string, roleArn?: string) => new EC2Client({
   region, endpoint: stack.motoEndpoint, maxAttempts: 1,
-  credentials: roleArn ? fromTemporaryCredentials({ params: { RoleArn: roleArn, RoleSessionName: 't' }, clientConfig: { region, endpoint: stack.motoEndpoint } }) : creds,
+  credentials: roleArn ? fromTemporaryCredentials({ params: { RoleArn: roleArn, RoleSessionName: 't' }, clientConfig: { region, endpoint: stack.motoEndpoint, credentials: creds } }) : creds,
 });
 
 function pairSpec(east: SeededVpc, west: SeededVpc, extra: Record<string, any> = {}): Record<string, any> {

@@ -83,7 +83,7 @@ export class HealthBoard {
     let stopped = false;
     const tick = (): void => {
       running = this.poll()
-        .catch((err: unknown) => this.log.warn('health loop failed', { error: String(err) }))
+        .catch((err: unknown) => void this.log.warn('health loop failed', { error: String(err) }))
         .finally(() => {
           if (!stopped) timer = setTimeout(tick, intervalMs);
         });

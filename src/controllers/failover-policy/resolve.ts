@@ -34,7 +34,7 @@ export function resolvePolicy(deps: ControllerDeps, obj: FailoverPolicy): Resolv
   let pair: RegionPair | undefined;
   if (ref) {
     const ns = refNamespace(ref, obj.metadata.namespace);
-    pair = deps.manager.getCached<RegionPair & { metadata: { name: string } }>('RegionPair', { namespace: ns, name: ref.name }) as RegionPair | undefined;
+    pair = deps.manager.getCached('RegionPair', { namespace: ns, name: ref.name }) as unknown as RegionPair | undefined;
     if (!pair) {
       throw new SyncError(`RegionPair ${ns}/${ref.name} does not exist; create it or remove spec.regionPairRef`, 'RegionPairNotFound', 'spec.regionPairRef', false);
     }

@@ -16,6 +16,7 @@ import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { FinalizeResult, SyncContext } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
+import { finalizePairOverview } from './overview.ts';
 import { targetOf } from './side.ts';
 
 type Step = () => Promise<string | undefined>;
@@ -129,6 +130,8 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
     const waiting = await step();
     if (waiting) return { done: false, message: waiting, requeueAfterMs: 2_000 };
   }
+  // 8. the overview dashboard, last: it shows the pair until the pair is gone.
+  await finalizePairOverview(deps, obj, ctx);
   return { done: !ctx.plan.dryRun };
 }
 

@@ -6,6 +6,7 @@ import { transitGateway, type ObservedTransitGateway } from '../../aws/ec2/trans
 import { tgwRouteTable } from '../../aws/ec2/tgw-route-table.ts';
 import { ensureAssociated, getAssociations } from '../../aws/ec2/tgw-route-table.ts';
 import { vpcAttachment } from '../../aws/ec2/vpc-attachment.ts';
+import { checkVpcReferences } from '../../aws/ec2/vpc-references.ts';
 import type { Side } from '../../aws/ec2/ownership.ts';
 import type { AwsClients, AwsTarget, Owner } from '../../aws/types.ts';
 import { ensure } from '../shared/ensure.ts';
@@ -44,7 +45,7 @@ export async function resolveAccount(aws: AwsClients, side: Side, spec: RegionSi
   }
 }
 
-export async function syncSide(aws: AwsClients, owner: Owner, side: Side, spec: RegionSideSpec, accountId: string, ctx: SyncContext): Promise<SideState> {
+export async function syncSide(aws: AwsClients, owner: Owner, side: Side, spec: RegionSideSpec, accountId: string, ctx: SyncContext, previous?: SideStatus): Promise<SideState> {
   const target = targetOf(spec);
   const ec2 = aws.ec2(target);
   const st: SideState = { side, spec, ec2, target, status: { accountId }, pending: [], drift: [] };
@@ -72,8 +73,18 @@ export async function syncSide(aws: AwsClients, owner: Owner, side: Side, spec: 
     { resource: 'TransitGatewayRouteTable', region }, (o) => `transit gateway route table ${o.id}`);
   if (rt.observed) st.status.routeTableId = rt.observed.id;
 
+  const known = new Set(Object.keys(previous?.vpcAttachmentIds ?? {}));
   st.status.vpcAttachmentIds = {};
   for (const [i, att] of (spec.vpcAttachments ?? []).entries()) {
+    if (!known.has(att.vpcId)) {
+      // First time this VPC is seen: check what the spec names before attaching anything.
+      const problems = await checkVpcReferences(ec2, att.vpcId, att.subnetIds, att.routeTableIds ?? []);
+      const first = problems[0];
+      if (first) {
+        throw new SyncError(problems.map((p) => p.message).join('; '), first.key === 'vpcId' ? 'VpcNotFound' : first.key === 'subnetIds' ? 'InvalidSubnet' : 'InvalidRouteTable',
+          `spec.${side}.vpcAttachments[${i}].${first.key}`, true);
+      }
+    }
     const a = await ensure(vpcAttachment(ec2), {
       owner, side, transitGatewayId: tgw.observed.id, transitGatewayOwned: tgw.observed.owned, vpcId: att.vpcId, subnetIds: att.subnetIds,
     }, ctx.plan, { resource: 'TransitGatewayVpcAttachment', region, detail: att.vpcId }, (o) => `VPC attachment ${o.id} for ${att.vpcId}`).catch((err) => {

@@ -8,6 +8,7 @@ import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext, SyncResult } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
 import { syncFlowLogs } from './flow-logs.ts';
+import { syncPairOverview } from './overview.ts';
 import { syncPeering } from './peering.ts';
 import { syncRoutes } from './routes.ts';
 import { resolveAccount, syncSide } from './side.ts';
@@ -25,8 +26,8 @@ export async function syncRegionPair(deps: ControllerDeps, obj: RegionPair, ctx:
     resolveAccount(deps.aws, 'primary', spec.primary),
     resolveAccount(deps.aws, 'secondary', spec.secondary),
   ]);
-  const p = await syncSide(deps.aws, owner, 'primary', spec.primary, pAcct, ctx);
-  const s = await syncSide(deps.aws, owner, 'secondary', spec.secondary, sAcct, ctx);
+  const p = await syncSide(deps.aws, owner, 'primary', spec.primary, pAcct, ctx, prev.primary);
+  const s = await syncSide(deps.aws, owner, 'secondary', spec.secondary, sAcct, ctx, prev.secondary);
 
   const peering = await syncPeering(owner, p, s, prev.peering?.attachmentId, ctx, (what) => ctx.markPending(what));
   const previousRoutes = prev.routes ?? [];
@@ -65,6 +66,7 @@ export async function syncRegionPair(deps: ControllerDeps, obj: RegionPair, ctx:
     routes: routes.flatMap((r) => r.routes),
     ...(drift.length ? { drift } : {}),
   };
+  Object.assign(status, await syncPairOverview(deps, obj, status, ctx));
   return { status, conditions, ...(!allReady && !ctx.plan.dryRun && { requeueAfterMs: WAIT_REQUEUE_MS }) };
 }
 

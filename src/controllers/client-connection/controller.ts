@@ -1,0 +1,45 @@
+import type { ClientConnection } from '../../api/types.ts';
+import { validateClientAgainstPair, validateClientConnection } from '../../api/validate.ts';
+import type { KubeObject } from '../../runtime/kube-object.ts';
+import { keyString } from '../../runtime/reconciler.ts';
+import type { ControllerDeps } from '../shared/deps.ts';
+import { COLLECTIONS } from '../shared/deps.ts';
+import { makeReconcile, type FieldError } from '../shared/lifecycle.ts';
+import { refPermitted } from '../shared/owner.ts';
+import { DriftChecks } from './drift-checks.ts';
+import { finalizeClientConnection } from './finalize.ts';
+import { clientsOf, pairChangedForClients, pairKeyOf } from './pair.ts';
+import { syncClientConnection } from './sync.ts';
+import type { RegionPair } from '../../api/types.ts';
+
+export interface ClientConnectionOptions {
+  /** The manager's drift interval: how often an unchanged client is read back from AWS. */
+  driftIntervalMs: number;
+}
+
+export function registerClientConnection(deps: ControllerDeps, o: ClientConnectionOptions): void {
+  const checks = new DriftChecks(o.driftIntervalMs);
+  deps.manager.register({
+    kind: 'ClientConnection',
+    path: COLLECTIONS.ClientConnection,
+    reconcile: makeReconcile<ClientConnection>(deps, {
+      kind: 'ClientConnection',
+      path: COLLECTIONS.ClientConnection,
+      validate: (obj) => validateClient(deps, obj),
+      sync: (obj, ctx) => syncClientConnection(deps, checks, obj, ctx),
+      finalize: (obj, ctx) => finalizeClientConnection(deps, obj, ctx),
+      forget: (key) => checks.forget(keyString(key)),
+    }),
+    // A RegionPair change (its side's IDs, its spec, allowedNamespaces) re-enqueues its clients;
+    // its own status writes (e.g. the overview hash) don't.
+    watchesFor: [{ path: COLLECTIONS.RegionPair, kind: 'RegionPair', map: (pair) => clientsOf(deps.manager, pair), predicate: pairChangedForClients }],
+  });
+}
+
+/** The spec alone, and against the pair — only when the pair may be used from here at all. */
+function validateClient(deps: ControllerDeps, obj: ClientConnection): FieldError[] {
+  const issues = validateClientConnection(obj.spec);
+  const pair = deps.manager.getCached<KubeObject>('RegionPair', pairKeyOf(obj)) as RegionPair | undefined;
+  if (pair && refPermitted(pair, obj.metadata.namespace)) issues.push(...validateClientAgainstPair(obj.spec, pair.spec));
+  return issues;
+}

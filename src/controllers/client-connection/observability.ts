@@ -1,0 +1,119 @@
+// The client's CloudWatch side (dashboard, alarms, saved Logs Insights queries) through the
+// aws/cloudwatch module, with its content hash kept in status: a resync whose desired state
+// hashes the same as status.observabilityHash makes no CloudWatch call at all unless a drift
+// check is due (then it reads, compares, and still writes nothing when nothing differs).
+//
+// Saved query definitions are reported on their own condition, QueryDefinitionsSynced: they are
+// a convenience next to the dashboard, so their failure must not hold back the dashboard, the
+// alarms or the routes (Ready). On AWS, PutQueryDefinition/DescribeQueryDefinitions work; the
+// moto emulator used by the tests (5.2.x) does not implement them (HTML 500), and the failure is
+// shown there exactly as AWS errors would be.
+import type { ClientConnectionStatus } from '../../api/types.ts';
+import type { DefaultedClientConnectionSpec } from '../../api/defaults.ts';
+import { desiredClientObservability, syncClientObservability, type DesiredClientObservability } from '../../aws/cloudwatch/client-observability.ts';
+import type { Change } from '../../aws/cloudwatch/changes.ts';
+import { dashboardName } from '../../aws/cloudwatch/names.ts';
+import { callContextOf } from '../../aws/errors.ts';
+import type { AwsClients, AwsTarget, Owner } from '../../aws/types.ts';
+import type { ConditionInput } from '../../runtime/conditions.ts';
+import type { SyncContext } from '../shared/lifecycle.ts';
+import { describeError } from '../shared/sync-error.ts';
+
+export interface ObservabilityInput {
+  owner: Owner;
+  pairOwner: Owner;
+  spec: DefaultedClientConnectionSpec;
+  target: AwsTarget;
+  accountId: string;
+  transitGatewayId: string;
+  logGroupName: string;
+  previous: ClientConnectionStatus;
+  /** The previous QueryDefinitionsSynced condition, carried over when nothing is re-checked. */
+  previousQueries?: ConditionInput;
+  verify: boolean;
+}
+
+export interface ObservabilityResult {
+  status: Pick<ClientConnectionStatus, 'dashboardName' | 'dashboardUrl' | 'alarmNames' | 'logGroupName' | 'queryDefinitionIds' | 'observabilityHash'>;
+  queries: ConditionInput;
+  /** True when the query definitions failed this time (the caller schedules a retry). */
+  queriesFailed: boolean;
+  warnings: string[];
+  skipped: boolean;
+}
+
+export const QUERIES_CONDITION = 'QueryDefinitionsSynced';
+
+export function desiredFor(i: ObservabilityInput): DesiredClientObservability {
+  const { spec } = i;
+  return desiredClientObservability({
+    owner: i.owner,
+    accountId: i.accountId,
+    displayName: spec.client.displayName,
+    cidrs: spec.client.cidrs,
+    region: i.target.region,
+    logGroupName: i.logGroupName,
+    widgets: spec.dashboard.widgets,
+    periodSeconds: spec.dashboard.periodSeconds,
+    attachment: spec.attachment,
+    transitGatewayId: i.transitGatewayId,
+    overviewDashboardName: dashboardName(i.pairOwner),
+    ...(spec.alarms && { alarms: spec.alarms }),
+  });
+}
+
+export async function syncObservability(aws: AwsClients, i: ObservabilityInput, ctx: SyncContext): Promise<ObservabilityResult> {
+  const desired = desiredFor(i);
+  const cw = aws.cloudwatch(i.target);
+  const logs = aws.logs(i.target);
+  const dryRun = ctx.plan.dryRun;
+  const base = {
+    dashboardName: desired.dashboardName,
+    dashboardUrl: desired.dashboardUrl,
+    alarmNames: desired.alarms.map((a) => a.name),
+    logGroupName: i.logGroupName,
+  };
+  const ok: ConditionInput = { type: QUERIES_CONDITION, status: 'True', reason: 'Synced', message: `${desired.queryDefinitions.length} saved Logs Insights queries are in place.` };
+
+  try {
+    const r = await syncClientObservability(cw, logs, desired, { lastHash: i.previous.observabilityHash, verify: i.verify, dryRun });
+    record(ctx, r.changes);
+    if (r.skipped) {
+      return { status: { ...base, queryDefinitionIds: i.previous.queryDefinitionIds ?? {}, observabilityHash: desired.hash }, queries: i.previousQueries ?? ok, queriesFailed: false, warnings: desired.warnings, skipped: true };
+    }
+    return {
+      status: { ...base, queryDefinitionIds: { ...r.queryDefinitionIds } as Record<string, string>, observabilityHash: dryRun ? i.previous.observabilityHash : desired.hash },
+      queries: ok, queriesFailed: false, warnings: desired.warnings, skipped: false,
+    };
+  } catch (err) {
+    // The module gives every part its turn and throws the first error: a Logs error first means
+    // the dashboard and the alarms went through. Anything else is the sync's failure.
+    if (callContextOf(err)?.service !== 'logs') throw err;
+    // The module's list of changes is lost with the error: say what is known to be in place.
+    if (!dryRun && i.previous.observabilityHash !== desired.hash) {
+      ctx.normal('ObservabilityUpdated', `Dashboard ${desired.dashboardName} and ${desired.alarms.length} alarms in ${i.target.region} are in place (saved queries failed; see QueryDefinitionsSynced).`);
+    }
+    return {
+      status: { ...base, queryDefinitionIds: i.previous.queryDefinitionIds ?? {}, observabilityHash: dryRun ? i.previous.observabilityHash : desired.hash },
+      queries: queriesFailed(err), queriesFailed: true, warnings: desired.warnings, skipped: false,
+    };
+  }
+}
+
+/** CloudWatch changes into status.plannedChanges (dry-run) and Events (creates and deletes). */
+export function record(ctx: SyncContext, changes: readonly Change[]): void {
+  for (const c of changes) {
+    ctx.plan.changes.push({ action: c.action, resource: c.resource, region: c.region, ...(c.detail && { detail: c.detail }) });
+    if (ctx.plan.dryRun) continue;
+    if (c.action === 'Create' || c.action === 'Delete') {
+      const verb = c.action === 'Create' ? 'Created' : 'Deleted';
+      const kind = c.resource.split(' ')[0] ?? 'resource';
+      ctx.normal(`${verb}${kind.charAt(0).toUpperCase()}${kind.slice(1).replace(/[^A-Za-z]/g, '')}`, `${verb} ${c.resource} in ${c.region}${c.detail ? ` (${c.detail})` : ''}`);
+    }
+  }
+}
+
+function queriesFailed(err: unknown): ConditionInput {
+  const d = describeError(err);
+  return { type: QUERIES_CONDITION, status: 'False', reason: d.reason, message: `Saved Logs Insights queries could not be written (the dashboard and alarms are in place; retried with backoff): ${d.message}` };
+}

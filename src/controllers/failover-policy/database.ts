@@ -1,0 +1,177 @@
+// Drives the failover state machine (failover-machine.ts) against AWS and Kubernetes:
+// observe → decide → (record the step in status first) → run the actions in order → again,
+// while the machine asks for an immediate re-run. A failed step write stops the pass: no
+// action runs whose step is not recorded.
+import type { FailoverPolicy, FailoverPolicyStatus } from '../../api/types.ts';
+import { readOneReplicaLag } from '../../aws/cloudwatch/replica-lag.ts';
+import { fence, unfence } from '../../aws/rds/fence.ts';
+import { createCrossRegionReplica, deleteWithFinalSnapshot, promote, ReplicaConflictError } from '../../aws/rds/instances.ts';
+import { observeInstance, type InstanceRef, type InstanceView } from '../../aws/rds/observe.ts';
+import type { Owner } from '../../aws/types.ts';
+import type { ControllerDeps } from '../shared/deps.ts';
+import type { SyncContext } from '../shared/lifecycle.ts';
+import { SyncError } from '../shared/sync-error.ts';
+import type { PolicyDns } from './dns.ts';
+import { decide, refsToObserve, type Decision, type FailoverAction, type MachineSpec, type MachineStatus, type Observations, type RegionHealth } from './failover-machine.ts';
+import { toPlannedChanges, type ReadyCondition } from './failover-ready.ts';
+import { sideOfRegion, type ResolvedPolicy } from './resolve.ts';
+import { readConnectionSecret, writeConnectionSecret } from './secret.ts';
+
+/** Decide/act rounds in one reconcile; a failover needs about eight, the rest waits for a requeue. */
+export const MAX_ROUNDS = 12;
+
+export const MACHINE_KEYS = ['activeRegion', 'phase', 'database', 'inProgress', 'lastFailover', 'history'] as const;
+
+export interface DatabaseRun {
+  deps: ControllerDeps;
+  r: ResolvedPolicy;
+  obj: FailoverPolicy;
+  owner: Owner;
+  ctx: SyncContext;
+  dns: PolicyDns;
+  health: Record<string, RegionHealth | undefined>;
+  /** Writes the machine's fields into the object's status now (the step record). */
+  persist(m: MachineStatus): Promise<void>;
+}
+
+export interface DatabaseResult {
+  status: MachineStatus;
+  failoverReady: ReadyCondition;
+  lagSeconds?: number;
+  requeueAfterMs?: number;
+}
+
+export function machineStatusOf(st: FailoverPolicyStatus | undefined): MachineStatus {
+  const out: Record<string, unknown> = {};
+  for (const k of MACHINE_KEYS) if (st?.[k] !== undefined) out[k] = structuredClone(st[k]);
+  return out as MachineStatus;
+}
+
+export function machineSpecOf(r: ResolvedPolicy): MachineSpec {
+  const database = r.spec.database;
+  if (!database) throw new Error('machineSpecOf: the policy has no database');
+  return { database, failover: r.spec.failover, deletionPolicy: r.spec.deletionPolicy };
+}
+
+export async function runDatabase(run: DatabaseRun): Promise<DatabaseResult> {
+  const spec = machineSpecOf(run.r);
+  let status = machineStatusOf(run.obj.status);
+  let d: Decision | undefined;
+  let obs: Observations | undefined;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    obs = await observe(run, spec, status);
+    d = decide({ spec, status, obs });
+    for (const e of d.events) (e.type === 'Warning' ? run.ctx.warn : run.ctx.normal)(e.reason, e.message);
+    if (run.ctx.plan.dryRun) {
+      run.ctx.plan.changes.push(...toPlannedChanges(d.actions));
+      return { status, failoverReady: d.failoverReady, ...(obs.lag && { lagSeconds: obs.lag.seconds }) };
+    }
+    if (d.actions[0]?.type === 'recordStep') await run.persist(d.status);
+    for (const a of d.actions) await execute(run, a);
+    if (d.events.some((e) => e.reason === 'FailoverCompleted') && d.status.lastFailover) {
+      run.deps.metrics.failoversTotal.inc({ namespace: run.obj.metadata.namespace, name: run.obj.metadata.name, kind: d.status.lastFailover.reason ?? 'Unknown' });
+    }
+    status = d.status;
+    if (d.requeueAfterMs !== 0) break;
+  }
+  if (!d || !obs) throw new Error('runDatabase: no decision');
+  const requeue = d.requeueAfterMs === 0 ? 1_000 : d.requeueAfterMs;
+  return { status, failoverReady: d.failoverReady, ...(obs.lag && { lagSeconds: obs.lag.seconds }), ...(requeue !== undefined && { requeueAfterMs: requeue }) };
+}
+
+async function observe(run: DatabaseRun, spec: MachineSpec, status: MachineStatus): Promise<Observations> {
+  const { deps, r, owner, obj } = run;
+  const refs = refsToObserve(spec, status);
+  const view = (ref: InstanceRef): Promise<InstanceView> => observeInstance(deps.aws.rds(r.targetIn(ref.region)), ref, owner);
+  const [writer, standby, exWriter] = await Promise.all([view(refs.writer), refs.standby && view(refs.standby), refs.exWriter && view(refs.exWriter)]);
+  let lag: Observations['lag'];
+  if (standby?.reachable && standby.exists) {
+    // A region whose CloudWatch does not answer gives no lag: unknown, which blocks promotion.
+    const sample = await readOneReplicaLag(deps.aws.cloudwatch(r.targetIn(standby.region)), standby.identifier).catch(() => undefined);
+    if (sample) lag = { seconds: sample.seconds, at: sample.at.toISOString() };
+  }
+  const secret = await readConnectionSecret(deps.kc, obj.metadata.namespace, spec.database.connectionSecret.name, run.ctx.signal);
+  const active = run.dns.state.activeSide;
+  return {
+    now: (deps.now?.() ?? new Date()).toISOString(),
+    health: run.health,
+    writer,
+    ...(standby && { standby }),
+    ...(exWriter && { exWriter }),
+    ...(lag && { lag }),
+    dns: {
+      recordsInPlace: run.dns.state.recordsInPlace,
+      healthChecksInPlace: run.dns.state.healthChecksInPlace,
+      ...(active && r.regions[active] && { activeRegion: r.regions[active] }),
+    },
+    ...(secret && { secret }),
+  };
+}
+
+async function execute(run: DatabaseRun, a: FailoverAction): Promise<void> {
+  const { deps, r, owner, ctx, obj } = run;
+  const rds = (region: string) => deps.aws.rds(r.targetIn(region));
+  switch (a.type) {
+    case 'recordStep':
+      return;
+    case 'createReplica': {
+      await ctx.markPending(`DBInstance ${a.region}/${a.identifier}`);
+      await ctx.plan.apply(
+        { action: 'Create', resource: 'DBInstanceReadReplica', region: a.region, detail: `${a.identifier} of ${a.sourceArn}` },
+        () =>
+          createCrossRegionReplica(rds(a.region), {
+            sourceArn: a.sourceArn,
+            sourceRegion: a.sourceRegion,
+            identifier: a.identifier,
+            ...(a.instanceClass && { instanceClass: a.instanceClass }),
+            ...(a.kmsKeyId && { kmsKeyId: a.kmsKeyId }),
+            owner,
+            adoptExisting: a.adoptExisting,
+          }).catch((err: unknown) => {
+            if (err instanceof ReplicaConflictError) throw new SyncError(err.message, 'ReplicaConflict', 'spec.database.replica.instanceIdentifier', true, { cause: err });
+            throw err;
+          }),
+        (res) => `read replica ${a.identifier} (${res.outcome})`,
+      );
+      return;
+    }
+    case 'fence': {
+      const res = await fence(rds(a.region), deps.aws.ec2(r.targetIn(a.region)), a.identifier, owner);
+      if (res.confirmed) ctx.normal('Fenced', `old writer ${a.identifier} in ${a.region}: ${res.reason}`);
+      else ctx.warn('FencePending', `old writer ${a.identifier} in ${a.region} not fenced yet: ${res.reason}`);
+      return;
+    }
+    case 'unfence': {
+      const res = await unfence(rds(a.region), a.identifier);
+      if (res === 'Restored') ctx.normal('Unfenced', `${a.identifier} in ${a.region} has its security groups back`);
+      return;
+    }
+    case 'promote':
+      await ctx.plan.apply({ action: 'Promote', resource: 'DBInstance', region: a.region, detail: a.identifier }, () => promote(rds(a.region), a.identifier), () => `replica ${a.identifier}`);
+      return;
+    case 'writeSecret': {
+      const engine = r.spec.database?.engine ?? '';
+      await writeConnectionSecret(deps.kc, obj.metadata.namespace, a.name, { ...a.data, engine }, {
+        'app.kubernetes.io/managed-by': 'multiregion-controller',
+        'multiregion.dev/failover-policy': obj.metadata.name,
+      }, ctx.signal);
+      ctx.normal('SecretWritten', `connection Secret ${a.name} names the writer in ${a.data.region}`);
+      return;
+    }
+    case 'switchDns': {
+      const side = sideOfRegion(r, a.activeRegion);
+      if (!side) throw new SyncError(`no DNS side serves ${a.activeRegion}: set spec.dns.primary.region / secondary.region`, 'DnsRegionUnknown', 'spec.dns', true);
+      await run.dns.syncRecords(side);
+      if (run.dns.state.conflict) throw new SyncError(`cannot move traffic to ${a.activeRegion}: ${run.dns.state.conflict}`, 'RecordConflict', 'spec.dns.recordName');
+      ctx.normal('DnsSwitched', `PRIMARY record now serves ${a.activeRegion}`);
+      return;
+    }
+    case 'retireInstance':
+      await ctx.plan.apply(
+        { action: 'Delete', resource: 'DBInstance', region: a.region, detail: `${a.identifier}, final snapshot ${a.finalSnapshotIdentifier}` },
+        () => deleteWithFinalSnapshot(rds(a.region), a.identifier, a.finalSnapshotIdentifier),
+        () => `ex-writer ${a.identifier} (final snapshot ${a.finalSnapshotIdentifier})`,
+      );
+      return;
+  }
+}

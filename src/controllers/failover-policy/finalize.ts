@@ -1,0 +1,36 @@
+// Deleting a FailoverPolicy (deletionPolicy Delete): our records and registry record, every
+// health check of ours, the alarms. Database instances stay: the writer holds the data, and a
+// replica is cheap to keep until an operator decides (deleting one is an explicit act).
+import type { FailoverPolicy, FailoverPolicyStatus } from '../../api/types.ts';
+import { deleteFailoverAlarms } from '../../aws/cloudwatch/failover-alarms.ts';
+import type { ControllerDeps } from '../shared/deps.ts';
+import type { FinalizeResult, SyncContext } from '../shared/lifecycle.ts';
+import { ownerOf } from '../shared/owner.ts';
+import { describeError } from '../shared/sync-error.ts';
+import { PolicyDns } from './dns.ts';
+import { resolvePolicy, ROUTE53_REGION } from './resolve.ts';
+import type { PolicyKit } from './sync.ts';
+
+export async function finalizeFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, obj: FailoverPolicy, ctx: SyncContext): Promise<FinalizeResult<FailoverPolicyStatus>> {
+  const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+  let r;
+  try {
+    r = resolvePolicy(deps, obj);
+  } catch (err) {
+    // Never allowed to use the pair: nothing was created in AWS, so there is nothing to delete.
+    if (describeError(err).reason === 'RefNotPermitted' && !obj.status?.healthCheckIds?.primary && !obj.status?.healthCheckIds?.secondary) {
+      kit.board.unwatch(key);
+      return { done: true };
+    }
+    throw err;
+  }
+  const owner = ownerOf(obj, deps.clusterId);
+  await new PolicyDns(deps, kit.dns, r, obj, owner, ctx).remove();
+  if (obj.status?.alarmsHash || r.spec.alarms) {
+    const db = r.spec.database;
+    const regions = [...new Set([r.regions.primary, r.regions.secondary, db?.primary.region, db?.replica.region, ROUTE53_REGION].filter((x): x is string => !!x))];
+    await deleteFailoverAlarms((region) => deps.aws.cloudwatch(r.targetIn(region)), owner, regions, { dryRun: ctx.plan.dryRun });
+  }
+  kit.board.unwatch(key);
+  return { done: !ctx.plan.dryRun };
+}

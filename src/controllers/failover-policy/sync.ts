@@ -1,0 +1,202 @@
+// FailoverPolicy: health checks → records (sending traffic to the active side) → the database
+// state machine (when spec.database is set) → alarms; status carries the check ids, the health
+// of both sides, where traffic and the writer are, and the failover record.
+import type { FailoverPolicy, FailoverPolicyStatus, Health } from '../../api/types.ts';
+import { desiredFailoverAlarms, syncFailoverAlarms } from '../../aws/cloudwatch/failover-alarms.ts';
+import type { Side } from '../../aws/route53/records.ts';
+import type { Owner } from '../../aws/types.ts';
+import { ready, type ConditionInput } from '../../runtime/conditions.ts';
+import { COLLECTIONS, type ControllerDeps } from '../shared/deps.ts';
+import type { SyncContext, SyncResult } from '../shared/lifecycle.ts';
+import { ownerOf } from '../shared/owner.ts';
+import { machineStatusOf, MACHINE_KEYS, runDatabase } from './database.ts';
+import { PolicyDns, type DnsKit } from './dns.ts';
+import type { MachineStatus, RegionHealth } from './failover-machine.ts';
+import type { ReadyCondition } from './failover-ready.ts';
+import type { HealthBoard, HealthEntry } from './health-board.ts';
+import { resolvePolicy, ROUTE53_REGION, sideOfRegion, SIDES, type ResolvedPolicy } from './resolve.ts';
+
+/** A record claimed by someone else is looked at again this often (it may be removed). */
+export const CONFLICT_REQUEUE_MS = 60_000;
+
+export interface PolicyKit {
+  dns: DnsKit;
+  board: HealthBoard;
+}
+
+export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, obj: FailoverPolicy, ctx: SyncContext): Promise<SyncResult<FailoverPolicyStatus>> {
+  const r = resolvePolicy(deps, obj);
+  const owner = ownerOf(obj, deps.clusterId);
+  const { namespace, name } = obj.metadata;
+  const prev: FailoverPolicyStatus = obj.status ?? {};
+  const dns = new PolicyDns(deps, kit.dns, r, obj, owner, ctx);
+
+  await dns.syncChecks();
+  const ids = dns.state.healthCheckIds;
+  kit.board.watch(`${namespace}/${name}`, r.route53, Object.values(ids).filter((id): id is string => !!id));
+  const health = sideHealth(kit.board, ids, prev.health, ctx.now.toISOString());
+  for (const side of SIDES) deps.metrics.setHealth(namespace, name, side, health[side].state);
+
+  const active: Side = r.spec.database
+    ? ((await dns.readActiveSide()) ?? sideOfRegion(r, prev.activeRegion) ?? 'primary')
+    : dnsOnlyActiveSide(r, health);
+  await dns.syncRecords(active);
+  await dns.retireChecks();
+  if (dns.state.shallow.length > 0 && prev.observedGeneration !== obj.metadata.generation) {
+    ctx.warn('ShallowHealthCheck', shallowNote(dns.state.shallow));
+  }
+
+  const healthByRegion: Record<string, RegionHealth> = {};
+  for (const side of SIDES) {
+    const region = r.regions[side];
+    if (region) healthByRegion[region] = health[side];
+  }
+  const dnsFields: FailoverPolicyStatus = {
+    healthCheckIds: ids,
+    health: {
+      primary: health.primary.state,
+      secondary: health.secondary.state,
+      primarySince: health.primary.since,
+      secondarySince: health.secondary.since,
+      since: [health.primary.since, health.secondary.since].sort().at(-1)!,
+    },
+  };
+
+  let machine: MachineStatus = machineStatusOf(prev);
+  let failoverReady: ReadyCondition;
+  let requeueAfterMs: number | undefined;
+  if (r.spec.database) {
+    const res = await runDatabase({
+      deps, r, obj, owner, ctx, dns, health: healthByRegion,
+      persist: async (m) => {
+        const full = compose(obj.status ?? {}, m, dnsFields);
+        await deps.status.write(COLLECTIONS.FailoverPolicy, obj, full as Record<string, unknown>, { signal: ctx.signal });
+        obj.status = { ...full, ...(obj.metadata.generation !== undefined && { observedGeneration: obj.metadata.generation }) };
+      },
+    });
+    machine = res.status;
+    failoverReady = res.failoverReady;
+    requeueAfterMs = res.requeueAfterMs;
+    deps.metrics.replicaLagSeconds.set({ namespace, name }, res.lagSeconds ?? -1);
+  } else {
+    machine = { ...machine, activeRegion: dnsOnlyActiveRegion(r, active, health) ?? '' };
+    if (!machine.activeRegion) delete machine.activeRegion;
+    failoverReady = dnsReadiness(dns, active, health);
+  }
+  deps.metrics.failoverReady.set({ namespace, name }, failoverReady.status === 'True' ? 1 : 0);
+
+  const alarmsHash = await syncAlarms(deps, r, owner, prev, machine, ids[active], ctx);
+  const status = compose(obj.status ?? {}, machine, { ...dnsFields, ...(alarmsHash !== undefined ? { alarmsHash } : {}) });
+  if (alarmsHash === undefined) delete status.alarmsHash;
+  delete status.conditions;
+  delete status.plannedChanges;
+  delete status.observedGeneration;
+
+  const note = dns.state.shallow.length > 0 ? ` Note: ${shallowNote(dns.state.shallow)}` : '';
+  const conflict = dns.state.conflict;
+  const conditions: ConditionInput[] = [
+    { ...failoverReady, message: failoverReady.message + note },
+    conflict
+      ? { type: 'DnsConflict', status: 'True', reason: 'RecordConflict', message: `Records at ${r.spec.dns.recordName} were left alone: ${conflict}` }
+      : { type: 'DnsConflict', status: 'False', reason: 'NoConflict', message: 'No foreign record holds the name.' },
+    readyCondition(ctx, dns, machine, conflict) ,
+  ];
+  const last = conditions.at(-1)!;
+  if (last.status === 'True') last.message += note;
+  if (conflict) requeueAfterMs = Math.min(requeueAfterMs ?? CONFLICT_REQUEUE_MS, CONFLICT_REQUEUE_MS);
+  return { status, conditions, ...(requeueAfterMs !== undefined && { requeueAfterMs }) };
+}
+
+/** The object's status with the machine's fields replaced (removed ones removed) and `extra` on top. */
+export function compose(base: FailoverPolicyStatus, m: MachineStatus, extra: FailoverPolicyStatus): FailoverPolicyStatus {
+  const out: Record<string, unknown> = { ...structuredClone(base) };
+  for (const k of MACHINE_KEYS) {
+    if (m[k] === undefined) delete out[k];
+    else out[k] = m[k];
+  }
+  return { ...(out as FailoverPolicyStatus), ...extra };
+}
+
+/** Health of both sides from the board; `since` survives restarts through status. */
+export function sideHealth(
+  board: Pick<HealthBoard, 'get'>,
+  ids: Partial<Record<Side, string>>,
+  prev: FailoverPolicyStatus['health'],
+  now: string,
+): Record<Side, { state: Health; since: string }> {
+  const one = (side: Side): { state: Health; since: string } => {
+    const e: HealthEntry | undefined = board.get(ids[side]);
+    const state: Health = e?.health ?? 'Unknown';
+    const prevState = prev?.[side];
+    const prevSince = side === 'primary' ? prev?.primarySince : prev?.secondarySince;
+    if (prevState === state && prevSince) return { state, since: prevSince };
+    return { state, since: e?.since ?? now };
+  };
+  return { primary: one('primary'), secondary: one('secondary') };
+}
+
+/** Without a database the spec (Manual) decides; Automatic leaves the switch to Route 53's own failover. */
+function dnsOnlyActiveSide(r: ResolvedPolicy, _health: Record<Side, { state: Health }>): Side {
+  if (r.spec.failover.mode !== 'Manual') return 'primary';
+  return sideOfRegion(r, r.spec.failover.activeRegion) ?? 'primary';
+}
+
+/** Where traffic goes: the active side, or for Automatic where Route 53 answers when the primary is down. */
+function dnsOnlyActiveRegion(r: ResolvedPolicy, active: Side, health: Record<Side, { state: Health }>): string | undefined {
+  if (r.spec.failover.mode === 'Automatic' && health.primary.state === 'Unhealthy' && health.secondary.state !== 'Unhealthy') return r.regions.secondary;
+  return r.regions[active];
+}
+
+function dnsReadiness(dns: PolicyDns, active: Side, health: Record<Side, { state: Health }>): ReadyCondition {
+  const standby: Side = active === 'primary' ? 'secondary' : 'primary';
+  const f = (reason: string, message: string): ReadyCondition => ({ type: 'FailoverReady', status: 'False', reason, message });
+  if (dns.state.conflict) return f('RecordConflict', `the records cannot be written: ${dns.state.conflict}`);
+  if (!dns.state.recordsInPlace) return f('RecordsMissing', 'the failover DNS records are not all in place');
+  if (!dns.state.healthChecksInPlace) return f('HealthChecksMissing', 'the health checks are not all attached to the records');
+  if (health[standby].state !== 'Healthy') return f('StandbyUnhealthy', `health of the ${standby} side is ${health[standby].state}`);
+  return { type: 'FailoverReady', status: 'True', reason: 'StandbyReady', message: `the ${standby} side is healthy and both records are in place` };
+}
+
+function readyCondition(ctx: SyncContext, dns: PolicyDns, m: MachineStatus, conflict: string | undefined): ConditionInput {
+  if (conflict) return ready.unavailable(`The failover records were not written: ${conflict}`, 'RecordConflict');
+  if (ctx.plan.dryRun) return ready.creating('Dry run: nothing is changed; see status.plannedChanges.');
+  if (!dns.state.recordsInPlace) return ready.creating('Writing the failover records.');
+  if (m.inProgress) return ready.unavailable(`A ${m.inProgress.reason} to ${m.inProgress.to} is running (step ${m.inProgress.step}).`, 'FailoverInProgress');
+  if (m.phase === 'Degraded') return ready.unavailable('The database pair needs attention; see the Warning events and status.history.', 'Degraded');
+  return ready.available(`Records and health checks are in place${m.activeRegion ? `; ${m.activeRegion} serves traffic` : ''}.`);
+}
+
+function shallowNote(sides: Side[]): string {
+  return `the ${sides.join(' and ')} health check requests /, which answers while the database or other dependencies are down; point spec.dns.<side>.healthCheck.path at a deep health endpoint.`;
+}
+
+/** Alarms are put only when their content hash differs from the one in status. */
+async function syncAlarms(
+  deps: ControllerDeps,
+  r: ResolvedPolicy,
+  owner: Owner,
+  prev: FailoverPolicyStatus,
+  m: MachineStatus,
+  activeCheckId: string | undefined,
+  ctx: SyncContext,
+): Promise<string | undefined> {
+  const a = r.spec.alarms;
+  if (!a && !prev.alarmsHash) return undefined;
+  const replica = m.database?.replica;
+  const desired = desiredFailoverAlarms({
+    owner,
+    ...(replica && a?.replicaLagSeconds !== undefined && { replica: { region: replica.region, identifier: replica.identifier }, replicaLagSeconds: a.replicaLagSeconds }),
+    ...(a?.latencyMillis !== undefined && activeCheckId && { latency: { millis: a.latencyMillis, healthCheckId: activeCheckId } }),
+    ...(a?.snsTopicArn && { snsTopicArn: a.snsTopicArn }),
+  });
+  const db = r.spec.database;
+  const regions = [...new Set([r.regions.primary, r.regions.secondary, db?.primary.region, db?.replica.region, ROUTE53_REGION].filter((x): x is string => !!x))];
+  const res = await syncFailoverAlarms((region) => deps.aws.cloudwatch(r.targetIn(region)), owner, desired, { regions, ...(prev.alarmsHash && { lastHash: prev.alarmsHash }), dryRun: ctx.plan.dryRun });
+  if (!res.skipped) for (const w of desired.warnings) ctx.warn('AlarmActionSkipped', w);
+  for (const c of res.changes) {
+    ctx.plan.changes.push({ action: c.action, resource: c.resource, region: c.region, ...(c.detail && { detail: c.detail }) });
+    if (!ctx.plan.dryRun && c.action !== 'Update') ctx.normal(c.action === 'Create' ? 'CreatedAlarm' : 'DeletedAlarm', `${c.resource} in ${c.region}`);
+  }
+  if (!a) return undefined;
+  return ctx.plan.dryRun ? prev.alarmsHash : res.hash;
+}

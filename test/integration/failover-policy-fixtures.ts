@@ -1,0 +1,77 @@
+// Shared set-up of the FailoverPolicy integration tests: plain SDK clients against moto (read
+// back directly, never through the controller's code), policy objects, and metric data that
+// stands in for Route 53's checkers and RDS's lag reports.
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetHealthCheckCommand, ListHealthChecksCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import { RDSClient } from '@aws-sdk/client-rds';
+import type { Obj } from './helpers.ts';
+
+export const EAST = 'us-east-1';
+export const WEST = 'us-west-2';
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+
+export class Aws {
+  readonly r53: Route53Client;
+  private readonly cws = new Map<string, CloudWatchClient>();
+  private readonly rdss = new Map<string, RDSClient>();
+  constructor(readonly endpoint: string) {
+    this.r53 = new Route53Client({ region: EAST, endpoint, maxAttempts: 1, credentials });
+  }
+
+  cw(region: string): CloudWatchClient {
+    let c = this.cws.get(region);
+    if (!c) this.cws.set(region, (c = new CloudWatchClient({ region, endpoint: this.endpoint, maxAttempts: 1, credentials, disableRequestCompression: true })));
+    return c;
+  }
+
+  rds(region: string): RDSClient {
+    let c = this.rdss.get(region);
+    if (!c) this.rdss.set(region, (c = new RDSClient({ region, endpoint: this.endpoint, maxAttempts: 1, credentials })));
+    return c;
+  }
+
+  async records(zoneId: string, name?: string): Promise<ResourceRecordSet[]> {
+    const out = await this.r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, MaxItems: 300 }));
+    const all = out.ResourceRecordSets ?? [];
+    return name ? all.filter((r) => r.Name?.replace(/\.$/, '') === name.replace(/\.$/, '')) : all;
+  }
+
+  async healthCheckIds(): Promise<string[]> {
+    const out = await this.r53.send(new ListHealthChecksCommand({ MaxItems: 1000 }));
+    return (out.HealthChecks ?? []).map((h) => h.Id!);
+  }
+
+  async healthCheck(id: string) {
+    return (await this.r53.send(new GetHealthCheckCommand({ HealthCheckId: id }))).HealthCheck!;
+  }
+
+  /** What Route 53's checkers would publish: 1 healthy, 0 unhealthy (moto accepts the AWS/ namespace). */
+  async putHealth(checkId: string, value: 0 | 1): Promise<void> {
+    await this.cw(EAST).send(new PutMetricDataCommand({
+      Namespace: 'AWS/Route53',
+      MetricData: [{ MetricName: 'HealthCheckStatus', Dimensions: [{ Name: 'HealthCheckId', Value: checkId }], Value: value, Timestamp: new Date() }],
+    }));
+  }
+
+  /** What RDS would publish in the replica's region. */
+  async putLag(region: string, identifier: string, seconds: number): Promise<void> {
+    await this.cw(region).send(new PutMetricDataCommand({
+      Namespace: 'AWS/RDS',
+      MetricData: [{ MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: identifier }], Value: seconds, Timestamp: new Date() }],
+    }));
+  }
+
+  destroy(): void {
+    this.r53.destroy();
+    for (const c of [...this.cws.values(), ...this.rdss.values()]) c.destroy();
+  }
+}
+
+export const policyObj = (namespace: string, name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): Obj => ({
+  apiVersion: 'multiregion.dev/v1alpha1',
+  kind: 'FailoverPolicy',
+  metadata: { name, namespace, ...(annotations && { annotations }) },
+  spec,
+});
+
+export const bareZoneId = (id: string): string => id.replace('/hostedzone/', '');
