@@ -37,10 +37,11 @@ build: node-deps ## compile src/ to dist/ (what the image ships)
 typecheck: node-deps
 	npx tsc --noEmit -p tsconfig.json
 
-crds: node-deps ## regenerate crds/ (and the chart's copy) from src/api/schemas
+crds: node-deps ## regenerate crds/ (and the chart's and kustomize copies) from src/api/schemas
 	npm run gen:crds
+	bash test/env/sync-copies.sh
 
-test-unit: node-deps
+test-unit: node-deps tools
 	npm run test:unit
 
 test-integration: deps

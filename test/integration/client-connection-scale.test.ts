@@ -1,0 +1,99 @@
+// Hundreds of clients on one pair: they converge, a routine resync costs no CloudWatch call at
+// all, and a forced drift check of every client (reconcile-now) reads but makes zero Put* calls.
+// CC_SCALE_N overrides the number of clients (default 300).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { API_VERSION } from '../../src/api/types.ts';
+import { metricValue } from '../env/controller.ts';
+import { getStack, type Stack } from '../env/stack.ts';
+import { Kube, condition, uniqueName, type Obj } from './helpers.ts';
+import { CLIENT_NS, OTHER_NS, PAIR_NS, clientObj, dashboard, setUpWorld, staticRoutes, tearDown, type World } from './client-connection-fixtures.ts';
+
+const N = Number(process.env.CC_SCALE_N ?? 300);
+let stack: Stack;
+let kube: Kube;
+let w: World | undefined;
+
+before(async () => {
+  stack = await getStack();
+  kube = new Kube(stack.kc);
+  for (const ns of [PAIR_NS, CLIENT_NS, OTHER_NS]) await kube.ensureNamespace(ns);
+  await stack.resetMoto();
+});
+after(async () => {
+  await tearDown(kube, w);
+  await stack.stop();
+});
+
+const cidrOf = (i: number): string => `100.${64 + Math.floor(i / 256)}.${i % 256}.0/24`;
+const inChunks = async <T>(items: T[], size: number, fn: (t: T) => Promise<unknown>): Promise<void> => {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function listClients(): Promise<Obj[]> {
+  return ((await kube.api.list(API_VERSION, 'ClientConnection', CLIENT_NS)) as unknown as { items: Obj[] }).items;
+}
+async function reconciles(): Promise<number> {
+  const page = await (await fetch(w!.ctrl.metricsUrl)).text();
+  return ['success', 'requeue', 'error'].reduce((n, result) => n + (metricValue(page, 'multiregion_reconcile_total', { kind: 'ClientConnection', result }) ?? 0), 0);
+}
+const since = (mark: number, pred: (c: { service: string; operation: string }) => boolean) => w!.proxy.calls.slice(mark).filter(pred);
+const tally = (calls: Array<{ service: string; operation: string }>) =>
+  Object.entries(calls.reduce<Record<string, number>>((m, c) => ({ ...m, [`${c.service}:${c.operation}`]: (m[`${c.service}:${c.operation}`] ?? 0) + 1 }), {})).sort();
+
+test(`${N} clients converge; resyncs of unchanged clients make no CloudWatch Put* call`, { timeout: 900_000 }, async (t) => {
+  w = await setUpWorld(stack, kube, uniqueName('pair'), ['--concurrency=8']);
+  const names = Array.from({ length: N }, (_, i) => `client-${i}`);
+  const started = Date.now();
+  await inChunks(names, 50, (n) => kube.apply(clientObj(w!, n, [cidrOf(names.indexOf(n))])));
+  let readyCount = 0;
+  while (Date.now() - started < 600_000) {
+    const items = await listClients();
+    readyCount = items.filter((o) => condition(o, 'Ready')?.status === 'True' && o.status?.observabilityHash).length;
+    if (readyCount === N) break;
+    await sleep(2000);
+  }
+  const convergeSeconds = (Date.now() - started) / 1000;
+  t.diagnostic(`${readyCount}/${N} clients Ready in ${convergeSeconds.toFixed(1)} s (concurrency 8)`);
+  assert.equal(readyCount, N);
+  assert.equal((await staticRoutes(stack, w.routeTableId)).length, N + 1, 'one route per client plus the peer route');
+  const pair = await kube.waitFor('RegionPair', PAIR_NS, w.pairName, 'overview of all clients', (p) => !!p.status?.overviewDashboardName, 60_000);
+  const deadline = Date.now() + 120_000;
+  let overview = '';
+  while (Date.now() < deadline && !overview.includes(`clients: ${N}`)) {
+    overview = JSON.stringify(await dashboard(stack, pair.status.overviewDashboardName));
+    await sleep(1000);
+  }
+  assert.ok(overview.includes(`clients: ${N}`), 'the overview lists every client');
+  await sleep(3000);
+
+  // A routine resync: a RegionPair spec change wakes every client; the hash and status.routes
+  // match, so the clients make no AWS call at all (the pair itself re-reads EC2 only).
+  let mark = w.proxy.calls.length;
+  let before = await reconciles();
+  await kube.mergePatch({ kind: 'RegionPair', namespace: PAIR_NS, name: w.pairName }, { spec: { tags: { touched: 'yes' } } });
+  while ((await reconciles()) - before < N) await sleep(500);
+  await sleep(2000);
+  const routine = since(mark, (c) => c.service === 'monitoring' || c.service === 'logs');
+  t.diagnostic(`routine resync of ${N} clients: CloudWatch/Logs calls ${JSON.stringify(tally(routine))}`);
+  assert.deepEqual(tally(routine), [], 'no CloudWatch or Logs call at all');
+
+  // A forced drift check of every client: reads back, writes nothing.
+  mark = w.proxy.calls.length;
+  before = await reconciles();
+  const checkStarted = Date.now();
+  const token = String(Date.now());
+  await inChunks(names, 50, (n) => kube.mergePatch({ kind: 'ClientConnection', namespace: CLIENT_NS, name: n }, { metadata: { annotations: { 'multiregion.dev/reconcile-now': token } } }));
+  while (since(mark, (c) => c.service === 'monitoring' && c.operation === 'GetDashboard').length < N && Date.now() - checkStarted < 300_000) await sleep(1000);
+  while ((await reconciles()) - before < N) await sleep(500);
+  await sleep(2000);
+  const cw = since(mark, (c) => c.service === 'monitoring');
+  const logs = since(mark, (c) => c.service === 'logs');
+  t.diagnostic(`drift check of ${N} clients in ${((Date.now() - checkStarted) / 1000).toFixed(1)} s: CloudWatch ${JSON.stringify(tally(cw))}; Logs ${JSON.stringify(tally(logs))}`);
+  assert.ok(cw.filter((c) => c.operation === 'GetDashboard').length >= N, 'every client dashboard was read back');
+  assert.deepEqual(cw.filter((c) => /^(Put|Tag|Delete|Set)/.test(c.operation)).map((c) => c.operation), [], 'zero CloudWatch writes');
+  assert.deepEqual(logs.filter((c) => /^(Put|Delete)/.test(c.operation)).map((c) => c.operation), [], 'zero Logs writes');
+  const ec2Writes = since(mark, (c) => c.service === 'ec2' && /^(Create|Delete|Replace)/.test(c.operation));
+  assert.deepEqual(ec2Writes.map((c) => c.operation), [], 'zero route writes');
+});
