@@ -49,7 +49,7 @@ test-integration: deps
 
 test: deps typecheck test-unit test-integration ## every test: unit + integration (real apiserver + moto)
 
-local: deps build ## run the whole thing locally: apiserver + etcd + moto + controller + examples
+local: node-deps moto k8s build ## run the whole thing locally: apiserver + etcd + moto + controller + examples
 	node --import tsx test/env/local.ts
 
 clean:

@@ -2,7 +2,7 @@
 // controller-runtime's envtest: temp dirs, free ports, RBAC on, an admin token, a kubeconfig.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync, openSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,7 @@ async function stopProcess(p: ChildProcess | undefined): Promise<void> {
 export async function startKube(opts: { dir?: string } = {}): Promise<Kube> {
   const binDir = k8sBinDir();
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'mrc-kube-'));
+  mkdirSync(dir, { recursive: true });
   const [etcdPort, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
   const token = randomBytes(24).toString('hex');
   writeFileSync(join(dir, 'tokens.csv'), `${token},admin,admin,"system:masters"\n`, { mode: 0o600 });

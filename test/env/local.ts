@@ -43,9 +43,9 @@ const adoptedTgw = (await westEc2.send(new CreateTransitGatewayCommand({
   Description: 'existing TGW adopted by the example RegionPair',
   Options: { DefaultRouteTableAssociation: 'disable', DefaultRouteTablePropagation: 'disable', AmazonSideAsn: 64513 },
 }))).TransitGateway!.TransitGatewayId!;
-// The FailoverPolicy's zone and database live in the controller's own account.
-const zoneId = await seedHostedZone({ endpoint: moto.endpoint }, 'example.com');
-await seedDatabase({ endpoint: moto.endpoint }, 'us-east-1', 'orders-db');
+// The FailoverPolicy works through the pair's role too: its zone and database live there.
+const zoneId = await seedHostedZone(seedOpts, 'example.com');
+await seedDatabase(seedOpts, 'us-east-1', 'orders-db');
 say(`moto seeded: ${east.vpcId} (us-east-1), ${west.vpcId} + ${adoptedTgw} (us-west-2), zone ${zoneId}, database orders-db`);
 
 for (const ns of ['platform', 'apps', 'clients']) {

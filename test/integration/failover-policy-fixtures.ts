@@ -4,7 +4,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetHealthCheckCommand, ListHealthChecksCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { RDSClient } from '@aws-sdk/client-rds';
-import type { Obj } from './helpers.ts';
+import type { Kube, Obj } from './helpers.ts';
 
 export const EAST = 'us-east-1';
 export const WEST = 'us-west-2';
@@ -75,3 +75,13 @@ export const policyObj = (namespace: string, name: string, spec: Record<string, 
 });
 
 export const bareZoneId = (id: string): string => id.replace('/hostedzone/', '');
+
+/** Removes every policy of a namespace without the controller (finalizers dropped first), so the next case starts empty. */
+export async function clearPolicies(kube: Kube, namespace: string): Promise<void> {
+  const list = (await kube.api.list('multiregion.dev/v1alpha1', 'FailoverPolicy', namespace)) as unknown as { items: Obj[] };
+  for (const p of list.items) {
+    await kube.mergePatch({ kind: 'FailoverPolicy', namespace, name: p.metadata.name }, { metadata: { finalizers: null } });
+    await kube.delete('FailoverPolicy', namespace, p.metadata.name);
+  }
+  for (const p of list.items) await kube.waitGone('FailoverPolicy', namespace, p.metadata.name);
+}

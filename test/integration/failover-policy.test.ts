@@ -7,7 +7,7 @@ import { getStack, type Stack } from '../env/stack.ts';
 import { startController, type ControllerProcess } from '../env/controller.ts';
 import { seedHostedZone, seedVpc } from '../env/seed.ts';
 import { Kube, condition, uniqueName, type Obj } from './helpers.ts';
-import { Aws, EAST, policyObj, WEST } from './failover-policy-fixtures.ts';
+import { Aws, clearPolicies, EAST, policyObj, WEST } from './failover-policy-fixtures.ts';
 
 const NS = 'fp-dns';
 const OTHER_NS = 'fp-platform';
@@ -30,6 +30,7 @@ after(async () => {
 });
 beforeEach(async () => {
   await ctrl?.stop();
+  await clearPolicies(kube, NS);
   await stack.resetMoto();
   ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: stack.motoEndpoint, args: ['--health-observe-interval=1s'] });
 });

@@ -18,6 +18,7 @@ const common = { observedGeneration: 2, conditions: [condition], plannedChanges:
 const record: FailoverRecord = {
   startedAt: '2025-01-01T00:00:00Z', completedAt: '2025-01-01T00:02:00Z', rtoSeconds: 120, rpoSeconds: 1.5,
   reason: 'PrimaryUnhealthy', from: 'us-east-1', to: 'us-west-2', step: 'Promoted', fencing: 'SecurityGroupRevoked',
+  stepAt: '2025-01-01T00:01:00Z', fromIdentifier: 'orders-db', toIdentifier: 'orders-db-replica',
 };
 
 const side = (region: string, n: string) => ({
@@ -82,6 +83,7 @@ const failoverPolicy: FailoverPolicy = {
     lastFailover: record,
     inProgress: record,
     history: [{ at: '2025-01-01T00:00:00Z', from: 'us-east-1', to: 'us-west-2', phase: 'FailedOver', reason: 'ManualSwitch' }],
+    alarmsHash: 'abc123',
     lastDrill: { startedAt: '2025-01-01T00:00:00Z', completedAt: '2025-01-01T00:05:00Z', result: 'Succeeded', rtoSeconds: 40, rpoSeconds: 0, message: 'ok' },
   },
 };

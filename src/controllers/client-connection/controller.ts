@@ -6,7 +6,7 @@ import type { ControllerDeps } from '../shared/deps.ts';
 import { COLLECTIONS } from '../shared/deps.ts';
 import { makeReconcile, type FieldError } from '../shared/lifecycle.ts';
 import { refPermitted } from '../shared/owner.ts';
-import { DriftChecks } from './drift-checks.ts';
+import { DriftChecks, PartRetries } from './drift-checks.ts';
 import { finalizeClientConnection } from './finalize.ts';
 import { clientsOf, pairChangedForClients, pairKeyOf } from './pair.ts';
 import { syncClientConnection } from './sync.ts';
@@ -18,7 +18,7 @@ export interface ClientConnectionOptions {
 }
 
 export function registerClientConnection(deps: ControllerDeps, o: ClientConnectionOptions): void {
-  const checks = new DriftChecks(o.driftIntervalMs);
+  const t = { drift: new DriftChecks(o.driftIntervalMs), queryRetries: new PartRetries(o.driftIntervalMs) };
   deps.manager.register({
     kind: 'ClientConnection',
     path: COLLECTIONS.ClientConnection,
@@ -26,9 +26,12 @@ export function registerClientConnection(deps: ControllerDeps, o: ClientConnecti
       kind: 'ClientConnection',
       path: COLLECTIONS.ClientConnection,
       validate: (obj) => validateClient(deps, obj),
-      sync: (obj, ctx) => syncClientConnection(deps, checks, obj, ctx),
+      sync: (obj, ctx) => syncClientConnection(deps, t, obj, ctx),
       finalize: (obj, ctx) => finalizeClientConnection(deps, obj, ctx),
-      forget: (key) => checks.forget(keyString(key)),
+      forget: (key) => {
+        t.drift.forget(keyString(key));
+        t.queryRetries.succeeded(keyString(key));
+      },
     }),
     // A RegionPair change (its side's IDs, its spec, allowedNamespaces) re-enqueues its clients;
     // its own status writes (e.g. the overview hash) don't.

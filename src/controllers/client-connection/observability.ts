@@ -13,6 +13,7 @@ import type { DefaultedClientConnectionSpec } from '../../api/defaults.ts';
 import { desiredClientObservability, syncClientObservability, type DesiredClientObservability } from '../../aws/cloudwatch/client-observability.ts';
 import type { Change } from '../../aws/cloudwatch/changes.ts';
 import { dashboardName } from '../../aws/cloudwatch/names.ts';
+import { syncQueryDefinitions } from '../../aws/cloudwatch/query-definitions.ts';
 import { callContextOf } from '../../aws/errors.ts';
 import type { AwsClients, AwsTarget, Owner } from '../../aws/types.ts';
 import type { ConditionInput } from '../../runtime/conditions.ts';
@@ -31,6 +32,8 @@ export interface ObservabilityInput {
   /** The previous QueryDefinitionsSynced condition, carried over when nothing is re-checked. */
   previousQueries?: ConditionInput;
   verify: boolean;
+  /** The saved queries failed before and their retry is due: retried alone under a matching hash. */
+  retryQueries: boolean;
 }
 
 export interface ObservabilityResult {
@@ -79,7 +82,19 @@ export async function syncObservability(aws: AwsClients, i: ObservabilityInput, 
     const r = await syncClientObservability(cw, logs, desired, { lastHash: i.previous.observabilityHash, verify: i.verify, dryRun });
     record(ctx, r.changes);
     if (r.skipped) {
-      return { status: { ...base, queryDefinitionIds: i.previous.queryDefinitionIds ?? {}, observabilityHash: desired.hash }, queries: i.previousQueries ?? ok, queriesFailed: false, warnings: desired.warnings, skipped: true };
+      const status = { ...base, queryDefinitionIds: i.previous.queryDefinitionIds ?? {}, observabilityHash: desired.hash };
+      const previousOk = !i.previousQueries || i.previousQueries.status === 'True';
+      if (previousOk || !i.retryQueries) return { status, queries: i.previousQueries ?? ok, queriesFailed: false, warnings: desired.warnings, skipped: true };
+      // Dashboard and alarms are in place under this hash; only the saved queries are retried.
+      try {
+        const q = await syncQueryDefinitions(logs, desired.queryPrefix, desired.queryDefinitions, { dryRun });
+        record(ctx, q.changes);
+        const ids: Record<string, string> = {};
+        for (const d of desired.queryDefinitions) if (q.ids[d.name]) ids[d.question] = q.ids[d.name] as string;
+        return { status: { ...status, queryDefinitionIds: ids }, queries: ok, queriesFailed: false, warnings: desired.warnings, skipped: false };
+      } catch (err) {
+        return { status, queries: queriesFailed(err), queriesFailed: true, warnings: desired.warnings, skipped: false };
+      }
     }
     return {
       status: { ...base, queryDefinitionIds: { ...r.queryDefinitionIds } as Record<string, string>, observabilityHash: dryRun ? i.previous.observabilityHash : desired.hash },

@@ -61,7 +61,7 @@ export async function syncClientRoutes(i: ClientRouteInput, ctx: SyncContext): P
     const action = plan.add.length || plan.replace.length ? 'Update' : 'Delete';
     await ctx.plan.apply({ action, resource: 'TransitGatewayRoutes', region: i.region, detail: `${detail} in ${i.routeTableId} → ${i.attachmentId}` },
       () => applyTgwRoutePlan(i.ec2, i.routeTableId, plan));
-    ctx.normal('RoutesUpdated', `Routes in ${i.routeTableId} (${i.region}): ${detail} → ${i.attachmentId}.`);
+    if (!ctx.plan.dryRun) ctx.normal('RoutesUpdated', `Routes in ${i.routeTableId} (${i.region}): ${detail} → ${i.attachmentId}.`);
   }
   const conflicted = new Set(plan.conflicts.map((c) => c.destinationCidr));
   const routes = want.filter((r) => !conflicted.has(r.destinationCidr));

@@ -10,7 +10,7 @@ import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext, SyncResult } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
 import { targetOf } from '../region-pair/side.ts';
-import type { DriftChecks } from './drift-checks.ts';
+import type { DriftChecks, PartRetries } from './drift-checks.ts';
 import { QUERIES_CONDITION, syncObservability } from './observability.ts';
 import { pairKeyOf, resolvePair } from './pair.ts';
 import { removeStaleRoutes, syncClientRoutes } from './routes.ts';
@@ -18,7 +18,12 @@ import { removeStaleRoutes, syncClientRoutes } from './routes.ts';
 /** How soon to look again while the pair's side is not there yet (its watch also wakes us). */
 export const PAIR_WAIT_MS = 10_000;
 
-export async function syncClientConnection(deps: ControllerDeps, checks: DriftChecks, obj: ClientConnection, ctx: SyncContext): Promise<SyncResult<ClientConnectionStatus>> {
+export interface Trackers {
+  drift: DriftChecks;
+  queryRetries: PartRetries;
+}
+
+export async function syncClientConnection(deps: ControllerDeps, t: Trackers, obj: ClientConnection, ctx: SyncContext): Promise<SyncResult<ClientConnectionStatus>> {
   const spec = defaultClientConnectionSpec(obj.spec);
   const ps = resolvePair(deps.manager, obj);
   const { conditions: prevConds, plannedChanges: _planned, ...prev } = obj.status ?? {};
@@ -36,14 +41,17 @@ export async function syncClientConnection(deps: ControllerDeps, checks: DriftCh
 
   const key = keyString({ namespace: obj.metadata.namespace, name: obj.metadata.name });
   const token = obj.metadata.annotations?.[ANNOTATIONS.reconcileNow];
-  const verify = checks.due(key, token, ctx.now.getTime());
+  const now = ctx.now.getTime();
+  const verify = t.drift.due(key, token, now);
   const target = targetOf(ps.side);
   const region = ps.side.region;
   const previousRoutes = prev.routes ?? [];
 
   // Routes first: they are what carries the client's traffic.
   const ec2 = deps.aws.ec2(target);
-  await removeStaleRoutes((r) => (r === region ? ec2 : undefined), previousRoutes, ps.ready.routeTableId, ctx);
+  // After a change of spec.side the old routes are in the other side's table (and region).
+  const sideIn = (r: string) => (['primary', 'secondary'] as const).map((s) => ps.pair.spec[s]).find((s) => s.region === r);
+  await removeStaleRoutes((r) => (r === region ? ec2 : sideIn(r) && deps.aws.ec2(targetOf(sideIn(r)!))), previousRoutes, ps.ready.routeTableId, ctx);
   const routes = await syncClientRoutes({
     ec2, region, routeTableId: ps.ready.routeTableId, attachmentId: spec.attachment.id,
     cidrs: spec.routes ? spec.client.cidrs : [], previous: previousRoutes.filter((r) => r.routeTableId === ps.ready?.routeTableId), verify,
@@ -61,11 +69,14 @@ export async function syncClientConnection(deps: ControllerDeps, checks: DriftCh
     previous: prev,
     ...(previousQueries(prevConds) && { previousQueries: previousQueries(prevConds) }),
     verify,
+    retryQueries: t.queryRetries.due(key, now),
   }, ctx);
   for (const w of obs.warnings) ctx.warn('ObservabilityWarning', w);
   if (obs.queriesFailed) ctx.warn('QueryDefinitionsFailed', obs.queries.message);
 
-  const retryIn = verify || obs.queriesFailed ? checks.checked(key, token, ctx.now.getTime(), obs.queriesFailed) : undefined;
+  if (verify && !ctx.plan.dryRun) t.drift.checked(key, token, now);
+  const retryIn = obs.queriesFailed ? t.queryRetries.failed(key, now) : undefined;
+  if (!obs.queriesFailed && obs.queries.status === 'True') t.queryRetries.succeeded(key);
   const routesOk = routes.conflicts.length === 0;
   const conditions: ConditionInput[] = [
     routesOk

@@ -85,7 +85,7 @@ export async function syncPairOverview(deps: ControllerDeps, pair: RegionPair, s
   try {
     const r = await syncOverview(deps.aws.cloudwatch(targetOf(pair.spec.primary)), desired, { lastHash: prev.overviewHash, verify, dryRun: ctx.plan.dryRun });
     record(ctx, r.changes);
-    if (verify) checks.checked(key, token, ctx.now.getTime());
+    if (verify && !ctx.plan.dryRun) checks.checked(key, token, ctx.now.getTime());
     if (ctx.plan.dryRun) return prev;
     return { overviewDashboardName: desired.name, overviewDashboardUrl: desired.url, overviewHash: r.hash };
   } catch (err) {

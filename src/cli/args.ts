@@ -1,0 +1,73 @@
+// Command line of `multiregion`: a subcommand, its positionals, and kubectl-like flags.
+import { parseArgs } from 'node:util';
+
+export const USAGE = `multiregion — look at and operate multiregion-controller objects
+
+Usage:
+  multiregion status [-A | -n NS]                   pairs and policies at a glance
+  multiregion plan KIND NAME -n NS [--keep]         what the controller would change in AWS (dry run)
+  multiregion drill NAME -n NS                      run a FailoverPolicy drill now and follow it
+  multiregion failover NAME -n NS --to REGION [--yes]  switch a FailoverPolicy's active region
+
+Flags:
+  --kubeconfig PATH   default: $KUBECONFIG, then ~/.kube/config
+  -n, --namespace NS  default: the current context's namespace
+  -A, --all-namespaces
+  --timeout DURATION  how long plan/drill/failover wait (e.g. 90s, 10m; defaults 2m/15m/15m)
+  --keep              plan: leave the dry-run annotation on
+  --to REGION         failover: the region to make active
+  -y, --yes           failover: do not ask for confirmation
+  -h, --help
+KIND: RegionPair (rp), FailoverPolicy (fp), ClientConnection (cc).
+`;
+
+export interface CliArgs {
+  command: string;
+  positionals: string[];
+  kubeconfig?: string;
+  namespace?: string;
+  allNamespaces: boolean;
+  timeoutMs?: number;
+  keep: boolean;
+  to?: string;
+  yes: boolean;
+  help: boolean;
+}
+
+/** "90s", "10m", "1h", "500ms" or bare seconds → milliseconds. */
+export function parseTimeout(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw new Error(`--timeout: invalid duration "${s}" (use e.g. 90s or 10m)`);
+  return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's']!);
+}
+
+export function parseCli(argv: string[]): CliArgs {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      'all-namespaces': { type: 'boolean', short: 'A' },
+      timeout: { type: 'string' },
+      keep: { type: 'boolean' },
+      to: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command = '', ...rest] = positionals;
+  return {
+    command,
+    positionals: rest,
+    ...(values.kubeconfig !== undefined && { kubeconfig: values.kubeconfig }),
+    ...(values.namespace !== undefined && { namespace: values.namespace }),
+    allNamespaces: values['all-namespaces'] ?? false,
+    ...(values.timeout !== undefined && { timeoutMs: parseTimeout(values.timeout) }),
+    keep: values.keep ?? false,
+    ...(values.to !== undefined && { to: values.to }),
+    yes: values.yes ?? false,
+    help: values.help ?? false,
+  };
+}

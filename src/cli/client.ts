@@ -1,0 +1,42 @@
+// The CLI's few calls to the apiserver, through the runtime's one door (kubeRequest), so merge
+// patches carry their content type and status comes back as the raw JSON the apiserver sent.
+import { KubeConfig } from '@kubernetes/client-node';
+import { kubeRequest, MERGE_PATCH } from '../runtime/kube-request.ts';
+import { collectionPath, objectPath, type KindInfo } from './kinds.ts';
+
+export type Json = Record<string, any>;
+
+/** `--kubeconfig` when given, else what kubectl would use ($KUBECONFIG, ~/.kube/config, in-cluster). */
+export function loadKubeConfig(path?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/** Namespace of the current context, as kubectl defaults it. */
+export function contextNamespace(kc: KubeConfig): string {
+  return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+}
+
+export class CliClient {
+  constructor(readonly kc: KubeConfig) {}
+
+  async list(k: KindInfo, namespace?: string): Promise<Json[]> {
+    const r = await kubeRequest<{ items: Json[] }>(this.kc, { method: 'GET', path: collectionPath(k, namespace) });
+    return r.items.map((o) => ({ ...o, kind: o.kind ?? k.kind }));
+  }
+
+  get(k: KindInfo, namespace: string, name: string): Promise<Json> {
+    return kubeRequest<Json>(this.kc, { method: 'GET', path: objectPath(k, namespace, name) });
+  }
+
+  mergePatch(k: KindInfo, namespace: string, name: string, patch: Json): Promise<Json> {
+    return kubeRequest<Json>(this.kc, { method: 'PATCH', path: objectPath(k, namespace, name), contentType: MERGE_PATCH, body: patch });
+  }
+
+  /** Sets (string) or removes (null) one annotation. */
+  annotate(k: KindInfo, namespace: string, name: string, key: string, value: string | null): Promise<Json> {
+    return this.mergePatch(k, namespace, name, { metadata: { annotations: { [key]: value } } });
+  }
+}

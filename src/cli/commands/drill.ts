@@ -1,0 +1,35 @@
+// `multiregion drill`: asks the controller for a drill now and follows status.lastDrill until a
+// drill that finished after the request is recorded.
+import { ANNOTATIONS } from '../../api/types.ts';
+import type { CliClient, Json } from '../client.ts';
+import { resolveKind } from '../kinds.ts';
+import { pollUntil } from '../poll.ts';
+
+export interface DrillOptions { namespace: string; name: string; timeoutMs: number }
+
+/** Text of a finished drill record. */
+export function formatDrill(d: Json): string {
+  const parts = [`result: ${d.result ?? 'unknown'}`];
+  if (d.rtoSeconds !== undefined) parts.push(`RTO ${d.rtoSeconds}s`);
+  if (d.rpoSeconds !== undefined) parts.push(`RPO ${d.rpoSeconds}s`);
+  return `${parts.join(', ')} (started ${d.startedAt ?? '?'}, completed ${d.completedAt})${d.message ? `\n  ${d.message}` : ''}\n`;
+}
+
+export async function drillCommand(client: CliClient, o: DrillOptions, log: (s: string) => void): Promise<string> {
+  const kind = resolveKind('FailoverPolicy');
+  const before = await client.get(kind, o.namespace, o.name);
+  const previous = before.status?.lastDrill?.completedAt as string | undefined;
+  const stamp = new Date().toISOString();
+  await client.annotate(kind, o.namespace, o.name, ANNOTATIONS.drillNow, stamp);
+  log(`FailoverPolicy ${o.namespace}/${o.name}: drill requested at ${stamp}, following status.lastDrill…`);
+  let started: string | undefined;
+  const done = await pollUntil('the drill to complete (status.lastDrill.completedAt)', async () => {
+    const d = (await client.get(kind, o.namespace, o.name)).status?.lastDrill as Json | undefined;
+    if (d?.startedAt && d.startedAt !== started && !d.completedAt) {
+      started = d.startedAt;
+      log(`  drill started at ${started}`);
+    }
+    return d?.completedAt && d.completedAt !== previous ? d : undefined;
+  }, o.timeoutMs, 2000);
+  return formatDrill(done);
+}

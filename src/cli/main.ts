@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// `multiregion`: the operator's command line for multiregion-controller objects. It only
+// talks to the apiserver; every AWS change is still made by the controller.
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseCli, USAGE, type CliArgs } from './args.ts';
+import { CliClient, contextNamespace, loadKubeConfig } from './client.ts';
+import { resolveKind } from './kinds.ts';
+import { statusCommand } from './commands/status.ts';
+import { planCommand } from './commands/plan.ts';
+import { drillCommand } from './commands/drill.ts';
+import { failoverCommand } from './commands/failover.ts';
+
+const MINUTE = 60_000;
+
+function need(args: CliArgs, count: number, usage: string): string[] {
+  if (args.positionals.length !== count) throw new Error(`usage: multiregion ${usage}`);
+  return args.positionals;
+}
+
+export async function run(argv: string[], log: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): Promise<string> {
+  const args = parseCli(argv);
+  if (args.help || args.command === '' || args.command === 'help') return USAGE;
+  const kc = loadKubeConfig(args.kubeconfig);
+  const client = new CliClient(kc);
+  const namespace = args.namespace ?? contextNamespace(kc);
+  switch (args.command) {
+    case 'status':
+      return statusCommand(client, args.allNamespaces ? undefined : namespace);
+    case 'plan': {
+      const [kind, name] = need(args, 2, 'plan KIND NAME -n NS [--keep]');
+      return planCommand(client, { kind: resolveKind(kind!), name: name!, namespace, keep: args.keep, timeoutMs: args.timeoutMs ?? 2 * MINUTE }, log);
+    }
+    case 'drill': {
+      const [name] = need(args, 1, 'drill NAME -n NS');
+      return drillCommand(client, { name: name!, namespace, timeoutMs: args.timeoutMs ?? 15 * MINUTE }, log);
+    }
+    case 'failover': {
+      const [name] = need(args, 1, 'failover NAME -n NS --to REGION [--yes]');
+      if (!args.to) throw new Error('failover needs --to REGION');
+      return failoverCommand(client, { name: name!, namespace, to: args.to, yes: args.yes, timeoutMs: args.timeoutMs ?? 15 * MINUTE }, log);
+    }
+    default:
+      throw new Error(`unknown command "${args.command}"\n\n${USAGE}`);
+  }
+}
+
+// Run only as the entry point (npm's bin link is a symlink, hence realpath), not when imported.
+const entry = process.argv[1] ? pathToFileURL(realpathSync(process.argv[1])).href : '';
+if (import.meta.url === entry) {
+  run(process.argv.slice(2)).then(
+    (out) => process.stdout.write(out),
+    (err: unknown) => {
+      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
