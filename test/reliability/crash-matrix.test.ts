@@ -38,6 +38,19 @@ async function fresh(): Promise<void> {
   await stack.resetMoto();
 }
 
+function armKill(point: string, victim: ControllerProcess): void {
+  const [service, operation] = point.split(':') as [string, string];
+  proxy.add({ service, operation, kind: 'applyThenDrop', times: 1, hook: () => victim.kill() });
+}
+/** Waits for the armed kill to fire, then starts the next controller. */
+async function afterKill(point: string, victim: ControllerProcess): Promise<ControllerProcess> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([victim.exited, new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`${point} was never called`)), 60_000); })]);
+  clearTimeout(timer);
+  retire(victim, `crash-${point.replace(':', '-')}`);
+  return start();
+}
+
 async function auditConverged(name: string): Promise<string[]> {
   const bad: string[] = [];
   for (const r of REGIONS) bad.push(...duplicates(await census(stack.motoEndpoint, r, { owner: `${NS}/${name}` }), expectedPerRegion(r)).map((d) => `${r} ${d}`));
@@ -89,52 +102,35 @@ describe('RegionPair crash matrix', () => {
     console.log(`# crash points: converge ${converge.join(' ')} | delete ${deletion.join(' ')}`);
   });
 
-  test('killed right after each converge call: restarts to Ready with no duplicate, deletes without leak', async (t) => {
-    for (const point of converge.filter(only)) {
-      await t.test(point, async () => {
+  // Round i: crash after converge call i, restart, audit; then crash after delete call i on the
+  // same object, restart, audit. Pairing the two phases halves the number of converges.
+  test('killed right after each converge call and each delete call: restarts, converges without duplicates, deletes without leak', async (t) => {
+    const points = converge.filter(only);
+    const dels = deletion.filter(only);
+    for (let i = 0; i < Math.max(points.length, dels.length); i++) {
+      const cp = points[i];
+      const dp = dels[i];
+      await t.test(`${cp ?? '(no converge point)'} / ${dp ?? '(no delete point)'}`, async () => {
         await fresh();
         const [east, west] = await seedBoth(stack.motoEndpoint);
-        const victim = ctrl ?? await start();
-        const [service, operation] = point.split(':') as [string, string];
-        proxy.add({ service, operation, kind: 'applyThenDrop', times: 1, hook: () => victim.kill() });
         const name = uniqueName('crash');
+        let c = ctrl ?? await start();
+        if (cp) armKill(cp, c);
         await kube.apply(pairObj(NS, name, pairSpec(east, west)));
-        await Promise.race([victim.exited, new Promise((_, rej) => setTimeout(() => rej(new Error(`${point} never called`)), 60_000))]);
-        retire(victim, `crash-${operation}`);
-        await start();
-        const res = { point, phase: 'converge', duplicates: [] as string[], leaks: [] as string[] };
-        results.push(res);
+        if (cp) c = await afterKill(cp, c);
+        const conv = { point: cp ?? '', phase: 'converge', duplicates: [] as string[], leaks: [] as string[] };
+        if (cp) results.push(conv);
         await kube.waitCondition('RegionPair', NS, name, 'Ready', 'True', undefined, 90_000);
-        res.duplicates = await auditConverged(name);
+        conv.duplicates = await auditConverged(name);
+        if (dp) armKill(dp, c);
         await kube.delete('RegionPair', NS, name);
+        if (dp) c = await afterKill(dp, c);
+        const del = { point: dp ?? '', phase: 'delete', duplicates: [] as string[], leaks: [] as string[] };
+        if (dp) results.push(del);
         await kube.waitGone('RegionPair', NS, name, 90_000);
-        res.leaks = await auditDeleted();
-        assert.deepEqual(res.duplicates, [], `${point}: duplicates`);
-        assert.deepEqual(res.leaks, [], `${point}: leaks`);
-      });
-    }
-  });
-
-  test('killed right after each delete call: a restarted controller finishes the delete without leak', async (t) => {
-    for (const point of deletion.filter(only)) {
-      await t.test(point, async () => {
-        await fresh();
-        const [east, west] = await seedBoth(stack.motoEndpoint);
-        const victim = ctrl ?? await start();
-        const name = uniqueName('crashdel');
-        await kube.apply(pairObj(NS, name, pairSpec(east, west)));
-        await kube.waitCondition('RegionPair', NS, name, 'Ready', 'True', undefined, 90_000);
-        const [service, operation] = point.split(':') as [string, string];
-        proxy.add({ service, operation, kind: 'applyThenDrop', times: 1, hook: () => victim.kill() });
-        await kube.delete('RegionPair', NS, name);
-        await Promise.race([victim.exited, new Promise((_, rej) => setTimeout(() => rej(new Error(`${point} never called`)), 60_000))]);
-        retire(victim, `crashdel-${operation}`);
-        await start();
-        const res = { point, phase: 'delete', duplicates: [] as string[], leaks: [] as string[] };
-        results.push(res);
-        await kube.waitGone('RegionPair', NS, name, 90_000);
-        res.leaks = await auditDeleted();
-        assert.deepEqual(res.leaks, [], `${point}: leaks`);
+        (dp ? del : conv).leaks = await auditDeleted();
+        assert.deepEqual(conv.duplicates, [], `${cp}: duplicates`);
+        assert.deepEqual([...conv.leaks, ...del.leaks], [], `${cp} / ${dp}: leaks`);
       });
     }
   });

@@ -18,6 +18,7 @@ import { resolvePolicy, ROUTE53_REGION, sideOfRegion, SIDES, type ResolvedPolicy
 
 /** A record claimed by someone else is looked at again this often (it may be removed). */
 export const CONFLICT_REQUEUE_MS = 60_000;
+export const LAG_REQUEUE_MS = 60_000;
 
 export interface PolicyKit {
   dns: DnsKit;
@@ -76,7 +77,8 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
     });
     machine = res.status;
     failoverReady = res.failoverReady;
-    requeueAfterMs = res.requeueAfterMs;
+    // Lag is published once a minute: a standby that is not ready yet is looked at again then.
+    requeueAfterMs = res.failoverReady.status === 'True' ? res.requeueAfterMs : Math.min(res.requeueAfterMs ?? LAG_REQUEUE_MS, LAG_REQUEUE_MS);
     deps.metrics.replicaLagSeconds.set({ namespace, name }, res.lagSeconds ?? -1);
   } else {
     machine = { ...machine, activeRegion: dnsOnlyActiveRegion(r, active, health) ?? '' };
