@@ -213,7 +213,18 @@ export interface FailoverPolicyStatus extends CommonStatus {
   history?: Array<{ at: string; from?: string; to?: string; phase: string; reason: string }>;
   /** content hash of the CloudWatch alarms last put */
   alarmsHash?: string;
-  lastDrill?: { startedAt?: string; completedAt?: string; result?: string; rtoSeconds?: number; rpoSeconds?: number; message?: string };
+  lastDrill?: {
+    startedAt?: string;
+    completedAt?: string;
+    result?: string;
+    rtoSeconds?: number;
+    rpoSeconds?: number;
+    message?: string;
+    /** OnDemand (the drill-now annotation) or Schedule */
+    reason?: string;
+    /** last value of the drill-now annotation handled: a value starts one drill */
+    trigger?: string;
+  };
 }
 
 // ---------------------------------------------------------- ClientConnection

@@ -6,7 +6,8 @@ import { startController, type ControllerProcess } from '../env/controller.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
 import type { Stack } from '../env/stack.ts';
 import { Kube, condition, type Obj } from '../integration/helpers.ts';
-import { apiserverRequests, controllerMemory, diffCounts, mib, sleep, type ProcessMemory } from './metrics.ts';
+import { freePort } from '../env/ports.ts';
+import { apiserverRequests, collectGarbage, controllerMemory, diffCounts, mib, sleep, type ProcessMemory } from './metrics.ts';
 
 export const MEM_NS = 'bench-memory';
 
@@ -55,15 +56,11 @@ async function reconcileTotal(ctrl: ControllerProcess): Promise<number> {
     .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
-/** Memory after the process had a moment to collect garbage: the lowest of a few samples. */
-async function settledMemory(ctrl: ControllerProcess): Promise<ProcessMemory> {
-  let best: ProcessMemory | undefined;
-  for (let i = 0; i < 5; i++) {
-    await sleep(2000);
-    const m = await controllerMemory(ctrl.metricsUrl);
-    if (!best || m.heapUsedBytes < best.heapUsedBytes) best = m;
-  }
-  return best!;
+/** Memory after a forced full GC (prom-client reads the heap when /metrics is scraped). */
+async function settledMemory(ctrl: ControllerProcess, inspectPort: number): Promise<ProcessMemory> {
+  await sleep(2000);
+  await collectGarbage(inspectPort);
+  return controllerMemory(ctrl.metricsUrl);
 }
 
 export async function benchMemory(stack: Stack, o: { levels: number[]; reconcileRounds: number; timeoutMs: number; log: (s: string) => void }): Promise<MemoryResult> {
@@ -71,9 +68,13 @@ export async function benchMemory(stack: Stack, o: { levels: number[]; reconcile
   await kube.ensureNamespace(MEM_NS);
   const proxy = new FaultProxy(stack.motoEndpoint);
   await proxy.start();
-  const ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: proxy.endpoint, clusterId: 'bench', args: ['--log-level=info'] });
+  const inspectPort = await freePort();
+  const ctrl = await startController({
+    kubeconfigPath: stack.kubeconfigPath, awsEndpoint: proxy.endpoint, clusterId: 'bench', args: ['--log-level=info'],
+    env: { NODE_OPTIONS: `--inspect=127.0.0.1:${inspectPort}` },
+  });
   try {
-    const base = await settledMemory(ctrl);
+    const base = await settledMemory(ctrl, inspectPort);
     const existing = ((await kube.api.list(API_VERSION, 'RegionPair')) as unknown as { items: Obj[] }).items.length;
     const baseline = { rssMiB: mib(base.rssBytes), heapUsedMiB: mib(base.heapUsedBytes), note: `${existing} RegionPair(s) already in the cluster` };
     o.log(`  baseline: RSS ${baseline.rssMiB} MiB, heap ${baseline.heapUsedMiB} MiB (${baseline.note})`);
@@ -89,7 +90,7 @@ export async function benchMemory(stack: Stack, o: { levels: number[]; reconcile
       while (Date.now() - t0 < o.timeoutMs && (paused = await countPaused(kube)) < level) await sleep(2000);
       const settleSeconds = (Date.now() - t0) / 1000;
       const after = await apiserverRequests(stack.kc);
-      const m = await settledMemory(ctrl);
+      const m = await settledMemory(ctrl, inspectPort);
       steps.push({ objects: level, rssMiB: mib(m.rssBytes), heapUsedMiB: mib(m.heapUsedBytes), settleSeconds, apiserverByVerbResource: diffCounts(after.byVerbResource, before.byVerbResource) });
       o.log(`  ${level} objects (${paused} Paused) in ${settleSeconds.toFixed(1)} s: RSS ${mib(m.rssBytes)} MiB, heap ${mib(m.heapUsedBytes)} MiB`);
       if (paused < level) break;
@@ -115,7 +116,7 @@ export async function benchMemory(stack: Stack, o: { levels: number[]; reconcile
       while (Date.now() - t0 < o.timeoutMs && (done = (await reconcileTotal(ctrl)) - rec0) < want) await sleep(1000);
       const seconds = (Date.now() - t0) / 1000;
       const after = await apiserverRequests(stack.kc);
-      const m = await settledMemory(ctrl);
+      const m = await settledMemory(ctrl, inspectPort);
       afterReconciles = {
         rounds: o.reconcileRounds, reconciles: done, seconds, perSecond: Math.round(done / seconds),
         rssMiB: mib(m.rssBytes), heapUsedMiB: mib(m.heapUsedBytes), apiserverByVerbResource: diffCounts(after.byVerbResource, before.byVerbResource),

@@ -93,3 +93,23 @@ export async function controllerMemory(metricsUrl: string): Promise<ProcessMemor
 
 export const mib = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A full garbage collection in the controller through its inspector (started with
+ * --inspect on loopback), so heap figures are live objects rather than GC timing.
+ */
+export async function collectGarbage(inspectPort: number): Promise<void> {
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+  const url = targets[0]?.webSocketDebuggerUrl;
+  if (!url) throw new Error('controller inspector: no target');
+  const ws = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('controller inspector: no answer to collectGarbage')), 30_000);
+    ws.onerror = () => { clearTimeout(t); reject(new Error('controller inspector: websocket error')); };
+    ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+    ws.onmessage = (ev) => {
+      if ((JSON.parse(String(ev.data)) as { id?: number }).id === 1) { clearTimeout(t); resolve(); }
+    };
+  });
+  ws.close();
+}

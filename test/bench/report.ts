@@ -1,5 +1,6 @@
 // The human-readable side of the bench: a table of what was measured, and next to it the
 // figures other projects publish about themselves (quoted as their claims, not re-measured).
+import type { ClientsResult } from './clients.ts';
 import type { MemoryResult } from './memory.ts';
 import type { PairBench } from './region-pairs.ts';
 import type { Route53Result } from './route53.ts';
@@ -10,6 +11,7 @@ export interface BenchResults {
   config: Record<string, unknown>;
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
   route53?: Route53Result;
+  clients?: ClientsResult;
   regionPairs?: PairBench;
   memory?: MemoryResult;
   notMeasured: string[];
@@ -25,6 +27,9 @@ export const PUBLISHED_ALTERNATIVES = [
 const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
 const fmt = (r: Record<string, number>): string => Object.entries(r).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)';
 
+const statusWrites = (r: Record<string, number>): number =>
+  Object.entries(r).filter(([k]) => /^(PATCH|PUT|APPLY) regionpairs\/status$/.test(k)).reduce((n, [, v]) => n + v, 0);
+
 function table(rows: Array<[string, string]>): string {
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n');
@@ -39,6 +44,11 @@ export function printReport(r: BenchResults): void {
     rows.push(['Route 53 records UPSERTed', `${q.records} (${q.policies} failover pairs, record cost ${q.recordCost})`]);
     rows.push(['  ChangeResourceRecordSets, batched', `${q.batchedCalls} calls (ceil(cost/1000) = ${q.expectedCalls}), ${q.batchedSeconds.toFixed(1)} s, changes per batch ${q.changesPerBatch.join('/')}`]);
     rows.push(['  ChangeResourceRecordSets, one per policy', `${q.naiveCalls} calls, ${q.naiveSeconds.toFixed(1)} s`]);
+  }
+  const cc = r.clients;
+  if (cc) {
+    rows.push(['ClientConnections Ready', `${cc.ready}/${cc.clients} in ${cc.seconds.toFixed(1)} s (--concurrency=8), ${cc.awsCallsPerClient} AWS calls per client, RSS ${cc.rssMiB} MiB`]);
+    if (cc.quiet) rows.push([`  quiet ${cc.quiet.seconds.toFixed(0)} s, drift ${cc.quiet.driftIntervalSeconds} s`, `AWS mutating ${sum(cc.quiet.awsMutating)}${sum(cc.quiet.awsMutating) ? ` (${fmt(cc.quiet.awsMutating)})` : ''}, AWS reads ${cc.quiet.awsReads}, multiregion.dev writes ${cc.quiet.apiserverMultiregionWrites}`]);
   }
   const c = r.regionPairs?.convergence;
   if (c) {
@@ -59,11 +69,11 @@ export function printReport(r: BenchResults): void {
   const mem = r.memory;
   if (mem) {
     rows.push(['controller memory, baseline', `RSS ${mem.baseline.rssMiB} MiB, heap ${mem.baseline.heapUsedMiB} MiB (${mem.baseline.note})`]);
-    for (const st of mem.steps) rows.push([`  ${st.objects} paused RegionPairs`, `RSS ${st.rssMiB} MiB, heap ${st.heapUsedMiB} MiB; all reconciled in ${st.settleSeconds.toFixed(1)} s`]);
+    for (const st of mem.steps) rows.push([`  ${st.objects} paused RegionPairs`, `RSS ${st.rssMiB} MiB, heap ${st.heapUsedMiB} MiB; all reconciled in ${st.settleSeconds.toFixed(1)} s; status writes ${statusWrites(st.apiserverByVerbResource)}`]);
     rows.push(['  per object', `RSS ${mem.perObjectKiB.rss} KiB, heap ${mem.perObjectKiB.heapUsed} KiB`]);
     if (mem.afterReconciles) {
       const a = mem.afterReconciles;
-      rows.push([`  after ${a.reconciles} reconciles`, `RSS ${a.rssMiB} MiB, heap ${a.heapUsedMiB} MiB; ${a.perSecond} reconciles/s`]);
+      rows.push([`  after ${a.reconciles} reconciles`, `RSS ${a.rssMiB} MiB, heap ${a.heapUsedMiB} MiB; ${a.perSecond} reconciles/s; status writes ${statusWrites(a.apiserverByVerbResource)}`]);
     }
     rows.push(['  AWS calls during memory run', String(mem.awsCalls)]);
   }

@@ -84,7 +84,7 @@ const failoverPolicy: FailoverPolicy = {
     inProgress: record,
     history: [{ at: '2025-01-01T00:00:00Z', from: 'us-east-1', to: 'us-west-2', phase: 'FailedOver', reason: 'ManualSwitch' }],
     alarmsHash: 'abc123',
-    lastDrill: { startedAt: '2025-01-01T00:00:00Z', completedAt: '2025-01-01T00:05:00Z', result: 'Succeeded', rtoSeconds: 40, rpoSeconds: 0, message: 'ok' },
+    lastDrill: { startedAt: '2025-01-01T00:00:00Z', completedAt: '2025-01-01T00:05:00Z', result: 'Succeeded', rtoSeconds: 40, rpoSeconds: 0, message: 'ok', reason: 'OnDemand', trigger: '1' },
   },
 };
 

@@ -362,6 +362,8 @@ const status = (): Schema =>
       rtoSeconds: num('Measured recovery time in seconds.'),
       rpoSeconds: num('Replica lag in seconds at the simulated promotion.'),
       message: str('What happened, and what to fix when it failed.'),
+      reason: str('What started it: OnDemand (the multiregion.dev/drill-now annotation) or Schedule.'),
+      trigger: str('The last multiregion.dev/drill-now value handled; a new value starts one drill.'),
     }),
   });
 

@@ -12,9 +12,9 @@ import { HealthBoard } from './health-board.ts';
 import { syncFailoverPolicy, type PolicyKit } from './sync.ts';
 
 /** Registers the reconciler and starts the health loop; returns the loop's stop function. */
-export function registerFailoverPolicy(deps: ControllerDeps, flags: Pick<Flags, 'healthObserveIntervalMs'>): () => Promise<void> {
+export function registerFailoverPolicy(deps: ControllerDeps, flags: Pick<Flags, 'healthObserveIntervalMs'> & Partial<Pick<Flags, 'driftIntervalMs'>>): () => Promise<void> {
   const board = new HealthBoard(deps.aws, (key) => deps.manager.enqueue('FailoverPolicy', key), deps.logger.child({ component: 'health-observer' }), deps.now);
-  const kit: PolicyKit = { dns: new DnsKit(), board };
+  const kit: PolicyKit = { dns: new DnsKit(), board, ...(flags.driftIntervalMs !== undefined && { driftIntervalMs: flags.driftIntervalMs }) };
   deps.manager.register({
     kind: 'FailoverPolicy',
     path: COLLECTIONS.FailoverPolicy,

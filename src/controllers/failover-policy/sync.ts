@@ -11,6 +11,7 @@ import type { SyncContext, SyncResult } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
 import { machineStatusOf, MACHINE_KEYS, runDatabase } from './database.ts';
 import { PolicyDns, type DnsKit } from './dns.ts';
+import { maybeDrill } from './drill.ts';
 import type { MachineStatus, RegionHealth } from './failover-machine.ts';
 import type { ReadyCondition } from './failover-ready.ts';
 import type { HealthBoard, HealthEntry } from './health-board.ts';
@@ -23,6 +24,8 @@ export const LAG_REQUEUE_MS = 60_000;
 export interface PolicyKit {
   dns: DnsKit;
   board: HealthBoard;
+  /** Caps the wait for the next scheduled drill (default 5 minutes). */
+  driftIntervalMs?: number;
 }
 
 export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, obj: FailoverPolicy, ctx: SyncContext): Promise<SyncResult<FailoverPolicyStatus>> {
@@ -66,6 +69,7 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
   let machine: MachineStatus = machineStatusOf(prev);
   let failoverReady: ReadyCondition;
   let requeueAfterMs: number | undefined;
+  let lagSeconds: number | undefined;
   if (r.spec.database) {
     const res = await runDatabase({
       deps, r, obj, owner, ctx, dns, health: healthByRegion,
@@ -79,6 +83,7 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
     failoverReady = res.failoverReady;
     // Lag is published once a minute: a standby that is not ready yet is looked at again then.
     requeueAfterMs = res.failoverReady.status === 'True' ? res.requeueAfterMs : Math.min(res.requeueAfterMs ?? LAG_REQUEUE_MS, LAG_REQUEUE_MS);
+    lagSeconds = res.lagSeconds;
     deps.metrics.replicaLagSeconds.set({ namespace, name }, res.lagSeconds ?? -1);
   } else {
     machine = { ...machine, activeRegion: dnsOnlyActiveRegion(r, active, health) ?? '' };
@@ -87,8 +92,15 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
   }
   deps.metrics.failoverReady.set({ namespace, name }, failoverReady.status === 'True' ? 1 : 0);
 
+  const blockedBy = machine.inProgress ? `a ${machine.inProgress.reason} is running` : dns.state.conflict ? `the production records conflict: ${dns.state.conflict}` : undefined;
+  const drill = await maybeDrill({
+    deps, dnsKit: kit.dns, r, obj, owner, ctx, activeSide: dns.state.activeSide ?? active, ready: failoverReady,
+    ...(lagSeconds !== undefined && { lagSeconds }), ...(blockedBy && { blockedBy }), maxRequeueMs: kit.driftIntervalMs ?? 5 * 60_000,
+  });
+  if (drill.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? drill.requeueAfterMs, drill.requeueAfterMs);
+
   const alarmsHash = await syncAlarms(deps, r, owner, prev, machine, ids[active], ctx);
-  const status = compose(obj.status ?? {}, machine, { ...dnsFields, ...(alarmsHash !== undefined ? { alarmsHash } : {}) });
+  const status = compose(obj.status ?? {}, machine, { ...dnsFields, ...(alarmsHash !== undefined ? { alarmsHash } : {}), ...(drill.lastDrill && { lastDrill: drill.lastDrill }) });
   if (alarmsHash === undefined) delete status.alarmsHash;
   delete status.conditions;
   delete status.plannedChanges;
