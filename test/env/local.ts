@@ -23,6 +23,8 @@ say('starting kube-apiserver + etcd and moto on loopback');
 const [kube, moto] = await Promise.all([startKube({ dir: join(dir, 'kube') }), startMoto()]);
 const kubeconfig = join(dir, 'kubeconfig');
 writeFileSync(kubeconfig, (await import('node:fs')).readFileSync(kube.kubeconfigPath));
+// `make drill` finds moto here.
+writeFileSync(join(dir, 'aws-endpoint'), `${moto.endpoint}\n`);
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);
 const api = KubernetesObjectApi.makeApiClient(kc);

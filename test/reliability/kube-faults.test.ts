@@ -73,7 +73,7 @@ describe('Kubernetes faults', () => {
     assert.equal(health.status, 200);
 
     // A second, longer outage while idle; then delete: the finalizer still runs.
-    await apiserver.restartApiserver(6000);
+    await apiserver.restartApiserver(1000);
     await kube.delete('RegionPair', NS, name);
     await kube.waitGone('RegionPair', NS, name, 90_000);
     assert.equal(ctrl.proc.exitCode, null, 'the controller survived the second restart');

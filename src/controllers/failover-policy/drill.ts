@@ -142,7 +142,7 @@ export function expectedAnswer(t: TargetInput): string[] | undefined {
 
 /**
  * Polls until the shadow name answers with the standby's target. TestDNSAnswer first; moto does
- * not implement it (the SDK gets an error answer), so there — and for alias targets — the check
+ * not implement it (moto 404s with an HTML page the SDK cannot parse), so there — and for alias targets — the check
  * reads the shadow PRIMARY record back with ListResourceRecordSets and compares it.
  */
 async function waitForAnswer(
