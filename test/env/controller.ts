@@ -24,12 +24,14 @@ export interface ControllerOptions {
   clusterId?: string;
   args?: string[];
   env?: Record<string, string>;
+  /** Run this compiled entry (e.g. dist/main.js, what the image runs) instead of src/main.ts through tsx. */
+  entry?: string;
 }
 
 export async function startController(o: ControllerOptions): Promise<ControllerProcess> {
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
   const args = [
-    '--import', 'tsx', join(repoRoot, 'src', 'main.ts'),
+    ...(o.entry ? [o.entry] : ['--import', 'tsx', join(repoRoot, 'src', 'main.ts')]),
     `--kubeconfig=${o.kubeconfigPath}`,
     `--aws-endpoint-url=${o.awsEndpoint}`,
     `--cluster-id=${o.clusterId ?? 'test'}`,
