@@ -8,7 +8,7 @@ export MRC_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/multiregion-controlle
 NODE_BIN := $(shell bash test/env/ensure-node.sh)
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: help deps node-deps moto k8s tools build typecheck crds test test-unit test-integration test-reliability local bench drill clean
+.PHONY: help deps node-deps moto k8s tools build typecheck crds test test-unit test-integration test-reliability local local-helm bench drill clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -51,6 +51,9 @@ test: deps typecheck test-unit test-integration ## every test: unit + integratio
 
 local: node-deps moto k8s build ## run the whole thing locally: apiserver + etcd + moto + controller + examples
 	node --import tsx test/env/local.ts
+
+local-helm: node-deps moto k8s tools build ## make local, installed through the Helm chart's rendered manifests (controller runs as the chart's ServiceAccount)
+	MRC_LOCAL_HELM=1 node --import tsx test/env/local.ts
 
 clean:
 	rm -rf dist .local

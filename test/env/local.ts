@@ -13,6 +13,9 @@ import { startMoto, motoEnv } from './moto.ts';
 import { installCrds, loadYamlObjects, repoRoot } from './stack.ts';
 import { seedDatabase, seedHostedZone, seedVpc } from './seed.ts';
 import { freePort, waitFor } from './ports.ts';
+import { applyChart, serviceAccountKubeconfig } from './chart.ts';
+import { releaseNamespace } from '../unit/packaging-tools.ts';
+import { kubeRequest } from '../../src/runtime/kube-request.ts';
 
 const dir = join(repoRoot, '.local');
 rmSync(dir, { recursive: true, force: true });
@@ -28,8 +31,29 @@ writeFileSync(join(dir, 'aws-endpoint'), `${moto.endpoint}\n`);
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfig);
 const api = KubernetesObjectApi.makeApiClient(kc);
-await installCrds(kc);
-say('CRDs installed');
+// MRC_LOCAL_HELM=1 (`make local-helm`): install through the Helm chart's rendered manifests and
+// run the controller as the chart's ServiceAccount, with exactly the chart's RBAC. There is no
+// kubelet here, so the Deployment is applied but its pods never start: the same process runs
+// outside with the ServiceAccount's token instead.
+const viaHelm = process.env.MRC_LOCAL_HELM === '1';
+let controllerKubeconfig = kubeconfig;
+let leaseArgs = ['--leader-election-namespace=default'];
+if (viaHelm) {
+  await kubeRequest(kc, { method: 'PATCH', path: `/api/v1/namespaces/${releaseNamespace}`, query: { fieldManager: 'make-local', force: 'true' },
+    contentType: 'application/apply-patch+yaml', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: releaseNamespace } } });
+  const objs = await applyChart(kc, undefined, ['--set', 'clusterId=local']);
+  await installCrds(kc);
+  const sa = objs.find((o) => o.kind === 'ServiceAccount')!.metadata.name;
+  const leaseId = (objs.find((o) => o.kind === 'Role' && JSON.stringify(o).includes('leases'))!.rules as Array<{ resourceNames?: string[] }>)
+    .flatMap((r) => r.resourceNames ?? [])[0]!;
+  controllerKubeconfig = join(dir, 'controller-kubeconfig');
+  await serviceAccountKubeconfig(kc, releaseNamespace, sa, controllerKubeconfig);
+  leaseArgs = [`--leader-election-namespace=${releaseNamespace}`, `--leader-election-id=${leaseId}`];
+  say(`installed the chart's ${objs.length} rendered objects (${[...new Set(objs.map((o) => o.kind))].join(', ')}); the controller runs as ServiceAccount ${releaseNamespace}/${sa}`);
+} else {
+  await installCrds(kc);
+  say('CRDs installed');
+}
 
 // The example pair works in account 111111111111 through an assumed role: seed there too.
 const role = 'arn:aws:iam::111111111111:role/multiregion';
@@ -59,9 +83,9 @@ const logPath = join(dir, 'controller.log');
 const logFd = openSync(logPath, 'a');
 say(`starting the controller (logs: .local/controller.log, metrics: http://127.0.0.1:${metricsPort}/metrics)`);
 const controller = spawn(process.execPath, [join(repoRoot, 'dist', 'main.js'),
-  `--kubeconfig=${kubeconfig}`, `--aws-endpoint-url=${moto.endpoint}`, '--cluster-id=local',
+  `--kubeconfig=${controllerKubeconfig}`, `--aws-endpoint-url=${moto.endpoint}`, '--cluster-id=local', ...leaseArgs,
   `--metrics-bind-address=127.0.0.1:${metricsPort}`, `--health-probe-bind-address=127.0.0.1:${healthPort}`,
-  '--leader-election-namespace=default', '--drift-interval=1m', '--health-observe-interval=10s',
+  '--drift-interval=1m', '--health-observe-interval=10s',
 ], { stdio: ['ignore', logFd, logFd], env: { ...process.env, ...motoEnv(moto.endpoint) } });
 await waitFor('controller /readyz', async () => (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).ok, 60_000);
 

@@ -4,10 +4,11 @@
 // identity is refused everything the chart does not grant.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { applyChart, RBAC_KINDS, serviceAccountKubeconfig as saKubeconfig } from '../env/chart.ts';
 import { getStack, type Stack } from '../env/stack.ts';
 import { startController, type ControllerProcess } from '../env/controller.ts';
 import { seedVpc } from '../env/seed.ts';
@@ -17,15 +18,6 @@ import { helmTemplate, releaseNamespace, type K8sObject } from '../unit/packagin
 import { Kube, condition, uniqueName, type Obj } from './helpers.ts';
 
 const NS = 'rbac-proof';
-const RBAC_KINDS = ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
-const COLLECTION: Record<string, (ns?: string) => string> = {
-  ServiceAccount: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts`,
-  ClusterRole: () => '/apis/rbac.authorization.k8s.io/v1/clusterroles',
-  ClusterRoleBinding: () => '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
-  Role: (ns) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`,
-  RoleBinding: (ns) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`,
-};
-
 let stack: Stack;
 let kube: Kube;
 let ctrl: ControllerProcess | undefined;
@@ -35,33 +27,12 @@ let saName: string;
 let leaseName: string;
 
 /** The chart's RBAC objects, applied with the admin identity (what `helm install` would do). */
-async function applyChartRbac(): Promise<K8sObject[]> {
-  const rbac = helmTemplate().filter((o) => RBAC_KINDS.includes(o.kind));
-  for (const o of rbac) {
-    await kubeRequest(stack.kc, {
-      method: 'PATCH', path: `${COLLECTION[o.kind]!(o.metadata.namespace)}/${o.metadata.name}`,
-      query: { fieldManager: 'helm', force: 'true' }, contentType: 'application/apply-patch+yaml', body: o,
-    });
-  }
-  return rbac;
-}
+const applyChartRbac = () => applyChart(stack.kc, RBAC_KINDS);
 
 /** A kubeconfig for the ServiceAccount: same cluster and CA, a token minted by TokenRequest. */
 async function serviceAccountKubeconfig(ns: string, sa: string): Promise<string> {
-  const tr = await kubeRequest<{ status: { token: string } }>(stack.kc, {
-    method: 'POST', path: `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } },
-  });
-  const cluster = stack.kc.getCurrentCluster()!;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ ...cluster, name: 'local' }],
-    users: [{ name: sa, token: tr.status.token }],
-    contexts: [{ name: 'sa', cluster: 'local', user: sa, namespace: ns }],
-    currentContext: 'sa',
-  });
   const path = join(dir, 'sa-kubeconfig');
-  writeFileSync(path, kc.exportConfig(), { mode: 0o600 });
+  await saKubeconfig(stack.kc, ns, sa, path);
   return path;
 }
 
