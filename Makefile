@@ -55,5 +55,8 @@ local: node-deps moto k8s build ## run the whole thing locally: apiserver + etcd
 local-helm: node-deps moto k8s tools build ## make local, installed through the Helm chart's rendered manifests (controller runs as the chart's ServiceAccount)
 	MRC_LOCAL_HELM=1 node --import tsx test/env/local.ts
 
+drill: ## against a running `make local`: make the example primary unhealthy and follow the failover (RTO, RPO)
+	node --import tsx test/env/drill.ts
+
 clean:
 	rm -rf dist .local
