@@ -47,6 +47,9 @@ test-unit: node-deps tools
 test-integration: deps
 	node --import tsx test/env/with-stack.ts -- npm run test:integration
 
+test-reliability: deps ## reliability + security suite: crash matrix, AWS and Kubernetes faults, bad input, safety (own stack)
+	node --import tsx test/env/with-stack.ts -- node --import tsx --test --test-concurrency=1 --test-reporter=spec 'test/reliability/**/*.test.ts'
+
 test: deps typecheck test-unit test-integration ## every test: unit + integration (real apiserver + moto)
 
 local: node-deps moto k8s build ## run the whole thing locally: apiserver + etcd + moto + controller + examples
@@ -54,6 +57,9 @@ local: node-deps moto k8s build ## run the whole thing locally: apiserver + etcd
 
 local-helm: node-deps moto k8s tools build ## make local, installed through the Helm chart's rendered manifests (controller runs as the chart's ServiceAccount)
 	MRC_LOCAL_HELM=1 node --import tsx test/env/local.ts
+
+bench: node-deps moto k8s ## performance figures against the local stack (not a test; under 15 min; --quick via BENCH_ARGS)
+	node --import tsx test/bench/run.ts $(BENCH_ARGS)
 
 drill: ## against a running `make local`: make the example primary unhealthy and follow the failover (RTO, RPO)
 	node --import tsx test/env/drill.ts

@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     driftIntervalMs: flags.driftIntervalMs,
     concurrency: flags.concurrency,
     queueBackoff: { baseMs: 500, maxMs: 300_000 },
+    ...(flags.watchNamespace && { namespace: flags.watchNamespace }),
   });
   const deps = {
     kc, aws, clusterId: flags.clusterId, logger, metrics, manager,

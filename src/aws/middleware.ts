@@ -39,6 +39,36 @@ interface StackLike {
 
 export const CALL_MIDDLEWARE_NAME = 'multiregionCallMiddleware';
 
+/**
+ * A create without an idempotency token whose outcome is unknown: the request may have been
+ * applied (a dropped connection, a 5xx). The SDK must not send it again — that is how a second
+ * TGW or peering appears — so this error carries nothing its retry logic treats as
+ * retryable (no code, status or cause); the reconcile fails, and the next one finds what was
+ * made by its ownership tags before creating anything.
+ */
+export class OutcomeUnknownError extends Error {
+  readonly original: unknown;
+  constructor(operation: string, original: unknown) {
+    super(`${operation} may or may not have been applied (${original instanceof Error ? original.message : String(original)}); not retried blindly`);
+    this.name = 'OutcomeUnknown';
+    this.original = original;
+  }
+}
+
+/** Creates that AWS would carry out twice if sent twice (no ClientToken / CallerReference). */
+export function isUnsafeToRepeat(operation: string, input: object): boolean {
+  if (!/^(Create|Accept|Promote)/.test(operation)) return false;
+  const i = input as { ClientToken?: unknown; CallerReference?: unknown };
+  return i.ClientToken === undefined && i.CallerReference === undefined;
+}
+
+/** Whether a failed call may still have reached AWS and been applied. */
+export function mayHaveBeenApplied(err: unknown): boolean {
+  if (isThrottling(err)) return false;
+  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status === undefined || status >= 500;
+}
+
 /** `DescribeVpcsCommand` → `DescribeVpcs`. */
 export function operationName(context: CallContextFromSdk): string {
   return (context.commandName ?? 'Unknown').replace(/Command$/, '');
@@ -69,6 +99,11 @@ export function callMiddleware(opts: CallMiddlewareOptions): Middleware {
       // An AssumeRole failure surfaces through the outer call: keep the innermost context.
       if (!callContextOf(err)) attachCallContext(err, { service: opts.service, operation, region: opts.region });
       report(throttled ? 'throttled' : 'error');
+      if (isUnsafeToRepeat(operation, args.input) && mayHaveBeenApplied(err)) {
+        const unknown = new OutcomeUnknownError(operation, err);
+        attachCallContext(unknown, { service: opts.service, operation, region: opts.region });
+        throw unknown;
+      }
       throw err;
     }
   };

@@ -56,6 +56,14 @@ export interface ManagerOptions {
   /** Informer watchdog (see Informer). */
   stallMs?: number;
   queueBackoff?: Partial<BackoffOptions>;
+  /** Watch only this namespace (list/watch rights in one namespace suffice). */
+  namespace?: string;
+}
+
+/** `/apis/g/v/plural` → `/apis/g/v/namespaces/<ns>/plural` (and `/api/v1/x` likewise). */
+export function namespacedPath(collectionPath: string, namespace: string): string {
+  const i = collectionPath.lastIndexOf('/');
+  return `${collectionPath.slice(0, i)}/namespaces/${encodeURIComponent(namespace)}${collectionPath.slice(i)}`;
 }
 
 interface Controller {
@@ -185,7 +193,7 @@ export class Manager {
       const m = this.o.metrics;
       const informer = new Informer({
         kc: this.o.kc,
-        path,
+        path: this.o.namespace ? namespacedPath(path, this.o.namespace) : path,
         kind,
         logger: this.o.logger,
         stallMs: this.o.stallMs,

@@ -160,3 +160,22 @@ test('the plugin can be applied again to the same stack (credential refreshes re
   assert.equal(sts.middlewareStack.identify().filter((m) => m.startsWith(CALL_MIDDLEWARE_NAME)).length, 1);
   clients.destroy();
 });
+
+test('creates without an idempotency token are never repeated blindly by the SDK', async () => {
+  const { isUnsafeToRepeat, mayHaveBeenApplied } = await import('../../src/aws/middleware.ts');
+  const cases: Array<[string, object, boolean]> = [
+    ['CreateTransitGateway', {}, true],
+    ['CreateTransitGatewayPeeringAttachment', {}, true],
+    ['AcceptTransitGatewayPeeringAttachment', {}, true],
+    ['PromoteReadReplica', {}, true],
+    ['CreateHealthCheck', { CallerReference: 'x' }, false],
+    ['CreateTransitGatewayVpcAttachment', { ClientToken: 'x' }, false],
+    ['DescribeTransitGateways', {}, false],
+    ['DeleteTransitGateway', {}, false],
+  ];
+  for (const [op, input, want] of cases) assert.equal(isUnsafeToRepeat(op, input), want, op);
+  assert.equal(mayHaveBeenApplied(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })), true, 'no answer at all');
+  assert.equal(mayHaveBeenApplied({ name: 'InternalError', $metadata: { httpStatusCode: 500 } }), true);
+  assert.equal(mayHaveBeenApplied({ name: 'InvalidParameterValue', $metadata: { httpStatusCode: 400 } }), false);
+  assert.equal(mayHaveBeenApplied({ name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 503 } }), false, 'throttled means not applied');
+});

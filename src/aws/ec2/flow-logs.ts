@@ -172,3 +172,13 @@ function toObserved(f: FlowLog, spec: FlowLogSpec): ObservedFlowLog {
     tags: tagsToMap(f.Tags),
   };
 }
+
+/**
+ * Flow logs still delivering into a log group (any owner). A group is shared by name across
+ * pairs and clusters in an account and region, so it is kept while anyone writes into it.
+ * moto may ignore the filter: the check is done on the returned fields as well.
+ */
+export async function flowLogsInto(ec2: EC2Client, logGroupName: string): Promise<FlowLog[]> {
+  const all = await describeFlowLogs(ec2, [{ Name: 'log-group-name', Values: [logGroupName] }]);
+  return all.filter((f) => f.LogGroupName === logGroupName && f.FlowLogStatus !== 'DELETED');
+}

@@ -3,7 +3,7 @@
 // for what carries our tags, waiting (by requeue) while AWS is still deleting.
 import { defaultRegionPairSpec } from '../../api/defaults.ts';
 import type { RegionPair, RegionPairStatus, RegionSideSpec } from '../../api/types.ts';
-import { flowLog } from '../../aws/ec2/flow-logs.ts';
+import { flowLog, flowLogsInto } from '../../aws/ec2/flow-logs.ts';
 import type { Side } from '../../aws/ec2/ownership.ts';
 import { peeringRequester } from '../../aws/ec2/peering.ts';
 import { tgwRouteTable } from '../../aws/ec2/tgw-route-table.ts';
@@ -120,7 +120,13 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
         if (tgwId) await finalizeFlowLog(deps, owner, side, s, tgwId, name, del);
         const r = logGroup(deps.aws.logs(targetOf(s)));
         const g = (await r.observe({ owner, name })).observed;
-        if (g?.owned) await del('LogGroup', s.region, g.name, () => r.delete(g));
+        if (!g?.owned) continue;
+        const others = await flowLogsInto(ec2(s), name);
+        if (others.length) {
+          ctx.normal('LogGroupKept', `log group ${name} in ${s.region} is kept: ${others.length} other flow log(s) still deliver into it (${others.map((f) => f.FlowLogId).join(', ')}).`);
+          continue;
+        }
+        await del('LogGroup', s.region, g.name, () => r.delete(g));
       }
       return undefined;
     },
