@@ -115,7 +115,7 @@ async function execute(run: DatabaseRun, a: FailoverAction): Promise<void> {
     case 'recordStep':
       return;
     case 'createReplica': {
-      await ctx.markPending(`DBInstance ${a.region}/${a.identifier}`);
+      // The Planner records the intent (create-pending) before the create.
       await ctx.plan.apply(
         { action: 'Create', resource: 'DBInstanceReadReplica', region: a.region, detail: `${a.identifier} of ${a.sourceArn}` },
         () =>

@@ -14,8 +14,7 @@ export interface PeeringOutcome {
   message: string;
 }
 
-export async function syncPeering(owner: Owner, p: SideState, s: SideState, knownId: string | undefined, ctx: SyncContext,
-  markPending: (what: string) => Promise<void>): Promise<PeeringOutcome> {
+export async function syncPeering(owner: Owner, p: SideState, s: SideState, knownId: string | undefined, ctx: SyncContext): Promise<PeeringOutcome> {
   if (!p.tgw || !s.tgw || !s.status.accountId) return { available: false, message: 'Waiting for both transit gateways.' };
   const requester = peeringRequester(p.ec2);
   const spec = {
@@ -32,8 +31,7 @@ export async function syncPeering(owner: Owner, p: SideState, s: SideState, know
     return { attachmentId: stale.id, state: 'deleting', available: false, message: `Replacing peering ${stale.id}: ${(seen.diff ?? []).join('; ')}.` };
   }
   if (!seen.exists) {
-    // No client token on this API: record the intent first; a restart finds it by its tags.
-    if (!ctx.plan.dryRun) await markPending('TransitGatewayPeeringAttachment');
+    // No client token on this API: the Planner records the intent first; a restart finds it by its tags.
     const r = await ensure(requester, spec, ctx.plan, { resource: 'TransitGatewayPeeringAttachment', region: p.spec.region, detail: `${p.tgw.id} → ${s.tgw.id} (${s.spec.region})` },
       (o) => `peering ${o.id} from ${p.tgw!.id} to ${s.tgw!.id}`);
     peering = r.observed;

@@ -29,7 +29,7 @@ export async function syncRegionPair(deps: ControllerDeps, obj: RegionPair, ctx:
   const p = await syncSide(deps.aws, owner, 'primary', spec.primary, pAcct, ctx, prev.primary);
   const s = await syncSide(deps.aws, owner, 'secondary', spec.secondary, sAcct, ctx, prev.secondary);
 
-  const peering = await syncPeering(owner, p, s, prev.peering?.attachmentId, ctx, (what) => ctx.markPending(what));
+  const peering = await syncPeering(owner, p, s, prev.peering?.attachmentId, ctx);
   const previousRoutes = prev.routes ?? [];
   const routes = peering.available
     ? [await syncRoutes(p, s, peering.attachmentId, previousRoutes, ctx), await syncRoutes(s, p, peering.attachmentId, previousRoutes, ctx)]

@@ -21,11 +21,6 @@ export interface SyncContext {
   warn(reason: string, message: string): void;
   normal(reason: string, message: string): void;
   now: Date;
-  /**
-   * Create-pending protocol: records on the object, before a create that has no idempotency
-   * token, that the create is about to happen. Cleared after the next successful status write.
-   */
-  markPending(resource: string): Promise<void>;
 }
 
 export interface SyncResult<S> {
@@ -62,7 +57,8 @@ async function patchAnnotation(deps: ControllerDeps, path: string, obj: AnyKind,
     method: 'PATCH',
     path: objectPath(path, obj.metadata.namespace, obj.metadata.name),
     contentType: MERGE_PATCH,
-    body: { metadata: { annotations: { [key]: value } } },
+    // The uid makes it a precondition: a deleted (or deleted and re-created) object fails it.
+    body: { metadata: { uid: obj.metadata.uid, annotations: { [key]: value } } },
     signal,
   });
   if (value === null) delete obj.metadata.annotations?.[key];
@@ -85,13 +81,11 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
     const dryRun = isTrue(ann[ANNOTATIONS.dryRun]);
     const at = now();
     const ctx: SyncContext = {
-      plan: new Planner(dryRun, (reason, message) => void deps.events.normal(obj as never, reason, message)),
+      plan: new Planner(dryRun, (reason, message) => void deps.events.normal(obj as never, reason, message),
+        (resource) => patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, `${resource}@${at.toISOString()}`, signal)),
       log,
       signal,
       now: at,
-      markPending: async (resource) => {
-        await patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, `${resource}@${at.toISOString()}`, signal);
-      },
       warn: (reason, message) => void deps.events.warning(obj as never, reason, message),
       normal: (reason, message) => void deps.events.normal(obj as never, reason, message),
     };

@@ -7,12 +7,18 @@ export type Announce = (reason: string, message: string) => void;
 export class Planner {
   readonly changes: PlannedChange[] = [];
 
-  constructor(readonly dryRun: boolean, private readonly announce: Announce) {}
+  /**
+   * `beforeCreate` records the intent on the object before any create (the create-pending
+   * protocol). It is also the liveness check: it fails when the object is gone, so a reconcile
+   * working from a stale cache never creates for an object that no longer exists.
+   */
+  constructor(readonly dryRun: boolean, private readonly announce: Announce, private readonly beforeCreate?: (resource: string) => Promise<void>) {}
 
   /** Runs `fn` unless dry-run; returns undefined in dry-run. */
   async apply<T>(change: PlannedChange, fn: () => Promise<T>, describe?: (r: T) => string): Promise<T | undefined> {
     this.changes.push(change);
     if (this.dryRun) return undefined;
+    if (change.action === 'Create') await this.beforeCreate?.(change.resource);
     const result = await fn();
     if (change.action === 'Create' || change.action === 'Delete' || change.action === 'Accept' || change.action === 'Promote') {
       const what = describe ? describe(result) : change.resource;
