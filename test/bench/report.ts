@@ -1,7 +1,10 @@
 // The human-readable side of the bench: a table of what was measured, and next to it the
 // figures other projects publish about themselves (quoted as their claims, not re-measured).
 import type { ClientsResult } from './clients.ts';
+import type { FailoverResult } from './failover.ts';
+import { convergenceGoal } from './goal.ts';
 import type { MemoryResult } from './memory.ts';
+import type { PoliciesResult } from './policies.ts';
 import type { PairBench } from './region-pairs.ts';
 import type { Route53Result } from './route53.ts';
 
@@ -14,6 +17,8 @@ export interface BenchResults {
   clients?: ClientsResult;
   regionPairs?: PairBench;
   memory?: MemoryResult;
+  policies?: PoliciesResult;
+  failover?: FailoverResult;
   notMeasured: string[];
   error?: string;
   totalSeconds?: number;
@@ -77,11 +82,24 @@ export function printReport(r: BenchResults): void {
     }
     rows.push(['  AWS calls during memory run', String(mem.awsCalls)]);
   }
+  const fp = r.policies;
+  if (fp) {
+    rows.push(['FailoverPolicies Ready (DNS only)', `${fp.ready}/${fp.policies} in ${fp.seconds.toFixed(1)} s (--concurrency=8, one zone), ${fp.changeBatches} ChangeResourceRecordSets calls for ${fp.policies * 2} records`]);
+    rows.push(['  AWS calls to converge', fmt(fp.awsCalls)]);
+    if (fp.quiet) rows.push([`  quiet ${fp.quiet.seconds.toFixed(0)} s, drift ${fp.quiet.driftIntervalSeconds} s`, `AWS mutating ${sum(fp.quiet.awsMutating)}${sum(fp.quiet.awsMutating) ? ` (${fmt(fp.quiet.awsMutating)})` : ''}, AWS reads ${fp.quiet.awsReads}, multiregion.dev writes ${fp.quiet.apiserverMultiregionWrites}`]);
+  }
+  const fo = r.failover;
+  if (fo) {
+    rows.push(['Failover reaction (beyond unhealthyFor)', `p50 ${fo.p50} s, p99 ${fo.p99} s, max ${fo.max} s over ${fo.samples} samples; goal p99 < ${fo.goalP99Seconds} s: ${fo.p99 < fo.goalP99Seconds ? 'met' : 'NOT met'}`]);
+    rows.push(['  set-up', `${fo.policies} Automatic policies, unhealthyForSeconds=${fo.unhealthyForSeconds}, --health-observe-interval=${fo.healthObserveIntervalSeconds}s (included: up to one interval), puts ${fo.spacingMs} ms apart; FailoverReady in ${fo.setupSeconds.toFixed(0)} s; matched by ${fo.matchedBy}`]);
+  }
   if (r.error) rows.push(['ERROR', r.error.split('\n')[0] ?? r.error]);
   rows.push(['total bench time', `${r.totalSeconds ?? '?'} s`]);
   console.log(`\nmultiregion-controller bench (${r.mode}, ${r.startedAt})\n${table(rows)}`);
   if (c) console.log(`\nAWS calls to converge ${c.pairs} pairs:\n${table(Object.entries(c.awsCalls).map(([k, v]) => [k, String(v)]))}`);
   if (s && sum(s.awsReads)) console.log(`\nAWS reads in the quiet window:\n${table(Object.entries(s.awsReads).map(([k, v]) => [k, String(v)]))}`);
   console.log(`\nPublished figures of alternatives (their own claims, not measured here):\n${PUBLISHED_ALTERNATIVES.map((p) => `  - ${p}`).join('\n')}`);
+  const goal = convergenceGoal({ pairs: c, clients: cc, policies: fp });
+  console.log(`\nConvergence goal: ${goal.met ? 'met' : 'NOT met'}\n${goal.lines.map((l) => `  - ${l}`).join('\n')}`);
   if (r.notMeasured.length) console.log(`\nNot measured:\n${r.notMeasured.map((p) => `  - ${p}`).join('\n')}`);
 }

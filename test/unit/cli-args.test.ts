@@ -50,6 +50,14 @@ for (const c of refusals) {
   });
 }
 test('policyRegions: unique, from database and status', () => assert.deepEqual(policyRegions(policy('Manual', 'us-east-1', 'us-east-1')), ['us-east-1', 'us-west-2']));
+test('policyRegions: a DNS-only policy spans its two DNS sides; with regions from a RegionPair none are known here', () => {
+  const dnsOnly = { spec: { dns: { primary: { region: 'us-east-1' }, secondary: { region: 'us-west-2' } }, failover: { mode: 'Manual', activeRegion: 'us-east-1' } } };
+  assert.deepEqual(policyRegions(dnsOnly), ['us-east-1', 'us-west-2']);
+  assert.equal(failoverRefusal(dnsOnly, 'us-west-2'), undefined);
+  const viaPair = { spec: { regionPairRef: { name: 'prod' }, dns: { primary: {}, secondary: {} }, failover: { mode: 'Manual', activeRegion: 'us-east-1' } }, status: { activeRegion: 'us-east-1' } };
+  assert.deepEqual(policyRegions(viaPair), []);
+  assert.equal(failoverRefusal(viaPair, 'us-west-2'), undefined);
+});
 test('formatDrill: result, RTO, RPO and message', () => {
   assert.equal(formatDrill({ result: 'Succeeded', rtoSeconds: 42, rpoSeconds: 0, startedAt: 'a', completedAt: 'b', message: 'shadow record switched' }),
     'result: Succeeded, RTO 42s, RPO 0s (started a, completed b)\n  shadow record switched\n');

@@ -10,8 +10,10 @@ export interface FailoverOptions { namespace: string; name: string; to: string; 
 /** The regions a policy can be active in, from its database and DNS sides. */
 export function policyRegions(p: Json): string[] {
   const spec = p.spec ?? {};
-  const regions = [spec.database?.primary?.region, spec.database?.replica?.region,
-    p.status?.activeRegion, spec.failover?.activeRegion].filter((r): r is string => typeof r === 'string' && r !== '');
+  // The two sides' regions; none known here when they come from the referenced RegionPair
+  // (then the controller validates the choice and reports it in status).
+  const regions = [spec.dns?.primary?.region, spec.dns?.secondary?.region, spec.database?.primary?.region, spec.database?.replica?.region]
+    .filter((r): r is string => typeof r === 'string' && r !== '');
   return [...new Set(regions)];
 }
 
@@ -51,12 +53,13 @@ export async function failoverCommand(client: CliClient, o: FailoverOptions, log
     const now = `phase ${p.status?.phase ?? 'unknown'}, active ${p.status?.activeRegion ?? 'unknown'}`;
     if (now !== last) log(`  ${now}`);
     last = now;
-    const settled = (p.status?.observedGeneration ?? 0) >= generation && p.status?.activeRegion === o.to &&
-      ['Healthy', 'FailedOver'].includes(p.status?.phase);
+    // Without a database the switch is DNS only and there is no failover phase to wait for.
+    const phaseDone = !p.spec?.database || ['Healthy', 'FailedOver'].includes(p.status?.phase);
+    const settled = (p.status?.observedGeneration ?? 0) >= generation && p.status?.activeRegion === o.to && phaseDone;
     return settled ? p : undefined;
   }, o.timeoutMs, 2000);
   const lf = done.status?.lastFailover as Json | undefined;
   const rto = lf?.rtoSeconds !== undefined ? `, RTO ${lf.rtoSeconds}s` : '';
   const rpo = lf?.rpoSeconds !== undefined ? `, RPO ${lf.rpoSeconds}s` : '';
-  return `${ref}: active region ${o.to} (phase ${done.status.phase}${rto}${rpo})\n`;
+  return `${ref}: active region ${o.to} (phase ${done.status.phase ?? 'n/a: DNS only'}${rto}${rpo})\n`;
 }

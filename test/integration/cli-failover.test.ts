@@ -1,0 +1,68 @@
+// The CLI's failover and drill commands against a running controller (a DNS-only policy in
+// Manual mode): the switch moves the PRIMARY record, the drill leaves production alone.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { getStack, repoRoot, type Stack } from '../env/stack.ts';
+import { startController, type ControllerProcess } from '../env/controller.ts';
+import { seedHostedZone } from '../env/seed.ts';
+import { Kube, uniqueName } from './helpers.ts';
+import { Aws, EAST, WEST, clearPolicies, policyObj } from './failover-policy-fixtures.ts';
+
+const NS = 'cli-failover';
+let stack: Stack;
+let kube: Kube;
+let aws: Aws;
+let ctrl: ControllerProcess;
+
+const cli = (...args: string[]) => promisify(execFile)(process.execPath,
+  ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts'), ...args, `--kubeconfig=${stack.kubeconfigPath}`], { cwd: repoRoot, timeout: 150_000 });
+
+before(async () => {
+  stack = await getStack();
+  kube = new Kube(stack.kc);
+  aws = new Aws(stack.motoEndpoint);
+  await kube.ensureNamespace(NS);
+  await stack.resetMoto();
+  ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: stack.motoEndpoint, args: ['--health-observe-interval=1s'] });
+});
+after(async () => {
+  await ctrl?.stop();
+  await clearPolicies(kube, NS).catch(() => {});
+  aws?.destroy();
+  await stack.stop();
+});
+
+test('failover --to moves the PRIMARY record to the other region; drill leaves the production records as they were', async () => {
+  const zone = await seedHostedZone({ endpoint: stack.motoEndpoint }, 'example.com');
+  const name = uniqueName('cli');
+  const recordName = `${name}.example.com`;
+  const hc = { type: 'HTTPS', path: '/health/deep', port: 443 };
+  await kube.apply(policyObj(NS, name, {
+    dns: {
+      hostedZoneId: zone, recordName, ttl: 30,
+      primary: { region: EAST, target: { ips: ['198.51.100.10'] }, healthCheck: hc },
+      secondary: { region: WEST, target: { ips: ['203.0.113.20'] }, healthCheck: hc },
+    },
+    failover: { mode: 'Manual', activeRegion: EAST },
+  }));
+  const o = await kube.waitCondition('FailoverPolicy', NS, name, 'Ready', 'True', undefined, 60_000);
+  for (const id of Object.values(o.status.healthCheckIds as Record<string, string>)) await aws.putHealth(id, 1);
+  const primaryValue = async () => (await aws.records(zone, recordName)).find((r) => r.SetIdentifier === `${name}-primary`)?.ResourceRecords?.[0]?.Value;
+  assert.equal(await primaryValue(), '198.51.100.10');
+
+  const { stdout } = await cli('failover', name, '-n', NS, '--to', WEST, '--yes', '--timeout=90s');
+  assert.match(stdout, /us-west-2/);
+  const after1 = await kube.get('FailoverPolicy', NS, name);
+  assert.equal(after1?.spec.failover.activeRegion, WEST);
+  await kube.waitFor('FailoverPolicy', NS, name, 'active west', (x) => x.status?.activeRegion === WEST, 60_000);
+  assert.equal(await primaryValue(), '203.0.113.20', 'PRIMARY now serves the secondary target');
+
+  const before = JSON.stringify((await aws.records(zone, recordName)).filter((r) => r.SetIdentifier));
+  const drill = await cli('drill', name, '-n', NS, '--timeout=120s').catch((e: { stdout?: string; stderr?: string; code?: number }) => e);
+  const p = await kube.get('FailoverPolicy', NS, name);
+  assert.ok(p?.status?.lastDrill?.completedAt, `lastDrill recorded: ${JSON.stringify(p?.status?.lastDrill)} ${JSON.stringify(drill).slice(0, 500)}`);
+  assert.equal(JSON.stringify((await aws.records(zone, recordName)).filter((r) => r.SetIdentifier)), before, 'production records untouched by the drill');
+});

@@ -1,0 +1,54 @@
+// The crash-matrix machinery shared by the per-kind matrices: one controller at a time behind
+// the fault proxy, SIGKILLed right after AWS applied an armed call, then replaced.
+import { startController, type ControllerProcess } from '../env/controller.ts';
+import type { CallInfo, FaultProxy } from '../env/fault-proxy.ts';
+import { CANARY, keepLogs } from './harness.ts';
+
+/** Operations that change AWS state (the crash points). */
+export const MUTATING = /^(Create|Delete|Associate|Disassociate|Accept|Put|Modify|Replace|Enable|Disable|Change|Update|Promote|Reboot|Add|Remove|Revoke|Authorize|Stop)/;
+export const key = (c: { service: string; operation: string }) => `${c.service}:${c.operation}`;
+/** MRC_CRASH_ONLY=op1,op2 narrows the matrix while debugging one point. */
+export const only = (p: string) => !process.env.MRC_CRASH_ONLY || process.env.MRC_CRASH_ONLY.split(',').some((o) => p.endsWith(o));
+/** The distinct mutating calls of a slice of the call log, in first-call order. */
+export const mutatingPoints = (calls: CallInfo[]): string[] => [...new Set(calls.filter((c) => MUTATING.test(c.operation) && (c.status ?? 0) < 400).map(key))];
+
+export class CrashKit {
+  ctrl: ControllerProcess | undefined;
+  constructor(private readonly o: { kubeconfigPath: string; proxy: FaultProxy; label: string; args?: string[] }) {}
+
+  async start(): Promise<ControllerProcess> {
+    this.ctrl = await startController({
+      kubeconfigPath: this.o.kubeconfigPath, awsEndpoint: this.o.proxy.endpoint,
+      // No leader election: a SIGKILLed leader's Lease would make every restart wait 15 s.
+      args: ['--leader-elect=false', ...(this.o.args ?? [])],
+      env: { AWS_SECRET_ACCESS_KEY: CANARY.secretKey, AWS_SESSION_TOKEN: CANARY.sessionToken },
+    });
+    return this.ctrl;
+  }
+
+  async current(): Promise<ControllerProcess> {
+    return this.ctrl && this.ctrl.proc.exitCode === null && this.ctrl.proc.signalCode === null ? this.ctrl : this.start();
+  }
+
+  /** The next `point` call is applied by AWS, its answer lost, and the current controller killed. */
+  arm(point: string): void {
+    const [service, operation] = point.split(':') as [string, string];
+    const victim = this.ctrl;
+    this.o.proxy.add({ service, operation, kind: 'applyThenDrop', times: 1, hook: () => victim?.kill() });
+  }
+
+  /** Waits for the armed kill, keeps the victim's logs, starts the next controller. */
+  async afterKill(point: string, timeoutMs = 60_000): Promise<ControllerProcess> {
+    const victim = this.ctrl!;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([victim.exited, new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`${point} was never called`)), timeoutMs); })])
+      .finally(() => clearTimeout(timer));
+    keepLogs(`${this.o.label}-${point.replace(':', '-')}`, victim.logs());
+    return this.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.ctrl) keepLogs(this.o.label, this.ctrl.logs());
+    await this.ctrl?.stop();
+  }
+}

@@ -1,0 +1,92 @@
+// Load: N ClientConnections (no alarms: the cheapest kind that still writes a dashboard and a
+// TGW route each) created at once on one pair while the proxy throttles a share of every AWS
+// call with each service's real throttling answer. All must converge within the budget, and
+// the controller's resident memory must stay bounded. LOAD_N / LOAD_BUDGET_S / LOAD_THROTTLE override.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { metricValue, startController } from '../env/controller.ts';
+import { getStack, type Stack } from '../env/stack.ts';
+import { Kube, condition, uniqueName, type Obj } from '../integration/helpers.ts';
+import { API_VERSION } from '../../src/api/types.ts';
+import { CLIENT_NS, OTHER_NS, PAIR_NS, clientObj, setUpWorld, staticRoutes, tearDown, type World } from '../integration/client-connection-fixtures.ts';
+import { CANARY, keepLogs, record } from './harness.ts';
+
+const N = Number(process.env.LOAD_N ?? 500);
+const BUDGET_S = Number(process.env.LOAD_BUDGET_S ?? 180);
+const SHARE = Number(process.env.LOAD_THROTTLE ?? 0.2);
+const RSS_LIMIT = 400 * 1024 * 1024;
+let stack: Stack;
+let kube: Kube;
+let w: World | undefined;
+
+before(async () => {
+  stack = await getStack();
+  kube = new Kube(stack.kc);
+  for (const ns of [PAIR_NS, CLIENT_NS, OTHER_NS]) await kube.ensureNamespace(ns);
+  await stack.resetMoto();
+});
+after(async () => {
+  if (w) keepLogs('load', w.ctrl.logs());
+  await tearDown(kube, w);
+  await stack.stop();
+});
+
+const cidrOf = (i: number): string => `100.${64 + Math.floor(i / 256)}.${i % 256}.0/24`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function inChunks<T>(items: T[], size: number, fn: (t: T, i: number) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((t, j) => fn(t, i + j)));
+}
+const readyCount = async (): Promise<number> =>
+  ((await kube.api.list(API_VERSION, 'ClientConnection', CLIENT_NS)) as unknown as { items: Obj[] }).items
+    .filter((o) => condition(o, 'Ready')?.status === 'True' && o.status?.observabilityHash && (o.status?.observedGeneration ?? 0) >= (o.metadata.generation ?? 0)).length;
+
+/** A deterministic pseudo-random share of calls (an LCG, so runs compare). */
+function share(p: number, seed: number): RegExp {
+  let x = seed;
+  return { test: () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 < p } as unknown as RegExp;
+}
+
+test(`${N} ClientConnections at once under ${Math.round(SHARE * 100)}% throttling: all converge within ${BUDGET_S} s, RSS < 400 MB`, { timeout: (BUDGET_S + 240) * 1000 }, async (t) => {
+  w = await setUpWorld(stack, kube, uniqueName('load-pair'));
+  // The fixture's controller retires for one with the suite's canary credentials and more workers.
+  await w.ctrl.stop();
+  w.ctrl = await startController({
+    kubeconfigPath: stack.kubeconfigPath, awsEndpoint: w.proxy.endpoint, args: ['--leader-elect=false', '--concurrency=8', '--aws-max-attempts=1'],
+    env: { AWS_SECRET_ACCESS_KEY: CANARY.secretKey, AWS_SESSION_TOKEN: CANARY.sessionToken },
+  });
+  const mark = w.proxy.calls.length;
+  w.proxy.add({ kind: 'throttle', operation: share(SHARE, 42) });
+  const started = Date.now();
+  await inChunks(Array.from({ length: N }, (_, i) => `load-${i}`), 50, (n, i) => {
+    const o = clientObj(w!, n, [cidrOf(i)]);
+    delete o.spec.alarms;
+    return kube.apply(o);
+  });
+  const applied = (Date.now() - started) / 1000;
+  let ready = 0;
+  let atBudget: number | undefined;
+  while (Date.now() - started < (BUDGET_S + 120) * 1000) {
+    ready = await readyCount();
+    if (atBudget === undefined && Date.now() - started >= BUDGET_S * 1000) atBudget = ready;
+    if (ready === N) break;
+    await sleep(2000);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  atBudget ??= ready;
+  const calls = w.proxy.calls.slice(mark);
+  const throttled = w.proxy.injected.throttle ?? 0;
+  const byService = Object.entries(Object.groupBy(calls, (c) => c.service)).map(([s, cs]) => `${s}=${cs!.length}`).join(' ');
+  const page = await (await fetch(w.ctrl.metricsUrl)).text();
+  const rss = metricValue(page, 'process_resident_memory_bytes') ?? NaN;
+  const routes = (await staticRoutes(stack, w.routeTableId)).length;
+  const summary = `${ready}/${N} Ready in ${seconds.toFixed(0)} s (${atBudget} by ${BUDGET_S} s; applies took ${applied.toFixed(0)} s); ` +
+    `throttled ${throttled}/${calls.length} calls (${((100 * throttled) / Math.max(1, calls.length)).toFixed(1)}%; ${byService}); routes ${routes}; RSS ${(rss / 2 ** 20).toFixed(0)} MB`;
+  t.diagnostic(summary);
+  record({ file: 'load', faults: { throttle: throttled }, lostUpdates: N - ready, note: summary });
+  assert.equal(ready, N, 'every client converged');
+  assert.equal(atBudget, N, `every client converged within ${BUDGET_S} s`);
+  assert.equal(routes, N + 1, 'one route per client plus the peer route');
+  assert.ok(throttled > 0, 'throttling was injected');
+  assert.ok(rss > 0 && rss < RSS_LIMIT, `RSS ${rss} bytes below 400 MB`);
+  assert.equal(w.ctrl.proc.exitCode, null, 'the controller is still running');
+});
