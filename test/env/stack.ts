@@ -35,6 +35,10 @@ export async function getStack(): Promise<Stack> {
   if (kubeconfigPath && server && motoEndpoint) {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
+    // Each test file starts clean: objects an earlier file left behind would otherwise be
+    // reconciled by this file's controller and show up in its AWS counts.
+    await purgeAll(kc);
+    await resetMoto(motoEndpoint);
     return { kubeconfigPath, server, motoEndpoint, kc, resetMoto: () => resetMoto(motoEndpoint), stop: async () => {} };
   }
   const [kube, moto] = await Promise.all([startKube(), startMoto()]);
@@ -57,6 +61,21 @@ export async function getStack(): Promise<Stack> {
 export async function startKubeShared(): Promise<{ kubeconfigPath: string; server: string; stop(): Promise<void> }> {
   const s = await getStack();
   return { kubeconfigPath: s.kubeconfigPath, server: s.server, stop: s.stop };
+}
+
+/** Removes every RegionPair, FailoverPolicy and ClientConnection in every namespace (finalizers dropped). */
+export async function purgeAll(kc: KubeConfig): Promise<void> {
+  for (const plural of ['clientconnections', 'failoverpolicies', 'regionpairs']) {
+    const collection = `/apis/multiregion.dev/v1alpha1/${plural}`;
+    const list = await kubeRequest<{ items: KubernetesObject[] }>(kc, { method: 'GET', path: collection });
+    for (const o of list.items) {
+      const path = `/apis/multiregion.dev/v1alpha1/namespaces/${o.metadata!.namespace}/${plural}/${o.metadata!.name}`;
+      const gone = (e: unknown) => { if ((e as { code?: number }).code !== 404) throw e; };
+      await kubeRequest(kc, { method: 'PATCH', path, contentType: 'application/merge-patch+json', body: { metadata: { finalizers: null } } }).catch(gone);
+      await kubeRequest(kc, { method: 'DELETE', path }).catch(gone);
+    }
+    await waitFor(`all ${plural} gone`, async () => (await kubeRequest<{ items: unknown[] }>(kc, { method: 'GET', path: collection })).items.length === 0, 30_000);
+  }
 }
 
 async function resetMoto(endpoint: string): Promise<void> {
