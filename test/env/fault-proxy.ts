@@ -22,7 +22,7 @@ export interface FaultRule {
 }
 
 /** Each service's real throttling answer (what AWS sends, so the SDK classifies it for real). */
-export function throttleResponse(service: string): { status: number; contentType: string; body: string } {
+export function throttleResponse(service: string): { status: number; contentType: string; body: string; headers?: Record<string, string> } {
   switch (service) {
     case 'ec2':
       return { status: 503, contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>' };
@@ -30,8 +30,8 @@ export function throttleResponse(service: string): { status: number; contentType
       return { status: 400, contentType: 'text/xml', body: '<?xml version="1.0"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>' };
     case 'logs':
       return { status: 400, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }) };
-    case 'monitoring':
-      return { status: 400, contentType: 'text/xml', body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>' };
+    case 'monitoring': // CloudWatch speaks JSON 1.0 (query-compatible): the code also rides in a header
+      return { status: 400, contentType: 'application/x-amz-json-1.0', body: JSON.stringify({ __type: 'Throttling', message: 'Rate exceeded' }), headers: { 'x-amzn-query-error': 'Throttling;Sender' } };
     default: // rds, sts: query protocol
       return { status: 400, contentType: 'text/xml', body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>' };
   }
@@ -52,7 +52,11 @@ export function identify(req: IncomingMessage, body: string): Omit<CallInfo, 'at
 
 function route53Operation(method: string, url: string): string {
   const path = url.split('?')[0] ?? '';
+  // Most specific first: /tags/healthcheck/… must not be read as a health-check call.
   const table: Array<[string, RegExp, string]> = [
+    ['POST', /\/tags\/[^/]+\/[^/]+$/, 'ChangeTagsForResource'],
+    ['POST', /\/tags\/[^/]+$/, 'ListTagsForResources'],
+    ['GET', /\/tags\/[^/]+\/[^/]+$/, 'ListTagsForResource'],
     ['POST', /\/hostedzone\/[^/]+\/rrset\/?$/, 'ChangeResourceRecordSets'],
     ['GET', /\/hostedzone\/[^/]+\/rrset\/?$/, 'ListResourceRecordSets'],
     ['POST', /\/healthcheck\/?$/, 'CreateHealthCheck'],
@@ -61,9 +65,6 @@ function route53Operation(method: string, url: string): string {
     ['DELETE', /\/healthcheck\/[^/]+$/, 'DeleteHealthCheck'],
     ['GET', /\/healthcheck\/[^/]+$/, 'GetHealthCheck'],
     ['GET', /\/change\/[^/]+$/, 'GetChange'],
-    ['POST', /\/tags\/[^/]+\/[^/]+$/, 'ChangeTagsForResource'],
-    ['POST', /\/tags\/[^/]+$/, 'ListTagsForResources'],
-    ['GET', /\/tags\/[^/]+\/[^/]+$/, 'ListTagsForResource'],
     ['GET', /\/hostedzone\/[^/]+$/, 'GetHostedZone'],
     ['POST', /\/hostedzone\/?$/, 'CreateHostedZone'],
   ];
@@ -76,8 +77,22 @@ export function queryError(code: string, message: string, status = 403): { statu
   return { status, contentType: 'text/xml', body: `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>` };
 }
 
+/** AWS's published request rates, enforced like AWS does: a token bucket, throttled when empty. */
+export interface RateRule { service: string; operation?: RegExp; ratePerSec: number; burst: number }
+
+export const PUBLISHED_RATES: RateRule[] = [
+  { service: 'ec2', operation: /^Describe|^Get|^Search/, ratePerSec: 20, burst: 100 },
+  { service: 'ec2', ratePerSec: 5, burst: 50 },
+  { service: 'route53', ratePerSec: 10, burst: 50 },
+  { service: 'monitoring', operation: /^PutMetricAlarm$/, ratePerSec: 3, burst: 3 },
+  { service: 'monitoring', ratePerSec: 20, burst: 50 },
+  { service: 'logs', ratePerSec: 5, burst: 10 },
+  { service: 'rds', ratePerSec: 12, burst: 40 },
+];
+
 export class FaultProxy {
   readonly calls: CallInfo[] = [];
+  private rates: Array<RateRule & { tokens: number; at: number }> = [];
   readonly injected: Record<string, number> = {};
   private rules: FaultRule[] = [];
   private server?: Server;
@@ -97,7 +112,26 @@ export class FaultProxy {
   }
 
   add(rule: FaultRule): void { this.rules.push({ ...rule }); }
-  clear(): void { this.rules = []; }
+  clear(): void {
+    this.rules = [];
+    this.rates = [];
+  }
+
+  /** Throttle (with the service's real error) whatever goes beyond these rates; first matching rule counts. */
+  enforceRates(rules: RateRule[] = PUBLISHED_RATES): void {
+    this.rates = rules.map((r) => ({ ...r, tokens: r.burst, at: Date.now() }));
+  }
+
+  private overRate(call: Omit<CallInfo, 'at'>): boolean {
+    const r = this.rates.find((x) => x.service === call.service && (!x.operation || x.operation.test(call.operation)));
+    if (!r) return false;
+    const now = Date.now();
+    r.tokens = Math.min(r.burst, r.tokens + ((now - r.at) / 1000) * r.ratePerSec);
+    r.at = now;
+    if (r.tokens < 1) return true;
+    r.tokens -= 1;
+    return false;
+  }
 
   count(service: string, operation: string): number {
     return this.calls.filter((c) => c.service === service && c.operation === operation).length;
@@ -120,13 +154,13 @@ export class FaultProxy {
     const id = identify(req, body.toString('utf8'));
     const call: CallInfo = { ...id, at: Date.now() };
     this.calls.push(call);
-    const rule = this.match(id);
+    const rule: FaultRule | undefined = this.match(id) ?? (this.overRate(id) ? { kind: 'throttle' } : undefined);
     if (rule) this.injected[rule.kind] = (this.injected[rule.kind] ?? 0) + 1;
     switch (rule?.kind) {
       case 'throttle': {
         const t = throttleResponse(id.service);
         call.status = t.status;
-        res.writeHead(t.status, { 'content-type': t.contentType }).end(t.body);
+        res.writeHead(t.status, { 'content-type': t.contentType, ...t.headers }).end(t.body);
         return;
       }
       case 'error500':
