@@ -10,6 +10,7 @@ import { TerminalError, type ObjectKey, type Reconcile, type ReconcileResult } f
 import type { ControllerDeps } from './deps.ts';
 import { Planner } from './planner.ts';
 import { describeError, SyncError } from './sync-error.ts';
+import { OutcomeUnknownError } from '../../aws/middleware.ts';
 
 export interface FieldError { field: string; message: string }
 
@@ -49,6 +50,8 @@ export interface KindHandler<T extends AnyKind> {
 }
 
 const isTrue = (v: string | undefined): boolean => v === 'true';
+const OUTCOME_UNKNOWN_REQUEUE_MS = 1_000;
+const isOutcomeUnknown = (err: unknown): boolean => err instanceof OutcomeUnknownError;
 const pendingMarked = new WeakSet<object>();
 const ctxPendingSet = (obj: object): boolean => pendingMarked.has(obj);
 
@@ -152,7 +155,7 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       return failed(err);
     }
 
-    async function failed(err: unknown): Promise<never> {
+    async function failed(err: unknown): Promise<ReconcileResult> {
       if (signal.aborted) throw err;
       const d = describeError(err);
       log.warn('reconcile failed', { reason: d.reason, error: d.message });
@@ -163,6 +166,9 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
         log.warn('could not write the error to status', { error: String(statusErr) });
       }
       if (d.terminal) throw new TerminalError(d.message, d.reason);
+      // A create whose answer was lost is not an AWS problem to back off from: the next pass
+      // reads first, finds what was made (or not) by its tags, and carries on.
+      if (isOutcomeUnknown(err)) return { requeueAfterMs: OUTCOME_UNKNOWN_REQUEUE_MS };
       throw err instanceof SyncError ? err : new Error(d.message, { cause: err });
     }
   };
