@@ -50,7 +50,7 @@ test-integration: deps
 test-reliability: deps ## reliability + security suite: crash matrix, AWS and Kubernetes faults, bad input, safety (own stack)
 	node --import tsx test/env/with-stack.ts -- node --import tsx --test --test-concurrency=1 --test-reporter=spec 'test/reliability/**/*.test.ts'
 
-test: deps typecheck test-unit test-integration ## every test: unit + integration (real apiserver + moto)
+test: deps typecheck test-unit test-integration test-reliability ## every test: unit, integration and the reliability suite (real apiserver + moto)
 
 local: node-deps moto k8s build ## run the whole thing locally: apiserver + etcd + moto + controller + examples
 	node --import tsx test/env/local.ts
