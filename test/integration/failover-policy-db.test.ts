@@ -148,6 +148,32 @@ describe('FailoverPolicy database', () => {
     assert.equal(still?.status.inProgress.step, 'Triggered');
   });
 
+  test('killed right after fencing (ModifyDBInstance reached AWS): the restart fences once more, promotes exactly once, converges', async () => {
+    proxy = new FaultProxy(stack.motoEndpoint);
+    await proxy.start();
+    const p = proxy;
+    ctrl = await start(p.endpoint);
+    const first = ctrl;
+    p.add({ service: 'rds', operation: 'ModifyDBInstance', kind: 'applyThenDrop', times: 1, hook: () => first.kill() });
+    const s = await setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
+    const o = await healthyAndReady(s);
+    await aws.putHealth(o.status.healthCheckIds.primary, 0);
+    await first.exited;
+    assert.equal(p.count('rds', 'PromoteReadReplica'), 0, 'killed before any promotion');
+    const mid = await kube.get('FailoverPolicy', NS, s.name);
+    assert.ok(mid?.status.inProgress, 'the failover in progress is recorded');
+
+    ctrl = await start(p.endpoint);
+    const done = await kube.waitFor('FailoverPolicy', NS, s.name, 'failover completed', (x) => !!x.status?.lastFailover?.completedAt, 120_000);
+    assert.equal(done.status.activeRegion, WEST);
+    assert.equal(p.count('rds', 'PromoteReadReplica'), 1, 'exactly one PromoteReadReplica reached AWS');
+    assert.equal((await secretData(s.secret)).region, WEST);
+    const old = await describe1(EAST, s.db);
+    const groups = (old.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId);
+    assert.equal(groups.length, 1, `the old writer keeps only the deny-all group: ${groups.join(',')}`);
+    assert.ok(p.count('ec2', 'CreateSecurityGroup') <= 1, 'one deny-all group, not one per attempt');
+  });
+
   test('killed right after PromoteReadReplica: the restart never promotes again and converges', async () => {
     proxy = new FaultProxy(stack.motoEndpoint);
     await proxy.start();
