@@ -148,6 +148,25 @@ describe('FailoverPolicy database', () => {
     assert.equal(still?.status.inProgress.step, 'Triggered');
   });
 
+  test('killed right after CreateDBInstanceReadReplica: the restart finds the replica and never creates a second', async () => {
+    proxy = new FaultProxy(stack.motoEndpoint);
+    await proxy.start();
+    const p = proxy;
+    ctrl = await start(p.endpoint);
+    const first = ctrl;
+    p.add({ service: 'rds', operation: 'CreateDBInstanceReadReplica', kind: 'applyThenDrop', times: 1, hook: () => first.kill() });
+    const s = await setup({ mode: 'Manual', activeRegion: EAST });
+    await first.exited;
+    const mid = await kube.get('FailoverPolicy', NS, s.name);
+    assert.match(mid?.metadata.annotations?.['multiregion.dev/create-pending'] ?? '', /DBInstanceReadReplica@/, 'intent recorded before the call');
+    ctrl = await start(p.endpoint);
+    await kube.waitFor('FailoverPolicy', NS, s.name, 'replica in status', (x) => x.status?.database?.replica?.identifier === s.replica, 90_000);
+    await new Promise((r) => setTimeout(r, 3_000));
+    assert.equal(p.count('rds', 'CreateDBInstanceReadReplica'), 1, 'one create call in all (moto would silently replace a second)');
+    const replica = await describe1(WEST, s.replica);
+    assert.ok(replica.ReadReplicaSourceDBInstanceIdentifier, 'the replica exists and replicates the primary');
+  });
+
   test('killed right after fencing (ModifyDBInstance reached AWS): the restart fences once more, promotes exactly once, converges', async () => {
     proxy = new FaultProxy(stack.motoEndpoint);
     await proxy.start();
