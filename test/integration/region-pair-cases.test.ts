@@ -73,6 +73,10 @@ describe('RegionPair cases', () => {
     assert.equal(proxy.count('ec2', 'ModifyTransitGateway'), 0, 'an adopted TGW is not changed');
     const evs = await kube.events(NS, name);
     assert.ok(evs.some((e) => e.reason === 'AdoptedTransitGatewayDefaultsOn' && e.type === 'Warning'), evs.map((e) => e.reason).join(','));
+    const defaults = condition(ready, 'TransitGatewayDefaults');
+    assert.equal(defaults?.status, 'False');
+    assert.equal(defaults?.reason, 'AdoptedDefaultsOn');
+    assert.match(defaults?.message ?? '', new RegExp(eastTgw));
     await kube.delete('RegionPair', NS, name);
     await kube.waitGone('RegionPair', NS, name, 60_000);
     assert.deepEqual((await liveTgws('us-east-1')).map((t) => t.TransitGatewayId), [eastTgw]);

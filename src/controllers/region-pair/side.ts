@@ -29,6 +29,8 @@ export interface SideState {
   /** Attachments whose association with our table is not confirmed yet. */
   pending: string[];
   drift: string[];
+  /** Set when an adopted TGW has default association/propagation on. */
+  defaultsWarning?: string;
 }
 
 /** Identifies the account behind a side (assuming its role), or says which field is wrong. */
@@ -65,8 +67,9 @@ export async function syncSide(aws: AwsClients, owner: Owner, side: Side, spec: 
   st.status.transitGatewayId = tgw.observed.id;
   st.status.transitGatewayAdopted = tgw.observed.adopted;
   if (tgw.observed.adopted && (tgw.observed.defaultAssociation || tgw.observed.defaultPropagation)) {
-    ctx.warn('AdoptedTransitGatewayDefaultsOn', `adopted transit gateway ${tgw.observed.id} (${side}) has default route-table association/propagation enabled: ` +
-      'every attachment lands in one table and traffic can loop. The controller does not change an adopted TGW; disable both defaults on it.');
+    // Reported through the TransitGatewayDefaults condition; the Event only when it turns bad.
+    st.defaultsWarning = `adopted transit gateway ${tgw.observed.id} (${side}) has default route-table association/propagation enabled: ` +
+      'every attachment lands in one table and traffic can loop. The controller does not change an adopted TGW; disable both defaults on it.';
   }
 
   const rt = await ensure(tgwRouteTable(ec2), { owner, side, transitGatewayId: tgw.observed.id }, ctx.plan,

@@ -57,6 +57,14 @@ export async function syncRegionPair(deps: ControllerDeps, obj: RegionPair, ctx:
         message: conflicts.length ? `Conflicting routes: ${conflicts.join('; ')}. Remove them or change spec cidrs.` : pending.length ? `Waiting for associations: ${pending.join(', ')}.` : 'Waiting for the peering.' },
   ];
   const allReady = peering.available && routesProgrammed && !ctx.plan.dryRun;
+  const defaultsWarnings = [p.defaultsWarning, s.defaultsWarning].filter((w): w is string => !!w);
+  if (defaultsWarnings.length) {
+    const before = prev.conditions?.find((c) => c.type === 'TransitGatewayDefaults');
+    if (before?.reason !== 'AdoptedDefaultsOn') ctx.warn('AdoptedTransitGatewayDefaultsOn', defaultsWarnings.join(' '));
+    conditions.push({ type: 'TransitGatewayDefaults', status: 'False', reason: 'AdoptedDefaultsOn', message: defaultsWarnings.join(' ') });
+  } else {
+    conditions.push({ type: 'TransitGatewayDefaults', status: 'True', reason: 'DefaultsDisabled', message: 'Default route-table association and propagation are off on both transit gateways.' });
+  }
   conditions.push(allReady ? ready.available() : ready.creating(ctx.plan.dryRun ? 'Dry run: nothing is created.' : peering.available ? 'Programming routes.' : peering.message));
 
   const status: RegionPairStatus = {
