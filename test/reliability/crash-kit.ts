@@ -2,7 +2,7 @@
 // the fault proxy, SIGKILLed right after AWS applied an armed call, then replaced.
 import { startController, type ControllerProcess } from '../env/controller.ts';
 import type { CallInfo, FaultProxy } from '../env/fault-proxy.ts';
-import { CANARY, keepLogs } from './harness.ts';
+import { CANARY, keepLogs, record } from './harness.ts';
 
 /** Operations that change AWS state (the crash points). */
 export const MUTATING = /^(Create|Delete|Associate|Disassociate|Accept|Put|Modify|Replace|Enable|Disable|Change|Update|Promote|Reboot|Add|Remove|Revoke|Authorize|Stop)/;
@@ -51,4 +51,22 @@ export class CrashKit {
     if (this.ctrl) keepLogs(this.o.label, this.ctrl.logs());
     await this.ctrl?.stop();
   }
+}
+
+export interface CrashResult { point: string; phase: string; duplicates: string[]; leaks: string[] }
+
+/** The points of a crash matrix that ended with duplicates or leaks, for the summary note. */
+export const failedPoints = (results: CrashResult[], label: (r: CrashResult) => string): string =>
+  results.filter((r) => r.duplicates.length || r.leaks.length).map(label).join(',') || 'none';
+
+/** One matrix's line in the suite summary: points covered, duplicates, leaks. */
+export function recordCrashMatrix(file: string, results: CrashResult[], note: string): void {
+  record({
+    file,
+    crashPoints: results.length,
+    duplicates: results.reduce((n, r) => n + r.duplicates.length, 0),
+    leaks: results.reduce((n, r) => n + r.leaks.length, 0),
+    faults: { crashAfterApply: results.length },
+    note,
+  });
 }

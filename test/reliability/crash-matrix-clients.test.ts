@@ -8,8 +8,7 @@ import { ListDashboardsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cl
 import { getStack, type Stack } from '../env/stack.ts';
 import { Kube, uniqueName, type Obj } from '../integration/helpers.ts';
 import { CLIENT_NS, OTHER_NS, PAIR_NS, alarms, clientObj, cw, dashboard, setUpWorld, staticRoutes, tearDown, type World } from '../integration/client-connection-fixtures.ts';
-import { CrashKit, mutatingPoints, only } from './crash-kit.ts';
-import { record } from './harness.ts';
+import { CrashKit, failedPoints, mutatingPoints, only, recordCrashMatrix } from './crash-kit.ts';
 
 let stack: Stack;
 let kube: Kube;
@@ -130,14 +129,5 @@ describe('ClientConnection crash matrix', () => {
     }
   });
 
-  after(() => {
-    record({
-      file: 'crash-matrix-clients',
-      crashPoints: results.length,
-      duplicates: results.reduce((n, r) => n + r.duplicates.length, 0),
-      leaks: results.reduce((n, r) => n + r.leaks.length, 0),
-      faults: { crashAfterApply: results.length },
-      note: `ClientConnection: converge points ${converge.join(' ') || 'none'}; delete points ${deletion.join(' ') || 'none'}; failed: ${results.filter((r) => r.duplicates.length || r.leaks.length).map((r) => `${r.phase} ${r.point}`).join(',') || 'none'}`,
-    });
-  });
+  after(() => recordCrashMatrix('crash-matrix-clients', results, `ClientConnection: converge points ${converge.join(' ') || 'none'}; delete points ${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`));
 });

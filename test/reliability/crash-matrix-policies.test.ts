@@ -10,8 +10,7 @@ import { FaultProxy, type CallInfo } from '../env/fault-proxy.ts';
 import { seedHostedZone } from '../env/seed.ts';
 import { Kube, uniqueName, type Obj } from '../integration/helpers.ts';
 import { Aws, EAST, WEST, clearPolicies, policyObj } from '../integration/failover-policy-fixtures.ts';
-import { CrashKit, mutatingPoints, only } from './crash-kit.ts';
-import { record } from './harness.ts';
+import { CrashKit, failedPoints, mutatingPoints, only, recordCrashMatrix } from './crash-kit.ts';
 
 const NS = 'rel-crash-fp';
 let stack: Stack;
@@ -142,14 +141,5 @@ describe('FailoverPolicy crash matrix (DNS only)', () => {
     }
   });
 
-  after(() => {
-    record({
-      file: 'crash-matrix-policies',
-      crashPoints: results.length,
-      duplicates: results.reduce((n, r) => n + r.duplicates.length, 0),
-      leaks: results.reduce((n, r) => n + r.leaks.length, 0),
-      faults: { crashAfterApply: results.length },
-      note: `FailoverPolicy DNS: converge points ${converge.join(' ') || 'none'}; delete points ${deletion.join(' ') || 'none'}; failed: ${results.filter((r) => r.duplicates.length || r.leaks.length).map((r) => `${r.phase} ${r.point}`).join(',') || 'none'}`,
-    });
-  });
+  after(() => recordCrashMatrix('crash-matrix-policies', results, `FailoverPolicy DNS: converge points ${converge.join(' ') || 'none'}; delete points ${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`));
 });

@@ -8,7 +8,8 @@ import { getStack, type Stack } from '../env/stack.ts';
 import { startController, type ControllerProcess } from '../env/controller.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
 import { Kube, uniqueName } from '../integration/helpers.ts';
-import { CANARY, REGIONS, census, duplicates, expectedPerRegion, keepLogs, leaks, pairObj, pairSpec, record, seedBoth } from './harness.ts';
+import { CANARY, REGIONS, census, duplicates, expectedPerRegion, keepLogs, leaks, pairObj, pairSpec, seedBoth } from './harness.ts';
+import { failedPoints, recordCrashMatrix } from './crash-kit.ts';
 
 const NS = 'rel-crash';
 const MUTATING = /^(Create|Delete|Associate|Disassociate|Accept|Put|Modify|Replace|Enable|Disable)/;
@@ -135,14 +136,5 @@ describe('RegionPair crash matrix', () => {
     }
   });
 
-  after(() => {
-    record({
-      file: 'crash-matrix',
-      crashPoints: results.length,
-      duplicates: results.reduce((n, r) => n + r.duplicates.length, 0),
-      leaks: results.reduce((n, r) => n + r.leaks.length, 0),
-      faults: { crashAfterApply: results.length },
-      note: `converge points ${converge.length}, delete points ${deletion.length}; failed: ${results.filter((r) => r.duplicates.length || r.leaks.length).map((r) => r.point).join(',') || 'none'}`,
-    });
-  });
+  after(() => recordCrashMatrix('crash-matrix', results, `converge points ${converge.length}, delete points ${deletion.length}; failed: ${failedPoints(results, (r) => r.point)}`));
 });
