@@ -14,6 +14,8 @@ export interface FaultRule {
   kind: FaultKind;
   /** How many matching calls to affect (default: all until cleared). */
   times?: number;
+  /** Let this many matching calls through untouched first (to hit the nth call of an operation). */
+  skip?: number;
   delayMs?: number;
   /** applyThenHold: called after moto applied the call; the response is sent when it resolves (if the socket lives). */
   hook?: (call: CallInfo) => Promise<void> | void;
@@ -143,6 +145,10 @@ export class FaultProxy {
       (!r.operation || (typeof r.operation === 'string' ? r.operation === call.operation : r.operation.test(call.operation))));
     if (i < 0) return undefined;
     const rule = this.rules[i]!;
+    if (rule.skip && rule.skip > 0) {
+      rule.skip--;
+      return undefined;
+    }
     if (rule.times !== undefined && --rule.times <= 0) this.rules.splice(i, 1);
     return rule;
   }

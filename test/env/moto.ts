@@ -1,5 +1,7 @@
-// Starts moto_server on a free loopback port; tests reset it between cases.
+// Starts moto's server on a free loopback port; tests reset it between cases. It runs through
+// moto_server_ext.py, which adds the Logs query-definition operations moto lacks (see that file).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { freePort, waitFor } from './ports.ts';
 
 export interface Moto {
@@ -12,8 +14,9 @@ export interface Moto {
 export async function startMoto(opts: { port?: number; logFile?: string } = {}): Promise<Moto> {
   const port = opts.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  const bin = process.env.MOTO_SERVER ?? 'moto_server';
-  const child: ChildProcess = spawn(bin, ['-H', '127.0.0.1', '-p', String(port)], {
+  const bin = process.env.MOTO_PYTHON ?? 'python3';
+  const server = fileURLToPath(new URL('./moto_server_ext.py', import.meta.url));
+  const child: ChildProcess = spawn(bin, [server, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'ignore'],
     env: { ...process.env, MOTO_ACCOUNT_ID: undefined } as NodeJS.ProcessEnv,
   });

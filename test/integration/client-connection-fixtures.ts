@@ -2,6 +2,7 @@
 // controller), a client VPC attached to the pair's primary TGW, and readers that look at AWS
 // with the SDK directly (never through the controller's code).
 import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DescribeQueryDefinitionsCommand, type QueryDefinition } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTransitGatewayVpcAttachmentCommand, EC2Client, SearchTransitGatewayRoutesCommand } from '@aws-sdk/client-ec2';
 import { API_VERSION } from '../../src/api/types.ts';
 import { startController, type ControllerProcess } from '../env/controller.ts';
@@ -36,7 +37,7 @@ export async function setUpWorld(stack: Stack, kube: Kube, pairName: string, arg
   const [east, west, client] = await Promise.all([
     seedVpc(endpoint, 'us-east-1', '10.0.0.0/16'), seedVpc(endpoint, 'us-west-2', '10.1.0.0/16'), seedVpc(endpoint, 'us-east-1', '172.16.0.0/16'),
   ]);
-  // No SDK retries against moto's HTML 500s (e.g. the query definitions it lacks).
+  // No SDK retries: the proxy's call log then counts each AWS call once.
   const ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: proxy.endpoint, args: ['--aws-max-attempts=1', ...args] });
   await kube.apply({
     apiVersion: API_VERSION, kind: 'RegionPair', metadata: { name: pairName, namespace: PAIR_NS },
@@ -80,6 +81,19 @@ export async function dashboard(stack: Stack, name: string): Promise<any | undef
 
 export async function alarms(stack: Stack, prefix: string): Promise<MetricAlarm[]> {
   return (await cw(stack).send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }))).MetricAlarms ?? [];
+}
+
+/** Saved Logs Insights queries whose name starts with the prefix, read with the SDK. */
+export async function queryDefinitions(stack: Stack, prefix: string): Promise<QueryDefinition[]> {
+  const logs = new CloudWatchLogsClient({ region: 'us-east-1', endpoint: stack.motoEndpoint, credentials: creds });
+  const out: QueryDefinition[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await logs.send(new DescribeQueryDefinitionsCommand({ queryDefinitionNamePrefix: prefix, maxResults: 1000, nextToken }));
+    out.push(...(page.queryDefinitions ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return out;
 }
 
 export async function staticRoutes(stack: Stack, routeTableId: string): Promise<string[]> {

@@ -7,7 +7,7 @@ import { API_VERSION } from '../../src/api/types.ts';
 import { metricValue } from '../env/controller.ts';
 import { getStack, type Stack } from '../env/stack.ts';
 import { Kube, condition, uniqueName, type Obj } from './helpers.ts';
-import { CLIENT_NS, OTHER_NS, PAIR_NS, clientObj, dashboard, setUpWorld, staticRoutes, tearDown, type World } from './client-connection-fixtures.ts';
+import { CLIENT_NS, OTHER_NS, PAIR_NS, clientObj, dashboard, queryDefinitions, setUpWorld, staticRoutes, tearDown, type World } from './client-connection-fixtures.ts';
 
 const N = Number(process.env.CC_SCALE_N ?? 300);
 let stack: Stack;
@@ -43,7 +43,8 @@ const tally = (calls: Array<{ service: string; operation: string }>) =>
   Object.entries(calls.reduce<Record<string, number>>((m, c) => ({ ...m, [`${c.service}:${c.operation}`]: (m[`${c.service}:${c.operation}`] ?? 0) + 1 }), {})).sort();
 
 test(`${N} clients converge; resyncs of unchanged clients make no CloudWatch Put* call`, { timeout: 900_000 }, async (t) => {
-  w = await setUpWorld(stack, kube, uniqueName('pair'), ['--concurrency=8']);
+  // Drift checks every 30 min: the routine resync below must see only what the resync itself calls.
+  w = await setUpWorld(stack, kube, uniqueName('pair'), ['--concurrency=8', '--drift-interval=30m']);
   const names = Array.from({ length: N }, (_, i) => `client-${i}`);
   const started = Date.now();
   // One alarm each: PutMetricAlarm is limited to 3/s per account (the controller's token bucket
@@ -68,6 +69,11 @@ test(`${N} clients converge; resyncs of unchanged clients make no CloudWatch Put
     await sleep(1000);
   }
   assert.ok(overview.includes(`clients: ${N}`), 'the overview lists every client');
+  // Four saved queries per client (top talkers, rejected, bytes each way), each client's in status.
+  const items = await listClients();
+  assert.equal(items.filter((o) => condition(o, 'QueryDefinitionsSynced')?.status === 'True' && Object.keys(o.status?.queryDefinitionIds ?? {}).length === 4).length, N);
+  const saved = await queryDefinitions(stack, 'mrc/');
+  assert.equal(saved.length, 4 * N, 'one set of saved queries per client, no duplicates');
   await sleep(3000);
 
   // A routine resync: a RegionPair spec change wakes every client; the hash and status.routes
@@ -80,9 +86,8 @@ test(`${N} clients converge; resyncs of unchanged clients make no CloudWatch Put
   const routine = since(mark, (c) => c.service === 'monitoring' || c.service === 'logs');
   t.diagnostic(`routine resync of ${N} clients: CloudWatch/Logs calls ${JSON.stringify(tally(routine))}`);
   assert.deepEqual(routine.filter((c) => c.service === 'monitoring').map((c) => c.operation), [], 'no CloudWatch call at all');
-  // Logs: the pair's own flow-log group check, and saved-query retries that came due (moto
-  // lacks that API, so they fail at the Describe and never reach a Put).
-  assert.deepEqual(routine.filter((c) => c.service === 'logs' && !/^(DescribeLogGroups|ListTagsForResource|DescribeQueryDefinitions)$/.test(c.operation)).map((c) => c.operation), []);
+  // Logs: only the pair's own flow-log group check.
+  assert.deepEqual(routine.filter((c) => c.service === 'logs' && !/^(DescribeLogGroups|ListTagsForResource)$/.test(c.operation)).map((c) => c.operation), []);
 
   // A forced drift check of every client: reads back, writes nothing.
   mark = w.proxy.calls.length;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { getStack, type Stack } from '../env/stack.ts';
 import { Kube, condition, uniqueName } from './helpers.ts';
 import {
-  CLIENT_NS, OTHER_NS, PAIR_NS, SNS, alarms, clientObj, dashboard, logQueries, setUpWorld, staticRoutes, tearDown, widgetsOf, type World,
+  CLIENT_NS, OTHER_NS, PAIR_NS, SNS, alarms, clientObj, dashboard, logQueries, queryDefinitions, setUpWorld, staticRoutes, tearDown, widgetsOf, type World,
 } from './client-connection-fixtures.ts';
 
 let stack: Stack;
@@ -28,6 +28,9 @@ afterEach(async () => {
   await tearDown(kube, w);
   w = undefined;
 });
+
+/** The saved queries under this client's name prefix, which its alarm names share. */
+const savedQueries = (st: any) => queryDefinitions(stack, String(st.alarmNames[0]).replace(/[^/]+$/, ''));
 
 const ready = (name: string, gen = 1) =>
   kube.waitFor('ClientConnection', CLIENT_NS, name, `Ready at generation ${gen}`, (o) => o.status?.observedGeneration === gen && condition(o, 'Ready')?.status === 'True', 60_000);
@@ -71,13 +74,16 @@ describe('ClientConnection', () => {
     assert.deepEqual(await staticRoutes(stack, w.routeTableId), ['10.1.0.0/16', '203.0.113.0/24']);
     assert.deepEqual(st.routes.map((r: any) => [r.destinationCidr, r.target, r.routeTableId]), [['203.0.113.0/24', w.attachmentId, w.routeTableId]]);
 
-    // Query definitions: moto 5.2.x has no Logs query-definition API; the failure is reported
-    // on its own condition and as an Event, and does not hold back Ready.
-    const qd = condition(o, 'QueryDefinitionsSynced');
-    assert.equal(qd?.status, 'False');
-    assert.match(qd!.message, /DescribeQueryDefinitions|PutQueryDefinition/);
+    // Saved queries: one per flow-log question, each scoped to the client's CIDR, ids in status.
+    assert.equal(condition(o, 'QueryDefinitionsSynced')?.status, 'True');
+    const saved = await savedQueries(st);
+    assert.deepEqual(Object.keys(st.queryDefinitionIds).sort(), ['bandwidthEgress', 'bandwidthIngress', 'rejectedTraffic', 'topTalkers']);
+    assert.deepEqual(saved.map((q) => q.queryDefinitionId).sort(), Object.values(st.queryDefinitionIds).sort());
+    for (const q of saved) {
+      assert.ok(q.queryString?.includes('203.0.113.'), `saved query scoped to the client CIDR: ${q.queryString}`);
+      assert.deepEqual(q.logGroupNames, ['/aws/tgw/flow-logs']);
+    }
     const evs = await kube.events(CLIENT_NS, name);
-    assert.ok(evs.some((e) => e.reason === 'QueryDefinitionsFailed' && e.type === 'Warning'), `events: ${evs.map((e) => e.reason).join(',')}`);
     assert.ok(evs.some((e) => e.reason === 'CreatedDashboard' || e.reason === 'ObservabilityUpdated'), `events: ${evs.map((e) => e.reason).join(',')}`);
 
     // The pair's overview lists the client with a link to its dashboard.
@@ -96,6 +102,9 @@ describe('ClientConnection', () => {
     const rejected = (await alarms(stack, st.alarmNames[0].replace(/[^/]+$/, ''))).find((a) => a.AlarmName!.endsWith('rejected-packets'));
     assert.equal(rejected?.Threshold, 5000);
     assert.deepEqual(await staticRoutes(stack, w.routeTableId), ['10.1.0.0/16', '198.51.100.0/24', '203.0.113.0/24']);
+    const saved2 = await savedQueries(o2.status);
+    assert.deepEqual(saved2.map((q) => q.queryDefinitionId).sort(), saved.map((q) => q.queryDefinitionId).sort(), 'updated in place, not re-created');
+    for (const q of saved2) assert.ok(q.queryString?.includes('198.51.100.') && q.queryString.includes('203.0.113.'), q.queryString);
 
     // Deletion: routes, dashboard and alarms go; the overview drops the client; the pair stays.
     await kube.delete('ClientConnection', CLIENT_NS, name);
@@ -103,6 +112,7 @@ describe('ClientConnection', () => {
     assert.deepEqual(await staticRoutes(stack, w.routeTableId), ['10.1.0.0/16']);
     assert.equal(await dashboard(stack, st.dashboardName), undefined);
     assert.deepEqual(await alarms(stack, st.alarmNames[0].replace(/[^/]+$/, '')), []);
+    assert.deepEqual(await savedQueries(st), []);
     await waitUntil('overview drops the client', async () => !(await overviewText()).includes(st.dashboardName));
 
     // Deleting the pair deletes its overview.

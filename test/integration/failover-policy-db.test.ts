@@ -2,13 +2,13 @@
 // the RPO guard, and a controller killed right after PromoteReadReplica reached AWS.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AddTagsToResourceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
 import { getStack, type Stack } from '../env/stack.ts';
 import { startController, type ControllerProcess } from '../env/controller.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
-import { seedDatabase, seedHostedZone } from '../env/seed.ts';
-import { Kube, condition, uniqueName, type Obj } from './helpers.ts';
-import { Aws, clearPolicies, EAST, policyObj, WEST } from './failover-policy-fixtures.ts';
+import { Kube, condition } from './helpers.ts';
+import { Aws, clearPolicies, EAST, WEST } from './failover-policy-fixtures.ts';
+import { DbPolicies } from './failover-policy-db-fixtures.ts';
 
 const NS = 'fp-db';
 let stack: Stack;
@@ -16,11 +16,13 @@ let kube: Kube;
 let aws: Aws;
 let ctrl: ControllerProcess | undefined;
 let proxy: FaultProxy | undefined;
+let dbs: DbPolicies;
 
 before(async () => {
   stack = await getStack();
   kube = new Kube(stack.kc);
   aws = new Aws(stack.motoEndpoint);
+  dbs = new DbPolicies(stack, kube, aws, NS);
   await kube.ensureNamespace(NS);
 });
 after(async () => {
@@ -40,73 +42,17 @@ beforeEach(async () => {
 const start = (endpoint = stack.motoEndpoint) =>
   startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: endpoint, args: ['--health-observe-interval=1s'] });
 
-interface Setup { name: string; zone: string; db: string; replica: string; secret: string }
-
-async function setup(failover: Record<string, unknown>): Promise<Setup> {
-  const name = uniqueName('orders');
-  const db = `${name}-db`;
-  const s: Setup = { name, zone: await seedHostedZone({ endpoint: stack.motoEndpoint }, 'example.com'), db, replica: `${db}-replica`, secret: `${name}-conn` };
-  await seedDatabase({ endpoint: stack.motoEndpoint }, EAST, db);
-  const check = { type: 'HTTPS', path: '/health/deep', port: 443 };
-  await kube.apply(policyObj(NS, name, {
-    dns: {
-      hostedZoneId: s.zone,
-      recordName: `${name}.example.com`,
-      primary: { region: EAST, target: { ips: ['198.51.100.10'] }, healthCheck: check },
-      secondary: { region: WEST, target: { ips: ['203.0.113.20'] }, healthCheck: check },
-    },
-    database: {
-      engine: 'postgres',
-      primary: { region: EAST, instanceIdentifier: db },
-      replica: { region: WEST, instanceIdentifier: s.replica },
-      maxReplicaLagSeconds: 30,
-      connectionSecret: { name: s.secret },
-    },
-    failover,
-  }));
-  return s;
-}
-
-/**
- * Both sides healthy and the replica `lag` seconds behind. One lag datapoint only: moto's
- * GetMetricData does not compute Maximum over several datapoints of one period.
- */
-async function healthyAndReady(s: Setup, lag = 2): Promise<Obj> {
-  const o = await kube.waitFor('FailoverPolicy', NS, s.name, 'checks and replica', (x) => !!x.status?.healthCheckIds?.secondary && !!x.status?.database?.replica);
-  await aws.putLag(WEST, s.replica, lag);
-  await aws.putHealth(o.status.healthCheckIds.primary, 1);
-  await aws.putHealth(o.status.healthCheckIds.secondary, 1);
-  return lag <= 30
-    ? kube.waitCondition('FailoverPolicy', NS, s.name, 'FailoverReady', 'True', 'StandbyReady', 60_000)
-    : kube.waitCondition('FailoverPolicy', NS, s.name, 'FailoverReady', 'False', 'ReplicaLagTooHigh', 60_000);
-}
-
-async function secretData(name: string): Promise<Record<string, string>> {
-  const s = (await kube.get('Secret', NS, name, 'v1')) as unknown as { data: Record<string, string> } | undefined;
-  assert.ok(s, `Secret ${name}`);
-  return Object.fromEntries(Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-}
-
-async function describe1(region: string, id: string) {
-  return (await aws.rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
-}
-
-async function primaryRecordValue(s: Setup): Promise<string | undefined> {
-  const recs = await aws.records(s.zone, `${s.name}.example.com`);
-  return recs.find((r) => r.SetIdentifier === `${s.name}-primary`)?.ResourceRecords?.[0]?.Value;
-}
-
 describe('FailoverPolicy database', () => {
   test('automatic failover: unhealthy primary → fence → promote → Secret → DNS, with RTO/RPO', async () => {
     ctrl = await start();
-    const s = await setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
-    const o = await healthyAndReady(s);
-    const before = await secretData(s.secret);
+    const s = await dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
+    const o = await dbs.healthyAndReady(s);
+    const before = await dbs.secretData(s.secret);
     assert.equal(before.region, EAST);
     assert.equal(before.role, 'writer');
     assert.equal(before.engine, 'postgres');
-    assert.equal(before.host, (await describe1(EAST, s.db)).Endpoint?.Address);
-    assert.equal(await primaryRecordValue(s), '198.51.100.10');
+    assert.equal(before.host, (await dbs.instance(EAST, s.db)).Endpoint?.Address);
+    assert.equal(await dbs.primaryRecordValue(s), '198.51.100.10');
 
     await aws.putHealth(o.status.healthCheckIds.primary, 0);
     const done = await kube.waitFor('FailoverPolicy', NS, s.name, 'failover completed', (x) => !!x.status?.lastFailover?.completedAt, 120_000);
@@ -120,11 +66,11 @@ describe('FailoverPolicy database', () => {
     assert.equal(done.status.activeRegion, WEST);
     assert.deepEqual(done.status.database.writer, { region: WEST, identifier: s.replica });
 
-    const after = await secretData(s.secret);
+    const after = await dbs.secretData(s.secret);
     assert.equal(after.region, WEST);
-    assert.equal(after.host, (await describe1(WEST, s.replica)).Endpoint?.Address);
-    assert.equal(await primaryRecordValue(s), '203.0.113.20', 'PRIMARY now carries the secondary target');
-    const old = await describe1(EAST, s.db);
+    assert.equal(after.host, (await dbs.instance(WEST, s.replica)).Endpoint?.Address);
+    assert.equal(await dbs.primaryRecordValue(s), '203.0.113.20', 'PRIMARY now carries the secondary target');
+    const old = await dbs.instance(EAST, s.db);
     assert.equal(old.VpcSecurityGroups?.length, 1, 'old writer fenced behind one deny-all group');
     const events = (await kube.events(NS, s.name)).map((e) => e.reason);
     for (const r of ['FailoverTriggered', 'PromotingReplica', 'FailoverCompleted']) assert.ok(events.includes(r), `${r} in ${events.join(',')}`);
@@ -133,17 +79,17 @@ describe('FailoverPolicy database', () => {
 
   test('the RPO guard holds a failover while the replica lags too far', async () => {
     ctrl = await start();
-    const s = await setup({ mode: 'Manual', activeRegion: EAST });
-    await healthyAndReady(s, 120);
+    const s = await dbs.setup({ mode: 'Manual', activeRegion: EAST });
+    await dbs.healthyAndReady(s, 120);
     await kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: s.name }, { spec: { failover: { activeRegion: WEST } } });
     const o = await kube.waitFor('FailoverPolicy', NS, s.name, 'holding', (x) => x.status?.inProgress?.step === 'Triggered', 60_000);
     assert.equal(condition(o, 'FailoverReady')?.status, 'False');
     await new Promise((r) => setTimeout(r, 3_000));
     const events = (await kube.events(NS, s.name)).map((e) => e.reason);
     assert.ok(events.includes('RpoGuardHolding'), events.join(','));
-    const replica = await describe1(WEST, s.replica);
+    const replica = await dbs.instance(WEST, s.replica);
     assert.ok(!(replica.TagList ?? []).some((t) => t.Key?.startsWith('multiregion.dev/promote')), 'never asked to promote');
-    assert.equal((await secretData(s.secret)).region, EAST);
+    assert.equal((await dbs.secretData(s.secret)).region, EAST);
     const still = await kube.get('FailoverPolicy', NS, s.name);
     assert.equal(still?.status.inProgress.step, 'Triggered');
   });
@@ -155,7 +101,7 @@ describe('FailoverPolicy database', () => {
     ctrl = await start(p.endpoint);
     const first = ctrl;
     p.add({ service: 'rds', operation: 'CreateDBInstanceReadReplica', kind: 'applyThenDrop', times: 1, hook: () => first.kill() });
-    const s = await setup({ mode: 'Manual', activeRegion: EAST });
+    const s = await dbs.setup({ mode: 'Manual', activeRegion: EAST });
     await first.exited;
     const mid = await kube.get('FailoverPolicy', NS, s.name);
     assert.match(mid?.metadata.annotations?.['multiregion.dev/create-pending'] ?? '', /DBInstanceReadReplica@/, 'intent recorded before the call');
@@ -163,7 +109,7 @@ describe('FailoverPolicy database', () => {
     await kube.waitFor('FailoverPolicy', NS, s.name, 'replica in status', (x) => x.status?.database?.replica?.identifier === s.replica, 90_000);
     await new Promise((r) => setTimeout(r, 3_000));
     assert.equal(p.count('rds', 'CreateDBInstanceReadReplica'), 1, 'one create call in all (moto would silently replace a second)');
-    const replica = await describe1(WEST, s.replica);
+    const replica = await dbs.instance(WEST, s.replica);
     assert.ok(replica.ReadReplicaSourceDBInstanceIdentifier, 'the replica exists and replicates the primary');
   });
 
@@ -174,8 +120,8 @@ describe('FailoverPolicy database', () => {
     ctrl = await start(p.endpoint);
     const first = ctrl;
     p.add({ service: 'rds', operation: 'ModifyDBInstance', kind: 'applyThenDrop', times: 1, hook: () => first.kill() });
-    const s = await setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
-    const o = await healthyAndReady(s);
+    const s = await dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
+    const o = await dbs.healthyAndReady(s);
     await aws.putHealth(o.status.healthCheckIds.primary, 0);
     await first.exited;
     assert.equal(p.count('rds', 'PromoteReadReplica'), 0, 'killed before any promotion');
@@ -186,8 +132,8 @@ describe('FailoverPolicy database', () => {
     const done = await kube.waitFor('FailoverPolicy', NS, s.name, 'failover completed', (x) => !!x.status?.lastFailover?.completedAt, 120_000);
     assert.equal(done.status.activeRegion, WEST);
     assert.equal(p.count('rds', 'PromoteReadReplica'), 1, 'exactly one PromoteReadReplica reached AWS');
-    assert.equal((await secretData(s.secret)).region, WEST);
-    const old = await describe1(EAST, s.db);
+    assert.equal((await dbs.secretData(s.secret)).region, WEST);
+    const old = await dbs.instance(EAST, s.db);
     const groups = (old.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId);
     assert.equal(groups.length, 1, `the old writer keeps only the deny-all group: ${groups.join(',')}`);
     assert.ok(p.count('ec2', 'CreateSecurityGroup') <= 1, 'one deny-all group, not one per attempt');
@@ -200,8 +146,8 @@ describe('FailoverPolicy database', () => {
     ctrl = await start(p.endpoint);
     const first = ctrl;
     p.add({ service: 'rds', operation: 'PromoteReadReplica', kind: 'applyThenDrop', times: 1, hook: () => first.kill() });
-    const s = await setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
-    const o = await healthyAndReady(s);
+    const s = await dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
+    const o = await dbs.healthyAndReady(s);
     await aws.putHealth(o.status.healthCheckIds.primary, 0);
     await first.exited;
     assert.equal(p.count('rds', 'PromoteReadReplica'), 1);
@@ -213,13 +159,13 @@ describe('FailoverPolicy database', () => {
     assert.equal(p.count('rds', 'PromoteReadReplica'), 1, 'the restart waits instead of promoting again');
     // moto keeps ReadReplicaSourceDBInstanceIdentifier after a promotion (AWS clears it): the
     // promoted-at tag stands in for that, as it does for promote() itself.
-    const arn = (await describe1(WEST, s.replica)).DBInstanceArn!;
+    const arn = (await dbs.instance(WEST, s.replica)).DBInstanceArn!;
     await aws.rds(WEST).send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: 'multiregion.dev/promoted-at', Value: new Date().toISOString() }] }));
     await kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: s.name }, { metadata: { annotations: { 'multiregion.dev/reconcile-now': '1' } } });
     const done = await kube.waitFor('FailoverPolicy', NS, s.name, 'failover completed', (x) => !!x.status?.lastFailover?.completedAt, 90_000);
     assert.equal(done.status.activeRegion, WEST);
-    assert.equal((await secretData(s.secret)).region, WEST);
-    assert.equal(await primaryRecordValue(s), '203.0.113.20');
+    assert.equal((await dbs.secretData(s.secret)).region, WEST);
+    assert.equal(await dbs.primaryRecordValue(s), '203.0.113.20');
     assert.equal(p.count('rds', 'PromoteReadReplica'), 1, 'exactly one PromoteReadReplica reached AWS');
   });
 });

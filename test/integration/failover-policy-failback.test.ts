@@ -4,13 +4,13 @@
 // period), so the test waits for the minute after the fence and then reports lag 0, as RDS would.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DescribeDBInstancesCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
+import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { getStack, type Stack } from '../env/stack.ts';
 import { startController, type ControllerProcess } from '../env/controller.ts';
 import { seedDatabase, seedHostedZone } from '../env/seed.ts';
 import { Kube, uniqueName, type Obj } from './helpers.ts';
 import { Aws, clearPolicies, EAST, policyObj, WEST } from './failover-policy-fixtures.ts';
+import { DbPolicies } from './failover-policy-db-fixtures.ts';
 
 const NS = 'fp-failback';
 let stack: Stack;
@@ -72,24 +72,6 @@ async function completePlannedSwitch(name: string, to: string, replica: { region
   throw new Error(`the planned switch to ${to} did not complete`);
 }
 
-/**
- * moto gives a cross-region replica the SOURCE's security group ids, which do not exist in the
- * replica's region (AWS gives it groups of its own region), so fencing it later fails with
- * InvalidGroup.NotFound. The test moves the replica onto its region's default group first.
- */
-async function regionLocalGroups(identifier: string): Promise<void> {
-  await kube.waitFor('FailoverPolicy', NS, identifier.replace(/-db-replica$/, ''), 'replica exists', (x) => !!x.status?.database?.replica, 60_000);
-  const ec2 = new EC2Client({ region: WEST, endpoint: stack.motoEndpoint, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-  try {
-    const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['default'] }] }))).SecurityGroups ?? [];
-    const sg = groups[0]?.GroupId;
-    assert.ok(sg, 'a default security group in us-west-2');
-    await aws.rds(WEST).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, VpcSecurityGroupIds: [sg], ApplyImmediately: true }));
-  } finally {
-    ec2.destroy();
-  }
-}
-
 describe('FailoverPolicy planned switchover and failback', () => {
   test('switch to us-west-2, then fail back to us-east-1 onto the re-created replica', async () => {
     ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: stack.motoEndpoint, args: ['--health-observe-interval=1s'] });
@@ -121,7 +103,7 @@ describe('FailoverPolicy planned switchover and failback', () => {
       await aws.putHealth(o.status.healthCheckIds.primary, 1);
       await aws.putHealth(o.status.healthCheckIds.secondary, 1);
     };
-    await regionLocalGroups(replica);
+    await new DbPolicies(stack, kube, aws, NS).moveToRegionDefaultGroup(WEST, replica);
     await aws.putLag(WEST, replica, 2);
     await healthy();
     await kube.waitCondition('FailoverPolicy', NS, name, 'FailoverReady', 'True', 'StandbyReady', 60_000);

@@ -11,6 +11,15 @@ export const key = (c: { service: string; operation: string }) => `${c.service}:
 export const only = (p: string) => !process.env.MRC_CRASH_ONLY || process.env.MRC_CRASH_ONLY.split(',').some((o) => p.endsWith(o));
 /** The distinct mutating calls of a slice of the call log, in first-call order. */
 export const mutatingPoints = (calls: CallInfo[]): string[] => [...new Set(calls.filter((c) => MUTATING.test(c.operation) && (c.status ?? 0) < 400).map(key))];
+/** Every mutating call of a slice, in order: `svc:Op` for the first of an operation, `svc:Op#n` for the nth. */
+export function mutatingSteps(calls: CallInfo[]): string[] {
+  const seen = new Map<string, number>();
+  return calls.filter((c) => MUTATING.test(c.operation) && (c.status ?? 0) < 400).map((c) => {
+    const n = (seen.get(key(c)) ?? 0) + 1;
+    seen.set(key(c), n);
+    return n === 1 ? key(c) : `${key(c)}#${n}`;
+  });
+}
 
 export class CrashKit {
   ctrl: ControllerProcess | undefined;
@@ -30,11 +39,12 @@ export class CrashKit {
     return this.ctrl && this.ctrl.proc.exitCode === null && this.ctrl.proc.signalCode === null ? this.ctrl : this.start();
   }
 
-  /** The next `point` call is applied by AWS, its answer lost, and the current controller killed. */
+  /** The next `point` call (`svc:Op`, or its nth with `svc:Op#n`) is applied by AWS, its answer lost, and the current controller killed. */
   arm(point: string): void {
-    const [service, operation] = point.split(':') as [string, string];
+    const [call, nth] = point.split('#') as [string, string | undefined];
+    const [service, operation] = call.split(':') as [string, string];
     const victim = this.ctrl;
-    this.o.proxy.add({ service, operation, kind: 'applyThenDrop', times: 1, hook: () => victim?.kill() });
+    this.o.proxy.add({ service, operation, kind: 'applyThenDrop', times: 1, skip: nth ? Number(nth) - 1 : 0, hook: () => victim?.kill() });
   }
 
   /** Waits for the armed kill, keeps the victim's logs, starts the next controller. */
@@ -43,7 +53,7 @@ export class CrashKit {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([victim.exited, new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`${point} was never called`)), timeoutMs); })])
       .finally(() => clearTimeout(timer));
-    keepLogs(`${this.o.label}-${point.replace(':', '-')}`, victim.logs());
+    keepLogs(`${this.o.label}-${point.replace(/[:#]/g, '-')}`, victim.logs());
     return this.start();
   }
 

@@ -1,13 +1,13 @@
 // Crash matrix for ClientConnection: for every mutating AWS call a client makes while converging
 // and while deleting (discovered from a clean run's call log), the controller is SIGKILLed right
 // after AWS applied the call; a new process must converge with exactly the clean run's alarms,
-// dashboard and route, and deleting must leave none of them. One Ready pair serves every round.
+// dashboard, saved queries and route, and deleting must leave none of them. One Ready pair serves every round.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ListDashboardsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { getStack, type Stack } from '../env/stack.ts';
 import { Kube, uniqueName, type Obj } from '../integration/helpers.ts';
-import { CLIENT_NS, OTHER_NS, PAIR_NS, alarms, clientObj, cw, dashboard, setUpWorld, staticRoutes, tearDown, type World } from '../integration/client-connection-fixtures.ts';
+import { CLIENT_NS, OTHER_NS, PAIR_NS, alarms, clientObj, cw, dashboard, queryDefinitions, setUpWorld, staticRoutes, tearDown, type World } from '../integration/client-connection-fixtures.ts';
 import { CrashKit, failedPoints, mutatingPoints, only, recordCrashMatrix } from './crash-kit.ts';
 
 let stack: Stack;
@@ -38,6 +38,8 @@ const allAlarms = async () => ((await cw(stack).send(new DescribeAlarmsCommand({
 const allDashboards = async () => ((await cw(stack).send(new ListDashboardsCommand({}))).DashboardEntries ?? []).map((d) => d.DashboardName!);
 const ready = (name: string) => kube.waitCondition('ClientConnection', CLIENT_NS, name, 'Ready', 'True', undefined, 60_000);
 const prefixOf = (o: Obj) => String(o.status.alarmNames[0]).replace(/[^/]+$/, '');
+const allQueries = async () => (await queryDefinitions(stack, '')).map((q) => `${q.name}#${q.queryDefinitionId}`);
+const QUESTIONS = 4; // top talkers, rejected, bytes each way
 
 function fresh(): void {
   w.proxy.clear();
@@ -55,10 +57,15 @@ async function auditConverged(o: Obj, base: { alarms: string[]; dashboards: stri
   if (extraDash.length !== 1 || extraDash[0] !== o.status.dashboardName) bad.push(`new dashboards: ${extraDash.join(',')} (want ${o.status.dashboardName})`);
   const routes = await staticRoutes(stack, w.routeTableId);
   if (JSON.stringify(routes) !== JSON.stringify([PEER_ROUTE, clientCidr].sort())) bad.push(`routes: ${routes.join(',')}`);
+  const saved = await queryDefinitions(stack, prefixOf(o));
+  const ids = Object.values(o.status.queryDefinitionIds ?? {}) as string[];
+  if (saved.length !== QUESTIONS) bad.push(`saved queries of the client: ${saved.length} (want ${QUESTIONS})`);
+  for (const q of saved) if (!ids.includes(q.queryDefinitionId!)) bad.push(`saved query ${q.name} ${q.queryDefinitionId} not in status`);
   return bad;
 }
-async function auditDeleted(base: { alarms: string[]; dashboards: string[] }): Promise<string[]> {
+async function auditDeleted(base: { alarms: string[]; dashboards: string[]; queries: string[] }): Promise<string[]> {
   const bad: string[] = [];
+  for (const q of await allQueries()) if (!base.queries.includes(q)) bad.push(`saved query ${q}`);
   for (const a of await allAlarms()) if (!base.alarms.includes(a)) bad.push(`alarm ${a}`);
   for (const d of await allDashboards()) if (!base.dashboards.includes(d)) bad.push(`dashboard ${d}`);
   const routes = await staticRoutes(stack, w.routeTableId);
@@ -69,7 +76,7 @@ async function auditDeleted(base: { alarms: string[]; dashboards: string[] }): P
 describe('ClientConnection crash matrix', () => {
   const converge: string[] = [];
   const deletion: string[] = [];
-  const base = { alarms: [] as string[], dashboards: [] as string[] };
+  const base = { alarms: [] as string[], dashboards: [] as string[], queries: [] as string[] };
   const results: Array<{ point: string; phase: string; duplicates: string[]; leaks: string[] }> = [];
 
   test('a clean run lists the mutating calls of converge and delete', async () => {
@@ -77,6 +84,7 @@ describe('ClientConnection crash matrix', () => {
     await kit.current();
     base.alarms = await allAlarms();
     base.dashboards = await allDashboards();
+    base.queries = await allQueries();
     const name = uniqueName('clean');
     const c = cidr();
     await kube.apply(clientObj(w, name, [c]));
@@ -91,8 +99,8 @@ describe('ClientConnection crash matrix', () => {
     deletion.push(...mutatingPoints(w.proxy.calls.slice(split)));
     assert.deepEqual(await auditDeleted(base), []);
     assert.equal(await dashboard(stack, o.status.dashboardName), undefined);
-    for (const op of ['monitoring:PutDashboard', 'monitoring:PutMetricAlarm', 'ec2:CreateTransitGatewayRoute']) assert.ok(converge.includes(op), `clean converge calls ${op}: ${converge.join(',')}`);
-    for (const op of ['monitoring:DeleteDashboards', 'monitoring:DeleteAlarms', 'ec2:DeleteTransitGatewayRoute']) assert.ok(deletion.includes(op), `clean delete calls ${op}: ${deletion.join(',')}`);
+    for (const op of ['monitoring:PutDashboard', 'monitoring:PutMetricAlarm', 'logs:PutQueryDefinition', 'ec2:CreateTransitGatewayRoute']) assert.ok(converge.includes(op), `clean converge calls ${op}: ${converge.join(',')}`);
+    for (const op of ['monitoring:DeleteDashboards', 'monitoring:DeleteAlarms', 'logs:DeleteQueryDefinition', 'ec2:DeleteTransitGatewayRoute']) assert.ok(deletion.includes(op), `clean delete calls ${op}: ${deletion.join(',')}`);
     console.log(`# client crash points: converge ${converge.join(' ')} | delete ${deletion.join(' ')}`);
   });
 

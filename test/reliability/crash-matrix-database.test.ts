@@ -1,0 +1,247 @@
+// Crash matrix for FailoverPolicy's database half. A clean run of one policy's life (converge
+// with a cross-region replica, an automatic failover with the fence, the promotion and the
+// re-seeded replica, then deletion) lists its mutating AWS calls. The failover's are taken one by
+// one, each occurrence on its own (the fence's and the promotion's tag writes are different
+// steps); converge and delete by operation. In each round the controller is SIGKILLed right
+// after AWS applied one call of each phase; the next process must end every phase with exactly
+// the AWS state of the clean run, promote exactly once, and never delete a database.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { AddTagsToResourceCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RemoveTagsFromResourceCommand } from '@aws-sdk/client-rds';
+import { PROMOTED_TAG, PROMOTE_REQUESTED_TAG } from '../../src/aws/rds/instances.ts';
+import { getStack, type Stack } from '../env/stack.ts';
+import { FaultProxy } from '../env/fault-proxy.ts';
+import { Kube, type Obj } from '../integration/helpers.ts';
+import { Aws, EAST, WEST, clearPolicies } from '../integration/failover-policy-fixtures.ts';
+import { DbPolicies, type DbSetup } from '../integration/failover-policy-db-fixtures.ts';
+import { CrashKit, failedPoints, mutatingPoints, mutatingSteps, only, recordCrashMatrix, type CrashResult } from './crash-kit.ts';
+
+const NS = 'rel-crash-db';
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+let stack: Stack;
+let kube: Kube;
+let aws: Aws;
+let dbs: DbPolicies;
+let proxy: FaultProxy;
+let kit: CrashKit;
+const ec2s = new Map<string, EC2Client>();
+
+before(async () => {
+  stack = await getStack();
+  kube = new Kube(stack.kc);
+  aws = new Aws(stack.motoEndpoint);
+  dbs = new DbPolicies(stack, kube, aws, NS);
+  await kube.ensureNamespace(NS);
+  proxy = new FaultProxy(stack.motoEndpoint);
+  await proxy.start();
+  for (const r of [EAST, WEST]) ec2s.set(r, new EC2Client({ region: r, endpoint: stack.motoEndpoint, maxAttempts: 1, credentials }));
+  kit = new CrashKit({ kubeconfigPath: stack.kubeconfigPath, proxy, label: 'crash-db', args: ['--health-observe-interval=1s'] });
+});
+after(async () => {
+  await kit.stop();
+  await clearPolicies(kube, NS);
+  await proxy.stop();
+  for (const c of ec2s.values()) c.destroy();
+  aws.destroy();
+  await stack.stop();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function fresh(): Promise<void> {
+  proxy.clear();
+  proxy.calls.length = 0;
+  await clearPolicies(kube, NS);
+  await stack.resetMoto();
+}
+
+/** Everything AWS holds after a phase, the policy's name and failover times normalised so that runs compare. */
+async function inventory(s: DbSetup): Promise<string[]> {
+  const norm = (x: string) => x.split(s.name).join('<n>').replace(/\d{8}t\d{6}/g, '<t>');
+  const out: string[] = [];
+  for (const region of [EAST, WEST]) {
+    const rds = aws.rds(region);
+    for (const i of (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []) out.push(`db ${region} ${norm(i.DBInstanceIdentifier!)}`);
+    for (const snap of (await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual' }))).DBSnapshots ?? []) out.push(`snapshot ${region} ${norm(snap.DBSnapshotIdentifier!)}`);
+    for (const g of (await ec2s.get(region)!.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? []) out.push(`sg ${region} ${norm(g.GroupName!)}`);
+  }
+  for (const _ of await aws.healthCheckIds()) out.push('health check');
+  for (const r of await aws.records(s.zone)) if (r.Type !== 'SOA' && r.Type !== 'NS') out.push(`record ${norm(r.Name!)} ${r.Type} ${norm(r.SetIdentifier ?? '')}`);
+  return out.sort();
+}
+
+/** Beyond the clean run (duplicates) and missing from it, as a multiset difference. */
+function compare(got: string[], clean: string[]): string[] {
+  const left = [...clean];
+  const extra: string[] = [];
+  for (const g of got) {
+    const i = left.indexOf(g);
+    if (i >= 0) left.splice(i, 1);
+    else extra.push(`extra ${g}`);
+  }
+  return [...extra, ...left.map((m) => `missing ${m}`)];
+}
+
+const converged = (s: DbSetup) => dbs.healthyAndReady(s);
+const failedOver = (s: DbSetup) => kube.waitFor('FailoverPolicy', NS, s.name, 'failed over with a re-seeded replica', (x) => !!x.status?.lastFailover?.completedAt && x.status?.database?.replica?.region === EAST, 150_000);
+
+/**
+ * After a kill, play the parts that are not the controller's:
+ * - killed after PromoteReadReplica: AWS detaches the replica (moto keeps its source id, so the
+ *   promoted-at tag stands in for that, as in promote() itself);
+ * - killed between the promote-requested mark and PromoteReadReplica: the restart must only
+ *   wait (it cannot tell whether the call reached AWS); the operator's remedy from the
+ *   PromotionStalled warning — remove the mark — lets it send the one and only call.
+ */
+async function playAws(s: DbSetup, point: string): Promise<string[]> {
+  const bad: string[] = [];
+  const replica = await dbs.instance(WEST, s.replica);
+  const tags = Object.fromEntries((replica.TagList ?? []).map((t) => [t.Key, t.Value]));
+  const arn = replica.DBInstanceArn!;
+  if (point.startsWith('rds:PromoteReadReplica')) {
+    await aws.rds(WEST).send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: PROMOTED_TAG, Value: new Date().toISOString() }] }));
+  } else if (tags[PROMOTE_REQUESTED_TAG] && !tags[PROMOTED_TAG] && proxy.count('rds', 'PromoteReadReplica') === 0) {
+    await sleep(8_000);
+    if (proxy.count('rds', 'PromoteReadReplica') > 0) bad.push(`${point}: the restart sent PromoteReadReplica though the mark was on the instance`);
+    await aws.rds(WEST).send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [PROMOTE_REQUESTED_TAG] }));
+  }
+  return bad;
+}
+
+/** The failover's own promises: one promotion, the Secret and DNS on the new writer, the old one fenced. */
+async function auditFailover(s: DbSetup, o: Obj): Promise<string[]> {
+  const bad: string[] = [];
+  const promotes = proxy.calls.filter((c) => c.service === 'rds' && c.operation === 'PromoteReadReplica' && (c.status ?? 0) < 400).length;
+  if (promotes !== 1) bad.push(`PromoteReadReplica reached AWS ${promotes} times`);
+  if (o.status.activeRegion !== WEST) bad.push(`activeRegion ${o.status.activeRegion}`);
+  if ((await dbs.secretData(s.secret)).region !== WEST) bad.push('Secret does not name us-west-2');
+  if ((await dbs.primaryRecordValue(s)) !== '203.0.113.20') bad.push('DNS does not answer with us-west-2');
+  const groups = (await dbs.instance(EAST, s.db)).VpcSecurityGroups ?? [];
+  if (groups.length !== 1) bad.push(`old writer has ${groups.length} security groups (want only the deny-all one)`);
+  return bad;
+}
+
+describe('FailoverPolicy database crash matrix', () => {
+  const points = { converge: [] as string[], failover: [] as string[], delete: [] as string[] };
+  const clean = { converge: [] as string[], failover: [] as string[], delete: [] as string[] };
+  const results: CrashResult[] = [];
+
+  test('a clean run lists the mutating calls of converge, failover and delete', async () => {
+    await fresh();
+    await kit.current();
+    const s = await dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
+    const o = await converged(s);
+    await sleep(1500);
+    clean.converge = await inventory(s);
+    const split1 = proxy.calls.length;
+    await aws.putHealth(o.status.healthCheckIds.primary, 0);
+    const done = await failedOver(s);
+    await sleep(3000);
+    clean.failover = await inventory(s);
+    assert.deepEqual(await auditFailover(s, done), []);
+    const split2 = proxy.calls.length;
+    await kube.delete('FailoverPolicy', NS, s.name);
+    await kube.waitGone('FailoverPolicy', NS, s.name, 60_000);
+    await sleep(1500);
+    clean.delete = await inventory(s);
+    points.converge = mutatingPoints(proxy.calls.slice(0, split1));
+    points.failover = mutatingSteps(proxy.calls.slice(split1, split2));
+    points.delete = mutatingPoints(proxy.calls.slice(split2));
+    console.log(`# database crash points: converge ${points.converge.join(' ')} | failover ${points.failover.join(' ')} | delete ${points.delete.join(' ')}`);
+    for (const op of ['rds:CreateDBInstanceReadReplica']) assert.ok(points.converge.includes(op), `converge calls ${op}: ${points.converge.join(',')}`);
+    for (const op of ['ec2:CreateSecurityGroup', 'rds:ModifyDBInstance', 'rds:RebootDBInstance', 'rds:AddTagsToResource', 'rds:PromoteReadReplica', 'rds:CreateDBInstanceReadReplica']) {
+      assert.ok(points.failover.includes(op), `failover calls ${op}: ${points.failover.join(',')}`);
+    }
+    assert.ok(points.failover.filter((p) => p.startsWith('rds:AddTagsToResource')).length >= 3, 'the fence and both promotion marks');
+    assert.deepEqual(proxy.calls.filter((c) => c.operation === 'DeleteDBInstance'), [], 'no database deleted');
+    assert.deepEqual(clean.delete.filter((x) => x.startsWith('db ')), clean.failover.filter((x) => x.startsWith('db ')), 'deleting the policy keeps every database');
+  });
+
+  test('killed right after each mutating call: every phase ends as in the clean run, one promotion, no database deleted', async (t) => {
+    const conv = points.converge.filter(only);
+    const fail = points.failover.filter(only);
+    const dels = points.delete.filter(only);
+    for (let i = 0; i < Math.max(conv.length, fail.length, dels.length); i++) {
+      const [cp, fp, dp] = [conv[i], fail[i], dels[i]];
+      await t.test(`${cp ?? '-'} / ${fp ?? '-'} / ${dp ?? '-'}`, async () => {
+        await fresh();
+        await kit.current();
+        const round = (point: string | undefined, phase: string): CrashResult => {
+          const r = { point: point ?? '', phase, duplicates: [] as string[], leaks: [] as string[] };
+          if (point) results.push(r);
+          return r;
+        };
+        const c = round(cp, 'converge');
+        if (cp) kit.arm(cp);
+        const s = await dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
+        if (cp) await kit.afterKill(cp);
+        const o = await converged(s);
+        await sleep(1500);
+        c.duplicates = compare(await inventory(s), clean.converge);
+
+        const f = round(fp, 'failover');
+        if (fp) kit.arm(fp);
+        await aws.putHealth(o.status.healthCheckIds.primary, 0);
+        if (fp) {
+          await kit.afterKill(fp, 90_000);
+          f.duplicates.push(...(await playAws(s, fp)));
+        }
+        const done = await failedOver(s);
+        await sleep(3000);
+        f.duplicates.push(...compare(await inventory(s), clean.failover), ...(await auditFailover(s, done)));
+
+        const d = round(dp, 'delete');
+        if (dp) kit.arm(dp);
+        await kube.delete('FailoverPolicy', NS, s.name);
+        if (dp) await kit.afterKill(dp);
+        await kube.waitGone('FailoverPolicy', NS, s.name, 60_000);
+        await sleep(1500);
+        d.leaks = compare(await inventory(s), clean.delete);
+        if (proxy.count('rds', 'DeleteDBInstance') > 0) d.leaks.push('a database was deleted');
+        assert.deepEqual([...c.duplicates, ...f.duplicates], [], `${cp} / ${fp}: not as the clean run`);
+        assert.deepEqual(d.leaks, [], `${dp}: after deletion`);
+      });
+    }
+  });
+
+  test('killed right after retiring the ex-writer (DeleteDBInstance with a final snapshot): deleted once, snapshot kept', async () => {
+    // The retire path needs an ex-writer this policy created: fail over to us-west-2 (our replica
+    // becomes the writer), then back to us-east-1 onto the re-seeded replica. Once a new replica
+    // stands in us-west-2, the fenced ex-writer there is deleted through a final snapshot.
+    await fresh();
+    await kit.current();
+    kit.arm('rds:DeleteDBInstance');
+    const s = await dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
+    const o = await converged(s);
+    await dbs.moveToRegionDefaultGroup(WEST, s.replica);
+    await aws.putHealth(o.status.healthCheckIds.primary, 0);
+    const first = await failedOver(s);
+    const eastReplica = first.status.database.replica.identifier as string;
+    await aws.putLag(EAST, eastReplica, 1);
+    await aws.putHealth(o.status.healthCheckIds.primary, 1);
+    await kube.waitCondition('FailoverPolicy', NS, s.name, 'FailoverReady', 'True', 'StandbyReady', 60_000);
+    await aws.putHealth(o.status.healthCheckIds.secondary, 0);
+    await kit.afterKill('rds:DeleteDBInstance', 180_000);
+    const r: CrashResult = { point: 'rds:DeleteDBInstance', phase: 'retire', duplicates: [], leaks: [] };
+    results.push(r);
+    const back = await kube.waitFor('FailoverPolicy', NS, s.name, 'back in us-east-1 with a replica in us-west-2', (x) => x.status?.lastFailover?.to === EAST && !!x.status?.lastFailover?.completedAt && x.status?.database?.replica?.region === WEST, 90_000);
+    await sleep(5000);
+    const deletes = proxy.calls.filter((c) => c.operation === 'DeleteDBInstance');
+    if (deletes.length !== 1) r.duplicates.push(`DeleteDBInstance sent ${deletes.length} times`);
+    const inv = await inventory(s);
+    if (inv.includes(`db ${WEST} <n>-db-replica`)) r.leaks.push('the ex-writer was not retired');
+    const snaps = inv.filter((x) => x.startsWith(`snapshot ${WEST} <n>-db-replica-final-`));
+    if (snaps.length !== 1) r.leaks.push(`final snapshots of the ex-writer: ${snaps.length}`);
+    for (const kept of [`db ${EAST} <n>-db`, `db ${EAST} <n>-db-<t>`, `db ${WEST} <n>-db-replica-<t>`]) if (!inv.includes(kept)) r.leaks.push(`${kept} is gone`);
+    assert.equal(back.status.database.writer.identifier, eastReplica);
+    assert.deepEqual([...r.duplicates, ...r.leaks], [], inv.join('\n'));
+    // Deleting the policy now still deletes no database.
+    await kube.delete('FailoverPolicy', NS, s.name);
+    await kube.waitGone('FailoverPolicy', NS, s.name, 60_000);
+    assert.equal(proxy.count('rds', 'DeleteDBInstance'), 1, 'no database deleted with the policy');
+    assert.deepEqual((await inventory(s)).filter((x) => x.startsWith('db ')), inv.filter((x) => x.startsWith('db ')));
+  });
+
+  after(() => recordCrashMatrix('crash-matrix-database', results, `FailoverPolicy database: converge ${points.converge.join(' ') || 'none'}; failover ${points.failover.join(' ') || 'none'}; delete ${points.delete.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`));
+});
