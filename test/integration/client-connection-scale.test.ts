@@ -77,7 +77,7 @@ test(`${N} clients converge; resyncs of unchanged clients make no CloudWatch Put
   await sleep(3000);
 
   // A routine resync: a RegionPair spec change wakes every client; the hash and status.routes
-  // match, so the clients make no AWS call at all (the pair itself re-reads EC2 only).
+  // match, so the clients make no AWS call at all (the pair itself re-reads its own parts).
   let mark = w.proxy.calls.length;
   let before = await reconciles();
   await kube.mergePatch({ kind: 'RegionPair', namespace: PAIR_NS, name: w.pairName }, { spec: { tags: { touched: 'yes' } } });
@@ -85,7 +85,10 @@ test(`${N} clients converge; resyncs of unchanged clients make no CloudWatch Put
   await sleep(2000);
   const routine = since(mark, (c) => c.service === 'monitoring' || c.service === 'logs');
   t.diagnostic(`routine resync of ${N} clients: CloudWatch/Logs calls ${JSON.stringify(tally(routine))}`);
-  assert.deepEqual(routine.filter((c) => c.service === 'monitoring').map((c) => c.operation), [], 'no CloudWatch call at all');
+  const monitoring = routine.filter((c) => c.service === 'monitoring');
+  assert.deepEqual(monitoring.filter((c) => !/^(Get|Describe|List)/.test(c.operation)).map((c) => c.operation), [], 'no CloudWatch write');
+  // The pair may read its own overview back on its spec change; a client's read would be N.
+  assert.ok(monitoring.length <= 2, `CloudWatch reads on the resync: ${monitoring.map((c) => c.operation).join(',')}`);
   // Logs: only the pair's own flow-log group check.
   assert.deepEqual(routine.filter((c) => c.service === 'logs' && !/^(DescribeLogGroups|ListTagsForResource)$/.test(c.operation)).map((c) => c.operation), []);
 

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { getStack, type Stack } from '../env/stack.ts';
 import { startController, type ControllerProcess } from '../env/controller.ts';
-import { seedDatabase, seedHostedZone } from '../env/seed.ts';
-import { Kube, uniqueName, type Obj } from './helpers.ts';
-import { Aws, clearPolicies, EAST, policyObj, WEST } from './failover-policy-fixtures.ts';
+import { Kube, type Obj } from './helpers.ts';
+import { Aws, clearPolicies, EAST, WEST } from './failover-policy-fixtures.ts';
 import { DbPolicies } from './failover-policy-db-fixtures.ts';
 
 const NS = 'fp-failback';
@@ -75,35 +74,14 @@ async function completePlannedSwitch(name: string, to: string, replica: { region
 describe('FailoverPolicy planned switchover and failback', () => {
   test('switch to us-west-2, then fail back to us-east-1 onto the re-created replica', async () => {
     ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: stack.motoEndpoint, args: ['--health-observe-interval=1s'] });
-    const name = uniqueName('pay');
-    const db = `${name}-db`;
-    const replica = `${db}-replica`;
-    const secret = `${name}-conn`;
-    const zone = await seedHostedZone({ endpoint: stack.motoEndpoint }, 'example.com');
-    await seedDatabase({ endpoint: stack.motoEndpoint }, EAST, db);
-    const check = { type: 'HTTPS', path: '/health/deep', port: 443 };
-    await kube.apply(policyObj(NS, name, {
-      dns: {
-        hostedZoneId: zone,
-        recordName: `${name}.example.com`,
-        primary: { region: EAST, target: { ips: ['198.51.100.10'] }, healthCheck: check },
-        secondary: { region: WEST, target: { ips: ['203.0.113.20'] }, healthCheck: check },
-      },
-      database: {
-        engine: 'postgres',
-        primary: { region: EAST, instanceIdentifier: db },
-        replica: { region: WEST, instanceIdentifier: replica },
-        maxReplicaLagSeconds: 30,
-        connectionSecret: { name: secret },
-      },
-      failover: { mode: 'Manual', activeRegion: EAST },
-    }));
+    const dbs = new DbPolicies(stack, kube, aws, NS);
+    const { name, zone, replica, db, secret } = await dbs.setup({ mode: 'Manual', activeRegion: EAST });
     const o = await kube.waitFor('FailoverPolicy', NS, name, 'checks and replica', (x) => !!x.status?.healthCheckIds?.secondary && !!x.status?.database?.replica, 90_000);
     const healthy = async () => {
       await aws.putHealth(o.status.healthCheckIds.primary, 1);
       await aws.putHealth(o.status.healthCheckIds.secondary, 1);
     };
-    await new DbPolicies(stack, kube, aws, NS).moveToRegionDefaultGroup(WEST, replica);
+    await dbs.moveToRegionDefaultGroup(WEST, replica);
     await aws.putLag(WEST, replica, 2);
     await healthy();
     await kube.waitCondition('FailoverPolicy', NS, name, 'FailoverReady', 'True', 'StandbyReady', 60_000);

@@ -1,5 +1,6 @@
 // The crash-matrix machinery shared by the per-kind matrices: one controller at a time behind
 // the fault proxy, SIGKILLed right after AWS applied an armed call, then replaced.
+import assert from 'node:assert/strict';
 import { startController, type ControllerProcess } from '../env/controller.ts';
 import type { CallInfo, FaultProxy } from '../env/fault-proxy.ts';
 import { CANARY, keepLogs, record } from './harness.ts';
@@ -79,4 +80,52 @@ export function recordCrashMatrix(file: string, results: CrashResult[], note: st
     faults: { crashAfterApply: results.length },
     note,
   });
+}
+
+/** One object's life as a two-phase crash matrix drives it. */
+export interface Life<T> {
+  /** Empty AWS and apiserver, then whatever the object needs (seeded VPCs, a zone). */
+  fresh(): Promise<T>;
+  apply(ctx: T): Promise<unknown>;
+  /** Waits for Ready and returns what differs from a clean run (duplicates, strays). */
+  converged(ctx: T): Promise<string[]>;
+  delete(ctx: T): Promise<unknown>;
+  /** Waits for the object to go and returns what it left behind. */
+  gone(ctx: T): Promise<string[]>;
+}
+
+/**
+ * Round i: kill after converge point i, restart, audit; then kill after delete point i on the
+ * same object, restart, audit. Pairing the phases halves the number of converges.
+ */
+export async function crashRounds<T>(
+  t: { test: (name: string, fn: () => Promise<void>) => Promise<void> },
+  kit: CrashKit,
+  points: { converge: string[]; delete: string[] },
+  life: Life<T>,
+  results: CrashResult[],
+): Promise<void> {
+  const conv = points.converge.filter(only);
+  const dels = points.delete.filter(only);
+  for (let i = 0; i < Math.max(conv.length, dels.length); i++) {
+    const [cp, dp] = [conv[i], dels[i]];
+    await t.test(`${cp ?? '(no converge point)'} / ${dp ?? '(no delete point)'}`, async () => {
+      const ctx = await life.fresh();
+      await kit.current();
+      if (cp) kit.arm(cp);
+      await life.apply(ctx);
+      if (cp) await kit.afterKill(cp);
+      const c: CrashResult = { point: cp ?? '', phase: 'converge', duplicates: [], leaks: [] };
+      if (cp) results.push(c);
+      c.duplicates = await life.converged(ctx);
+      if (dp) kit.arm(dp);
+      await life.delete(ctx);
+      if (dp) await kit.afterKill(dp);
+      const d: CrashResult = { point: dp ?? '', phase: 'delete', duplicates: [], leaks: [] };
+      if (dp) results.push(d);
+      (dp ? d : c).leaks = await life.gone(ctx);
+      assert.deepEqual(c.duplicates, [], `${cp}: duplicates`);
+      assert.deepEqual([...c.leaks, ...d.leaks], [], `${cp} / ${dp}: leaks`);
+    });
+  }
 }

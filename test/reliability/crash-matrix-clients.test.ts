@@ -8,7 +8,7 @@ import { ListDashboardsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cl
 import { getStack, type Stack } from '../env/stack.ts';
 import { Kube, uniqueName, type Obj } from '../integration/helpers.ts';
 import { CLIENT_NS, OTHER_NS, PAIR_NS, alarms, clientObj, cw, dashboard, queryDefinitions, setUpWorld, staticRoutes, tearDown, type World } from '../integration/client-connection-fixtures.ts';
-import { CrashKit, failedPoints, mutatingPoints, only, recordCrashMatrix } from './crash-kit.ts';
+import { CrashKit, crashRounds, failedPoints, mutatingPoints, recordCrashMatrix, type CrashResult } from './crash-kit.ts';
 
 let stack: Stack;
 let kube: Kube;
@@ -77,7 +77,7 @@ describe('ClientConnection crash matrix', () => {
   const converge: string[] = [];
   const deletion: string[] = [];
   const base = { alarms: [] as string[], dashboards: [] as string[], queries: [] as string[] };
-  const results: Array<{ point: string; phase: string; duplicates: string[]; leaks: string[] }> = [];
+  const results: CrashResult[] = [];
 
   test('a clean run lists the mutating calls of converge and delete', async () => {
     fresh();
@@ -105,36 +105,26 @@ describe('ClientConnection crash matrix', () => {
   });
 
   test('killed right after each converge call and each delete call: converges without duplicates, deletes without leak', async (t) => {
-    const points = converge.filter(only);
-    const dels = deletion.filter(only);
-    for (let i = 0; i < Math.max(points.length, dels.length); i++) {
-      const cp = points[i];
-      const dp = dels[i];
-      await t.test(`${cp ?? '(no converge point)'} / ${dp ?? '(no delete point)'}`, async () => {
+    let name = '';
+    await crashRounds(t, kit, { converge, delete: deletion }, {
+      fresh: async () => {
         fresh();
-        await kit.current();
-        const name = uniqueName('crash');
-        const c = cidr();
-        if (cp) kit.arm(cp);
-        await kube.apply(clientObj(w, name, [c]));
-        if (cp) await kit.afterKill(cp);
-        const conv = { point: cp ?? '', phase: 'converge', duplicates: [] as string[], leaks: [] as string[] };
-        if (cp) results.push(conv);
+        name = uniqueName('crash');
+        return cidr();
+      },
+      apply: (c) => kube.apply(clientObj(w, name, [c])),
+      converged: async (c) => {
         const o = await ready(name);
         await new Promise((r) => setTimeout(r, 1500));
-        conv.duplicates = await auditConverged(o, base, { alarms: 3 }, c);
-        if (dp) kit.arm(dp);
-        await kube.delete('ClientConnection', CLIENT_NS, name);
-        if (dp) await kit.afterKill(dp);
-        const del = { point: dp ?? '', phase: 'delete', duplicates: [] as string[], leaks: [] as string[] };
-        if (dp) results.push(del);
+        return auditConverged(o, base, { alarms: 3 }, c);
+      },
+      delete: () => kube.delete('ClientConnection', CLIENT_NS, name),
+      gone: async () => {
         await kube.waitGone('ClientConnection', CLIENT_NS, name, 60_000);
         await new Promise((r) => setTimeout(r, 1500));
-        (dp ? del : conv).leaks = await auditDeleted(base);
-        assert.deepEqual(conv.duplicates, [], `${cp}: duplicates`);
-        assert.deepEqual([...conv.leaks, ...del.leaks], [], `${cp} / ${dp}: leaks`);
-      });
-    }
+        return auditDeleted(base);
+      },
+    }, results);
   });
 
   after(() => recordCrashMatrix('crash-matrix-clients', results, `ClientConnection: converge points ${converge.join(' ') || 'none'}; delete points ${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`));

@@ -1,12 +1,14 @@
-// Crash matrix for FailoverPolicy's database half. A clean run of one policy's life (converge
-// with a cross-region replica, an automatic failover with the fence, the promotion and the
-// re-seeded replica, then deletion) lists its mutating AWS calls. The failover's are taken one by
-// one, each occurrence on its own (the fence's and the promotion's tag writes are different
-// steps); converge and delete by operation. In each round the controller is SIGKILLed right
-// after AWS applied one call of each phase; the next process must end every phase with exactly
-// the AWS state of the clean run, promote exactly once, and never delete a database.
+// Crash matrix for FailoverPolicy with a database. A clean run of one policy's life (converge
+// with a cross-region replica and a lag alarm, a drill on the shadow record, an automatic
+// failover with the fence, the promotion and the re-seeded replica, then deletion) lists its
+// mutating AWS calls. The drill's and the failover's are taken one by one, each occurrence on its
+// own (the fence's and the promotion's tag writes are different steps); converge and delete by
+// operation. In each round the controller is SIGKILLed right after AWS applied one call of each
+// phase; the next process must end every phase with exactly the AWS state of the clean run,
+// promote exactly once, and never delete a database. Last, the retire of an ex-writer.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { AddTagsToResourceCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RemoveTagsFromResourceCommand } from '@aws-sdk/client-rds';
 import { PROMOTED_TAG, PROMOTE_REQUESTED_TAG } from '../../src/aws/rds/instances.ts';
@@ -65,6 +67,7 @@ async function inventory(s: DbSetup): Promise<string[]> {
     for (const i of (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []) out.push(`db ${region} ${norm(i.DBInstanceIdentifier!)}`);
     for (const snap of (await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual' }))).DBSnapshots ?? []) out.push(`snapshot ${region} ${norm(snap.DBSnapshotIdentifier!)}`);
     for (const g of (await ec2s.get(region)!.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? []) out.push(`sg ${region} ${norm(g.GroupName!)}`);
+    for (const a of (await aws.cw(region).send(new DescribeAlarmsCommand({}))).MetricAlarms ?? []) out.push(`alarm ${region} ${norm(a.AlarmName!)} ${a.Dimensions?.map((d) => norm(d.Value ?? '')).join(',')}`);
   }
   for (const _ of await aws.healthCheckIds()) out.push('health check');
   for (const r of await aws.records(s.zone)) if (r.Type !== 'SOA' && r.Type !== 'NS') out.push(`record ${norm(r.Name!)} ${r.Type} ${norm(r.SetIdentifier ?? '')}`);
@@ -122,85 +125,109 @@ async function auditFailover(s: DbSetup, o: Obj): Promise<string[]> {
   return bad;
 }
 
+/** One policy's life in phases; the clean run and every round drive the same functions. */
+interface State { s?: DbSetup; o?: Obj }
+interface Phase {
+  name: 'converge' | 'drill' | 'failover' | 'delete';
+  /** Every mutating call is its own crash point (else: the first of each operation). */
+  everyCall: boolean;
+  act(st: State): Promise<unknown>;
+  /** After the kill and restart: the parts that are not the controller's. */
+  afterKill?(st: State, point: string): Promise<string[]>;
+  /** Waits for the phase to end; returns broken promises of the phase. */
+  settle(st: State): Promise<string[]>;
+}
+const SPEC_FAILOVER = { mode: 'Automatic', unhealthyForSeconds: 10 };
+const SPEC_EXTRA = { alarms: { replicaLagSeconds: 60 } };
+const PHASES: Phase[] = [
+  {
+    name: 'converge', everyCall: false,
+    act: async (st) => { st.s = await dbs.setup(SPEC_FAILOVER, SPEC_EXTRA); },
+    settle: async (st) => { st.o = await converged(st.s!); await sleep(1500); return []; },
+  },
+  {
+    name: 'drill', everyCall: true,
+    act: (st) => kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: st.s!.name }, { metadata: { annotations: { 'multiregion.dev/drill-now': 'crash-matrix' } } }),
+    settle: async (st) => {
+      const o = await kube.waitFor('FailoverPolicy', NS, st.s!.name, 'drill done', (x) => x.status?.lastDrill?.trigger === 'crash-matrix', 90_000);
+      await sleep(1500);
+      return o.status.lastDrill.result === 'Succeeded' ? [] : [`drill ${o.status.lastDrill.result}: ${o.status.lastDrill.message}`];
+    },
+  },
+  {
+    name: 'failover', everyCall: true,
+    act: (st) => aws.putHealth(st.o!.status.healthCheckIds.primary, 0),
+    afterKill: (st, point) => playAws(st.s!, point),
+    settle: async (st) => {
+      const done = await failedOver(st.s!);
+      await sleep(3000);
+      return auditFailover(st.s!, done);
+    },
+  },
+  {
+    name: 'delete', everyCall: false,
+    act: (st) => kube.delete('FailoverPolicy', NS, st.s!.name),
+    settle: async (st) => {
+      await kube.waitGone('FailoverPolicy', NS, st.s!.name, 60_000);
+      await sleep(1500);
+      return proxy.count('rds', 'DeleteDBInstance') > 0 ? ['a database was deleted with the policy'] : [];
+    },
+  },
+];
+
 describe('FailoverPolicy database crash matrix', () => {
-  const points = { converge: [] as string[], failover: [] as string[], delete: [] as string[] };
-  const clean = { converge: [] as string[], failover: [] as string[], delete: [] as string[] };
+  const points: Record<string, string[]> = {};
+  const clean: Record<string, string[]> = {};
   const results: CrashResult[] = [];
 
-  test('a clean run lists the mutating calls of converge, failover and delete', async () => {
+  test('a clean run lists the mutating calls of converge, a drill, a failover and delete', async () => {
     await fresh();
     await kit.current();
-    const s = await dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
-    const o = await converged(s);
-    await sleep(1500);
-    clean.converge = await inventory(s);
-    const split1 = proxy.calls.length;
-    await aws.putHealth(o.status.healthCheckIds.primary, 0);
-    const done = await failedOver(s);
-    await sleep(3000);
-    clean.failover = await inventory(s);
-    assert.deepEqual(await auditFailover(s, done), []);
-    const split2 = proxy.calls.length;
-    await kube.delete('FailoverPolicy', NS, s.name);
-    await kube.waitGone('FailoverPolicy', NS, s.name, 60_000);
-    await sleep(1500);
-    clean.delete = await inventory(s);
-    points.converge = mutatingPoints(proxy.calls.slice(0, split1));
-    points.failover = mutatingSteps(proxy.calls.slice(split1, split2));
-    points.delete = mutatingPoints(proxy.calls.slice(split2));
-    console.log(`# database crash points: converge ${points.converge.join(' ')} | failover ${points.failover.join(' ')} | delete ${points.delete.join(' ')}`);
-    for (const op of ['rds:CreateDBInstanceReadReplica']) assert.ok(points.converge.includes(op), `converge calls ${op}: ${points.converge.join(',')}`);
-    for (const op of ['ec2:CreateSecurityGroup', 'rds:ModifyDBInstance', 'rds:RebootDBInstance', 'rds:AddTagsToResource', 'rds:PromoteReadReplica', 'rds:CreateDBInstanceReadReplica']) {
-      assert.ok(points.failover.includes(op), `failover calls ${op}: ${points.failover.join(',')}`);
+    const st: State = {};
+    for (const ph of PHASES) {
+      const split = proxy.calls.length;
+      await ph.act(st);
+      assert.deepEqual(await ph.settle(st), [], `clean ${ph.name}`);
+      clean[ph.name] = await inventory(st.s!);
+      const calls = proxy.calls.slice(split);
+      points[ph.name] = ph.everyCall ? mutatingSteps(calls) : mutatingPoints(calls);
     }
-    assert.ok(points.failover.filter((p) => p.startsWith('rds:AddTagsToResource')).length >= 3, 'the fence and both promotion marks');
-    assert.deepEqual(proxy.calls.filter((c) => c.operation === 'DeleteDBInstance'), [], 'no database deleted');
-    assert.deepEqual(clean.delete.filter((x) => x.startsWith('db ')), clean.failover.filter((x) => x.startsWith('db ')), 'deleting the policy keeps every database');
+    console.log(`# database crash points: ${PHASES.map((ph) => `${ph.name} ${points[ph.name]!.join(' ')}`).join(' | ')}`);
+    const has = (phase: string, ops: string[]) => { for (const op of ops) assert.ok(points[phase]!.includes(op), `${phase} calls ${op}: ${points[phase]!.join(',')}`); };
+    has('converge', ['rds:CreateDBInstanceReadReplica', 'monitoring:PutMetricAlarm']);
+    has('drill', ['route53:ChangeResourceRecordSets']);
+    has('failover', ['ec2:CreateSecurityGroup', 'rds:ModifyDBInstance', 'rds:RebootDBInstance', 'rds:AddTagsToResource', 'rds:PromoteReadReplica', 'rds:CreateDBInstanceReadReplica']);
+    assert.ok(points.failover!.filter((p) => p.startsWith('rds:AddTagsToResource')).length >= 3, 'the fence and both promotion marks');
+    assert.deepEqual(points.drill!.filter((p) => !p.startsWith('route53:')), [], 'a drill writes Route 53 only');
+    assert.deepEqual(clean.drill, clean.converge, 'a drill leaves AWS as it found it');
+    const dbsOf = (inv: string[]) => inv.filter((x) => x.startsWith('db '));
+    assert.deepEqual(dbsOf(clean.delete!), dbsOf(clean.failover!), 'deleting the policy keeps every database');
   });
 
   test('killed right after each mutating call: every phase ends as in the clean run, one promotion, no database deleted', async (t) => {
-    const conv = points.converge.filter(only);
-    const fail = points.failover.filter(only);
-    const dels = points.delete.filter(only);
-    for (let i = 0; i < Math.max(conv.length, fail.length, dels.length); i++) {
-      const [cp, fp, dp] = [conv[i], fail[i], dels[i]];
-      await t.test(`${cp ?? '-'} / ${fp ?? '-'} / ${dp ?? '-'}`, async () => {
+    const todo = PHASES.map((ph) => points[ph.name]!.filter(only));
+    for (let i = 0; i < Math.max(...todo.map((x) => x.length)); i++) {
+      await t.test(todo.map((x) => x[i] ?? '-').join(' / '), async () => {
         await fresh();
         await kit.current();
-        const round = (point: string | undefined, phase: string): CrashResult => {
-          const r = { point: point ?? '', phase, duplicates: [] as string[], leaks: [] as string[] };
+        const st: State = {};
+        const bad: string[] = [];
+        for (const [k, ph] of PHASES.entries()) {
+          const point = todo[k]![i];
+          const r: CrashResult = { point: point ?? '', phase: ph.name, duplicates: [], leaks: [] };
+          if (point) kit.arm(point);
+          await ph.act(st);
+          if (point) {
+            await kit.afterKill(point, 90_000);
+            r.duplicates.push(...((await ph.afterKill?.(st, point)) ?? []));
+          }
+          const broken = [...(await ph.settle(st)), ...compare(await inventory(st.s!), clean[ph.name]!)];
+          if (ph.name === 'delete') r.leaks.push(...broken);
+          else r.duplicates.push(...broken);
           if (point) results.push(r);
-          return r;
-        };
-        const c = round(cp, 'converge');
-        if (cp) kit.arm(cp);
-        const s = await dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
-        if (cp) await kit.afterKill(cp);
-        const o = await converged(s);
-        await sleep(1500);
-        c.duplicates = compare(await inventory(s), clean.converge);
-
-        const f = round(fp, 'failover');
-        if (fp) kit.arm(fp);
-        await aws.putHealth(o.status.healthCheckIds.primary, 0);
-        if (fp) {
-          await kit.afterKill(fp, 90_000);
-          f.duplicates.push(...(await playAws(s, fp)));
+          bad.push(...[...r.duplicates, ...r.leaks].map((x) => `${ph.name}${point ? ` after ${point}` : ''}: ${x}`));
         }
-        const done = await failedOver(s);
-        await sleep(3000);
-        f.duplicates.push(...compare(await inventory(s), clean.failover), ...(await auditFailover(s, done)));
-
-        const d = round(dp, 'delete');
-        if (dp) kit.arm(dp);
-        await kube.delete('FailoverPolicy', NS, s.name);
-        if (dp) await kit.afterKill(dp);
-        await kube.waitGone('FailoverPolicy', NS, s.name, 60_000);
-        await sleep(1500);
-        d.leaks = compare(await inventory(s), clean.delete);
-        if (proxy.count('rds', 'DeleteDBInstance') > 0) d.leaks.push('a database was deleted');
-        assert.deepEqual([...c.duplicates, ...f.duplicates], [], `${cp} / ${fp}: not as the clean run`);
-        assert.deepEqual(d.leaks, [], `${dp}: after deletion`);
+        assert.deepEqual(bad, []);
       });
     }
   });
@@ -212,7 +239,7 @@ describe('FailoverPolicy database crash matrix', () => {
     await fresh();
     await kit.current();
     kit.arm('rds:DeleteDBInstance');
-    const s = await dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
+    const s = await dbs.setup(SPEC_FAILOVER, SPEC_EXTRA);
     const o = await converged(s);
     await dbs.moveToRegionDefaultGroup(WEST, s.replica);
     await aws.putHealth(o.status.healthCheckIds.primary, 0);
@@ -243,5 +270,5 @@ describe('FailoverPolicy database crash matrix', () => {
     assert.deepEqual((await inventory(s)).filter((x) => x.startsWith('db ')), inv.filter((x) => x.startsWith('db ')));
   });
 
-  after(() => recordCrashMatrix('crash-matrix-database', results, `FailoverPolicy database: converge ${points.converge.join(' ') || 'none'}; failover ${points.failover.join(' ') || 'none'}; delete ${points.delete.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`));
+  after(() => recordCrashMatrix('crash-matrix-database', results, `FailoverPolicy database: ${PHASES.map((ph) => `${ph.name} ${points[ph.name]?.join(' ') || 'none'}`).join('; ')}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`));
 });

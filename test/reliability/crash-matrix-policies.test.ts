@@ -10,7 +10,7 @@ import { FaultProxy, type CallInfo } from '../env/fault-proxy.ts';
 import { seedHostedZone } from '../env/seed.ts';
 import { Kube, uniqueName, type Obj } from '../integration/helpers.ts';
 import { Aws, EAST, WEST, clearPolicies, policyObj } from '../integration/failover-policy-fixtures.ts';
-import { CrashKit, failedPoints, mutatingPoints, only, recordCrashMatrix } from './crash-kit.ts';
+import { CrashKit, crashRounds, failedPoints, mutatingPoints, recordCrashMatrix, type CrashResult } from './crash-kit.ts';
 
 const NS = 'rel-crash-fp';
 let stack: Stack;
@@ -82,7 +82,7 @@ describe('FailoverPolicy crash matrix (DNS only)', () => {
   const converge: string[] = [];
   const deletion: string[] = [];
   const cleanKeys: string[] = [];
-  const results: Array<{ point: string; phase: string; duplicates: string[]; leaks: string[] }> = [];
+  const results: CrashResult[] = [];
 
   test('a clean run lists the mutating calls of converge and delete', async () => {
     const zone = await fresh();
@@ -111,34 +111,24 @@ describe('FailoverPolicy crash matrix (DNS only)', () => {
   });
 
   test('killed right after each converge call and each delete call: converges with 2 checks and the clean records, deletes without leak', async (t) => {
-    const points = converge.filter(only);
-    const dels = deletion.filter(only);
-    for (let i = 0; i < Math.max(points.length, dels.length); i++) {
-      const cp = points[i];
-      const dp = dels[i];
-      await t.test(`${cp ?? '(no converge point)'} / ${dp ?? '(no delete point)'}`, async () => {
-        const zone = await fresh();
-        await kit.current();
-        const name = uniqueName('crash');
-        if (cp) kit.arm(cp);
-        await kube.apply(policyObj(NS, name, spec(zone, name)));
-        if (cp) await kit.afterKill(cp);
-        const conv = { point: cp ?? '', phase: 'converge', duplicates: [] as string[], leaks: [] as string[] };
-        if (cp) results.push(conv);
+    let name = '';
+    await crashRounds(t, kit, { converge, delete: deletion }, {
+      fresh: async () => {
+        name = uniqueName('crash');
+        return fresh();
+      },
+      apply: (zone) => kube.apply(policyObj(NS, name, spec(zone, name))),
+      converged: async (zone) => {
         const o = await kube.waitCondition('FailoverPolicy', NS, name, 'Ready', 'True', undefined, 60_000);
         await new Promise((r) => setTimeout(r, 1500));
-        conv.duplicates = await auditConverged(zone, o, cleanKeys);
-        if (dp) kit.arm(dp);
-        await kube.delete('FailoverPolicy', NS, name);
-        if (dp) await kit.afterKill(dp);
-        const del = { point: dp ?? '', phase: 'delete', duplicates: [] as string[], leaks: [] as string[] };
-        if (dp) results.push(del);
+        return auditConverged(zone, o, cleanKeys);
+      },
+      delete: () => kube.delete('FailoverPolicy', NS, name),
+      gone: async (zone) => {
         await kube.waitGone('FailoverPolicy', NS, name, 60_000);
-        (dp ? del : conv).leaks = await auditDeleted(zone);
-        assert.deepEqual(conv.duplicates, [], `${cp}: duplicates`);
-        assert.deepEqual([...conv.leaks, ...del.leaks], [], `${cp} / ${dp}: leaks`);
-      });
-    }
+        return auditDeleted(zone);
+      },
+    }, results);
   });
 
   after(() => recordCrashMatrix('crash-matrix-policies', results, `FailoverPolicy DNS: converge points ${converge.join(' ') || 'none'}; delete points ${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`));

@@ -22,6 +22,7 @@ export const DRILL_PREFIX = '_drill.';
 /** How long the drill waits for the shadow record to answer with the standby's target. */
 export const DRILL_ANSWER_TIMEOUT_MS = 60_000;
 const POLL_MS = 1_000;
+const DRILL_WAIT_MS = 2_000;
 
 export interface DrillInput {
   deps: ControllerDeps;
@@ -37,6 +38,8 @@ export interface DrillInput {
   lagSeconds?: number;
   /** Why no drill may run now (a real failover in progress, a record conflict). */
   blockedBy?: string;
+  /** Why a due drill waits instead of running: what it checks is not known yet. */
+  waitFor?: string;
   /** Upper bound of the wait for the next scheduled drill. */
   maxRequeueMs: number;
   answerTimeoutMs?: number;
@@ -63,6 +66,9 @@ export async function maybeDrill(inp: DrillInput): Promise<DrillOutcome> {
   const requeue = drillRequeueMs(due.nextAt, ctx.now, inp.maxRequeueMs);
   const out: DrillOutcome = requeue !== undefined ? { requeueAfterMs: requeue } : {};
   if (!due.due || ctx.plan.dryRun) return out;
+  // Right after a start the health board is empty: the standby would look unready and the drill
+  // would fail for nothing. The board's first pass wakes the policy; this requeue is the backstop.
+  if (inp.waitFor) return { requeueAfterMs: Math.min(out.requeueAfterMs ?? DRILL_WAIT_MS, DRILL_WAIT_MS) };
   // The annotation value is remembered whichever way the drill ends: one value, one drill.
   const trigger = due.due === 'OnDemand' ? annotation?.trim() : prev?.trigger;
   const result = await runDrill(inp);

@@ -92,10 +92,12 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
   }
   deps.metrics.failoverReady.set({ namespace, name }, failoverReady.status === 'True' ? 1 : 0);
 
+  const healthPending = SIDES.some((side) => !!ids[side] && kit.board.get(ids[side]) === undefined);
   const blockedBy = machine.inProgress ? `a ${machine.inProgress.reason} is running` : dns.state.conflict ? `the production records conflict: ${dns.state.conflict}` : undefined;
   const drill = await maybeDrill({
     deps, dnsKit: kit.dns, r, obj, owner, ctx, activeSide: dns.state.activeSide ?? active, ready: failoverReady,
-    ...(lagSeconds !== undefined && { lagSeconds }), ...(blockedBy && { blockedBy }), maxRequeueMs: kit.driftIntervalMs ?? 5 * 60_000,
+    ...(lagSeconds !== undefined && { lagSeconds }), ...(blockedBy && { blockedBy }),
+    ...(healthPending && { waitFor: 'the first health observation since the controller started' }), maxRequeueMs: kit.driftIntervalMs ?? 5 * 60_000,
   });
   if (drill.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? drill.requeueAfterMs, drill.requeueAfterMs);
 
