@@ -18,7 +18,8 @@ export const LIMITS: Readonly<Record<string, BucketLimit>> = {
   'ec2:mutate': { ratePerSec: 5, burst: 200 },
   rds: { ratePerSec: 12, burst: 40 },
   route53: ROUTE53_ACCOUNT,
-  'route53:CreateHealthCheck': { ratePerSec: 0.5, burst: 1 },
+  // Route 53's published per-action bucket: 50 capacity, refilled at 0.5 per second.
+  'route53:CreateHealthCheck': { ratePerSec: 0.5, burst: 50 },
   'route53:GetHealthCheckStatus': { ratePerSec: 1, burst: 1 },
   // Record changes, not calls: 1,500 burst / 100 per s, UPSERT counting twice.
   'route53:records': { ratePerSec: 100, burst: 1500 },

@@ -85,6 +85,7 @@ export interface RateRule { service: string; operation?: RegExp; ratePerSec: num
 export const PUBLISHED_RATES: RateRule[] = [
   { service: 'ec2', operation: /^Describe|^Get|^Search/, ratePerSec: 20, burst: 100 },
   { service: 'ec2', ratePerSec: 5, burst: 50 },
+  { service: 'route53', operation: /^CreateHealthCheck$/, ratePerSec: 0.5, burst: 50 },
   { service: 'route53', ratePerSec: 10, burst: 50 },
   { service: 'monitoring', operation: /^PutMetricAlarm$/, ratePerSec: 3, burst: 3 },
   { service: 'monitoring', ratePerSec: 20, burst: 50 },

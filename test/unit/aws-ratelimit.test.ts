@@ -36,7 +36,7 @@ for (const c of families) {
 const limits: { family: string; rate: number; burst: number }[] = [
   { family: 'route53', rate: 10, burst: 50 },
   { family: 'route53:ListHostedZones', rate: 10, burst: 50 },
-  { family: 'route53:CreateHealthCheck', rate: 0.5, burst: 1 },
+  { family: 'route53:CreateHealthCheck', rate: 0.5, burst: 50 },
   { family: 'route53:records', rate: 100, burst: 1500 },
   { family: 'ec2:describe', rate: 20, burst: 100 },
   { family: 'ec2:mutate', rate: 5, burst: 200 },
