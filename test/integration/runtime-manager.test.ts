@@ -142,7 +142,11 @@ test('the drift interval re-enqueues every cached key without any change', async
     await waitFor('4 reconciles of steady', async () => (driftCalls.get('steady')?.length ?? 0) >= 4, 5_000, 20);
     const t = driftCalls.get('steady')!;
     const gaps = t.slice(1, 4).map((at, i) => at - t[i]!);
-    for (const g of gaps) assert.ok(g >= 400 && g <= 1_000, `drift checks every 500 ms ±10 %: gaps ${gaps.join(', ')} ms`);
+    // A busy machine delays single reconciles (one gap short, the next long); the mean of the
+    // gaps is what the 500 ms ±10 % timer sets, and no gap is anywhere near a tight loop.
+    const mean = (t[3]! - t[0]!) / 3;
+    assert.ok(mean >= 420 && mean <= 800, `drift checks every 500 ms ±10 %: mean gap ${mean.toFixed(0)} ms (gaps ${gaps.join(', ')})`);
+    for (const g of gaps) assert.ok(g >= 250, `no drift check follows the previous one within 250 ms: gaps ${gaps.join(', ')} ms`);
   } finally {
     await drifting.stop(1_000);
     await cleanupWidgets(cluster.kc, driftNs);
