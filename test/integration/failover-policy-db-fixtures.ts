@@ -2,7 +2,7 @@
 // reliability crash matrix): a seeded primary, the policy, and the health and lag datapoints
 // that stand in for Route 53's checkers and RDS. AWS is read back with plain SDK clients.
 import assert from 'node:assert/strict';
-import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { DescribeDBInstancesCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import type { Stack } from '../env/stack.ts';
 import { seedDatabase, seedHostedZone } from '../env/seed.ts';
@@ -71,15 +71,10 @@ export class DbPolicies {
    * InvalidGroup.NotFound. Tests move such a replica onto its region's default group first.
    */
   async moveToRegionDefaultGroup(region: string, identifier: string): Promise<void> {
-    const ec2 = new EC2Client({ region, endpoint: this.stack.motoEndpoint, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
-    try {
-      const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['default'] }] }))).SecurityGroups ?? [];
-      const sg = groups[0]?.GroupId;
-      assert.ok(sg, `a default security group in ${region}`);
-      await this.aws.rds(region).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, VpcSecurityGroupIds: [sg], ApplyImmediately: true }));
-    } finally {
-      ec2.destroy();
-    }
+    const groups = (await this.aws.ec2(region).send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['default'] }] }))).SecurityGroups ?? [];
+    const sg = groups[0]?.GroupId;
+    assert.ok(sg, `a default security group in ${region}`);
+    await this.aws.rds(region).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, VpcSecurityGroupIds: [sg], ApplyImmediately: true }));
   }
 
   async primaryRecordValue(s: DbSetup): Promise<string | undefined> {

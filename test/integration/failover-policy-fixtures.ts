@@ -3,6 +3,7 @@
 // stands in for Route 53's checkers and RDS's lag reports.
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetHealthCheckCommand, ListHealthChecksCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
 import type { Kube, Obj } from './helpers.ts';
 
@@ -14,6 +15,7 @@ export class Aws {
   readonly r53: Route53Client;
   private readonly cws = new Map<string, CloudWatchClient>();
   private readonly rdss = new Map<string, RDSClient>();
+  private readonly ec2s = new Map<string, EC2Client>();
   constructor(readonly endpoint: string) {
     this.r53 = new Route53Client({ region: EAST, endpoint, maxAttempts: 1, credentials });
   }
@@ -27,6 +29,12 @@ export class Aws {
   rds(region: string): RDSClient {
     let c = this.rdss.get(region);
     if (!c) this.rdss.set(region, (c = new RDSClient({ region, endpoint: this.endpoint, maxAttempts: 1, credentials })));
+    return c;
+  }
+
+  ec2(region: string): EC2Client {
+    let c = this.ec2s.get(region);
+    if (!c) this.ec2s.set(region, (c = new EC2Client({ region, endpoint: this.endpoint, maxAttempts: 1, credentials })));
     return c;
   }
 
@@ -63,7 +71,7 @@ export class Aws {
 
   destroy(): void {
     this.r53.destroy();
-    for (const c of [...this.cws.values(), ...this.rdss.values()]) c.destroy();
+    for (const c of [...this.cws.values(), ...this.rdss.values(), ...this.ec2s.values()]) c.destroy();
   }
 }
 

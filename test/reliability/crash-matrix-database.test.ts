@@ -9,9 +9,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeSecurityGroupsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { AddTagsToResourceCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RemoveTagsFromResourceCommand } from '@aws-sdk/client-rds';
 import { PROMOTED_TAG, PROMOTE_REQUESTED_TAG } from '../../src/aws/rds/instances.ts';
+import { tagsToMap } from '../../src/aws/tags.ts';
 import { getStack, type Stack } from '../env/stack.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
 import { Kube, type Obj } from '../integration/helpers.ts';
@@ -20,14 +21,12 @@ import { DbPolicies, type DbSetup } from '../integration/failover-policy-db-fixt
 import { CrashKit, failedPoints, mutatingPoints, mutatingSteps, only, recordCrashMatrix, type CrashResult } from './crash-kit.ts';
 
 const NS = 'rel-crash-db';
-const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 let stack: Stack;
 let kube: Kube;
 let aws: Aws;
 let dbs: DbPolicies;
 let proxy: FaultProxy;
 let kit: CrashKit;
-const ec2s = new Map<string, EC2Client>();
 
 before(async () => {
   stack = await getStack();
@@ -37,14 +36,12 @@ before(async () => {
   await kube.ensureNamespace(NS);
   proxy = new FaultProxy(stack.motoEndpoint);
   await proxy.start();
-  for (const r of [EAST, WEST]) ec2s.set(r, new EC2Client({ region: r, endpoint: stack.motoEndpoint, maxAttempts: 1, credentials }));
   kit = new CrashKit({ kubeconfigPath: stack.kubeconfigPath, proxy, label: 'crash-db', args: ['--health-observe-interval=1s'] });
 });
 after(async () => {
   await kit.stop();
   await clearPolicies(kube, NS);
   await proxy.stop();
-  for (const c of ec2s.values()) c.destroy();
   aws.destroy();
   await stack.stop();
 });
@@ -66,7 +63,7 @@ async function inventory(s: DbSetup): Promise<string[]> {
     const rds = aws.rds(region);
     for (const i of (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []) out.push(`db ${region} ${norm(i.DBInstanceIdentifier!)}`);
     for (const snap of (await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual' }))).DBSnapshots ?? []) out.push(`snapshot ${region} ${norm(snap.DBSnapshotIdentifier!)}`);
-    for (const g of (await ec2s.get(region)!.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? []) out.push(`sg ${region} ${norm(g.GroupName!)}`);
+    for (const g of (await aws.ec2(region).send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? []) out.push(`sg ${region} ${norm(g.GroupName!)}`);
     for (const a of (await aws.cw(region).send(new DescribeAlarmsCommand({}))).MetricAlarms ?? []) out.push(`alarm ${region} ${norm(a.AlarmName!)} ${a.Dimensions?.map((d) => norm(d.Value ?? '')).join(',')}`);
   }
   for (const _ of await aws.healthCheckIds()) out.push('health check');
@@ -100,7 +97,7 @@ const failedOver = (s: DbSetup) => kube.waitFor('FailoverPolicy', NS, s.name, 'f
 async function playAws(s: DbSetup, point: string): Promise<string[]> {
   const bad: string[] = [];
   const replica = await dbs.instance(WEST, s.replica);
-  const tags = Object.fromEntries((replica.TagList ?? []).map((t) => [t.Key, t.Value]));
+  const tags = tagsToMap(replica.TagList);
   const arn = replica.DBInstanceArn!;
   if (point.startsWith('rds:PromoteReadReplica')) {
     await aws.rds(WEST).send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: PROMOTED_TAG, Value: new Date().toISOString() }] }));
