@@ -146,10 +146,12 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       const status: Record<string, unknown> = { ...(r.status as Record<string, unknown>) };
       if (planned) status.plannedChanges = planned;
       else delete status.plannedChanges;
-      await writeStatus(withConds(status, [...r.conditions, dryRun ? synced.dryRun() : synced.success()]));
+      // Cleared before the status write, so whoever sees the new status (Ready=True) also sees
+      // no create left in doubt: every create of this pass has its answer by now.
       if (obj.metadata.annotations?.[ANNOTATIONS.createPending] !== undefined || ctxPendingSet(obj)) {
         await patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, null, signal);
       }
+      await writeStatus(withConds(status, [...r.conditions, dryRun ? synced.dryRun() : synced.success()]));
       return r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : undefined;
     } catch (err) {
       return failed(err);
