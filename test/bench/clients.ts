@@ -3,8 +3,8 @@
 // in which nothing should be written to AWS.
 import { API_VERSION } from '../../src/api/types.ts';
 import type { Stack } from '../env/stack.ts';
-import { CLIENT_NS, OTHER_NS, PAIR_NS, clientObj, setUpWorld, tearDown, type World } from '../integration/client-connection-fixtures.ts';
-import { Kube, condition, type Obj } from '../integration/helpers.ts';
+import { CLIENT_NS, OTHER_NS, PAIR_NS, clientCidr, clientObj, setUpWorld, tearDown, type World } from '../integration/client-connection-fixtures.ts';
+import { Kube, condition, inChunks, type Obj } from '../integration/helpers.ts';
 import { apiserverRequests, controllerMemory, diffCounts, isMutating, mib, sleep, sumWrites, tallyCalls } from './metrics.ts';
 
 export interface ClientsResult {
@@ -17,8 +17,6 @@ export interface ClientsResult {
   quiet?: { seconds: number; driftIntervalSeconds: number; awsMutating: Record<string, number>; awsReads: number; apiserverMultiregionWrites: number };
 }
 
-const cidrOf = (i: number): string => `100.${64 + Math.floor(i / 256)}.${i % 256}.0/24`;
-
 export async function benchClients(stack: Stack, o: { clients: number; driftSeconds: number; quietSeconds: number; timeoutMs: number; log: (s: string) => void }): Promise<ClientsResult> {
   const kube = new Kube(stack.kc);
   for (const ns of [PAIR_NS, CLIENT_NS, OTHER_NS]) await kube.ensureNamespace(ns);
@@ -29,7 +27,7 @@ export async function benchClients(stack: Stack, o: { clients: number; driftSeco
     const mark = world.proxy.calls.length;
     const started = Date.now();
     const names = Array.from({ length: o.clients }, (_, i) => `client-${i}`);
-    for (let i = 0; i < names.length; i += 50) await Promise.all(names.slice(i, i + 50).map((n, k) => kube.apply(clientObj(world, n, [cidrOf(i + k)]))));
+    await inChunks(names, 50, (n, i) => kube.apply(clientObj(world, n, [clientCidr(i)])));
     let ready = 0;
     while (Date.now() - started < o.timeoutMs) {
       const items = ((await kube.api.list(API_VERSION, 'ClientConnection', CLIENT_NS)) as unknown as { items: Obj[] }).items;

@@ -5,7 +5,7 @@ import { API_VERSION } from '../../src/api/types.ts';
 import { startController, type ControllerProcess } from '../env/controller.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
 import type { Stack } from '../env/stack.ts';
-import { Kube, condition, type Obj } from '../integration/helpers.ts';
+import { Kube, condition, inChunks, type Obj } from '../integration/helpers.ts';
 import { freePort } from '../env/ports.ts';
 import { apiserverRequests, collectGarbage, controllerMemory, diffCounts, mib, sleep, type ProcessMemory } from './metrics.ts';
 
@@ -39,10 +39,6 @@ function pausedPair(i: number): Obj {
       secondary: { region: 'us-west-2', vpcAttachments: [{ vpcId: `vpc-${hex}`, subnetIds: [`subnet-${hex}`] }], cidrs: ['10.1.0.0/16'] },
     },
   };
-}
-
-async function inChunks<T>(items: T[], size: number, fn: (t: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
 async function countPaused(kube: Kube): Promise<number> {

@@ -92,7 +92,7 @@ export async function controllerMemory(metricsUrl: string): Promise<ProcessMemor
 }
 
 export const mib = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * A full garbage collection in the controller through its inspector (started with

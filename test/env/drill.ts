@@ -5,6 +5,7 @@
 // what the controller watches) and follows status until the failover completes or times out.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
@@ -98,5 +99,5 @@ for (;;) {
     await publish();
     lastPublish = Date.now();
   }
-  await new Promise((r) => setTimeout(r, 2_000));
+  await sleep(2_000);
 }

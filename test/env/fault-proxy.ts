@@ -3,6 +3,7 @@
 // It also keeps a call log (the source of truth for "was this created twice?").
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface CallInfo { service: string; operation: string; region: string; at: number; status?: number }
 
@@ -185,7 +186,7 @@ export class FaultProxy {
         req.socket.destroy();
         return;
       case 'delay':
-        await new Promise((r) => setTimeout(r, rule.delayMs ?? 1000));
+        await sleep(rule.delayMs ?? 1000);
         break;
     }
     const upstream = await this.forward(req, body);

@@ -6,6 +6,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, openSync }
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, waitFor } from './ports.ts';
 
 export interface Kube {
@@ -96,7 +97,7 @@ export async function startKube(opts: { dir?: string } = {}): Promise<Kube> {
     server, kubeconfigPath, token, dir,
     async restartApiserver(downMs = 0) {
       await stopProcess(api);
-      if (downMs) await new Promise((r) => setTimeout(r, downMs));
+      if (downMs) await sleep(downMs);
       api = startProcess(join(binDir, 'kube-apiserver'), apiArgs, apiLog);
       await waitReady();
     },

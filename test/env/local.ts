@@ -5,6 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { EC2Client, CreateTransitGatewayCommand, CreateTransitGatewayVpcAttachmentCommand } from '@aws-sdk/client-ec2';
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
@@ -128,7 +129,7 @@ if (clientAttachment) {
   say('applied examples/client-connection.yaml');
 }
 
-await new Promise((r) => setTimeout(r, 15_000));
+await sleep(15_000);
 const kubectl = (args: string[]) => {
   try {
     return execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

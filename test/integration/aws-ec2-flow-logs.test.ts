@@ -1,7 +1,7 @@
 // TGW flow log and its CloudWatch Logs group against moto: group first (tagged, retention),
 // then the flow log in the form AWS accepts for transit gateways; read back with the SDK.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import { DescribeFlowLogsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import {
   CreateLogGroupCommand,
@@ -9,7 +9,7 @@ import {
   ListTagsForResourceCommand,
   type CloudWatchLogsClient,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { startMoto, type Moto } from '../env/moto.ts';
+import { MotoBed } from './moto-bed.ts';
 import { ec2Client, logsClient, PRIMARY_REGION, testOwner } from './aws-ec2-fixtures.ts';
 import { transitGateway } from '../../src/aws/ec2/transit-gateway.ts';
 import { flowLog, type FlowLogSpec } from '../../src/aws/ec2/flow-logs.ts';
@@ -17,21 +17,16 @@ import { logGroup, type LogGroupSpec } from '../../src/aws/logs/log-group.ts';
 import { AwsError } from '../../src/aws/errors.ts';
 import { TAG_KEYS } from '../../src/aws/tags.ts';
 
-let moto: Moto;
-let ec2: EC2Client;
-let logs: CloudWatchLogsClient;
 const owner = testOwner();
 const ROLE = 'arn:aws:iam::123456789012:role/flow-logs';
 const GROUP = '/aws/tgw/flow-logs';
+const bed = new MotoBed();
+let ec2: EC2Client;
+let logs: CloudWatchLogsClient;
 
-before(async () => {
-  moto = await startMoto();
-});
-after(async () => moto?.stop());
-beforeEach(async () => {
-  await moto.reset();
-  ec2 = ec2Client(moto.endpoint, PRIMARY_REGION);
-  logs = logsClient(moto.endpoint, PRIMARY_REGION);
+beforeEach(() => {
+  ec2 = bed.perTest(ec2Client(bed.endpoint, PRIMARY_REGION));
+  logs = bed.perTest(logsClient(bed.endpoint, PRIMARY_REGION));
 });
 
 async function groups(): Promise<Array<{ name?: string; retention?: number }>> {

@@ -1,9 +1,9 @@
 // TGW peering between two regions, and between two accounts (the second reached with STS
 // AssumeRole), against moto; state read back with the SDK on both sides.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import { DescribeTransitGatewayPeeringAttachmentsCommand, DescribeTransitGatewaysCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { startMoto, type Moto } from '../env/moto.ts';
+import { MotoBed } from './moto-bed.ts';
 import { DEFAULT_ACCOUNT, ec2Client, PRIMARY_REGION, SECOND_ACCOUNT, SECOND_ROLE, SECONDARY_REGION, testOwner } from './aws-ec2-fixtures.ts';
 import { transitGateway } from '../../src/aws/ec2/transit-gateway.ts';
 import { ensureAssociated, getAssociations, tgwRouteTable } from '../../src/aws/ec2/tgw-route-table.ts';
@@ -17,14 +17,8 @@ import {
 } from '../../src/aws/ec2/peering.ts';
 import { describeAllOwned, inventoryOf } from '../../src/aws/ec2/describe-all.ts';
 
-let moto: Moto;
 const owner = testOwner();
-
-before(async () => {
-  moto = await startMoto();
-});
-after(async () => moto?.stop());
-beforeEach(async () => moto.reset());
+const bed = new MotoBed();
 
 async function peeringState(ec2: EC2Client, id: string): Promise<string | undefined> {
   const out = await ec2.send(new DescribeTransitGatewayPeeringAttachmentsCommand({ TransitGatewayAttachmentIds: [id] }));
@@ -32,7 +26,7 @@ async function peeringState(ec2: EC2Client, id: string): Promise<string | undefi
 }
 
 async function twoSides(secondary: EC2Client) {
-  const primary = ec2Client(moto.endpoint, PRIMARY_REGION);
+  const primary = ec2Client(bed.endpoint, PRIMARY_REGION);
   const tgwA = await transitGateway(primary).create({ owner, side: 'primary' });
   const tgwB = await transitGateway(secondary).create({ owner, side: 'secondary' });
   const rtA = await tgwRouteTable(primary).create({ owner, side: 'primary', transitGatewayId: tgwA.id });
@@ -42,7 +36,7 @@ async function twoSides(secondary: EC2Client) {
 
 for (const mode of ['cross-region', 'cross-account'] as const) {
   test(`${mode}: requested by the primary, visible and accepted on the secondary, associated on both sides`, async () => {
-    const secondary = ec2Client(moto.endpoint, SECONDARY_REGION, mode === 'cross-account' ? SECOND_ROLE : undefined);
+    const secondary = ec2Client(bed.endpoint, SECONDARY_REGION, mode === 'cross-account' ? SECOND_ROLE : undefined);
     const { primary, tgwA, tgwB, rtA, rtB } = await twoSides(secondary);
     const peerAccount = mode === 'cross-account' ? SECOND_ACCOUNT : DEFAULT_ACCOUNT;
     assert.equal(tgwB.accountId, peerAccount, 'the secondary TGW lives in the expected account');
@@ -80,7 +74,7 @@ for (const mode of ['cross-region', 'cross-account'] as const) {
 
     if (mode === 'cross-account') {
       // Same region, default account: not the accepter, does not see it.
-      const other = ec2Client(moto.endpoint, SECONDARY_REGION);
+      const other = ec2Client(bed.endpoint, SECONDARY_REGION);
       await other.send(new DescribeTransitGatewaysCommand({}));
       assert.equal((await observeAccepterSide(other, peering.id)).state, 'notVisible');
     }
@@ -96,7 +90,7 @@ for (const mode of ['cross-region', 'cross-account'] as const) {
 }
 
 test('accepter tolerates a peering not visible yet in its region/account', async () => {
-  const primary = ec2Client(moto.endpoint, PRIMARY_REGION);
+  const primary = ec2Client(bed.endpoint, PRIMARY_REGION);
   const tgwA = await transitGateway(primary).create({ owner, side: 'primary' });
   // eu-west-1 has had no EC2 call yet: moto never shows the peering there (AWS: eventually).
   const peering = await peeringRequester(primary).create({
@@ -106,14 +100,14 @@ test('accepter tolerates a peering not visible yet in its region/account', async
     peerAccountId: DEFAULT_ACCOUNT,
     peerRegion: 'eu-west-1',
   });
-  const eu = ec2Client(moto.endpoint, 'eu-west-1');
+  const eu = ec2Client(bed.endpoint, 'eu-west-1');
   assert.equal((await observeAccepterSide(eu, peering.id)).state, 'notVisible');
   assert.equal((await acceptPeering(eu, peering.id)).state, 'notVisible');
   assert.equal(await peeringState(primary, peering.id), 'pendingAcceptance', 'nothing changed on the requester side');
 });
 
 test('create-pending: a peering created before a crash is found by owner, not created twice', async () => {
-  const secondary = ec2Client(moto.endpoint, SECONDARY_REGION, SECOND_ROLE);
+  const secondary = ec2Client(bed.endpoint, SECONDARY_REGION, SECOND_ROLE);
   const { primary, tgwA, tgwB } = await twoSides(secondary);
   const spec: PeeringSpec = { owner, transitGatewayId: tgwA.id, peerTransitGatewayId: tgwB.id, peerAccountId: SECOND_ACCOUNT, peerRegion: SECONDARY_REGION };
   const requester = peeringRequester(primary);

@@ -1,7 +1,7 @@
 // Static TGW routes and VPC routes to the peer CIDRs against moto: each plan is applied, the
 // result read back with the SDK, and a CIDR change adds and removes exactly the difference.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import {
   AttachInternetGatewayCommand,
   CreateInternetGatewayCommand,
@@ -11,7 +11,7 @@ import {
   SearchTransitGatewayRoutesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { startMoto, type Moto } from '../env/moto.ts';
+import { MotoBed } from './moto-bed.ts';
 import { DEFAULT_ACCOUNT, ec2Client, makeVpc, PRIMARY_REGION, SECONDARY_REGION, testOwner } from './aws-ec2-fixtures.ts';
 import { transitGateway } from '../../src/aws/ec2/transit-gateway.ts';
 import { tgwRouteTable } from '../../src/aws/ec2/tgw-route-table.ts';
@@ -20,22 +20,17 @@ import { acceptPeering, peeringRequester } from '../../src/aws/ec2/peering.ts';
 import { applyTgwRoutePlan, isEmptyPlan, listStaticRoutes, planTgwRoutes } from '../../src/aws/ec2/tgw-routes.ts';
 import { applyVpcRoutePlan, describeVpcRoutes, isEmptyVpcPlan, planVpcRoutes } from '../../src/aws/ec2/vpc-routes.ts';
 
-let moto: Moto;
-let ec2: EC2Client;
 const owner = testOwner();
+const bed = new MotoBed();
+let ec2: EC2Client;
 
-before(async () => {
-  moto = await startMoto();
-});
-after(async () => moto?.stop());
-beforeEach(async () => {
-  await moto.reset();
-  ec2 = ec2Client(moto.endpoint, PRIMARY_REGION);
+beforeEach(() => {
+  ec2 = bed.perTest(ec2Client(bed.endpoint, PRIMARY_REGION));
 });
 
 /** The primary side of a pair, peered with an accepted secondary TGW. */
 async function primarySide() {
-  const west = ec2Client(moto.endpoint, SECONDARY_REGION);
+  const west = ec2Client(bed.endpoint, SECONDARY_REGION);
   const tgw = await transitGateway(ec2).create({ owner, side: 'primary' });
   const tgwB = await transitGateway(west).create({ owner, side: 'secondary' });
   const rt = await tgwRouteTable(ec2).create({ owner, side: 'primary', transitGatewayId: tgw.id });

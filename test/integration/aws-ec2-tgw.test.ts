@@ -1,7 +1,7 @@
 // Transit gateway, its dedicated route table, VPC attachments and associations against moto,
 // read back with the SDK directly.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import {
   CreateTransitGatewayCommand,
   CreateTransitGatewayVpcAttachmentCommand,
@@ -11,25 +11,22 @@ import {
   GetTransitGatewayRouteTableAssociationsCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { startMoto, type Moto } from '../env/moto.ts';
+import { MotoBed } from './moto-bed.ts';
 import { ec2Client, makeVpc, PRIMARY_REGION, testOwner } from './aws-ec2-fixtures.ts';
 import { transitGateway, type TransitGatewaySpec } from '../../src/aws/ec2/transit-gateway.ts';
 import { ensureAssociated, getAssociations, tgwRouteTable } from '../../src/aws/ec2/tgw-route-table.ts';
 import { vpcAttachment, type VpcAttachmentSpec } from '../../src/aws/ec2/vpc-attachment.ts';
 import { describeAllOwned, inventoryOf } from '../../src/aws/ec2/describe-all.ts';
 import { sideTags } from '../../src/aws/ec2/ownership.ts';
-import { TAG_KEYS } from '../../src/aws/tags.ts';
+import { TAG_KEYS, tagsToMap } from '../../src/aws/tags.ts';
 
-let moto: Moto;
-let ec2: EC2Client;
 const owner = testOwner();
+const bed = new MotoBed();
+let ec2: EC2Client;
 
-before(async () => {
-  moto = await startMoto();
-  ec2 = ec2Client(moto.endpoint, PRIMARY_REGION);
+beforeEach(() => {
+  ec2 = bed.perTest(ec2Client(bed.endpoint, PRIMARY_REGION));
 });
-after(async () => moto?.stop());
-beforeEach(async () => moto.reset());
 
 const tgwSpec: TransitGatewaySpec = { owner, side: 'primary', amazonSideAsn: 64600 };
 
@@ -51,7 +48,7 @@ test('created TGW has default association and propagation disabled, our ASN and 
   assert.equal(raw?.Options?.DefaultRouteTableAssociation, 'disable');
   assert.equal(raw?.Options?.DefaultRouteTablePropagation, 'disable');
   assert.equal(raw?.Options?.AmazonSideAsn, 64600);
-  const tags = Object.fromEntries((raw?.Tags ?? []).map((t) => [t.Key, t.Value]));
+  const tags = tagsToMap(raw?.Tags);
   assert.equal(tags[TAG_KEYS.uid], owner.uid);
   assert.equal(tags['multiregion.dev/side'], 'primary');
   assert.equal(tags.team, 'network');

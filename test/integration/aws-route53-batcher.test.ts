@@ -2,31 +2,22 @@
 // zone, late changes joining the next batch, a rejected batch split so that only its culprit
 // fails, throttling retried with backoff. Faults are thrown by a test middleware on the SDK
 // client; everything else reaches moto.
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Change, Route53Client } from '@aws-sdk/client-route-53';
-import { startMoto, type Moto } from '../env/moto.ts';
+import { MotoBed } from './moto-bed.ts';
 import { costOf } from '../../src/aws/route53/batch-cost.ts';
 import { ZoneBatcher } from '../../src/aws/route53/batcher.ts';
 import { desiredRecords } from '../../src/aws/route53/records.ts';
 import { allRecords, publicZone, recordingSleep, route53Client, route53Error, watchCalls, type CallLog } from './aws-route53-fixtures.ts';
 
-let moto: Moto;
+const bed = new MotoBed();
 let r53: Route53Client;
 let calls: CallLog;
 let zone: string;
 
-before(async () => {
-  moto = await startMoto();
-});
-after(async () => {
-  r53?.destroy();
-  await moto?.stop();
-});
 beforeEach(async () => {
-  await moto.reset();
-  r53?.destroy();
-  r53 = route53Client(moto.endpoint);
+  r53 = bed.perTest(route53Client(bed.endpoint));
   calls = watchCalls(r53);
   zone = await publicZone(r53, 'bulk.example.com');
 });

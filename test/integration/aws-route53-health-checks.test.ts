@@ -1,6 +1,6 @@
 // Health checks against moto: each type created and tagged, observed up to date, changed in
 // place, replaced on a type change, found again by tag when status lost the id, deleted.
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import {
@@ -11,26 +11,17 @@ import {
   ListTagsForResourceCommand,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { startMoto, type Moto } from '../env/moto.ts';
+import { MotoBed } from './moto-bed.ts';
 import { healthCheckConfig, callerReference, type HealthCheckInput } from '../../src/aws/route53/health-check-config.ts';
 import { HealthChecks, SIDE_TAG, type DesiredHealthCheck } from '../../src/aws/route53/health-checks.ts';
 import { tagsToMap } from '../../src/aws/tags.ts';
 import { cloudwatchClient, route53Client, testOwner, watchCalls } from './aws-route53-fixtures.ts';
 
-let moto: Moto;
+const bed = new MotoBed();
 let r53: Route53Client;
 
-before(async () => {
-  moto = await startMoto();
-});
-after(async () => {
-  r53?.destroy();
-  await moto?.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
-  r53?.destroy();
-  r53 = route53Client(moto.endpoint);
+beforeEach(() => {
+  r53 = bed.perTest(route53Client(bed.endpoint));
 });
 
 const owner = testOwner('orders');
@@ -45,7 +36,7 @@ const tagsOf = async (id: string) => tagsToMap((await r53.send(new ListTagsForRe
 const countChecks = async () => (await r53.send(new ListHealthChecksCommand({}))).HealthChecks?.length ?? 0;
 
 test('each type is created with its config and ownership tags, and observes as up to date', async () => {
-  const cw = cloudwatchClient(moto.endpoint, 'us-west-2');
+  const cw = cloudwatchClient(bed.endpoint, 'us-west-2');
   await cw.send(new PutMetricAlarmCommand({ AlarmName: 'orders-west-5xx', Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 10, ComparisonOperator: 'GreaterThanThreshold' }));
   cw.destroy();
   const cases: { reason: string; hc: HealthCheckInput; check: (c: Awaited<ReturnType<typeof getCheck>>) => void }[] = [

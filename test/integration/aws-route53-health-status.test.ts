@@ -2,27 +2,18 @@
 // PutMetricData into the AWS/ namespace, which AWS itself refuses: that is how the tests stand
 // in for Route 53's checkers). Many checks cost few GetMetricData calls, and Route 53 is
 // never asked (GetHealthCheckStatus is limited to 1 call/s per account).
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { startMoto, type Moto } from '../env/moto.ts';
+import { MotoBed } from './moto-bed.ts';
 import { HealthObserver, MAX_QUERIES_PER_CALL } from '../../src/aws/cloudwatch/health-status.ts';
 import { cloudwatchClient, watchCalls } from './aws-route53-fixtures.ts';
 
-let moto: Moto;
+const bed = new MotoBed();
 let cw: CloudWatchClient;
 
-before(async () => {
-  moto = await startMoto();
-});
-after(async () => {
-  cw?.destroy();
-  await moto?.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
-  cw?.destroy();
-  cw = cloudwatchClient(moto.endpoint, 'us-east-1');
+beforeEach(() => {
+  cw = bed.perTest(cloudwatchClient(bed.endpoint, 'us-east-1'));
 });
 
 const datum = (id: string, value: number, secondsAgo: number): MetricDatum => ({

@@ -3,11 +3,11 @@
 // are not ours, a manual switch and back, and deletion that leaves nothing behind.
 // SetIdentifiers are unique per record name in every case: moto's DELETE by SetIdentifier
 // removes that identifier across all names.
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { ChangeResourceRecordSetsCommand, ListHealthChecksCommand, type ResourceRecordSet, type Route53Client } from '@aws-sdk/client-route-53';
-import { startMoto, type Moto } from '../env/moto.ts';
+import { MotoBed } from './moto-bed.ts';
 import { ZoneBatcher } from '../../src/aws/route53/batcher.ts';
 import { FailoverRecords } from '../../src/aws/route53/failover-records.ts';
 import { healthCheckConfig, type HealthCheckInput } from '../../src/aws/route53/health-check-config.ts';
@@ -17,24 +17,15 @@ import { registryRecord, registryValue } from '../../src/aws/route53/registry.ts
 import { OwnershipChanged } from '../../src/aws/route53/failover-records.ts';
 import { allRecords, cloudwatchClient, privateZone, publicZone, recordsNamed, route53Client, testOwner, watchCalls, type CallLog } from './aws-route53-fixtures.ts';
 
-let moto: Moto;
+const bed = new MotoBed();
 let r53: Route53Client;
 let calls: CallLog;
 let zone: string;
 let records: FailoverRecords;
 let checks: HealthChecks;
 
-before(async () => {
-  moto = await startMoto();
-});
-after(async () => {
-  r53?.destroy();
-  await moto?.stop();
-});
 beforeEach(async () => {
-  await moto.reset();
-  r53?.destroy();
-  r53 = route53Client(moto.endpoint);
+  r53 = bed.perTest(route53Client(bed.endpoint));
   calls = watchCalls(r53);
   zone = await publicZone(r53, 'example.com');
   records = new FailoverRecords(r53, new ZoneBatcher(r53));
@@ -77,12 +68,12 @@ const role = (rs: ResourceRecordSet[], failover: 'PRIMARY' | 'SECONDARY') => rs.
 const valuesOf = (r: ResourceRecordSet | undefined) => r?.ResourceRecords?.map((v) => v.Value);
 
 test('alias, IP and CNAME targets in a public and a private zone, with health checks attached', async () => {
-  const cw = cloudwatchClient(moto.endpoint);
+  const cw = cloudwatchClient(bed.endpoint);
   for (const side of ['east', 'west']) {
     await cw.send(new PutMetricAlarmCommand({ AlarmName: `orders-${side}`, Namespace: 'AWS/NetworkELB', MetricName: 'UnHealthyHostCount', Statistic: 'Maximum', Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' }));
   }
   cw.destroy();
-  const priv = await privateZone(r53, moto.endpoint, 'internal.example');
+  const priv = await privateZone(r53, bed.endpoint, 'internal.example');
   const cases: { reason: string; zoneId: string; policy: Policy; type: string; check: (rs: ResourceRecordSet[], hc: Partial<Record<Side, ObservedHealthCheck>>) => void }[] = [
     {
       reason: 'alias to NLBs in a public zone, HTTPS checks',
@@ -203,7 +194,7 @@ test('two policies claiming one name at once: one wins, the other sees a foreign
 });
 
 test('ownership is read again just before the write: a claim made meanwhile stops it', async () => {
-  const other = route53Client(moto.endpoint);
+  const other = route53Client(bed.endpoint);
   // Calls 1 and 2 read the name and its registry record; call 3 is the re-read before writing.
   calls.beforeCall('ListResourceRecordSets', 3, async () => {
     const claim = registryRecord('late.example.com', { clusterId: 'other-cluster', namespace: 'apps', name: 'late' });

@@ -1,55 +1,38 @@
 // Hundreds of clients on one pair: they converge, a routine resync costs no CloudWatch call at
 // all, and a forced drift check of every client (reconcile-now) reads but makes zero Put* calls.
 // CC_SCALE_N overrides the number of clients (default 300).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { API_VERSION } from '../../src/api/types.ts';
 import { metricValue } from '../env/controller.ts';
-import { getStack, type Stack } from '../env/stack.ts';
-import { Kube, condition, uniqueName, type Obj } from './helpers.ts';
-import { CLIENT_NS, OTHER_NS, PAIR_NS, clientObj, dashboard, queryDefinitions, setUpWorld, staticRoutes, tearDown, type World } from './client-connection-fixtures.ts';
+import { condition, inChunks, uniqueName, type Obj } from './helpers.ts';
+import { CLIENT_NS, PAIR_NS, clientCidr, clientObj, dashboard, queryDefinitions, staticRoutes } from './client-connection-fixtures.ts';
+import { ClientBed } from './client-connection-bed.ts';
 
 const N = Number(process.env.CC_SCALE_N ?? 300);
-let stack: Stack;
-let kube: Kube;
-let w: World | undefined;
+const bed = new ClientBed();
 
-before(async () => {
-  stack = await getStack();
-  kube = new Kube(stack.kc);
-  for (const ns of [PAIR_NS, CLIENT_NS, OTHER_NS]) await kube.ensureNamespace(ns);
-  await stack.resetMoto();
-});
-after(async () => {
-  await tearDown(kube, w);
-  await stack.stop();
-});
-
-const cidrOf = (i: number): string => `100.${64 + Math.floor(i / 256)}.${i % 256}.0/24`;
-const inChunks = async <T>(items: T[], size: number, fn: (t: T) => Promise<unknown>): Promise<void> => {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function listClients(): Promise<Obj[]> {
-  return ((await kube.api.list(API_VERSION, 'ClientConnection', CLIENT_NS)) as unknown as { items: Obj[] }).items;
+  return ((await bed.kube.api.list(API_VERSION, 'ClientConnection', CLIENT_NS)) as unknown as { items: Obj[] }).items;
 }
 async function reconciles(): Promise<number> {
-  const page = await (await fetch(w!.ctrl.metricsUrl)).text();
+  const page = await (await fetch(bed.w!.ctrl.metricsUrl)).text();
   return ['success', 'requeue', 'error'].reduce((n, result) => n + (metricValue(page, 'multiregion_reconcile_total', { kind: 'ClientConnection', result }) ?? 0), 0);
 }
-const since = (mark: number, pred: (c: { service: string; operation: string }) => boolean) => w!.proxy.calls.slice(mark).filter(pred);
+const since = (mark: number, pred: (c: { service: string; operation: string }) => boolean) => bed.w!.proxy.calls.slice(mark).filter(pred);
 const tally = (calls: Array<{ service: string; operation: string }>) =>
   Object.entries(calls.reduce<Record<string, number>>((m, c) => ({ ...m, [`${c.service}:${c.operation}`]: (m[`${c.service}:${c.operation}`] ?? 0) + 1 }), {})).sort();
 
 test(`${N} clients converge; resyncs of unchanged clients make no CloudWatch Put* call`, { timeout: 900_000 }, async (t) => {
   // Drift checks every 30 min: the routine resync below must see only what the resync itself calls.
-  w = await setUpWorld(stack, kube, uniqueName('pair'), ['--concurrency=8', '--drift-interval=30m']);
+  const w = await bed.world(uniqueName('pair'), ['--concurrency=8', '--drift-interval=30m']);
   const names = Array.from({ length: N }, (_, i) => `client-${i}`);
   const started = Date.now();
   // One alarm each: PutMetricAlarm is limited to 3/s per account (the controller's token bucket
   // follows AWS), so three alarms per client would make the run alarm-bound.
-  await inChunks(names, 50, (n) => kube.apply(clientObj(w!, n, [cidrOf(names.indexOf(n))], { alarms: { rejectedPacketsPerFiveMinutes: 1000 } })));
+  await inChunks(names, 50, (n) => bed.kube.apply(clientObj(w, n, [clientCidr(names.indexOf(n))], { alarms: { rejectedPacketsPerFiveMinutes: 1000 } })));
   let readyCount = 0;
   while (Date.now() - started < 600_000) {
     const items = await listClients();
@@ -60,19 +43,19 @@ test(`${N} clients converge; resyncs of unchanged clients make no CloudWatch Put
   const convergeSeconds = (Date.now() - started) / 1000;
   t.diagnostic(`${readyCount}/${N} clients Ready in ${convergeSeconds.toFixed(1)} s (concurrency 8); AWS calls ${JSON.stringify(tally(w.proxy.calls.filter((c) => c.at >= started)))}`);
   assert.equal(readyCount, N);
-  assert.equal((await staticRoutes(stack, w.routeTableId)).length, N + 1, 'one route per client plus the peer route');
-  const pair = await kube.waitFor('RegionPair', PAIR_NS, w.pairName, 'overview of all clients', (p) => !!p.status?.overviewDashboardName, 60_000);
+  assert.equal((await staticRoutes(bed.stack, w.routeTableId)).length, N + 1, 'one route per client plus the peer route');
+  const pair = await bed.kube.waitFor('RegionPair', PAIR_NS, w.pairName, 'overview of all clients', (p) => !!p.status?.overviewDashboardName, 60_000);
   const deadline = Date.now() + 120_000;
   let overview = '';
   while (Date.now() < deadline && !overview.includes(`clients: ${N}`)) {
-    overview = JSON.stringify(await dashboard(stack, pair.status.overviewDashboardName));
+    overview = JSON.stringify(await dashboard(bed.stack, pair.status.overviewDashboardName));
     await sleep(1000);
   }
   assert.ok(overview.includes(`clients: ${N}`), 'the overview lists every client');
   // Four saved queries per client (top talkers, rejected, bytes each way), each client's in status.
   const items = await listClients();
   assert.equal(items.filter((o) => condition(o, 'QueryDefinitionsSynced')?.status === 'True' && Object.keys(o.status?.queryDefinitionIds ?? {}).length === 4).length, N);
-  const saved = await queryDefinitions(stack, 'mrc/');
+  const saved = await queryDefinitions(bed.stack, 'mrc/');
   assert.equal(saved.length, 4 * N, 'one set of saved queries per client, no duplicates');
   await sleep(3000);
 
@@ -80,7 +63,7 @@ test(`${N} clients converge; resyncs of unchanged clients make no CloudWatch Put
   // match, so the clients make no AWS call at all (the pair itself re-reads its own parts).
   let mark = w.proxy.calls.length;
   let before = await reconciles();
-  await kube.mergePatch({ kind: 'RegionPair', namespace: PAIR_NS, name: w.pairName }, { spec: { tags: { touched: 'yes' } } });
+  await bed.kube.mergePatch({ kind: 'RegionPair', namespace: PAIR_NS, name: w.pairName }, { spec: { tags: { touched: 'yes' } } });
   while ((await reconciles()) - before < N) await sleep(500);
   await sleep(2000);
   const routine = since(mark, (c) => c.service === 'monitoring' || c.service === 'logs');
@@ -97,7 +80,7 @@ test(`${N} clients converge; resyncs of unchanged clients make no CloudWatch Put
   before = await reconciles();
   const checkStarted = Date.now();
   const token = String(Date.now());
-  await inChunks(names, 50, (n) => kube.mergePatch({ kind: 'ClientConnection', namespace: CLIENT_NS, name: n }, { metadata: { annotations: { 'multiregion.dev/reconcile-now': token } } }));
+  await inChunks(names, 50, (n) => bed.kube.mergePatch({ kind: 'ClientConnection', namespace: CLIENT_NS, name: n }, { metadata: { annotations: { 'multiregion.dev/reconcile-now': token } } }));
   while (since(mark, (c) => c.service === 'monitoring' && c.operation === 'GetDashboard').length < N && Date.now() - checkStarted < 300_000) await sleep(1000);
   while ((await reconciles()) - before < N) await sleep(500);
   await sleep(2000);

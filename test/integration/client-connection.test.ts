@@ -1,45 +1,25 @@
 // ClientConnection end to end: the controller process against the real apiserver and moto,
 // CloudWatch/EC2 state read back with the SDK directly; AWS calls counted by the fault proxy.
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getStack, type Stack } from '../env/stack.ts';
-import { Kube, condition, uniqueName } from './helpers.ts';
-import {
-  CLIENT_NS, OTHER_NS, PAIR_NS, SNS, alarms, clientObj, dashboard, logQueries, queryDefinitions, setUpWorld, staticRoutes, tearDown, widgetsOf, type World,
-} from './client-connection-fixtures.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { condition, uniqueName } from './helpers.ts';
+import { CLIENT_NS, OTHER_NS, PAIR_NS, SNS, alarms, clientObj, dashboard, logQueries, queryDefinitions, staticRoutes, widgetsOf } from './client-connection-fixtures.ts';
+import { ClientBed } from './client-connection-bed.ts';
 
-let stack: Stack;
-let kube: Kube;
-let w: World | undefined;
-
-before(async () => {
-  stack = await getStack();
-  kube = new Kube(stack.kc);
-  for (const ns of [PAIR_NS, CLIENT_NS, OTHER_NS]) await kube.ensureNamespace(ns);
-});
-after(async () => {
-  await tearDown(kube, w);
-  await stack.stop();
-});
-beforeEach(async () => {
-  await stack.resetMoto();
-});
-afterEach(async () => {
-  await tearDown(kube, w);
-  w = undefined;
-});
+const bed = new ClientBed();
 
 /** The saved queries under this client's name prefix, which its alarm names share. */
-const savedQueries = (st: any) => queryDefinitions(stack, String(st.alarmNames[0]).replace(/[^/]+$/, ''));
+const savedQueries = (st: any) => queryDefinitions(bed.stack, String(st.alarmNames[0]).replace(/[^/]+$/, ''));
 
 const ready = (name: string, gen = 1) =>
-  kube.waitFor('ClientConnection', CLIENT_NS, name, `Ready at generation ${gen}`, (o) => o.status?.observedGeneration === gen && condition(o, 'Ready')?.status === 'True', 60_000);
+  bed.kube.waitFor('ClientConnection', CLIENT_NS, name, `Ready at generation ${gen}`, (o) => o.status?.observedGeneration === gen && condition(o, 'Ready')?.status === 'True', 60_000);
 
 describe('ClientConnection', () => {
   test('dashboard, alarms, routes, overview; a CIDR added updates all of them; deletion leaves nothing', async () => {
-    w = await setUpWorld(stack, kube, uniqueName('pair'));
+    const w = await bed.world(uniqueName('pair'));
     const name = uniqueName('acme');
-    await kube.apply(clientObj(w, name, ['203.0.113.0/24'], { attachment: { type: 'vpc', id: w.attachmentId, networkMonitorProbe: 'mon-acme/probe-0123' } }));
+    await bed.kube.apply(clientObj(w, name, ['203.0.113.0/24'], { attachment: { type: 'vpc', id: w.attachmentId, networkMonitorProbe: 'mon-acme/probe-0123' } }));
     const o = await ready(name);
     const st = o.status;
     assert.equal(condition(o, 'Synced')?.status, 'True');
@@ -49,7 +29,7 @@ describe('ClientConnection', () => {
     assert.ok(st.observabilityHash);
 
     // The dashboard: all four kinds, every flow-log query scoped to the client's CIDR.
-    const body = await dashboard(stack, st.dashboardName);
+    const body = await dashboard(bed.stack, st.dashboardName);
     assert.ok(body, `dashboard ${st.dashboardName} exists`);
     const titles = widgetsOf(body).map((x) => String(x.properties?.title ?? x.properties?.markdown ?? ''));
     for (const want of [/Top talkers/, /Dropped by the Transit Gateway/, /Bytes from client/, /Bytes to client/, /Latency/]) {
@@ -65,13 +45,13 @@ describe('ClientConnection', () => {
     assert.ok(latency, 'latency comes from the Network Monitor probe metric');
 
     // Alarms with the SNS action.
-    const al = await alarms(stack, st.alarmNames[0].replace(/[^/]+$/, ''));
+    const al = await alarms(bed.stack, st.alarmNames[0].replace(/[^/]+$/, ''));
     assert.deepEqual(al.map((a) => a.AlarmName).sort(), [...st.alarmNames].sort());
     assert.equal(al.length, 3);
     for (const a of al) assert.deepEqual(a.AlarmActions, [SNS]);
 
     // Routes: the client CIDR to its attachment, next to the pair's own route to the peer.
-    assert.deepEqual(await staticRoutes(stack, w.routeTableId), ['10.1.0.0/16', '203.0.113.0/24']);
+    assert.deepEqual(await staticRoutes(bed.stack, w.routeTableId), ['10.1.0.0/16', '203.0.113.0/24']);
     assert.deepEqual(st.routes.map((r: any) => [r.destinationCidr, r.target, r.routeTableId]), [['203.0.113.0/24', w.attachmentId, w.routeTableId]]);
 
     // Saved queries: one per flow-log question, each scoped to the client's CIDR, ids in status.
@@ -83,73 +63,73 @@ describe('ClientConnection', () => {
       assert.ok(q.queryString?.includes('203.0.113.'), `saved query scoped to the client CIDR: ${q.queryString}`);
       assert.deepEqual(q.logGroupNames, ['/aws/tgw/flow-logs']);
     }
-    const evs = await kube.events(CLIENT_NS, name);
+    const evs = await bed.kube.events(CLIENT_NS, name);
     assert.ok(evs.some((e) => e.reason === 'CreatedDashboard' || e.reason === 'ObservabilityUpdated'), `events: ${evs.map((e) => e.reason).join(',')}`);
 
     // The pair's overview lists the client with a link to its dashboard.
-    const pair = await kube.waitFor('RegionPair', PAIR_NS, w.pairName, 'overview', (p) => !!p.status?.overviewDashboardName, 30_000);
-    const overviewText = async () => JSON.stringify(await dashboard(stack, pair.status.overviewDashboardName));
+    const pair = await bed.kube.waitFor('RegionPair', PAIR_NS, w.pairName, 'overview', (p) => !!p.status?.overviewDashboardName, 30_000);
+    const overviewText = async () => JSON.stringify(await dashboard(bed.stack, pair.status.overviewDashboardName));
     await waitUntil('overview lists the client', async () => (await overviewText()).includes(st.dashboardName));
     assert.ok((await overviewText()).includes(`Client ${name}`));
 
     // Spec change: a CIDR added and a threshold raised.
-    await kube.mergePatch({ kind: 'ClientConnection', namespace: CLIENT_NS, name }, {
+    await bed.kube.mergePatch({ kind: 'ClientConnection', namespace: CLIENT_NS, name }, {
       spec: { client: { displayName: `Client ${name}`, cidrs: ['203.0.113.0/24', '198.51.100.0/24'] }, alarms: { rejectedPacketsPerFiveMinutes: 5000, bandwidthBytesPerSecond: 1e9, snsTopicArn: SNS } },
     });
     const o2 = await ready(name, 2);
     assert.notEqual(o2.status.observabilityHash, st.observabilityHash);
-    for (const q of logQueries(await dashboard(stack, st.dashboardName))) assert.ok(q.includes('198.51.100.') && q.includes('203.0.113.'), q);
-    const rejected = (await alarms(stack, st.alarmNames[0].replace(/[^/]+$/, ''))).find((a) => a.AlarmName!.endsWith('rejected-packets'));
+    for (const q of logQueries(await dashboard(bed.stack, st.dashboardName))) assert.ok(q.includes('198.51.100.') && q.includes('203.0.113.'), q);
+    const rejected = (await alarms(bed.stack, st.alarmNames[0].replace(/[^/]+$/, ''))).find((a) => a.AlarmName!.endsWith('rejected-packets'));
     assert.equal(rejected?.Threshold, 5000);
-    assert.deepEqual(await staticRoutes(stack, w.routeTableId), ['10.1.0.0/16', '198.51.100.0/24', '203.0.113.0/24']);
+    assert.deepEqual(await staticRoutes(bed.stack, w.routeTableId), ['10.1.0.0/16', '198.51.100.0/24', '203.0.113.0/24']);
     const saved2 = await savedQueries(o2.status);
     assert.deepEqual(saved2.map((q) => q.queryDefinitionId).sort(), saved.map((q) => q.queryDefinitionId).sort(), 'updated in place, not re-created');
     for (const q of saved2) assert.ok(q.queryString?.includes('198.51.100.') && q.queryString.includes('203.0.113.'), q.queryString);
 
     // Deletion: routes, dashboard and alarms go; the overview drops the client; the pair stays.
-    await kube.delete('ClientConnection', CLIENT_NS, name);
-    await kube.waitGone('ClientConnection', CLIENT_NS, name, 60_000);
-    assert.deepEqual(await staticRoutes(stack, w.routeTableId), ['10.1.0.0/16']);
-    assert.equal(await dashboard(stack, st.dashboardName), undefined);
-    assert.deepEqual(await alarms(stack, st.alarmNames[0].replace(/[^/]+$/, '')), []);
+    await bed.kube.delete('ClientConnection', CLIENT_NS, name);
+    await bed.kube.waitGone('ClientConnection', CLIENT_NS, name, 60_000);
+    assert.deepEqual(await staticRoutes(bed.stack, w.routeTableId), ['10.1.0.0/16']);
+    assert.equal(await dashboard(bed.stack, st.dashboardName), undefined);
+    assert.deepEqual(await alarms(bed.stack, st.alarmNames[0].replace(/[^/]+$/, '')), []);
     assert.deepEqual(await savedQueries(st), []);
     await waitUntil('overview drops the client', async () => !(await overviewText()).includes(st.dashboardName));
 
     // Deleting the pair deletes its overview.
-    await kube.delete('RegionPair', PAIR_NS, w.pairName);
-    await kube.waitGone('RegionPair', PAIR_NS, w.pairName, 90_000);
-    assert.equal(await dashboard(stack, pair.status.overviewDashboardName), undefined);
+    await bed.kube.delete('RegionPair', PAIR_NS, w.pairName);
+    await bed.kube.waitGone('RegionPair', PAIR_NS, w.pairName, 90_000);
+    assert.equal(await dashboard(bed.stack, pair.status.overviewDashboardName), undefined);
   });
 
   test('a reference from a namespace the pair does not allow: RefNotPermitted, an Event, and no AWS call at all', async () => {
-    w = await setUpWorld(stack, kube, uniqueName('pair'));
+    const w = await bed.world(uniqueName('pair'));
     // Pause the pair, so its own reconciles (woken by the new client) make no AWS call either.
-    await kube.mergePatch({ kind: 'RegionPair', namespace: PAIR_NS, name: w.pairName }, { metadata: { annotations: { 'multiregion.dev/paused': 'true' } } });
-    await kube.waitCondition('RegionPair', PAIR_NS, w.pairName, 'Synced', 'False', 'Paused', 30_000);
-    await new Promise((r) => setTimeout(r, 1000));
+    await bed.kube.mergePatch({ kind: 'RegionPair', namespace: PAIR_NS, name: w.pairName }, { metadata: { annotations: { 'multiregion.dev/paused': 'true' } } });
+    await bed.kube.waitCondition('RegionPair', PAIR_NS, w.pairName, 'Synced', 'False', 'Paused', 30_000);
+    await sleep(1000);
     const before = w.proxy.calls.length;
     const name = uniqueName('intruder');
-    await kube.apply(clientObj(w, name, ['192.0.2.0/24'], {}, OTHER_NS));
-    const o = await kube.waitCondition('ClientConnection', OTHER_NS, name, 'Synced', 'False', 'RefNotPermitted', 30_000);
+    await bed.kube.apply(clientObj(w, name, ['192.0.2.0/24'], {}, OTHER_NS));
+    const o = await bed.kube.waitCondition('ClientConnection', OTHER_NS, name, 'Synced', 'False', 'RefNotPermitted', 30_000);
     assert.match(condition(o, 'Synced')!.message, /allowedNamespaces/);
-    const evs = await kube.events(OTHER_NS, name);
+    const evs = await bed.kube.events(OTHER_NS, name);
     assert.ok(evs.some((e) => e.reason === 'RefNotPermitted' && e.type === 'Warning'), `events: ${evs.map((e) => e.reason).join(',')}`);
     assert.equal(o.status.dashboardName, undefined);
     // Deletion of an object that never did anything makes no call either.
-    await kube.delete('ClientConnection', OTHER_NS, name);
-    await kube.waitGone('ClientConnection', OTHER_NS, name, 30_000);
-    await new Promise((r) => setTimeout(r, 1000));
+    await bed.kube.delete('ClientConnection', OTHER_NS, name);
+    await bed.kube.waitGone('ClientConnection', OTHER_NS, name, 30_000);
+    await sleep(1000);
     assert.deepEqual(w.proxy.calls.slice(before).map((c) => `${c.service}:${c.operation}`), [], 'no AWS call for the refused client');
-    assert.deepEqual(await staticRoutes(stack, w.routeTableId), ['10.1.0.0/16']);
+    assert.deepEqual(await staticRoutes(bed.stack, w.routeTableId), ['10.1.0.0/16']);
   });
 
   test('a CIDR overlapping the pair is InvalidSpec', async () => {
-    w = await setUpWorld(stack, kube, uniqueName('pair'));
+    const w = await bed.world(uniqueName('pair'));
     const name = uniqueName('overlap');
-    await kube.apply(clientObj(w, name, ['10.0.5.0/24']));
-    const o = await kube.waitCondition('ClientConnection', CLIENT_NS, name, 'Synced', 'False', 'InvalidSpec', 30_000);
+    await bed.kube.apply(clientObj(w, name, ['10.0.5.0/24']));
+    const o = await bed.kube.waitCondition('ClientConnection', CLIENT_NS, name, 'Synced', 'False', 'InvalidSpec', 30_000);
     assert.match(condition(o, 'Synced')!.message, /spec\.client\.cidrs\[0\].*overlaps 10\.0\.0\.0\/16/);
-    assert.deepEqual(await staticRoutes(stack, w.routeTableId), ['10.1.0.0/16']);
+    assert.deepEqual(await staticRoutes(bed.stack, w.routeTableId), ['10.1.0.0/16']);
   });
 });
 
@@ -157,7 +137,7 @@ async function waitUntil(what: string, pred: () => Promise<boolean>, timeoutMs =
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   throw new Error(`timed out: ${what}`);
 }

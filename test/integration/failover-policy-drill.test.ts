@@ -1,55 +1,28 @@
 // FailoverPolicy drills end to end: the drill-now annotation runs a practice failover on the
 // shadow record `_drill.<recordName>` and leaves production alone — both production records and
 // the database (no promote / modify / reboot call reaches AWS, counted at the fault proxy).
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getStack, type Stack } from '../env/stack.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
-import { FaultProxy } from '../env/fault-proxy.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { seedDatabase, seedHostedZone } from '../env/seed.ts';
-import { Kube, uniqueName, type Obj } from './helpers.ts';
-import { Aws, clearPolicies, EAST, policyObj, WEST } from './failover-policy-fixtures.ts';
+import { uniqueName, type Obj } from './helpers.ts';
+import { EAST, policyObj, WEST } from './failover-policy-fixtures.ts';
+import { PolicyBed } from './failover-policy-bed.ts';
 
 const NS = 'fp-drill';
 const DB_WRITES = ['PromoteReadReplica', 'ModifyDBInstance', 'RebootDBInstance', 'DeleteDBInstance'];
-let stack: Stack;
-let kube: Kube;
-let aws: Aws;
-let ctrl: ControllerProcess | undefined;
-let proxy: FaultProxy | undefined;
-
-before(async () => {
-  stack = await getStack();
-  kube = new Kube(stack.kc);
-  aws = new Aws(stack.motoEndpoint);
-  await kube.ensureNamespace(NS);
-});
-after(async () => {
-  await ctrl?.stop();
-  await proxy?.stop();
-  aws.destroy();
-  await stack.stop();
-});
-beforeEach(async () => {
-  await ctrl?.stop();
-  await proxy?.stop();
-  await clearPolicies(kube, NS);
-  await stack.resetMoto();
-  proxy = new FaultProxy(stack.motoEndpoint);
-  await proxy.start();
-  ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: proxy.endpoint, args: ['--health-observe-interval=1s'] });
-});
+const bed = new PolicyBed(NS, { eachTest: 'controllerBehindProxy' });
 
 interface Setup { name: string; zone: string; record: string; replica: string }
 
 async function setup(withDatabase: boolean, extra: Record<string, unknown> = {}): Promise<Setup> {
   const name = uniqueName('drill');
-  const zone = await seedHostedZone({ endpoint: stack.motoEndpoint }, 'example.com');
+  const zone = await seedHostedZone({ endpoint: bed.stack.motoEndpoint }, 'example.com');
   const db = `${name}-db`;
   const s: Setup = { name, zone, record: `${name}.example.com`, replica: `${db}-replica` };
-  if (withDatabase) await seedDatabase({ endpoint: stack.motoEndpoint }, EAST, db);
+  if (withDatabase) await seedDatabase({ endpoint: bed.stack.motoEndpoint }, EAST, db);
   const check = { type: 'HTTPS', path: '/health/deep', port: 443 };
-  await kube.apply(policyObj(NS, name, {
+  await bed.kube.apply(policyObj(NS, name, {
     dns: {
       hostedZoneId: zone,
       recordName: s.record,
@@ -72,20 +45,20 @@ async function setup(withDatabase: boolean, extra: Record<string, unknown> = {})
 }
 
 async function ready(s: Setup, withDatabase: boolean): Promise<Obj> {
-  const o = await kube.waitFor('FailoverPolicy', NS, s.name, 'checks', (x) => !!x.status?.healthCheckIds?.secondary && (!withDatabase || !!x.status?.database?.replica), 90_000);
-  if (withDatabase) await aws.putLag(WEST, s.replica, 3);
-  await aws.putHealth(o.status.healthCheckIds.primary, 1);
-  await aws.putHealth(o.status.healthCheckIds.secondary, 1);
-  return kube.waitCondition('FailoverPolicy', NS, s.name, 'FailoverReady', 'True', 'StandbyReady', 60_000);
+  const o = await bed.kube.waitFor('FailoverPolicy', NS, s.name, 'checks', (x) => !!x.status?.healthCheckIds?.secondary && (!withDatabase || !!x.status?.database?.replica), 90_000);
+  if (withDatabase) await bed.aws.putLag(WEST, s.replica, 3);
+  await bed.aws.putHealth(o.status.healthCheckIds.primary, 1);
+  await bed.aws.putHealth(o.status.healthCheckIds.secondary, 1);
+  return bed.kube.waitCondition('FailoverPolicy', NS, s.name, 'FailoverReady', 'True', 'StandbyReady', 60_000);
 }
 
 const production = async (s: Setup) =>
-  (await aws.records(s.zone, s.record)).map((r) => ({ id: r.SetIdentifier, failover: r.Failover, values: r.ResourceRecords?.map((v) => v.Value), hc: r.HealthCheckId })).sort((a, b) => String(a.id).localeCompare(String(b.id)));
+  (await bed.aws.records(s.zone, s.record)).map((r) => ({ id: r.SetIdentifier, failover: r.Failover, values: r.ResourceRecords?.map((v) => v.Value), hc: r.HealthCheckId })).sort((a, b) => String(a.id).localeCompare(String(b.id)));
 
 const drillNow = (s: Setup, value: string) =>
-  kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: s.name }, { metadata: { annotations: { 'multiregion.dev/drill-now': value } } });
+  bed.kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: s.name }, { metadata: { annotations: { 'multiregion.dev/drill-now': value } } });
 
-const dbWrites = () => DB_WRITES.reduce((n, op) => n + proxy!.count('rds', op), 0);
+const dbWrites = () => DB_WRITES.reduce((n, op) => n + bed.proxy!.count('rds', op), 0);
 
 describe('FailoverPolicy drills', () => {
   test('drill-now on a policy with a database: shadow switched and removed, production and database untouched', async () => {
@@ -95,7 +68,7 @@ describe('FailoverPolicy drills', () => {
     assert.equal(prodBefore.length, 2);
     const writesBefore = dbWrites();
     await drillNow(s, 'one');
-    const o = await kube.waitFor('FailoverPolicy', NS, s.name, 'drill done', (x) => x.status?.lastDrill?.trigger === 'one', 90_000);
+    const o = await bed.kube.waitFor('FailoverPolicy', NS, s.name, 'drill done', (x) => x.status?.lastDrill?.trigger === 'one', 90_000);
     const d = o.status.lastDrill;
     assert.equal(d.result, 'Succeeded', d.message);
     assert.equal(d.reason, 'OnDemand');
@@ -108,19 +81,19 @@ describe('FailoverPolicy drills', () => {
     assert.deepEqual(await production(s), prodBefore, 'production records unchanged');
     assert.equal(dbWrites(), writesBefore, 'no RDS write during the drill');
     assert.equal(o.status.activeRegion, EAST);
-    const all = await aws.records(s.zone);
+    const all = await bed.aws.records(s.zone);
     assert.deepEqual(all.filter((r) => r.Name?.includes('_drill.')).map((r) => r.Name), [], 'shadow records and their registry record removed');
     // The switch really happened on the shadow: two shadow writes reached Route 53 plus the removal.
-    assert.ok(proxy!.count('route53', 'ChangeResourceRecordSets') >= 3);
-    const events = await kube.events(NS, s.name);
+    assert.ok(bed.proxy!.count('route53', 'ChangeResourceRecordSets') >= 3);
+    const events = await bed.kube.events(NS, s.name);
     assert.ok(events.some((e) => e.reason === 'DrillSucceeded'), events.map((e) => e.reason).join(','));
 
     // The same value again starts nothing; a new value starts one more drill.
-    await kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: s.name }, { metadata: { annotations: { 'multiregion.dev/reconcile-now': 'x' } } });
-    await new Promise((r) => setTimeout(r, 3_000));
-    assert.equal((await kube.get('FailoverPolicy', NS, s.name))?.status.lastDrill.startedAt, d.startedAt);
+    await bed.kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: s.name }, { metadata: { annotations: { 'multiregion.dev/reconcile-now': 'x' } } });
+    await sleep(3_000);
+    assert.equal((await bed.kube.get('FailoverPolicy', NS, s.name))?.status.lastDrill.startedAt, d.startedAt);
     await drillNow(s, 'two');
-    const o2 = await kube.waitFor('FailoverPolicy', NS, s.name, 'second drill', (x) => x.status?.lastDrill?.trigger === 'two', 90_000);
+    const o2 = await bed.kube.waitFor('FailoverPolicy', NS, s.name, 'second drill', (x) => x.status?.lastDrill?.trigger === 'two', 90_000);
     assert.equal(o2.status.lastDrill.result, 'Succeeded');
     assert.notEqual(o2.status.lastDrill.startedAt, d.startedAt);
     assert.equal(dbWrites(), writesBefore);
@@ -130,16 +103,16 @@ describe('FailoverPolicy drills', () => {
     const s = await setup(false);
     const o = await ready(s, false);
     const prodBefore = await production(s);
-    await aws.putHealth(o.status.healthCheckIds.secondary, 0);
-    await kube.waitCondition('FailoverPolicy', NS, s.name, 'FailoverReady', 'False', 'StandbyUnhealthy', 60_000);
+    await bed.aws.putHealth(o.status.healthCheckIds.secondary, 0);
+    await bed.kube.waitCondition('FailoverPolicy', NS, s.name, 'FailoverReady', 'False', 'StandbyUnhealthy', 60_000);
     await drillNow(s, 'bad');
-    const done = await kube.waitFor('FailoverPolicy', NS, s.name, 'drill done', (x) => x.status?.lastDrill?.trigger === 'bad', 60_000);
+    const done = await bed.kube.waitFor('FailoverPolicy', NS, s.name, 'drill done', (x) => x.status?.lastDrill?.trigger === 'bad', 60_000);
     assert.equal(done.status.lastDrill.result, 'Failed');
     assert.match(done.status.lastDrill.message, /StandbyUnhealthy/);
     assert.equal(done.status.lastDrill.rtoSeconds, undefined);
     assert.deepEqual(await production(s), prodBefore);
-    assert.deepEqual((await aws.records(s.zone)).filter((r) => r.Name?.includes('_drill.')), []);
-    const events = await kube.events(NS, s.name);
+    assert.deepEqual((await bed.aws.records(s.zone)).filter((r) => r.Name?.includes('_drill.')), []);
+    const events = await bed.kube.events(NS, s.name);
     assert.ok(events.some((e) => e.reason === 'DrillFailed' && e.type === 'Warning'));
   });
 });

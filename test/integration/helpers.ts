@@ -90,3 +90,8 @@ export const condition = (o: Obj | AnyKind, type: string): Condition | undefined
 /** A DNS-1123 name unique within the run. */
 let seq = 0;
 export const uniqueName = (prefix: string): string => `${prefix}-${process.pid % 1000}-${++seq}`;
+
+/** Runs `fn` over `items` `size` at a time: many objects applied at once without one burst. */
+export async function inChunks<T>(items: T[], size: number, fn: (t: T, i: number) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((t, j) => fn(t, i + j)));
+}

@@ -2,6 +2,7 @@
 // paused, Orphan. The controller runs behind the fault proxy, whose call log counts AWS calls.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EC2Client, CreateTransitGatewayCommand, DescribeTransitGatewaysCommand, DescribeTransitGatewayPeeringAttachmentsCommand } from '@aws-sdk/client-ec2';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { getStack, type Stack } from '../env/stack.ts';
@@ -132,7 +133,7 @@ describe('RegionPair cases', () => {
     const evs = await kube.events(NS, name);
     assert.ok(evs.some((e) => e.type === 'Warning' && e.reason === synced.reason));
     const before = proxy.count('ec2', 'CreateTransitGatewayVpcAttachment');
-    await new Promise((r) => setTimeout(r, 8000));
+    await sleep(8000);
     const during = proxy.count('ec2', 'CreateTransitGatewayVpcAttachment') - before;
     assert.ok(during <= 2, `at most 2 more attempts in 8 s, saw ${during}`);
     assert.equal(ctrl!.proc.exitCode, null, 'the controller is still running');
@@ -164,7 +165,7 @@ describe('RegionPair cases', () => {
     const callsBefore = proxy.calls.length;
     await kube.apply(pairObj(paused, { primary: side('us-east-1', east), secondary: side('us-west-2', west) }, { 'multiregion.dev/paused': 'true' }));
     await kube.waitCondition('RegionPair', NS, paused, 'Synced', 'False', 'Paused', 30_000);
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const extra = proxy.calls.slice(callsBefore).filter((c) => c.operation !== 'DescribeTransitGateways' || true);
     // the dry-run object may still be reconciled by drift; only count calls naming the paused pair's VPCs is not possible, so check no creates
     assert.equal(extra.filter((c) => c.operation.startsWith('Create')).length, 0);

@@ -14,6 +14,7 @@ import { startController, type ControllerProcess } from '../env/controller.ts';
 import { seedVpc, type SeededVpc } from '../env/seed.ts';
 import { Kube, condition, uniqueName, type Obj } from './helpers.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
+import { tagsToMap } from '../../src/aws/tags.ts';
 
 const NS = 'rp-tests';
 let stack: Stack;
@@ -89,7 +90,7 @@ describe('RegionPair', () => {
       assert.equal(tgws[0]!.TransitGatewayId, st[side].transitGatewayId);
       assert.equal(tgws[0]!.Options?.DefaultRouteTableAssociation, 'disable');
       assert.equal(tgws[0]!.Options?.DefaultRouteTablePropagation, 'disable');
-      const tags = Object.fromEntries((tgws[0]!.Tags ?? []).map((t) => [t.Key, t.Value]));
+      const tags = tagsToMap(tgws[0]!.Tags);
       assert.equal(tags['multiregion.dev/cluster'], 'test');
       assert.equal(tags['multiregion.dev/owner'], `${NS}/${name}`);
       const assoc = await ec2(region).send(new GetTransitGatewayRouteTableAssociationsCommand({ TransitGatewayRouteTableId: st[side].routeTableId }));

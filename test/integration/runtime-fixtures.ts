@@ -143,7 +143,7 @@ export function testLogger(): Logger {
   return createLogger({ level: (process.env.MRC_TEST_LOG_LEVEL ?? 'error') as LogLevel, stream: process.stderr });
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
 
 /** A copy of `kc` that talks to `server` instead (e.g. through a test proxy). */
 export function withServer(kc: KubeConfig, server: string): KubeConfig {

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { getStack, repoRoot, type Stack } from '../env/stack.ts';
 import { startController, type ControllerProcess } from '../env/controller.ts';
 import { FaultProxy, queryError } from '../env/fault-proxy.ts';
@@ -70,7 +71,7 @@ describe('bad input', () => {
     }
     // Bounded retries: calls over 10 s once every case has failed at least once.
     const from = proxy.calls.length;
-    await new Promise((r) => setTimeout(r, 10_000));
+    await sleep(10_000);
     const window = proxy.calls.slice(from);
     const creates = window.filter((c) => /^(Create|Accept|Associate)/.test(c.operation)).length;
     console.log(`# bad input: ${window.length} AWS calls in 10 s for ${cases.length} failing objects (${creates} creates)`);
@@ -111,11 +112,11 @@ describe('bad input', () => {
       const name = uniqueName(`early${delayMs}`);
       tally.badInputsTried++;
       await kube.apply(pairObj(NS, name, pairSpec(east, west)));
-      await new Promise((r) => setTimeout(r, delayMs));
+      await sleep(delayMs);
       await kube.delete('RegionPair', NS, name);
       await kube.waitGone('RegionPair', NS, name, 90_000);
       // A create still in flight when the object went would show up now.
-      await new Promise((r) => setTimeout(r, 3000));
+      await sleep(3000);
       const left: string[] = [];
       for (const r of REGIONS) left.push(...leaks(await census(stack.motoEndpoint, r)).map((d) => `${r} ${d}`));
       tally.leaks += left.length;

@@ -10,8 +10,6 @@ export const MUTATING = /^(Create|Delete|Associate|Disassociate|Accept|Put|Modif
 export const key = (c: { service: string; operation: string }) => `${c.service}:${c.operation}`;
 /** MRC_CRASH_ONLY=op1,op2 narrows the matrix while debugging one point. */
 export const only = (p: string) => !process.env.MRC_CRASH_ONLY || process.env.MRC_CRASH_ONLY.split(',').some((o) => p.endsWith(o));
-/** The distinct mutating calls of a slice of the call log, in first-call order. */
-export const mutatingPoints = (calls: CallInfo[]): string[] => [...new Set(calls.filter((c) => MUTATING.test(c.operation) && (c.status ?? 0) < 400).map(key))];
 /** Every mutating call of a slice, in order: `svc:Op` for the first of an operation, `svc:Op#n` for the nth. */
 export function mutatingSteps(calls: CallInfo[]): string[] {
   const seen = new Map<string, number>();
@@ -21,6 +19,8 @@ export function mutatingSteps(calls: CallInfo[]): string[] {
     return n === 1 ? key(c) : `${key(c)}#${n}`;
   });
 }
+/** The distinct mutating calls of a slice of the call log, in first-call order. */
+export const mutatingPoints = (calls: CallInfo[]): string[] => mutatingSteps(calls).filter((s) => !s.includes('#'));
 
 export class CrashKit {
   ctrl: ControllerProcess | undefined;

@@ -4,6 +4,7 @@
 // dashboard, saved queries and route, and deleting must leave none of them. One Ready pair serves every round.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ListDashboardsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { getStack, type Stack } from '../env/stack.ts';
 import { Kube, uniqueName, type Obj } from '../integration/helpers.ts';
@@ -89,12 +90,12 @@ describe('ClientConnection crash matrix', () => {
     const c = cidr();
     await kube.apply(clientObj(w, name, [c]));
     const o = await ready(name);
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     assert.deepEqual(await auditConverged(o, base, { alarms: 3 }, c), []);
     const split = w.proxy.calls.length;
     await kube.delete('ClientConnection', CLIENT_NS, name);
     await kube.waitGone('ClientConnection', CLIENT_NS, name, 60_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     converge.push(...mutatingPoints(w.proxy.calls.slice(0, split)));
     deletion.push(...mutatingPoints(w.proxy.calls.slice(split)));
     assert.deepEqual(await auditDeleted(base), []);
@@ -115,13 +116,13 @@ describe('ClientConnection crash matrix', () => {
       apply: (c) => kube.apply(clientObj(w, name, [c])),
       converged: async (c) => {
         const o = await ready(name);
-        await new Promise((r) => setTimeout(r, 1500));
+        await sleep(1500);
         return auditConverged(o, base, { alarms: 3 }, c);
       },
       delete: () => kube.delete('ClientConnection', CLIENT_NS, name),
       gone: async () => {
         await kube.waitGone('ClientConnection', CLIENT_NS, name, 60_000);
-        await new Promise((r) => setTimeout(r, 1500));
+        await sleep(1500);
         return auditDeleted(base);
       },
     }, results);

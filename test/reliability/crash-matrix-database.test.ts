@@ -8,6 +8,7 @@
 // promote exactly once, and never delete a database. Last, the retire of an ex-writer.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { AddTagsToResourceCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RemoveTagsFromResourceCommand } from '@aws-sdk/client-rds';
@@ -46,7 +47,6 @@ after(async () => {
   await stack.stop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function fresh(): Promise<void> {
   proxy.clear();

@@ -4,6 +4,7 @@
 // health checks and the records of a clean run, and deleting must leave no check or record.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { getStack, type Stack } from '../env/stack.ts';
 import { FaultProxy, type CallInfo } from '../env/fault-proxy.ts';
@@ -91,7 +92,7 @@ describe('FailoverPolicy crash matrix (DNS only)', () => {
     await kube.apply(policyObj(NS, name, spec(zone, name)));
     await kube.waitCondition('FailoverPolicy', NS, name, 'Ready', 'True', undefined, 60_000);
     // Late writes of the converge (tags, registry) land before the split.
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     cleanKeys.push(...(await recordKeys(zone, name)).keys);
     const split = proxy.calls.length;
     await kube.delete('FailoverPolicy', NS, name);
@@ -120,7 +121,7 @@ describe('FailoverPolicy crash matrix (DNS only)', () => {
       apply: (zone) => kube.apply(policyObj(NS, name, spec(zone, name))),
       converged: async (zone) => {
         const o = await kube.waitCondition('FailoverPolicy', NS, name, 'Ready', 'True', undefined, 60_000);
-        await new Promise((r) => setTimeout(r, 1500));
+        await sleep(1500);
         return auditConverged(zone, o, cleanKeys);
       },
       delete: () => kube.delete('FailoverPolicy', NS, name),

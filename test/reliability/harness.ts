@@ -11,6 +11,7 @@ import {
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { seedVpc, type SeededVpc } from '../env/seed.ts';
 import type { Obj } from '../integration/helpers.ts';
+import { tagsToMap } from '../../src/aws/tags.ts';
 
 export const REGIONS = ['us-east-1', 'us-west-2'] as const;
 export const creds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -38,7 +39,6 @@ export async function seedBoth(endpoint: string, secondCidr = '10.1.0.0/16', fir
 }
 
 const live = (s?: string) => !['deleted', 'deleting', 'rejected', 'failed'].includes(s ?? '');
-const tagMap = (t?: Tag[]) => Object.fromEntries((t ?? []).map((x) => [x.Key, x.Value]));
 
 export interface Census {
   tgws: number; routeTables: number; vpcAttachments: number; peerings: number; flowLogs: number; logGroups: number; vpcRoutes: number;
@@ -54,7 +54,7 @@ export const emptyCensus = (): Census => ({ tgws: 0, routeTables: 0, vpcAttachme
 export async function census(endpoint: string, region: string, f: { owner?: string; cluster?: string } = {}): Promise<Census & { tgwIds: string[] }> {
   const c = ec2(endpoint, region);
   try {
-    const mine = (tags?: Tag[]) => { const t = tagMap(tags); return (!f.owner || t[OWNER_TAG] === f.owner) && (!f.cluster || t[CLUSTER_TAG] === f.cluster); };
+    const mine = (tags?: Tag[]) => { const t = tagsToMap(tags); return (!f.owner || t[OWNER_TAG] === f.owner) && (!f.cluster || t[CLUSTER_TAG] === f.cluster); };
     const tgws = ((await c.send(new DescribeTransitGatewaysCommand({}))).TransitGateways ?? []).filter((t) => live(t.State) && mine(t.Tags));
     const ids = new Set(tgws.map((t) => t.TransitGatewayId!));
     const rts = ((await c.send(new DescribeTransitGatewayRouteTablesCommand({}))).TransitGatewayRouteTables ?? [])

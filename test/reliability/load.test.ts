@@ -5,14 +5,15 @@
 // (the controller's own limiter keeps under the published rates), and resident memory bounded.
 // LOAD_N / LOAD_BUDGET_S override. (A constant random throttle share, independent of the call
 // rate, is not what AWS does: under it the AIMD limiter sinks to its floor.)
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { metricValue, startController } from '../env/controller.ts';
-import { getStack, type Stack } from '../env/stack.ts';
-import { Kube, condition, uniqueName, type Obj } from '../integration/helpers.ts';
+import { condition, inChunks, uniqueName, type Obj } from '../integration/helpers.ts';
 import { API_VERSION } from '../../src/api/types.ts';
-import { CLIENT_NS, OTHER_NS, PAIR_NS, clientObj, setUpWorld, staticRoutes, tearDown, type World } from '../integration/client-connection-fixtures.ts';
+import { CLIENT_NS, clientCidr, clientObj, staticRoutes } from '../integration/client-connection-fixtures.ts';
 import { CANARY, keepLogs, record } from './harness.ts';
+import { ClientBed } from '../integration/client-connection-bed.ts';
 
 const N = Number(process.env.LOAD_N ?? 500);
 // CloudWatch Logs allows 5 calls/s per account and region: 500 clients' saved queries (a list
@@ -22,46 +23,27 @@ const BUDGET_S = Number(process.env.LOAD_BUDGET_S ?? 720);
 // RSS also holds allocator and socket buffers that Node does not hand back after a burst.
 const HEAP_LIMIT = 256 * 1024 * 1024;
 const RSS_LIMIT = 768 * 1024 * 1024;
-let stack: Stack;
-let kube: Kube;
-let w: World | undefined;
+const bed = new ClientBed({ beforeTearDown: (w) => keepLogs('load', w.ctrl.logs()) });
 
-before(async () => {
-  stack = await getStack();
-  kube = new Kube(stack.kc);
-  for (const ns of [PAIR_NS, CLIENT_NS, OTHER_NS]) await kube.ensureNamespace(ns);
-  await stack.resetMoto();
-});
-after(async () => {
-  if (w) keepLogs('load', w.ctrl.logs());
-  await tearDown(kube, w);
-  await stack.stop();
-});
-
-const cidrOf = (i: number): string => `100.${64 + Math.floor(i / 256)}.${i % 256}.0/24`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function inChunks<T>(items: T[], size: number, fn: (t: T, i: number) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map((t, j) => fn(t, i + j)));
-}
 const readyCount = async (): Promise<number> =>
-  ((await kube.api.list(API_VERSION, 'ClientConnection', CLIENT_NS)) as unknown as { items: Obj[] }).items
+  ((await bed.kube.api.list(API_VERSION, 'ClientConnection', CLIENT_NS)) as unknown as { items: Obj[] }).items
     .filter((o) => condition(o, 'Ready')?.status === 'True' && o.status?.observabilityHash && (o.status?.observedGeneration ?? 0) >= (o.metadata.generation ?? 0)).length;
 
 test(`${N} ClientConnections at once against AWS's published rates: all converge within ${BUDGET_S} s, few throttles, memory bounded`, { timeout: (BUDGET_S + 240) * 1000 }, async (t) => {
-  w = await setUpWorld(stack, kube, uniqueName('load-pair'));
+  const w = await bed.world(uniqueName('load-pair'));
   // The fixture's controller retires for one with the suite's canary credentials and more workers.
   await w.ctrl.stop();
   w.ctrl = await startController({
-    kubeconfigPath: stack.kubeconfigPath, awsEndpoint: w.proxy.endpoint, args: ['--leader-elect=false', '--concurrency=8'],
+    kubeconfigPath: bed.stack.kubeconfigPath, awsEndpoint: w.proxy.endpoint, args: ['--leader-elect=false', '--concurrency=8'],
     env: { AWS_SECRET_ACCESS_KEY: CANARY.secretKey, AWS_SESSION_TOKEN: CANARY.sessionToken },
   });
   const mark = w.proxy.calls.length;
   w.proxy.enforceRates();
   const started = Date.now();
   await inChunks(Array.from({ length: N }, (_, i) => `load-${i}`), 50, (n, i) => {
-    const o = clientObj(w!, n, [cidrOf(i)]);
+    const o = clientObj(w, n, [clientCidr(i)]);
     delete o.spec.alarms;
-    return kube.apply(o);
+    return bed.kube.apply(o);
   });
   const applied = (Date.now() - started) / 1000;
   let ready = 0;
@@ -80,7 +62,7 @@ test(`${N} ClientConnections at once against AWS's published rates: all converge
   const page = await (await fetch(w.ctrl.metricsUrl)).text();
   const rss = metricValue(page, 'process_resident_memory_bytes') ?? NaN;
   const heap = metricValue(page, 'nodejs_heap_size_used_bytes') ?? NaN;
-  const routes = (await staticRoutes(stack, w.routeTableId)).length;
+  const routes = (await staticRoutes(bed.stack, w.routeTableId)).length;
   const summary = `${ready}/${N} Ready in ${seconds.toFixed(0)} s (${atBudget} by ${BUDGET_S} s; applies took ${applied.toFixed(0)} s); ` +
     `throttled ${throttled}/${calls.length} calls (${((100 * throttled) / Math.max(1, calls.length)).toFixed(1)}%; ${byService}); routes ${routes}; RSS ${(rss / 2 ** 20).toFixed(0)} MB, heap ${(heap / 2 ** 20).toFixed(0)} MB`;
   t.diagnostic(summary);

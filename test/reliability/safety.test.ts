@@ -5,15 +5,17 @@
 // controller (objects deleted with their finalizers stripped) deletes nothing in AWS.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   CreateTransitGatewayCommand, CreateTransitGatewayRouteTableCommand, DescribeTransitGatewaysCommand,
-  DescribeTransitGatewayRouteTablesCommand, SearchTransitGatewayRoutesCommand, type Tag,
+  DescribeTransitGatewayRouteTablesCommand, SearchTransitGatewayRoutesCommand,
 } from '@aws-sdk/client-ec2';
 import { getStack, installCrds, type Stack } from '../env/stack.ts';
 import { startKube, type Kube as PrivateKube } from '../env/kube.ts';
 import { startController, type ControllerProcess } from '../env/controller.ts';
 import { Kube } from '../integration/helpers.ts';
+import { tagsToMap } from '../../src/aws/tags.ts';
 import { CANARY, REGIONS, census, duplicates, ec2, expectedPerRegion, keepLogs, keepSecret, leaks, pairObj, pairSpec, record, seedBoth } from './harness.ts';
 
 const NS = 'rel-safe';
@@ -32,8 +34,6 @@ const run = async (kubeconfigPath: string, clusterId: string) => {
   ctrls.push(c);
   return c;
 };
-const tagsOf = (t?: Tag[]) => Object.fromEntries((t ?? []).map((x) => [x.Key!, x.Value!]));
-
 before(async () => {
   stack = await getStack();
   kube = new Kube(stack.kc);
@@ -74,9 +74,9 @@ describe('safety', () => {
     }))).TransitGatewayRouteTable!.TransitGatewayRouteTableId!;
     const snapshot = async () => {
       const tgws = ((await c.send(new DescribeTransitGatewaysCommand({ TransitGatewayIds: fakes }))).TransitGateways ?? [])
-        .map((t) => ({ id: t.TransitGatewayId, state: t.State, tags: tagsOf(t.Tags), options: t.Options }));
+        .map((t) => ({ id: t.TransitGatewayId, state: t.State, tags: tagsToMap(t.Tags), options: t.Options }));
       const rt = ((await c.send(new DescribeTransitGatewayRouteTablesCommand({ TransitGatewayRouteTableIds: [fakeRt] }))).TransitGatewayRouteTables ?? [])
-        .map((r) => ({ id: r.TransitGatewayRouteTableId, state: r.State, tags: tagsOf(r.Tags) }));
+        .map((r) => ({ id: r.TransitGatewayRouteTableId, state: r.State, tags: tagsToMap(r.Tags) }));
       const routes = (await c.send(new SearchTransitGatewayRoutesCommand({ TransitGatewayRouteTableId: fakeRt, Filters: [{ Name: 'type', Values: ['static'] }] }))).Routes ?? [];
       return JSON.stringify({ tgws, rt, routes: routes.length });
     };
@@ -139,7 +139,7 @@ describe('safety', () => {
     // Uninstall beta: the controller goes, then its objects lose their finalizers and go too.
     await ctrlB.stop();
     await kubeB.purge('RegionPair', NS);
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     const bGone = await Promise.all(REGIONS.map((r) => census(stack.motoEndpoint, r, { owner, cluster: 'beta' })));
     assert.deepEqual(bGone, bBefore, 'uninstalling deleted nothing in AWS');
     assert.equal(ctrlA.proc.exitCode, null);

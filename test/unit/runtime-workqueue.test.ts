@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it, mock } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { backoffDelay, type BackoffOptions } from '../../src/runtime/backoff.ts';
 import { DEFAULT_QUEUE_BACKOFF, WorkQueue } from '../../src/runtime/workqueue.ts';
 
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('WorkQueue coalescing', () => {
   const cases: Array<{ reason: string; adds: string[]; len: number }> = [
