@@ -13,7 +13,6 @@ import { ClientBed } from './client-connection-bed.ts';
 const N = Number(process.env.CC_SCALE_N ?? 300);
 const bed = new ClientBed();
 
-
 async function listClients(): Promise<Obj[]> {
   return ((await bed.kube.api.list(API_VERSION, 'ClientConnection', CLIENT_NS)) as unknown as { items: Obj[] }).items;
 }

@@ -47,7 +47,6 @@ after(async () => {
   await stack.stop();
 });
 
-
 async function fresh(): Promise<void> {
   proxy.clear();
   proxy.calls.length = 0;

@@ -4,7 +4,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { backoffDelay, type BackoffOptions } from '../../src/runtime/backoff.ts';
 import { DEFAULT_QUEUE_BACKOFF, WorkQueue } from '../../src/runtime/workqueue.ts';
 
-
 describe('WorkQueue coalescing', () => {
   const cases: Array<{ reason: string; adds: string[]; len: number }> = [
     { reason: 'one key added three times is queued once', adds: ['a', 'a', 'a'], len: 1 },
