@@ -101,10 +101,10 @@ export async function staticRoutes(stack: Stack, routeTableId: string): Promise<
   return (r.Routes ?? []).filter((x) => x.State !== 'deleted').map((x) => x.DestinationCidrBlock!).sort();
 }
 
-/** Leaves the apiserver empty for the next case: stop the controller, drop finalizers, delete. */
 /** A distinct /24 for the i-th of many clients (100.64.0.0/10, shared address space). */
 export const clientCidr = (i: number): string => `100.${64 + Math.floor(i / 256)}.${i % 256}.0/24`;
 
+/** Leaves the apiserver empty for the next case: stop the controller, drop finalizers, delete. */
 export async function tearDown(kube: Kube, w: World | undefined): Promise<void> {
   await w?.ctrl.stop();
   await w?.proxy.stop();
