@@ -25,6 +25,8 @@ export const DEFAULTS = {
     mode: 'Manual' as NonNullable<FailoverSpec['mode']>,
     unhealthyForSeconds: 60,
     failback: 'Manual' as NonNullable<FailoverSpec['failback']>,
+    promoteWhenFenceUnconfirmed: false,
+    failbackMaxAttemptsPerDay: 3,
   },
   routes: true,
   dashboard: { widgets: ALL_WIDGETS, periodSeconds: 300 },
@@ -41,7 +43,7 @@ type DefaultedDnsSide = DnsSideSpec & { healthCheck?: DefaultedHealthCheck };
 export interface DefaultedFailoverPolicySpec extends FailoverPolicySpec {
   dns: FailoverPolicySpec['dns'] & { ttl: number; primary: DefaultedDnsSide; secondary: DefaultedDnsSide };
   database?: NonNullable<FailoverPolicySpec['database']> & { maxReplicaLagSeconds: number };
-  failover: FailoverSpec & Required<Pick<FailoverSpec, 'mode' | 'unhealthyForSeconds' | 'failback'>>;
+  failover: FailoverSpec & Required<Pick<FailoverSpec, 'mode' | 'unhealthyForSeconds' | 'failback' | 'promoteWhenFenceUnconfirmed' | 'failbackMaxAttemptsPerDay'>>;
   deletionPolicy: DeletionPolicy;
 }
 

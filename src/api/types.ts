@@ -12,6 +12,8 @@ export const ANNOTATIONS = {
   drillNow: 'multiregion.dev/drill-now',
   /** create-pending protocol: `<resource>=<iso time>` recorded before a create without idempotency token */
   createPending: 'multiregion.dev/create-pending',
+  /** break-glass for one blocked failover (RPO unknown or fence unconfirmed); each new value is used once */
+  acceptDataLoss: 'multiregion.dev/accept-data-loss',
 } as const;
 
 export const FINALIZER = 'multiregion.dev/finalizer';
@@ -166,6 +168,10 @@ export interface FailoverSpec {
   unhealthyForSeconds?: number;
   activeRegion?: string;
   failback?: 'Manual' | 'Automatic';
+  /** promote when the old region's RDS API cannot be reached and its side is Unhealthy, without a confirmed fence */
+  promoteWhenFenceUnconfirmed?: boolean;
+  /** automatic failbacks started per 24 h before FailbackBlocked (default 3) */
+  failbackMaxAttemptsPerDay?: number;
 }
 
 export interface FailoverPolicySpec {
@@ -197,6 +203,8 @@ export interface FailoverRecord {
   stepAt?: string;
   fromIdentifier?: string;
   toIdentifier?: string;
+  /** why promotion went ahead without a confirmed fence or a known RPO: `Policy` (spec.failover.promoteWhenFenceUnconfirmed) or `Annotation <value>` */
+  dataLossAccepted?: string;
 }
 
 export interface FailoverPolicyStatus extends CommonStatus {
@@ -213,6 +221,10 @@ export interface FailoverPolicyStatus extends CommonStatus {
   history?: Array<{ at: string; from?: string; to?: string; phase: string; reason: string }>;
   /** content hash of the CloudWatch alarms last put */
   alarmsHash?: string;
+  /** the last multiregion.dev/accept-data-loss value consumed: a value is used once */
+  acceptedDataLoss?: string;
+  /** start times (ISO) of the automatic failbacks of the last 24 h, for the cooldown and the cap */
+  failbackAttempts?: string[];
   lastDrill?: {
     startedAt?: string;
     completedAt?: string;

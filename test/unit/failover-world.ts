@@ -17,7 +17,7 @@ export function baseSpec(over: Partial<MachineSpec['failover']> = {}, deletionPo
       maxReplicaLagSeconds: 60,
       connectionSecret: { name: 'orders-db' },
     },
-    failover: { mode: 'Manual', unhealthyForSeconds: 60, failback: 'Manual', ...over },
+    failover: { mode: 'Manual', unhealthyForSeconds: 60, failback: 'Manual', promoteWhenFenceUnconfirmed: false, failbackMaxAttemptsPerDay: 3, ...over },
     deletionPolicy,
   };
 }
