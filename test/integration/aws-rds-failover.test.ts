@@ -28,7 +28,7 @@ const spec: MachineSpec = {
     maxReplicaLagSeconds: 60,
     connectionSecret: { name: 'orders-db' },
   },
-  failover: { mode: 'Manual', activeRegion: WEST, unhealthyForSeconds: 60, failback: 'Manual' },
+  failover: { mode: 'Manual', activeRegion: WEST, unhealthyForSeconds: 60, failback: 'Manual', promoteWhenFenceUnconfirmed: false, failbackMaxAttemptsPerDay: 3 },
   deletionPolicy: 'Delete',
 };
 
