@@ -39,6 +39,8 @@ export interface DatabaseResult {
   failoverReady: ReadyCondition;
   lagSeconds?: number;
   requeueAfterMs?: number;
+  /** The pass stopped on this error; `status` is what was recorded before it. */
+  error?: unknown;
 }
 
 export function machineStatusOf(st: FailoverPolicyStatus | undefined): MachineStatus {
@@ -54,6 +56,20 @@ export function machineSpecOf(r: ResolvedPolicy): MachineSpec {
 }
 
 export async function runDatabase(run: DatabaseRun): Promise<DatabaseResult> {
+  try {
+    return await runRounds(run);
+  } catch (err) {
+    if (run.ctx.signal.aborted) throw err;
+    // Whatever was recorded stays recorded: the machine resumes from the stored step.
+    const failoverReady: ReadyCondition = { type: 'FailoverReady', status: 'Unknown', reason: 'DatabaseError', message: 'the last pass over the database failed; see DatabaseSynced' };
+    return { status: machineStatusOf(run.obj.status), failoverReady, error: err, requeueAfterMs: LAG_RETRY_MS };
+  }
+}
+
+/** A failed database pass is looked at again this soon (the lifecycle's backoff applies too). */
+const LAG_RETRY_MS = 15_000;
+
+async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   const spec = machineSpecOf(run.r);
   let status = machineStatusOf(run.obj.status);
   let d: Decision | undefined;

@@ -39,6 +39,8 @@ export interface DnsState {
   activeSide?: Side;
   conflict?: string;
   shallow: Side[];
+  /** The DNS half failed this pass (e.g. Route 53's control plane did not answer): what it said. */
+  error?: string;
 }
 
 export class PolicyDns {

@@ -9,6 +9,7 @@ import { ready, type ConditionInput } from '../../runtime/conditions.ts';
 import { COLLECTIONS, type ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext, SyncResult } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
+import { describeError } from '../shared/sync-error.ts';
 import { machineStatusOf, MACHINE_KEYS, runDatabase } from './database.ts';
 import { PolicyDns, type DnsKit } from './dns.ts';
 import { maybeDrill } from './drill.ts';
@@ -35,17 +36,33 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
   const prev: FailoverPolicyStatus = obj.status ?? {};
   const dns = new PolicyDns(deps, kit.dns, r, obj, owner, ctx);
 
-  await dns.syncChecks();
-  const ids = dns.state.healthCheckIds;
+  // The DNS half and the database half fail independently: a Route 53 outage (its control plane
+  // lives in us-east-1) must not stop a promotion, and an RDS error must not stop the records.
+  let dnsError: unknown;
+  try {
+    await dns.syncChecks();
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    dnsError = err;
+  }
+  // Checks not re-read this pass are still the ones recorded: health keeps being observed.
+  const ids = dnsError ? { ...prev.healthCheckIds, ...dns.state.healthCheckIds } : dns.state.healthCheckIds;
   kit.board.watch(`${namespace}/${name}`, r.route53, Object.values(ids).filter((id): id is string => !!id));
   const health = sideHealth(kit.board, ids, prev.health, ctx.now.toISOString());
   for (const side of SIDES) deps.metrics.setHealth(namespace, name, side, health[side].state);
 
-  const active: Side = r.spec.database
-    ? ((await dns.readActiveSide()) ?? sideOfRegion(r, prev.activeRegion) ?? 'primary')
-    : dnsOnlyActiveSide(r, health);
-  await dns.syncRecords(active);
-  await dns.retireChecks();
+  let active: Side = r.spec.database ? (sideOfRegion(r, prev.activeRegion) ?? 'primary') : dnsOnlyActiveSide(r, health);
+  if (!dnsError) {
+    try {
+      if (r.spec.database) active = (await dns.readActiveSide()) ?? active;
+      await dns.syncRecords(active);
+      await dns.retireChecks();
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      dnsError = err;
+    }
+  }
+  if (dnsError) dns.state.error = describeError(dnsError).message;
   if (dns.state.shallow.length > 0 && prev.observedGeneration !== obj.metadata.generation) {
     ctx.warn('ShallowHealthCheck', shallowNote(dns.state.shallow));
   }
@@ -56,7 +73,7 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
     if (region) healthByRegion[region] = health[side];
   }
   const dnsFields: FailoverPolicyStatus = {
-    healthCheckIds: ids,
+    ...(Object.keys(ids).length > 0 && { healthCheckIds: ids }),
     health: {
       primary: health.primary.state,
       secondary: health.secondary.state,
@@ -70,6 +87,7 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
   let failoverReady: ReadyCondition;
   let requeueAfterMs: number | undefined;
   let lagSeconds: number | undefined;
+  let databaseError: unknown;
   if (r.spec.database) {
     const res = await runDatabase({
       deps, r, obj, owner, ctx, dns, health: healthByRegion,
@@ -81,6 +99,7 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
     });
     machine = res.status;
     failoverReady = res.failoverReady;
+    databaseError = res.error;
     // Lag is published once a minute: a standby that is not ready yet is looked at again then.
     requeueAfterMs = res.failoverReady.status === 'True' ? res.requeueAfterMs : Math.min(res.requeueAfterMs ?? LAG_REQUEUE_MS, LAG_REQUEUE_MS);
     lagSeconds = res.lagSeconds;
@@ -112,6 +131,8 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
   const conflict = dns.state.conflict;
   const conditions: ConditionInput[] = [
     { ...failoverReady, message: failoverReady.message + note },
+    halfCondition('DnsSynced', 'Route 53 health checks and records', dns.state.error),
+    ...(r.spec.database ? [halfCondition('DatabaseSynced', 'the database failover machine', databaseError === undefined ? undefined : describeError(databaseError).message)] : []),
     conflict
       ? { type: 'DnsConflict', status: 'True', reason: 'RecordConflict', message: `Records at ${r.spec.dns.recordName} were left alone: ${conflict}` }
       : { type: 'DnsConflict', status: 'False', reason: 'NoConflict', message: 'No foreign record holds the name.' },
@@ -120,7 +141,15 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
   const last = conditions.at(-1)!;
   if (last.status === 'True') last.message += note;
   if (conflict) requeueAfterMs = Math.min(requeueAfterMs ?? CONFLICT_REQUEUE_MS, CONFLICT_REQUEUE_MS);
-  return { status, conditions, ...(requeueAfterMs !== undefined && { requeueAfterMs }) };
+  const partialError = databaseError ?? dnsError;
+  return { status, conditions, ...(requeueAfterMs !== undefined && { requeueAfterMs }), ...(partialError !== undefined && { partialError }) };
+}
+
+/** One half's own condition: each says whether its last pass reached AWS, whatever the other did. */
+function halfCondition(type: 'DnsSynced' | 'DatabaseSynced', what: string, error: string | undefined): ConditionInput {
+  return error === undefined
+    ? { type, status: 'True', reason: 'ReconcileSuccess', message: `The last pass over ${what} succeeded.` }
+    : { type, status: 'False', reason: 'ReconcileError', message: `${error} The other half goes on independently.` };
 }
 
 /** The object's status with the machine's fields replaced (removed ones removed) and `extra` on top. */

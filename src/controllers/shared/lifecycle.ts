@@ -30,6 +30,12 @@ export interface SyncResult<S> {
   /** Kind-specific conditions and Ready; Synced is set by the lifecycle. */
   conditions: ConditionInput[];
   requeueAfterMs?: number;
+  /**
+   * A part of the object failed while the rest went on (a FailoverPolicy's DNS half must not
+   * stop its database half): the status above is written, then Synced=False and a retry with
+   * backoff as for a thrown error.
+   */
+  partialError?: unknown;
 }
 
 export interface FinalizeResult<S> {
@@ -85,17 +91,20 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
     const at = now();
     const ctx: SyncContext = {
       plan: new Planner(dryRun, (reason, message) => void deps.events.normal(obj as never, reason, message),
-        (resource) => patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, `${resource}@${at.toISOString()}`, signal)),
+        (resource) => patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, `${resource}@${at.toISOString()}`, signal), signal),
       log,
       signal,
       now: at,
       warn: (reason, message) => void deps.events.warning(obj as never, reason, message),
       normal: (reason, message) => void deps.events.normal(obj as never, reason, message),
     };
-    const prevStatus = (obj.status ?? {}) as Record<string, unknown> & { conditions?: Condition[] };
+    // A kind may persist status during the pass (the failover machine records each step before
+    // acting on it): every write below starts from what is stored now, never from a snapshot
+    // taken before the pass, or an error would roll recorded steps back.
+    const storedStatus = () => (obj.status ?? {}) as Record<string, unknown> & { conditions?: Condition[] };
     const gen = obj.metadata.generation ?? 0;
     const withConds = (status: Record<string, unknown>, conds: ConditionInput[]): Record<string, unknown> => {
-      let list = (prevStatus.conditions ?? []) as Condition[];
+      let list = (storedStatus().conditions ?? []) as Condition[];
       for (const c of conds) list = setCondition(list, c, gen, at) as Condition[];
       return { ...status, conditions: list };
     };
@@ -103,7 +112,7 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
 
     // Paused: no AWS call at all, not even on delete (the finalizer stays until unpaused).
     if (isTrue(ann[ANNOTATIONS.paused])) {
-      await writeStatus(withConds(prevStatus, [synced.paused()]));
+      await writeStatus(withConds(storedStatus(), [synced.paused()]));
       return;
     }
 
@@ -120,7 +129,7 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
           await removeFinalizer(deps.kc, h.path, obj as never, FINALIZER, signal);
           return;
         }
-        await writeStatus(withConds({ ...prevStatus, ...(r.status ?? {}) }, [ready.deleting(r.message ?? 'Deleting AWS resources.'), synced.success()]));
+        await writeStatus(withConds({ ...storedStatus(), ...(r.status ?? {}) }, [ready.deleting(r.message ?? 'Deleting AWS resources.'), synced.success()]));
         return { requeueAfterMs: r.requeueAfterMs ?? 5_000 };
       } catch (err) {
         return failed(err);
@@ -131,7 +140,7 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
     if (invalid.length > 0) {
       const msg = invalid.map((e) => `${e.field}: ${e.message}`).join('; ');
       ctx.warn('InvalidSpec', msg);
-      await writeStatus(withConds(prevStatus, [synced.error(msg, 'InvalidSpec'), ready.unavailable('The spec is invalid; see Synced.', 'InvalidSpec')]));
+      await writeStatus(withConds(storedStatus(), [synced.error(msg, 'InvalidSpec'), ready.unavailable('The spec is invalid; see Synced.', 'InvalidSpec')]));
       throw new TerminalError(msg, 'InvalidSpec');
     }
 
@@ -151,19 +160,20 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       if (obj.metadata.annotations?.[ANNOTATIONS.createPending] !== undefined || ctxPendingSet(obj)) {
         await patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, null, signal);
       }
+      if (r.partialError !== undefined) return await failed(r.partialError, status, r.conditions);
       await writeStatus(withConds(status, [...r.conditions, dryRun ? synced.dryRun() : synced.success()]));
       return r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : undefined;
     } catch (err) {
       return failed(err);
     }
 
-    async function failed(err: unknown): Promise<ReconcileResult> {
+    async function failed(err: unknown, status: Record<string, unknown> = storedStatus(), conds: ConditionInput[] = []): Promise<ReconcileResult> {
       if (signal.aborted) throw err;
       const d = describeError(err);
       log.warn('reconcile failed', { reason: d.reason, error: d.message });
       ctx.warn(d.reason, d.message);
       try {
-        await writeStatus(withConds(prevStatus, [synced.error(d.message, d.reason)]));
+        await writeStatus(withConds(status, [...conds, synced.error(d.message, d.reason)]));
       } catch (statusErr) {
         log.warn('could not write the error to status', { error: String(statusErr) });
       }

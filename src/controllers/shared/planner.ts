@@ -12,13 +12,21 @@ export class Planner {
    * protocol). It is also the liveness check: it fails when the object is gone, so a reconcile
    * working from a stale cache never creates for an object that no longer exists.
    */
-  constructor(readonly dryRun: boolean, private readonly announce: Announce, private readonly beforeCreate?: (resource: string) => Promise<void>) {}
+  constructor(
+    readonly dryRun: boolean,
+    private readonly announce: Announce,
+    private readonly beforeCreate?: (resource: string) => Promise<void>,
+    /** The reconcile's: aborted when the lease is lost or the process stops, and then nothing more is changed. */
+    private readonly signal?: AbortSignal,
+  ) {}
 
   /** Runs `fn` unless dry-run; returns undefined in dry-run. */
   async apply<T>(change: PlannedChange, fn: () => Promise<T>, describe?: (r: T) => string): Promise<T | undefined> {
     this.changes.push(change);
     if (this.dryRun) return undefined;
+    this.signal?.throwIfAborted();
     if (change.action === 'Create') await this.beforeCreate?.(change.resource);
+    this.signal?.throwIfAborted();
     const result = await fn();
     if (change.action === 'Create' || change.action === 'Delete' || change.action === 'Accept' || change.action === 'Promote') {
       const what = describe ? describe(result) : change.resource;
