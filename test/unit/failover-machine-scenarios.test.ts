@@ -29,7 +29,7 @@ const restartCases: RestartCase[] = [
   },
   {
     name: 'automatic failover while the primary region does not answer (fencing unconfirmed)',
-    spec: baseSpec({ mode: 'Automatic' }),
+    spec: baseSpec({ mode: 'Automatic', promoteWhenFenceUnconfirmed: true }),
     world: (w) => { w.health[A] = { state: 'Unhealthy', since: iso(T0 - 120_000) }; w.reachable[A] = false; w.lagSeconds = 30; },
     fencing: /^Unconfirmed/,
     reason: 'PrimaryUnhealthy',
@@ -115,7 +115,7 @@ describe('failover machine: failover, re-seed, failback', () => {
 
   it('Automatic failback waits until home has been Healthy for 10 minutes, then switches back planned', () => {
     const world = new World();
-    const spec = baseSpec({ mode: 'Automatic', failback: 'Automatic' });
+    const spec = baseSpec({ mode: 'Automatic', failback: 'Automatic', promoteWhenFenceUnconfirmed: true });
     world.health[A] = { state: 'Unhealthy', since: iso(T0 - 120_000) };
     world.reachable[A] = false;
     let s = runLoop(world, spec, start(), { until: failedOverTo(B) }).status;

@@ -49,6 +49,10 @@ export class World {
   zeroWhenSourceFenced = true;
   secret: { region?: string; host?: string } | undefined;
   dnsActive: string | undefined = A;
+  /** Minutes of lag datapoints CloudWatch holds (0: none, as if lag was never published). */
+  lagHistoryMinutes = 10;
+  /** The multiregion.dev/accept-data-loss annotation's value. */
+  acceptDataLoss: string | undefined;
   executed: FailoverAction[] = [];
 
   constructor(opts: { replica?: boolean } = {}) {
@@ -115,6 +119,9 @@ export class World {
       ...(standby && { standby }),
       ...(refs.exWriter && { exWriter: this.view(refs.exWriter) }),
       ...(lag !== undefined && { lag: { seconds: lag, at: iso } }),
+      // The same lag once a minute for the last minutes: what CloudWatch holds from before an outage.
+      ...(lag !== undefined && this.lagHistoryMinutes > 0 && { lagHistory: Array.from({ length: this.lagHistoryMinutes }, (_, k) => ({ seconds: lag, at: new Date(this.now - k * 60_000).toISOString() })) }),
+      ...(this.acceptDataLoss !== undefined && { acceptDataLoss: this.acceptDataLoss }),
       dns: { recordsInPlace: true, healthChecksInPlace: true, ...(this.dnsActive && { activeRegion: this.dnsActive }) },
       ...(this.secret && { secret: this.secret }),
     };

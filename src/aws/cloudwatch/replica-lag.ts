@@ -31,8 +31,19 @@ export async function readReplicaLag(
   identifiers: readonly string[],
   opts: ReplicaLagOptions = {},
 ): Promise<Map<string, LagSample | undefined>> {
+  const series = await readRdsMetricSeries(cw, 'ReplicaLag', identifiers, opts);
+  return new Map([...series].map(([id, points]) => [id, newestOf(points)]));
+}
+
+/** Every datapoint of one RDS metric per DB instance in the window (Maximum per period), in no particular order. */
+export async function readRdsMetricSeries(
+  cw: CloudWatchClient,
+  metricName: 'ReplicaLag' | 'OldestReplicationSlotLag',
+  identifiers: readonly string[],
+  opts: ReplicaLagOptions = {},
+): Promise<Map<string, LagSample[]>> {
   const unique = [...new Set(identifiers)];
-  const result = new Map<string, LagSample | undefined>(unique.map((id) => [id, undefined]));
+  const result = new Map<string, LagSample[]>(unique.map((id) => [id, []]));
   const now = opts.now ?? new Date();
   const period = opts.periodSeconds ?? 60;
   // Aligned to the period, as CloudWatch recommends: datapoints then carry whole-minute
@@ -42,7 +53,7 @@ export async function readReplicaLag(
   for (let i = 0; i < unique.length; i += MAX_QUERIES_PER_CALL) {
     const batch = unique.slice(i, i + MAX_QUERIES_PER_CALL);
     const byQueryId = new Map(batch.map((id, n) => [queryId(n), id]));
-    const queries = batch.map((id, n) => lagQuery(queryId(n), id, period));
+    const queries = batch.map((id, n) => lagQuery(queryId(n), id, period, metricName));
     let token: string | undefined;
     const seenTokens = new Set<string>();
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -52,9 +63,7 @@ export async function readReplicaLag(
       for (const r of out.MetricDataResults ?? []) {
         const id = r.Id ? byQueryId.get(r.Id) : undefined;
         if (id === undefined) continue;
-        const latest = newest(r.Timestamps ?? [], r.Values ?? []);
-        const prev = result.get(id);
-        if (latest && (!prev || latest.at > prev.at)) result.set(id, latest);
+        result.get(id)?.push(...samples(r.Timestamps ?? [], r.Values ?? []));
       }
       if (!out.NextToken || seenTokens.has(out.NextToken)) break;
       seenTokens.add(out.NextToken);
@@ -74,11 +83,11 @@ function queryId(n: number): string {
   return `lag${n}`;
 }
 
-export function lagQuery(id: string, dbInstanceIdentifier: string, periodSeconds: number): MetricDataQuery {
+export function lagQuery(id: string, dbInstanceIdentifier: string, periodSeconds: number, metricName = 'ReplicaLag'): MetricDataQuery {
   return {
     Id: id,
     MetricStat: {
-      Metric: { Namespace: 'AWS/RDS', MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: dbInstanceIdentifier }] },
+      Metric: { Namespace: 'AWS/RDS', MetricName: metricName, Dimensions: [{ Name: 'DBInstanceIdentifier', Value: dbInstanceIdentifier }] },
       Period: periodSeconds,
       Stat: 'Maximum',
     },
@@ -88,11 +97,18 @@ export function lagQuery(id: string, dbInstanceIdentifier: string, periodSeconds
 
 /** Datapoints are not guaranteed to be sorted across pages: pick the newest explicitly. */
 export function newest(timestamps: readonly Date[], values: readonly number[]): LagSample | undefined {
-  let best: LagSample | undefined;
-  timestamps.forEach((t, i) => {
+  return newestOf(samples(timestamps, values));
+}
+
+function samples(timestamps: readonly Date[], values: readonly number[]): LagSample[] {
+  return timestamps.flatMap((t, i) => {
     const v = values[i];
-    if (v === undefined || !Number.isFinite(v)) return;
-    if (!best || t > best.at) best = { seconds: v, at: t };
+    return v === undefined || !Number.isFinite(v) ? [] : [{ seconds: v, at: t }];
   });
+}
+
+function newestOf(points: readonly LagSample[]): LagSample | undefined {
+  let best: LagSample | undefined;
+  for (const p of points) if (!best || p.at > best.at) best = p;
   return best;
 }

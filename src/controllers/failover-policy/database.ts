@@ -3,16 +3,18 @@
 // while the machine asks for an immediate re-run. A failed step write stops the pass: no
 // action runs whose step is not recorded.
 import type { FailoverPolicy, FailoverPolicyStatus } from '../../api/types.ts';
-import { readOneReplicaLag } from '../../aws/cloudwatch/replica-lag.ts';
+import { readRdsMetricSeries, type LagSample } from '../../aws/cloudwatch/replica-lag.ts';
+import { ANNOTATIONS } from '../../api/types.ts';
 import { fence, unfence } from '../../aws/rds/fence.ts';
 import { createCrossRegionReplica, deleteWithFinalSnapshot, promote, ReplicaConflictError } from '../../aws/rds/instances.ts';
 import { observeInstance, type InstanceRef, type InstanceView } from '../../aws/rds/observe.ts';
 import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
-import { SyncError } from '../shared/sync-error.ts';
+import { describeError, SyncError } from '../shared/sync-error.ts';
+import { PLANNED_REASONS } from './failover-steps.ts';
 import type { PolicyDns } from './dns.ts';
-import { decide, refsToObserve, type Decision, type FailoverAction, type MachineSpec, type MachineStatus, type Observations, type RegionHealth } from './failover-machine.ts';
+import { decide, refsToObserve, type Decision, type FailoverAction, type Blocked, type LagPoint, type MachineSpec, type MachineStatus, type Observations, type RegionHealth } from './failover-machine.ts';
 import { toPlannedChanges, type ReadyCondition } from './failover-ready.ts';
 import { sideOfRegion, type ResolvedPolicy } from './resolve.ts';
 import { readConnectionSecret, writeConnectionSecret } from './secret.ts';
@@ -20,7 +22,7 @@ import { readConnectionSecret, writeConnectionSecret } from './secret.ts';
 /** Decide/act rounds in one reconcile; a failover needs about eight, the rest waits for a requeue. */
 export const MAX_ROUNDS = 12;
 
-export const MACHINE_KEYS = ['activeRegion', 'phase', 'database', 'inProgress', 'lastFailover', 'history'] as const;
+export const MACHINE_KEYS = ['activeRegion', 'phase', 'database', 'inProgress', 'lastFailover', 'history', 'acceptedDataLoss', 'failbackAttempts'] as const;
 
 export interface DatabaseRun {
   deps: ControllerDeps;
@@ -41,6 +43,8 @@ export interface DatabaseResult {
   requeueAfterMs?: number;
   /** The pass stopped on this error; `status` is what was recorded before it. */
   error?: unknown;
+  /** A wanted failover or failback is held (see Decision.blocked). */
+  blocked?: Blocked;
 }
 
 export function machineStatusOf(st: FailoverPolicyStatus | undefined): MachineStatus {
@@ -92,7 +96,13 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   }
   if (!d || !obs) throw new Error('runDatabase: no decision');
   const requeue = d.requeueAfterMs === 0 ? 1_000 : d.requeueAfterMs;
-  return { status, failoverReady: d.failoverReady, ...(obs.lag && { lagSeconds: obs.lag.seconds }), ...(requeue !== undefined && { requeueAfterMs: requeue }) };
+  return {
+    status,
+    failoverReady: d.failoverReady,
+    ...(obs.lag && { lagSeconds: obs.lag.seconds }),
+    ...(requeue !== undefined && { requeueAfterMs: requeue }),
+    ...(d.blocked && { blocked: d.blocked }),
+  };
 }
 
 async function observe(run: DatabaseRun, spec: MachineSpec, status: MachineStatus): Promise<Observations> {
@@ -101,11 +111,14 @@ async function observe(run: DatabaseRun, spec: MachineSpec, status: MachineStatu
   const view = (ref: InstanceRef): Promise<InstanceView> => observeInstance(deps.aws.rds(r.targetIn(ref.region)), ref, owner);
   const [writer, standby, exWriter] = await Promise.all([view(refs.writer), refs.standby && view(refs.standby), refs.exWriter && view(refs.exWriter)]);
   let lag: Observations['lag'];
+  let lagHistory: Observations['lagHistory'];
   if (standby?.reachable && standby.exists) {
     // A region whose CloudWatch does not answer gives no lag: unknown, which blocks promotion.
-    const sample = await readOneReplicaLag(deps.aws.cloudwatch(r.targetIn(standby.region)), standby.identifier).catch(() => undefined);
-    if (sample) lag = { seconds: sample.seconds, at: sample.at.toISOString() };
+    const series = await readSeries(run, 'ReplicaLag', standby);
+    lagHistory = series.map(point);
+    lag = newestPoint(lagHistory);
   }
+  const sourceWalLag = await walLagAfterFence(run, spec, status, writer);
   const secret = await readConnectionSecret(deps.kc, obj.metadata.namespace, spec.database.connectionSecret.name, run.ctx.signal);
   const active = run.dns.state.activeSide;
   return {
@@ -115,13 +128,36 @@ async function observe(run: DatabaseRun, spec: MachineSpec, status: MachineStatu
     ...(standby && { standby }),
     ...(exWriter && { exWriter }),
     ...(lag && { lag }),
+    ...(lagHistory && lagHistory.length > 0 && { lagHistory }),
+    ...(sourceWalLag && { sourceWalLag }),
+    ...(obj.metadata.annotations?.[ANNOTATIONS.acceptDataLoss] !== undefined && { acceptDataLoss: obj.metadata.annotations[ANNOTATIONS.acceptDataLoss] }),
     dns: {
       recordsInPlace: run.dns.state.recordsInPlace,
       healthChecksInPlace: run.dns.state.healthChecksInPlace,
       ...(active && r.regions[active] && { activeRegion: r.regions[active] }),
+      ...(run.dns.state.error !== undefined && { error: run.dns.state.error }),
     },
     ...(secret && { secret }),
   };
+}
+
+function readSeries(run: DatabaseRun, metric: 'ReplicaLag' | 'OldestReplicationSlotLag', ref: InstanceRef): Promise<LagSample[]> {
+  const cw = run.deps.aws.cloudwatch(run.r.targetIn(ref.region));
+  return readRdsMetricSeries(cw, metric, [ref.identifier]).then((m) => m.get(ref.identifier) ?? [], () => []);
+}
+
+const point = (p: LagSample): LagPoint => ({ seconds: p.seconds, at: p.at.toISOString() });
+
+function newestPoint(points: LagPoint[]): LagPoint | undefined {
+  return points.reduce<LagPoint | undefined>((best, p) => (!best || p.at > best.at ? p : best), undefined);
+}
+
+/** Only where it is used: a planned Postgres switchover waiting after the fence (see failover-rpo.ts). */
+async function walLagAfterFence(run: DatabaseRun, spec: MachineSpec, status: MachineStatus, writer: InstanceView): Promise<Observations['sourceWalLag']> {
+  const ip = status.inProgress;
+  if (!ip || ip.step !== 'Fenced' || !PLANNED_REASONS.has(ip.reason) || !/postgres/i.test(spec.database.engine) || !writer.reachable) return undefined;
+  const newest = newestPoint((await readSeries(run, 'OldestReplicationSlotLag', writer)).map(point));
+  return newest && { megabytes: newest.seconds, at: newest.at };
 }
 
 async function execute(run: DatabaseRun, a: FailoverAction): Promise<void> {
@@ -177,7 +213,15 @@ async function execute(run: DatabaseRun, a: FailoverAction): Promise<void> {
     case 'switchDns': {
       const side = sideOfRegion(r, a.activeRegion);
       if (!side) throw new SyncError(`no DNS side serves ${a.activeRegion}: set spec.dns.primary.region / secondary.region`, 'DnsRegionUnknown', 'spec.dns', true);
-      await run.dns.syncRecords(side);
+      try {
+        await run.dns.syncRecords(side);
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        // The database half goes on: the DNS step is retried, or deferred while Route 53's API is down.
+        run.dns.state.error = describeError(err).message;
+        ctx.warn('DnsDeferred', `cannot move the records to ${a.activeRegion} now: ${run.dns.state.error}`);
+        return;
+      }
       if (run.dns.state.conflict) throw new SyncError(`cannot move traffic to ${a.activeRegion}: ${run.dns.state.conflict}`, 'RecordConflict', 'spec.dns.recordName');
       ctx.normal('DnsSwitched', `PRIMARY record now serves ${a.activeRegion}`);
       return;

@@ -78,6 +78,10 @@ export interface MachineStatus {
   inProgress?: FailoverProgress;
   lastFailover?: CompletedFailover;
   history?: HistoryEntry[];
+  /** The last accept-data-loss annotation value used: each value lets one blocked failover go on. */
+  acceptedDataLoss?: string;
+  /** Start times of the automatic failbacks of the last 24 h (cooldown and cap). */
+  failbackAttempts?: string[];
 }
 
 export type MachineSpec = Pick<DefaultedFailoverPolicySpec, 'failover' | 'deletionPolicy'> & {
@@ -98,11 +102,33 @@ export interface Observations {
   writer?: InstanceView;
   standby?: InstanceView;
   exWriter?: InstanceView;
-  /** ReplicaLag of the standby (CloudWatch, its region). */
-  lag?: { seconds: number; at: string };
-  dns: { recordsInPlace: boolean; healthChecksInPlace: boolean; /** region the records send traffic to */ activeRegion?: string };
+  /** ReplicaLag of the standby (CloudWatch, its region): the newest datapoint. */
+  lag?: LagPoint;
+  /** Every ReplicaLag datapoint of the last minutes (any order): the RPO of an unplanned failover is the lag from before the outage. */
+  lagHistory?: LagPoint[];
+  /**
+   * Postgres: the old writer's OldestReplicationSlotLag (MB of WAL its cross-region replica has not
+   * received), newest datapoint. After the fence it reaching 0 shows the replica has every write,
+   * even while ReplicaLag keeps growing because the fenced writer is idle.
+   */
+  sourceWalLag?: { megabytes: number; at: string };
+  /** The multiregion.dev/accept-data-loss annotation's value, if set. */
+  acceptDataLoss?: string;
+  dns: {
+    recordsInPlace: boolean;
+    healthChecksInPlace: boolean;
+    /** region the records send traffic to */
+    activeRegion?: string;
+    /** Route 53's control plane failed this pass: what it said (its data plane still answers by health). */
+    error?: string;
+  };
   /** What the connection Secret holds now (undefined: no Secret yet). */
   secret?: { region?: string; host?: string };
+}
+
+export interface LagPoint {
+  seconds: number;
+  at: string;
 }
 
 export interface SecretData {
@@ -145,6 +171,13 @@ export interface Decision {
   /** 0: run again at once (a step was recorded); undefined: nothing to wait for. */
   requeueAfterMs?: number;
   failoverReady: ReadyCondition;
+  /** A failover (or failback) is wanted but held: why, and what the operator can do. */
+  blocked?: Blocked;
+}
+
+export interface Blocked {
+  reason: string;
+  message: string;
 }
 
 export interface MachineInput {
@@ -163,6 +196,7 @@ export interface Work {
   events: MachineEvent[];
   requeueAfterMs?: number;
   degraded?: boolean;
+  blocked?: Blocked;
   /** Why the phase changes in this call, for status.history. */
   transition?: string;
 }
@@ -206,6 +240,7 @@ export function decide({ spec, status, obs }: MachineInput): Decision {
     events: w.events,
     ...(w.requeueAfterMs !== undefined && { requeueAfterMs: w.requeueAfterMs }),
     failoverReady: failoverReadiness(spec, w.s, obs),
+    ...(w.blocked && { blocked: w.blocked }),
   };
 }
 
@@ -231,7 +266,15 @@ function steady(w: Work): void {
     w.actions.push(writeSecret(spec, writer.region, writer.endpoint));
   }
   if (obs.dns.activeRegion !== undefined && obs.dns.activeRegion !== s.activeRegion) {
-    w.actions.push({ type: 'switchDns', activeRegion: s.activeRegion });
+    // Never toward a region whose writer cannot be seen taking writes: with status lost while
+    // that region is down, status names the spec's primary, and following it would send the
+    // application to a dead region.
+    if (writer?.reachable && writer.role === 'writer' && writer.region === s.activeRegion) {
+      w.actions.push({ type: 'switchDns', activeRegion: s.activeRegion });
+    } else {
+      w.events.push({ type: 'Warning', reason: 'DnsSwitchHeld', message: `DNS serves ${obs.dns.activeRegion}; not moving it to ${s.activeRegion}: its writer ${writer?.identifier ?? ''} ${!writer?.reachable ? 'does not answer' : `is ${writer.exists ? writer.role : 'missing'}`}` });
+      requeue(w, WAIT.aws);
+    }
   }
   startIfTriggered(w);
 }
@@ -246,7 +289,8 @@ function twoStandaloneInstances(w: Work): boolean {
   const { s, obs } = w;
   const writer = obs.writer;
   const standby = obs.standby;
-  if (!writer?.reachable || standby?.role !== 'writer' || !standby.reachable || standby.fenced) return false;
+  if (standby?.role !== 'writer' || !standby.reachable || standby.fenced) return false;
+  if (!writer?.reachable) return standbyWriterWhileWriterUnreachable(w, standby);
   w.degraded = true;
   if (!writer.exists || (writer.fenced && writer.fenceTagged)) {
     const was = s.database.writer;
@@ -262,6 +306,40 @@ function twoStandaloneInstances(w: Work): boolean {
   }
   w.events.push({ type: 'Warning', reason: 'TwoWriters', message: `${writer.identifier} in ${writer.region} and ${standby.identifier} in ${standby.region} both take writes; the controller changes nothing until one is fenced or deleted` });
   requeue(w, WAIT.lag);
+  return true;
+}
+
+/**
+ * Status names a writer whose region does not answer, and the standby takes writes. If we
+ * promoted it (our promote tags are on it), this is our own failover whose status was lost (the
+ * object re-created or restored without status): AWS says where the writer is, status follows,
+ * and the old one is fenced once its region answers. Otherwise someone else promoted it, and
+ * nothing is touched.
+ */
+function standbyWriterWhileWriterUnreachable(w: Work, standby: NonNullable<Observations['standby']>): boolean {
+  const { s, obs } = w;
+  const was = s.database.writer;
+  w.degraded = true;
+  if (!standby.promoteRequested) {
+    w.events.push({ type: 'Warning', reason: 'StandbyIsWriter', message: `${standby.identifier} in ${standby.region} takes writes but was not promoted by this controller, and ${was.identifier} in ${was.region} does not answer: changing nothing until an operator decides` });
+    requeue(w, WAIT.lag);
+    return true;
+  }
+  s.database = { writer: { region: standby.region, identifier: standby.identifier } };
+  s.activeRegion = standby.region;
+  s.lastFailover = {
+    completedAt: obs.now,
+    reason: 'WriterRecovered',
+    from: was.region,
+    fromIdentifier: was.identifier,
+    to: standby.region,
+    toIdentifier: standby.identifier,
+    fencing: `Unconfirmed: ${was.region} does not answer; fenced as soon as it does`,
+  };
+  w.actions.push({ type: 'recordStep', step: 'WriterRecovered' });
+  w.events.push({ type: 'Warning', reason: 'WriterRecovered', message: `${standby.identifier} in ${standby.region} was promoted by this controller and ${was.region} does not answer: status now names it the writer` });
+  w.transition = 'WriterRecovered';
+  requeue(w, 0);
   return true;
 }
 

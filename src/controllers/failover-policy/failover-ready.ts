@@ -26,6 +26,7 @@ export const ReadyReason = {
   ReplicaNotAvailable: 'ReplicaNotAvailable',
   ReplicaSourceMismatch: 'ReplicaSourceMismatch',
   ReplicaLagUnknown: 'ReplicaLagUnknown',
+  ReplicaLagInvalid: 'ReplicaLagInvalid',
   ReplicaLagTooHigh: 'ReplicaLagTooHigh',
   StandbyUnhealthy: 'StandbyUnhealthy',
   RecordsMissing: 'RecordsMissing',
@@ -74,6 +75,7 @@ export function readinessCauses(spec: MachineSpec, status: MachineStatus, obs: O
     add('False', ReadyReason.ReplicaSourceMismatch, `${ref.identifier} replicates ${v.sourceArn}, not the writer ${obs.writer.arn}`);
   }
   if (!lagFresh(obs)) add('Unknown', ReadyReason.ReplicaLagUnknown, `no ReplicaLag datapoint in the last ${LAG_MAX_AGE_MS / 60_000} minutes`);
+  else if (!lagValid(obs.lag)) add('False', ReadyReason.ReplicaLagInvalid, `ReplicaLag reads ${obs.lag?.seconds}: replication is stopped or broken`);
   else if ((obs.lag?.seconds ?? 0) > max) add('False', ReadyReason.ReplicaLagTooHigh, `replica lag ${obs.lag?.seconds}s exceeds maxReplicaLagSeconds ${max}`);
   const h = healthOf(obs, standbyRegion);
   if (h.state !== 'Healthy') add('False', ReadyReason.StandbyUnhealthy, `health of ${standbyRegion} is ${h.state}`);
@@ -90,6 +92,11 @@ export function healthOf(obs: Observations, region: string): RegionHealth {
 export function heldForMs(h: RegionHealth, nowMs: number): number {
   const since = h.since ? Date.parse(h.since) : Number.NaN;
   return Number.isFinite(since) ? Math.max(0, nowMs - since) : 0;
+}
+
+/** A lag that means something: MySQL and MariaDB publish -1 when replication is stopped. */
+export function lagValid(lag: { seconds: number } | undefined): boolean {
+  return !!lag && Number.isFinite(lag.seconds) && lag.seconds >= 0;
 }
 
 export function lagFresh(obs: Observations): boolean {

@@ -7,7 +7,8 @@
 // the failover stuck, and AWS still sees exactly one PromoteReadReplica.
 import type { InstanceRef } from '../../aws/rds/observe.ts';
 import type { FailoverProgress, FailoverStep, TriggerReason, Work } from './failover-machine.ts';
-import { healthOf, lagFresh, requeue, sameRef, secretMatches, stepIndex, WAIT, writeSecret } from './failover-ready.ts';
+import { healthOf, lagFresh, lagValid, requeue, sameRef, secretMatches, stepIndex, WAIT, writeSecret } from './failover-ready.ts';
+import { lagBeforeOutage, walCaughtUp } from './failover-rpo.ts';
 
 /** Started with the old writer healthy: no reason to lose a single write, so wait for lag 0. */
 export const PLANNED_REASONS: ReadonlySet<TriggerReason> = new Set<TriggerReason>(['PlannedSwitchover', 'Failback']);
@@ -83,17 +84,57 @@ function abort(w: Work, ip: FailoverProgress, why: string): void {
   requeue(w, 0);
 }
 
-/** Step 2, the RPO guard: never go further while the replica is more than max behind (or unknown). */
+/**
+ * Step 2, the RPO guard: never go further while the replica is more than max behind, or while
+ * nobody can say how far behind it is. A planned switchover reads the lag now (the old writer is
+ * healthy). An unplanned failover reads it from before the outage: once the source is down the
+ * lag stops being published, reads -1, or only grows, and says nothing about lost writes.
+ */
 function checkLag(w: Work, ip: FailoverProgress): void {
   const max = w.spec.database.maxReplicaLagSeconds;
-  const lag = w.obs.lag;
-  if (!lagFresh(w.obs) || !lag || lag.seconds > max) {
-    const what = lag && lagFresh(w.obs) ? `replica lag ${lag.seconds}s exceeds maxReplicaLagSeconds ${max}` : 'replica lag is unknown';
-    w.events.push({ type: 'Warning', reason: 'RpoGuardHolding', message: `${ip.reason} to ${ip.to} holds: ${what}` });
-    return requeue(w, WAIT.lag);
+  const planned = PLANNED_REASONS.has(ip.reason);
+  const lag = planned ? (lagFresh(w.obs) && lagValid(w.obs.lag) ? { seconds: w.obs.lag!.seconds, note: 'now' } : undefined) : lagBeforeOutage(w, ip);
+  if (lag && lag.seconds <= max) {
+    ip.rpoSeconds = lag.seconds;
+    record(w, ip, 'LagChecked');
+    w.actions.push({ type: 'fence', ...fromRef(w, ip) });
+    return;
   }
-  record(w, ip, 'LagChecked');
-  w.actions.push({ type: 'fence', ...fromRef(w, ip) });
+  const what = lag ? `replica lag ${lag.seconds}s (${lag.note}) exceeds maxReplicaLagSeconds ${max}` : planned ? 'replica lag is unknown or invalid' : 'the replica lag from before the outage is unknown';
+  const accepted = planned ? undefined : acceptance(w, ip);
+  if (accepted) {
+    if (lag) ip.rpoSeconds = lag.seconds;
+    w.events.push({ type: 'Warning', reason: 'DataLossAccepted', message: `${ip.reason} to ${ip.to} goes on although ${what}: accepted by ${accepted}` });
+    record(w, ip, 'LagChecked');
+    w.actions.push({ type: 'fence', ...fromRef(w, ip) });
+    return;
+  }
+  const how = planned ? 'it goes on once the replica catches up' : `if losing those writes is acceptable, run \`multiregion failover <name> --accept-data-loss\` (annotation ${ACCEPT_ANNOTATION})`;
+  block(w, 'RpoUnknown', `${ip.reason} to ${ip.to} holds: ${what}; ${how}`, 'RpoGuardHolding');
+  return requeue(w, WAIT.lag);
+}
+
+const ACCEPT_ANNOTATION = 'multiregion.dev/accept-data-loss';
+
+/**
+ * Who let this failover go on without a confirmed fence or a known RPO: once accepted, the
+ * whole failover is. An annotation value is used once: it is recorded in status when taken.
+ */
+function acceptance(w: Work, ip: FailoverProgress, policyAllows = false): string | undefined {
+  if (ip.dataLossAccepted) return ip.dataLossAccepted;
+  let by: string | undefined;
+  if (policyAllows) by = 'Policy';
+  else if (w.obs.acceptDataLoss !== undefined && w.obs.acceptDataLoss !== w.s.acceptedDataLoss) {
+    by = `Annotation ${w.obs.acceptDataLoss}`;
+    w.s.acceptedDataLoss = w.obs.acceptDataLoss;
+  }
+  if (by) ip.dataLossAccepted = by;
+  return by;
+}
+
+function block(w: Work, reason: string, message: string, eventReason = reason): void {
+  w.blocked = { reason, message };
+  w.events.push({ type: 'Warning', reason: eventReason, message });
 }
 
 /** Step 3: the old writer must be fenced, or its region proven down, before anything is promoted. */
@@ -106,13 +147,23 @@ function fenceOldWriter(w: Work, ip: FailoverProgress): void {
   }
   if (old && sameRef(old, from) && !old.reachable) {
     const health = healthOf(w.obs, ip.from).state;
-    if (health === 'Unhealthy') {
-      // Both the RDS API and the application's health checks say the region is down.
-      ip.fencing = `Unconfirmed: ${old.fenceReason ?? `RDS in ${ip.from} did not answer`}; ${ip.from} health checks Unhealthy`;
-      w.events.push({ type: 'Warning', reason: 'FencingUnconfirmed', message: `cannot reach ${from.identifier} in ${ip.from}; promoting because ${ip.from} is Unhealthy. It is fenced as soon as the region answers.` });
+    const why = `RDS in ${ip.from} does not answer (${old.fenceReason ?? 'unreachable'})`;
+    // A controller cut off from the region sees exactly what a dead region shows: going on
+    // without the fence may leave two writers, so it takes the policy's or an operator's word.
+    const accepted = acceptance(w, ip, w.spec.failover.promoteWhenFenceUnconfirmed);
+    if (health === 'Unhealthy' && accepted) {
+      ip.fencing = `Unconfirmed: ${why}; ${ip.from} health checks Unhealthy; accepted by ${accepted}`;
+      w.events.push({ type: 'Warning', reason: 'FencingUnconfirmed', message: `cannot reach ${from.identifier} in ${ip.from}; promoting because ${ip.from} is Unhealthy and ${accepted} accepts it. It is fenced as soon as the region answers.` });
       return record(w, ip, 'FenceUnconfirmed');
     }
-    w.events.push({ type: 'Warning', reason: 'FenceBlocked', message: `RDS in ${ip.from} does not answer but its health is ${health}: the old writer may still take writes, not promoting` });
+    block(
+      w,
+      'FenceUnconfirmed',
+      health === 'Unhealthy'
+        ? `${why}, so ${from.identifier} cannot be confirmed fenced; ${ip.from} is Unhealthy, but a controller cut off from ${ip.from} sees the same as a dead region, and promoting now could leave two writers. If ${ip.from} is really down, run \`multiregion failover <name> --accept-data-loss\` (annotation ${ACCEPT_ANNOTATION}); spec.failover.promoteWhenFenceUnconfirmed: true allows it without asking`
+        : `${why} but its health is ${health}: the old writer may still take writes, not promoting`,
+      health === 'Unhealthy' ? 'FenceUnconfirmed' : 'FenceBlocked',
+    );
   }
   w.actions.push({ type: 'fence', ...from });
   requeue(w, WAIT.fence);
@@ -139,9 +190,12 @@ function requestPromotion(w: Work, ip: FailoverProgress): void {
   const planned = PLANNED_REASONS.has(ip.reason) && ip.step === 'Fenced';
   const lag = w.obs.lag;
   const fencedAt = Date.parse(ip.stepAt ?? ip.startedAt);
-  const ok = lag && lagFresh(w.obs) && (planned ? lag.seconds === 0 && Date.parse(lag.at) >= fencedAt : lag.seconds <= w.spec.database.maxReplicaLagSeconds);
-  if (!ok || !lag) {
-    const want = planned ? 'lag 0 measured after the fence' : `lag ≤ ${w.spec.database.maxReplicaLagSeconds}s`;
+  // Unplanned: the RPO was judged at LagChecked from the lag before the outage; the lag read now
+  // only grows (or stopped) with the source down, so it is no reason to wait.
+  const caughtUp = planned && ((lag && lagFresh(w.obs) && lag.seconds === 0 && Date.parse(lag.at) >= fencedAt) || walCaughtUp(w, fencedAt));
+  const ok = planned ? caughtUp : true;
+  if (!ok) {
+    const want = 'lag 0 (or, for Postgres, no WAL left to send) measured after the fence';
     w.events.push({ type: 'Normal', reason: 'WaitingForReplica', message: `waiting for ${want} on ${to.identifier} (now ${lag ? `${lag.seconds}s at ${lag.at}` : 'unknown'})` });
     if (w.nowMs - fencedAt > CATCH_UP_WARN_MS) {
       // The old writer is fenced while we wait: the application is down. Say so, and how to back out.
@@ -154,10 +208,10 @@ function requestPromotion(w: Work, ip: FailoverProgress): void {
     }
     return requeue(w, WAIT.lag);
   }
-  ip.rpoSeconds = lag.seconds;
+  if (planned) ip.rpoSeconds = 0;
   record(w, ip, 'PromoteRequested');
   w.actions.push({ type: 'promote', ...to });
-  w.events.push({ type: 'Normal', reason: 'PromotingReplica', message: `promoting ${to.identifier} in ${ip.to} (lag ${lag.seconds}s; fencing ${ip.fencing ?? 'unknown'})` });
+  w.events.push({ type: 'Normal', reason: 'PromotingReplica', message: `promoting ${to.identifier} in ${ip.to} (RPO ${ip.rpoSeconds ?? 'unknown'}s; fencing ${ip.fencing ?? 'unknown'})` });
 }
 
 /** Step 4b: wait until the instance is a standalone writer. Never a second PromoteReadReplica. */
@@ -206,6 +260,13 @@ function pointSecret(w: Work, ip: FailoverProgress): void {
 /** Step 5b: DNS sends traffic to the new region. */
 function pointDns(w: Work, ip: FailoverProgress): void {
   if (w.obs.dns.activeRegion === ip.to) return record(w, ip, 'DnsSwitched');
+  if (w.obs.dns.error !== undefined) {
+    // Route 53's control plane (us-east-1) is down: its data plane still answers by health, and
+    // the failover records already send traffic away from an unhealthy side. The records are
+    // rewritten when the API answers again (steady state moves them to the writer's region).
+    w.events.push({ type: 'Warning', reason: 'DnsDeferred', message: `Route 53 does not take changes (${w.obs.dns.error}); the records move to ${ip.to} when it does` });
+    return record(w, ip, 'DnsSwitched');
+  }
   w.actions.push({ type: 'switchDns', activeRegion: ip.to });
   requeue(w, WAIT.aws);
 }

@@ -53,6 +53,7 @@ export function startIfTriggered(w: Work): void {
     w.events.push({ type: 'Warning', reason: t.blocked, message: t.message });
     return requeue(w, WAIT.lag);
   }
+  if (t.reason === 'Failback' && spec.failover.mode === 'Automatic' && failbackHeld(w)) return;
   const standby = obs.standby;
   const replica = s.database.replica;
   if (!replica || !standby || !sameRef(standby, replica) || standby.role !== 'replica') {
@@ -61,6 +62,7 @@ export function startIfTriggered(w: Work): void {
     w.events.push({ type: 'Warning', reason: 'FailoverBlocked', message: `${t.reason} to ${t.to} waits: the replica there is ${state}` });
     return requeue(w, WAIT.lag);
   }
+  if (t.reason === 'Failback' && spec.failover.mode === 'Automatic') s.failbackAttempts = [...recentFailbacks(w), obs.now];
   s.inProgress = {
     startedAt: obs.now,
     from: s.activeRegion,
@@ -76,4 +78,51 @@ export function startIfTriggered(w: Work): void {
   const kind = PLANNED_REASONS.has(t.reason) ? 'planned switchover (waits for lag 0)' : 'failover';
   w.events.push({ type: 'Normal', reason: 'FailoverTriggered', message: `${t.reason}: ${kind} from ${s.activeRegion} to ${t.to}` });
   requeue(w, 0);
+}
+
+const DAY_MS = 24 * 3_600_000;
+/**
+ * After an automatic failback that did not complete (home turned unhealthy again, so it was
+ * aborted after fencing — and rebooting — the serving writer), wait this long before the next.
+ */
+export const FAILBACK_COOLDOWN_MS = 60 * 60_000;
+
+function recentFailbacks(w: Work): string[] {
+  return (w.s.failbackAttempts ?? []).filter((at) => w.nowMs - Date.parse(at) < DAY_MS);
+}
+
+/**
+ * Every failback attempt fences the writer that serves traffic: an application outage. A home
+ * region that keeps turning unhealthy must not cost one every few minutes, so attempts cool down
+ * after one that did not complete and are capped per day; then FailbackBlocked until an operator
+ * acts (Manual mode and activeRegion) or the day has passed.
+ */
+function failbackHeld(w: Work): boolean {
+  const { s, spec } = w;
+  const recent = recentFailbacks(w);
+  if (recent.length !== (s.failbackAttempts ?? []).length) {
+    if (recent.length > 0) s.failbackAttempts = recent;
+    else delete s.failbackAttempts;
+  }
+  const max = spec.failover.failbackMaxAttemptsPerDay;
+  if (recent.length >= max) {
+    const next = new Date(Math.min(...recent.map((at) => Date.parse(at))) + DAY_MS);
+    w.degraded = true;
+    w.blocked = {
+      reason: 'FailbackBlocked',
+      message: `${recent.length} automatic failbacks started in the last 24 h (spec.failover.failbackMaxAttemptsPerDay ${max}), none needed again before ${next.toISOString()}: ${homeRegion(spec)} keeps failing. Fail back by hand (spec.failover.mode: Manual with activeRegion) once it is stable, or wait`,
+    };
+    w.events.push({ type: 'Warning', reason: 'FailbackBlocked', message: w.blocked.message });
+    requeue(w, Math.max(1_000, next.getTime() - w.nowMs));
+    return true;
+  }
+  const last = recent.at(-1);
+  const completed = last !== undefined && s.lastFailover?.reason === 'Failback' && s.lastFailover.startedAt === last;
+  const wait = last === undefined || completed ? 0 : Date.parse(last) + FAILBACK_COOLDOWN_MS - w.nowMs;
+  if (wait > 0) {
+    w.events.push({ type: 'Normal', reason: 'FailbackCoolingDown', message: `the automatic failback started at ${last} did not complete; the next one waits until ${new Date(w.nowMs + wait).toISOString()}` });
+    requeue(w, wait);
+    return true;
+  }
+  return false;
 }

@@ -2,6 +2,12 @@
 // background loop: all checks of one account cost one GetMetricData call per 500 (CloudWatch
 // HealthCheckStatus in us-east-1), never GetHealthCheckStatus. A policy whose check changed
 // health is enqueued; reconciles only read the board.
+//
+// Aging: an entry is only as good as the last observation that confirmed it. When
+// GetMetricData keeps failing, an entry older than AGE_LIMIT_INTERVALS observation intervals
+// (never less than AGE_LIMIT_FLOOR_MS) reads Unknown, with `since` = the moment it became
+// unknown. Without this, a region last seen Unhealthy would count towards unhealthyForSeconds
+// on data nobody can see any more, and a standby last seen Healthy would stay "ready".
 import type { Health } from '../../api/types.ts';
 import { HealthObserver } from '../../aws/cloudwatch/health-status.ts';
 import type { AwsClients, AwsTarget } from '../../aws/types.ts';
@@ -14,22 +20,51 @@ export interface HealthEntry {
   since: string;
 }
 
+interface Stored extends HealthEntry {
+  /** When an observation last confirmed this check (ms). */
+  confirmedAt: number;
+}
+
 interface Watched {
   target: AwsTarget;
   ids: string[];
 }
 
+// Three intervals: one failed or slow pass (a throttled burst, a timeout) is not an outage of
+// our view. The floor is one metric period (60 s): HealthCheckStatus has one-minute data, so
+// an entry younger than that is as fresh as the metric can be, and a 1 s interval must not
+// turn every hiccup into Unknown (which restarts the failover clock).
+export const AGE_LIMIT_INTERVALS = 3;
+export const AGE_LIMIT_FLOOR_MS = 60_000;
+const DEFAULT_INTERVAL_MS = 30_000;
+
+export interface HealthBoardOptions {
+  /** The observation interval; start() sets it too. */
+  intervalMs?: number;
+  /** Called once per failed observation of one account's checks (a metric counter). */
+  onObserveFailure?: () => void;
+}
+
 export class HealthBoard {
-  private readonly byId = new Map<string, HealthEntry>();
+  private readonly byId = new Map<string, Stored>();
   private readonly watched = new Map<string, Watched>();
   private readonly observers = new Map<string, HealthObserver>();
+  private intervalMs: number;
 
   constructor(
     private readonly aws: AwsClients,
     private readonly onChange: (policyKey: string) => void,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly opts: HealthBoardOptions = {},
+  ) {
+    this.intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
+  }
+
+  /** How old an unconfirmed entry may get before it reads Unknown. */
+  get ageLimitMs(): number {
+    return Math.max(AGE_LIMIT_INTERVALS * this.intervalMs, AGE_LIMIT_FLOOR_MS);
+  }
 
   /** The checks of one policy (replacing what it had). */
   watch(policyKey: string, route53: AwsTarget, ids: string[]): void {
@@ -41,8 +76,12 @@ export class HealthBoard {
     this.watched.delete(policyKey);
   }
 
+  /** Aged here too, so a reconcile between two polls never reads an entry past its limit. */
   get(id: string | undefined): HealthEntry | undefined {
-    return id === undefined ? undefined : this.byId.get(id);
+    const e = id === undefined ? undefined : this.byId.get(id);
+    if (!e) return undefined;
+    const { health, since } = this.aged(e, this.now().getTime());
+    return { health, since };
   }
 
   /** One pass over every watched check, grouped by account. */
@@ -60,16 +99,26 @@ export class HealthBoard {
       try {
         samples = await this.observer(k, g.target).observe([...g.ids]);
       } catch (err) {
-        this.log.warn('health observation failed; keeping the last values', { error: String(err) });
+        this.opts.onObserveFailure?.();
+        this.log.warn('health observation failed; entries turn Unknown once older than the age limit', { error: String(err), ageLimitMs: this.ageLimitMs });
         continue;
       }
-      const at = this.now().toISOString();
+      const at = this.now();
       for (const [id, s] of samples) {
         const prev = this.byId.get(id);
-        if (prev?.health === s.health) continue;
-        this.byId.set(id, { health: s.health, since: at });
-        changed.add(id);
+        // Compared with what get() says now: after a gap, the same health starts a new `since`.
+        const same = prev && this.aged(prev, at.getTime()).health === s.health;
+        this.byId.set(id, same ? { ...prev, confirmedAt: at.getTime() } : { health: s.health, since: at.toISOString(), confirmedAt: at.getTime() });
+        if (!same) changed.add(id);
       }
+    }
+    // Entries nobody confirmed for too long become Unknown here, so their policies hear of it.
+    const nowMs = this.now().getTime();
+    for (const [id, e] of this.byId) {
+      const a = this.aged(e, nowMs);
+      if (a === e) continue;
+      this.byId.set(id, { ...a, confirmedAt: e.confirmedAt });
+      changed.add(id);
     }
     const live = new Set([...this.watched.values()].flatMap((w) => w.ids));
     for (const id of this.byId.keys()) if (!live.has(id)) this.byId.delete(id);
@@ -78,6 +127,7 @@ export class HealthBoard {
 
   /** Polls every `intervalMs` until the returned stop function is called. */
   start(intervalMs: number): () => Promise<void> {
+    this.intervalMs = intervalMs;
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<void> = Promise.resolve();
     let stopped = false;
@@ -94,6 +144,13 @@ export class HealthBoard {
       clearTimeout(timer);
       await running;
     };
+  }
+
+  /** `e` itself while fresh (or already Unknown); past the limit, Unknown since the limit ran out. */
+  private aged(e: Stored, nowMs: number): Stored {
+    const expires = e.confirmedAt + this.ageLimitMs;
+    if (e.health === 'Unknown' || nowMs <= expires) return e;
+    return { health: 'Unknown', since: new Date(expires).toISOString(), confirmedAt: e.confirmedAt };
   }
 
   private observer(key: string, target: AwsTarget): HealthObserver {

@@ -13,7 +13,7 @@ import { describeError } from '../shared/sync-error.ts';
 import { machineStatusOf, MACHINE_KEYS, runDatabase } from './database.ts';
 import { PolicyDns, type DnsKit } from './dns.ts';
 import { maybeDrill } from './drill.ts';
-import type { MachineStatus, RegionHealth } from './failover-machine.ts';
+import type { Blocked, MachineStatus, RegionHealth } from './failover-machine.ts';
 import type { ReadyCondition } from './failover-ready.ts';
 import type { HealthBoard, HealthEntry } from './health-board.ts';
 import { resolvePolicy, ROUTE53_REGION, sideOfRegion, SIDES, type ResolvedPolicy } from './resolve.ts';
@@ -88,6 +88,7 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
   let requeueAfterMs: number | undefined;
   let lagSeconds: number | undefined;
   let databaseError: unknown;
+  let blocked: Blocked | undefined;
   if (r.spec.database) {
     const res = await runDatabase({
       deps, r, obj, owner, ctx, dns, health: healthByRegion,
@@ -100,6 +101,7 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
     machine = res.status;
     failoverReady = res.failoverReady;
     databaseError = res.error;
+    blocked = res.blocked;
     // Lag is published once a minute: a standby that is not ready yet is looked at again then.
     requeueAfterMs = res.failoverReady.status === 'True' ? res.requeueAfterMs : Math.min(res.requeueAfterMs ?? LAG_REQUEUE_MS, LAG_REQUEUE_MS);
     lagSeconds = res.lagSeconds;
@@ -136,7 +138,7 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
     conflict
       ? { type: 'DnsConflict', status: 'True', reason: 'RecordConflict', message: `Records at ${r.spec.dns.recordName} were left alone: ${conflict}` }
       : { type: 'DnsConflict', status: 'False', reason: 'NoConflict', message: 'No foreign record holds the name.' },
-    readyCondition(ctx, dns, machine, conflict) ,
+    readyCondition(ctx, dns, machine, conflict, blocked),
   ];
   const last = conditions.at(-1)!;
   if (last.status === 'True') last.message += note;
@@ -202,8 +204,10 @@ function dnsReadiness(dns: PolicyDns, active: Side, health: Record<Side, { state
   return { type: 'FailoverReady', status: 'True', reason: 'StandbyReady', message: `the ${standby} side is healthy and both records are in place` };
 }
 
-function readyCondition(ctx: SyncContext, dns: PolicyDns, m: MachineStatus, conflict: string | undefined): ConditionInput {
+function readyCondition(ctx: SyncContext, dns: PolicyDns, m: MachineStatus, conflict: string | undefined, blocked: Blocked | undefined): ConditionInput {
   if (conflict) return ready.unavailable(`The failover records were not written: ${conflict}`, 'RecordConflict');
+  // Said first: a held failover is what the operator must act on.
+  if (blocked) return ready.unavailable(`${blocked.message}.`, blocked.reason);
   if (ctx.plan.dryRun) return ready.creating('Dry run: nothing is changed; see status.plannedChanges.');
   if (!dns.state.recordsInPlace) return ready.creating('Writing the failover records.');
   if (m.inProgress) return ready.unavailable(`A ${m.inProgress.reason} to ${m.inProgress.to} is running (step ${m.inProgress.step}).`, 'FailoverInProgress');
