@@ -8,6 +8,8 @@ Usage:
   multiregion plan KIND NAME -n NS [--keep]         what the controller would change in AWS (dry run)
   multiregion drill NAME -n NS                      run a FailoverPolicy drill now and follow it
   multiregion failover NAME -n NS --to REGION [--yes]  switch a FailoverPolicy's active region
+  multiregion failover NAME -n NS --accept-data-loss [--to REGION] [--yes]
+                                                    break-glass: let one blocked failover promote (RPO unknown or fence unconfirmed)
 
 Flags:
   --kubeconfig PATH   default: $KUBECONFIG, then ~/.kube/config
@@ -16,6 +18,8 @@ Flags:
   --timeout DURATION  how long plan/drill/failover wait (e.g. 90s, 10m; defaults 2m/15m/15m)
   --keep              plan: leave the dry-run annotation on
   --to REGION         failover: the region to make active
+  --accept-data-loss  failover: set multiregion.dev/accept-data-loss to a new value; the controller uses it
+                      once, for a failover blocked because the RPO is unknown or the fence is unconfirmed
   -y, --yes           failover: do not ask for confirmation
   -h, --help
 KIND: RegionPair (rp), FailoverPolicy (fp), ClientConnection (cc).
@@ -30,6 +34,7 @@ export interface CliArgs {
   timeoutMs?: number;
   keep: boolean;
   to?: string;
+  acceptDataLoss: boolean;
   yes: boolean;
   help: boolean;
 }
@@ -53,6 +58,7 @@ export function parseCli(argv: string[]): CliArgs {
       timeout: { type: 'string' },
       keep: { type: 'boolean' },
       to: { type: 'string' },
+      'accept-data-loss': { type: 'boolean' },
       yes: { type: 'boolean', short: 'y' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -67,6 +73,7 @@ export function parseCli(argv: string[]): CliArgs {
     ...(values.timeout !== undefined && { timeoutMs: parseTimeout(values.timeout) }),
     keep: values.keep ?? false,
     ...(values.to !== undefined && { to: values.to }),
+    acceptDataLoss: values['accept-data-loss'] ?? false,
     yes: values.yes ?? false,
     help: values.help ?? false,
   };

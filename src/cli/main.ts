@@ -36,9 +36,11 @@ export async function run(argv: string[], log: (s: string) => void = (s) => proc
       return drillCommand(client, { name: name!, namespace, timeoutMs: args.timeoutMs ?? 15 * MINUTE }, log);
     }
     case 'failover': {
-      const [name] = need(args, 1, 'failover NAME -n NS --to REGION [--yes]');
-      if (!args.to) throw new Error('failover needs --to REGION');
-      return failoverCommand(client, { name: name!, namespace, to: args.to, yes: args.yes, timeoutMs: args.timeoutMs ?? 15 * MINUTE }, log);
+      const [name] = need(args, 1, 'failover NAME -n NS (--to REGION | --accept-data-loss) [--yes]');
+      if (!args.to && !args.acceptDataLoss) throw new Error('failover needs --to REGION, --accept-data-loss, or both');
+      return failoverCommand(client, {
+        name: name!, namespace, ...(args.to !== undefined && { to: args.to }), acceptDataLoss: args.acceptDataLoss, yes: args.yes, timeoutMs: args.timeoutMs ?? 15 * MINUTE,
+      }, log);
     }
     default:
       throw new Error(`unknown command "${args.command}"\n\n${USAGE}`);

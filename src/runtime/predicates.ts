@@ -11,6 +11,8 @@ export const COMMAND_ANNOTATIONS: readonly string[] = [
   'multiregion.dev/paused',
   'multiregion.dev/dry-run',
   'multiregion.dev/drill-now',
+  // break-glass for one blocked failover: a blocked failover waits for it, so setting it must wake the reconcile at once
+  'multiregion.dev/accept-data-loss',
 ];
 
 export type UpdatePredicate = (newObj: KubeObject, oldObj: KubeObject) => boolean;

@@ -156,6 +156,9 @@ const cases: Case[] = [
   { reason: 'activeRegion outside the pair', kind: 'fp', change: (s) => (s.failover.activeRegion = 'eu-west-1'), field: 'spec.failover.activeRegion', message: /must be the region of/ },
   { reason: 'malformed SNS ARN', kind: 'fp', change: (s) => (s.alarms.snsTopicArn = 'arn:aws:sns:us-east-1:oncall'), field: 'spec.alarms.snsTopicArn', message: /should match/ },
   { reason: 'missing dns', kind: 'fp', change: (s) => delete s.dns, field: 'spec.dns', message: /Required value/ },
+  { reason: 'no automatic failback at all (0 per day)', kind: 'fp', change: (s) => (s.failover.failbackMaxAttemptsPerDay = 0), field: 'spec.failover.failbackMaxAttemptsPerDay', message: /greater than or equal to 1/ },
+  { reason: 'more automatic failbacks per day than hours', kind: 'fp', change: (s) => (s.failover.failbackMaxAttemptsPerDay = 25), field: 'spec.failover.failbackMaxAttemptsPerDay', message: /less than or equal to 24/ },
+  { reason: 'promoteWhenFenceUnconfirmed not a boolean', kind: 'fp', change: (s) => (s.failover.promoteWhenFenceUnconfirmed = 'yes'), field: 'spec.failover.promoteWhenFenceUnconfirmed', message: /must be of type boolean/ },
   // ClientConnection
   { reason: 'bad side enum', kind: 'cc', change: (s) => (s.side = 'tertiary'), field: 'spec.side', message: /Unsupported value/ },
   { reason: 'a TGW id where the attachment id belongs', kind: 'cc', change: (s) => (s.attachment.id = 'tgw-0a1b2c3d4e5f60744'), field: 'spec.attachment.id', message: /should match/ },
@@ -192,6 +195,48 @@ test('updates: region is immutable, other fields may change', async () => {
     grown.spec.primary.cidrs = ['10.0.0.0/16', '10.2.0.0/16'];
     grown.spec.secondary.transitGateway = {};
     assert.equal(await rejection(() => api.replace(grown, undefined, 'All')), undefined);
+  } finally {
+    await api.delete(created).catch(() => undefined);
+  }
+});
+
+test('FailoverPolicy defaults: promoteWhenFenceUnconfirmed false and failbackMaxAttemptsPerDay 3 when left out', async () => {
+  const obj = example(EXAMPLES.fp);
+  delete obj.spec.failover.promoteWhenFenceUnconfirmed;
+  delete obj.spec.failover.failbackMaxAttemptsPerDay;
+  const created = (await api.create(obj, undefined, 'All')) as Obj;
+  assert.equal(created.spec.failover.promoteWhenFenceUnconfirmed, false);
+  assert.equal(created.spec.failover.failbackMaxAttemptsPerDay, 3);
+  const noBlock = example(EXAMPLES.fp);
+  delete noBlock.spec.failover;
+  const created2 = (await api.create(noBlock, undefined, 'All')) as Obj;
+  assert.equal(created2.spec.failover.promoteWhenFenceUnconfirmed, false, 'also when the whole failover block is left out');
+  assert.equal(created2.spec.failover.failbackMaxAttemptsPerDay, 3);
+});
+
+test('updates: a FailoverPolicy\'s dns.hostedZoneId and dns.recordName are immutable, other fields may change', async () => {
+  const obj = example(EXAMPLES.fp);
+  obj.metadata!.name = `immutable-fp-${suffix}`;
+  const created = (await api.create(obj)) as Obj;
+  try {
+    const changes: Array<[string, (s: Record<string, any>) => void]> = [
+      ['spec.dns.recordName', (s) => (s.dns.recordName = 'orders2.example.com')],
+      ['spec.dns.hostedZoneId', (s) => (s.dns.hostedZoneId = 'Z9999999999ABCDEFGHIJ')],
+    ];
+    for (const [field, change] of changes) {
+      const moved = structuredClone(created);
+      change(moved.spec);
+      const message = await rejection(() => api.replace(moved, undefined, 'All'));
+      assert.ok(message?.includes(`${field}:`), `message does not name ${field}: ${String(message)}`);
+      assert.match(message!, new RegExp(`${field.split('.').pop()} is immutable`));
+      assert.match(message!, /create a new FailoverPolicy/);
+    }
+
+    const tuned = structuredClone(created);
+    tuned.spec.dns.ttl = 30;
+    tuned.spec.failover.promoteWhenFenceUnconfirmed = true;
+    tuned.spec.failover.failbackMaxAttemptsPerDay = 1;
+    assert.equal(await rejection(() => api.replace(tuned, undefined, 'All')), undefined);
   } finally {
     await api.delete(created).catch(() => undefined);
   }

@@ -64,6 +64,10 @@ const failoverCases: Array<{ reason: string; spec: FailoverPolicySpec }> = [
     },
   },
   { reason: 'a partial failover block keeps what is set', spec: { ...fpBase, failover: { mode: 'Automatic', activeRegion: 'us-east-1' } } },
+  {
+    reason: 'the outage fields keep what is set (promoteWhenFenceUnconfirmed true, a cap of 1)',
+    spec: { ...fpBase, failover: { mode: 'Automatic', failback: 'Automatic', promoteWhenFenceUnconfirmed: true, failbackMaxAttemptsPerDay: 1 } },
+  },
 ];
 const clientCases: Array<{ reason: string; spec: ClientConnectionSpec }> = [
   { reason: 'minimal: routes, full dashboard, deletionPolicy', spec: ccBase },
@@ -92,7 +96,7 @@ test('the documented defaults are the ones applied', () => {
   assert.equal(rp.deletionPolicy, 'Delete');
   const fp = defaultFailoverPolicySpec({ ...fpBase, dns: { ...fpBase.dns, primary: { target, healthCheck: { type: 'TCP', port: 5432 } } } });
   assert.equal(fp.dns.ttl, 60);
-  assert.deepEqual(fp.failover, { mode: 'Manual', unhealthyForSeconds: 60, failback: 'Manual' });
+  assert.deepEqual(fp.failover, { mode: 'Manual', unhealthyForSeconds: 60, failback: 'Manual', promoteWhenFenceUnconfirmed: false, failbackMaxAttemptsPerDay: 3 });
   assert.equal(fp.dns.primary.healthCheck?.intervalSeconds, 30);
   assert.equal(fp.dns.primary.healthCheck?.failureThreshold, 3);
   const cc = defaultClientConnectionSpec(ccBase);

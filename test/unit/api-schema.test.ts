@@ -4,8 +4,9 @@
 // and every schema property to be present in the sample. Both directions together mean: same fields.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DEFAULTS } from '../../src/api/defaults.ts';
 import { clientConnectionSchema } from '../../src/api/schemas/client-connection.ts';
-import type { Schema } from '../../src/api/schemas/common.ts';
+import type { CelRule, Schema } from '../../src/api/schemas/common.ts';
 import { failoverPolicySchema } from '../../src/api/schemas/failover-policy.ts';
 import { regionPairSchema } from '../../src/api/schemas/region-pair.ts';
 import type { ClientConnection, Condition, FailoverPolicy, FailoverRecord, PlannedChange, RegionPair, RouteStatus } from '../../src/api/types.ts';
@@ -18,7 +19,7 @@ const common = { observedGeneration: 2, conditions: [condition], plannedChanges:
 const record: FailoverRecord = {
   startedAt: '2025-01-01T00:00:00Z', completedAt: '2025-01-01T00:02:00Z', rtoSeconds: 120, rpoSeconds: 1.5,
   reason: 'PrimaryUnhealthy', from: 'us-east-1', to: 'us-west-2', step: 'Promoted', fencing: 'SecurityGroupRevoked',
-  stepAt: '2025-01-01T00:01:00Z', fromIdentifier: 'orders-db', toIdentifier: 'orders-db-replica',
+  stepAt: '2025-01-01T00:01:00Z', fromIdentifier: 'orders-db', toIdentifier: 'orders-db-replica', dataLossAccepted: 'Annotation 2025-01-01T00:00:30Z',
 };
 
 const side = (region: string, n: string) => ({
@@ -67,7 +68,7 @@ const failoverPolicy: FailoverPolicy = {
       maxReplicaLagSeconds: 60,
       connectionSecret: { name: 'orders-db' },
     },
-    failover: { mode: 'Manual', unhealthyForSeconds: 60, activeRegion: 'us-east-1', failback: 'Manual' },
+    failover: { mode: 'Manual', unhealthyForSeconds: 60, activeRegion: 'us-east-1', failback: 'Manual', promoteWhenFenceUnconfirmed: false, failbackMaxAttemptsPerDay: 3 },
     drill: { schedule: '0 3 1 */3 *' },
     alarms: { replicaLagSeconds: 30, latencyMillis: 500, snsTopicArn: 'arn:aws:sns:us-east-1:111111111111:oncall' },
     tags: { app: 'orders' },
@@ -84,6 +85,8 @@ const failoverPolicy: FailoverPolicy = {
     inProgress: record,
     history: [{ at: '2025-01-01T00:00:00Z', from: 'us-east-1', to: 'us-west-2', phase: 'FailedOver', reason: 'ManualSwitch' }],
     alarmsHash: 'abc123',
+    acceptedDataLoss: '2025-01-01T00:00:30Z',
+    failbackAttempts: ['2025-01-01T00:10:00Z'],
     lastDrill: { startedAt: '2025-01-01T00:00:00Z', completedAt: '2025-01-01T00:05:00Z', result: 'Succeeded', rtoSeconds: 40, rpoSeconds: 0, message: 'ok', reason: 'OnDemand', trigger: '1' },
   },
 };
@@ -153,4 +156,48 @@ test('the walk notices a field the schema lacks and one the sample lacks', () =>
   const out = { unknown: [] as string[], unfilled: [] as string[] };
   compare(schema, { a: 'x', c: 'y' }, 'o', out);
   assert.deepEqual(out, { unknown: ['o.c'], unfilled: ['o.b'] });
+});
+
+// Issue 14 (failover during a regional outage): the break-glass fields and the records that
+// must not move under a running policy.
+const fp = failoverPolicySchema();
+const fpSpec = fp.properties!.spec!;
+const fpFailover = fpSpec.properties!.failover!.properties!;
+const fpDns = fpSpec.properties!.dns!.properties!;
+
+test('FailoverPolicy: promoteWhenFenceUnconfirmed is a boolean defaulting to false, and says it risks two writers when the controller is cut off', () => {
+  const f = fpFailover.promoteWhenFenceUnconfirmed!;
+  assert.equal(f.type, 'boolean');
+  assert.equal(f.default, false);
+  assert.equal(f.default, DEFAULTS.failover.promoteWhenFenceUnconfirmed);
+  assert.match(f.description, /two writers/);
+  assert.match(f.description, /controller that is cut off/);
+  assert.match(f.description, /multiregion\.dev\/accept-data-loss/, 'names the one-off alternative');
+});
+
+test('FailoverPolicy: failbackMaxAttemptsPerDay is an integer 1..24 defaulting to 3 and names FailbackBlocked', () => {
+  const f = fpFailover.failbackMaxAttemptsPerDay!;
+  assert.deepEqual([f.type, f.minimum, f.maximum, f.default], ['integer', 1, 24, DEFAULTS.failover.failbackMaxAttemptsPerDay]);
+  assert.equal(f.default, 3);
+  assert.match(f.description, /FailbackBlocked/);
+});
+
+for (const field of ['hostedZoneId', 'recordName'] as const) {
+  test(`FailoverPolicy: dns.${field} is immutable (a CEL transition rule whose message names the field and says to create a new policy)`, () => {
+    const rules: CelRule[] = fpDns[field]!['x-kubernetes-validations'] ?? [];
+    const rule = rules.find((r) => r.rule === 'self == oldSelf');
+    assert.ok(rule, `no transition rule on spec.dns.${field}: ${JSON.stringify(rules)}`);
+    assert.match(rule.message, new RegExp(`^${field} is immutable`));
+    assert.match(rule.message, /create a new FailoverPolicy/);
+    assert.match(fpDns[field]!.description, /Immutable/);
+  });
+}
+
+test('FailoverPolicy: status records the consumed accept-data-loss value, the failback attempts and why a promotion accepted data loss', () => {
+  const st = fp.properties!.status!.properties!;
+  assert.equal(st.acceptedDataLoss?.type, 'string');
+  assert.equal(st.failbackAttempts?.type, 'array');
+  assert.equal(st.failbackAttempts?.items?.format, 'date-time');
+  for (const rec of ['lastFailover', 'inProgress']) assert.equal(st[rec]?.properties?.dataLossAccepted?.type, 'string', rec);
+  assert.match(fp.description, /multiregion\.dev\/accept-data-loss/, 'kubectl explain failoverpolicy names the annotation');
 });

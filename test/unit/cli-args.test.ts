@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCli, parseTimeout } from '../../src/cli/args.ts';
+import { parseCli, parseTimeout, USAGE } from '../../src/cli/args.ts';
 import { resolveKind, collectionPath, objectPath } from '../../src/cli/kinds.ts';
-import { failoverRefusal, policyRegions } from '../../src/cli/commands/failover.ts';
+import { acceptDataLossNote, acceptDataLossRefusal, acceptDataLossValue, failoverPatch, failoverRefusal, policyRegions } from '../../src/cli/commands/failover.ts';
 import { formatDrill } from '../../src/cli/commands/drill.ts';
 
 test('parseCli: kubectl-like flags around positionals', () => {
@@ -16,6 +16,46 @@ test('parseCli: kubectl-like flags around positionals', () => {
 });
 
 test('parseCli: unknown flags are refused', () => assert.throws(() => parseCli(['status', '--bogus'])));
+
+test('parseCli: --accept-data-loss alone, with --to, and off by default', () => {
+  const alone = parseCli(['failover', 'orders', '-n', 'apps', '--accept-data-loss']);
+  assert.deepEqual([alone.command, alone.positionals, alone.acceptDataLoss, alone.to, alone.yes], ['failover', ['orders'], true, undefined, false]);
+  const both = parseCli(['failover', 'orders', '--to', 'us-west-2', '--accept-data-loss', '-y']);
+  assert.deepEqual([both.to, both.acceptDataLoss, both.yes], ['us-west-2', true, true]);
+  assert.equal(parseCli(['failover', 'orders', '--to', 'us-west-2']).acceptDataLoss, false);
+  assert.throws(() => parseCli(['failover', 'orders', '--accept-data-loss=yes']), 'a boolean flag takes no value');
+});
+
+test('the usage text documents --accept-data-loss', () => assert.match(USAGE, /--accept-data-loss/));
+
+test('failoverPatch: the switch, the break-glass annotation, or both in one merge patch', () => {
+  assert.deepEqual(failoverPatch('us-west-2', undefined), { spec: { failover: { activeRegion: 'us-west-2' } } });
+  assert.deepEqual(failoverPatch(undefined, 'v1'), { metadata: { annotations: { 'multiregion.dev/accept-data-loss': 'v1' } } });
+  assert.deepEqual(failoverPatch('us-west-2', 'v1'), {
+    metadata: { annotations: { 'multiregion.dev/accept-data-loss': 'v1' } },
+    spec: { failover: { activeRegion: 'us-west-2' } },
+  });
+});
+
+test('acceptDataLossValue: a new value each time (the ISO time), since the controller uses each value once', () => {
+  assert.equal(acceptDataLossValue(new Date('2026-01-02T03:04:05.678Z')), '2026-01-02T03:04:05.678Z');
+  assert.notEqual(acceptDataLossValue(new Date(1)), acceptDataLossValue(new Date(2)));
+});
+
+test('acceptDataLossRefusal: allowed on an Automatic policy with a database; refused on a DNS-only policy', () => {
+  const automatic = { spec: { failover: { mode: 'Automatic' }, database: { primary: { region: 'us-east-1' }, replica: { region: 'us-west-2' } } } };
+  assert.equal(acceptDataLossRefusal(automatic), undefined);
+  assert.match(acceptDataLossRefusal({ spec: { failover: { mode: 'Automatic' } } }) ?? '', /spec\.database is not set/);
+});
+
+test('acceptDataLossNote: names the annotation and value, and says it is used once for a failover blocked on the RPO or the fence', () => {
+  const note = acceptDataLossNote('FailoverPolicy apps/orders', '2026-01-02T03:04:05.678Z');
+  assert.match(note, /^FailoverPolicy apps\/orders: multiregion\.dev\/accept-data-loss set to 2026-01-02T03:04:05\.678Z\.\n/);
+  assert.match(note, /uses this value once/);
+  assert.match(note, /RPO is unknown/);
+  assert.match(note, /fence is unconfirmed/);
+  assert.match(note, /status\.acceptedDataLoss/);
+});
 
 for (const [s, ms] of [['90s', 90_000], ['10m', 600_000], ['500ms', 500], ['30', 30_000]] as const) {
   test(`parseTimeout ${s}`, () => assert.equal(parseTimeout(s), ms));

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../src/runtime/kube-object.ts';
-import { anyChange, shouldEnqueueUpdate } from '../../src/runtime/predicates.ts';
+import { ANNOTATIONS } from '../../src/api/types.ts';
+import { anyChange, COMMAND_ANNOTATIONS, shouldEnqueueUpdate } from '../../src/runtime/predicates.ts';
 
 const base: KubeObject = {
   apiVersion: 'multiregion.dev/v1alpha1',
@@ -38,12 +39,25 @@ describe('shouldEnqueueUpdate', () => {
     { reason: 'paused removed', change: (o) => { delete o.metadata.annotations!['multiregion.dev/paused']; }, want: true },
     { reason: 'dry-run set', change: (o) => { o.metadata.annotations!['multiregion.dev/dry-run'] = 'true'; }, want: true },
     { reason: 'drill-now set', change: (o) => { o.metadata.annotations!['multiregion.dev/drill-now'] = 'x'; }, want: true },
+    { reason: 'accept-data-loss set (the break-glass a blocked failover waits for)', change: (o) => { o.metadata.annotations!['multiregion.dev/accept-data-loss'] = '2026-01-02T03:04:05.678Z'; }, want: true },
     { reason: 'annotations map removed entirely (command annotation gone)', change: (o) => { delete o.metadata.annotations; }, want: true },
     { reason: 'nothing but the resourceVersion (a relist echo)', change: () => {}, want: false },
   ];
   for (const c of cases) {
     it(c.reason, () => assert.equal(shouldEnqueueUpdate(changed(c.change), base), c.want));
   }
+
+  it('a new accept-data-loss value wakes it again (each value is used once)', () => {
+    const withValue = (v: string) => changed((o) => { o.metadata.annotations!['multiregion.dev/accept-data-loss'] = v; });
+    assert.equal(shouldEnqueueUpdate(withValue('2026-01-02T03:05:00.000Z'), withValue('2026-01-02T03:04:00.000Z')), true);
+    assert.equal(shouldEnqueueUpdate(withValue('2026-01-02T03:04:00.000Z'), withValue('2026-01-02T03:04:00.000Z')), false);
+  });
+
+  it('the default list is every command annotation of the API (all but the controller\'s own create-pending record)', () => {
+    const { createPending, ...commands } = ANNOTATIONS;
+    assert.deepEqual([...COMMAND_ANNOTATIONS].sort(), Object.values(commands).sort());
+    assert.equal(COMMAND_ANNOTATIONS.includes(createPending), false, 'the controller writes create-pending itself; waking on it would loop');
+  });
 
   it('custom command annotations replace the default list', () => {
     const n = changed((o) => { o.metadata.annotations!['team.example/owner'] = 'db'; });

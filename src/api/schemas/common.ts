@@ -85,7 +85,7 @@ export const snsTopicArn = (): Schema =>
     { pattern: SNS_ARN_PATTERN, maxLength: 512 },
   );
 
-export const hostname = (description: string): Schema => str(description, { pattern: HOSTNAME_PATTERN, maxLength: 255 });
+export const hostname = (description: string, more: More = {}): Schema => str(description, { pattern: HOSTNAME_PATTERN, maxLength: 255, ...more });
 
 /** One CIDR. Canonical form is required because AWS route APIs reject host bits, and overlap checks compare network addresses. */
 export const cidr = (description: string): Schema =>
@@ -216,11 +216,12 @@ export const routeStatus = (): Schema =>
     { required: ['region', 'destinationCidr', 'target', 'state'] },
   );
 
-/** The fields every Kubernetes object has; the apiserver validates them itself. */
-export function rootSchema(description: string, spec: Schema, status: Schema): Schema {
+/** The fields every Kubernetes object has; the apiserver validates them itself. `kindAnnotations` describes the annotations only this kind reads. */
+export function rootSchema(description: string, spec: Schema, status: Schema, kindAnnotations?: string): Schema {
   const annotations =
     ' Annotations the controller reads: multiregion.dev/reconcile-now (any new value forces a reconcile and drift check), ' +
-    'multiregion.dev/paused: "true" (no AWS calls at all), multiregion.dev/dry-run: "true" (write status.plannedChanges, change nothing).';
+    'multiregion.dev/paused: "true" (no AWS calls at all), multiregion.dev/dry-run: "true" (write status.plannedChanges, change nothing)' +
+    (kindAnnotations ? `, ${kindAnnotations}` : '.');
   return obj(
     description + annotations,
     {

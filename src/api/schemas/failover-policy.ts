@@ -3,6 +3,7 @@ import { DEFAULTS } from '../defaults.ts';
 import {
   arr,
   bool,
+  type CelRule,
   deletionPolicy,
   DNS_SUBDOMAIN_PATTERN,
   HOSTED_ZONE_ID_PATTERN,
@@ -136,15 +137,26 @@ const dnsSide = (which: 'primary' | 'secondary'): Schema =>
     { required: ['target'] },
   );
 
+/** CEL transition rule: the field keeps the value it was created with (issue 14: a change would orphan the production records). */
+const immutable = (field: string, what: string): CelRule => ({
+  rule: 'self == oldSelf',
+  message: `${field} is immutable: changing it would orphan the production records ${what}; create a new FailoverPolicy instead (deleting this one removes the old records)`,
+});
+
 const dns = (): Schema =>
   obj(
     'Route 53 failover records for one name. The controller owns only the two records whose SetIdentifier it wrote; other records in the zone are never touched.',
     {
-      hostedZoneId: str('Hosted zone holding the record (public or private), without the /hostedzone/ prefix, e.g. Z0123456789ABCDEFGHIJ.', {
-        pattern: HOSTED_ZONE_ID_PATTERN,
-        maxLength: 32,
-      }),
-      recordName: hostname('Fully qualified record name, e.g. orders.example.com.'),
+      hostedZoneId: str(
+        'Hosted zone holding the record (public or private), without the /hostedzone/ prefix, e.g. Z0123456789ABCDEFGHIJ. ' +
+          'Immutable: the controller would lose track of the records it wrote in the old zone. To move the name, create a new FailoverPolicy.',
+        { pattern: HOSTED_ZONE_ID_PATTERN, maxLength: 32, 'x-kubernetes-validations': [immutable('hostedZoneId', 'in the old zone')] },
+      ),
+      recordName: hostname(
+        'Fully qualified record name, e.g. orders.example.com. Immutable: the controller would lose track of the records it wrote under the old name. ' +
+          'To serve another name, create a new FailoverPolicy.',
+        { 'x-kubernetes-validations': [immutable('recordName', 'under the old name')] },
+      ),
       ttl: int('TTL in seconds of non-alias records. Clients keep using a failed region for up to this long after a failover, so keep it short.', {
         minimum: 0,
         maximum: 172800,
@@ -235,6 +247,22 @@ const failover = (): Schema =>
         'Automatic: once the old primary is healthy again, re-seed its replica, wait until lag <= maxReplicaLagSeconds, then switch back. Manual: stay failed over until an operator acts.',
         { enum: ['Manual', 'Automatic'], default: DEFAULTS.failover.failback },
       ),
+      promoteWhenFenceUnconfirmed: bool(
+        'What a failover does when it cannot fence the old writer because the old region\'s RDS API does not answer. ' +
+          'false (default): the failover waits until that API answers and the old writer is fenced, or until an operator accepts the risk ' +
+          'for that one failover with the annotation multiregion.dev/accept-data-loss (multiregion failover NAME --accept-data-loss). ' +
+          'true: it promotes the replica without a confirmed fence when the old side\'s health check is also Unhealthy, and fences the old writer as soon as its region answers. ' +
+          'Risk: when it is the controller that is cut off from the region (its network path to the RDS API), not the region itself, the old writer may still take writes: ' +
+          'there are then two writers, and what is written to the old one is lost. Set true only where availability matters more than losing writes. ' +
+          'A promotion this field let through records dataLossAccepted: Policy in status.lastFailover.',
+        { default: DEFAULTS.failover.promoteWhenFenceUnconfirmed },
+      ),
+      failbackMaxAttemptsPerDay: int(
+        'failback: Automatic only: how many automatic failbacks may start in any 24 hours (their start times are in status.failbackAttempts). ' +
+          'Each failback moves production traffic and the writer; when the old primary keeps recovering and failing again, ' +
+          'the controller stops failing back by itself after this many and reports FailbackBlocked until an operator acts.',
+        { minimum: 1, maximum: 24, default: DEFAULTS.failover.failbackMaxAttemptsPerDay },
+      ),
     },
     {
       'x-kubernetes-validations': [
@@ -312,6 +340,10 @@ const failoverRecord = (d: string): Schema =>
     stepAt: timestamp('When step was recorded: lag samples that prove a planned switchover caught up must be newer than the fence.'),
     fromIdentifier: str('DB instance identifier of the writer traffic left (kept fenced afterwards, retired per deletionPolicy).'),
     toIdentifier: str('DB instance identifier promoted to writer.'),
+    dataLossAccepted: str(
+      'Set when the promotion went ahead without a confirmed fence or a known RPO, and why: Policy (spec.failover.promoteWhenFenceUnconfirmed) ' +
+        'or Annotation <value> (the multiregion.dev/accept-data-loss value an operator set). Absent: the old writer was fenced and the lag was known.',
+    ),
   });
 
 const status = (): Schema =>
@@ -355,6 +387,15 @@ const status = (): Schema =>
       { maxItems: 10, 'x-kubernetes-list-type': 'atomic' },
     ),
     alarmsHash: str('Content hash of the CloudWatch alarms last put: unchanged alarms are not put again on every resync.'),
+    acceptedDataLoss: str(
+      'The last multiregion.dev/accept-data-loss value the controller used. Each value lets one blocked failover go ahead; ' +
+        'to accept data loss again, set a new value (multiregion failover NAME --accept-data-loss).',
+    ),
+    failbackAttempts: arr(
+      'Start times of the automatic failbacks of the last 24 hours, counted against spec.failover.failbackMaxAttemptsPerDay.',
+      timestamp('When one automatic failback started.'),
+      { 'x-kubernetes-list-type': 'atomic' },
+    ),
     lastDrill: obj('Outcome of the last drill.', {
       startedAt: timestamp('When it started.'),
       completedAt: timestamp('When it ended.'),
@@ -372,4 +413,6 @@ export const failoverPolicySchema = (): Schema =>
     'FailoverPolicy makes one application survive a region outage: Route 53 failover records with health checks, and an RDS writer with a cross-region replica, switched manually or automatically.',
     spec(),
     status(),
+    'multiregion.dev/drill-now (any new value starts one drill), multiregion.dev/accept-data-loss (break-glass: any new value lets one failover that is blocked ' +
+      'because the RPO is unknown or the old writer cannot be fenced go ahead; recorded in status.acceptedDataLoss and an Event).',
   );

@@ -9,7 +9,9 @@ import { ownerOf } from '../shared/owner.ts';
 import { describeError } from '../shared/sync-error.ts';
 import { PolicyDns } from './dns.ts';
 import { resolvePolicy, ROUTE53_REGION } from './resolve.ts';
-import type { PolicyKit } from './sync.ts';
+import { syncFailoverPolicy, type PolicyKit } from './sync.ts';
+
+const WAIT_FOR_FAILOVER_MS = 5_000;
 
 export async function finalizeFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, obj: FailoverPolicy, ctx: SyncContext): Promise<FinalizeResult<FailoverPolicyStatus>> {
   const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
@@ -23,6 +25,23 @@ export async function finalizeFailoverPolicy(deps: ControllerDeps, kit: PolicyKi
       return { done: true };
     }
     throw err;
+  }
+  // Deleting the records and checks mid-failover would leave the old writer fenced with nothing
+  // promoted and no name to reach either: the failover first runs to its end (or is aborted the
+  // usual way, before promotion: activeRegion set back, or the region healthy again).
+  if (obj.status?.inProgress && r.spec.database) {
+    const res = await syncFailoverPolicy(deps, kit, obj, ctx);
+    if (res.partialError !== undefined) throw res.partialError;
+    const ip = res.status.inProgress;
+    if (ip) {
+      return {
+        done: false,
+        status: res.status,
+        message: `Waiting for the ${ip.reason} to ${ip.to} (step ${ip.step}) to end before deleting the records; before promotion it can be aborted (Manual: set spec.failover.activeRegion back).`,
+        requeueAfterMs: Math.min(res.requeueAfterMs ?? WAIT_FOR_FAILOVER_MS, WAIT_FOR_FAILOVER_MS),
+      };
+    }
+    obj.status = { ...obj.status, ...res.status };
   }
   const owner = ownerOf(obj, deps.clusterId);
   await new PolicyDns(deps, kit.dns, r, obj, owner, ctx).remove();
