@@ -229,3 +229,48 @@ describe('automatic failback: cooldown after an aborted attempt, and a daily cap
     assert.ok((d.requeueAfterMs ?? 0) >= 17 * 3_600_000, 'looked at again when the oldest attempt leaves the day');
   });
 });
+
+describe('no health signal and the writer does not answer (us-east-1 down while it is the primary)', () => {
+  const world = (): World => {
+    const w = new World();
+    w.reachable[A] = false;
+    w.health = { [A]: { state: 'Unknown' }, [B]: { state: 'Unknown' } };
+    return w;
+  };
+  const spec = baseSpec({ mode: 'Automatic', promoteWhenFenceUnconfirmed: true });
+  it('blocks with the reason and the break-glass, even with the opt-in (the opt-in needs the health checks to agree)', () => {
+    const w = world();
+    const r = runLoop(w, spec, steady(), { maxIterations: 20 });
+    assert.equal(r.status.inProgress, undefined);
+    assert.equal(w.count('promote'), 0);
+    const d = decide({ spec, status: r.status, obs: w.observe(spec, r.status) });
+    assert.equal(d.blocked?.reason, 'HealthSignalLost');
+    assert.match(d.blocked?.message ?? '', /--accept-data-loss/);
+  });
+  it('the break-glass fails over once, recorded as accepted, with DNS deferred while Route 53 does not answer', () => {
+    const w = world();
+    w.acceptDataLoss = 'go';
+    const base = w.observe.bind(w);
+    w.observe = (sp, st) => {
+      const o = base(sp, st);
+      return { ...o, dns: { ...o.dns, error: 'route53 ChangeResourceRecordSets: connect timeout' } };
+    };
+    const r = runLoop(w, spec, steady(), { until: (s) => s.lastFailover?.to === B && !s.inProgress });
+    assert.equal(r.status.lastFailover?.reason, 'ManualSwitch');
+    assert.equal(r.status.lastFailover?.dataLossAccepted, 'Annotation go');
+    assert.match(r.status.lastFailover?.fencing ?? '', /^Unconfirmed/);
+    assert.equal(r.status.acceptedDataLoss, 'go');
+    assert.equal(w.count('promote'), 1);
+    assert.equal(w.liveWriters().length, 1, 'A does not answer: only B counts as a live writer');
+  });
+});
+
+describe('a break-glass value set while nothing is blocked', () => {
+  it('is spent at once, so it cannot let a later failover lose data', () => {
+    const w = new World();
+    w.acceptDataLoss = 'stale';
+    const d = decide({ spec: baseSpec(), status: steady(), obs: w.observe(baseSpec(), steady()) });
+    assert.equal(d.status.acceptedDataLoss, 'stale');
+    assert.ok(d.events.some((e) => e.reason === 'AcceptDataLossUnused'));
+  });
+});

@@ -15,7 +15,7 @@ import type { DefaultedFailoverPolicySpec } from '../../api/defaults.ts';
 import type { FailoverPhase, FailoverPolicyStatus, FailoverRecord, Health } from '../../api/types.ts';
 import type { InstanceRef, InstanceView } from '../../aws/rds/observe.ts';
 import { advance } from './failover-steps.ts';
-import { startIfTriggered } from './failover-trigger.ts';
+import { spendIdleAcceptance, startIfTriggered } from './failover-trigger.ts';
 import {
   failoverReadiness,
   requeue,
@@ -277,6 +277,7 @@ function steady(w: Work): void {
     }
   }
   startIfTriggered(w);
+  spendIdleAcceptance(w);
 }
 
 /**

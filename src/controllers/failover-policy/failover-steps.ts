@@ -150,9 +150,10 @@ function fenceOldWriter(w: Work, ip: FailoverProgress): void {
     const why = `RDS in ${ip.from} does not answer (${old.fenceReason ?? 'unreachable'})`;
     // A controller cut off from the region sees exactly what a dead region shows: going on
     // without the fence may leave two writers, so it takes the policy's or an operator's word.
-    const accepted = acceptance(w, ip, w.spec.failover.promoteWhenFenceUnconfirmed);
-    if (health === 'Unhealthy' && accepted) {
-      ip.fencing = `Unconfirmed: ${why}; ${ip.from} health checks Unhealthy; accepted by ${accepted}`;
+    // The policy's opt-in needs the health checks to agree; an operator's word does not.
+    const accepted = acceptance(w, ip, w.spec.failover.promoteWhenFenceUnconfirmed && health === 'Unhealthy');
+    if (accepted && (health === 'Unhealthy' || accepted !== 'Policy')) {
+      ip.fencing = `Unconfirmed: ${why}; ${ip.from} health checks ${health}; accepted by ${accepted}`;
       w.events.push({ type: 'Warning', reason: 'FencingUnconfirmed', message: `cannot reach ${from.identifier} in ${ip.from}; promoting because ${ip.from} is Unhealthy and ${accepted} accepts it. It is fenced as soon as the region answers.` });
       return record(w, ip, 'FenceUnconfirmed');
     }
@@ -285,6 +286,7 @@ function complete(w: Work, ip: FailoverProgress): void {
     to: ip.to,
     step: 'Completed',
     ...(ip.fencing && { fencing: ip.fencing }),
+    ...(ip.dataLossAccepted && { dataLossAccepted: ip.dataLossAccepted }),
     ...(ip.fromIdentifier && { fromIdentifier: ip.fromIdentifier }),
     toIdentifier: to.identifier,
   };

@@ -6,7 +6,7 @@ import type { MachineSpec, Observations, TriggerReason, Work } from './failover-
 import { FAILBACK_STABLE_MS, healthOf, heldForMs, homeRegion, otherRegion, requeue, sameRef, WAIT } from './failover-ready.ts';
 import { PLANNED_REASONS } from './failover-steps.ts';
 
-export type Trigger = { to: string; reason: TriggerReason } | { blocked: string; message: string; degraded: boolean } | { waitMs: number };
+export type Trigger = { to: string; reason: TriggerReason; accepted?: string } | { blocked: string; message: string; degraded: boolean } | { waitMs: number };
 
 /** Manual: the spec's activeRegion differs. Automatic: the active region stayed Unhealthy long enough, or failback is due. */
 export function findTrigger(spec: MachineSpec, s: Work['s'], obs: Observations, nowMs: number): Trigger | undefined {
@@ -24,6 +24,18 @@ export function findTrigger(spec: MachineSpec, s: Work['s'], obs: Observations, 
     return { to: desired, reason: !planned ? 'ManualSwitch' : desired === home ? 'Failback' : 'PlannedSwitchover' };
   }
   const unhealthyFor = spec.failover.unhealthyForSeconds * 1000;
+  if (activeHealth.state === 'Unknown' && obs.writer && !obs.writer.reachable) {
+    // No health signal (Route 53 publishes it in us-east-1's CloudWatch, which may be the region
+    // that is down) and the writer's RDS API does not answer: a dead region and a controller cut
+    // off from it look the same. Only an operator can tell; the break-glass starts the failover.
+    const value = obs.acceptDataLoss;
+    if (value !== undefined && value !== s.acceptedDataLoss) return { to: other, reason: 'ManualSwitch', accepted: `Annotation ${value}` };
+    return {
+      blocked: 'HealthSignalLost',
+      message: `the writer in ${active} does not answer and its health is Unknown (no HealthCheckStatus datapoints from CloudWatch in us-east-1): the controller cannot tell a regional outage from its own network; if ${active} is down, run \`multiregion failover <name> --accept-data-loss\` (annotation multiregion.dev/accept-data-loss) to fail over to ${other}`,
+      degraded: true,
+    };
+  }
   if (activeHealth.state === 'Unhealthy') {
     const left = unhealthyFor - heldForMs(activeHealth, nowMs);
     if (left > 0) return { waitMs: left };
@@ -50,6 +62,7 @@ export function startIfTriggered(w: Work): void {
   if ('waitMs' in t) return requeue(w, t.waitMs);
   if ('blocked' in t) {
     if (t.degraded) w.degraded = true;
+    w.blocked = { reason: t.blocked, message: t.message };
     w.events.push({ type: 'Warning', reason: t.blocked, message: t.message });
     return requeue(w, WAIT.lag);
   }
@@ -72,7 +85,9 @@ export function startIfTriggered(w: Work): void {
     stepAt: obs.now,
     fromIdentifier: s.database.writer.identifier,
     toIdentifier: replica.identifier,
+    ...(t.accepted && { dataLossAccepted: t.accepted }),
   };
+  if (t.accepted && obs.acceptDataLoss !== undefined) s.acceptedDataLoss = obs.acceptDataLoss;
   w.actions.push({ type: 'recordStep', step: 'Triggered' });
   w.transition = t.reason;
   const kind = PLANNED_REASONS.has(t.reason) ? 'planned switchover (waits for lag 0)' : 'failover';
@@ -125,4 +140,15 @@ function failbackHeld(w: Work): boolean {
     return true;
   }
   return false;
+}
+
+/**
+ * A break-glass value set while nothing was blocked is spent at once (and said so): left
+ * lying on the object, it would let some later failover lose data without anyone deciding it.
+ */
+export function spendIdleAcceptance(w: Work): void {
+  const value = w.obs.acceptDataLoss;
+  if (value === undefined || value === w.s.acceptedDataLoss || w.s.inProgress || w.blocked) return;
+  w.s.acceptedDataLoss = value;
+  w.events.push({ type: 'Normal', reason: 'AcceptDataLossUnused', message: `multiregion.dev/accept-data-loss ${value} was set while no failover was blocked: nothing to accept, the value is spent` });
 }
