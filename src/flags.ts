@@ -15,6 +15,8 @@ export interface Flags {
   watchNamespace?: string;
   logLevel: string;
   awsMaxAttempts: number;
+  awsConnectTimeoutMs: number;
+  awsRequestTimeoutMs: number;
   healthObserveIntervalMs: number;
   help: boolean;
 }
@@ -36,7 +38,10 @@ Flags (environment variable in brackets):
   --drift-interval DURATION        how often every object is checked against AWS (default 5m)
   --health-observe-interval DURATION  Route 53 health metric read interval (default 30s)
   --watch-namespace NS             only watch this namespace (default: all)
-  --aws-max-attempts N             SDK attempts per call, with adaptive retry (default 5)
+  --aws-max-attempts N             SDK attempts per call, with standard retry (default 5)
+  --aws-connect-timeout DURATION   time to open a connection to AWS (default 3s) [MRC_AWS_CONNECT_TIMEOUT]
+  --aws-request-timeout DURATION   time one attempt waits for AWS to answer (default 10s); no answer
+                                   in time means region unreachable, not retried [MRC_AWS_REQUEST_TIMEOUT]
   --log-level LEVEL                error|warn|info|debug (default info)
   --help                           print this text
 `;
@@ -54,6 +59,18 @@ function parseBool(name: string, s: string): boolean {
   if (/^(true|1|yes)$/i.test(s)) return true;
   if (/^(false|0|no)$/i.test(s)) return false;
   throw new Error(`--${name}: expected true or false, got "${s}"`);
+}
+
+function parsePositiveDuration(name: string, s: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(s);
+  } catch (e) {
+    throw new Error(`--${name}: ${(e as Error).message}`);
+  }
+  // 0 would switch the SDK's timeout off, and a hung region would hang the reconcile again.
+  if (ms <= 0) throw new Error(`--${name}: must be longer than 0, got "${s}"`);
+  return ms;
 }
 
 function parsePositiveInt(name: string, s: string): number {
@@ -80,6 +97,8 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'health-observe-interval': { type: 'string' },
       'watch-namespace': { type: 'string' },
       'aws-max-attempts': { type: 'string' },
+      'aws-connect-timeout': { type: 'string' },
+      'aws-request-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -105,6 +124,8 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     healthObserveIntervalMs: parseDuration(values['health-observe-interval'] ?? env.MRC_HEALTH_OBSERVE_INTERVAL ?? '30s'),
     watchNamespace: values['watch-namespace'] ?? env.MRC_WATCH_NAMESPACE ?? undefined,
     awsMaxAttempts: parsePositiveInt('aws-max-attempts', values['aws-max-attempts'] ?? '5'),
+    awsConnectTimeoutMs: parsePositiveDuration('aws-connect-timeout', values['aws-connect-timeout'] ?? env.MRC_AWS_CONNECT_TIMEOUT ?? '3s'),
+    awsRequestTimeoutMs: parsePositiveDuration('aws-request-timeout', values['aws-request-timeout'] ?? env.MRC_AWS_REQUEST_TIMEOUT ?? '10s'),
     logLevel,
     help,
   };

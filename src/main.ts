@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   const aws = createAwsClients({
     endpointUrl: flags.awsEndpointUrl,
     maxAttempts: flags.awsMaxAttempts,
+    connectTimeoutMs: flags.awsConnectTimeoutMs,
+    requestTimeoutMs: flags.awsRequestTimeoutMs,
     limiter: new RateLimiter(),
     onCall: (rec) => {
       metrics.recordAwsCall(rec);

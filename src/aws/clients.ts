@@ -1,6 +1,7 @@
 // SDK clients per (service, region, role), built once and reused. Every client gets the same
-// endpoint override, retry policy, credentials source and call middleware; nothing else in
-// the controller constructs an SDK client.
+// endpoint override, retry policy, timeouts, credentials source, call middleware and the abort
+// signal of the reconcile it is called from; nothing else in the controller constructs an SDK
+// client.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -9,6 +10,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsClients, AwsTarget, CallRecord } from './types.ts';
+import { currentAbortSignal, joinSignals, outsideAbortScope } from './abort-scope.ts';
 import { callMiddlewarePlugin } from './middleware.ts';
 import { RateLimiter } from './ratelimit.ts';
 
@@ -24,6 +26,10 @@ export interface AwsClientsOptions {
   limiter?: RateLimiter;
   /** Credentials of the controller itself; default: the SDK's node provider chain. */
   baseCredentials?: AwsCredentialIdentityProvider;
+  /** `--aws-connect-timeout`: how long a TCP/TLS connection may take (default 3 s). */
+  connectTimeoutMs?: number;
+  /** `--aws-request-timeout`: how long one attempt waits for an answer (default 10 s). */
+  requestTimeoutMs?: number;
 }
 
 export interface AwsClientsHandle extends AwsClients {
@@ -37,6 +43,8 @@ export const ROUTE53_SIGNING_REGION = 'us-east-1';
 const DEFAULT_STS_REGION = 'us-east-1';
 /** Fetch new role credentials this long before the old ones expire. */
 const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 type ServiceName = 'ec2' | 'route53' | 'rds' | 'cloudwatch' | 'logs' | 'sts';
 interface ClientByService {
@@ -48,12 +56,22 @@ interface ClientByService {
   sts: STSClient;
 }
 
+/** NodeHttpHandler options, in the shorthand every client config accepts. */
+interface RequestHandlerOptions {
+  connectionTimeout: number;
+  requestTimeout: number;
+  /** Without it the SDK only logs a warning when requestTimeout passes, and keeps waiting. */
+  throwOnRequestTimeout: true;
+  socketTimeout: number;
+}
+
 interface CommonConfig {
   region: string;
   endpoint?: string;
   credentials: AwsCredentialIdentityProvider;
   maxAttempts: number;
   retryMode: string;
+  requestHandler: RequestHandlerOptions;
 }
 
 const FACTORIES: { [S in ServiceName]: (c: CommonConfig) => ClientByService[S] } = {
@@ -81,14 +99,15 @@ function targetKey(service: string, region: string, t: AwsTarget): string {
 
 /**
  * One credentials fetch shared by every client of a role, refreshed shortly before expiry;
- * a failed fetch is forgotten so the next call tries again.
+ * a failed fetch is forgotten so the next call tries again. The fetch serves every reconcile,
+ * so it runs outside the abort scope of the one that happened to start it.
  */
 export function shareCredentials(fetch: AwsCredentialIdentityProvider, now = Date.now): AwsCredentialIdentityProvider {
   let current: Promise<AwsCredentials> | undefined;
   let refreshAt = Number.POSITIVE_INFINITY;
   return () => {
     if (!current || now() >= refreshAt) {
-      const p = fetch();
+      const p = outsideAbortScope(fetch);
       current = p;
       refreshAt = Number.POSITIVE_INFINITY;
       p.then(
@@ -104,12 +123,41 @@ export function shareCredentials(fetch: AwsCredentialIdentityProvider, now = Dat
   };
 }
 
+type Send = (command: unknown, optionsOrCb?: unknown, cb?: unknown) => unknown;
+
+/**
+ * Makes `send` carry the abort signal of the reconcile it is called from, so that cancelling
+ * the reconcile aborts its calls in flight and the SDK's retry waits; a signal the caller gives
+ * explicitly still applies, and either one aborts the call.
+ */
+export function bindAbortScope<C extends { send: unknown }>(client: C): C {
+  const send = (client.send as Send).bind(client);
+  const scoped: Send = (command, optionsOrCb, cb) => {
+    const callback = typeof optionsOrCb === 'function' ? optionsOrCb : cb;
+    const options = typeof optionsOrCb === 'object' && optionsOrCb !== null ? (optionsOrCb as { abortSignal?: AbortSignal }) : undefined;
+    const abortSignal = joinSignals(options?.abortSignal, currentAbortSignal());
+    const withSignal = abortSignal ? { ...options, abortSignal } : options;
+    return callback === undefined ? send(command, withSignal) : send(command, withSignal ?? {}, callback);
+  };
+  (client as { send: unknown }).send = scoped;
+  return client;
+}
+
 export function createAwsClients(opts: AwsClientsOptions = {}): AwsClientsHandle {
   const limiter = opts.limiter ?? new RateLimiter();
   const maxAttempts = opts.maxAttempts ?? 3;
   // Standard, not adaptive: the limiter above already slows per account and family on throttling;
   // adaptive mode would add a second, per-client slowdown on top.
   const retryMode = 'standard';
+  const requestTimeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const requestHandler: RequestHandlerOptions = {
+    connectionTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    requestTimeout,
+    throwOnRequestTimeout: true,
+    // requestTimeout stops counting once the response headers are in; a body that stalls
+    // after them would otherwise hold the call until the SDK's 15 min socket default.
+    socketTimeout: requestTimeout,
+  };
   const base = opts.baseCredentials ?? shareCredentials(fromNodeProviderChain());
   const endpoint = opts.endpointUrl ? { endpoint: opts.endpointUrl } : {};
   const clients = new Map<string, ClientByService[ServiceName]>();
@@ -129,7 +177,7 @@ export function createAwsClients(opts: AwsClientsOptions = {}): AwsClientsHandle
           RoleSessionName: ROLE_SESSION_NAME,
           ...(t.externalId ? { ExternalId: t.externalId } : {}),
         },
-        clientConfig: { region, maxAttempts, retryMode, ...endpoint },
+        clientConfig: { region, maxAttempts, retryMode, requestHandler, ...endpoint },
         // AssumeRole spends the quota of the controller's own account.
         clientPlugins: [callMiddlewarePlugin({ service: 'sts', region, accountKey: 'default', limiter, ...onCallOpt })],
       });
@@ -150,11 +198,12 @@ export function createAwsClients(opts: AwsClientsOptions = {}): AwsClientsHandle
       credentials: credentialsFor(region, t),
       maxAttempts,
       retryMode,
+      requestHandler,
       ...endpoint,
     });
     const plugin = callMiddlewarePlugin({ service, region, accountKey: accountKeyOf(t), limiter, ...onCallOpt });
     plugin.applyToStack(client.middlewareStack);
-    clients.set(key, client);
+    clients.set(key, bindAbortScope(client));
     return client;
   };
 
@@ -171,7 +220,8 @@ export function createAwsClients(opts: AwsClientsOptions = {}): AwsClientsHandle
       let id = accountIds.get(key);
       if (!id) {
         const sts = get('sts', { ...t, region: t.region || DEFAULT_STS_REGION });
-        id = sts.send(new GetCallerIdentityCommand({})).then((r) => {
+        // Cached for every reconcile: not cancelled with the one that asked first.
+        id = outsideAbortScope(() => sts.send(new GetCallerIdentityCommand({}))).then((r) => {
           if (!r.Account) throw new Error('STS GetCallerIdentity returned no account');
           return r.Account;
         });

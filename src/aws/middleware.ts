@@ -1,7 +1,10 @@
 // The one place every AWS call passes through: wait for the rate limiter, time the call,
 // report it, and slow the bucket when AWS throttles. Added to every SDK client we build,
-// including the STS client that assumes roles, so nothing reaches AWS uncounted.
+// including the STS client that assumes roles, so nothing reaches AWS uncounted. It is also
+// where a cancelled reconcile stops changing AWS, and where a region that does not answer
+// stops costing one timeout per SDK attempt.
 import type { CallRecord } from './types.ts';
+import { AbortError, currentAbortSignal } from './abort-scope.ts';
 import { attachCallContext, callContextOf, isThrottling } from './errors.ts';
 import { bucketsForCall, type RateLimiter } from './ratelimit.ts';
 
@@ -24,6 +27,8 @@ interface CallArgs {
 interface CallContextFromSdk {
   commandName?: string;
   clientName?: string;
+  /** Where the SDK keeps the `abortSignal` given to `send`. */
+  __smithy_context?: { abortSignal?: unknown };
 }
 type Handler<Result> = (args: CallArgs) => Promise<Result>;
 type Middleware = <Result>(next: Handler<Result>, context: CallContextFromSdk) => Handler<Result>;
@@ -55,6 +60,41 @@ export class OutcomeUnknownError extends Error {
   }
 }
 
+/**
+ * An attempt that got no answer within the connect or request timeout. The SDK would retry it
+ * (its classifier calls TimeoutError / ETIMEDOUT transient), so a blackholed region would cost
+ * maxAttempts × timeout before the reconcile learns anything; like OutcomeUnknownError it
+ * carries no code, status or cause, so the SDK gives up at once and the caller sees an
+ * unreachable region within one timeout.
+ */
+export class CallTimeoutError extends Error {
+  readonly original: unknown;
+  constructor(operation: string, original: unknown) {
+    super(`${operation} got no answer in time (${original instanceof Error ? original.message : String(original)}); region unreachable, not retried`);
+    this.name = 'CallTimeout';
+    this.original = original;
+  }
+}
+
+/**
+ * Whether a failed attempt is a wait that ran out rather than an answer. The Node handler
+ * renames ECONNREFUSED / ECONNRESET / EPIPE to TimeoutError too, but those are answers of a
+ * sort (fast, and the SDK may retry them), so an error code other than ETIMEDOUT rules it out.
+ */
+export function isNoAnswer(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (e.$metadata?.httpStatusCode !== undefined) return false;
+  if (e.code === 'ETIMEDOUT') return true;
+  if (e.code !== undefined) return false;
+  return e.name === 'TimeoutError';
+}
+
+/** Reads never change AWS; anything else may, and is not started once its reconcile is cancelled. */
+export function isMutating(operation: string): boolean {
+  return !/^(Describe|Get|List|Search|Lookup|Test|Filter)/.test(operation);
+}
+
 /** Creates that AWS would carry out twice if sent twice (no ClientToken / CallerReference). */
 export function isUnsafeToRepeat(operation: string, input: object): boolean {
   if (!/^(Create|Accept|Promote)/.test(operation)) return false;
@@ -74,11 +114,35 @@ export function operationName(context: CallContextFromSdk): string {
   return (context.commandName ?? 'Unknown').replace(/Command$/, '');
 }
 
+/** The signal given to `send` (our clients put the reconcile's there), else the scope's. */
+function signalOf(context: CallContextFromSdk): AbortSignal | undefined {
+  const given = context.__smithy_context?.abortSignal;
+  return given instanceof AbortSignal ? given : currentAbortSignal();
+}
+
+function refuseIfCancelled(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new AbortError(what, signal.reason);
+}
+
+/** The limiter's wait can be long; a cancelled mutating call stops waiting at once. */
+function untilCancelled(wait: Promise<void>, signal: AbortSignal, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new AbortError(what, signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    wait.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export function callMiddleware(opts: CallMiddlewareOptions): Middleware {
   return (next, context) => async (args) => {
     const operation = operationName(context);
     const buckets = bucketsForCall(opts.service, operation, args.input);
-    await opts.limiter.takeAll(opts.accountKey, buckets);
+    const signal = isMutating(operation) ? signalOf(context) : undefined;
+    const what = `${opts.service} ${operation} in ${opts.region}`;
+    refuseIfCancelled(signal, what);
+    const wait = opts.limiter.takeAll(opts.accountKey, buckets);
+    await (signal ? untilCancelled(wait, signal, what) : wait);
+    refuseIfCancelled(signal, what);
     const started = performance.now();
     const report = (outcome: CallRecord['outcome']): void => {
       if (!opts.onCall) return;
@@ -103,6 +167,11 @@ export function callMiddleware(opts: CallMiddlewareOptions): Middleware {
         const unknown = new OutcomeUnknownError(operation, err);
         attachCallContext(unknown, { service: opts.service, operation, region: opts.region });
         throw unknown;
+      }
+      if (isNoAnswer(err)) {
+        const timeout = new CallTimeoutError(operation, err);
+        attachCallContext(timeout, { service: opts.service, operation, region: opts.region });
+        throw timeout;
       }
       throw err;
     }

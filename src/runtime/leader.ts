@@ -30,6 +30,11 @@ interface Lease {
   spec?: LeaseSpec;
 }
 
+/** client-go's defaults: 15 s lease, 10 s renew deadline, 2 s retry period. */
+export const DEFAULT_LEASE_DURATION_MS = 15_000;
+export const DEFAULT_RENEW_DEADLINE_MS = 10_000;
+export const DEFAULT_RETRY_PERIOD_MS = 2_000;
+
 export const defaultIdentity = (): string => `${hostname()}_${process.pid}_${randomBytes(4).toString('hex')}`;
 
 type Attempt = 'held' | 'heldByOther' | 'failed';
@@ -47,9 +52,9 @@ export class LeaderElector {
 
   constructor(private readonly o: LeaderElectionOptions) {
     this.identity = o.identity ?? defaultIdentity();
-    this.leaseDurationMs = o.leaseDurationMs ?? 15_000;
-    this.renewDeadlineMs = o.renewDeadlineMs ?? 10_000;
-    this.retryPeriodMs = o.retryPeriodMs ?? 2_000;
+    this.leaseDurationMs = o.leaseDurationMs ?? DEFAULT_LEASE_DURATION_MS;
+    this.renewDeadlineMs = o.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS;
+    this.retryPeriodMs = o.retryPeriodMs ?? DEFAULT_RETRY_PERIOD_MS;
     if (this.renewDeadlineMs >= this.leaseDurationMs) throw new Error('leader election: renew deadline must be shorter than the lease duration');
     if (this.retryPeriodMs >= this.renewDeadlineMs) throw new Error('leader election: retry period must be shorter than the renew deadline');
   }

@@ -1,12 +1,13 @@
 // The Manager ties the runtime together (controller-runtime's Manager): one informer per
 // watched collection, one work queue per kind, workers only while this replica leads, periodic
 // drift checks, and a shutdown that stops taking work, lets in-flight reconciles finish for a
-// grace period, abandons the rest, releases the lease and stops the informers.
+// grace period, cancels the rest and waits for them to end (at most the renew deadline),
+// then releases the lease and stops the informers.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { jittered, sleep, type BackoffOptions } from './backoff.ts';
 import { Informer } from './informer.ts';
 import { objectKey, type KubeObject } from './kube-object.ts';
-import { LeaderElector } from './leader.ts';
+import { DEFAULT_RENEW_DEADLINE_MS, LeaderElector } from './leader.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { anyChange, shouldEnqueueUpdate, type UpdatePredicate } from './predicates.ts';
@@ -129,16 +130,33 @@ export class Manager {
     this.elector.start();
   }
 
-  /** Stops taking work, waits up to `graceMs` for in-flight reconciles, abandons the rest. */
+  /**
+   * Stops taking work, waits up to `graceMs` for in-flight reconciles, cancels the rest, and
+   * releases the lease once they have ended or the renew deadline has passed.
+   */
   async stop(graceMs = this.o.shutdownGraceMs ?? 15_000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     for (const c of this.controllers.values()) clearTimeout(c.driftTimer);
     const drained = await Promise.all([...this.controllers.values()].map((c) => c.queue.shutDown({ drainMs: graceMs })));
-    if (drained.includes(false)) this.o.logger.warn('shutdown grace period over: abandoning in-flight reconciles', { graceMs });
+    if (drained.includes(false)) this.o.logger.warn('shutdown grace period over: cancelling in-flight reconciles', { graceMs });
     this.stopWorking('shutting down');
+    await this.waitForCancelled();
     await this.elector?.stop();
     await Promise.all([...this.sources.values()].map((s) => s.informer.stop()));
+  }
+
+  /**
+   * A cancelled reconcile may still be inside a call when its signal fires. Releasing the lease
+   * then would let the next leader start on the same objects beside it, so the lease (still
+   * renewed meanwhile) is held until they end, but no longer than the renew deadline: a
+   * reconcile that ignores its signal must not keep the controller from shutting down, and its
+   * mutating AWS calls are refused by then anyway.
+   */
+  private async waitForCancelled(): Promise<void> {
+    const boundMs = this.o.leaderElection.renewDeadlineMs ?? DEFAULT_RENEW_DEADLINE_MS;
+    const ended = await Promise.all([...this.controllers.values()].map((c) => c.queue.waitIdle(boundMs)));
+    if (ended.includes(false)) this.o.logger.warn('cancelled reconciles still running after the renew deadline; handing the lease over anyway', { boundMs });
   }
 
   isLeader(): boolean {

@@ -1,13 +1,16 @@
 // The Manager against a real kube-apiserver, with a reconcile that only records its calls:
 // which changes wake a key (create, spec, reconcile-now) and which must not (status, labels,
-// other annotations), how failures are retried, and the periodic drift check.
+// other annotations), how failures are retried, the periodic drift check, and a shutdown that
+// hands the lease over only once the cancelled reconciles have ended.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { kubeRequest } from '../../src/runtime/kube-request.ts';
+import type { LeaseSpec } from '../../src/runtime/lease.ts';
 import { Manager } from '../../src/runtime/manager.ts';
 import { TerminalError, type ObjectKey } from '../../src/runtime/reconciler.ts';
 import { waitFor } from '../env/ports.ts';
 import {
-  cleanupWidgets, createNamespace, createWidget, deleteWidget, patchWidget, sharedOrPrivateCluster, sleep, testLogger, widgets,
+  cleanupWidgets, createNamespace, createWidget, deleteWidget, patchWidget, sharedOrPrivateCluster, sleep, testLogger, uniqueName, widgets,
   type TestCluster, type Widget,
 } from './runtime-fixtures.ts';
 
@@ -151,4 +154,75 @@ test('the drift interval re-enqueues every cached key without any change', async
     await drifting.stop(1_000);
     await cleanupWidgets(cluster.kc, driftNs);
   }
+});
+
+/** Short timings, so the renew deadline bounding the shutdown is 2 s. */
+const LEASE = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 };
+
+interface InFlight {
+  startedAt?: number;
+  cancelledAt?: number;
+  endedAt?: number;
+}
+
+/**
+ * Stops a leading manager while its one reconcile is in flight. The reconcile notices the
+ * cancel and needs `afterCancelMs` more to end (its AWS call returning), or never ends.
+ * Returns its times, when stop() returned, and the Lease as stop() left it.
+ */
+async function stopDuringReconcile(afterCancelMs: number | 'never') {
+  const leaseNs = await createNamespace(cluster.kc, 'rt-stop');
+  const lease = uniqueName('lease');
+  await createWidget(cluster.kc, leaseNs, 'busy');
+  const seen: InFlight = {};
+  let unblock = () => {};
+  const never = new Promise<void>((resolve) => (unblock = resolve));
+  const stopping: Manager = new Manager({
+    kc: cluster.kc, logger: testLogger(),
+    leaderElection: { enabled: true, namespace: leaseNs, name: lease, identity: 'stopping-replica', ...LEASE },
+  });
+  stopping.register({
+    kind: KIND,
+    path: widgets(leaseNs),
+    reconcile: async (_key, ctx) => {
+      if (seen.startedAt !== undefined) return;
+      seen.startedAt = Date.now();
+      const signal = ctx!.signal;
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      seen.cancelledAt = Date.now();
+      await (afterCancelMs === 'never' ? never : sleep(afterCancelMs));
+      seen.endedAt = Date.now();
+    },
+  });
+  try {
+    await stopping.start();
+    await waitFor('the reconcile in flight', async () => seen.startedAt !== undefined, 10_000, 20);
+    await stopping.stop(0);
+    const stoppedAt = Date.now();
+    const { spec } = await kubeRequest<{ spec: LeaseSpec }>(cluster.kc, {
+      method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${leaseNs}/leases/${lease}`,
+    });
+    return { seen: { ...seen }, stoppedAt, spec, releasedAt: new Date(spec.renewTime!).getTime() };
+  } finally {
+    unblock();
+    await cleanupWidgets(cluster.kc, leaseNs);
+  }
+}
+
+test('stop hands the lease over only after the cancelled reconcile has ended', async () => {
+  const { seen, spec, releasedAt } = await stopDuringReconcile(600);
+  assert.equal(spec.holderIdentity, '', 'released, not left to expire');
+  assert.ok(seen.cancelledAt !== undefined, 'the reconcile was cancelled');
+  assert.ok(seen.endedAt !== undefined, 'stop() returned, the lease released, while the cancelled reconcile still ran');
+  assert.ok(releasedAt >= seen.endedAt, `released ${seen.endedAt - releasedAt} ms before the reconcile ended`);
+  assert.ok(releasedAt - seen.cancelledAt < LEASE.renewDeadlineMs, 'and without waiting for the whole renew deadline');
+});
+
+test('stop hands the lease over at the renew deadline when a cancelled reconcile never ends', async () => {
+  const { seen, stoppedAt, spec, releasedAt } = await stopDuringReconcile('never');
+  assert.equal(spec.holderIdentity, '', 'released, not left to expire');
+  assert.equal(seen.endedAt, undefined);
+  const heldFor = releasedAt - seen.cancelledAt!;
+  assert.ok(heldFor >= LEASE.renewDeadlineMs - 50, `released ${heldFor} ms after the cancel, before the renew deadline`);
+  assert.ok(stoppedAt - seen.cancelledAt! < LEASE.renewDeadlineMs + 1_500, 'stop() does not wait for it beyond the deadline');
 });

@@ -1,9 +1,15 @@
-// The client factory and the call middleware, without the network: caching, config reaching
-// every client, and what the middleware reports for each outcome.
+// The client factory and the call middleware: caching, config reaching every client, what the
+// middleware reports for each outcome, and — against a loopback server that never answers —
+// timeouts and cancellation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { CreateSecurityGroupCommand, CreateTagsCommand, DescribeRegionsCommand } from '@aws-sdk/client-ec2';
+import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
+import { withAbortSignal } from '../../src/aws/abort-scope.ts';
 import { accountKeyOf, createAwsClients, shareCredentials, type AwsCredentials } from '../../src/aws/clients.ts';
-import { CALL_MIDDLEWARE_NAME, callMiddleware, callMiddlewarePlugin, operationName } from '../../src/aws/middleware.ts';
+import { CALL_MIDDLEWARE_NAME, callMiddleware, callMiddlewarePlugin, isMutating, isNoAnswer, operationName } from '../../src/aws/middleware.ts';
+import { isRegionUnreachable } from '../../src/aws/rds/fence.ts';
 import { RateLimiter } from '../../src/aws/ratelimit.ts';
 import { callContextOf } from '../../src/aws/errors.ts';
 import type { AwsTarget, CallRecord } from '../../src/aws/types.ts';
@@ -178,4 +184,211 @@ test('creates without an idempotency token are never repeated blindly by the SDK
   assert.equal(mayHaveBeenApplied({ name: 'InternalError', $metadata: { httpStatusCode: 500 } }), true);
   assert.equal(mayHaveBeenApplied({ name: 'InvalidParameterValue', $metadata: { httpStatusCode: 400 } }), false);
   assert.equal(mayHaveBeenApplied({ name: 'RequestLimitExceeded', $metadata: { httpStatusCode: 503 } }), false, 'throttled means not applied');
+});
+
+/**
+ * A region whose API accepts connections and never answers (blackholed behind a load
+ * balancer). Counts connections and bytes received, so a test can tell how many attempts
+ * reached it, or that nothing did.
+ */
+async function silentServer() {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  let bytes = 0;
+  const server = createServer((s) => {
+    connections++;
+    sockets.add(s);
+    s.on('data', (d) => (bytes += d.length));
+    s.on('error', () => {});
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => connections,
+    bytes: () => bytes,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The error `p` rejects with and how long that took; fails the test if `p` hangs past `ms`. */
+async function failure(p: Promise<unknown>, ms: number): Promise<{ err: unknown; tookMs: number }> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms);
+  });
+  try {
+    const err = await Promise.race([p.then(() => assert.fail('the call succeeded'), (e: unknown) => e), hung]);
+    return { err, tookMs: performance.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function withSilentRegion(
+  opts: Parameters<typeof createAwsClients>[0],
+  fn: (ctx: { clients: ReturnType<typeof createAwsClients>; server: Awaited<ReturnType<typeof silentServer>>; calls: CallRecord[] }) => Promise<void>,
+): Promise<void> {
+  const server = await silentServer();
+  const calls: CallRecord[] = [];
+  const clients = createAwsClients({ baseCredentials: staticCreds, endpointUrl: server.url, onCall: (r) => calls.push(r), ...opts });
+  try {
+    await fn({ clients, server, calls });
+  } finally {
+    clients.destroy();
+    await server.close();
+  }
+}
+
+const region = { region: 'us-east-1' };
+const createTags = () => new CreateTagsCommand({ Resources: ['vpc-0abc'], Tags: [{ Key: 'k', Value: 'v' }] });
+
+test('a region that never answers fails after one request timeout, with no SDK retry, as unreachable', async () => {
+  await withSilentRegion({ maxAttempts: 5, requestTimeoutMs: 300 }, async ({ clients, server, calls }) => {
+    const { err, tookMs } = await failure(clients.ec2(region).send(new DescribeRegionsCommand({})), 3_000);
+    assert.ok(tookMs < 1_500, `failed after ${tookMs.toFixed(0)} ms, not 5 × 300 ms and backoff`);
+    assert.equal(server.connections(), 1, 'one attempt reached the server');
+    assert.equal(calls.length, 1, 'one attempt counted');
+    assert.equal(isRegionUnreachable(err), true, `unreachable: ${String(err)}`);
+  });
+});
+
+test('an RDS read in a region that never answers is unreachable too', async () => {
+  await withSilentRegion({ maxAttempts: 5, requestTimeoutMs: 300 }, async ({ clients, server }) => {
+    const { err, tookMs } = await failure(clients.rds(region).send(new DescribeDBInstancesCommand({})), 3_000);
+    assert.ok(tookMs < 1_500, `failed after ${tookMs.toFixed(0)} ms`);
+    assert.equal(server.connections(), 1);
+    assert.equal(isRegionUnreachable(err), true);
+  });
+});
+
+test('a create without a token that gets no answer: outcome unknown, sent once, region unreachable', async () => {
+  await withSilentRegion({ maxAttempts: 5, requestTimeoutMs: 300 }, async ({ clients, server }) => {
+    const create = new CreateSecurityGroupCommand({ GroupName: 'fence', Description: 'deny all', VpcId: 'vpc-0abc' });
+    const { err, tookMs } = await failure(clients.ec2(region).send(create), 3_000);
+    assert.equal((err as Error).name, 'OutcomeUnknown');
+    assert.ok(tookMs < 1_500, `failed after ${tookMs.toFixed(0)} ms`);
+    assert.equal(server.connections(), 1);
+    assert.equal(isRegionUnreachable(err), true);
+  });
+});
+
+test('a refused connection keeps the SDK retries (it is an answer, and a fast one)', async () => {
+  const server = await silentServer();
+  const closedUrl = server.url;
+  await server.close();
+  const calls: CallRecord[] = [];
+  const clients = createAwsClients({ baseCredentials: staticCreds, endpointUrl: closedUrl, maxAttempts: 3, onCall: (r) => calls.push(r) });
+  try {
+    const { err } = await failure(clients.ec2(region).send(new DescribeRegionsCommand({})), 5_000);
+    assert.equal(calls.length, 3, `three attempts: ${String(err)}`);
+    assert.equal(isRegionUnreachable(err), true);
+  } finally {
+    clients.destroy();
+  }
+});
+
+test('a call in flight rejects at once when its reconcile is cancelled', async () => {
+  await withSilentRegion({ requestTimeoutMs: 10_000 }, async ({ clients, server }) => {
+    const cancel = new AbortController();
+    setTimeout(() => cancel.abort(new Error('lease lost')), 200);
+    const call = withAbortSignal(cancel.signal, () => clients.ec2(region).send(new DescribeRegionsCommand({})));
+    const { err, tookMs } = await failure(call, 3_000);
+    assert.equal((err as Error).name, 'AbortError');
+    assert.ok(tookMs < 1_000, `rejected ${tookMs.toFixed(0)} ms after the start`);
+    assert.equal(server.connections(), 1, 'the call was in flight');
+    assert.equal(isRegionUnreachable(err), false, 'a cancelled call says nothing about the region');
+  });
+});
+
+test('a signal given to send explicitly still aborts the call inside a live scope', async () => {
+  await withSilentRegion({ requestTimeoutMs: 10_000 }, async ({ clients }) => {
+    const mine = new AbortController();
+    setTimeout(() => mine.abort(), 200);
+    const call = withAbortSignal(new AbortController().signal, () =>
+      clients.ec2(region).send(new DescribeRegionsCommand({}), { abortSignal: mine.signal }));
+    const { err, tookMs } = await failure(call, 3_000);
+    assert.equal((err as Error).name, 'AbortError');
+    assert.ok(tookMs < 1_000, `rejected after ${tookMs.toFixed(0)} ms`);
+  });
+});
+
+test('a mutating call in a cancelled reconcile never reaches AWS', async () => {
+  await withSilentRegion({}, async ({ clients, server, calls }) => {
+    const call = withAbortSignal(AbortSignal.abort(new Error('lease lost')), () => clients.ec2(region).send(createTags()));
+    const { err } = await failure(call, 2_000);
+    assert.equal((err as Error).name, 'AbortError');
+    assert.equal(server.connections(), 0, 'the server saw nothing');
+    assert.equal(calls.length, 0, 'nothing was sent, so nothing counted');
+  });
+});
+
+test('a read in a cancelled reconcile does not hang either', async () => {
+  await withSilentRegion({}, async ({ clients, server }) => {
+    const call = withAbortSignal(AbortSignal.abort(), () => clients.ec2(region).send(new DescribeRegionsCommand({})));
+    const { err, tookMs } = await failure(call, 2_000);
+    assert.equal((err as Error).name, 'AbortError');
+    assert.ok(tookMs < 500);
+    assert.equal(server.connections(), 0);
+  });
+});
+
+test('a mutating call cancelled while it waits for the rate limiter stops waiting and is not sent', async () => {
+  // One token, refilled every 10 s: the second mutating EC2 call of the account waits.
+  const limiter = new RateLimiter({ limits: { 'ec2:mutate': { ratePerSec: 0.1, burst: 1 } } });
+  await limiter.take('default', 'ec2:mutate');
+  await withSilentRegion({ limiter }, async ({ clients, server }) => {
+    const cancel = new AbortController();
+    setTimeout(() => cancel.abort(new Error('shutting down')), 200);
+    const { err, tookMs } = await failure(withAbortSignal(cancel.signal, () => clients.ec2(region).send(createTags())), 3_000);
+    assert.equal((err as Error).name, 'AbortError');
+    assert.match((err as Error).message, /cancelled \(lease lost or shutdown\)/);
+    assert.ok(tookMs < 1_000, `gave up ${tookMs.toFixed(0)} ms after the start, not after the limiter's 10 s`);
+    assert.equal(server.connections(), 0);
+  });
+});
+
+test('the call middleware refuses only mutating calls once the scope is cancelled', async () => {
+  const cases: Array<{ reason: string; command: string; aborted: boolean; refused: boolean }> = [
+    { reason: 'a create in a cancelled scope', command: 'CreateTransitGatewayCommand', aborted: true, refused: true },
+    { reason: 'a change batch in a cancelled scope', command: 'ChangeResourceRecordSetsCommand', aborted: true, refused: true },
+    { reason: 'a delete in a cancelled scope', command: 'DeleteSecurityGroupCommand', aborted: true, refused: true },
+    { reason: 'a describe in a cancelled scope (the SDK aborts it itself)', command: 'DescribeVpcsCommand', aborted: true, refused: false },
+    { reason: 'a create in a live scope', command: 'CreateTransitGatewayCommand', aborted: false, refused: false },
+  ];
+  for (const c of cases) {
+    let sent = false;
+    const mw = callMiddleware({ service: 'ec2', region: 'us-east-1', accountKey: 'default', limiter: new RateLimiter() });
+    const handler = mw(async () => {
+      sent = true;
+      return { output: {}, response: {} };
+    }, { commandName: c.command });
+    const signal = c.aborted ? AbortSignal.abort() : new AbortController().signal;
+    const err = await withAbortSignal(signal, () => handler({ input: {}, request: {} })).then(() => undefined, (e: unknown) => e);
+    assert.equal(sent, !c.refused, c.reason);
+    assert.equal((err as Error | undefined)?.name, c.refused ? 'AbortError' : undefined, c.reason);
+  }
+});
+
+test('what counts as mutating, and as no answer', () => {
+  for (const op of ['DescribeVpcs', 'GetHealthCheckStatus', 'ListTagsForResource', 'SearchTransitGatewayRoutes', 'LookupEvents', 'TestDNSAnswer', 'FilterLogEvents']) {
+    assert.equal(isMutating(op), false, op);
+  }
+  for (const op of ['CreateTags', 'DeleteRoute', 'ModifyDBInstance', 'PromoteReadReplica', 'RebootDBInstance', 'ChangeResourceRecordSets', 'PutDashboard']) {
+    assert.equal(isMutating(op), true, op);
+  }
+  const table: Array<[string, unknown, boolean]> = [
+    ['request timeout of the handler', Object.assign(new Error('exceeded the configured 300 ms requestTimeout'), { name: 'TimeoutError', code: 'ETIMEDOUT' }), true],
+    ['connect timeout of the handler', Object.assign(new Error('did not establish a connection'), { name: 'TimeoutError' }), true],
+    ['an OS-level connect timeout', Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }), true],
+    ['connection refused (the handler names it TimeoutError too)', Object.assign(new Error('connect ECONNREFUSED'), { name: 'TimeoutError', code: 'ECONNREFUSED' }), false],
+    ['connection reset', Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }), false],
+    ['a service RequestTimeout answer', { name: 'RequestTimeout', $metadata: { httpStatusCode: 400 } }, false],
+    ['an abort', Object.assign(new Error('Request aborted'), { name: 'AbortError' }), false],
+  ];
+  for (const [name, err, want] of table) assert.equal(isNoAnswer(err), want, name);
 });

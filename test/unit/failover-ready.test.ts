@@ -26,7 +26,7 @@ const rows: Row[] = [
   { name: 'replica still being created', world: (w) => Object.assign(w.get(B, 'orders-db-replica')!, { role: 'other', status: 'creating' }), want: { status: 'False', reason: 'ReplicaNotAvailable' } },
   { name: 'replica promoted behind our back', world: (w) => (w.get(B, 'orders-db-replica')!.role = 'writer'), want: { status: 'False', reason: 'StandbyIsWriter' } },
   { name: 'replica of another source', world: (w) => (w.get(B, 'orders-db-replica')!.sourceArn = arnOf(A, 'billing-db')), want: { status: 'False', reason: 'ReplicaSourceMismatch' } },
-  { name: 'no lag datapoint', world: (w) => (w.lagSeconds = undefined), want: { status: 'Unknown', reason: 'ReplicaLagUnknown' } },
+  { name: 'no lag datapoint', world: (w) => (w.lagSeconds = undefined), want: { status: 'False', reason: 'ReplicaLagUnknown' } },
   { name: 'lag above maxReplicaLagSeconds', world: (w) => (w.lagSeconds = 61), want: { status: 'False', reason: 'ReplicaLagTooHigh' } },
   { name: 'lag exactly at the max is fine', world: (w) => (w.lagSeconds = 60), want: { status: 'True', reason: 'StandbyReady' } },
   { name: 'standby region health check Unhealthy', world: (w) => w.setHealth(B, 'Unhealthy'), want: { status: 'False', reason: 'StandbyUnhealthy' } },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFlags, parseDuration, parseBindAddress } from '../../src/flags.ts';
+import { parseFlags, parseDuration, parseBindAddress, USAGE } from '../../src/flags.ts';
 
 test('parseDuration', () => {
   const cases: Array<[string, number | Error]> = [
@@ -39,4 +39,29 @@ test('parseBindAddress', () => {
   assert.deepEqual(parseBindAddress(':8080'), { host: '0.0.0.0', port: 8080 });
   assert.deepEqual(parseBindAddress('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
   assert.throws(() => parseBindAddress('nope'));
+});
+
+test('AWS timeouts: 3 s to connect and 10 s per attempt by default, set by flag or env', () => {
+  const d = parseFlags(['--cluster-id=a'], {});
+  assert.equal(d.awsConnectTimeoutMs, 3_000);
+  assert.equal(d.awsRequestTimeoutMs, 10_000);
+
+  const f = parseFlags(['--cluster-id=a', '--aws-connect-timeout=500ms', '--aws-request-timeout=2s'], {});
+  assert.equal(f.awsConnectTimeoutMs, 500);
+  assert.equal(f.awsRequestTimeoutMs, 2_000);
+
+  const e = parseFlags(['--cluster-id=a'], { MRC_AWS_CONNECT_TIMEOUT: '1s', MRC_AWS_REQUEST_TIMEOUT: '30s' });
+  assert.equal(e.awsConnectTimeoutMs, 1_000);
+  assert.equal(e.awsRequestTimeoutMs, 30_000);
+  const both = parseFlags(['--cluster-id=a', '--aws-request-timeout=4s'], { MRC_AWS_REQUEST_TIMEOUT: '30s' });
+  assert.equal(both.awsRequestTimeoutMs, 4_000, 'the flag wins over the env');
+
+  // 0 would switch the SDK timeout off: a hung region would hang reconciles again.
+  assert.throws(() => parseFlags(['--cluster-id=a', '--aws-request-timeout=0s'], {}), /--aws-request-timeout/);
+  assert.throws(() => parseFlags(['--cluster-id=a', '--aws-connect-timeout=soon'], {}), /--aws-connect-timeout.*invalid duration/);
+});
+
+test('USAGE lists the AWS timeout flags with their env vars', () => {
+  assert.match(USAGE, /--aws-connect-timeout .*\[MRC_AWS_CONNECT_TIMEOUT\]/);
+  assert.match(USAGE, /--aws-request-timeout [\s\S]*\[MRC_AWS_REQUEST_TIMEOUT\]/);
 });

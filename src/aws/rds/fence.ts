@@ -233,11 +233,15 @@ export function fenceGroupName(identifier: string): string {
  */
 export function isRegionUnreachable(err: unknown): boolean {
   if (isThrottling(err)) return false;
-  const e = err as { $metadata?: { httpStatusCode?: number }; name?: string; code?: string };
+  const e = err as { $metadata?: { httpStatusCode?: number }; name?: string; code?: string; original?: unknown };
+  // A create whose outcome is unknown failed for the reason it wraps.
+  if (e?.name === 'OutcomeUnknown' && e.original !== undefined) return isRegionUnreachable(e.original);
+  // A cancelled call (lease lost, shutdown) says nothing about the region.
+  if (e?.name === 'AbortError' || e?.code === 'AbortError') return false;
   const status = e?.$metadata?.httpStatusCode;
   if (status !== undefined) return status >= 500;
   const code = `${e?.code ?? ''} ${e?.name ?? ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|TimeoutError|RequestTimeout|AbortError|socket hang up/i.test(
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|EPIPE|TimeoutError|RequestTimeout|CallTimeout|socket hang up/i.test(
     `${code} ${String((err as Error)?.message ?? '')}`,
   );
 }

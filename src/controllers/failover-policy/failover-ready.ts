@@ -74,7 +74,8 @@ export function readinessCauses(spec: MachineSpec, status: MachineStatus, obs: O
   else if (obs.writer?.arn && v.sourceArn && !sameInstance(v.sourceArn, obs.writer.arn)) {
     add('False', ReadyReason.ReplicaSourceMismatch, `${ref.identifier} replicates ${v.sourceArn}, not the writer ${obs.writer.arn}`);
   }
-  if (!lagFresh(obs)) add('Unknown', ReadyReason.ReplicaLagUnknown, `no ReplicaLag datapoint in the last ${LAG_MAX_AGE_MS / 60_000} minutes`);
+  // False, not Unknown: with no lag the RPO guard holds, so the standby cannot take over now.
+  if (!lagFresh(obs)) add('False', ReadyReason.ReplicaLagUnknown, `no ReplicaLag datapoint in the last ${LAG_MAX_AGE_MS / 60_000} minutes`);
   else if (!lagValid(obs.lag)) add('False', ReadyReason.ReplicaLagInvalid, `ReplicaLag reads ${obs.lag?.seconds}: replication is stopped or broken`);
   else if ((obs.lag?.seconds ?? 0) > max) add('False', ReadyReason.ReplicaLagTooHigh, `replica lag ${obs.lag?.seconds}s exceeds maxReplicaLagSeconds ${max}`);
   const h = healthOf(obs, standbyRegion);

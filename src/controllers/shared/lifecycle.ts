@@ -11,6 +11,7 @@ import type { ControllerDeps } from './deps.ts';
 import { Planner } from './planner.ts';
 import { describeError, SyncError } from './sync-error.ts';
 import { OutcomeUnknownError } from '../../aws/middleware.ts';
+import { withAbortSignal } from '../../aws/abort-scope.ts';
 
 export interface FieldError { field: string; message: string }
 
@@ -77,7 +78,11 @@ async function patchAnnotation(deps: ControllerDeps, path: string, obj: AnyKind,
 export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHandler<T>): Reconcile {
   const now = deps.now ?? (() => new Date());
 
-  return async (key: ObjectKey, rctx): Promise<ReconcileResult | void> => {
+  // Every AWS call of the reconcile carries its signal (lease lost, shutdown): in-flight calls
+  // are cut and no mutating call starts once it is aborted.
+  return (key, rctx) => withAbortSignal(rctx?.signal ?? new AbortController().signal, () => reconcileOne(key, rctx));
+
+  async function reconcileOne(key: ObjectKey, rctx: Parameters<Reconcile>[1]): Promise<ReconcileResult | void> {
     const cached = deps.manager.getCached<KubeObject>(h.kind, key) as T | undefined;
     if (!cached) {
       h.forget?.(key);
@@ -183,5 +188,5 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       if (isOutcomeUnknown(err)) return { requeueAfterMs: OUTCOME_UNKNOWN_REQUEUE_MS };
       throw err instanceof SyncError ? err : new Error(d.message, { cause: err });
     }
-  };
+  }
 }

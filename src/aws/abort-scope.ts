@@ -1,0 +1,42 @@
+// The abort signal of the reconcile an AWS call belongs to, carried by the async context
+// instead of a parameter: the signal reaches every SDK call made while the reconcile runs,
+// through every helper in between, without each of them passing it on.
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+const scope = new AsyncLocalStorage<AbortSignal>();
+
+/**
+ * Runs `fn` with `signal` as the abort signal of every AWS call it makes (see createAwsClients).
+ * Scopes nest: an inner scope is aborted as soon as the outer one is.
+ */
+export function withAbortSignal<T>(signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  const outer = scope.getStore();
+  const combined = outer && outer !== signal ? AbortSignal.any([outer, signal]) : signal;
+  return scope.run(combined, fn);
+}
+
+/** The signal of the innermost enclosing withAbortSignal, if any. */
+export function currentAbortSignal(): AbortSignal | undefined {
+  return scope.getStore();
+}
+
+/** What a call refused because its reconcile was cancelled throws. */
+export class AbortError extends Error {
+  constructor(what: string, reason?: unknown) {
+    const why = reason instanceof Error ? reason.message : reason === undefined ? '' : String(reason);
+    super(`${what} not started: the reconcile was cancelled (lease lost or shutdown)${why ? `: ${why}` : ''}`);
+    this.name = 'AbortError';
+  }
+}
+
+/** Joins the scope's signal with one the caller gave explicitly; either one aborts the call. */
+export function joinSignals(explicit: AbortSignal | undefined, scoped: AbortSignal | undefined): AbortSignal | undefined {
+  if (!explicit || explicit === scoped) return scoped;
+  if (!scoped) return explicit;
+  return AbortSignal.any([explicit, scoped]);
+}
+
+/** Runs `fn` in no scope: for work shared by every reconcile (cached credentials, lookups). */
+export function outsideAbortScope<T>(fn: () => T): T {
+  return scope.exit(fn);
+}
