@@ -1,11 +1,53 @@
 // A loopback HTTP proxy between the controller and moto that can throttle, fail, delay, reset,
-// or apply a call and lose its response — per service and operation, scriptable from tests.
+// or apply a call and lose its response — per service and operation, scriptable from tests —
+// and take a whole region down (every service of it) by the SigV4 region of each call.
 // It also keeps a call log (the source of truth for "was this created twice?").
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export interface CallInfo { service: string; operation: string; region: string; at: number; status?: number }
+export interface CallInfo {
+  service: string;
+  operation: string;
+  region: string;
+  /** When the request reached the proxy (≈ when the client started it). */
+  at: number;
+  status?: number;
+  /** The call hit a region outage and never reached moto. */
+  outage?: OutageMode;
+  /** When the call was sent on to moto (absent: it never was). */
+  forwardedAt?: number;
+}
+
+/**
+ * How a downed region fails, for every service of it:
+ * - `refuse`: the connection is closed as soon as the request is read. The proxy learns the
+ *   region only from the request's SigV4 scope, so the client has already sent it; a real
+ *   outage would more likely refuse (or time out) at TCP connect, before anything is sent.
+ *   Clients see a reset ("socket hang up"), which they must treat as "may have been applied"
+ *   for non-idempotent calls — stricter than a real ECONNREFUSED, never looser.
+ * - `blackhole`: the request is read and never answered; the socket stays open until the
+ *   client gives up, the region comes back and the client closes it, or the proxy stops.
+ * - `error5xx`: every call is answered 503 (or 500) in the service's own error shape.
+ */
+export type OutageMode = 'refuse' | 'blackhole' | 'error5xx';
+
+export interface OutageOptions {
+  /** error5xx: the status to answer with (default 503). */
+  status?: 500 | 503;
+  /** Services (SigV4 names: ec2, route53, monitoring, logs, rds, sts) the outage spares. */
+  except?: string[];
+}
+
+/**
+ * The region whose outage takes a call down. Route 53's control plane is global and lives in
+ * us-east-1 (its calls are signed for us-east-1): whatever region a Route 53 call was signed
+ * for, it fails with us-east-1. Everything else — CloudWatch (where Route 53 publishes
+ * HealthCheckStatus, in us-east-1), EC2, RDS, Logs, regional STS — fails with its signed region.
+ */
+export function outageRegion(call: Pick<CallInfo, 'service' | 'region'>): string {
+  return call.service === 'route53' ? 'us-east-1' : call.region;
+}
 
 export type FaultKind = 'throttle' | 'error500' | 'error503' | 'reset' | 'delay' | 'applyThenDrop' | 'applyThenHold' | 'respond';
 
@@ -37,6 +79,24 @@ export function throttleResponse(service: string): { status: number; contentType
       return { status: 400, contentType: 'application/x-amz-json-1.0', body: JSON.stringify({ __type: 'Throttling', message: 'Rate exceeded' }), headers: { 'x-amzn-query-error': 'Throttling;Sender' } };
     default: // rds, sts: query protocol
       return { status: 400, contentType: 'text/xml', body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>' };
+  }
+}
+
+/** Each service's own "unavailable" answer (what AWS sends when it is down or overloaded). */
+export function unavailableResponse(service: string, status: 500 | 503 = 503): { status: number; contentType: string; body: string; headers?: Record<string, string> } {
+  const code = status === 503 ? 'ServiceUnavailable' : 'InternalFailure';
+  const message = status === 503 ? 'Service is unavailable (injected region outage).' : 'Internal failure (injected region outage).';
+  switch (service) {
+    case 'ec2':
+      return { status, contentType: 'text/xml', body: `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${status === 503 ? 'Unavailable' : 'InternalError'}</Code><Message>${message}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>` };
+    case 'route53':
+      return { status, contentType: 'text/xml', body: `<?xml version="1.0"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Receiver</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>` };
+    case 'logs':
+      return { status, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'ServiceUnavailableException', message }) };
+    case 'monitoring':
+      return { status, contentType: 'application/x-amz-json-1.0', body: JSON.stringify({ __type: code, message }), headers: { 'x-amzn-query-error': `${code};Receiver` } };
+    default: // rds, sts: query protocol
+      return { status, contentType: 'text/xml', body: `<ErrorResponse><Error><Type>Receiver</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>` };
   }
 }
 
@@ -99,26 +159,60 @@ export class FaultProxy {
   private rates: Array<RateRule & { tokens: number; at: number }> = [];
   readonly injected: Record<string, number> = {};
   private rules: FaultRule[] = [];
+  private readonly outages = new Map<string, { mode: OutageMode } & OutageOptions>();
+  /** Sockets of blackholed requests: closed by stop() so nothing keeps the process alive. */
+  private readonly held = new Set<Socket>();
+  private stopping = new AbortController();
   private server?: Server;
   endpoint = '';
 
   constructor(private readonly upstream: string) {}
 
   async start(port = 0): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.stopping = new AbortController();
+    this.server = createServer((req, res) => void this.handle(req, res).catch(() => {
+      // moto went away mid-call (or the proxy is stopping): answer like a dead gateway.
+      if (!res.headersSent && !res.destroyed) res.writeHead(502, { 'content-type': 'text/plain' }).end('fault proxy: upstream failed');
+      else req.socket.destroy();
+    }));
     await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', r));
     this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
+    for (const s of this.held) s.destroy();
+    this.held.clear();
     this.server?.closeAllConnections();
-    await new Promise((r) => this.server?.close(r));
+    await new Promise((r) => this.server ? this.server.close(r) : r(undefined));
   }
 
   add(rule: FaultRule): void { this.rules.push({ ...rule }); }
+  /** Removes every rule, rate and region outage. */
   clear(): void {
     this.rules = [];
     this.rates = [];
+    this.outages.clear();
+  }
+
+  /** Takes every service of `region` down (see OutageMode); replaces an earlier outage of it. */
+  regionDown(region: string, mode: OutageMode, opts: OutageOptions = {}): void {
+    this.outages.set(region, { mode, ...opts });
+  }
+  /** Brings `region` back. Requests already blackholed stay unanswered (as after a real outage). */
+  regionUp(region: string): void {
+    this.outages.delete(region);
+  }
+  /** The regions down now, with their mode. */
+  downRegions(): Record<string, OutageMode> {
+    return Object.fromEntries([...this.outages].map(([r, o]) => [r, o.mode]));
+  }
+  /** Requests held open by a blackhole right now. */
+  get heldOpen(): number { return this.held.size; }
+
+  private outageFor(call: Omit<CallInfo, 'at'>): ({ mode: OutageMode } & OutageOptions) | undefined {
+    const o = this.outages.get(outageRegion(call));
+    return o && !o.except?.includes(call.service) ? o : undefined;
   }
 
   /** Throttle (with the service's real error) whatever goes beyond these rates; first matching rule counts. */
@@ -162,6 +256,29 @@ export class FaultProxy {
     const id = identify(req, body.toString('utf8'));
     const call: CallInfo = { ...id, at: Date.now() };
     this.calls.push(call);
+    const outage = this.outageFor(id);
+    if (outage) {
+      call.outage = outage.mode;
+      this.injected[`outage:${outage.mode}`] = (this.injected[`outage:${outage.mode}`] ?? 0) + 1;
+      switch (outage.mode) {
+        case 'refuse':
+          req.socket.destroy();
+          return;
+        case 'blackhole': {
+          const sock = req.socket;
+          if (this.stopping.signal.aborted) { sock.destroy(); return; }
+          this.held.add(sock);
+          sock.once('close', () => this.held.delete(sock));
+          return;
+        }
+        case 'error5xx': {
+          const u = unavailableResponse(id.service, outage.status ?? 503);
+          call.status = u.status;
+          res.writeHead(u.status, { 'content-type': u.contentType, ...u.headers }).end(u.body);
+          return;
+        }
+      }
+    }
     const rule: FaultRule | undefined = this.match(id) ?? (this.overRate(id) ? { kind: 'throttle' } : undefined);
     if (rule) this.injected[rule.kind] = (this.injected[rule.kind] ?? 0) + 1;
     switch (rule?.kind) {
@@ -186,9 +303,12 @@ export class FaultProxy {
         req.socket.destroy();
         return;
       case 'delay':
-        await sleep(rule.delayMs ?? 1000);
+        // Cut short only by stop(), so a test ends without waiting out long delays.
+        await sleep(rule.delayMs ?? 1000, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        if (this.stopping.signal.aborted) { req.socket.destroy(); return; }
         break;
     }
+    call.forwardedAt = Date.now();
     const upstream = await this.forward(req, body);
     call.status = upstream.status;
     if (rule?.kind === 'applyThenDrop') {

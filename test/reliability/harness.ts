@@ -101,6 +101,10 @@ export interface Tally {
   crashes?: number;
   secretsLeaked?: number;
   foreignTouched?: number;
+  /** Regional outage rows: two instances taking writes at the end, failovers that never completed, steps lost or repeated. */
+  twoWriters?: number;
+  stalledFailovers?: number;
+  lostSteps?: number;
   note?: string;
 }
 // The files of one `node --test` run are children of the same runner: its pid keys the file.

@@ -5,7 +5,7 @@ import { readTally, tallyPath } from './harness.ts';
 
 test('reliability summary: every bad count is 0', () => {
   const rows = readTally();
-  const sum = (k: 'crashPoints' | 'duplicates' | 'leaks' | 'lostUpdates' | 'badInputsTried' | 'badInputsRejected' | 'crashes' | 'secretsLeaked' | 'foreignTouched') =>
+  const sum = (k: 'crashPoints' | 'duplicates' | 'leaks' | 'lostUpdates' | 'badInputsTried' | 'badInputsRejected' | 'crashes' | 'secretsLeaked' | 'foreignTouched' | 'twoWriters' | 'stalledFailovers' | 'lostSteps') =>
     rows.reduce((n, r) => n + (r[k] ?? 0), 0);
   const faults: Record<string, number> = {};
   for (const r of rows) for (const [k, v] of Object.entries(r.faults ?? {})) faults[k] = (faults[k] ?? 0) + v;
@@ -13,6 +13,7 @@ test('reliability summary: every bad count is 0', () => {
   const bad = {
     duplicates: sum('duplicates'), leaks: sum('leaks'), lostUpdates: sum('lostUpdates'), crashes: sum('crashes'),
     secretsLeaked: sum('secretsLeaked'), foreignTouched: sum('foreignTouched'), badInputsNotRejected: sum('badInputsTried') - sum('badInputsRejected'),
+    twoWriters: sum('twoWriters'), stalledFailovers: sum('stalledFailovers'), lostSteps: sum('lostSteps'),
   };
   console.log([
     '# ---- reliability summary ----',
