@@ -43,6 +43,7 @@ export class PolicyBed {
     beforeEach(async () => {
       await this.stopProcesses();
       await clearPolicies(this.kube, ns);
+      this.aws?.forgetHealth();
       await this.stack.resetMoto();
       if (o.eachTest) await this.start({ behindProxy: o.eachTest === 'controllerBehindProxy' });
     });

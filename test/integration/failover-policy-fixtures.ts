@@ -10,12 +10,16 @@ import type { Kube, Obj } from './helpers.ts';
 export const EAST = 'us-east-1';
 export const WEST = 'us-west-2';
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+/** Route 53 checks every 10 or 30 s from many checkers: a datapoint every 2 s stands in for them. */
+const HEALTH_REPUBLISH_MS = 2_000;
 
 export class Aws {
   readonly r53: Route53Client;
   private readonly cws = new Map<string, CloudWatchClient>();
   private readonly rdss = new Map<string, RDSClient>();
   private readonly ec2s = new Map<string, EC2Client>();
+  private readonly health = new Map<string, 0 | 1>();
+  private healthTimer: NodeJS.Timeout | undefined;
   constructor(readonly endpoint: string) {
     this.r53 = new Route53Client({ region: EAST, endpoint, maxAttempts: 1, credentials });
   }
@@ -53,12 +57,29 @@ export class Aws {
     return (await this.r53.send(new GetHealthCheckCommand({ HealthCheckId: id }))).HealthCheck!;
   }
 
-  /** What Route 53's checkers would publish: 1 healthy, 0 unhealthy (moto accepts the AWS/ namespace). */
+  /**
+   * What Route 53's checkers publish: 1 healthy, 0 unhealthy (moto accepts the AWS/ namespace),
+   * and not once but continuously, as Route 53 does: the controller judges the share of each
+   * minute a check was healthy, so a single datapoint would say little. From the first call on,
+   * every check's last value is published again every HEALTH_REPUBLISH_MS until destroy().
+   */
   async putHealth(checkId: string, value: 0 | 1): Promise<void> {
-    await this.cw(EAST).send(new PutMetricDataCommand({
-      Namespace: 'AWS/Route53',
-      MetricData: [{ MetricName: 'HealthCheckStatus', Dimensions: [{ Name: 'HealthCheckId', Value: checkId }], Value: value, Timestamp: new Date() }],
-    }));
+    this.health.set(checkId, value);
+    this.healthTimer ??= setInterval(() => void this.publishHealth().catch(() => {}), HEALTH_REPUBLISH_MS);
+    await this.publishHealth([checkId]);
+  }
+
+  /** Stops publishing every check's health (e.g. after moto was reset). */
+  forgetHealth(): void {
+    this.health.clear();
+  }
+
+  private async publishHealth(ids: string[] = [...this.health.keys()]): Promise<void> {
+    const now = new Date();
+    const data = ids.map((id) => ({ MetricName: 'HealthCheckStatus', Dimensions: [{ Name: 'HealthCheckId', Value: id }], Value: this.health.get(id) ?? 1, Timestamp: now }));
+    for (let i = 0; i < data.length; i += 500) {
+      await this.cw(EAST).send(new PutMetricDataCommand({ Namespace: 'AWS/Route53', MetricData: data.slice(i, i + 500) }));
+    }
   }
 
   /** What RDS would publish in the replica's region. */
@@ -70,6 +91,7 @@ export class Aws {
   }
 
   destroy(): void {
+    clearInterval(this.healthTimer);
     this.r53.destroy();
     for (const c of [...this.cws.values(), ...this.rdss.values(), ...this.ec2s.values()]) c.destroy();
   }

@@ -51,6 +51,7 @@ async function fresh(): Promise<void> {
   proxy.clear();
   proxy.calls.length = 0;
   await clearPolicies(kube, NS);
+  aws.forgetHealth();
   await stack.resetMoto();
 }
 

@@ -75,11 +75,14 @@ const LAG_RETRY_MS = 15_000;
 
 async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   const spec = machineSpecOf(run.r);
+  // A region whose RDS API did not answer is not asked again in this pass: each round would
+  // otherwise wait out the request timeout once more while the failover has steps to take.
+  const silent = new Map<string, string>();
   let status = machineStatusOf(run.obj.status);
   let d: Decision | undefined;
   let obs: Observations | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    obs = await observe(run, spec, status);
+    obs = await observe(run, spec, status, silent);
     d = decide({ spec, status, obs });
     for (const e of d.events) (e.type === 'Warning' ? run.ctx.warn : run.ctx.normal)(e.reason, e.message);
     if (run.ctx.plan.dryRun) {
@@ -87,7 +90,7 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
       return { status, failoverReady: d.failoverReady, ...(obs.lag && { lagSeconds: obs.lag.seconds }) };
     }
     if (d.actions[0]?.type === 'recordStep') await run.persist(d.status);
-    for (const a of d.actions) await execute(run, a);
+    for (const a of d.actions) if (!skipSilent(run, a, silent)) await execute(run, a);
     if (d.events.some((e) => e.reason === 'FailoverCompleted') && d.status.lastFailover) {
       run.deps.metrics.failoversTotal.inc({ namespace: run.obj.metadata.namespace, name: run.obj.metadata.name, kind: d.status.lastFailover.reason ?? 'Unknown' });
     }
@@ -105,10 +108,23 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   };
 }
 
-async function observe(run: DatabaseRun, spec: MachineSpec, status: MachineStatus): Promise<Observations> {
+/** Fence and unfence of a region that did not answer this pass wait for the next pass (the machine re-emits them). */
+function skipSilent(run: DatabaseRun, a: FailoverAction, silent: Map<string, string>): boolean {
+  if ((a.type !== 'fence' && a.type !== 'unfence') || !silent.has(a.region)) return false;
+  run.ctx.log.debug('not sent: the region did not answer earlier in this pass', { action: a.type, region: a.region });
+  return true;
+}
+
+async function observe(run: DatabaseRun, spec: MachineSpec, status: MachineStatus, silent: Map<string, string>): Promise<Observations> {
   const { deps, r, owner, obj } = run;
   const refs = refsToObserve(spec, status);
-  const view = (ref: InstanceRef): Promise<InstanceView> => observeInstance(deps.aws.rds(r.targetIn(ref.region)), ref, owner);
+  const view = async (ref: InstanceRef): Promise<InstanceView> => {
+    const why = silent.get(ref.region);
+    if (why !== undefined) return { ...ref, reachable: false, exists: false, fenceReason: why };
+    const v = await observeInstance(deps.aws.rds(r.targetIn(ref.region)), ref, owner);
+    if (!v.reachable) silent.set(ref.region, v.fenceReason ?? `RDS in ${ref.region} did not answer`);
+    return v;
+  };
   const [writer, standby, exWriter] = await Promise.all([view(refs.writer), refs.standby && view(refs.standby), refs.exWriter && view(refs.exWriter)]);
   let lag: Observations['lag'];
   let lagHistory: Observations['lagHistory'];

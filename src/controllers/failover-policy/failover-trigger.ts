@@ -32,7 +32,7 @@ export function findTrigger(spec: MachineSpec, s: Work['s'], obs: Observations, 
     if (value !== undefined && value !== s.acceptedDataLoss) return { to: other, reason: 'ManualSwitch', accepted: `Annotation ${value}` };
     return {
       blocked: 'HealthSignalLost',
-      message: `the writer in ${active} does not answer and its health is Unknown (no HealthCheckStatus datapoints from CloudWatch in us-east-1): the controller cannot tell a regional outage from its own network; if ${active} is down, run \`multiregion failover <name> --accept-data-loss\` (annotation multiregion.dev/accept-data-loss) to fail over to ${other}`,
+      message: `the writer in ${active} does not answer and its health is Unknown (no usable HealthCheckStatus from CloudWatch in us-east-1: none, stale, or flapping): the controller cannot tell a regional outage from its own network; if ${active} is down, run \`multiregion failover <name> --accept-data-loss\` (annotation multiregion.dev/accept-data-loss) to fail over to ${other}`,
       degraded: true,
     };
   }
