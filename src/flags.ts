@@ -18,6 +18,8 @@ export interface Flags {
   awsConnectTimeoutMs: number;
   awsRequestTimeoutMs: number;
   healthObserveIntervalMs: number;
+  /** Seconds of HealthCheckStatus judged at once (a minute on AWS; shorter only where the metric has finer data, e.g. the local stack). */
+  healthPeriodSeconds: number;
   help: boolean;
 }
 
@@ -37,6 +39,8 @@ Flags (environment variable in brackets):
   --concurrency N                  reconciles in flight per kind (default 4)
   --drift-interval DURATION        how often every object is checked against AWS (default 5m)
   --health-observe-interval DURATION  Route 53 health metric read interval (default 30s)
+  --health-period DURATION         how much of the health metric is judged at once (default 60s,
+                                   the metric's resolution on AWS; shorter only for emulators) [MRC_HEALTH_PERIOD]
   --watch-namespace NS             only watch this namespace (default: all)
   --aws-max-attempts N             SDK attempts per call, with standard retry (default 5)
   --aws-connect-timeout DURATION   time to open a connection to AWS (default 3s) [MRC_AWS_CONNECT_TIMEOUT]
@@ -95,6 +99,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
       concurrency: { type: 'string' },
       'drift-interval': { type: 'string' },
       'health-observe-interval': { type: 'string' },
+      'health-period': { type: 'string' },
       'watch-namespace': { type: 'string' },
       'aws-max-attempts': { type: 'string' },
       'aws-connect-timeout': { type: 'string' },
@@ -122,6 +127,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     concurrency: parsePositiveInt('concurrency', values.concurrency ?? env.MRC_CONCURRENCY ?? '4'),
     driftIntervalMs: parseDuration(values['drift-interval'] ?? env.MRC_DRIFT_INTERVAL ?? '5m'),
     healthObserveIntervalMs: parseDuration(values['health-observe-interval'] ?? env.MRC_HEALTH_OBSERVE_INTERVAL ?? '30s'),
+    healthPeriodSeconds: healthPeriod(values['health-period'] ?? env.MRC_HEALTH_PERIOD ?? '60s'),
     watchNamespace: values['watch-namespace'] ?? env.MRC_WATCH_NAMESPACE ?? undefined,
     awsMaxAttempts: parsePositiveInt('aws-max-attempts', values['aws-max-attempts'] ?? '5'),
     awsConnectTimeoutMs: parsePositiveDuration('aws-connect-timeout', values['aws-connect-timeout'] ?? env.MRC_AWS_CONNECT_TIMEOUT ?? '3s'),
@@ -129,6 +135,13 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     logLevel,
     help,
   };
+}
+
+/** Whole seconds, at least 10; AWS keeps HealthCheckStatus at one-minute resolution, so keep 60 there. */
+function healthPeriod(s: string): number {
+  const ms = parseDuration(s);
+  if (ms < 10_000 || ms % 1000 !== 0) throw new Error(`--health-period: expected whole seconds, at least 10s, got "${s}"`);
+  return ms / 1000;
 }
 
 /** ":8080" → {host: "0.0.0.0", port: 8080}; "127.0.0.1:9000" → as given. */

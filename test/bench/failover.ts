@@ -66,7 +66,7 @@ export async function benchFailover(stack: Stack, o: { policies: number; unhealt
   await proxy.start();
   const ctrl = await startController({
     kubeconfigPath: stack.kubeconfigPath, awsEndpoint: proxy.endpoint, clusterId: 'bench',
-    args: ['--health-observe-interval=1s', `--watch-namespace=${FAILOVER_NS}`, '--concurrency=8', '--log-level=info'],
+    args: ['--health-observe-interval=1s', '--health-period=10s', `--watch-namespace=${FAILOVER_NS}`, '--concurrency=8', '--log-level=info'],
   });
   try {
     const check = { type: 'HTTPS', path: '/health/deep', port: 443 };

@@ -28,7 +28,7 @@ before(async () => {
   aws = new Aws(stack.motoEndpoint);
   await kube.ensureNamespace(NS);
   await stack.resetMoto();
-  ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: stack.motoEndpoint, args: ['--health-observe-interval=1s'] });
+  ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: stack.motoEndpoint, args: ['--health-observe-interval=1s', '--health-period=10s'] });
 });
 after(async () => {
   await ctrl?.stop();

@@ -16,8 +16,11 @@ export interface BedOptions {
   eachTest?: 'controller' | 'controllerBehindProxy';
 }
 
-/** Health is observed every second so that tests of failover do not wait for the default. */
-const CONTROLLER_ARGS = ['--health-observe-interval=1s'];
+/**
+ * Health is observed every second and judged over 10 s windows (moto keeps every datapoint, so
+ * it can; AWS has one-minute data) so that tests of failover do not wait for minute boundaries.
+ */
+const CONTROLLER_ARGS = ['--health-observe-interval=1s', '--health-period=10s'];
 
 export class PolicyBed {
   stack!: Stack;

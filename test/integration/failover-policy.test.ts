@@ -154,7 +154,7 @@ describe('FailoverPolicy DNS', () => {
     assert.match(condition(o, 'Ready')?.message ?? '', /secondary health check requests \//);
     await bed.aws.putHealth(o.status.healthCheckIds.primary, 0);
     await bed.aws.putHealth(o.status.healthCheckIds.secondary, 1);
-    const h = await bed.kube.waitFor('FailoverPolicy', NS, name, 'primary Unhealthy', (x) => x.status?.health?.primary === 'Unhealthy' && x.status.health.secondary === 'Healthy', 30_000);
+    const h = await bed.kube.waitFor('FailoverPolicy', NS, name, 'primary Unhealthy', (x) => x.status?.health?.primary === 'Unhealthy' && x.status.health.secondary === 'Healthy', 90_000);
     assert.ok(h.status.health.primarySince);
     const events = await bed.kube.events(NS, name);
     assert.ok(events.some((e) => e.reason === 'ShallowHealthCheck' && e.type === 'Warning'), JSON.stringify(events.map((e) => e.reason)));

@@ -37,7 +37,7 @@ before(async () => {
   await kube.ensureNamespace(NS);
   proxy = new FaultProxy(stack.motoEndpoint);
   await proxy.start();
-  kit = new CrashKit({ kubeconfigPath: stack.kubeconfigPath, proxy, label: 'crash-db', args: ['--health-observe-interval=1s'] });
+  kit = new CrashKit({ kubeconfigPath: stack.kubeconfigPath, proxy, label: 'crash-db', args: ['--health-observe-interval=1s', '--health-period=10s'] });
 });
 after(async () => {
   await kit.stop();
@@ -244,7 +244,8 @@ describe('FailoverPolicy database crash matrix', () => {
     const eastReplica = first.status.database.replica.identifier as string;
     await aws.putLag(EAST, eastReplica, 1);
     await aws.putHealth(o.status.healthCheckIds.primary, 1);
-    await kube.waitCondition('FailoverPolicy', NS, s.name, 'FailoverReady', 'True', 'StandbyReady', 60_000);
+    // Healthy again once a minute of probes is at least 80% healthy: up to a minute and a bit.
+    await kube.waitCondition('FailoverPolicy', NS, s.name, 'FailoverReady', 'True', 'StandbyReady', 120_000);
     await aws.putHealth(o.status.healthCheckIds.secondary, 0);
     await kit.afterKill('rds:DeleteDBInstance', 180_000);
     const r: CrashResult = { point: 'rds:DeleteDBInstance', phase: 'retire', duplicates: [], leaks: [] };

@@ -65,3 +65,12 @@ test('USAGE lists the AWS timeout flags with their env vars', () => {
   assert.match(USAGE, /--aws-connect-timeout .*\[MRC_AWS_CONNECT_TIMEOUT\]/);
   assert.match(USAGE, /--aws-request-timeout [\s\S]*\[MRC_AWS_REQUEST_TIMEOUT\]/);
 });
+
+test('--health-period: a minute by default (AWS), whole seconds of at least 10 when set', () => {
+  assert.equal(parseFlags(['--cluster-id=a'], {}).healthPeriodSeconds, 60);
+  assert.equal(parseFlags(['--cluster-id=a', '--health-period=10s'], {}).healthPeriodSeconds, 10);
+  assert.equal(parseFlags(['--cluster-id=a'], { MRC_HEALTH_PERIOD: '2m' }).healthPeriodSeconds, 120);
+  assert.throws(() => parseFlags(['--cluster-id=a', '--health-period=5s'], {}), /--health-period/);
+  assert.throws(() => parseFlags(['--cluster-id=a', '--health-period=1500ms'], {}), /--health-period/);
+  assert.match(USAGE, /--health-period [\s\S]*\[MRC_HEALTH_PERIOD\]/);
+});

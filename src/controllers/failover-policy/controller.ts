@@ -12,8 +12,11 @@ import { HealthBoard } from './health-board.ts';
 import { syncFailoverPolicy, type PolicyKit } from './sync.ts';
 
 /** Registers the reconciler and starts the health loop; returns the loop's stop function. */
-export function registerFailoverPolicy(deps: ControllerDeps, flags: Pick<Flags, 'healthObserveIntervalMs'> & Partial<Pick<Flags, 'driftIntervalMs'>>): () => Promise<void> {
-  const board = new HealthBoard(deps.aws, (key) => deps.manager.enqueue('FailoverPolicy', key), deps.logger.child({ component: 'health-observer' }), deps.now);
+export function registerFailoverPolicy(deps: ControllerDeps, flags: Pick<Flags, 'healthObserveIntervalMs'> & Partial<Pick<Flags, 'driftIntervalMs' | 'healthPeriodSeconds'>>): () => Promise<void> {
+  const board = new HealthBoard(deps.aws, (key) => deps.manager.enqueue('FailoverPolicy', key), deps.logger.child({ component: 'health-observer' }), deps.now, {
+    intervalMs: flags.healthObserveIntervalMs,
+    ...(flags.healthPeriodSeconds !== undefined && { periodSeconds: flags.healthPeriodSeconds }),
+  });
   const kit: PolicyKit = { dns: new DnsKit(), board, ...(flags.driftIntervalMs !== undefined && { driftIntervalMs: flags.driftIntervalMs }) };
   deps.manager.register({
     kind: 'FailoverPolicy',

@@ -12,6 +12,7 @@ import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
 import { describeError, SyncError } from '../shared/sync-error.ts';
+import { OutcomeUnknownError } from '../../aws/middleware.ts';
 import { PLANNED_REASONS } from './failover-steps.ts';
 import type { PolicyDns } from './dns.ts';
 import { decide, refsToObserve, type Decision, type FailoverAction, type Blocked, type LagPoint, type MachineSpec, type MachineStatus, type Observations, type RegionHealth } from './failover-machine.ts';
@@ -66,12 +67,14 @@ export async function runDatabase(run: DatabaseRun): Promise<DatabaseResult> {
     if (run.ctx.signal.aborted) throw err;
     // Whatever was recorded stays recorded: the machine resumes from the stored step.
     const failoverReady: ReadyCondition = { type: 'FailoverReady', status: 'Unknown', reason: 'DatabaseError', message: 'the last pass over the database failed; see DatabaseSynced' };
-    return { status: machineStatusOf(run.obj.status), failoverReady, error: err, requeueAfterMs: LAG_RETRY_MS };
+    // A call whose answer was lost is no AWS trouble to wait out: the next pass reads what it did.
+    const requeueAfterMs = err instanceof OutcomeUnknownError ? 1_000 : RETRY_MS;
+    return { status: machineStatusOf(run.obj.status), failoverReady, error: err, requeueAfterMs };
   }
 }
 
-/** A failed database pass is looked at again this soon (the lifecycle's backoff applies too). */
-const LAG_RETRY_MS = 15_000;
+/** A failed database pass is looked at again this soon. */
+const RETRY_MS = 15_000;
 
 async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   const spec = machineSpecOf(run.r);

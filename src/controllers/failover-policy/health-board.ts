@@ -43,6 +43,8 @@ export interface HealthBoardOptions {
   intervalMs?: number;
   /** Called once per failed observation of one account's checks (a metric counter). */
   onObserveFailure?: () => void;
+  /** The window health is judged over (HealthObserver's periodSeconds; 60 on AWS). */
+  periodSeconds?: number;
 }
 
 export class HealthBoard {
@@ -156,7 +158,7 @@ export class HealthBoard {
   private observer(key: string, target: AwsTarget): HealthObserver {
     let o = this.observers.get(key);
     if (!o) {
-      o = new HealthObserver(this.aws.cloudwatch({ ...target, region: ROUTE53_REGION }), { now: this.now });
+      o = new HealthObserver(this.aws.cloudwatch({ ...target, region: ROUTE53_REGION }), { now: this.now, ...(this.opts.periodSeconds && { periodSeconds: this.opts.periodSeconds }) });
       this.observers.set(key, o);
     }
     return o;

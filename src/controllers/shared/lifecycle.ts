@@ -58,6 +58,7 @@ export interface KindHandler<T extends AnyKind> {
 
 const isTrue = (v: string | undefined): boolean => v === 'true';
 const OUTCOME_UNKNOWN_REQUEUE_MS = 1_000;
+const PARTIAL_RETRY_MS = 30_000;
 const isOutcomeUnknown = (err: unknown): boolean => err instanceof OutcomeUnknownError;
 const pendingMarked = new WeakSet<object>();
 const ctxPendingSet = (obj: object): boolean => pendingMarked.has(obj);
@@ -165,14 +166,16 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       if (obj.metadata.annotations?.[ANNOTATIONS.createPending] !== undefined || ctxPendingSet(obj)) {
         await patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, null, signal);
       }
-      if (r.partialError !== undefined) return await failed(r.partialError, status, r.conditions);
+      // The part that went on keeps its own pace (a failover must not wait out a backoff grown
+      // by a Route 53 outage); the failed part is retried at that pace too, at most PARTIAL_RETRY_MS.
+      if (r.partialError !== undefined) return await failed(r.partialError, status, r.conditions, Math.min(r.requeueAfterMs ?? PARTIAL_RETRY_MS, PARTIAL_RETRY_MS));
       await writeStatus(withConds(status, [...r.conditions, dryRun ? synced.dryRun() : synced.success()]));
       return r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : undefined;
     } catch (err) {
       return failed(err);
     }
 
-    async function failed(err: unknown, status: Record<string, unknown> = storedStatus(), conds: ConditionInput[] = []): Promise<ReconcileResult> {
+    async function failed(err: unknown, status: Record<string, unknown> = storedStatus(), conds: ConditionInput[] = [], partialRetryMs?: number): Promise<ReconcileResult> {
       if (signal.aborted) throw err;
       const d = describeError(err);
       log.warn('reconcile failed', { reason: d.reason, error: d.message });
@@ -182,6 +185,7 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       } catch (statusErr) {
         log.warn('could not write the error to status', { error: String(statusErr) });
       }
+      if (partialRetryMs !== undefined) return { requeueAfterMs: partialRetryMs };
       if (d.terminal) throw new TerminalError(d.message, d.reason);
       // A create whose answer was lost is not an AWS problem to back off from: the next pass
       // reads first, finds what was made (or not) by its tags, and carries on.
