@@ -49,7 +49,8 @@ export function outageRegion(call: Pick<CallInfo, 'service' | 'region'>): string
   return call.service === 'route53' ? 'us-east-1' : call.region;
 }
 
-export type FaultKind = 'throttle' | 'error500' | 'error503' | 'reset' | 'delay' | 'applyThenDrop' | 'applyThenHold' | 'respond';
+/** applyThen500: AWS applied the call, then answered 500 (an internal failure after the work was done). */
+export type FaultKind = 'throttle' | 'error500' | 'error503' | 'reset' | 'delay' | 'applyThenDrop' | 'applyThenHold' | 'applyThen500' | 'respond';
 
 export interface FaultRule {
   service?: string;
@@ -314,6 +315,13 @@ export class FaultProxy {
     if (rule?.kind === 'applyThenDrop') {
       req.socket.destroy();
       await rule.hook?.(call);
+      return;
+    }
+    if (rule?.kind === 'applyThen500') {
+      await rule.hook?.(call);
+      const r = unavailableResponse(id.service, 500);
+      call.status = r.status;
+      if (!res.destroyed) res.writeHead(r.status, { 'content-type': r.contentType, ...r.headers }).end(r.body);
       return;
     }
     if (rule?.kind === 'applyThenHold') await rule.hook?.(call);

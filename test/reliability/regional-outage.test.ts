@@ -226,6 +226,15 @@ describe('regional outage: the primary region down', () => {
     await auditCompleted(s, o, at);
   });
 
+  test('PromoteReadReplica applied but answered 500 in the outage: no step is lost, it is not sent again, the failover completes', async () => {
+    tally.rows++;
+    const s = await ready({ promoteWhenFenceUnconfirmed: true });
+    proxy.add({ service: 'rds', operation: 'PromoteReadReplica', kind: 'applyThen500', times: 1, hook: () => detachedAsOnAws(s) });
+    const at = await outage(s, 'blackhole');
+    const o = await completed(s, (SIGNAL_DELAY_S + UNHEALTHY_FOR + FAILOVER_BUDGET_S) * 1000);
+    await auditCompleted(s, o, at);
+  });
+
   test('the controller killed right after PromoteReadReplica, the region still down: the restart completes it exactly once', async () => {
     tally.rows++;
     const s = await ready({ promoteWhenFenceUnconfirmed: true });

@@ -203,3 +203,21 @@ test('unavailableResponse keeps each protocol\'s error shape', () => {
   assert.match(unavailableResponse('rds').body, /<Code>ServiceUnavailable<\/Code>/);
   assert.equal(unavailableResponse('monitoring', 500).headers?.['x-amzn-query-error'], 'InternalFailure;Receiver');
 });
+
+test('applyThen500: the upstream applies the call, the client gets a 500 in the service shape', async () => {
+  const b = await bed();
+  try {
+    let hooked = 0;
+    b.proxy.add({ service: 'rds', operation: 'PromoteReadReplica', kind: 'applyThen500', times: 1, hook: () => void hooked++ });
+    const first = await call(b.proxy.endpoint, 'us-west-2', 'rds', { body: 'Action=PromoteReadReplica&Version=2014-10-31' });
+    const second = await call(b.proxy.endpoint, 'us-west-2', 'rds', { body: 'Action=PromoteReadReplica&Version=2014-10-31' });
+    assert.equal(b.hits.length, 2, 'both reached the upstream');
+    assert.ok('status' in first && first.status === 500 && /InternalFailure/.test(first.body), JSON.stringify(first));
+    assert.ok('status' in second && second.status === 200, 'only the first, as asked');
+    assert.equal(hooked, 1);
+    assert.equal(b.proxy.calls[0]?.status, 500);
+    assert.ok(b.proxy.calls[0]?.forwardedAt !== undefined);
+  } finally {
+    await b.close();
+  }
+});
