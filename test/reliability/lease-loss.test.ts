@@ -6,7 +6,8 @@
 // it mid-run. B takes over within the lease time and does the mutating work of a further
 // change (the eight routes removed again). From the two call logs: A starts no mutating AWS
 // call after B's first call (a deposed leader that keeps writing is a second writer); and
-// AWS, read back, holds none of the routes B removed.
+// AWS, read back, holds none of the routes B removed. The second test does the same in the
+// middle of an automatic database failover: B completes it, with one promotion.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
@@ -20,6 +21,8 @@ import { TcpProxy, proxiedKubeconfig } from '../env/tcp-proxy.ts';
 import { waitFor } from '../env/ports.ts';
 import { Kube, uniqueName, type Obj } from '../integration/helpers.ts';
 import { ec2, keepLogs, pairObj, pairSpec, record, seedBoth } from './harness.ts';
+import { Aws, WEST, clearPolicies } from '../integration/failover-policy-fixtures.ts';
+import { DbPolicies } from '../integration/failover-policy-db-fixtures.ts';
 
 const NS = 'rel-lease-loss';
 /** Once the change is under way, every mutating call of A is answered this late. */
@@ -149,4 +152,64 @@ test('lease lost mid-reconcile: B takes over within the lease, and A starts no m
   assert.deepEqual(aMutatingAfterB.map((c) => `${c.service}:${c.operation}@${c.region}`), [],
     'A (deposed) started mutating AWS calls after B (the new leader) had started: two writers');
   assert.deepEqual(stale, [], 'routes B removed were written back by A');
+});
+
+test('lease lost mid-failover: B completes the failover, A starts no mutating AWS call once B has started, one promotion', { timeout: 240_000 }, async () => {
+  // Fresh replicas on their own Lease; the first test's are stopped (they would reconcile this
+  // policy too, as the leader of the other Lease).
+  for (const [label, p] of procs.splice(0)) {
+    keepLogs(`lease-loss-${label}`, p.logs());
+    await p.kill();
+  }
+  const leaseNs = `${NS}-fo`;
+  await kube.ensureNamespace(leaseNs);
+  const foProxy = new TcpProxy(stack.server);
+  await foProxy.start();
+  const kubeconfig = proxiedKubeconfig(stack.kubeconfigPath, foProxy.address);
+  const aws = new Aws(stack.motoEndpoint);
+  const dbs = new DbPolicies(stack, kube, aws, NS);
+  try {
+    const start = async (label: string, kubeconfigPath: string) => {
+      const p = new FaultProxy(stack.motoEndpoint);
+      await p.start();
+      proxies.push(p);
+      const c = await startController({ kubeconfigPath, awsEndpoint: p.endpoint, args: [`--leader-election-namespace=${leaseNs}`, '--health-observe-interval=1s', '--health-period=10s'] });
+      procs.push([label, c]);
+      return { p, c };
+    };
+    const a = await start('fo-A', kubeconfig);
+    await waitFor('A leads', () => leads(a.c), 30_000);
+    const b = await start('fo-B', stack.kubeconfigPath);
+    const s = await dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
+    const o = await dbs.healthyAndReady(s);
+    assert.equal(b.p.calls.length, 0, 'the follower made no AWS call while A led');
+
+    // A's mutating calls answered late from now on; the primary turns unhealthy; once A's
+    // failover is under way (its first mutating call: the fence), A's apiserver goes dark.
+    a.p.add({ operation: /^(?!Describe|Get|List|Search)/, kind: 'delay', delayMs: A_DELAY_MS });
+    const failingAt = Date.now();
+    await aws.putHealth(o.status.healthCheckIds.primary, 0);
+    await waitFor('A starts the failover', async () => a.p.calls.some((c) => c.at >= failingAt && isMutating(c)), 90_000, 20);
+    foProxy.block();
+    const blockedAt = Date.now();
+    await waitFor('B leads', () => leads(b.c), TAKEOVER_BUDGET_MS + 10_000, 200);
+    const done = await kube.waitFor('FailoverPolicy', NS, s.name, 'failover completed (B)', (x) => !!x.status?.lastFailover?.completedAt, 120_000);
+    await waitFor('A quiet', async () => Date.now() - Math.max(blockedAt, ...a.p.calls.map((c) => c.at)) > 2 * A_DELAY_MS + 1_000, 60_000, 500).catch(() => undefined);
+
+    const firstB = Math.min(...b.p.calls.map((c) => c.at));
+    const aMutatingAfterB = a.p.calls.filter((c) => c.at >= firstB && isMutating(c));
+    const promotes = [...a.p.calls, ...b.p.calls].filter((c) => c.operation === 'PromoteReadReplica' && c.forwardedAt !== undefined).length;
+    const note = `mid-failover: A's mutating calls after B's first: ${aMutatingAfterB.length} (${show(aMutatingAfterB, blockedAt)}); PromoteReadReplica reached AWS ${promotes}×; A's mutating calls after the block: ${show(a.p.calls.filter((c) => c.at >= blockedAt && isMutating(c)), blockedAt)}`;
+    console.log(`# lease-loss: ${note}`);
+    record({ file: 'lease-loss', twoWriters: aMutatingAfterB.length, lostSteps: promotes === 1 ? 0 : 1, note });
+    assert.deepEqual(aMutatingAfterB.map((c) => `${c.service}:${c.operation}@${c.region}`), [], 'A (deposed) started mutating AWS calls after B had started');
+    assert.equal(promotes, 1, 'exactly one PromoteReadReplica');
+    assert.equal(done.status.activeRegion, WEST);
+    assert.equal((await dbs.secretData(s.secret)).region, WEST);
+  } finally {
+    aws.destroy();
+    await foProxy.stop();
+    rmSync(dirname(kubeconfig), { recursive: true, force: true });
+    await clearPolicies(kube, NS).catch(() => undefined);
+  }
 });
