@@ -217,23 +217,20 @@ describe('regional outage: the primary region down', () => {
     console.log(`# ${s.name}: blocked, accepted and deleted ${((Date.now() - at) / 1000).toFixed(1)} s after the outage`);
   });
 
-  test('the answer to PromoteReadReplica lost in the outage: no step is lost, the promote is sent once, the failover completes', async () => {
-    tally.rows++;
-    const s = await ready({ promoteWhenFenceUnconfirmed: true });
-    proxy.add({ service: 'rds', operation: 'PromoteReadReplica', kind: 'applyThenDrop', times: 1, hook: () => detachedAsOnAws(s) });
-    const at = await outage(s, 'blackhole');
-    const o = await completed(s, (SIGNAL_DELAY_S + UNHEALTHY_FOR + FAILOVER_BUDGET_S) * 1000);
-    await auditCompleted(s, o, at);
-  });
-
-  test('PromoteReadReplica applied but answered 500 in the outage: no step is lost, it is not sent again, the failover completes', async () => {
-    tally.rows++;
-    const s = await ready({ promoteWhenFenceUnconfirmed: true });
-    proxy.add({ service: 'rds', operation: 'PromoteReadReplica', kind: 'applyThen500', times: 1, hook: () => detachedAsOnAws(s) });
-    const at = await outage(s, 'blackhole');
-    const o = await completed(s, (SIGNAL_DELAY_S + UNHEALTHY_FOR + FAILOVER_BUDGET_S) * 1000);
-    await auditCompleted(s, o, at);
-  });
+  const promoteFaults = [
+    { kind: 'applyThenDrop', name: 'the answer to PromoteReadReplica lost in the outage: no step is lost, the promote is sent once, the failover completes' },
+    { kind: 'applyThen500', name: 'PromoteReadReplica applied but answered 500 in the outage: no step is lost, it is not sent again, the failover completes' },
+  ] as const;
+  for (const f of promoteFaults) {
+    test(f.name, async () => {
+      tally.rows++;
+      const s = await ready({ promoteWhenFenceUnconfirmed: true });
+      proxy.add({ service: 'rds', operation: 'PromoteReadReplica', kind: f.kind, times: 1, hook: () => detachedAsOnAws(s) });
+      const at = await outage(s, 'blackhole');
+      const o = await completed(s, (SIGNAL_DELAY_S + UNHEALTHY_FOR + FAILOVER_BUDGET_S) * 1000);
+      await auditCompleted(s, o, at);
+    });
+  }
 
   test('the controller killed right after PromoteReadReplica, the region still down: the restart completes it exactly once', async () => {
     tally.rows++;
