@@ -8,7 +8,7 @@ export MRC_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/multiregion-controlle
 NODE_BIN := $(shell bash test/env/ensure-node.sh)
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: help deps node-deps moto k8s tools build typecheck crds test test-unit test-integration test-reliability local local-helm bench drill clean
+.PHONY: help deps node-deps moto k8s tools build typecheck crds test test-unit test-integration test-reliability test-suites local local-helm bench drill clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -44,13 +44,20 @@ crds: node-deps ## regenerate crds/ (and the chart's and kustomize copies) from 
 test-unit: node-deps tools
 	npm run test:unit
 
+# The integration and reliability files run in parallel lanes, each lane with its own apiserver,
+# etcd and moto (test/env/run-lanes.ts); TEST_LANES sets how many (default 3).
+LANES := node --import tsx test/env/run-lanes.ts --last=test/reliability/security.test.ts --last=test/reliability/summary.test.ts
+
 test-integration: deps
-	node --import tsx test/env/with-stack.ts -- npm run test:integration
+	$(LANES) 'test/integration/**/*.test.ts'
 
 test-reliability: deps ## reliability + security suite: crash matrix, AWS and Kubernetes faults, bad input, safety (own stack)
-	node --import tsx test/env/with-stack.ts -- node --import tsx --test --test-concurrency=1 --test-reporter=spec 'test/reliability/**/*.test.ts'
+	$(LANES) 'test/reliability/**/*.test.ts'
 
-test: deps typecheck test-unit test-integration test-reliability ## every test: unit, integration and the reliability suite (real apiserver + moto)
+test-suites: deps ## the integration and reliability files together, in one set of lanes (what `make test` runs)
+	$(LANES) 'test/integration/**/*.test.ts' 'test/reliability/**/*.test.ts'
+
+test: deps typecheck test-unit test-suites ## every test: unit, integration and the reliability suite (real apiserver + moto)
 
 local: node-deps moto k8s build ## run the whole thing locally: apiserver + etcd + moto + controller + examples
 	node --import tsx test/env/local.ts

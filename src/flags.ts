@@ -1,5 +1,6 @@
 // Command-line flags (each also readable from an environment variable, for the Helm chart).
 import { parseArgs } from 'node:util';
+import { isRateFamily, LIMITS, type BucketLimit } from './aws/ratelimit.ts';
 
 export interface Flags {
   clusterId: string;
@@ -20,6 +21,8 @@ export interface Flags {
   healthObserveIntervalMs: number;
   /** Seconds of HealthCheckStatus judged at once (a minute on AWS; shorter only where the metric has finer data, e.g. the local stack). */
   healthPeriodSeconds: number;
+  /** Per-account client-side rate limits that replace the published defaults (raised quotas). */
+  awsRateLimits: Record<string, BucketLimit>;
   help: boolean;
 }
 
@@ -46,6 +49,9 @@ Flags (environment variable in brackets):
   --aws-connect-timeout DURATION   time to open a connection to AWS (default 3s) [MRC_AWS_CONNECT_TIMEOUT]
   --aws-request-timeout DURATION   time one attempt waits for AWS to answer (default 10s); no answer
                                    in time means region unreachable, not retried [MRC_AWS_REQUEST_TIMEOUT]
+  --aws-rate-limits LIST           per-account call rates for accounts with raised quotas, replacing
+                                   the published defaults: FAMILY=RATE[/BURST],… e.g.
+                                   cloudwatch:PutMetricAlarm=10/20,ec2:describe=40 [MRC_AWS_RATE_LIMITS]
   --log-level LEVEL                error|warn|info|debug (default info)
   --help                           print this text
 `;
@@ -104,6 +110,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'aws-max-attempts': { type: 'string' },
       'aws-connect-timeout': { type: 'string' },
       'aws-request-timeout': { type: 'string' },
+      'aws-rate-limits': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -132,6 +139,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     awsMaxAttempts: parsePositiveInt('aws-max-attempts', values['aws-max-attempts'] ?? '5'),
     awsConnectTimeoutMs: parsePositiveDuration('aws-connect-timeout', values['aws-connect-timeout'] ?? env.MRC_AWS_CONNECT_TIMEOUT ?? '3s'),
     awsRequestTimeoutMs: parsePositiveDuration('aws-request-timeout', values['aws-request-timeout'] ?? env.MRC_AWS_REQUEST_TIMEOUT ?? '10s'),
+    awsRateLimits: parseRateLimits(values['aws-rate-limits'] ?? env.MRC_AWS_RATE_LIMITS ?? ''),
     logLevel,
     help,
   };
@@ -142,6 +150,24 @@ function healthPeriod(s: string): number {
   const ms = parseDuration(s);
   if (ms < 10_000 || ms % 1000 !== 0) throw new Error(`--health-period: expected whole seconds, at least 10s, got "${s}"`);
   return ms / 1000;
+}
+
+/**
+ * "cloudwatch:PutMetricAlarm=10/20,ec2:describe=40" → their buckets (a missing burst is the rate,
+ * at least 1). Unknown families are refused: a typo would otherwise leave the default in force.
+ */
+export function parseRateLimits(s: string): Record<string, BucketLimit> {
+  const out: Record<string, BucketLimit> = {};
+  for (const item of s.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([a-z0-9]+(?::[A-Za-z0-9]+)?)=(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(item);
+    if (!m) throw new Error(`--aws-rate-limits: "${item}" is not FAMILY=RATE[/BURST] (e.g. cloudwatch:PutMetricAlarm=10/20)`);
+    const [, family, rate, burst] = m as unknown as [string, string, string, string | undefined];
+    if (!isRateFamily(family)) throw new Error(`--aws-rate-limits: unknown family "${family}"; known: ${Object.keys(LIMITS).join(', ')}, route53:<Operation>`);
+    const ratePerSec = Number(rate);
+    if (ratePerSec <= 0) throw new Error(`--aws-rate-limits: ${family} needs a rate above 0`);
+    out[family] = { ratePerSec, burst: burst !== undefined ? Math.max(1, Number(burst)) : Math.max(1, Math.ceil(ratePerSec)) };
+  }
+  return out;
 }
 
 /** ":8080" → {host: "0.0.0.0", port: 8080}; "127.0.0.1:9000" → as given. */

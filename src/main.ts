@@ -1,5 +1,6 @@
 // Wiring: flags/env → runtime + aws + controllers. Nothing else lives here.
 import { KubeConfig } from '@kubernetes/client-node';
+import { COMMAND_ANNOTATIONS } from './api/types.ts';
 import { createAwsClients } from './aws/clients.ts';
 import { RateLimiter } from './aws/ratelimit.ts';
 import { parseFlags, USAGE, type Flags } from './flags.ts';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     maxAttempts: flags.awsMaxAttempts,
     connectTimeoutMs: flags.awsConnectTimeoutMs,
     requestTimeoutMs: flags.awsRequestTimeoutMs,
-    limiter: new RateLimiter(),
+    limiter: new RateLimiter({ limits: flags.awsRateLimits }),
     onCall: (rec) => {
       metrics.recordAwsCall(rec);
       logger.debug('aws call', rec);
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     driftIntervalMs: flags.driftIntervalMs,
     concurrency: flags.concurrency,
     queueBackoff: { baseMs: 500, maxMs: 300_000 },
+    commandAnnotations: COMMAND_ANNOTATIONS,
     ...(flags.watchNamespace && { namespace: flags.watchNamespace }),
   });
   const deps = {

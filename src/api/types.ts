@@ -16,6 +16,20 @@ export const ANNOTATIONS = {
   acceptDataLoss: 'multiregion.dev/accept-data-loss',
 } as const;
 
+/**
+ * The annotations that carry a command: a change to any of them wakes a reconcile (the generic
+ * runtime is handed this list by main.ts). create-pending is not one: the controller writes it
+ * itself, and waking on it would loop.
+ */
+export const COMMAND_ANNOTATIONS: readonly string[] = [
+  ANNOTATIONS.reconcileNow,
+  ANNOTATIONS.paused,
+  ANNOTATIONS.dryRun,
+  ANNOTATIONS.drillNow,
+  // a blocked failover waits for it, so setting it must wake the reconcile at once
+  ANNOTATIONS.acceptDataLoss,
+];
+
 export const FINALIZER = 'multiregion.dev/finalizer';
 
 export type DeletionPolicy = 'Delete' | 'Orphan';
@@ -285,3 +299,10 @@ export const KINDS: readonly KindInfo[] = [
   { kind: 'FailoverPolicy', plural: 'failoverpolicies', singular: 'failoverpolicy', shortNames: ['fp'] },
   { kind: 'ClientConnection', plural: 'clientconnections', singular: 'clientconnection', shortNames: ['cc'] },
 ];
+
+/** Where the apiserver serves a kind: namespaced when `namespace` is given, all namespaces otherwise. */
+export function collectionPath(k: Pick<KindInfo, 'plural'>, namespace?: string): string {
+  return namespace
+    ? `/apis/${API_VERSION}/namespaces/${encodeURIComponent(namespace)}/${k.plural}`
+    : `/apis/${API_VERSION}/${k.plural}`;
+}

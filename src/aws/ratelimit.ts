@@ -52,6 +52,11 @@ export function familyOf(service: string, operation: string): string {
   }
 }
 
+/** A bucket name an operator may set: a published one, or any Route 53 action's own bucket. */
+export function isRateFamily(family: string): boolean {
+  return family in LIMITS || /^route53:[A-Z][A-Za-z0-9]+$/.test(family);
+}
+
 export function limitOf(family: string, overrides: Readonly<Record<string, BucketLimit>> = {}): BucketLimit {
   const exact = overrides[family] ?? LIMITS[family];
   if (exact) return exact;

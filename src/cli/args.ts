@@ -1,5 +1,6 @@
 // Command line of `multiregion`: a subcommand, its positionals, and kubectl-like flags.
 import { parseArgs } from 'node:util';
+import { ANNOTATIONS, KINDS } from '../api/types.ts';
 
 export const USAGE = `multiregion — look at and operate multiregion-controller objects
 
@@ -18,11 +19,11 @@ Flags:
   --timeout DURATION  how long plan/drill/failover wait (e.g. 90s, 10m; defaults 2m/15m/15m)
   --keep              plan: leave the dry-run annotation on
   --to REGION         failover: the region to make active
-  --accept-data-loss  failover: set multiregion.dev/accept-data-loss to a new value; the controller uses it
+  --accept-data-loss  failover: set ${ANNOTATIONS.acceptDataLoss} to a new value; the controller uses it
                       once, for a failover blocked because the RPO is unknown or the fence is unconfirmed
   -y, --yes           failover: do not ask for confirmation
   -h, --help
-KIND: RegionPair (rp), FailoverPolicy (fp), ClientConnection (cc).
+KIND: ${KINDS.map((k) => `${k.kind} (${k.shortNames.join(', ')})`).join(', ')}.
 `;
 
 export interface CliArgs {

@@ -2,7 +2,8 @@
 // patches carry their content type and status comes back as the raw JSON the apiserver sent.
 import { KubeConfig } from '@kubernetes/client-node';
 import { kubeRequest, MERGE_PATCH } from '../runtime/kube-request.ts';
-import { collectionPath, objectPath, type KindInfo } from './kinds.ts';
+import { collectionPath, type KindInfo } from '../api/types.ts';
+import { objectPath } from './kinds.ts';
 
 export type Json = Record<string, any>;
 

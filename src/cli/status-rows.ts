@@ -1,6 +1,6 @@
 // One row per RegionPair / FailoverPolicy for `multiregion status`: what an operator checks
 // first during an incident. Pure: objects in, strings out.
-import type { Condition } from '../api/types.ts';
+import { ANNOTATIONS, type Condition } from '../api/types.ts';
 
 export const STATUS_HEADERS = ['Name', 'Kind', 'Ready', 'Synced', 'Active', 'Phase', 'Health', 'Lag', 'FailoverReady'] as const;
 
@@ -43,8 +43,8 @@ export function lagCell(seconds: number | undefined): string {
 export function statusRow(o: StatusObject): string[] {
   const id = `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   const stale = (o.status?.observedGeneration ?? 0) < (o.metadata.generation ?? 0) ? '*' : '';
-  const flags = o.metadata.annotations?.['multiregion.dev/paused'] === 'true' ? ' [paused]'
-    : o.metadata.annotations?.['multiregion.dev/dry-run'] === 'true' ? ' [dry-run]' : '';
+  const flags = o.metadata.annotations?.[ANNOTATIONS.paused] === 'true' ? ' [paused]'
+    : o.metadata.annotations?.[ANNOTATIONS.dryRun] === 'true' ? ' [dry-run]' : '';
   const common = [id + flags, o.kind ?? NONE, conditionCell(o, 'Ready') + stale, conditionCell(o, 'Synced')];
   if (o.kind === 'FailoverPolicy') {
     return [...common, o.status?.activeRegion ?? NONE, o.status?.phase ?? NONE, healthCell(o.status?.health),

@@ -104,14 +104,16 @@ export const ready = {
     ({ type: 'Ready', status: 'False', reason, message }),
 };
 
-/** `Synced`: whether the last reconcile reached AWS without error. */
+/** `Synced`: whether the last reconcile reached the outside world without error. */
 export const synced = {
   success: (message = 'The last reconcile succeeded.'): ConditionInput =>
     ({ type: 'Synced', status: 'True', reason: Reason.ReconcileSuccess, message }),
   error: (message: string, reason: string = Reason.ReconcileError): ConditionInput =>
     ({ type: 'Synced', status: 'False', reason, message }),
-  paused: (message = 'The multiregion.dev/paused annotation is "true": no AWS calls are made. Remove it to resume.'): ConditionInput =>
+  /** `message` says how the object was paused and how to resume: only the caller knows its API. */
+  paused: (message: string): ConditionInput =>
     ({ type: 'Synced', status: 'False', reason: Reason.Paused, message }),
-  dryRun: (message = 'Dry run: status.plannedChanges lists what would change; nothing was changed in AWS.'): ConditionInput =>
+  /** `message` says where the planned changes are shown: only the caller knows its status fields. */
+  dryRun: (message: string): ConditionInput =>
     ({ type: 'Synced', status: 'True', reason: Reason.DryRun, message }),
 };

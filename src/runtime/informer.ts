@@ -24,7 +24,7 @@ export interface InformerHandlers<T> {
 
 export interface InformerOptions {
   kc: KubeConfig;
-  /** Collection path, e.g. `/apis/multiregion.dev/v1alpha1/regionpairs` or `/api/v1/namespaces/ns/secrets`. */
+  /** Collection path, e.g. `/apis/example.com/v1/widgets` or `/api/v1/namespaces/ns/secrets`. */
   path: string;
   /** Name used in logs and metrics. */
   kind: string;

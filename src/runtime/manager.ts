@@ -28,7 +28,7 @@ export interface SecondaryWatch {
 
 export interface Registration {
   kind: string;
-  /** Collection path of the kind, e.g. `/apis/multiregion.dev/v1alpha1/regionpairs`. */
+  /** Collection path of the kind, e.g. `/apis/example.com/v1/widgets`. */
   path: string;
   reconcile: Reconcile;
   watchesFor?: SecondaryWatch[];
@@ -59,6 +59,12 @@ export interface ManagerOptions {
   queueBackoff?: Partial<BackoffOptions>;
   /** Watch only this namespace (list/watch rights in one namespace suffice). */
   namespace?: string;
+  /**
+   * Annotations that carry a command (e.g. "reconcile now"): any change to their value wakes the
+   * object's own reconciler, although annotation-only updates otherwise don't. Required, so a
+   * caller cannot forget its commands by leaving them out.
+   */
+  commandAnnotations: readonly string[];
 }
 
 /** `/apis/g/v/plural` → `/apis/g/v/namespaces/<ns>/plural` (and `/api/v1/x` likewise). */
@@ -234,7 +240,7 @@ export class Manager {
         c.queue.add(objectKey(obj));
       },
       onUpdate: (obj, old) => {
-        if (shouldEnqueueUpdate(obj, old)) c.queue.add(objectKey(obj));
+        if (shouldEnqueueUpdate(obj, old, this.o.commandAnnotations)) c.queue.add(objectKey(obj));
       },
       onDelete: (obj) => {
         countObjects();

@@ -2,22 +2,14 @@
 // plus the command annotations). Status-only writes — including our own — and unrelated
 // annotation or label edits don't, which keeps the controller from reconciling in a loop on
 // its own status updates. Periodic drift checks catch anything this filters out.
+// The runtime knows no annotation names: the caller says which ones carry commands.
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from './kube-object.ts';
 
-/** Annotations that carry a command for the controller; any change to their value wakes it. */
-export const COMMAND_ANNOTATIONS: readonly string[] = [
-  'multiregion.dev/reconcile-now',
-  'multiregion.dev/paused',
-  'multiregion.dev/dry-run',
-  'multiregion.dev/drill-now',
-  // break-glass for one blocked failover: a blocked failover waits for it, so setting it must wake the reconcile at once
-  'multiregion.dev/accept-data-loss',
-];
-
 export type UpdatePredicate = (newObj: KubeObject, oldObj: KubeObject) => boolean;
 
-export function shouldEnqueueUpdate(newObj: KubeObject, oldObj: KubeObject, commandAnnotations: readonly string[] = COMMAND_ANNOTATIONS): boolean {
+/** `commandAnnotations`: annotations whose every change of value (set, changed, removed) wakes the reconciler. */
+export function shouldEnqueueUpdate(newObj: KubeObject, oldObj: KubeObject, commandAnnotations: readonly string[]): boolean {
   const n = newObj.metadata;
   const o = oldObj.metadata;
   if (n.generation !== o.generation) return true;

@@ -15,7 +15,7 @@ import {
   peeringTags,
   type PeeringSpec,
 } from '../../src/aws/ec2/peering.ts';
-import { describeAllOwned, inventoryOf } from '../../src/aws/ec2/describe-all.ts';
+import { describeAllOwned, inventoryOf } from './aws-ec2-inventory.ts';
 
 const owner = testOwner();
 const bed = new MotoBed();

@@ -16,7 +16,7 @@ import { ec2Client, makeVpc, PRIMARY_REGION, testOwner } from './aws-ec2-fixture
 import { transitGateway, type TransitGatewaySpec } from '../../src/aws/ec2/transit-gateway.ts';
 import { ensureAssociated, getAssociations, tgwRouteTable } from '../../src/aws/ec2/tgw-route-table.ts';
 import { vpcAttachment, type VpcAttachmentSpec } from '../../src/aws/ec2/vpc-attachment.ts';
-import { describeAllOwned, inventoryOf } from '../../src/aws/ec2/describe-all.ts';
+import { describeAllOwned, inventoryOf } from './aws-ec2-inventory.ts';
 import { sideTags } from '../../src/aws/ec2/ownership.ts';
 import { TAG_KEYS, tagsToMap } from '../../src/aws/tags.ts';
 

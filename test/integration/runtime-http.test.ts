@@ -38,7 +38,7 @@ after(async () => {
 /** A manager and its two servers on free loopback ports, as main.ts wires them. */
 async function serve(kc: TestCluster['kc'], stallMs?: number): Promise<{ manager: Manager; metrics: Metrics; servers: HttpServers }> {
   const metrics = new Metrics({ processMetrics: false });
-  const manager = new Manager({ kc, logger: testLogger(), metrics, leaderElection: { enabled: false }, stallMs });
+  const manager = new Manager({ kc, logger: testLogger(), metrics, leaderElection: { enabled: false }, stallMs, commandAnnotations: [] });
   manager.register({ kind: 'Widget', path: widgets(ns), reconcile: async () => {} });
   const servers = await startHttpServers({
     metricsAddress: '127.0.0.1:0',

@@ -57,6 +57,7 @@ function replica(id: string, lease: string, kc: KubeConfig = cluster.kc): Replic
     kc,
     logger: testLogger(),
     leaderElection: { enabled: true, namespace: ns, name: lease, identity: id, ...LEASE },
+    commandAnnotations: [],
   });
   manager.register({
     kind: 'Widget',

@@ -17,6 +17,8 @@ import {
 /** Long enough for an enqueued key to reach a worker many times over (they take milliseconds). */
 const QUIET_MS = 700;
 const KIND = 'Widget';
+/** The runtime knows no annotation names: the caller hands it the ones that carry commands. */
+const RECONCILE_NOW = 'example.com/reconcile-now';
 
 let cluster: TestCluster;
 let ns: string;
@@ -43,6 +45,7 @@ before(async () => {
     logger: testLogger(),
     leaderElection: { enabled: false },
     queueBackoff: { baseMs: 100, maxMs: 5_000, jitter: 0 },
+    commandAnnotations: [RECONCILE_NOW],
   });
   manager.register({ kind: KIND, path: widgets(ns), reconcile: recordingReconcile(() => manager, calls) });
   await manager.start();
@@ -90,10 +93,10 @@ test('a spec change (new generation) is reconciled', async () => {
   await waitCalls('plain', before + 1);
 });
 
-test('setting or changing multiregion.dev/reconcile-now is reconciled', async () => {
+test('setting or changing a command annotation is reconciled', async () => {
   for (const value of ['1', '2']) {
     const before = callCount('plain');
-    const stored = await patchWidget(cluster.kc, ns, 'plain', { metadata: { annotations: { 'multiregion.dev/reconcile-now': value } } });
+    const stored = await patchWidget(cluster.kc, ns, 'plain', { metadata: { annotations: { [RECONCILE_NOW]: value } } });
     assert.equal(stored.metadata.generation, 2, 'an annotation leaves the generation alone');
     await waitCalls('plain', before + 1);
   }
@@ -137,7 +140,7 @@ test('the drift interval re-enqueues every cached key without any change', async
   await createWidget(cluster.kc, driftNs, 'steady');
   const driftCalls = new Map<string, number[]>();
   const drifting: Manager = new Manager({
-    kc: cluster.kc, logger: testLogger(), leaderElection: { enabled: false }, driftIntervalMs: 500,
+    kc: cluster.kc, logger: testLogger(), leaderElection: { enabled: false }, driftIntervalMs: 500, commandAnnotations: [],
   });
   drifting.register({ kind: KIND, path: widgets(driftNs), reconcile: recordingReconcile(() => drifting, driftCalls) });
   try {
@@ -180,6 +183,7 @@ async function stopDuringReconcile(afterCancelMs: number | 'never') {
   const stopping: Manager = new Manager({
     kc: cluster.kc, logger: testLogger(),
     leaderElection: { enabled: true, namespace: leaseNs, name: lease, identity: 'stopping-replica', ...LEASE },
+    commandAnnotations: [],
   });
   stopping.register({
     kind: KIND,

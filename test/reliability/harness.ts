@@ -9,7 +9,9 @@ import {
   DescribeTransitGatewayPeeringAttachmentsCommand, DescribeFlowLogsCommand, DescribeRouteTablesCommand, type Tag,
 } from '@aws-sdk/client-ec2';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { parse } from 'yaml';
 import { seedVpc, type SeededVpc } from '../env/seed.ts';
+import { ENV } from '../env/stack.ts';
 import type { Obj } from '../integration/helpers.ts';
 import { tagsToMap } from '../../src/aws/tags.ts';
 
@@ -107,7 +109,8 @@ export interface Tally {
   lostSteps?: number;
   note?: string;
 }
-// The files of one `node --test` run are children of the same runner: its pid keys the file.
+// The files of one `node --test` run are children of the same runner: its pid keys the file
+// (test/env/run-lanes.ts, whose files have runners of their own, names one file for the run).
 export const tallyPath = process.env.MRC_RELIABILITY_TALLY ?? join(tmpdir(), `mrc-reliability-${process.ppid}.jsonl`);
 export function record(t: Tally & { file: string }): void {
   appendFileSync(tallyPath, JSON.stringify(t) + '\n');
@@ -122,6 +125,17 @@ export const logDir = process.env.MRC_RELIABILITY_LOGS ?? join(tmpdir(), `mrc-re
 export function keepLogs(label: string, text: string): void {
   mkdirSync(logDir, { recursive: true });
   writeFileSync(join(logDir, `${label}-${process.pid}-${Date.now()}.log`), text);
+  keepStackToken();
+}
+
+let stackTokenKept = false;
+/** In lanes every file may talk to another apiserver: its admin token joins the scanned secrets. */
+function keepStackToken(): void {
+  const path = process.env[ENV.kubeconfig];
+  if (stackTokenKept || !path) return;
+  stackTokenKept = true;
+  const token = (parse(readFileSync(path, 'utf8')) as { users?: Array<{ user?: { token?: string } }> }).users?.[0]?.user?.token;
+  if (token) keepSecret(token);
 }
 
 /** A secret value (e.g. a private apiserver's admin token) the secret scan must not find in any log. */

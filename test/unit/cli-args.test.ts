@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCli, parseTimeout, USAGE } from '../../src/cli/args.ts';
-import { resolveKind, collectionPath, objectPath } from '../../src/cli/kinds.ts';
+import { collectionPath } from '../../src/api/types.ts';
+import { resolveKind, objectPath } from '../../src/cli/kinds.ts';
 import { acceptDataLossNote, acceptDataLossRefusal, acceptDataLossValue, failoverPatch, failoverRefusal, policyRegions } from '../../src/cli/commands/failover.ts';
 import { formatDrill } from '../../src/cli/commands/drill.ts';
 
@@ -62,7 +63,7 @@ for (const [s, ms] of [['90s', 90_000], ['10m', 600_000], ['500ms', 500], ['30',
 }
 test('parseTimeout rejects junk', () => assert.throws(() => parseTimeout('soon'), /invalid duration/));
 
-for (const [alias, kind] of [['rp', 'RegionPair'], ['FailoverPolicy', 'FailoverPolicy'], ['clientconnections', 'ClientConnection']] as const) {
+for (const [alias, kind] of [['rp', 'RegionPair'], ['regionpair', 'RegionPair'], ['FailoverPolicy', 'FailoverPolicy'], ['clientconnections', 'ClientConnection'], ['CC', 'ClientConnection']] as const) {
   test(`resolveKind ${alias}`, () => assert.equal(resolveKind(alias).kind, kind));
 }
 test('resolveKind refuses other kinds', () => assert.throws(() => resolveKind('pod'), /unknown kind/));

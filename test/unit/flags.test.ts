@@ -74,3 +74,17 @@ test('--health-period: a minute by default (AWS), whole seconds of at least 10 w
   assert.throws(() => parseFlags(['--cluster-id=a', '--health-period=1500ms'], {}), /--health-period/);
   assert.match(USAGE, /--health-period [\s\S]*\[MRC_HEALTH_PERIOD\]/);
 });
+
+test('--aws-rate-limits: raised quotas replace the published buckets; a typo or a bad number is refused', () => {
+  assert.deepEqual(parseFlags(['--cluster-id=a'], {}).awsRateLimits, {});
+  assert.deepEqual(parseFlags(['--cluster-id=a', '--aws-rate-limits=cloudwatch:PutMetricAlarm=10/20, ec2:describe=40,route53:GetChange=2.5'], {}).awsRateLimits, {
+    'cloudwatch:PutMetricAlarm': { ratePerSec: 10, burst: 20 },
+    'ec2:describe': { ratePerSec: 40, burst: 40 },
+    'route53:GetChange': { ratePerSec: 2.5, burst: 3 },
+  });
+  assert.deepEqual(parseFlags(['--cluster-id=a'], { MRC_AWS_RATE_LIMITS: 'rds=30/60' }).awsRateLimits, { rds: { ratePerSec: 30, burst: 60 } });
+  for (const bad of ['cloudwatch:PutMetricAlam=10', 'ec2:describe=fast', 'ec2:describe', 'ec2:describe=0', 'ec2=10/-1']) {
+    assert.throws(() => parseFlags(['--cluster-id=a', `--aws-rate-limits=${bad}`], {}), /--aws-rate-limits/, bad);
+  }
+  assert.match(USAGE, /--aws-rate-limits [\s\S]*\[MRC_AWS_RATE_LIMITS\]/);
+});

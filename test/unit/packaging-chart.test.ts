@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { chartDir, deployDir, helmBin, helmTemplate, releaseName, repoRoot, run, type K8sObject } from './packaging-tools.ts';
+import { parseFlags } from '../../src/flags.ts';
 
 interface Rule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
 interface Container {
@@ -170,6 +171,18 @@ test('optional flags are passed only when set', () => {
   const args = podOf(objs).containers[0]!.args;
   assert.ok(args.includes('--watch-namespace=apps'));
   assert.ok(args.includes('--aws-endpoint-url=http://127.0.0.1:5000'));
+});
+
+test('awsRateLimits: one --aws-rate-limits flag the controller parses; none by default; a bad rate is refused by the schema', () => {
+  assert.ok(!podOf(defaults).containers[0]!.args.some((a) => a.startsWith('--aws-rate-limits')));
+  const objs = helmTemplate(['--set-string', 'controller.awsRateLimits.cloudwatch:PutMetricAlarm=10/20', '--set-string', 'controller.awsRateLimits.ec2:describe=40']);
+  const flag = podOf(objs).containers[0]!.args.filter((a) => a.startsWith('--aws-rate-limits='));
+  assert.equal(flag.length, 1);
+  assert.deepEqual(parseFlags(['--cluster-id=a', flag[0]!], {}).awsRateLimits, {
+    'cloudwatch:PutMetricAlarm': { ratePerSec: 10, burst: 20 },
+    'ec2:describe': { ratePerSec: 40, burst: 40 },
+  });
+  assert.throws(() => helmTemplate(['--set-string', 'controller.awsRateLimits.ec2:describe=fast']), /does not match pattern/);
 });
 
 interface NetPolPort { port: number; protocol: string }

@@ -83,8 +83,8 @@ describe('condition helpers', () => {
     { reason: 'synced.success', got: synced.success(), type: 'Synced', status: 'True', why: 'ReconcileSuccess' },
     { reason: 'synced.error default reason', got: synced.error('m'), type: 'Synced', status: 'False', why: 'ReconcileError' },
     { reason: 'synced.error with a specific reason', got: synced.error('m', 'RefNotPermitted'), type: 'Synced', status: 'False', why: 'RefNotPermitted' },
-    { reason: 'synced.paused', got: synced.paused(), type: 'Synced', status: 'False', why: 'Paused' },
-    { reason: 'synced.dryRun', got: synced.dryRun(), type: 'Synced', status: 'True', why: 'DryRun' },
+    { reason: 'synced.paused', got: synced.paused('paused by the test'), type: 'Synced', status: 'False', why: 'Paused' },
+    { reason: 'synced.dryRun', got: synced.dryRun('planned, not applied'), type: 'Synced', status: 'True', why: 'DryRun' },
   ];
   for (const c of cases) {
     it(c.reason, () => {

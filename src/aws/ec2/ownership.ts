@@ -36,10 +36,27 @@ export function ownedOnSide(tags: TagsLike | undefined, owner: Owner, side: Side
 }
 
 /** States in which an EC2 network resource no longer counts: deleted ones stay listed for a while. */
-const GONE = new Set(['deleted', 'deleting', 'failed', 'failing', 'rejected', 'rejecting']);
+const GONE = new Set(['deleted', 'failed', 'failing', 'rejected', 'rejecting']);
 
 export function isGone(state: string | undefined): boolean {
   return state !== undefined && GONE.has(state);
+}
+
+/**
+ * AWS accepted the delete and is still working on it (minutes for a TGW or an attachment).
+ * Such a resource still exists — a finalizer must wait for it, or it leaves it behind — but it
+ * is not usable: nothing can be attached, associated or routed to it, and it never comes back.
+ */
+export function isDeleting(state: string | undefined): boolean {
+  return state === 'deleting';
+}
+
+/**
+ * Whether a listed resource counts as there. Sync leaves `includeDeleting` off, so a resource
+ * being deleted is absent to it and never used; deletion turns it on to wait for AWS to finish.
+ */
+export function isPresent(state: string | undefined, includeDeleting = false): boolean {
+  return !isGone(state) && (includeDeleting || !isDeleting(state));
 }
 
 /** Oldest first, so that when a crash left two copies every reconcile picks the same one. */

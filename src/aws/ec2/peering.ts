@@ -14,7 +14,7 @@ import {
 import { errorCode, isNotFound } from '../errors.ts';
 import { TAG_KEYS, TAG_PREFIX, tagsToMap, type TagsLike } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
-import { isGone, oldestFirst, sideTags, sideTagSpec } from './ownership.ts';
+import { isPresent, oldestFirst, sideTags, sideTagSpec } from './ownership.ts';
 import { collectPages } from './pages.ts';
 
 export interface PeeringSpec {
@@ -26,6 +26,12 @@ export interface PeeringSpec {
   peerRegion: string;
   /** From status, when known: looked up first. */
   attachmentId?: string;
+  /**
+   * Report a peering AWS is still deleting as existing, so deletion can wait for it. Sync
+   * leaves it off: a deleting peering carries no traffic and never comes back, so to sync it
+   * is absent and a new one is requested.
+   */
+  includeDeleting?: boolean;
 }
 
 export interface TgwEnd {
@@ -41,6 +47,11 @@ export interface ObservedPeering {
   requester: TgwEnd;
   accepter: TgwEnd;
   tags: Record<string, string>;
+  /**
+   * Carries our ownership tags: only then may it be deleted. Known on the requester side only
+   * (the accepter's view carries no tags of ours), so false everywhere else.
+   */
+  owned: boolean;
 }
 
 /** The accepter's view: 'notVisible' until the peering has reached its region/account. */
@@ -55,7 +66,7 @@ export const peeringTags = (owner: Owner) => sideTags(owner, 'primary', 'peering
 export function peeringRequester(ec2: EC2Client): ExternalResource<PeeringSpec, ObservedPeering> {
   return {
     async observe(spec) {
-      const p = await findForSpec(ec2, spec);
+      const p = await findForSpec(ec2, spec, spec.includeDeleting);
       if (!p) return { exists: false, upToDate: false };
       const diff = peerDiff(p, spec);
       // A peering cannot be changed: a different peer means delete and request again.
@@ -80,12 +91,14 @@ export function peeringRequester(ec2: EC2Client): ExternalResource<PeeringSpec, 
         }),
       );
       if (!out.TransitGatewayPeeringAttachment?.TransitGatewayAttachmentId) throw new Error('CreateTransitGatewayPeeringAttachment returned no attachment');
-      return toObserved(out.TransitGatewayPeeringAttachment);
+      return toObserved(out.TransitGatewayPeeringAttachment, peeringTags(spec.owner));
     },
 
     async update() {},
 
     async delete(seen) {
+      // Found by the id in status, it may not be ours (someone re-tagged it): left alone.
+      if (!seen.owned) return;
       await deletePeering(ec2, seen.id);
     },
   };
@@ -94,12 +107,13 @@ export function peeringRequester(ec2: EC2Client): ExternalResource<PeeringSpec, 
 /**
  * Our live peering, found by our ownership tags (the keys under multiregion.dev/; user tags
  * may have changed since the create). Tag filters narrow the call; the check is client-side
- * because moto ignores some filters. Deleted/rejected ones stay listed: they count as absent.
+ * because moto ignores some filters. Deleted/rejected ones stay listed: they count as absent,
+ * and so do deleting ones unless `match.includeDeleting`.
  */
 export async function findPeeringByOwner(
   ec2: EC2Client,
   tags: TagsLike,
-  match: { transitGatewayId?: string } = {},
+  match: { transitGatewayId?: string; includeDeleting?: boolean } = {},
 ): Promise<ObservedPeering | undefined> {
   const want = new Map(Object.entries(tagsToMap(tags)).filter(([k]) => k.startsWith(TAG_PREFIX)));
   // One filter on the most selective key: moto answers HTTP 500 to several tag filters that
@@ -114,17 +128,21 @@ export async function findPeeringByOwner(
 export function pickOwnedPeering(
   all: TransitGatewayPeeringAttachment[],
   tags: TagsLike,
-  match: { transitGatewayId?: string } = {},
+  match: { transitGatewayId?: string; includeDeleting?: boolean } = {},
 ): ObservedPeering | undefined {
-  const want = Object.entries(tagsToMap(tags)).filter(([k]) => k.startsWith(TAG_PREFIX));
   const mine = all.filter((p) => {
-    if (isGone(p.State)) return false;
+    if (!isPresent(p.State, match.includeDeleting)) return false;
     if (match.transitGatewayId && p.RequesterTgwInfo?.TransitGatewayId !== match.transitGatewayId) return false;
-    const have = tagsToMap(p.Tags);
-    return want.every(([k, v]) => have[k] === v);
+    return carriesOurTags(p.Tags, tags);
   });
   const first = oldestFirst(mine)[0];
-  return first && toObserved(first);
+  return first && toObserved(first, tags);
+}
+
+/** Every ownership tag of ours (the keys under multiregion.dev/) is on the peering; user tags may differ. */
+function carriesOurTags(have: TagsLike | undefined, ours: TagsLike): boolean {
+  const got = tagsToMap(have);
+  return Object.entries(tagsToMap(ours)).filter(([k]) => k.startsWith(TAG_PREFIX)).every(([k, v]) => got[k] === v);
 }
 
 /** Either side: the peering by id, or undefined when this region/account does not see it (yet). */
@@ -137,7 +155,8 @@ export async function describePeering(ec2: EC2Client, id: string): Promise<Obser
 export async function observeAccepterSide(ec2Peer: EC2Client, id: string): Promise<AccepterView> {
   const p = await describePeering(ec2Peer, id);
   if (!p) return { state: 'notVisible' };
-  return { state: isGone(p.state) ? 'gone' : p.state, observed: p };
+  // Sync's view: a peering being deleted is as good as gone (it is requested again).
+  return { state: isPresent(p.state) ? p.state : 'gone', observed: p };
 }
 
 /**
@@ -162,7 +181,8 @@ export async function acceptPeering(ec2Peer: EC2Client, id: string): Promise<Acc
 export async function deletePeering(ec2: EC2Client, id: string): Promise<void> {
   // Look first: an unknown id is NotFound on AWS but HTTP 500 on moto.
   const now = await describePeering(ec2, id);
-  if (!now || isGone(now.state)) return;
+  // Gone, or already being deleted: nothing to ask for.
+  if (!now || !isPresent(now.state)) return;
   try {
     await ec2.send(new DeleteTransitGatewayPeeringAttachmentCommand({ TransitGatewayAttachmentId: id }));
   } catch (err) {
@@ -188,12 +208,13 @@ export function describePeerings(ec2: EC2Client, filters: Filter[], ids?: string
   });
 }
 
-async function findForSpec(ec2: EC2Client, spec: PeeringSpec): Promise<ObservedPeering | undefined> {
+async function findForSpec(ec2: EC2Client, spec: PeeringSpec, includeDeleting = false): Promise<ObservedPeering | undefined> {
+  const ours = peeringTags(spec.owner);
   if (spec.attachmentId) {
     const byId = await describePeering(ec2, spec.attachmentId);
-    if (byId && !isGone(byId.state)) return byId;
+    if (byId && isPresent(byId.state, includeDeleting)) return { ...byId, owned: carriesOurTags(byId.tags, ours) };
   }
-  return findPeeringByOwner(ec2, peeringTags(spec.owner), { transitGatewayId: spec.transitGatewayId });
+  return findPeeringByOwner(ec2, ours, { transitGatewayId: spec.transitGatewayId, includeDeleting });
 }
 
 function peerDiff(p: ObservedPeering, spec: PeeringSpec): string[] {
@@ -214,12 +235,14 @@ function end(info: { TransitGatewayId?: string | undefined; OwnerId?: string | u
   };
 }
 
-function toObserved(p: TransitGatewayPeeringAttachment): ObservedPeering {
+/** `ours`: the owner's tags when known (the requester side), to tell whether it is ours. */
+function toObserved(p: TransitGatewayPeeringAttachment, ours?: TagsLike): ObservedPeering {
   return {
     id: p.TransitGatewayAttachmentId ?? '',
     state: p.State ?? 'unknown',
     requester: end(p.RequesterTgwInfo),
     accepter: end(p.AccepterTgwInfo),
     tags: tagsToMap(p.Tags),
+    owned: ours !== undefined && carriesOurTags(p.Tags, ours),
   };
 }

@@ -16,13 +16,15 @@ import {
 import { errorCode, isNotFound } from '../errors.ts';
 import { tagsToMap } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
-import { isGone, oldestFirst, ownedOnSide, ownerFilter, sideTagSpec, type Side } from './ownership.ts';
+import { isPresent, oldestFirst, ownedOnSide, ownerFilter, sideTagSpec, type Side } from './ownership.ts';
 import { collectPages } from './pages.ts';
 
 export interface RouteTableSpec {
   owner: Owner;
   side: Side;
   transitGatewayId: string;
+  /** Report a table AWS is still deleting as existing (for deletion to wait on); sync leaves it off. */
+  includeDeleting?: boolean;
 }
 
 export interface ObservedRouteTable {
@@ -45,7 +47,7 @@ export type AssociationState = 'associated' | 'pending';
 export function tgwRouteTable(ec2: EC2Client): ExternalResource<RouteTableSpec, ObservedRouteTable> {
   return {
     async observe(spec) {
-      const rt = await findOwnedRouteTable(ec2, spec);
+      const rt = await findOwnedRouteTable(ec2, spec, spec.includeDeleting);
       return rt ? { exists: true, upToDate: true, observed: toObserved(rt, spec) } : { exists: false, upToDate: false };
     },
 
@@ -68,7 +70,8 @@ export function tgwRouteTable(ec2: EC2Client): ExternalResource<RouteTableSpec, 
     async delete(seen) {
       if (!seen.owned) return;
       const now = await describeRouteTable(ec2, seen.id);
-      if (!now || isGone(now.State)) return;
+      // Gone, or already being deleted: nothing to ask for.
+      if (!now || !isPresent(now.State)) return;
       const assocs = await liveAssociations(ec2, seen.id);
       for (const a of assocs) if (a.state === 'associated') await disassociate(ec2, seen.id, a.attachmentId);
       try {
@@ -88,17 +91,17 @@ export function tgwRouteTable(ec2: EC2Client): ExternalResource<RouteTableSpec, 
  * not every implementation applies them (moto ignores them here), so ownership is decided on
  * the returned Tags — correct everywhere.
  */
-export async function findOwnedRouteTable(ec2: EC2Client, spec: RouteTableSpec): Promise<TransitGatewayRouteTable | undefined> {
+export async function findOwnedRouteTable(ec2: EC2Client, spec: RouteTableSpec, includeDeleting = false): Promise<TransitGatewayRouteTable | undefined> {
   const all = await describeRouteTables(ec2, [
     { Name: 'transit-gateway-id', Values: [spec.transitGatewayId] },
     ...ownerFilter(spec.owner),
   ]);
-  return pickOwnedRouteTable(all, spec);
+  return pickOwnedRouteTable(all, spec, includeDeleting);
 }
 
-export function pickOwnedRouteTable(all: TransitGatewayRouteTable[], spec: RouteTableSpec): TransitGatewayRouteTable | undefined {
+export function pickOwnedRouteTable(all: TransitGatewayRouteTable[], spec: RouteTableSpec, includeDeleting = false): TransitGatewayRouteTable | undefined {
   const mine = all.filter(
-    (t) => t.TransitGatewayId === spec.transitGatewayId && !isGone(t.State) && ownedOnSide(t.Tags, spec.owner, spec.side),
+    (t) => t.TransitGatewayId === spec.transitGatewayId && isPresent(t.State, includeDeleting) && ownedOnSide(t.Tags, spec.owner, spec.side),
   );
   return oldestFirst(mine)[0];
 }
@@ -199,7 +202,8 @@ async function liveAssociations(ec2: EC2Client, routeTableId: string): Promise<A
     );
     return { items: out.TransitGatewayAttachments, nextToken: out.NextToken };
   });
-  const alive = new Set(live.filter((a) => !isGone(a.State)).map((a) => a.TransitGatewayAttachmentId));
+  // An attachment AWS is deleting takes its association with it: only the others are disassociated.
+  const alive = new Set(live.filter((a) => isPresent(a.State)).map((a) => a.TransitGatewayAttachmentId));
   return assocs.filter((a) => alive.has(a.attachmentId));
 }
 

@@ -13,7 +13,7 @@ import {
 import { isNotFound } from '../errors.ts';
 import { tagsToMap } from '../tags.ts';
 import type { ExternalResource, Observation, Owner } from '../types.ts';
-import { isGone, oldestFirst, ownedOnSide, ownerFilter, sideTagSpec, type Side } from './ownership.ts';
+import { isPresent, oldestFirst, ownedOnSide, ownerFilter, sideTagSpec, type Side } from './ownership.ts';
 import { collectPages } from './pages.ts';
 
 export interface TransitGatewaySpec {
@@ -22,6 +22,12 @@ export interface TransitGatewaySpec {
   /** spec.<side>.transitGateway.id: adopt this TGW; never modified, never deleted. */
   adoptId?: string;
   amazonSideAsn?: number;
+  /**
+   * Report a TGW that AWS is still deleting (state 'deleting') as existing, so deletion can wait
+   * for it. Sync leaves this off: a deleting TGW takes no attachment, route table or route and
+   * never comes back, so to sync it is absent and a new one is created.
+   */
+  includeDeleting?: boolean;
 }
 
 export interface ObservedTransitGateway {
@@ -43,8 +49,8 @@ export interface ObservedTransitGateway {
 export function transitGateway(ec2: EC2Client): ExternalResource<TransitGatewaySpec, ObservedTransitGateway> {
   return {
     async observe(spec) {
-      const tgw = spec.adoptId ? await describeById(ec2, spec.adoptId) : await findOwned(ec2, spec.owner, spec.side);
-      if (!tgw || isGone(tgw.State)) return { exists: false, upToDate: false };
+      const tgw = spec.adoptId ? await describeById(ec2, spec.adoptId) : await findOwned(ec2, spec.owner, spec.side, spec.includeDeleting);
+      if (!tgw || !isPresent(tgw.State, spec.includeDeleting)) return { exists: false, upToDate: false };
       const observed = toObserved(tgw, spec);
       return { exists: true, ...compare(spec, observed), observed };
     },
@@ -85,7 +91,8 @@ export function transitGateway(ec2: EC2Client): ExternalResource<TransitGatewayS
       if (!seen.owned || seen.adopted) return;
       // Look first: an unknown id is a NotFound on AWS, but an HTTP 500 on some emulators.
       const now = await describeById(ec2, seen.id);
-      if (!now || isGone(now.State)) return;
+      // Gone, or already being deleted: nothing to ask for.
+      if (!now || !isPresent(now.State)) return;
       try {
         await ec2.send(new DeleteTransitGatewayCommand({ TransitGatewayId: seen.id }));
       } catch (err) {
@@ -117,14 +124,14 @@ export async function describeById(ec2: EC2Client, id: string): Promise<TransitG
   }
 }
 
-/** Our TGW for this side, ignoring deleted ones; the oldest when a crash left two. */
-export async function findOwned(ec2: EC2Client, owner: Owner, side: Side): Promise<TransitGateway | undefined> {
+/** Our TGW for this side, ignoring deleted ones (and deleting ones unless asked); the oldest when a crash left two. */
+export async function findOwned(ec2: EC2Client, owner: Owner, side: Side, includeDeleting = false): Promise<TransitGateway | undefined> {
   const all = await describeTransitGateways(ec2, ownerFilter(owner));
-  return pickOwnedTransitGateway(all, owner, side);
+  return pickOwnedTransitGateway(all, owner, side, includeDeleting);
 }
 
-export function pickOwnedTransitGateway(all: TransitGateway[], owner: Owner, side: Side): TransitGateway | undefined {
-  return oldestFirst(all.filter((t) => !isGone(t.State) && ownedOnSide(t.Tags, owner, side)))[0];
+export function pickOwnedTransitGateway(all: TransitGateway[], owner: Owner, side: Side, includeDeleting = false): TransitGateway | undefined {
+  return oldestFirst(all.filter((t) => isPresent(t.State, includeDeleting) && ownedOnSide(t.Tags, owner, side)))[0];
 }
 
 export function describeTransitGateways(ec2: EC2Client, filters: Filter[]): Promise<TransitGateway[]> {

@@ -13,7 +13,7 @@ import {
 import { errorCode, isAlreadyExists, isNotFound } from '../errors.ts';
 import { TAG_KEYS, tagsToMap } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
-import { isGone, oldestFirst, ownedOnSide, sideTags, sideTagSpec, type Side } from './ownership.ts';
+import { isPresent, oldestFirst, ownedOnSide, sideTags, sideTagSpec, type Side } from './ownership.ts';
 import { collectPages } from './pages.ts';
 
 export interface VpcAttachmentSpec {
@@ -24,6 +24,13 @@ export interface VpcAttachmentSpec {
   transitGatewayOwned: boolean;
   vpcId: string;
   subnetIds: string[];
+  /**
+   * Report an attachment AWS is still deleting as existing, so deletion can wait for it. Sync
+   * leaves it off: a deleting attachment carries no traffic and cannot be associated, so to
+   * sync it is absent (should AWS refuse a second attachment of the VPC meanwhile, create fails
+   * and is retried with backoff).
+   */
+  includeDeleting?: boolean;
 }
 
 export interface ObservedVpcAttachment {
@@ -42,7 +49,7 @@ export interface ObservedVpcAttachment {
 export function vpcAttachment(ec2: EC2Client): ExternalResource<VpcAttachmentSpec, ObservedVpcAttachment> {
   return {
     async observe(spec) {
-      const a = await findAttachment(ec2, spec);
+      const a = await findAttachment(ec2, spec, spec.includeDeleting);
       if (!a) return { exists: false, upToDate: false };
       const observed = toObserved(a, spec);
       const diff: string[] = [];
@@ -96,7 +103,8 @@ export function vpcAttachment(ec2: EC2Client): ExternalResource<VpcAttachmentSpe
       if (!seen.owned) return;
       // Look first: deleting an unknown id is NotFound on AWS but HTTP 500 on moto.
       const [now] = await describeVpcAttachments(ec2, [], [seen.id]);
-      if (!now || isGone(now.State)) return;
+      // Gone, or already being deleted: nothing to ask for.
+      if (!now || !isPresent(now.State)) return;
       try {
         await ec2.send(new DeleteTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId: seen.id }));
       } catch (err) {
@@ -114,17 +122,17 @@ export function subnetDiff(current: readonly string[], desired: readonly string[
 }
 
 /** The live attachment of this VPC to this TGW, ours first. */
-async function findAttachment(ec2: EC2Client, spec: VpcAttachmentSpec): Promise<TransitGatewayVpcAttachment | undefined> {
+async function findAttachment(ec2: EC2Client, spec: VpcAttachmentSpec, includeDeleting = false): Promise<TransitGatewayVpcAttachment | undefined> {
   const all = await describeVpcAttachments(ec2, [
     { Name: 'transit-gateway-id', Values: [spec.transitGatewayId] },
     { Name: 'vpc-id', Values: [spec.vpcId] },
   ]);
-  return pickVpcAttachment(all, spec);
+  return pickVpcAttachment(all, spec, includeDeleting);
 }
 
-export function pickVpcAttachment(all: TransitGatewayVpcAttachment[], spec: VpcAttachmentSpec): TransitGatewayVpcAttachment | undefined {
+export function pickVpcAttachment(all: TransitGatewayVpcAttachment[], spec: VpcAttachmentSpec, includeDeleting = false): TransitGatewayVpcAttachment | undefined {
   const live = oldestFirst(
-    all.filter((a) => a.TransitGatewayId === spec.transitGatewayId && a.VpcId === spec.vpcId && !isGone(a.State)),
+    all.filter((a) => a.TransitGatewayId === spec.transitGatewayId && a.VpcId === spec.vpcId && isPresent(a.State, includeDeleting)),
   );
   return live.find((a) => ownedOnSide(a.Tags, spec.owner, spec.side)) ?? live[0];
 }

@@ -38,7 +38,7 @@ export function acceptDataLossRefusal(p: Json): string | undefined {
   return undefined;
 }
 
-/** A new multiregion.dev/accept-data-loss value: the controller uses each value once, so every run makes a new one. */
+/** A new value for the accept-data-loss annotation: the controller uses each value once, so every run makes a new one. */
 export function acceptDataLossValue(now: Date = new Date()): string {
   return now.toISOString();
 }

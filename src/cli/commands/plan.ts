@@ -1,9 +1,7 @@
 // `multiregion plan`: turns dry-run on, waits for the controller's plan, prints it, and puts
 // the object back the way it was (unless --keep). An object already in dry-run stays so.
-import type { PlannedChange } from '../../api/types.ts';
-import { ANNOTATIONS } from '../../api/types.ts';
+import { ANNOTATIONS, type KindInfo, type PlannedChange } from '../../api/types.ts';
 import type { CliClient, Json } from '../client.ts';
-import type { KindInfo } from '../kinds.ts';
 import { formatPlan } from '../plan-format.ts';
 import { pollUntil } from '../poll.ts';
 

@@ -6,7 +6,7 @@ import type { ControllerDeps } from '../shared/deps.ts';
 import { COLLECTIONS } from '../shared/deps.ts';
 import { makeReconcile, type FieldError } from '../shared/lifecycle.ts';
 import { refPermitted } from '../shared/owner.ts';
-import { DriftChecks, PartRetries } from './drift-checks.ts';
+import { DriftChecks, PartRetries } from '../shared/drift-checks.ts';
 import { finalizeClientConnection } from './finalize.ts';
 import { clientsOf, pairChangedForClients, pairKeyOf } from './pair.ts';
 import { syncClientConnection } from './sync.ts';

@@ -11,13 +11,13 @@
 import type { ClientConnectionStatus } from '../../api/types.ts';
 import type { DefaultedClientConnectionSpec } from '../../api/defaults.ts';
 import { desiredClientObservability, syncClientObservability, type DesiredClientObservability } from '../../aws/cloudwatch/client-observability.ts';
-import type { Change } from '../../aws/cloudwatch/changes.ts';
 import { dashboardName } from '../../aws/cloudwatch/names.ts';
 import { syncQueryDefinitions } from '../../aws/cloudwatch/query-definitions.ts';
 import { callContextOf } from '../../aws/errors.ts';
 import type { AwsClients, AwsTarget, Owner } from '../../aws/types.ts';
 import type { ConditionInput } from '../../runtime/conditions.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
+import { record } from '../shared/cloudwatch-changes.ts';
 import { describeError } from '../shared/sync-error.ts';
 
 export interface ObservabilityInput {
@@ -112,19 +112,6 @@ export async function syncObservability(aws: AwsClients, i: ObservabilityInput, 
       status: { ...base, queryDefinitionIds: i.previous.queryDefinitionIds ?? {}, observabilityHash: dryRun ? i.previous.observabilityHash : desired.hash },
       queries: queriesFailed(err), queriesFailed: true, warnings: desired.warnings, skipped: false,
     };
-  }
-}
-
-/** CloudWatch changes into status.plannedChanges (dry-run) and Events (creates and deletes). */
-export function record(ctx: SyncContext, changes: readonly Change[]): void {
-  for (const c of changes) {
-    ctx.plan.changes.push({ action: c.action, resource: c.resource, region: c.region, ...(c.detail && { detail: c.detail }) });
-    if (ctx.plan.dryRun) continue;
-    if (c.action === 'Create' || c.action === 'Delete') {
-      const verb = c.action === 'Create' ? 'Created' : 'Deleted';
-      const kind = c.resource.split(' ')[0] ?? 'resource';
-      ctx.normal(`${verb}${kind.charAt(0).toUpperCase()}${kind.slice(1).replace(/[^A-Za-z]/g, '')}`, `${verb} ${c.resource} in ${c.region}${c.detail ? ` (${c.detail})` : ''}`);
-    }
   }
 }
 

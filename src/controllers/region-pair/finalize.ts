@@ -17,7 +17,7 @@ import type { ControllerDeps } from '../shared/deps.ts';
 import type { FinalizeResult, SyncContext } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
 import { finalizePairOverview } from './overview.ts';
-import { targetOf } from './side.ts';
+import { targetOf } from '../shared/target.ts';
 
 type Step = () => Promise<string | undefined>;
 
@@ -30,8 +30,9 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
   const del = (resource: string, region: string, detail: string, fn: () => Promise<void>) =>
     ctx.plan.apply({ action: 'Delete', resource, region, detail }, fn, () => `${resource} ${detail}`);
 
+  // includeDeleting: what AWS is still deleting is still there, and the finalizer waits for it.
   const tgwOf = async (side: Side, s: RegionSideSpec) => {
-    const o = await transitGateway(ec2(s)).observe({ owner, side, ...(s.transitGateway?.id && { adoptId: s.transitGateway.id }) });
+    const o = await transitGateway(ec2(s)).observe({ owner, side, includeDeleting: true, ...(s.transitGateway?.id && { adoptId: s.transitGateway.id }) });
     return o.observed;
   };
 
@@ -63,8 +64,9 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
       const s = await tgwOf('secondary', spec.secondary);
       if (!p || !s) return undefined;
       const req = peeringRequester(ec2(spec.primary));
-      const o = await req.observe({ owner, transitGatewayId: p.id, peerTransitGatewayId: s.id, peerAccountId: s.accountId ?? st.secondary?.accountId ?? '', peerRegion: spec.secondary.region, ...(st.peering?.attachmentId && { attachmentId: st.peering.attachmentId }) });
-      if (!o.observed) return undefined;
+      const o = await req.observe({ owner, transitGatewayId: p.id, peerTransitGatewayId: s.id, peerAccountId: s.accountId ?? st.secondary?.accountId ?? '', peerRegion: spec.secondary.region, includeDeleting: true, ...(st.peering?.attachmentId && { attachmentId: st.peering.attachmentId }) });
+      // Found by the id in status but without our tags: not ours to delete, nor to wait for.
+      if (!o.observed?.owned) return undefined;
       const seen = o.observed;
       if (seen.state === 'deleting') return `Waiting for peering ${seen.id} to be deleted.`;
       await del('TransitGatewayPeeringAttachment', spec.primary.region, seen.id, () => req.delete(seen));
@@ -72,14 +74,18 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
     },
     // 4. route tables (their delete disassociates the VPC attachments first).
     async () => {
+      let waiting: string | undefined;
       for (const [side, s] of sides) {
         const tgw = await tgwOf(side, s);
         if (!tgw) continue;
         const r = tgwRouteTable(ec2(s));
-        const rt = (await r.observe({ owner, side, transitGatewayId: tgw.id })).observed;
-        if (rt?.owned) await del('TransitGatewayRouteTable', s.region, rt.id, () => r.delete(rt));
+        const rt = (await r.observe({ owner, side, transitGatewayId: tgw.id, includeDeleting: true })).observed;
+        if (!rt?.owned) continue;
+        if (rt.state === 'deleting') { waiting = `Waiting for route table ${rt.id} to be deleted.`; continue; }
+        await del('TransitGatewayRouteTable', s.region, rt.id, () => r.delete(rt));
+        waiting = `Deleting route table ${rt.id}.`;
       }
-      return undefined;
+      return waiting;
     },
     // 5. VPC attachments we made.
     async () => {
@@ -89,7 +95,7 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
         if (!tgw) continue;
         for (const att of s.vpcAttachments ?? []) {
           const r = vpcAttachment(ec2(s));
-          const a = (await r.observe({ owner, side, transitGatewayId: tgw.id, transitGatewayOwned: tgw.owned, vpcId: att.vpcId, subnetIds: att.subnetIds })).observed;
+          const a = (await r.observe({ owner, side, transitGatewayId: tgw.id, transitGatewayOwned: tgw.owned, vpcId: att.vpcId, subnetIds: att.subnetIds, includeDeleting: true })).observed;
           if (!a?.owned) continue;
           if (a.state === 'deleting') { waiting = `Waiting for attachment ${a.id} to be deleted.`; continue; }
           await del('TransitGatewayVpcAttachment', s.region, a.id, () => r.delete(a));

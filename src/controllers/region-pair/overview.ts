@@ -12,13 +12,13 @@ import type { SecondaryWatch } from '../../runtime/manager.ts';
 import type { ObjectKey } from '../../runtime/reconciler.ts';
 import { keyString } from '../../runtime/reconciler.ts';
 import { ANNOTATIONS } from '../../api/types.ts';
-import { DriftChecks } from '../client-connection/drift-checks.ts';
-import { record } from '../client-connection/observability.ts';
+import { DriftChecks } from '../shared/drift-checks.ts';
+import { record } from '../shared/cloudwatch-changes.ts';
 import { COLLECTIONS, type ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
 import { ownerOf, refNamespace, refPermitted } from '../shared/owner.ts';
 import { describeError } from '../shared/sync-error.ts';
-import { targetOf } from './side.ts';
+import { targetOf } from '../shared/target.ts';
 
 export type OverviewStatus = Pick<RegionPairStatus, 'overviewDashboardName' | 'overviewDashboardUrl' | 'overviewHash'>;
 

@@ -12,12 +12,7 @@ import type { AwsClients, AwsTarget, Owner } from '../../aws/types.ts';
 import { ensure } from '../shared/ensure.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
 import { describeError, SyncError } from '../shared/sync-error.ts';
-
-export const targetOf = (s: RegionSideSpec): AwsTarget => ({
-  region: s.region,
-  ...(s.roleArn && { roleArn: s.roleArn }),
-  ...(s.externalId && { externalId: s.externalId }),
-});
+import { targetOf } from '../shared/target.ts';
 
 export interface SideState {
   side: Side;

@@ -1,5 +1,6 @@
 // What every reconciler is handed by main.ts.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { collectionPath, KINDS, type AnyKind } from '../../api/types.ts';
 import type { AwsClients } from '../../aws/types.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { Logger } from '../../runtime/logger.ts';
@@ -19,8 +20,5 @@ export interface ControllerDeps {
   now?: () => Date;
 }
 
-export const COLLECTIONS = {
-  RegionPair: '/apis/multiregion.dev/v1alpha1/regionpairs',
-  FailoverPolicy: '/apis/multiregion.dev/v1alpha1/failoverpolicies',
-  ClientConnection: '/apis/multiregion.dev/v1alpha1/clientconnections',
-} as const;
+/** Collection path of each kind (all namespaces), from the API's one list of kinds. */
+export const COLLECTIONS = Object.fromEntries(KINDS.map((k) => [k.kind, collectionPath(k)])) as Readonly<Record<AnyKind['kind'], string>>;

@@ -15,6 +15,10 @@ import { withAbortSignal } from '../../aws/abort-scope.ts';
 
 export interface FieldError { field: string; message: string }
 
+/** Synced messages naming this API's annotation, status field and AWS: the runtime knows none of them. */
+export const PAUSED_MESSAGE = `The ${ANNOTATIONS.paused} annotation is "true": no AWS calls are made. Remove it to resume.`;
+export const DRY_RUN_MESSAGE = 'Dry run: status.plannedChanges lists what would change; nothing was changed in AWS.';
+
 export interface SyncContext {
   plan: Planner;
   log: Logger;
@@ -118,7 +122,7 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
 
     // Paused: no AWS call at all, not even on delete (the finalizer stays until unpaused).
     if (isTrue(ann[ANNOTATIONS.paused])) {
-      await writeStatus(withConds(storedStatus(), [synced.paused()]));
+      await writeStatus(withConds(storedStatus(), [synced.paused(PAUSED_MESSAGE)]));
       return;
     }
 
@@ -169,7 +173,7 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       // The part that went on keeps its own pace (a failover must not wait out a backoff grown
       // by a Route 53 outage); the failed part is retried at that pace too, at most PARTIAL_RETRY_MS.
       if (r.partialError !== undefined) return await failed(r.partialError, status, r.conditions, Math.min(r.requeueAfterMs ?? PARTIAL_RETRY_MS, PARTIAL_RETRY_MS));
-      await writeStatus(withConds(status, [...r.conditions, dryRun ? synced.dryRun() : synced.success()]));
+      await writeStatus(withConds(status, [...r.conditions, dryRun ? synced.dryRun(DRY_RUN_MESSAGE) : synced.success()]));
       return r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : undefined;
     } catch (err) {
       return failed(err);

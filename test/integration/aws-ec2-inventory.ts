@@ -1,6 +1,7 @@
-// The drift check's read: one tag-filtered, paginated Describe per kind for a whole region
-// (all pairs of this cluster), instead of one per object. The pick* functions of each module
-// then select one owner's resources from it without further calls.
+// What the aws-ec2-* tests read back to check the modules' tags: everything of one cluster in a
+// region, one tag-filtered, paginated Describe per kind (through the modules' own describe
+// functions, so their pagination and filters are exercised too), then one owner's share of it.
+// Test-only: the controller observes each object through the modules' observe().
 import type {
   EC2Client,
   Filter,
@@ -10,13 +11,13 @@ import type {
   TransitGatewayRouteTable,
   TransitGatewayVpcAttachment,
 } from '@aws-sdk/client-ec2';
-import { TAG_KEYS, isOwnedBy, tagsToMap, type TagsLike } from '../tags.ts';
-import type { Owner } from '../types.ts';
-import { describeFlowLogs } from './flow-logs.ts';
-import { describePeerings } from './peering.ts';
-import { describeRouteTables } from './tgw-route-table.ts';
-import { describeTransitGateways } from './transit-gateway.ts';
-import { describeVpcAttachments } from './vpc-attachment.ts';
+import { TAG_KEYS, isOwnedBy, tagsToMap, type TagsLike } from '../../src/aws/tags.ts';
+import type { Owner } from '../../src/aws/types.ts';
+import { describeFlowLogs } from '../../src/aws/ec2/flow-logs.ts';
+import { describePeerings } from '../../src/aws/ec2/peering.ts';
+import { describeRouteTables } from '../../src/aws/ec2/tgw-route-table.ts';
+import { describeTransitGateways } from '../../src/aws/ec2/transit-gateway.ts';
+import { describeVpcAttachments } from '../../src/aws/ec2/vpc-attachment.ts';
 
 export interface Ec2Inventory {
   transitGateways: TransitGateway[];

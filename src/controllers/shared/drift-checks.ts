@@ -1,5 +1,6 @@
-// When a reconcile must read AWS back although the desired state hashes the same as last time.
-// A routine wake-up (the RegionPair changed, a requeue, the manager's periodic pass) trusts the
+// When a reconcile must read AWS back although the desired state hashes the same as last time
+// (a ClientConnection's CloudWatch side, a RegionPair's overview dashboard).
+// A routine wake-up (a watched object changed, a requeue, the manager's periodic pass) trusts the
 // hash in status and makes no AWS call; a drift check reads and compares (writing only what
 // differs). Drift checks happen: on the first reconcile of a key by this process (a new leader
 // re-checks everything), when `multiregion.dev/reconcile-now` gets a new value, and once per
