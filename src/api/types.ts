@@ -251,6 +251,31 @@ export interface FailoverPolicyStatus extends CommonStatus {
     /** last value of the drill-now annotation handled: a value starts one drill */
     trigger?: string;
   };
+  /** the Route 53 change of the failover records that is not INSYNC yet; cleared once it is */
+  dnsChange?: { id: string; submittedAt: string };
+  /** the drill running now: each pass looks once and requeues, so no worker waits for DNS */
+  drillInProgress?: DrillProgress;
+}
+
+export interface DrillProgress {
+  startedAt: string;
+  /** OnDemand or Schedule */
+  reason: string;
+  trigger?: string;
+  /** ShadowWritten: the shadow pair points at the active side; Switched: its PRIMARY points at the standby */
+  step: 'ShadowWritten' | 'Switched';
+  /** when `step` was recorded */
+  stepAt: string;
+  /** the side the shadow PRIMARY is switched to */
+  standby: 'primary' | 'secondary';
+  /** the Route 53 change of `step` while it is not INSYNC */
+  changeId?: string;
+  /** Switched: when the answer checks began; the answer timeout counts from here */
+  answerSince?: string;
+  /** replica lag at the switch */
+  rpoSeconds?: number;
+  /** what the next pass looks for */
+  waitingFor?: string;
 }
 
 // ---------------------------------------------------------- ClientConnection

@@ -1,8 +1,9 @@
 // A loopback HTTP proxy between the controller and moto that can throttle, fail, delay, reset,
 // or apply a call and lose its response — per service and operation, scriptable from tests —
-// and take a whole region down (every service of it) by the SigV4 region of each call.
+// and take a whole region down (every service of it) by the SigV4 region of each call; it can
+// also answer a call from its request, or pass a real answer on with its body rewritten.
 // It also keeps a call log (the source of truth for "was this created twice?").
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -49,8 +50,24 @@ export function outageRegion(call: Pick<CallInfo, 'service' | 'region'>): string
   return call.service === 'route53' ? 'us-east-1' : call.region;
 }
 
-/** applyThen500: AWS applied the call, then answered 500 (an internal failure after the work was done). */
-export type FaultKind = 'throttle' | 'error500' | 'error503' | 'reset' | 'delay' | 'applyThenDrop' | 'applyThenHold' | 'applyThen500' | 'respond';
+/**
+ * applyThen500: AWS applied the call, then answered 500 (an internal failure after the work was done).
+ * rewrite: the call reaches the upstream as sent; the client gets the upstream's status and
+ * headers with the body passed through `rewrite` (e.g. an EC2 Describe showing a resource in a
+ * state the emulator never reports).
+ */
+export type FaultKind = 'throttle' | 'error500' | 'error503' | 'reset' | 'delay' | 'applyThenDrop' | 'applyThenHold' | 'applyThen500' | 'respond' | 'rewrite';
+
+/** A client's request as the proxy read it: what `respond` and `rewrite` rules see, and what `replay()` sends. */
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  /** The request body, as text (query-protocol parameters, JSON or XML). */
+  body: string;
+}
+
+export interface InjectedResponse { status: number; contentType: string; body: string }
 
 export interface FaultRule {
   service?: string;
@@ -63,8 +80,22 @@ export interface FaultRule {
   delayMs?: number;
   /** applyThenHold: called after moto applied the call; the response is sent when it resolves (if the socket lives). */
   hook?: (call: CallInfo) => Promise<void> | void;
-  /** respond: this answer instead of forwarding (e.g. an AccessDenied from STS). */
-  response?: { status: number; contentType: string; body: string };
+  /**
+   * respond: this answer instead of forwarding (e.g. an AccessDenied from STS), or a function
+   * that makes it from the request (e.g. an answer naming the resource the call was about).
+   */
+  response?: InjectedResponse | ((call: CallInfo, request: SeenRequest) => InjectedResponse);
+  /**
+   * rewrite: maps the upstream's answer body (as UTF-8 text: meant for uncompressed answers,
+   * as moto's are) to the one the client gets. Status and headers are kept; the content length
+   * is the new body's. Not called when the upstream failed to answer (the proxy answers 502 as
+   * for any forwarded call).
+   */
+  rewrite?: (body: string, call: CallInfo, request: SeenRequest) => string;
+}
+
+function seen(req: IncomingMessage, body: Buffer): SeenRequest {
+  return { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: body.toString('utf8') };
 }
 
 /** Each service's real throttling answer (what AWS sends, so the SDK classifies it for real). */
@@ -295,7 +326,8 @@ export class FaultProxy {
         res.writeHead(call.status, { 'content-type': 'text/plain' }).end('injected failure');
         return;
       case 'respond': {
-        const r = rule.response ?? { status: 400, contentType: 'text/plain', body: 'injected' };
+        const given = rule.response ?? { status: 400, contentType: 'text/plain', body: 'injected' };
+        const r = typeof given === 'function' ? given(call, seen(req, body)) : given;
         call.status = r.status;
         res.writeHead(r.status, { 'content-type': r.contentType }).end(r.body);
         return;
@@ -326,10 +358,25 @@ export class FaultProxy {
     }
     if (rule?.kind === 'applyThenHold') await rule.hook?.(call);
     if (res.destroyed || req.socket.destroyed) return;
+    if (rule?.kind === 'rewrite' && rule.rewrite) {
+      const text = Buffer.from(rule.rewrite(upstream.body.toString('utf8'), call, seen(req, body)), 'utf8');
+      res.writeHead(upstream.status, { ...upstream.headers, 'content-length': String(text.length) }).end(text);
+      return;
+    }
     res.writeHead(upstream.status, upstream.headers).end(upstream.body);
   }
 
-  private forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+  /**
+   * Sends a request the proxy saw (e.g. one a `respond` rule answered in the upstream's place)
+   * to the upstream now, as the client sent it, and returns the upstream's answer: how a test
+   * lets a held call finally take effect. Not a client call: not logged, no rule applies.
+   */
+  async replay(r: SeenRequest): Promise<{ status: number; body: string }> {
+    const out = await this.forward(r, Buffer.from(r.body, 'utf8'));
+    return { status: out.status, body: out.body.toString('utf8') };
+  }
+
+  private forward(req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
     const url = new URL(req.url ?? '/', this.upstream);
     return new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: url.host };

@@ -1,15 +1,16 @@
 // The zone batcher against moto: many owners in few calls, never two calls in flight for a
 // zone, late changes joining the next batch, a rejected batch split so that only its culprit
-// fails, throttling retried with backoff. Faults are thrown by a test middleware on the SDK
-// client; everything else reaches moto.
+// fails, throttling retried by the SDK client (not again by the batcher), and a submit that ends
+// when Route 53 accepts the change, PENDING or not. Faults are thrown by a test middleware on
+// the SDK client; everything else reaches moto.
 import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Change, Route53Client } from '@aws-sdk/client-route-53';
+import { Route53Client, type Change } from '@aws-sdk/client-route-53';
 import { MotoBed } from './moto-bed.ts';
 import { costOf } from '../../src/aws/route53/batch-cost.ts';
 import { ZoneBatcher } from '../../src/aws/route53/batcher.ts';
 import { desiredRecords } from '../../src/aws/route53/records.ts';
-import { allRecords, publicZone, recordingSleep, route53Client, route53Error, watchCalls, type CallLog } from './aws-route53-fixtures.ts';
+import { allRecords, publicZone, route53Client, route53Error, watchCalls, type CallLog } from './aws-route53-fixtures.ts';
 
 const bed = new MotoBed();
 let r53: Route53Client;
@@ -47,7 +48,7 @@ test('1,200 owners submitting at once: ceil(cost / 1000) calls, one at a time', 
 
 test('changes arriving during a flight join the next batch', async () => {
   const batcher = new ZoneBatcher(r53);
-  const late: Promise<void>[] = [];
+  const late: Promise<unknown>[] = [];
   calls.beforeCall('ChangeResourceRecordSets', 1, () => {
     for (let i = 1; i <= 10; i++) late.push(batcher.submit(zone, pairOf(i), `apps/p${i}`));
   });
@@ -82,26 +83,42 @@ test('a rejected batch is split by owner: good owners succeed, the bad one gets 
   assert.deepEqual((await failoverRecords()).map((r) => r.SetIdentifier).sort(), ['p0-primary', 'p0-secondary', 'p1-primary', 'p1-secondary', 'p3-primary', 'p3-secondary', 'p4-primary', 'p4-secondary']);
 });
 
-test('Throttling and PriorRequestNotComplete are retried with growing backoff', async () => {
-  const { sleep, slept } = recordingSleep();
-  const batcher = new ZoneBatcher(r53, { sleep, random: () => 0.5, retry: { baseMs: 100, maxMs: 10_000, maxAttempts: 5 } });
-  calls.failCall('ChangeResourceRecordSets', 1, () => route53Error('Throttling'));
-  calls.failCall('ChangeResourceRecordSets', 2, () => route53Error('PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.'));
-  await batcher.submit(zone, pairOf(1), 'apps/p1');
-  assert.equal(calls.count('ChangeResourceRecordSets'), 3, 'two injected failures, then moto');
-  assert.equal(batcher.stats.retries, 2);
-  const backoffs = slept.filter((ms) => ms > 0);
-  assert.deepEqual(backoffs, [75, 150], 'exponential with jitter (base 100, random 0.5)');
-  assert.equal((await failoverRecords()).length, 2);
+/**
+ * A client that retries as the controller's do (standard mode, 3 attempts), with the n-th
+ * attempts of `operation` failing inside the SDK's retry loop (the deserialize step).
+ */
+function retryingClient(operation: string, failures: Array<() => Error>): { client: Route53Client; attempts: () => number } {
+  const client = bed.perTest(new Route53Client({ region: 'us-east-1', endpoint: bed.endpoint, maxAttempts: 3, retryMode: 'standard', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }));
+  let n = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (String(context.commandName) !== `${operation}Command`) return next(args);
+      const fault = failures[n++];
+      if (fault) throw fault();
+      return next(args);
+    },
+    { step: 'deserialize', name: 'route53TestAttemptFaults' },
+  );
+  return { client, attempts: () => n };
+}
+
+test('Throttling and PriorRequestNotComplete are retried by the SDK client, once per attempt, not again by the batcher', async () => {
+  const { client, attempts } = retryingClient('ChangeResourceRecordSets', [
+    () => route53Error('Throttling'),
+    () => route53Error('PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.'),
+  ]);
+  const batcher = new ZoneBatcher(client);
+  const change = await batcher.submit(zone, pairOf(1), 'apps/p1');
+  assert.equal(attempts(), 3, 'two injected failures, then moto');
+  assert.equal(change?.status, 'INSYNC');
+  assert.equal(batcher.stats.batchesSent, 1);
 });
 
-test('retries give up after maxAttempts and the owners get the throttling error', async () => {
-  const { sleep } = recordingSleep();
-  const batcher = new ZoneBatcher(r53, { sleep, retry: { baseMs: 1, maxMs: 1, maxAttempts: 3 } });
-  for (let n = 1; n <= 3; n++) calls.failCall('ChangeResourceRecordSets', n, () => route53Error('Throttling'));
+test('when the SDK gives up, the owners get the throttling error and the queue keeps working', async () => {
+  const { client, attempts } = retryingClient('ChangeResourceRecordSets', [1, 2, 3].map(() => () => route53Error('Throttling')));
+  const batcher = new ZoneBatcher(client);
   await assert.rejects(batcher.submit(zone, pairOf(1), 'apps/p1'), (e: { class?: string }) => e.class === 'Throttled');
-  assert.equal(calls.count('ChangeResourceRecordSets'), 3);
-  // The queue keeps working afterwards.
+  assert.equal(attempts(), 3, "the SDK's attempts only: no batcher retry stacked on them");
   await batcher.submit(zone, pairOf(2), 'apps/p2');
   assert.equal((await failoverRecords()).length, 2);
 });
@@ -112,16 +129,13 @@ test('a group larger than one batch is refused on submit', async () => {
   assert.equal(calls.count('ChangeResourceRecordSets'), 0);
 });
 
-test('a PENDING change is polled with GetChange until INSYNC before the owner is told', async () => {
-  const { sleep, slept } = recordingSleep();
-  const batcher = new ZoneBatcher(r53, { sleep, random: () => 0, insync: { firstPollMs: 1000, maxPollMs: 8000, timeoutMs: 60_000 } });
-  // moto is always INSYNC: the test makes the answers say PENDING, as Route 53 does for ~a minute.
-  const pending = (out: Record<string, unknown>) => void ((out.ChangeInfo as { Status?: string }).Status = 'PENDING');
-  calls.afterCall('ChangeResourceRecordSets', 1, pending);
-  calls.afterCall('GetChange', 1, pending);
-  calls.afterCall('GetChange', 2, pending);
-  await batcher.submit(zone, pairOf(1), 'apps/p1');
-  assert.equal(calls.count('GetChange'), 3);
-  assert.equal(batcher.stats.getChangeCalls, 3);
-  assert.deepEqual(slept.filter((ms) => ms > 0), [500, 1000, 2000], 'polls back off');
+test('a PENDING change is not waited for: submit resolves with its id as soon as Route 53 accepts it', async () => {
+  const batcher = new ZoneBatcher(r53);
+  // moto is always INSYNC: the test makes the answer say PENDING, as Route 53 does for ~a minute.
+  calls.afterCall('ChangeResourceRecordSets', 1, (out) => void ((out.ChangeInfo as { Status?: string }).Status = 'PENDING'));
+  const change = await batcher.submit(zone, pairOf(1), 'apps/p1');
+  assert.equal(change?.status, 'PENDING');
+  assert.match(change?.id ?? '', /\S/);
+  assert.equal(calls.count('GetChange'), 0, "INSYNC is the caller's to ask about, on a later pass");
+  assert.equal((await failoverRecords()).length, 2);
 });

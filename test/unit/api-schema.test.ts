@@ -88,6 +88,11 @@ const failoverPolicy: FailoverPolicy = {
     acceptedDataLoss: '2025-01-01T00:00:30Z',
     failbackAttempts: ['2025-01-01T00:10:00Z'],
     lastDrill: { startedAt: '2025-01-01T00:00:00Z', completedAt: '2025-01-01T00:05:00Z', result: 'Succeeded', rtoSeconds: 40, rpoSeconds: 0, message: 'ok', reason: 'OnDemand', trigger: '1' },
+    dnsChange: { id: '/change/C1', submittedAt: '2025-01-01T00:06:00Z' },
+    drillInProgress: {
+      startedAt: '2025-01-01T00:07:00Z', reason: 'OnDemand', trigger: '2', step: 'Switched', stepAt: '2025-01-01T00:07:01Z', standby: 'secondary',
+      changeId: '/change/C2', answerSince: '2025-01-01T00:07:30Z', rpoSeconds: 3, waitingFor: 'Route 53 change /change/C2 to be INSYNC',
+    },
   },
 };
 

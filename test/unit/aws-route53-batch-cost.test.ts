@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Change } from '@aws-sdk/client-route-53';
-import { backoffMs, bisect, changeCost, changeIdentity, costOf, mergeChanges, packBatch, ROUTE53_LIMITS } from '../../src/aws/route53/batch-cost.ts';
+import { bisect, changeCost, changeIdentity, costOf, mergeChanges, packBatch, ROUTE53_LIMITS } from '../../src/aws/route53/batch-cost.ts';
 
 const a = (action: Change['Action'], name: string, values: string[], setId?: string, type: 'A' | 'TXT' | 'CNAME' = 'A'): Change => ({
   Action: action,
@@ -132,14 +132,4 @@ test('mergeChanges: a newer change replaces the older one for the same record', 
 test('changeIdentity ignores case and the trailing dot', () => {
   assert.equal(changeIdentity(a('UPSERT', 'A.Example.com.', ['1'], 'p')), changeIdentity(a('DELETE', 'a.example.com', ['2'], 'p')));
   assert.notEqual(changeIdentity(a('UPSERT', 'a.example.com', ['1'], 'p')), changeIdentity(a('UPSERT', 'a.example.com', ['1'], 's')));
-});
-
-test('backoffMs grows exponentially with jitter between half and all of the step, capped', () => {
-  const cases = [
-    { reason: 'first attempt, no jitter', attempt: 0, random: 0, want: 50 },
-    { reason: 'first attempt, full jitter', attempt: 0, random: 1, want: 100 },
-    { reason: 'third attempt doubles twice', attempt: 2, random: 0.5, want: 300 },
-    { reason: 'capped at max', attempt: 20, random: 1, want: 1000 },
-  ];
-  for (const c of cases) assert.equal(backoffMs(c.attempt, 100, 1000, () => c.random), c.want, c.reason);
 });

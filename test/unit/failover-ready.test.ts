@@ -52,6 +52,9 @@ describe('FailoverReady', () => {
     const obs = world.observe(baseSpec(), steady());
     assert.equal(failoverReadiness(baseSpec(), steady(), { ...obs, dns: { recordsInPlace: false, healthChecksInPlace: true } }).reason, 'RecordsMissing');
     assert.equal(failoverReadiness(baseSpec(), steady(), { ...obs, dns: { recordsInPlace: true, healthChecksInPlace: false } }).reason, 'HealthChecksMissing');
+    const pending = failoverReadiness(baseSpec(), steady(), { ...obs, dns: { recordsInPlace: false, healthChecksInPlace: false, pendingChange: '/change/C1' } });
+    assert.equal(pending.reason, 'RecordsPending', 'written but not INSYNC: not ready, and it says why');
+    assert.match(pending.message, /\/change\/C1 is not INSYNC/);
   });
 
   it('a stale lag datapoint (older than 5 min) is unknown lag', () => {

@@ -1,11 +1,12 @@
-// The fault proxy names calls the way AWS does (tests count calls by these names), and takes a
-// whole region down — every service of it — by the SigV4 region of each call.
+// The fault proxy names calls the way AWS does (tests count calls by these names), takes a
+// whole region down — every service of it — by the SigV4 region of each call, answers a call
+// from its request or passes the real answer on rewritten, and replays a call it held.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Route53Client, ListHealthChecksCommand } from '@aws-sdk/client-route-53';
-import { FaultProxy, identify, outageRegion, throttleResponse, unavailableResponse } from '../env/fault-proxy.ts';
+import { FaultProxy, identify, outageRegion, throttleResponse, unavailableResponse, type SeenRequest } from '../env/fault-proxy.ts';
 
 const req = (method: string, url: string, headers: Record<string, string> = {}) =>
   ({ method, url, headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/route53/aws4_request', ...headers } }) as unknown as IncomingMessage;
@@ -217,6 +218,95 @@ test('applyThen500: the upstream applies the call, the client gets a 500 in the 
     assert.equal(hooked, 1);
     assert.equal(b.proxy.calls[0]?.status, 500);
     assert.ok(b.proxy.calls[0]?.forwardedAt !== undefined);
+  } finally {
+    await b.close();
+  }
+});
+
+// ---- answers made from the request, rewritten answers, and replaying a held call.
+
+/** An upstream that echoes what it got, so a test can tell what reached it and what the client saw. */
+async function echoBed(): Promise<Bed & { got: Array<{ body: string; authorization: string }> }> {
+  const got: Array<{ body: string; authorization: string }> = [];
+  const upstream = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      got.push({ body, authorization: String(req.headers.authorization ?? '') });
+      res.writeHead(200, { 'content-type': 'text/xml', 'x-upstream': 'yes' }).end(`<R><state>available</state><echo>${body}</echo></R>`);
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const proxy = new FaultProxy(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
+  await proxy.start();
+  return {
+    upstream, hits: [], got, proxy,
+    async close() {
+      await proxy.stop();
+      upstream.closeAllConnections();
+      await new Promise((r) => upstream.close(r));
+    },
+  };
+}
+
+test('rewrite: the call reaches the upstream as sent; the client gets its status and headers with the body rewritten, length included', async () => {
+  const b = await echoBed();
+  try {
+    const seen: Array<{ operation: string; status?: number; request: string }> = [];
+    b.proxy.add({
+      service: 'ec2', operation: /^Describe/, kind: 'rewrite',
+      rewrite: (body, c, r) => {
+        seen.push({ operation: c.operation, status: c.status, request: r.body });
+        return body.replace('<state>available</state>', '<state>deleting…</state>'); // longer, and not ASCII
+      },
+    });
+    const rewritten = await call(b.proxy.endpoint, 'us-east-1', 'ec2', { body: 'Action=DescribeTransitGateways&Version=2016-11-15' });
+    const untouched = await call(b.proxy.endpoint, 'us-east-1', 'ec2', { body: 'Action=CreateTransitGateway&Version=2016-11-15' });
+    assert.ok('status' in rewritten && 'status' in untouched);
+    assert.equal(rewritten.status, 200);
+    assert.equal(rewritten.body, '<R><state>deleting…</state><echo>Action=DescribeTransitGateways&Version=2016-11-15</echo></R>');
+    assert.equal(rewritten.headers['x-upstream'], 'yes', 'the upstream\'s headers are kept');
+    assert.equal(rewritten.headers['content-length'], String(Buffer.byteLength(rewritten.body)), 'the length is the new body\'s, in bytes');
+    assert.equal(untouched.body, '<R><state>available</state><echo>Action=CreateTransitGateway&Version=2016-11-15</echo></R>', 'an unmatched operation is passed on as is');
+    assert.deepEqual(seen, [{ operation: 'DescribeTransitGateways', status: 200, request: 'Action=DescribeTransitGateways&Version=2016-11-15' }],
+      'the rewrite sees the upstream\'s status and the client\'s request');
+    assert.equal(b.got.length, 2, 'both calls reached the upstream');
+    assert.ok(b.proxy.calls.every((c) => c.forwardedAt !== undefined && c.status === 200));
+    assert.equal(b.proxy.injected.rewrite, 1);
+  } finally {
+    await b.close();
+  }
+});
+
+test('respond with a function: the answer is made from the request, nothing reaches the upstream; replay() then sends that request as it was', async () => {
+  const b = await echoBed();
+  try {
+    const held: SeenRequest[] = [];
+    b.proxy.add({
+      service: 'ec2', operation: 'DeleteTransitGateway', kind: 'respond', times: 1,
+      response: (c, r) => {
+        held.push(r);
+        const id = new URLSearchParams(r.body).get('TransitGatewayId');
+        return { status: 200, contentType: 'text/xml', body: `<${c.operation}Response><id>${id}</id><state>deleting</state></${c.operation}Response>` };
+      },
+    });
+    const first = await call(b.proxy.endpoint, 'us-west-2', 'ec2', { body: 'Action=DeleteTransitGateway&TransitGatewayId=tgw-1' });
+    assert.ok('status' in first);
+    assert.deepEqual([first.status, first.body], [200, '<DeleteTransitGatewayResponse><id>tgw-1</id><state>deleting</state></DeleteTransitGatewayResponse>']);
+    assert.equal(first.headers['content-type'], 'text/xml');
+    assert.equal(b.got.length, 0, 'answered in the upstream\'s place');
+    assert.equal(b.proxy.calls[0]?.forwardedAt, undefined);
+    assert.deepEqual([held[0]?.method, held[0]?.url, held[0]?.body], ['POST', '/', 'Action=DeleteTransitGateway&TransitGatewayId=tgw-1']);
+
+    const replayed = await b.proxy.replay(held[0]!);
+    assert.deepEqual(replayed, { status: 200, body: '<R><state>available</state><echo>Action=DeleteTransitGateway&TransitGatewayId=tgw-1</echo></R>' });
+    assert.equal(b.got.length, 1);
+    assert.match(b.got[0]!.authorization, /Credential=AKID\/20260101\/us-west-2\/ec2\//, 'replayed with the client\'s own signature (moto tells accounts by it)');
+    assert.equal(b.proxy.calls.length, 1, 'a replay is not a client call: not logged');
+
+    const later = await call(b.proxy.endpoint, 'us-west-2', 'ec2', { body: 'Action=DeleteTransitGateway&TransitGatewayId=tgw-2' });
+    assert.ok('status' in later && /<echo>/.test(later.body), 'times: 1 — the next delete reaches the upstream');
+    assert.equal(b.proxy.injected.respond, 1);
   } finally {
     await b.close();
   }

@@ -406,6 +406,29 @@ const status = (): Schema =>
       reason: str('What started it: OnDemand (the multiregion.dev/drill-now annotation) or Schedule.'),
       trigger: str('The last multiregion.dev/drill-now value handled; a new value starts one drill.'),
     }),
+    dnsChange: obj(
+      'The Route 53 change of the failover records that is not INSYNC yet. Until it is, the records do not count as in place ' +
+        '(FailoverReady, Ready and a failover\'s DNS step wait); the controller asks GetChange once per pass instead of waiting.',
+      { id: str('Route 53 change id.'), submittedAt: timestamp('When Route 53 accepted the change.') },
+      { required: ['id', 'submittedAt'] },
+    ),
+    drillInProgress: obj(
+      'The drill running now, carried from pass to pass so that no reconcile waits for DNS; moved to lastDrill when it ends. ' +
+        'A restarted controller resumes it, and fails it (removing the shadow records) once it ran past its timeouts.',
+      {
+        startedAt: timestamp('When it started.'),
+        reason: str('OnDemand or Schedule.'),
+        trigger: str('The multiregion.dev/drill-now value that started it.'),
+        step: str('ShadowWritten (the shadow pair points at the active side) or Switched (its PRIMARY points at the standby).', { enum: ['ShadowWritten', 'Switched'] }),
+        stepAt: timestamp('When step was recorded.'),
+        standby: str('The side the shadow PRIMARY is switched to.', { enum: ['primary', 'secondary'] }),
+        changeId: str('The Route 53 change of the step while it is not INSYNC.'),
+        answerSince: timestamp('When the checks of the shadow answer began; the answer timeout counts from here.'),
+        rpoSeconds: num('Replica lag in seconds at the switch.'),
+        waitingFor: str('What the next pass looks for.'),
+      },
+      { required: ['startedAt', 'reason', 'step', 'stepAt', 'standby'] },
+    ),
   });
 
 export const failoverPolicySchema = (): Schema =>

@@ -98,9 +98,3 @@ export function mergeChanges(older: readonly Change[], newer: readonly Change[])
   const replaced = new Set(newer.map(changeIdentity));
   return [...older.filter((c) => !replaced.has(changeIdentity(c))), ...newer];
 }
-
-/** Exponential backoff with "equal jitter": at least half the step, so retries never bunch at zero. */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  const step = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt));
-  return Math.round(step / 2 + (random() * step) / 2);
-}

@@ -2,7 +2,7 @@
 // read the records and the registry record → ownership → plan → check the change list again →
 // re-read the registry just before writing → submit to the zone's batcher.
 import type { Change, Route53Client } from '@aws-sdk/client-route-53';
-import type { ZoneBatcher } from './batcher.ts';
+import type { SubmittedChange, ZoneBatcher } from './batcher.ts';
 import { normalizeName } from './names.ts';
 import { isEmptyPlan, plan, planChanges, type Conflict } from './plan.ts';
 import { setIdentifiers, type RRSet } from './records.ts';
@@ -33,6 +33,8 @@ export interface SyncResult {
   conflicts: Conflict[];
   /** The records at the name as read before any change. */
   current: RRSet[];
+  /** The Route 53 change the `changes` went out in (not in a dry run): INSYNC or still PENDING. */
+  change?: SubmittedChange;
 }
 
 /** The registry changed between the plan and the write: retry the reconcile. */
@@ -68,8 +70,8 @@ export class FailoverRecords {
       const p = plan(current, desired, ownedSetIdentifiers(ownership, target.owner.name));
       if (isEmptyPlan(p)) return { ownership: ownership.state, changes: [], conflicts: p.conflicts, current };
       const changes = [...(p.upserts.length > 0 ? registryChanges(ownership, target.recordName, target.owner, 'claim') : []), ...planChanges(p)];
-      await this.write(target, ownership, changes, opts);
-      return { ownership: ownership.state, changes, conflicts: p.conflicts, current };
+      const change = await this.write(target, ownership, changes, opts);
+      return { ownership: ownership.state, changes, conflicts: p.conflicts, current, ...(change && { change }) };
     });
   }
 
@@ -82,8 +84,8 @@ export class FailoverRecords {
       const p = plan(current, [], ownedSetIdentifiers(ownership, target.owner.name));
       // The registry record goes in the same batch, last: our records never outlive it.
       const changes = [...planChanges(p), ...registryChanges(ownership, target.recordName, target.owner, 'release')];
-      await this.write(target, ownership, changes, opts);
-      return { ownership: ownership.state, changes, conflicts: [], current };
+      const change = await this.write(target, ownership, changes, opts);
+      return { ownership: ownership.state, changes, conflicts: [], current, ...(change && { change }) };
     });
   }
 
@@ -95,12 +97,13 @@ export class FailoverRecords {
     return { current, ownership: readOwnership(atRegistry, target.recordName, target.owner) };
   }
 
-  private async write(target: RecordsTarget, ownership: Ownership, changes: Change[], opts: { dryRun?: boolean }): Promise<void> {
+  /** Sends the changes; resolves once Route 53 accepted them (see batcher.ts), not when they are INSYNC. */
+  private async write(target: RecordsTarget, ownership: Ownership, changes: Change[], opts: { dryRun?: boolean }): Promise<SubmittedChange | undefined> {
     assertChangesOwned(changes, ownership, target.recordName, target.owner);
-    if (opts.dryRun || changes.length === 0) return;
+    if (opts.dryRun || changes.length === 0) return undefined;
     const fresh = readOwnership(await readRecordsAt(this.client, target.zoneId, registryName(target.recordName)), target.recordName, target.owner);
     if (fresh.state !== ownership.state) throw new OwnershipChanged(target.recordName, ownership.state, fresh.state);
-    await this.batcher.submit(target.zoneId, changes, `${target.owner.namespace}/${target.owner.name}`);
+    return this.batcher.submit(target.zoneId, changes, `${target.owner.namespace}/${target.owner.name}`);
   }
 
   private async locked<T>(target: RecordsTarget, fn: () => Promise<T>): Promise<T> {

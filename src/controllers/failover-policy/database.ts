@@ -154,6 +154,7 @@ async function observe(run: DatabaseRun, spec: MachineSpec, status: MachineStatu
       recordsInPlace: run.dns.state.recordsInPlace,
       healthChecksInPlace: run.dns.state.healthChecksInPlace,
       ...(active && r.regions[active] && { activeRegion: r.regions[active] }),
+      ...(run.dns.state.pendingChange && { pendingChange: run.dns.state.pendingChange.id }),
       ...(run.dns.state.error !== undefined && { error: run.dns.state.error }),
     },
     ...(secret && { secret }),

@@ -1,10 +1,12 @@
 // The DNS half of a FailoverPolicy: one Route 53 health check per side (created, changed in
 // place or replaced, deleted), then the PRIMARY/SECONDARY record pair through FailoverRecords
 // and the zone's shared batcher. A check that the records stop referencing is deleted only
-// after the records changed, so a record never points at a deleted check.
+// after the records changed, so a record never points at a deleted check. A record change
+// counts once Route 53 says INSYNC: its id waits in status.dnsChange, looked at once a pass.
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { FailoverPolicy } from '../../api/types.ts';
 import { ZoneBatcher } from '../../aws/route53/batcher.ts';
+import { getChangeStatus } from '../../aws/route53/change-status.ts';
 import { healthCheckConfig, isShallowCheck, requiresReplacement } from '../../aws/route53/health-check-config.ts';
 import { HealthChecks, type DesiredHealthCheck } from '../../aws/route53/health-checks.ts';
 import { FailoverRecords, type RecordsTarget } from '../../aws/route53/failover-records.ts';
@@ -15,6 +17,9 @@ import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
 import { SIDES, type ResolvedPolicy } from './resolve.ts';
 
+/** How long a records change may stay PENDING before it is reported (Route 53 takes about a minute). */
+export const DNS_INSYNC_TIMEOUT_MS = 10 * 60_000;
+
 /** One FailoverRecords (and so one ZoneBatcher) per Route 53 client, i.e. per account. */
 export class DnsKit {
   private readonly byClient = new WeakMap<Route53Client, FailoverRecords>();
@@ -22,7 +27,7 @@ export class DnsKit {
   recordsFor(client: Route53Client): FailoverRecords {
     let r = this.byClient.get(client);
     if (!r) {
-      r = new FailoverRecords(client, new ZoneBatcher(client, { insync: { firstPollMs: 500, maxPollMs: 10_000, timeoutMs: 10 * 60_000 } }));
+      r = new FailoverRecords(client, new ZoneBatcher(client));
       this.byClient.set(client, r);
     }
     return r;
@@ -31,8 +36,10 @@ export class DnsKit {
 
 export interface DnsState {
   healthCheckIds: Partial<Record<Side, string>>;
-  /** Both records are ours and as desired. */
+  /** Both records are ours and as desired, and Route 53 has applied them (no change PENDING). */
   recordsInPlace: boolean;
+  /** The last change of the records while Route 53 has not applied it yet (status.dnsChange). */
+  pendingChange?: { id: string; submittedAt: string };
   /** Every configured check exists and the records reference it. */
   healthChecksInPlace: boolean;
   /** The side whose target the PRIMARY record carries now (undefined: no records of ours yet). */
@@ -49,6 +56,8 @@ export class PolicyDns {
   private readonly checks: HealthChecks;
   private readonly retire = new Set<string>();
   private readonly target: RecordsTarget;
+  /** The change id GetChange was asked about in this pass: once a pass is enough. */
+  private lookedAt?: string;
 
   constructor(
     deps: ControllerDeps,
@@ -62,6 +71,8 @@ export class PolicyDns {
     this.checks = new HealthChecks(this.client);
     this.records = kit.recordsFor(this.client);
     this.target = { zoneId: r.spec.dns.hostedZoneId, owner, recordName: r.spec.dns.recordName };
+    const known = obj.status?.dnsChange;
+    if (known?.id) this.state.pendingChange = { id: known.id, submittedAt: known.submittedAt };
   }
 
   private readonly records: FailoverRecords;
@@ -131,6 +142,7 @@ export class PolicyDns {
       this.state.conflict = res.conflicts.map((c) => c.reason).join('; ') || `the name is claimed by ${res.claimedBy ?? 'someone else'}`;
       this.state.recordsInPlace = false;
       this.state.healthChecksInPlace = false;
+      delete this.state.pendingChange;
       return;
     }
     delete this.state.conflict;
@@ -138,9 +150,32 @@ export class PolicyDns {
       this.ctx.plan.changes.push({ action: 'Update', resource: 'Route53FailoverRecords', detail: `${res.changes.length} changes at ${this.target.recordName}, PRIMARY → ${active}` });
       if (!this.ctx.plan.dryRun) this.ctx.normal('RecordsUpdated', `failover records at ${this.target.recordName} written; PRIMARY serves the ${active} side`);
     }
-    this.state.recordsInPlace = !this.ctx.plan.dryRun || res.changes.length === 0;
+    if (res.change) this.lookedAt = res.change.id; // its status just came with the answer
+    if (res.change?.status === 'PENDING') this.state.pendingChange = { id: res.change.id, submittedAt: this.ctx.now.toISOString() };
+    else if (res.change) delete this.state.pendingChange;
+    else await this.lookAtPendingChange();
+    this.state.recordsInPlace = (!this.ctx.plan.dryRun || res.changes.length === 0) && !this.state.pendingChange;
     this.state.activeSide = this.state.recordsInPlace ? active : this.state.activeSide;
     this.state.healthChecksInPlace = this.state.recordsInPlace && SIDES.every((s) => !this.r.spec.dns[s].healthCheck || this.state.healthCheckIds[s] !== undefined);
+  }
+
+  /**
+   * One GetChange for the change an earlier pass (or call) left PENDING; INSYNC clears it. One
+   * PENDING for longer than DNS_INSYNC_TIMEOUT_MS is reported as an error once and no longer
+   * waited for (Route 53 still applies it), as the in-pass wait this replaces did.
+   */
+  private async lookAtPendingChange(): Promise<void> {
+    const p = this.state.pendingChange;
+    if (!p || this.ctx.plan.dryRun || this.lookedAt === p.id) return;
+    this.lookedAt = p.id;
+    if ((await getChangeStatus(this.client, p.id)) === 'INSYNC') {
+      delete this.state.pendingChange;
+      return;
+    }
+    if (this.ctx.now.getTime() - Date.parse(p.submittedAt) > DNS_INSYNC_TIMEOUT_MS) {
+      delete this.state.pendingChange;
+      throw new Error(`Route 53 change ${p.id} not INSYNC after ${DNS_INSYNC_TIMEOUT_MS / 1000} s; it was accepted and will still apply`);
+    }
   }
 
   /** Deletes checks nothing references any more (replaced, strays, removed from the spec). */

@@ -4,23 +4,30 @@
 // readiness the real failover would need, switches the shadow PRIMARY to the standby side and
 // waits until Route 53 answers with the standby's target. Production records and the database
 // are never written: the database is only read (the lag taken at the switch is the RPO).
+// No pass waits on Route 53: the drill's step is carried in status.drillInProgress, each pass
+// looks once (GetChange, then the answer) and requeues, and a later pass finishes the drill.
 import type { Route53Client } from '@aws-sdk/client-route-53';
-import { ANNOTATIONS, type FailoverPolicy } from '../../api/types.ts';
+import { ANNOTATIONS, type DrillProgress, type FailoverPolicy } from '../../api/types.ts';
+import { classifyError } from '../../aws/errors.ts';
+import { getChangeStatus } from '../../aws/route53/change-status.ts';
 import type { FailoverRecords, RecordsTarget } from '../../aws/route53/failover-records.ts';
-import { desiredRecords, sameRecord, setIdentifiers, type FailoverRecordsInput, type RRSet, type Side, type TargetInput } from '../../aws/route53/records.ts';
-import { normalizeAnswer, testDnsAnswer } from '../../aws/route53/test-dns-answer.ts';
-import { readRecordsAt } from '../../aws/route53/zone-reader.ts';
+import { desiredRecords, type FailoverRecordsInput, type RRSet, type Side } from '../../aws/route53/records.ts';
 import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
+import { checkAnswer, decideAnswer } from './drill-answer.ts';
 import type { DnsKit } from './dns.ts';
 import { drillDue, drillRequeueMs, type LastDrill } from './drill-schedule.ts';
 import type { ReadyCondition } from './failover-ready.ts';
 import type { ResolvedPolicy } from './resolve.ts';
 
+export { expectedAnswer } from './drill-answer.ts';
+
 export const DRILL_PREFIX = '_drill.';
 /** How long the drill waits for the shadow record to answer with the standby's target. */
 export const DRILL_ANSWER_TIMEOUT_MS = 60_000;
+/** How long a shadow change may stay PENDING before the drill fails (Route 53 takes about a minute). */
+export const DRILL_INSYNC_TIMEOUT_MS = 10 * 60_000;
 const POLL_MS = 1_000;
 const DRILL_WAIT_MS = 2_000;
 
@@ -43,18 +50,26 @@ export interface DrillInput {
   /** Upper bound of the wait for the next scheduled drill. */
   maxRequeueMs: number;
   answerTimeoutMs?: number;
+  insyncTimeoutMs?: number;
 }
 
 export interface DrillOutcome {
-  /** Set when a drill ran (or was refused) in this pass. */
+  /** Set when a drill ended (or was refused) in this pass. */
   lastDrill?: LastDrill;
+  /** The drill still running after this pass: status.drillInProgress. */
+  inProgress?: DrillProgress;
   requeueAfterMs?: number;
 }
 
-/** Runs a drill when the annotation or the schedule asks for one; never in a dry run. */
+type Result = Omit<LastDrill, 'reason' | 'trigger'>;
+/** What one pass of a drill ends with: the drill's end, or its state for the next pass. */
+type Step = { done: Result; cleanup: boolean } | { progress: DrillProgress; requeueAfterMs: number };
+
+/** Starts a drill when the annotation or the schedule asks for one, or takes the running one a step further; never in a dry run. */
 export async function maybeDrill(inp: DrillInput): Promise<DrillOutcome> {
   const { obj, ctx } = inp;
   const prev = obj.status?.lastDrill;
+  const running = obj.status?.drillInProgress;
   const annotation = obj.metadata.annotations?.[ANNOTATIONS.drillNow];
   const due = drillDue({
     ...(annotation !== undefined && { annotation }),
@@ -65,19 +80,35 @@ export async function maybeDrill(inp: DrillInput): Promise<DrillOutcome> {
   });
   const requeue = drillRequeueMs(due.nextAt, ctx.now, inp.maxRequeueMs);
   const out: DrillOutcome = requeue !== undefined ? { requeueAfterMs: requeue } : {};
+  if (running) {
+    // A dry run changes nothing, the shadow records included: the drill stays where it is.
+    if (ctx.plan.dryRun) return { ...out, inProgress: running };
+    return finish(inp, out, running, await continueDrill(inp, structuredClone(running)));
+  }
   if (!due.due || ctx.plan.dryRun) return out;
   // Right after a start the health board is empty: the standby would look unready and the drill
   // would fail for nothing. The board's first pass wakes the policy; this requeue is the backstop.
   if (inp.waitFor) return { requeueAfterMs: Math.min(out.requeueAfterMs ?? DRILL_WAIT_MS, DRILL_WAIT_MS) };
   // The annotation value is remembered whichever way the drill ends: one value, one drill.
   const trigger = due.due === 'OnDemand' ? annotation?.trim() : prev?.trigger;
-  const result = await runDrill(inp);
-  const lastDrill: LastDrill = { ...result, reason: due.due, ...(trigger && { trigger }) };
-  const { namespace, name } = obj.metadata;
-  inp.deps.metrics.failoversTotal.inc({ namespace, name, kind: 'drill' });
+  const meta = { startedAt: now(inp).toISOString(), reason: due.due, ...(trigger && { trigger }) };
+  return finish(inp, out, meta, await startDrill(inp, meta));
+}
+
+function finish(inp: DrillInput, out: DrillOutcome, meta: Pick<DrillProgress, 'reason' | 'trigger'>, step: Step): Promise<DrillOutcome> | DrillOutcome {
+  if ('progress' in step) return { inProgress: step.progress, requeueAfterMs: Math.min(out.requeueAfterMs ?? step.requeueAfterMs, step.requeueAfterMs) };
+  const lastDrill: LastDrill = { ...step.done, reason: meta.reason, ...(meta.trigger && { trigger: meta.trigger }) };
+  const { ctx, obj } = inp;
+  inp.deps.metrics.failoversTotal.inc({ namespace: obj.metadata.namespace, name: obj.metadata.name, kind: 'drill' });
   if (lastDrill.result === 'Succeeded') ctx.normal('DrillSucceeded', lastDrill.message ?? '');
   else ctx.warn('DrillFailed', lastDrill.message ?? '');
-  return { ...out, lastDrill };
+  if (!step.cleanup) return { ...out, lastDrill };
+  // The shadow records never outlive the drill; a failed removal is retried by the next drill's UPSERT/remove.
+  const k = kitOf(inp);
+  return k.records
+    .remove(k.target)
+    .catch((err: unknown) => void ctx.warn('DrillCleanupFailed', `shadow records at ${k.target.recordName} not removed: ${String(err)}`))
+    .then(() => ({ ...out, lastDrill }));
 }
 
 export function shadowTarget(r: ResolvedPolicy, owner: Owner): RecordsTarget {
@@ -90,91 +121,117 @@ export function shadowInput(r: ResolvedPolicy, policyName: string): FailoverReco
   return { policyName: `${policyName}-drill`, recordName: `${DRILL_PREFIX}${dns.recordName}`, ttl: dns.ttl, primary: { target: dns.primary.target }, secondary: { target: dns.secondary.target } };
 }
 
-async function runDrill(inp: DrillInput): Promise<Omit<LastDrill, 'reason' | 'trigger'>> {
-  const { deps, r, obj, ctx } = inp;
-  const now = (): Date => deps.now?.() ?? new Date();
-  const started = now();
-  const startedAt = started.toISOString();
-  const failed = (message: string): Omit<LastDrill, 'reason' | 'trigger'> => ({ startedAt, completedAt: now().toISOString(), result: 'Failed', message });
-  if (inp.blockedBy) return failed(`no drill while ${inp.blockedBy}`);
-  const client = deps.aws.route53(r.route53);
-  const records = inp.dnsKit.recordsFor(client);
-  const target = shadowTarget(r, inp.owner);
-  const input = shadowInput(r, obj.metadata.name);
-  const standby: Side = inp.activeSide === 'primary' ? 'secondary' : 'primary';
-  const notes: string[] = [];
+interface Kit {
+  client: Route53Client;
+  records: FailoverRecords;
+  target: RecordsTarget;
+  input: FailoverRecordsInput;
+}
+
+function kitOf(inp: DrillInput): Kit {
+  const client = inp.deps.aws.route53(inp.r.route53);
+  return { client, records: inp.dnsKit.recordsFor(client), target: shadowTarget(inp.r, inp.owner), input: shadowInput(inp.r, inp.obj.metadata.name) };
+}
+
+const now = (inp: DrillInput): Date => inp.deps.now?.() ?? new Date();
+
+function failed(inp: DrillInput, startedAt: string, message: string, cleanup = true): Step {
+  return { done: { startedAt, completedAt: now(inp).toISOString(), result: 'Failed', message }, cleanup };
+}
+
+/** First pass: the shadow pair at the active side, the readiness check, and the switch when Route 53 already applied the pair. */
+async function startDrill(inp: DrillInput, meta: Pick<DrillProgress, 'startedAt' | 'reason' | 'trigger'>): Promise<Step> {
+  const { startedAt } = meta;
+  if (inp.blockedBy) return failed(inp, startedAt, `no drill while ${inp.blockedBy}`, false);
+  const k = kitOf(inp);
   try {
-    const conflict = await writeShadow(records, target, desiredRecords(input, inp.activeSide));
-    if (conflict) return failed(`the shadow record ${target.recordName} cannot be written: ${conflict}`);
-    if (inp.ready.status !== 'True') return failed(`the standby is not ready to take over (${inp.ready.reason}): ${inp.ready.message}`);
-    const rpoSeconds = inp.lagSeconds;
-    const switched = desiredRecords(input, standby);
-    const conflict2 = await writeShadow(records, target, switched);
-    if (conflict2) return failed(`the shadow record ${target.recordName} cannot be switched: ${conflict2}`);
-    const check = await waitForAnswer(client, target, switched[0]!, r.spec.dns[standby].target, inp.answerTimeoutMs ?? DRILL_ANSWER_TIMEOUT_MS, ctx.signal);
-    notes.push(check.how);
-    if (!check.ok) return failed(`the shadow record did not answer with the ${standby} target within ${(inp.answerTimeoutMs ?? DRILL_ANSWER_TIMEOUT_MS) / 1000}s (${check.how})`);
-    const rtoSeconds = Math.round((now().getTime() - started.getTime()) / 100) / 10;
-    const region = r.regions[standby] ?? standby;
-    return {
-      startedAt,
-      completedAt: now().toISOString(),
+    const first = await writeShadow(k.records, k.target, desiredRecords(k.input, inp.activeSide));
+    if (first.conflict) return failed(inp, startedAt, `the shadow record ${k.target.recordName} cannot be written: ${first.conflict}`);
+    if (inp.ready.status !== 'True') return failed(inp, startedAt, `the standby is not ready to take over (${inp.ready.reason}): ${inp.ready.message}`);
+    const p: DrillProgress = { ...meta, step: 'ShadowWritten', stepAt: now(inp).toISOString(), standby: inp.activeSide === 'primary' ? 'secondary' : 'primary' };
+    if (first.changeId) return waitInsync(inp, { ...p, changeId: first.changeId });
+    return await switchShadow(inp, k, p);
+  } catch (err) {
+    return failed(inp, startedAt, `drill failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Later passes: one GetChange while the step's change is PENDING, then the step's own check. */
+async function continueDrill(inp: DrillInput, p: DrillProgress): Promise<Step> {
+  if (inp.blockedBy) return failed(inp, p.startedAt, `no drill while ${inp.blockedBy}`);
+  const k = kitOf(inp);
+  const insyncTimeoutMs = inp.insyncTimeoutMs ?? DRILL_INSYNC_TIMEOUT_MS;
+  const stepAge = now(inp).getTime() - Date.parse(p.stepAt);
+  // Whatever it waits for, a step this old means the drill cannot end well (a controller down
+  // for long, a board that never filled): it fails, and the shadow records go.
+  if (!(stepAge <= insyncTimeoutMs + (inp.answerTimeoutMs ?? DRILL_ANSWER_TIMEOUT_MS))) {
+    return failed(inp, p.startedAt, `the drill stalled at step ${p.step} since ${p.stepAt}${p.waitingFor ? ` waiting for ${p.waitingFor}` : ''}; the shadow records are removed`);
+  }
+  try {
+    if (p.changeId) {
+      if ((await getChangeStatus(k.client, p.changeId)) !== 'INSYNC') {
+        if (stepAge > insyncTimeoutMs) {
+          return failed(inp, p.startedAt, `drill failed: Route 53 change ${p.changeId} not INSYNC after ${Math.round(insyncTimeoutMs / 1000)} s; it was accepted and will still apply`);
+        }
+        return waitInsync(inp, p);
+      }
+      delete p.changeId;
+    }
+    if (p.step === 'ShadowWritten') {
+      if (inp.waitFor) return { progress: { ...p, waitingFor: inp.waitFor }, requeueAfterMs: DRILL_WAIT_MS };
+      if (inp.ready.status !== 'True') return failed(inp, p.startedAt, `the standby is not ready to take over (${inp.ready.reason}): ${inp.ready.message}`);
+      return await switchShadow(inp, k, p);
+    }
+    return await lookForAnswer(inp, k, p);
+  } catch (err) {
+    // A Route 53 hiccup while waiting is waited out (the stall guard above bounds it), as GetChange polling always did.
+    if (classifyError(err) !== 'Terminal') return { progress: { ...p, waitingFor: `Route 53 to answer again (${err instanceof Error ? err.message : String(err)})` }, requeueAfterMs: POLL_MS };
+    return failed(inp, p.startedAt, `drill failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function waitInsync(inp: DrillInput, p: DrillProgress): Step {
+  const what = p.step === 'ShadowWritten' ? 'the shadow pair' : `the switch to the ${p.standby} side`;
+  return { progress: { ...p, waitingFor: `Route 53 change ${p.changeId} (${what}) to be INSYNC` }, requeueAfterMs: POLL_MS };
+}
+
+/** The shadow PRIMARY moves to the standby side; the replica lag now is the drill's RPO. */
+async function switchShadow(inp: DrillInput, k: Kit, p: DrillProgress): Promise<Step> {
+  const res = await writeShadow(k.records, k.target, desiredRecords(k.input, p.standby));
+  if (res.conflict) return failed(inp, p.startedAt, `the shadow record ${k.target.recordName} cannot be switched: ${res.conflict}`);
+  const { changeId: _, waitingFor: __, ...rest } = p;
+  const next: DrillProgress = { ...rest, step: 'Switched', stepAt: now(inp).toISOString(), ...(inp.lagSeconds !== undefined && { rpoSeconds: inp.lagSeconds }) };
+  if (res.changeId) return waitInsync(inp, { ...next, changeId: res.changeId });
+  return lookForAnswer(inp, k, next);
+}
+
+async function lookForAnswer(inp: DrillInput, k: Kit, p: DrillProgress): Promise<Step> {
+  const switched = desiredRecords(k.input, p.standby);
+  const check = await checkAnswer(k.client, k.target, switched[0]!, inp.r.spec.dns[p.standby].target);
+  const at = now(inp);
+  const d = decideAnswer(p, check, at, inp.answerTimeoutMs ?? DRILL_ANSWER_TIMEOUT_MS);
+  if (d.kind === 'wait') return { progress: d.progress, requeueAfterMs: POLL_MS };
+  if (d.kind === 'timedOut') return failed(inp, p.startedAt, d.message);
+  const rtoSeconds = Math.round((at.getTime() - Date.parse(p.startedAt)) / 100) / 10;
+  const region = inp.r.regions[p.standby] ?? p.standby;
+  const rpoSeconds = p.rpoSeconds;
+  return {
+    done: {
+      startedAt: p.startedAt,
+      completedAt: at.toISOString(),
       result: 'Succeeded',
       rtoSeconds,
       ...(rpoSeconds !== undefined && { rpoSeconds }),
-      message: `the shadow record ${target.recordName} moved to ${region} in ${rtoSeconds}s${rpoSeconds !== undefined ? `, replica lag ${rpoSeconds}s at the switch` : ''}; ${notes.join('; ')}`,
-    };
-  } catch (err) {
-    return failed(`drill failed: ${err instanceof Error ? err.message : String(err)}`);
-  } finally {
-    // The shadow records never outlive the drill; a failed removal is retried by the next drill's UPSERT/remove.
-    await records.remove(target).catch((err: unknown) => ctx.warn('DrillCleanupFailed', `shadow records at ${target.recordName} not removed: ${String(err)}`));
-  }
+      message: `the shadow record ${k.target.recordName} moved to ${region} in ${rtoSeconds}s${rpoSeconds !== undefined ? `, replica lag ${rpoSeconds}s at the switch` : ''}; ${d.how}`,
+    },
+    cleanup: true,
+  };
 }
 
-async function writeShadow(records: FailoverRecords, target: RecordsTarget, desired: RRSet[]): Promise<string | undefined> {
+/** Writes the shadow pair; a PENDING change comes back as its id. */
+async function writeShadow(records: FailoverRecords, target: RecordsTarget, desired: RRSet[]): Promise<{ conflict?: string; changeId?: string }> {
   const res = await records.sync(target, desired);
-  if (res.ownership === 'foreign') return `the name is claimed by ${res.claimedBy ?? 'someone else'}`;
-  if (res.conflicts.length > 0) return res.conflicts.map((c) => c.reason).join('; ');
-  return undefined;
-}
-
-/** What TestDNSAnswer returns for this target; undefined for an alias (it answers with the alias's own addresses). */
-export function expectedAnswer(t: TargetInput): string[] | undefined {
-  if (t.ips) return t.ips.map(normalizeAnswer).sort();
-  if (t.cname) return [normalizeAnswer(t.cname)];
-  return undefined;
-}
-
-/**
- * Polls until the shadow name answers with the standby's target. TestDNSAnswer first; moto does
- * not implement it (moto 404s with an HTML page the SDK cannot parse), so there — and for alias targets — the check
- * reads the shadow PRIMARY record back with ListResourceRecordSets and compares it.
- */
-async function waitForAnswer(
-  client: Route53Client,
-  target: RecordsTarget,
-  wantPrimary: RRSet,
-  standbyTarget: TargetInput,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<{ ok: boolean; how: string }> {
-  const deadline = Date.now() + timeoutMs;
-  const want = expectedAnswer(standbyTarget);
-  const primaryId = setIdentifiers(target.owner.name).primary;
-  let how = '';
-  for (;;) {
-    let ok = false;
-    const answer = want ? await testDnsAnswer(client, target.zoneId, target.recordName, wantPrimary.Type ?? 'A') : undefined;
-    if (answer?.available) {
-      how = `checked with TestDNSAnswer (${answer.responseCode}: ${answer.values.join(', ')})`;
-      ok = answer.responseCode === 'NOERROR' && JSON.stringify(answer.values) === JSON.stringify(want);
-    } else {
-      how = `checked by reading the record back${answer ? `: ${answer.reason}` : ' (alias target)'}`;
-      const rec = (await readRecordsAt(client, target.zoneId, target.recordName)).find((x) => x.SetIdentifier === primaryId && x.Failover === 'PRIMARY');
-      ok = !!rec && sameRecord(rec, wantPrimary);
-    }
-    if (ok || Date.now() >= deadline || signal.aborted) return { ok, how };
-    await new Promise((res) => setTimeout(res, POLL_MS));
-  }
+  if (res.ownership === 'foreign') return { conflict: `the name is claimed by ${res.claimedBy ?? 'someone else'}` };
+  if (res.conflicts.length > 0) return { conflict: res.conflicts.map((c) => c.reason).join('; ') };
+  return res.change?.status === 'PENDING' ? { changeId: res.change.id } : {};
 }

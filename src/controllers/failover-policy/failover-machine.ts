@@ -120,6 +120,8 @@ export interface Observations {
     healthChecksInPlace: boolean;
     /** region the records send traffic to */
     activeRegion?: string;
+    /** The records were written in a Route 53 change that is not INSYNC yet: its id. */
+    pendingChange?: string;
     /** Route 53's control plane failed this pass: what it said (its data plane still answers by health). */
     error?: string;
   };

@@ -30,6 +30,7 @@ export const ReadyReason = {
   ReplicaLagTooHigh: 'ReplicaLagTooHigh',
   StandbyUnhealthy: 'StandbyUnhealthy',
   RecordsMissing: 'RecordsMissing',
+  RecordsPending: 'RecordsPending',
   HealthChecksMissing: 'HealthChecksMissing',
 } as const;
 
@@ -80,9 +81,15 @@ export function readinessCauses(spec: MachineSpec, status: MachineStatus, obs: O
   else if ((obs.lag?.seconds ?? 0) > max) add('False', ReadyReason.ReplicaLagTooHigh, `replica lag ${obs.lag?.seconds}s exceeds maxReplicaLagSeconds ${max}`);
   const h = healthOf(obs, standbyRegion);
   if (h.state !== 'Healthy') add('False', ReadyReason.StandbyUnhealthy, `health of ${standbyRegion} is ${h.state}`);
-  if (!obs.dns.recordsInPlace) add('False', ReadyReason.RecordsMissing, 'the failover DNS records are not all in place');
+  if (obs.dns.pendingChange) add('False', ReadyReason.RecordsPending, pendingMessage(obs.dns.pendingChange));
+  else if (!obs.dns.recordsInPlace) add('False', ReadyReason.RecordsMissing, 'the failover DNS records are not all in place');
   if (!obs.dns.healthChecksInPlace) add('False', ReadyReason.HealthChecksMissing, 'the health checks are not all attached to the records');
   return out;
+}
+
+/** Records written but not applied yet: they are not in place until Route 53 says INSYNC. */
+export function pendingMessage(changeId: string): string {
+  return `the failover DNS records were written; Route 53 change ${changeId} is not INSYNC yet`;
 }
 
 export function healthOf(obs: Observations, region: string): RegionHealth {

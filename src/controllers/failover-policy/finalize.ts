@@ -8,6 +8,7 @@ import type { FinalizeResult, SyncContext } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
 import { describeError } from '../shared/sync-error.ts';
 import { PolicyDns } from './dns.ts';
+import { shadowTarget } from './drill.ts';
 import { resolvePolicy, ROUTE53_REGION } from './resolve.ts';
 import { syncFailoverPolicy, type PolicyKit } from './sync.ts';
 
@@ -45,6 +46,8 @@ export async function finalizeFailoverPolicy(deps: ControllerDeps, kit: PolicyKi
   }
   const owner = ownerOf(obj, deps.clusterId);
   await new PolicyDns(deps, kit.dns, r, obj, owner, ctx).remove();
+  // A drill cut short by the deletion leaves no shadow records behind.
+  if (obj.status?.drillInProgress) await kit.dns.recordsFor(deps.aws.route53(r.route53)).remove(shadowTarget(r, owner), { dryRun: ctx.plan.dryRun });
   if (obj.status?.alarmsHash || r.spec.alarms) {
     const db = r.spec.database;
     const regions = [...new Set([r.regions.primary, r.regions.secondary, db?.primary.region, db?.replica.region, ROUTE53_REGION].filter((x): x is string => !!x))];

@@ -3,6 +3,7 @@
 // of both sides, where traffic and the writer are, and the failover record.
 import type { FailoverPolicy, FailoverPolicyStatus, Health } from '../../api/types.ts';
 import { desiredFailoverAlarms, syncFailoverAlarms } from '../../aws/cloudwatch/failover-alarms.ts';
+import { changePollMs } from '../../aws/route53/change-status.ts';
 import type { Side } from '../../aws/route53/records.ts';
 import type { Owner } from '../../aws/types.ts';
 import { ready, type ConditionInput } from '../../runtime/conditions.ts';
@@ -14,7 +15,7 @@ import { machineStatusOf, MACHINE_KEYS, runDatabase } from './database.ts';
 import { PolicyDns, type DnsKit } from './dns.ts';
 import { maybeDrill } from './drill.ts';
 import type { Blocked, MachineStatus, RegionHealth } from './failover-machine.ts';
-import type { ReadyCondition } from './failover-ready.ts';
+import { pendingMessage, type ReadyCondition } from './failover-ready.ts';
 import type { HealthBoard, HealthEntry } from './health-board.ts';
 import { resolvePolicy, ROUTE53_REGION, sideOfRegion, SIDES, type ResolvedPolicy } from './resolve.ts';
 
@@ -94,6 +95,9 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
       deps, r, obj, owner, ctx, dns, health: healthByRegion,
       persist: async (m) => {
         const full = compose(obj.status ?? {}, m, dnsFields);
+        // The change this pass knows of, not the one the pass started with.
+        if (dns.state.pendingChange) full.dnsChange = dns.state.pendingChange;
+        else delete full.dnsChange;
         await deps.status.write(COLLECTIONS.FailoverPolicy, obj, full as Record<string, unknown>, { signal: ctx.signal });
         obj.status = { ...full, ...(obj.metadata.generation !== undefined && { observedGeneration: obj.metadata.generation }) };
       },
@@ -121,10 +125,21 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
     ...(healthPending && { waitFor: 'the first health observation since the controller started' }), maxRequeueMs: kit.driftIntervalMs ?? 5 * 60_000,
   });
   if (drill.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? drill.requeueAfterMs, drill.requeueAfterMs);
+  // Records written but not applied: looked at again soon, by requeue, never by waiting here.
+  const pending = dns.state.pendingChange;
+  if (pending && !ctx.plan.dryRun) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, changePollMs(pending.submittedAt, ctx.now));
 
   const alarmsHash = await syncAlarms(deps, r, owner, prev, machine, ids[active], ctx);
-  const status = compose(obj.status ?? {}, machine, { ...dnsFields, ...(alarmsHash !== undefined ? { alarmsHash } : {}), ...(drill.lastDrill && { lastDrill: drill.lastDrill }) });
+  const status = compose(obj.status ?? {}, machine, {
+    ...dnsFields,
+    ...(alarmsHash !== undefined ? { alarmsHash } : {}),
+    ...(drill.lastDrill && { lastDrill: drill.lastDrill }),
+    ...(pending && { dnsChange: pending }),
+    ...(drill.inProgress && { drillInProgress: drill.inProgress }),
+  });
   if (alarmsHash === undefined) delete status.alarmsHash;
+  if (!pending) delete status.dnsChange;
+  if (!drill.inProgress) delete status.drillInProgress;
   delete status.conditions;
   delete status.plannedChanges;
   delete status.observedGeneration;
@@ -133,7 +148,9 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
   const conflict = dns.state.conflict;
   const conditions: ConditionInput[] = [
     { ...failoverReady, message: failoverReady.message + note },
-    halfCondition('DnsSynced', 'Route 53 health checks and records', dns.state.error),
+    pending && dns.state.error === undefined
+      ? { type: 'DnsSynced', status: 'Unknown', reason: 'ChangePending', message: `Route 53 change ${pending.id} (accepted ${pending.submittedAt}) is not INSYNC yet; it is looked at again shortly.` }
+      : halfCondition('DnsSynced', 'Route 53 health checks and records', dns.state.error),
     ...(r.spec.database ? [halfCondition('DatabaseSynced', 'the database failover machine', databaseError === undefined ? undefined : describeError(databaseError).message)] : []),
     conflict
       ? { type: 'DnsConflict', status: 'True', reason: 'RecordConflict', message: `Records at ${r.spec.dns.recordName} were left alone: ${conflict}` }
@@ -198,6 +215,7 @@ function dnsReadiness(dns: PolicyDns, active: Side, health: Record<Side, { state
   const standby: Side = active === 'primary' ? 'secondary' : 'primary';
   const f = (reason: string, message: string): ReadyCondition => ({ type: 'FailoverReady', status: 'False', reason, message });
   if (dns.state.conflict) return f('RecordConflict', `the records cannot be written: ${dns.state.conflict}`);
+  if (dns.state.pendingChange) return f('RecordsPending', pendingMessage(dns.state.pendingChange.id));
   if (!dns.state.recordsInPlace) return f('RecordsMissing', 'the failover DNS records are not all in place');
   if (!dns.state.healthChecksInPlace) return f('HealthChecksMissing', 'the health checks are not all attached to the records');
   if (health[standby].state !== 'Healthy') return f('StandbyUnhealthy', `health of the ${standby} side is ${health[standby].state}`);
@@ -209,6 +227,7 @@ function readyCondition(ctx: SyncContext, dns: PolicyDns, m: MachineStatus, conf
   // Said first: a held failover is what the operator must act on.
   if (blocked) return ready.unavailable(`${blocked.message}.`, blocked.reason);
   if (ctx.plan.dryRun) return ready.creating('Dry run: nothing is changed; see status.plannedChanges.');
+  if (dns.state.pendingChange) return ready.creating(`Waiting for Route 53 to apply the failover records: ${pendingMessage(dns.state.pendingChange.id)}.`);
   if (!dns.state.recordsInPlace) return ready.creating('Writing the failover records.');
   if (m.inProgress) return ready.unavailable(`A ${m.inProgress.reason} to ${m.inProgress.to} is running (step ${m.inProgress.step}).`, 'FailoverInProgress');
   if (m.phase === 'Degraded') return ready.unavailable('The database pair needs attention; see the Warning events and status.history.', 'Degraded');
