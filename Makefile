@@ -8,7 +8,7 @@ export MRC_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/multiregion-controlle
 NODE_BIN := $(shell bash test/env/ensure-node.sh)
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: help deps node-deps moto k8s tools build typecheck crds test test-unit test-integration test-reliability test-suites local local-helm bench drill clean
+.PHONY: help deps node-deps moto k8s tools build typecheck lint format crds test test-unit test-integration test-reliability test-suites local local-helm bench drill clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -37,6 +37,12 @@ build: node-deps ## compile src/ to dist/ (what the image ships)
 typecheck: node-deps
 	npx tsc --noEmit -p tsconfig.json
 
+lint: node-deps ## formatting, import order and lint rules (Biome, biome.json); `make format` fixes what it can
+	npm run lint
+
+format: node-deps
+	npm run format
+
 crds: node-deps ## regenerate crds/ (and the chart's and kustomize copies) from src/api/schemas
 	npm run gen:crds
 	bash test/env/sync-copies.sh
@@ -57,7 +63,7 @@ test-reliability: deps ## reliability + security suite: crash matrix, AWS and Ku
 test-suites: deps ## the integration and reliability files together, in one set of lanes (what `make test` runs)
 	$(LANES) 'test/integration/**/*.test.ts' 'test/reliability/**/*.test.ts'
 
-test: deps typecheck test-unit test-suites ## every test: unit, integration and the reliability suite (real apiserver + moto)
+test: deps lint typecheck test-unit test-suites ## every test: unit, integration and the reliability suite (real apiserver + moto)
 
 local: node-deps moto k8s build ## run the whole thing locally: apiserver + etcd + moto + controller + examples
 	node --import tsx test/env/local.ts

@@ -1,6 +1,6 @@
 // Command-line flags (each also readable from an environment variable, for the Helm chart).
 import { parseArgs } from 'node:util';
-import { isRateFamily, LIMITS, type BucketLimit } from './aws/ratelimit.ts';
+import { type BucketLimit, isRateFamily, LIMITS } from './aws/ratelimit.ts';
 
 export interface Flags {
   clusterId: string;
@@ -158,7 +158,10 @@ function healthPeriod(s: string): number {
  */
 export function parseRateLimits(s: string): Record<string, BucketLimit> {
   const out: Record<string, BucketLimit> = {};
-  for (const item of s.split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const item of s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const m = /^([a-z0-9]+(?::[A-Za-z0-9]+)?)=(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(item);
     if (!m) throw new Error(`--aws-rate-limits: "${item}" is not FAMILY=RATE[/BURST] (e.g. cloudwatch:PutMetricAlarm=10/20)`);
     const [, family, rate, burst] = m as unknown as [string, string, string, string | undefined];

@@ -3,14 +3,14 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { COMMAND_ANNOTATIONS } from './api/types.ts';
 import { createAwsClients } from './aws/clients.ts';
 import { RateLimiter } from './aws/ratelimit.ts';
-import { parseFlags, USAGE, type Flags } from './flags.ts';
+import { registerControllers } from './controllers/index.ts';
+import { type Flags, parseFlags, USAGE } from './flags.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { startHttpServers } from './runtime/http.ts';
 import { createLogger, type LogLevel } from './runtime/logger.ts';
 import { Manager } from './runtime/manager.ts';
 import { Metrics } from './runtime/metrics.ts';
 import { StatusWriter } from './runtime/status.ts';
-import { registerControllers } from './controllers/index.ts';
 
 function loadKubeConfig(flags: Flags): KubeConfig {
   const kc = new KubeConfig();
@@ -47,7 +47,9 @@ async function main(): Promise<void> {
     },
   });
   const manager = new Manager({
-    kc, logger, metrics,
+    kc,
+    logger,
+    metrics,
     leaderElection: { enabled: flags.leaderElect, namespace: flags.leaderElectionNamespace, name: flags.leaderElectionId },
     driftIntervalMs: flags.driftIntervalMs,
     concurrency: flags.concurrency,
@@ -56,7 +58,12 @@ async function main(): Promise<void> {
     ...(flags.watchNamespace && { namespace: flags.watchNamespace }),
   });
   const deps = {
-    kc, aws, clusterId: flags.clusterId, logger, metrics, manager,
+    kc,
+    aws,
+    clusterId: flags.clusterId,
+    logger,
+    metrics,
+    manager,
     events: new EventRecorder({ kc, logger }),
     status: new StatusWriter(kc),
   };

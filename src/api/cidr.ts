@@ -56,8 +56,7 @@ function ipv4ToBigInt(ip: string): bigint {
 }
 
 function ipv6ToBigInt(ip: string): bigint {
-  const groups = (part: string): number[] =>
-    part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ipv4Groups(g) : [parseInt(g, 16)]));
+  const groups = (part: string): number[] => (part === '' ? [] : part.split(':').flatMap((g) => (g.includes('.') ? ipv4Groups(g) : [parseInt(g, 16)])));
   const gap = ip.indexOf('::');
   let all: number[];
   if (gap < 0) {

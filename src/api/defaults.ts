@@ -43,7 +43,8 @@ type DefaultedDnsSide = DnsSideSpec & { healthCheck?: DefaultedHealthCheck };
 export interface DefaultedFailoverPolicySpec extends FailoverPolicySpec {
   dns: FailoverPolicySpec['dns'] & { ttl: number; primary: DefaultedDnsSide; secondary: DefaultedDnsSide };
   database?: NonNullable<FailoverPolicySpec['database']> & { maxReplicaLagSeconds: number };
-  failover: FailoverSpec & Required<Pick<FailoverSpec, 'mode' | 'unhealthyForSeconds' | 'failback' | 'promoteWhenFenceUnconfirmed' | 'failbackMaxAttemptsPerDay'>>;
+  failover: FailoverSpec &
+    Required<Pick<FailoverSpec, 'mode' | 'unhealthyForSeconds' | 'failback' | 'promoteWhenFenceUnconfirmed' | 'failbackMaxAttemptsPerDay'>>;
   deletionPolicy: DeletionPolicy;
 }
 

@@ -8,7 +8,7 @@ import { clientConnectionSchema } from './schemas/client-connection.ts';
 import type { Schema } from './schemas/common.ts';
 import { failoverPolicySchema } from './schemas/failover-policy.ts';
 import { regionPairSchema } from './schemas/region-pair.ts';
-import { GROUP, KINDS, VERSION, type KindInfo } from './types.ts';
+import { GROUP, KINDS, type KindInfo, VERSION } from './types.ts';
 
 interface PrinterColumn {
   name: string;

@@ -137,8 +137,16 @@ export interface RegionPairStatus extends CommonStatus {
 }
 
 // ------------------------------------------------------------ FailoverPolicy
-export interface AliasTarget { dnsName: string; hostedZoneId: string; evaluateTargetHealth?: boolean }
-export interface RecordTarget { alias?: AliasTarget; ips?: string[]; cname?: string }
+export interface AliasTarget {
+  dnsName: string;
+  hostedZoneId: string;
+  evaluateTargetHealth?: boolean;
+}
+export interface RecordTarget {
+  alias?: AliasTarget;
+  ips?: string[];
+  cname?: string;
+}
 
 export type HealthCheckType = 'TCP' | 'HTTP' | 'HTTPS' | 'CloudWatchAlarm';
 export interface HealthCheckSpec {
@@ -285,7 +293,13 @@ export interface ClientConnectionSpec {
   regionPairRef: ObjectRef;
   side: 'primary' | 'secondary';
   client: { displayName: string; cidrs: string[] };
-  attachment: { type: 'vpn' | 'directConnect' | 'vpc' | 'peering'; id: string; vpnConnectionId?: string; directConnectConnectionId?: string; networkMonitorProbe?: string };
+  attachment: {
+    type: 'vpn' | 'directConnect' | 'vpc' | 'peering';
+    id: string;
+    vpnConnectionId?: string;
+    directConnectConnectionId?: string;
+    networkMonitorProbe?: string;
+  };
   routes?: boolean;
   dashboard?: { widgets?: Widget[]; periodSeconds?: number };
   alarms?: { rejectedPacketsPerFiveMinutes?: number; bandwidthBytesPerSecond?: number; snsTopicArn?: string };
@@ -318,7 +332,12 @@ export type FailoverPolicy = Resource<'FailoverPolicy', FailoverPolicySpec, Fail
 export type ClientConnection = Resource<'ClientConnection', ClientConnectionSpec, ClientConnectionStatus>;
 export type AnyKind = RegionPair | FailoverPolicy | ClientConnection;
 
-export interface KindInfo { kind: AnyKind['kind']; plural: string; singular: string; shortNames: string[] }
+export interface KindInfo {
+  kind: AnyKind['kind'];
+  plural: string;
+  singular: string;
+  shortNames: string[];
+}
 export const KINDS: readonly KindInfo[] = [
   { kind: 'RegionPair', plural: 'regionpairs', singular: 'regionpair', shortNames: ['rp'] },
   { kind: 'FailoverPolicy', plural: 'failoverpolicies', singular: 'failoverpolicy', shortNames: ['fp'] },
@@ -327,7 +346,5 @@ export const KINDS: readonly KindInfo[] = [
 
 /** Where the apiserver serves a kind: namespaced when `namespace` is given, all namespaces otherwise. */
 export function collectionPath(k: Pick<KindInfo, 'plural'>, namespace?: string): string {
-  return namespace
-    ? `/apis/${API_VERSION}/namespaces/${encodeURIComponent(namespace)}/${k.plural}`
-    : `/apis/${API_VERSION}/${k.plural}`;
+  return namespace ? `/apis/${API_VERSION}/namespaces/${encodeURIComponent(namespace)}/${k.plural}` : `/apis/${API_VERSION}/${k.plural}`;
 }

@@ -1,7 +1,7 @@
 // Checks the CRD schema cannot make: quadratic ones the CEL cost budget would not allow
 // (overlaps inside one list), syntax CEL has no parser for (cron), and checks that need a
 // second object (a client against its RegionPair). The schema's own rules are not repeated.
-import { overlappingPairs, parseCidr, cidrsOverlap } from './cidr.ts';
+import { cidrsOverlap, overlappingPairs, parseCidr } from './cidr.ts';
 import { parseCron } from './cron.ts';
 import type { ClientConnectionSpec, DnsSideSpec, FailoverPolicySpec, RegionPairSpec, RegionSideSpec } from './types.ts';
 

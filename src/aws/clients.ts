@@ -2,17 +2,18 @@
 // endpoint override, retry policy, timeouts, credentials source, call middleware and the abort
 // signal of the reconcile it is called from; nothing else in the controller constructs an SDK
 // client.
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { RDSClient } from '@aws-sdk/client-rds';
+
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { AwsClients, AwsTarget, CallRecord } from './types.ts';
 import { currentAbortSignal, joinSignals, outsideAbortScope } from './abort-scope.ts';
 import { callMiddlewarePlugin } from './middleware.ts';
 import { RateLimiter } from './ratelimit.ts';
+import type { AwsClients, AwsTarget, CallRecord } from './types.ts';
 
 export type AwsCredentials = Awaited<ReturnType<ReturnType<typeof fromNodeProviderChain>>>;
 export type AwsCredentialIdentityProvider = () => Promise<AwsCredentials>;

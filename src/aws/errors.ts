@@ -122,9 +122,7 @@ export function isNotFound(err: unknown): boolean {
 
 /** "It is already there": lets create succeed when an earlier attempt went through. */
 export function isAlreadyExists(err: unknown): boolean {
-  return codes(err).some(
-    (c) => c.includes('AlreadyExist') || c.endsWith('.Duplicate') || c === 'DuplicateRecord',
-  );
+  return codes(err).some((c) => c.includes('AlreadyExist') || c.endsWith('.Duplicate') || c === 'DuplicateRecord');
 }
 
 /** Where a failed call went; the middleware attaches it to every error it sees. */

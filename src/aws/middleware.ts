@@ -3,10 +3,11 @@
 // including the STS client that assumes roles, so nothing reaches AWS uncounted. It is also
 // where a cancelled reconcile stops changing AWS, and where a region that does not answer
 // stops costing one timeout per SDK attempt.
-import type { CallRecord } from './types.ts';
+
 import { AbortError, currentAbortSignal } from './abort-scope.ts';
 import { attachCallContext, callContextOf, isThrottling } from './errors.ts';
 import { bucketsForCall, type RateLimiter } from './ratelimit.ts';
+import type { CallRecord } from './types.ts';
 
 export interface CallMiddlewareOptions {
   /** Short service name used in metrics: ec2, route53, rds, cloudwatch, logs, sts. */

@@ -72,8 +72,7 @@ export interface BucketCost {
 
 /** Route 53 record changes in one ChangeResourceRecordSets; an UPSERT counts twice. */
 export function recordChangeCost(input: unknown): number {
-  const changes = (input as { ChangeBatch?: { Changes?: { Action?: string }[] } } | undefined)?.ChangeBatch
-    ?.Changes;
+  const changes = (input as { ChangeBatch?: { Changes?: { Action?: string }[] } } | undefined)?.ChangeBatch?.Changes;
   if (!Array.isArray(changes) || changes.length === 0) return 1;
   return changes.reduce((n, c) => n + (c.Action === 'UPSERT' ? 2 : 1), 0);
 }

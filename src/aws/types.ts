@@ -1,9 +1,10 @@
 // Shapes shared by every AWS module. Nothing here knows about Kubernetes.
-import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { Route53Client } from '@aws-sdk/client-route-53';
-import type { RDSClient } from '@aws-sdk/client-rds';
+
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { STSClient } from '@aws-sdk/client-sts';
 
 /** Where a call goes: a region, and the account reached through an optional role. */

@@ -1,10 +1,11 @@
 // The CLI's few calls to the apiserver, through the runtime's one door (kubeRequest), so merge
 // patches carry their content type and status comes back as the raw JSON the apiserver sent.
 import { KubeConfig } from '@kubernetes/client-node';
-import { kubeRequest, MERGE_PATCH } from '../runtime/kube-request.ts';
 import { collectionPath, type KindInfo } from '../api/types.ts';
+import { kubeRequest, MERGE_PATCH } from '../runtime/kube-request.ts';
 import { objectPath } from './kinds.ts';
 
+// biome-ignore lint/suspicious/noExplicitAny: the CLI reads arbitrary apiserver JSON and prints fields by path
 export type Json = Record<string, any>;
 
 /** `--kubeconfig` when given, else what kubectl would use ($KUBECONFIG, ~/.kube/config, in-cluster). */

@@ -3,13 +3,13 @@
 // talks to the apiserver; every AWS change is still made by the controller.
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { parseCli, USAGE, type CliArgs } from './args.ts';
+import { type CliArgs, parseCli, USAGE } from './args.ts';
 import { CliClient, contextNamespace, loadKubeConfig } from './client.ts';
-import { resolveKind } from './kinds.ts';
-import { statusCommand } from './commands/status.ts';
-import { planCommand } from './commands/plan.ts';
 import { drillCommand } from './commands/drill.ts';
 import { failoverCommand } from './commands/failover.ts';
+import { planCommand } from './commands/plan.ts';
+import { statusCommand } from './commands/status.ts';
+import { resolveKind } from './kinds.ts';
 
 const MINUTE = 60_000;
 
@@ -38,9 +38,18 @@ export async function run(argv: string[], log: (s: string) => void = (s) => proc
     case 'failover': {
       const [name] = need(args, 1, 'failover NAME -n NS (--to REGION | --accept-data-loss) [--yes]');
       if (!args.to && !args.acceptDataLoss) throw new Error('failover needs --to REGION, --accept-data-loss, or both');
-      return failoverCommand(client, {
-        name: name!, namespace, ...(args.to !== undefined && { to: args.to }), acceptDataLoss: args.acceptDataLoss, yes: args.yes, timeoutMs: args.timeoutMs ?? 15 * MINUTE,
-      }, log);
+      return failoverCommand(
+        client,
+        {
+          name: name!,
+          namespace,
+          ...(args.to !== undefined && { to: args.to }),
+          acceptDataLoss: args.acceptDataLoss,
+          yes: args.yes,
+          timeoutMs: args.timeoutMs ?? 15 * MINUTE,
+        },
+        log,
+      );
     }
     default:
       throw new Error(`unknown command "${args.command}"\n\n${USAGE}`);

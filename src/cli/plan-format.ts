@@ -2,7 +2,14 @@
 import type { PlannedChange } from '../api/types.ts';
 
 const SYMBOL: Record<PlannedChange['action'], string> = {
-  Create: '+', Update: '~', Delete: '-', Accept: '~', Associate: '~', Disassociate: '~', Promote: '!', Put: '~',
+  Create: '+',
+  Update: '~',
+  Delete: '-',
+  Accept: '~',
+  Associate: '~',
+  Disassociate: '~',
+  Promote: '!',
+  Put: '~',
 };
 
 export function formatPlannedChange(c: PlannedChange): string {
@@ -16,6 +23,7 @@ export function formatPlan(ref: string, changes: readonly PlannedChange[]): stri
   const counts = new Map<string, number>();
   for (const c of changes) counts.set(c.action, (counts.get(c.action) ?? 0) + 1);
   const summary = [...counts].map(([a, n]) => `${n} ${a.toLowerCase()}`).join(', ');
-  return `${ref}: ${changes.length} planned change${changes.length === 1 ? '' : 's'} (${summary})\n` +
-    changes.map((c) => `  ${formatPlannedChange(c)}\n`).join('');
+  return (
+    `${ref}: ${changes.length} planned change${changes.length === 1 ? '' : 's'} (${summary})\n` + changes.map((c) => `  ${formatPlannedChange(c)}\n`).join('')
+  );
 }

@@ -43,12 +43,18 @@ export function lagCell(seconds: number | undefined): string {
 export function statusRow(o: StatusObject): string[] {
   const id = `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   const stale = (o.status?.observedGeneration ?? 0) < (o.metadata.generation ?? 0) ? '*' : '';
-  const flags = o.metadata.annotations?.[ANNOTATIONS.paused] === 'true' ? ' [paused]'
-    : o.metadata.annotations?.[ANNOTATIONS.dryRun] === 'true' ? ' [dry-run]' : '';
+  const flags =
+    o.metadata.annotations?.[ANNOTATIONS.paused] === 'true' ? ' [paused]' : o.metadata.annotations?.[ANNOTATIONS.dryRun] === 'true' ? ' [dry-run]' : '';
   const common = [id + flags, o.kind ?? NONE, conditionCell(o, 'Ready') + stale, conditionCell(o, 'Synced')];
   if (o.kind === 'FailoverPolicy') {
-    return [...common, o.status?.activeRegion ?? NONE, o.status?.phase ?? NONE, healthCell(o.status?.health),
-      lagCell(o.status?.database?.replica?.lagSeconds), conditionCell(o, 'FailoverReady')];
+    return [
+      ...common,
+      o.status?.activeRegion ?? NONE,
+      o.status?.phase ?? NONE,
+      healthCell(o.status?.health),
+      lagCell(o.status?.database?.replica?.lagSeconds),
+      conditionCell(o, 'FailoverReady'),
+    ];
   }
   // A pair has no active region; its "phase" is the peering attachment's state.
   return [...common, NONE, o.status?.peering?.state ?? NONE, NONE, NONE, NONE];
@@ -57,6 +63,10 @@ export function statusRow(o: StatusObject): string[] {
 /** Rows sorted by namespace/name, pairs before policies of the same name. */
 export function statusRows(objects: readonly StatusObject[]): string[][] {
   return [...objects]
-    .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`) || (a.kind ?? '').localeCompare(b.kind ?? '') * -1)
+    .sort(
+      (a, b) =>
+        `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`) ||
+        (a.kind ?? '').localeCompare(b.kind ?? '') * -1,
+    )
     .map(statusRow);
 }

@@ -1,10 +1,10 @@
 // Registers the three reconcilers with the manager. Returns a function stopping their extras
 // (e.g. the health observer loop) on shutdown.
 import type { Flags } from '../flags.ts';
-import type { ControllerDeps } from './shared/deps.ts';
 import { registerClientConnection } from './client-connection/controller.ts';
 import { registerFailoverPolicy } from './failover-policy/controller.ts';
 import { registerRegionPair } from './region-pair/controller.ts';
+import type { ControllerDeps } from './shared/deps.ts';
 
 export function registerControllers(deps: ControllerDeps, flags: Flags): () => Promise<void> {
   registerRegionPair(deps);

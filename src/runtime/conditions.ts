@@ -39,12 +39,7 @@ export function toKubeTime(now: Date): string {
  * that type changes (or the type is new); reason, message and observedGeneration always follow.
  * The input list is not modified, and order is kept (new types go last).
  */
-export function setCondition(
-  list: readonly Condition[] | undefined,
-  cond: ConditionInput,
-  generation: number | undefined,
-  now: Date,
-): Condition[] {
+export function setCondition(list: readonly Condition[] | undefined, cond: ConditionInput, generation: number | undefined, now: Date): Condition[] {
   const current = list ?? [];
   const prev = current.find((c) => c.type === cond.type);
   const next: Condition = {
@@ -96,24 +91,18 @@ export function conditionsEqual(a: readonly Condition[] | undefined, b: readonly
 
 /** `Ready`: whether everything the object describes exists and converged. */
 export const ready = {
-  available: (message = 'All resources are available.'): ConditionInput =>
-    ({ type: 'Ready', status: 'True', reason: Reason.Available, message }),
+  available: (message = 'All resources are available.'): ConditionInput => ({ type: 'Ready', status: 'True', reason: Reason.Available, message }),
   creating: (message: string): ConditionInput => ({ type: 'Ready', status: 'False', reason: Reason.Creating, message }),
   deleting: (message: string): ConditionInput => ({ type: 'Ready', status: 'False', reason: Reason.Deleting, message }),
-  unavailable: (message: string, reason: string = Reason.Unavailable): ConditionInput =>
-    ({ type: 'Ready', status: 'False', reason, message }),
+  unavailable: (message: string, reason: string = Reason.Unavailable): ConditionInput => ({ type: 'Ready', status: 'False', reason, message }),
 };
 
 /** `Synced`: whether the last reconcile reached the outside world without error. */
 export const synced = {
-  success: (message = 'The last reconcile succeeded.'): ConditionInput =>
-    ({ type: 'Synced', status: 'True', reason: Reason.ReconcileSuccess, message }),
-  error: (message: string, reason: string = Reason.ReconcileError): ConditionInput =>
-    ({ type: 'Synced', status: 'False', reason, message }),
+  success: (message = 'The last reconcile succeeded.'): ConditionInput => ({ type: 'Synced', status: 'True', reason: Reason.ReconcileSuccess, message }),
+  error: (message: string, reason: string = Reason.ReconcileError): ConditionInput => ({ type: 'Synced', status: 'False', reason, message }),
   /** `message` says how the object was paused and how to resume: only the caller knows its API. */
-  paused: (message: string): ConditionInput =>
-    ({ type: 'Synced', status: 'False', reason: Reason.Paused, message }),
+  paused: (message: string): ConditionInput => ({ type: 'Synced', status: 'False', reason: Reason.Paused, message }),
   /** `message` says where the planned changes are shown: only the caller knows its status fields. */
-  dryRun: (message: string): ConditionInput =>
-    ({ type: 'Synced', status: 'True', reason: Reason.DryRun, message }),
+  dryRun: (message: string): ConditionInput => ({ type: 'Synced', status: 'True', reason: Reason.DryRun, message }),
 };

@@ -3,11 +3,12 @@
 // within the aggregation window bump count/lastTimestamp on the existing Event instead of
 // creating a new one, as client-go's recorder does. Recording never throws: an Event is
 // best-effort and must not fail a reconcile.
-import type { KubeConfig } from '@kubernetes/client-node';
+
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { KubeObject } from './kube-object.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { toKubeTime } from './conditions.ts';
+import type { KubeObject } from './kube-object.ts';
 import { isNotFound, kubeRequest, MERGE_PATCH } from './kube-request.ts';
 import type { Logger } from './logger.ts';
 
@@ -76,9 +77,11 @@ export class EventRecorder {
     const msg = truncateMessage(message);
     const key = aggregationKey(obj, type, reason, msg);
     const prev = this.chains.get(key) ?? Promise.resolve();
-    const next = prev.then(() => this.write(key, obj, type, reason, msg)).catch((err: unknown) => {
-      this.o.logger.warn('could not record event', { reason, eventType: type, name: obj.metadata.name, namespace: obj.metadata.namespace, err });
-    });
+    const next = prev
+      .then(() => this.write(key, obj, type, reason, msg))
+      .catch((err: unknown) => {
+        this.o.logger.warn('could not record event', { reason, eventType: type, name: obj.metadata.name, namespace: obj.metadata.namespace, err });
+      });
     this.chains.set(key, next);
     void next.then(() => {
       if (this.chains.get(key) === next) this.chains.delete(key);

@@ -7,14 +7,12 @@ import type { KubeObject } from './kube-object.ts';
 import { objectPath } from './kube-object.ts';
 import { kubeRequest, MERGE_PATCH } from './kube-request.ts';
 
-export const hasFinalizer = (obj: { metadata: { finalizers?: string[] } }, f: string): boolean =>
-  (obj.metadata.finalizers ?? []).includes(f);
+export const hasFinalizer = (obj: { metadata: { finalizers?: string[] } }, f: string): boolean => (obj.metadata.finalizers ?? []).includes(f);
 
 export const withFinalizer = (list: readonly string[] | undefined, f: string): string[] =>
   (list ?? []).includes(f) ? [...(list ?? [])] : [...(list ?? []), f];
 
-export const withoutFinalizer = (list: readonly string[] | undefined, f: string): string[] =>
-  (list ?? []).filter((x) => x !== f);
+export const withoutFinalizer = (list: readonly string[] | undefined, f: string): string[] => (list ?? []).filter((x) => x !== f);
 
 /** Adds `f` unless present. Returns the object as stored after the call (new resourceVersion). */
 export async function addFinalizer<T extends KubeObject>(kc: KubeConfig, collectionPath: string, obj: T, f: string, signal?: AbortSignal): Promise<T> {

@@ -109,10 +109,15 @@ export async function startHttpServers(o: HttpServersOptions): Promise<HttpServe
   const servers: Server[] = [];
   const close = async () => {
     loop.stop();
-    await Promise.all(servers.map((s) => new Promise<void>((r) => {
-      s.close(() => r());
-      s.closeAllConnections();
-    })));
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((r) => {
+            s.close(() => r());
+            s.closeAllConnections();
+          }),
+      ),
+    );
   };
   try {
     const metricsServer = createServer(routes(true, shared));

@@ -4,9 +4,9 @@
 // (HTTP or in-stream) relists and reconciles the cache, a watch that goes silent is aborted
 // by a watchdog, handler exceptions are caught, and cached objects are frozen so nobody can
 // mutate the cache through a reference.
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import { backoffDelay, sleep, type BackoffOptions } from './backoff.ts';
-import { deepFreeze, objectKey, type KubeObject } from './kube-object.ts';
+import { type KubeConfig, Watch } from '@kubernetes/client-node';
+import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
+import { deepFreeze, type KubeObject, objectKey } from './kube-object.ts';
 import { httpStatusOf, kubeRequest } from './kube-request.ts';
 import type { Logger } from './logger.ts';
 
@@ -61,13 +61,9 @@ export function watchEndCause(err: unknown): RestartCause {
 }
 
 /** An in-stream ERROR event carries a Status; 410 means our resourceVersion is too old. */
-export const errorEventCause = (status: unknown): RestartCause =>
-  (status as { code?: unknown } | undefined)?.code === 410 ? 'gone' : 'error';
+export const errorEventCause = (status: unknown): RestartCause => ((status as { code?: unknown } | undefined)?.code === 410 ? 'gone' : 'error');
 
-export type CacheChange<T> =
-  | { type: 'add'; obj: T }
-  | { type: 'update'; obj: T; old: T }
-  | { type: 'delete'; obj: T };
+export type CacheChange<T> = { type: 'add'; obj: T } | { type: 'update'; obj: T; old: T } | { type: 'delete'; obj: T };
 
 /**
  * What handlers must hear when the cache is replaced by a relist: deletes for objects that

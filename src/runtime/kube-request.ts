@@ -3,7 +3,7 @@
 // headers and the undici dispatcher) and its HTTP library, so every kubeconfig form client-node
 // understands works here, while we keep control of content types and raw JSON (no
 // ObjectSerializer rewriting of unknown fields or MicroTime values).
-import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import { HttpMethod, IsomorphicFetchHttpLibrary, type KubeConfig, RequestContext } from '@kubernetes/client-node';
 
 export interface KubeRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -1,15 +1,13 @@
 // Lease leader election (client-go's leaderelection): only the holder of the Lease runs
 // reconciles. Losing it — another holder seen, or no successful renew within the renew
 // deadline — calls onStoppedLeading at once, even while a renew request still hangs.
-import type { KubeConfig } from '@kubernetes/client-node';
+
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { jittered, sleep } from './backoff.ts';
 import { isConflict, isNotFound, kubeRequest } from './kube-request.ts';
-import {
-  decideLease, nextLeaseSpec, observeLease, releasedLeaseSpec,
-  type LeaseObservation, type LeaseSpec,
-} from './lease.ts';
+import { decideLease, type LeaseObservation, type LeaseSpec, nextLeaseSpec, observeLease, releasedLeaseSpec } from './lease.ts';
 import type { Logger } from './logger.ts';
 
 export interface LeaderElectionOptions {
@@ -156,9 +154,10 @@ export class LeaderElector {
     const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata, spec };
     try {
       // The resourceVersion makes the write conditional: two candidates can't both win.
-      await kubeRequest(this.o.kc, lease
-        ? { method: 'PUT', path: `${this.path}/${encodeURIComponent(this.o.name)}`, body, signal }
-        : { method: 'POST', path: this.path, body, signal });
+      await kubeRequest(
+        this.o.kc,
+        lease ? { method: 'PUT', path: `${this.path}/${encodeURIComponent(this.o.name)}`, body, signal } : { method: 'POST', path: this.path, body, signal },
+      );
     } catch (err) {
       // Someone wrote the lease in between (or our own earlier write that timed out did):
       // the next attempt reads it again and decides on fresh data.

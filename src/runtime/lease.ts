@@ -8,11 +8,7 @@ export interface LeaseSpec {
   leaseTransitions?: number;
 }
 
-export type LeaseDecision =
-  | { action: 'create' }
-  | { action: 'renew' }
-  | { action: 'acquire' }
-  | { action: 'wait'; holder: string; expiresAtMs: number };
+export type LeaseDecision = { action: 'create' } | { action: 'renew' } | { action: 'acquire' } | { action: 'wait'; holder: string; expiresAtMs: number };
 
 /**
  * When this replica first saw the lease in its current state. Expiry is judged on our own clock

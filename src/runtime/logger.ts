@@ -9,8 +9,16 @@ export const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'
 
 /** Key names (compared lower-case, without - and _, also as suffix) whose values are dropped. */
 const SENSITIVE_KEYS = [
-  'secretaccesskey', 'sessiontoken', 'password', 'passphrase', 'token', 'authorization',
-  'apikey', 'privatekey', 'clientsecret', 'cookie',
+  'secretaccesskey',
+  'sessiontoken',
+  'password',
+  'passphrase',
+  'token',
+  'authorization',
+  'apikey',
+  'privatekey',
+  'clientsecret',
+  'cookie',
 ];
 const MAX_DEPTH = 8;
 
@@ -76,12 +84,7 @@ export function createLogger(o: LoggerOptions = {}): Logger {
   return winston.createLogger({
     level,
     defaultMeta: { component: 'multiregion-controller' },
-    format: winston.format.combine(
-      winston.format.errors({ stack: true }),
-      redactFormat(),
-      winston.format.timestamp(),
-      winston.format.json(),
-    ),
+    format: winston.format.combine(winston.format.errors({ stack: true }), redactFormat(), winston.format.timestamp(), winston.format.json()),
     transports: [o.stream ? new winston.transports.Stream({ stream: o.stream }) : new winston.transports.Console()],
   });
 }

@@ -4,15 +4,15 @@
 // grace period, cancels the rest and waits for them to end (at most the renew deadline),
 // then releases the lease and stops the informers.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { jittered, sleep, type BackoffOptions } from './backoff.ts';
+import { type BackoffOptions, jittered, sleep } from './backoff.ts';
 import { Informer } from './informer.ts';
-import { objectKey, type KubeObject } from './kube-object.ts';
+import { type KubeObject, objectKey } from './kube-object.ts';
 import { DEFAULT_RENEW_DEADLINE_MS, LeaderElector } from './leader.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import { anyChange, shouldEnqueueUpdate, type UpdatePredicate } from './predicates.ts';
-import { keyString, parseKey, TerminalError, type ObjectKey, type Reconcile } from './reconciler.ts';
-import { WorkQueue, type WorkerPool } from './workqueue.ts';
+import { keyString, type ObjectKey, parseKey, type Reconcile, TerminalError } from './reconciler.ts';
+import { type WorkerPool, WorkQueue } from './workqueue.ts';
 
 /** Another collection whose changes wake keys of the registering kind. */
 export interface SecondaryWatch {
@@ -194,7 +194,9 @@ export class Manager {
 
   /** Private copies of every cached object of a kind. */
   listCached<T extends KubeObject = KubeObject>(kind: string): T[] {
-    return this.sourceOf(kind).informer.list().map((o) => structuredClone(o) as T);
+    return this.sourceOf(kind)
+      .informer.list()
+      .map((o) => structuredClone(o) as T);
   }
 
   async waitForSync(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
@@ -259,11 +261,14 @@ export class Manager {
 
   private scheduleDrift(c: Controller): void {
     const every = this.o.driftIntervalMs ?? 300_000;
-    c.driftTimer = setTimeout(() => {
-      const informer = this.sources.get(c.reg.path)?.informer;
-      for (const key of informer?.keys() ?? []) c.queue.add(key);
-      this.scheduleDrift(c);
-    }, jittered(every, 0.1));
+    c.driftTimer = setTimeout(
+      () => {
+        const informer = this.sources.get(c.reg.path)?.informer;
+        for (const key of informer?.keys() ?? []) c.queue.add(key);
+        this.scheduleDrift(c);
+      },
+      jittered(every, 0.1),
+    );
     c.driftTimer.unref();
   }
 

@@ -5,8 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A copy with `undefined` and `null` members removed (what the document means once stored). */
 export function normalizeJson(value: unknown): Json | undefined {

@@ -1,6 +1,6 @@
 // The controller's Prometheus metrics. Names and labels are a contract with dashboards and
 // alerts (docs and the Helm chart refer to them): change them only on purpose.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export type ReconcileResultLabel = 'success' | 'error' | 'requeue';
 export type FailoverKind = 'failover' | 'failback' | 'drill';
@@ -37,57 +37,89 @@ export class Metrics {
     if (o.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
 
     this.reconcileTotal = new Counter({
-      name: 'multiregion_reconcile_total', help: 'Reconciles by kind and result (success, error, requeue).',
-      labelNames: ['kind', 'result'], registers,
+      name: 'multiregion_reconcile_total',
+      help: 'Reconciles by kind and result (success, error, requeue).',
+      labelNames: ['kind', 'result'],
+      registers,
     });
     this.reconcileErrorsTotal = new Counter({
-      name: 'multiregion_reconcile_errors_total', help: 'Failed reconciles by kind and error reason.',
-      labelNames: ['kind', 'reason'], registers,
+      name: 'multiregion_reconcile_errors_total',
+      help: 'Failed reconciles by kind and error reason.',
+      labelNames: ['kind', 'reason'],
+      registers,
     });
     this.reconcileDuration = new Histogram({
-      name: 'multiregion_reconcile_duration_seconds', help: 'Time spent in one reconcile.',
-      labelNames: ['kind'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers,
+      name: 'multiregion_reconcile_duration_seconds',
+      help: 'Time spent in one reconcile.',
+      labelNames: ['kind'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers,
     });
     this.workqueueDepth = new Gauge({
-      name: 'multiregion_workqueue_depth', help: 'Keys waiting for a worker.', labelNames: ['kind'], registers,
+      name: 'multiregion_workqueue_depth',
+      help: 'Keys waiting for a worker.',
+      labelNames: ['kind'],
+      registers,
     });
     this.workqueueRetriesTotal = new Counter({
-      name: 'multiregion_workqueue_retries_total', help: 'Keys re-queued with backoff after an error.',
-      labelNames: ['kind'], registers,
+      name: 'multiregion_workqueue_retries_total',
+      help: 'Keys re-queued with backoff after an error.',
+      labelNames: ['kind'],
+      registers,
     });
     this.awsApiCallsTotal = new Counter({
-      name: 'multiregion_aws_api_calls_total', help: 'AWS API calls by service, operation and outcome.',
-      labelNames: ['service', 'operation', 'outcome'], registers,
+      name: 'multiregion_aws_api_calls_total',
+      help: 'AWS API calls by service, operation and outcome.',
+      labelNames: ['service', 'operation', 'outcome'],
+      registers,
     });
     this.awsApiCallDuration = new Histogram({
-      name: 'multiregion_aws_api_call_duration_seconds', help: 'AWS API call latency, retries included.',
-      labelNames: ['service', 'operation'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers,
+      name: 'multiregion_aws_api_call_duration_seconds',
+      help: 'AWS API call latency, retries included.',
+      labelNames: ['service', 'operation'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
     });
     this.leader = new Gauge({
-      name: 'multiregion_leader', help: '1 while this replica holds the leader lease, else 0.', registers,
+      name: 'multiregion_leader',
+      help: '1 while this replica holds the leader lease, else 0.',
+      registers,
     });
     this.informerRestartsTotal = new Counter({
-      name: 'multiregion_informer_restarts_total', help: 'Watch restarts by kind and cause (closed, timeout, error, stall, gone).',
-      labelNames: ['kind', 'cause'], registers,
+      name: 'multiregion_informer_restarts_total',
+      help: 'Watch restarts by kind and cause (closed, timeout, error, stall, gone).',
+      labelNames: ['kind', 'cause'],
+      registers,
     });
     this.failoverReady = new Gauge({
-      name: 'multiregion_failover_ready', help: '1 when the standby of a FailoverPolicy could take over now, else 0.',
-      labelNames: ['namespace', 'name'], registers,
+      name: 'multiregion_failover_ready',
+      help: '1 when the standby of a FailoverPolicy could take over now, else 0.',
+      labelNames: ['namespace', 'name'],
+      registers,
     });
     this.healthCheckStatus = new Gauge({
-      name: 'multiregion_health_check_status', help: 'Route 53 health of each side: 1 healthy, 0 unhealthy, -1 unknown.',
-      labelNames: ['namespace', 'name', 'side'], registers,
+      name: 'multiregion_health_check_status',
+      help: 'Route 53 health of each side: 1 healthy, 0 unhealthy, -1 unknown.',
+      labelNames: ['namespace', 'name', 'side'],
+      registers,
     });
     this.replicaLagSeconds = new Gauge({
-      name: 'multiregion_replica_lag_seconds', help: 'Replication lag of the standby database.',
-      labelNames: ['namespace', 'name'], registers,
+      name: 'multiregion_replica_lag_seconds',
+      help: 'Replication lag of the standby database.',
+      labelNames: ['namespace', 'name'],
+      registers,
     });
     this.failoversTotal = new Counter({
-      name: 'multiregion_failovers_total', help: 'Completed failovers, failbacks and drills.',
-      labelNames: ['namespace', 'name', 'kind'], registers,
+      name: 'multiregion_failovers_total',
+      help: 'Completed failovers, failbacks and drills.',
+      labelNames: ['namespace', 'name', 'kind'],
+      registers,
     });
     this.managedObjects = new Gauge({
-      name: 'multiregion_managed_objects', help: 'Objects of each kind in the informer cache.', labelNames: ['kind'], registers,
+      name: 'multiregion_managed_objects',
+      help: 'Objects of each kind in the informer cache.',
+      labelNames: ['kind'],
+      registers,
     });
     this.leader.set(0);
   }

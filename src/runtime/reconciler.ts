@@ -33,7 +33,10 @@ export interface ReconcileContext {
 export type Reconcile = (key: ObjectKey, ctx?: ReconcileContext) => Promise<ReconcileResult | void>;
 
 export class TerminalError extends Error {
-  constructor(message: string, readonly reason: string) {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
     super(message);
     this.name = 'TerminalError';
   }

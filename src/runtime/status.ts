@@ -1,8 +1,9 @@
 // Writes `status` through the /status subresource, only when it changed. The comparison is
 // against the object the reconcile started from, so an unchanged status costs no API call and
 // produces no watch event (which would otherwise wake the other controllers for nothing).
-import type { KubeConfig } from '@kubernetes/client-node';
+
 import { isDeepStrictEqual } from 'node:util';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { objectPath } from './kube-object.ts';
 import { kubeRequest, MERGE_PATCH } from './kube-request.ts';
 import { mergePatchFor, normalizeJson } from './merge-patch.ts';

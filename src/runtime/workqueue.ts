@@ -1,6 +1,6 @@
 // A rate-limited, coalescing work queue (client-go's workqueue): one entry per key, a key is
 // never handed to two workers at once, failures back off per key.
-import { backoffDelay, type BackoffOptions } from './backoff.ts';
+import { type BackoffOptions, backoffDelay } from './backoff.ts';
 
 export interface WorkQueueOptions {
   backoff?: Partial<BackoffOptions>;

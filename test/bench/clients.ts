@@ -3,8 +3,8 @@
 // in which nothing should be written to AWS.
 import { API_VERSION } from '../../src/api/types.ts';
 import type { Stack } from '../env/stack.ts';
-import { CLIENT_NS, OTHER_NS, PAIR_NS, clientCidr, clientObj, setUpWorld, tearDown, type World } from '../integration/client-connection-fixtures.ts';
-import { Kube, condition, inChunks, type Obj } from '../integration/helpers.ts';
+import { CLIENT_NS, clientCidr, clientObj, OTHER_NS, PAIR_NS, setUpWorld, tearDown, type World } from '../integration/client-connection-fixtures.ts';
+import { condition, inChunks, Kube, type Obj } from '../integration/helpers.ts';
 import { apiserverRequests, controllerMemory, diffCounts, isMutating, mib, sleep, sumWrites, tallyCalls } from './metrics.ts';
 
 export interface ClientsResult {
@@ -17,7 +17,10 @@ export interface ClientsResult {
   quiet?: { seconds: number; driftIntervalSeconds: number; awsMutating: Record<string, number>; awsReads: number; apiserverMultiregionWrites: number };
 }
 
-export async function benchClients(stack: Stack, o: { clients: number; driftSeconds: number; quietSeconds: number; timeoutMs: number; log: (s: string) => void }): Promise<ClientsResult> {
+export async function benchClients(
+  stack: Stack,
+  o: { clients: number; driftSeconds: number; quietSeconds: number; timeoutMs: number; log: (s: string) => void },
+): Promise<ClientsResult> {
   const kube = new Kube(stack.kc);
   for (const ns of [PAIR_NS, CLIENT_NS, OTHER_NS]) await kube.ensureNamespace(ns);
   let w: World | undefined;
@@ -38,7 +41,11 @@ export async function benchClients(stack: Stack, o: { clients: number; driftSeco
     const seconds = (Date.now() - started) / 1000;
     const calls = world.proxy.calls.slice(mark);
     const result: ClientsResult = {
-      clients: o.clients, ready, seconds, awsCalls: tallyCalls(calls), awsCallsPerClient: Math.round((calls.length / o.clients) * 10) / 10,
+      clients: o.clients,
+      ready,
+      seconds,
+      awsCalls: tallyCalls(calls),
+      awsCallsPerClient: Math.round((calls.length / o.clients) * 10) / 10,
       rssMiB: mib((await controllerMemory(world.ctrl.metricsUrl)).rssBytes),
     };
     o.log(`  ${ready}/${o.clients} ClientConnections Ready in ${seconds.toFixed(1)} s; ${calls.length} AWS calls`);
@@ -51,12 +58,15 @@ export async function benchClients(stack: Stack, o: { clients: number; driftSeco
     const quietCalls = world.proxy.calls.slice(qMark);
     const apiAfter = await apiserverRequests(stack.kc);
     result.quiet = {
-      seconds: (Date.now() - q0) / 1000, driftIntervalSeconds: o.driftSeconds,
+      seconds: (Date.now() - q0) / 1000,
+      driftIntervalSeconds: o.driftSeconds,
       awsMutating: tallyCalls(quietCalls.filter((c) => isMutating(c.operation))),
       awsReads: quietCalls.filter((c) => !isMutating(c.operation)).length,
       apiserverMultiregionWrites: sumWrites(diffCounts(apiAfter.byVerb, apiBefore.byVerb)),
     };
-    o.log(`  quiet ${result.quiet.seconds.toFixed(0)} s: ${Object.values(result.quiet.awsMutating).reduce((a, b) => a + b, 0)} AWS mutating, ${result.quiet.awsReads} reads, ${result.quiet.apiserverMultiregionWrites} multiregion.dev writes`);
+    o.log(
+      `  quiet ${result.quiet.seconds.toFixed(0)} s: ${Object.values(result.quiet.awsMutating).reduce((a, b) => a + b, 0)} AWS mutating, ${result.quiet.awsReads} reads, ${result.quiet.apiserverMultiregionWrites} multiregion.dev writes`,
+    );
     return result;
   } finally {
     await tearDown(kube, w);

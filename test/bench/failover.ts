@@ -3,7 +3,7 @@
 // are FailoverReady, each primary's Unhealthy datapoint is put in turn (spaced apart, so the
 // samples do not queue behind each other), and the time from that put to the policy's
 // PromoteReadReplica at the fault proxy, minus unhealthyForSeconds, is the reaction.
-import { PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { API_VERSION } from '../../src/api/types.ts';
 import { startController } from '../env/controller.ts';
@@ -11,7 +11,7 @@ import { FaultProxy } from '../env/fault-proxy.ts';
 import { seedDatabase, seedHostedZone } from '../env/seed.ts';
 import type { Stack } from '../env/stack.ts';
 import { Aws, clearPolicies, EAST, policyObj, WEST } from '../integration/failover-policy-fixtures.ts';
-import { Kube, condition, type Obj } from '../integration/helpers.ts';
+import { condition, Kube, type Obj } from '../integration/helpers.ts';
 import { sleep, tallyCalls } from './metrics.ts';
 
 export const FAILOVER_NS = 'bench-failover';
@@ -54,7 +54,10 @@ async function putMetrics(aws: Aws, region: string, namespace: string, data: Met
   }
 }
 
-export async function benchFailover(stack: Stack, o: { policies: number; unhealthyForSeconds: number; spacingMs: number; timeoutMs: number; log: (s: string) => void }): Promise<FailoverResult> {
+export async function benchFailover(
+  stack: Stack,
+  o: { policies: number; unhealthyForSeconds: number; spacingMs: number; timeoutMs: number; log: (s: string) => void },
+): Promise<FailoverResult> {
   const kube = new Kube(stack.kc);
   await kube.ensureNamespace(FAILOVER_NS);
   const aws = new Aws(stack.motoEndpoint);
@@ -65,35 +68,69 @@ export async function benchFailover(stack: Stack, o: { policies: number; unhealt
   const proxy = new FaultProxy(stack.motoEndpoint);
   await proxy.start();
   const ctrl = await startController({
-    kubeconfigPath: stack.kubeconfigPath, awsEndpoint: proxy.endpoint, clusterId: 'bench',
+    kubeconfigPath: stack.kubeconfigPath,
+    awsEndpoint: proxy.endpoint,
+    clusterId: 'bench',
     args: ['--health-observe-interval=1s', '--health-period=10s', `--watch-namespace=${FAILOVER_NS}`, '--concurrency=8', '--log-level=info'],
   });
   try {
     const check = { type: 'HTTPS', path: '/health/deep', port: 443 };
     const t0 = Date.now();
-    await Promise.all(names.map((n) => kube.apply(policyObj(FAILOVER_NS, n, {
-      dns: {
-        hostedZoneId: zone, recordName: `${n}.failover.bench.example.com`, ttl: 30,
-        primary: { region: EAST, target: { ips: ['198.51.100.10'] }, healthCheck: check },
-        secondary: { region: WEST, target: { ips: ['203.0.113.20'] }, healthCheck: check },
-      },
-      database: {
-        engine: 'postgres', primary: { region: EAST, instanceIdentifier: `${n}-db` }, replica: { region: WEST, instanceIdentifier: `${n}-db-replica` },
-        maxReplicaLagSeconds: 30, connectionSecret: { name: `${n}-conn` },
-      },
-      failover: { mode: 'Automatic', unhealthyForSeconds: o.unhealthyForSeconds },
-    }))));
+    await Promise.all(
+      names.map((n) =>
+        kube.apply(
+          policyObj(FAILOVER_NS, n, {
+            dns: {
+              hostedZoneId: zone,
+              recordName: `${n}.failover.bench.example.com`,
+              ttl: 30,
+              primary: { region: EAST, target: { ips: ['198.51.100.10'] }, healthCheck: check },
+              secondary: { region: WEST, target: { ips: ['203.0.113.20'] }, healthCheck: check },
+            },
+            database: {
+              engine: 'postgres',
+              primary: { region: EAST, instanceIdentifier: `${n}-db` },
+              replica: { region: WEST, instanceIdentifier: `${n}-db-replica` },
+              maxReplicaLagSeconds: 30,
+              connectionSecret: { name: `${n}-conn` },
+            },
+            failover: { mode: 'Automatic', unhealthyForSeconds: o.unhealthyForSeconds },
+          }),
+        ),
+      ),
+    );
 
     // Checks and replicas exist → one lag datapoint per replica (moto's GetMetricData takes no
     // Maximum over several) and a Healthy datapoint per check.
     let items: Obj[] = [];
     const hasChecks = (p: Obj): boolean => !!p.status?.healthCheckIds?.secondary && !!p.status?.database?.replica;
     while (Date.now() - t0 < o.timeoutMs && (items = await listPolicies(kube)).filter(hasChecks).length < o.policies) await sleep(2000);
-    if (items.filter(hasChecks).length < o.policies) throw new Error(`only ${items.filter(hasChecks).length}/${o.policies} policies got their health checks and replica`);
+    if (items.filter(hasChecks).length < o.policies)
+      throw new Error(`only ${items.filter(hasChecks).length}/${o.policies} policies got their health checks and replica`);
     const checkOf = new Map(items.map((p) => [p.metadata.name, p.status.healthCheckIds as { primary: string; secondary: string }]));
-    const healthDatum = (id: string, value: number): MetricDatum => ({ MetricName: 'HealthCheckStatus', Dimensions: [{ Name: 'HealthCheckId', Value: id }], Value: value, Timestamp: new Date() });
-    await putMetrics(aws, WEST, 'AWS/RDS', names.map((n) => ({ MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: `${n}-db-replica` }], Value: 2, Timestamp: new Date() })));
-    await putMetrics(aws, EAST, 'AWS/Route53', [...checkOf.values()].flatMap((c) => [healthDatum(c.primary, 1), healthDatum(c.secondary, 1)]));
+    const healthDatum = (id: string, value: number): MetricDatum => ({
+      MetricName: 'HealthCheckStatus',
+      Dimensions: [{ Name: 'HealthCheckId', Value: id }],
+      Value: value,
+      Timestamp: new Date(),
+    });
+    await putMetrics(
+      aws,
+      WEST,
+      'AWS/RDS',
+      names.map((n) => ({
+        MetricName: 'ReplicaLag',
+        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: `${n}-db-replica` }],
+        Value: 2,
+        Timestamp: new Date(),
+      })),
+    );
+    await putMetrics(
+      aws,
+      EAST,
+      'AWS/Route53',
+      [...checkOf.values()].flatMap((c) => [healthDatum(c.primary, 1), healthDatum(c.secondary, 1)]),
+    );
     const standby = (p: Obj): boolean => condition(p, 'FailoverReady')?.status === 'True';
     while (Date.now() - t0 < o.timeoutMs && (items = await listPolicies(kube)).filter(standby).length < o.policies) await sleep(1000);
     const ready = items.filter(standby).length;
@@ -125,16 +162,33 @@ export async function benchFailover(stack: Stack, o: { policies: number; unhealt
       if (v && !Number.isNaN(Date.parse(v))) tagAt.set(n, Date.parse(v));
     }
     const byTag = tagAt.size === calls.length;
-    const order = byTag ? [...tagAt.entries()].sort((a, b) => a[1] - b[1]).map(([n]) => n) : [...putAt.entries()].sort((a, b) => a[1] - b[1]).map(([n]) => n).slice(0, calls.length);
+    const order = byTag
+      ? [...tagAt.entries()].sort((a, b) => a[1] - b[1]).map(([n]) => n)
+      : [...putAt.entries()]
+          .sort((a, b) => a[1] - b[1])
+          .map(([n]) => n)
+          .slice(0, calls.length);
     const reactionByName = new Map(order.map((n, k) => [n, (calls[k]!.at - putAt.get(n)!) / 1000 - o.unhealthyForSeconds]));
     const reactionSeconds = names.filter((n) => reactionByName.has(n)).map((n) => round2(reactionByName.get(n)!));
     const sorted = [...reactionSeconds].sort((a, b) => a - b);
     const result: FailoverResult = {
-      policies: o.policies, samples: sorted.length, unhealthyForSeconds: o.unhealthyForSeconds, healthObserveIntervalSeconds: 1, spacingMs: o.spacingMs,
-      setupSeconds, reactionSeconds, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN,
-      matchedBy: byTag ? 'promote-requested tag' : 'order', goalP99Seconds: 2, setupAwsCalls,
+      policies: o.policies,
+      samples: sorted.length,
+      unhealthyForSeconds: o.unhealthyForSeconds,
+      healthObserveIntervalSeconds: 1,
+      spacingMs: o.spacingMs,
+      setupSeconds,
+      reactionSeconds,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted.at(-1) ?? NaN,
+      matchedBy: byTag ? 'promote-requested tag' : 'order',
+      goalP99Seconds: 2,
+      setupAwsCalls,
     };
-    o.log(`  reaction beyond unhealthyForSeconds=${o.unhealthyForSeconds}: p50 ${result.p50} s, p99 ${result.p99} s, max ${result.max} s over ${result.samples} samples (matched by ${result.matchedBy})`);
+    o.log(
+      `  reaction beyond unhealthyForSeconds=${o.unhealthyForSeconds}: p50 ${result.p50} s, p99 ${result.p99} s, max ${result.max} s over ${result.samples} samples (matched by ${result.matchedBy})`,
+    );
     return result;
   } finally {
     await ctrl.stop();

@@ -75,9 +75,33 @@ export function judgePhase(f: PhaseFigures): PhaseVerdict {
 
 export function convergenceGoal(m: { pairs?: ConvergenceResult; clients?: ClientsResult; policies?: PoliciesResult }): GoalVerdict {
   const figures: PhaseFigures[] = [];
-  if (m.pairs) figures.push({ phase: 'RegionPairs', objects: m.pairs.pairs, ready: m.pairs.ready, goalObjects: GOAL.pairs, seconds: m.pairs.seconds, awsCalls: m.pairs.awsCalls });
-  if (m.clients) figures.push({ phase: 'ClientConnections', objects: m.clients.clients, ready: m.clients.ready, goalObjects: GOAL.clients, seconds: m.clients.seconds, awsCalls: m.clients.awsCalls });
-  if (m.policies) figures.push({ phase: 'FailoverPolicies', objects: m.policies.policies, ready: m.policies.ready, goalObjects: GOAL.policies, seconds: m.policies.seconds, awsCalls: m.policies.awsCalls });
+  if (m.pairs)
+    figures.push({
+      phase: 'RegionPairs',
+      objects: m.pairs.pairs,
+      ready: m.pairs.ready,
+      goalObjects: GOAL.pairs,
+      seconds: m.pairs.seconds,
+      awsCalls: m.pairs.awsCalls,
+    });
+  if (m.clients)
+    figures.push({
+      phase: 'ClientConnections',
+      objects: m.clients.clients,
+      ready: m.clients.ready,
+      goalObjects: GOAL.clients,
+      seconds: m.clients.seconds,
+      awsCalls: m.clients.awsCalls,
+    });
+  if (m.policies)
+    figures.push({
+      phase: 'FailoverPolicies',
+      objects: m.policies.policies,
+      ready: m.policies.ready,
+      goalObjects: GOAL.policies,
+      seconds: m.policies.seconds,
+      awsCalls: m.policies.awsCalls,
+    });
   const phases = figures.map(judgePhase);
   const lines = [`goal: ${GOAL.pairs} RegionPairs + ${GOAL.clients} ClientConnections + ${GOAL.policies} FailoverPolicies Ready in < ${GOAL.seconds} s`];
   for (const [i, p] of phases.entries()) {
@@ -86,12 +110,16 @@ export function convergenceGoal(m: { pairs?: ConvergenceResult; clients?: Client
     const floor = b
       ? `bound by ${b.family}: ${b.calls} calls at ${b.ratePerSec}/s (burst ${b.burst}) → floor ${b.floorSeconds.toFixed(1)} s, measured/floor ${Number.isFinite(b.ratio) ? b.ratio.toFixed(2) : 'n/a (no floor)'}`
       : 'no rate-limited calls';
-    lines.push(`${p.phase}: ${f.ready}/${f.objects} Ready in ${f.seconds.toFixed(1)} s; ${floor}; at ${f.goalObjects}: ~${Math.round(p.projectedSeconds)} s; pace ${p.paceMet ? 'met' : 'NOT met'}`);
+    lines.push(
+      `${p.phase}: ${f.ready}/${f.objects} Ready in ${f.seconds.toFixed(1)} s; ${floor}; at ${f.goalObjects}: ~${Math.round(p.projectedSeconds)} s; pace ${p.paceMet ? 'met' : 'NOT met'}`,
+    );
   }
   const total = phases.reduce((n, p) => Math.max(n, p.projectedSeconds), 0);
   const complete = figures.length === 3;
   if (!complete) lines.push('not every phase was measured in this run: the goal is not judged');
   else lines.push(`all three at the goal's size (they run at once, in separate buckets): ~${Math.round(total)} s, the slowest phase`);
-  lines.push('throttling: moto never throttles, so the share of throttled calls is not measured here; the client-side buckets keep the controller under the rates above');
+  lines.push(
+    'throttling: moto never throttles, so the share of throttled calls is not measured here; the client-side buckets keep the controller under the rates above',
+  );
   return { met: complete && total < GOAL.seconds && phases.every((p) => p.paceMet), phases, lines };
 }

@@ -68,9 +68,12 @@ export async function apiserverRequests(kc: KubeConfig): Promise<ApiserverReques
 
 export const WRITE_VERBS = ['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY', 'CREATE', 'UPDATE'];
 export const sumWrites = (byVerb: Record<string, number>): number =>
-  Object.entries(byVerb).filter(([v]) => WRITE_VERBS.includes(v.toUpperCase())).reduce((n, [, c]) => n + c, 0);
+  Object.entries(byVerb)
+    .filter(([v]) => WRITE_VERBS.includes(v.toUpperCase()))
+    .reduce((n, [, c]) => n + c, 0);
 
-const MUTATING = /^(Create|Delete|Modify|Put|Change|Associate|Disassociate|Accept|Reject|Replace|Update|Enable|Disable|Tag|Untag|Register|Deregister|Reboot|Promote|Failover|Start|Stop)/;
+const MUTATING =
+  /^(Create|Delete|Modify|Put|Change|Associate|Disassociate|Accept|Reject|Replace|Update|Enable|Disable|Tag|Untag|Register|Deregister|Reboot|Promote|Failover|Start|Stop)/;
 export const isMutating = (operation: string): boolean => MUTATING.test(operation);
 
 /** "service:Operation" → count. */
@@ -80,7 +83,11 @@ export function tallyCalls(calls: readonly CallInfo[]): Record<string, number> {
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-export interface ProcessMemory { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number }
+export interface ProcessMemory {
+  rssBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+}
 
 export async function controllerMemory(metricsUrl: string): Promise<ProcessMemory> {
   const page = await (await fetch(metricsUrl)).text();
@@ -88,7 +95,11 @@ export async function controllerMemory(metricsUrl: string): Promise<ProcessMemor
     const line = page.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
   };
-  return { rssBytes: get('process_resident_memory_bytes'), heapUsedBytes: get('nodejs_heap_size_used_bytes'), heapTotalBytes: get('nodejs_heap_size_total_bytes') };
+  return {
+    rssBytes: get('process_resident_memory_bytes'),
+    heapUsedBytes: get('nodejs_heap_size_used_bytes'),
+    heapTotalBytes: get('nodejs_heap_size_total_bytes'),
+  };
 }
 
 export const mib = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10;
@@ -105,10 +116,16 @@ export async function collectGarbage(inspectPort: number): Promise<void> {
   const ws = new WebSocket(url);
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('controller inspector: no answer to collectGarbage')), 30_000);
-    ws.onerror = () => { clearTimeout(t); reject(new Error('controller inspector: websocket error')); };
+    ws.onerror = () => {
+      clearTimeout(t);
+      reject(new Error('controller inspector: websocket error'));
+    };
     ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
     ws.onmessage = (ev) => {
-      if ((JSON.parse(String(ev.data)) as { id?: number }).id === 1) { clearTimeout(t); resolve(); }
+      if ((JSON.parse(String(ev.data)) as { id?: number }).id === 1) {
+        clearTimeout(t);
+        resolve();
+      }
     };
   });
   ws.close();

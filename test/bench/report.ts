@@ -30,10 +30,15 @@ export const PUBLISHED_ALTERNATIVES = [
 ];
 
 const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
-const fmt = (r: Record<string, number>): string => Object.entries(r).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)';
+const fmt = (r: Record<string, number>): string =>
+  Object.entries(r)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ') || '(none)';
 
 const statusWrites = (r: Record<string, number>): number =>
-  Object.entries(r).filter(([k]) => /^(PATCH|PUT|APPLY) regionpairs\/status$/.test(k)).reduce((n, [, v]) => n + v, 0);
+  Object.entries(r)
+    .filter(([k]) => /^(PATCH|PUT|APPLY) regionpairs\/status$/.test(k))
+    .reduce((n, [, v]) => n + v, 0);
 
 function table(rows: Array<[string, string]>): string {
   const w = Math.max(...rows.map(([k]) => k.length));
@@ -47,20 +52,36 @@ export function printReport(r: BenchResults): void {
   if (r.route53) {
     const q = r.route53;
     rows.push(['Route 53 records UPSERTed', `${q.records} (${q.policies} failover pairs, record cost ${q.recordCost})`]);
-    rows.push(['  ChangeResourceRecordSets, batched', `${q.batchedCalls} calls (ceil(cost/1000) = ${q.expectedCalls}), ${q.batchedSeconds.toFixed(1)} s, changes per batch ${q.changesPerBatch.join('/')}`]);
+    rows.push([
+      '  ChangeResourceRecordSets, batched',
+      `${q.batchedCalls} calls (ceil(cost/1000) = ${q.expectedCalls}), ${q.batchedSeconds.toFixed(1)} s, changes per batch ${q.changesPerBatch.join('/')}`,
+    ]);
     rows.push(['  ChangeResourceRecordSets, one per policy', `${q.naiveCalls} calls, ${q.naiveSeconds.toFixed(1)} s`]);
   }
   const cc = r.clients;
   if (cc) {
-    rows.push(['ClientConnections Ready', `${cc.ready}/${cc.clients} in ${cc.seconds.toFixed(1)} s (--concurrency=8), ${cc.awsCallsPerClient} AWS calls per client, RSS ${cc.rssMiB} MiB`]);
-    if (cc.quiet) rows.push([`  quiet ${cc.quiet.seconds.toFixed(0)} s, drift ${cc.quiet.driftIntervalSeconds} s`, `AWS mutating ${sum(cc.quiet.awsMutating)}${sum(cc.quiet.awsMutating) ? ` (${fmt(cc.quiet.awsMutating)})` : ''}, AWS reads ${cc.quiet.awsReads}, multiregion.dev writes ${cc.quiet.apiserverMultiregionWrites}`]);
+    rows.push([
+      'ClientConnections Ready',
+      `${cc.ready}/${cc.clients} in ${cc.seconds.toFixed(1)} s (--concurrency=8), ${cc.awsCallsPerClient} AWS calls per client, RSS ${cc.rssMiB} MiB`,
+    ]);
+    if (cc.quiet)
+      rows.push([
+        `  quiet ${cc.quiet.seconds.toFixed(0)} s, drift ${cc.quiet.driftIntervalSeconds} s`,
+        `AWS mutating ${sum(cc.quiet.awsMutating)}${sum(cc.quiet.awsMutating) ? ` (${fmt(cc.quiet.awsMutating)})` : ''}, AWS reads ${cc.quiet.awsReads}, multiregion.dev writes ${cc.quiet.apiserverMultiregionWrites}`,
+      ]);
   }
   const c = r.regionPairs?.convergence;
   if (c) {
-    rows.push(['RegionPairs Ready', `${c.ready}/${c.pairs} in ${c.seconds.toFixed(1)} s (per pair p50 ${c.perPairSeconds.p50.toFixed(1)} s, max ${c.perPairSeconds.max.toFixed(1)} s)`]);
+    rows.push([
+      'RegionPairs Ready',
+      `${c.ready}/${c.pairs} in ${c.seconds.toFixed(1)} s (per pair p50 ${c.perPairSeconds.p50.toFixed(1)} s, max ${c.perPairSeconds.max.toFixed(1)} s)`,
+    ]);
     rows.push(['  AWS calls to converge', `${c.awsCallsTotal} (${c.awsMutatingTotal} mutating) = ${(c.awsCallsTotal / c.pairs).toFixed(1)} per pair`]);
     rows.push(['  apiserver multiregion.dev requests', fmt(c.apiserverByVerb)]);
-    rows.push(['  controller memory after', `RSS ${(c.memoryAfter.rssBytes / 1048576).toFixed(0)} MiB, heap ${(c.memoryAfter.heapUsedBytes / 1048576).toFixed(0)} MiB`]);
+    rows.push([
+      '  controller memory after',
+      `RSS ${(c.memoryAfter.rssBytes / 1048576).toFixed(0)} MiB, heap ${(c.memoryAfter.heapUsedBytes / 1048576).toFixed(0)} MiB`,
+    ]);
   }
   const s = r.regionPairs?.steady;
   if (s) {
@@ -74,24 +95,44 @@ export function printReport(r: BenchResults): void {
   const mem = r.memory;
   if (mem) {
     rows.push(['controller memory, baseline', `RSS ${mem.baseline.rssMiB} MiB, heap ${mem.baseline.heapUsedMiB} MiB (${mem.baseline.note})`]);
-    for (const st of mem.steps) rows.push([`  ${st.objects} paused RegionPairs`, `RSS ${st.rssMiB} MiB, heap ${st.heapUsedMiB} MiB; all reconciled in ${st.settleSeconds.toFixed(1)} s; status writes ${statusWrites(st.apiserverByVerbResource)}`]);
+    for (const st of mem.steps)
+      rows.push([
+        `  ${st.objects} paused RegionPairs`,
+        `RSS ${st.rssMiB} MiB, heap ${st.heapUsedMiB} MiB; all reconciled in ${st.settleSeconds.toFixed(1)} s; status writes ${statusWrites(st.apiserverByVerbResource)}`,
+      ]);
     rows.push(['  per object', `RSS ${mem.perObjectKiB.rss} KiB, heap ${mem.perObjectKiB.heapUsed} KiB`]);
     if (mem.afterReconciles) {
       const a = mem.afterReconciles;
-      rows.push([`  after ${a.reconciles} reconciles`, `RSS ${a.rssMiB} MiB, heap ${a.heapUsedMiB} MiB; ${a.perSecond} reconciles/s; status writes ${statusWrites(a.apiserverByVerbResource)}`]);
+      rows.push([
+        `  after ${a.reconciles} reconciles`,
+        `RSS ${a.rssMiB} MiB, heap ${a.heapUsedMiB} MiB; ${a.perSecond} reconciles/s; status writes ${statusWrites(a.apiserverByVerbResource)}`,
+      ]);
     }
     rows.push(['  AWS calls during memory run', String(mem.awsCalls)]);
   }
   const fp = r.policies;
   if (fp) {
-    rows.push(['FailoverPolicies Ready (DNS only)', `${fp.ready}/${fp.policies} in ${fp.seconds.toFixed(1)} s (--concurrency=8, one zone), ${fp.changeBatches} ChangeResourceRecordSets calls for ${fp.policies * 2} records`]);
+    rows.push([
+      'FailoverPolicies Ready (DNS only)',
+      `${fp.ready}/${fp.policies} in ${fp.seconds.toFixed(1)} s (--concurrency=8, one zone), ${fp.changeBatches} ChangeResourceRecordSets calls for ${fp.policies * 2} records`,
+    ]);
     rows.push(['  AWS calls to converge', fmt(fp.awsCalls)]);
-    if (fp.quiet) rows.push([`  quiet ${fp.quiet.seconds.toFixed(0)} s, drift ${fp.quiet.driftIntervalSeconds} s`, `AWS mutating ${sum(fp.quiet.awsMutating)}${sum(fp.quiet.awsMutating) ? ` (${fmt(fp.quiet.awsMutating)})` : ''}, AWS reads ${fp.quiet.awsReads}, multiregion.dev writes ${fp.quiet.apiserverMultiregionWrites}`]);
+    if (fp.quiet)
+      rows.push([
+        `  quiet ${fp.quiet.seconds.toFixed(0)} s, drift ${fp.quiet.driftIntervalSeconds} s`,
+        `AWS mutating ${sum(fp.quiet.awsMutating)}${sum(fp.quiet.awsMutating) ? ` (${fmt(fp.quiet.awsMutating)})` : ''}, AWS reads ${fp.quiet.awsReads}, multiregion.dev writes ${fp.quiet.apiserverMultiregionWrites}`,
+      ]);
   }
   const fo = r.failover;
   if (fo) {
-    rows.push(['Failover reaction (beyond unhealthyFor)', `p50 ${fo.p50} s, p99 ${fo.p99} s, max ${fo.max} s over ${fo.samples} samples; goal p99 < ${fo.goalP99Seconds} s: ${fo.p99 < fo.goalP99Seconds ? 'met' : 'NOT met'}`]);
-    rows.push(['  set-up', `${fo.policies} Automatic policies, unhealthyForSeconds=${fo.unhealthyForSeconds}, --health-observe-interval=${fo.healthObserveIntervalSeconds}s (included: up to one interval), puts ${fo.spacingMs} ms apart; FailoverReady in ${fo.setupSeconds.toFixed(0)} s; matched by ${fo.matchedBy}`]);
+    rows.push([
+      'Failover reaction (beyond unhealthyFor)',
+      `p50 ${fo.p50} s, p99 ${fo.p99} s, max ${fo.max} s over ${fo.samples} samples; goal p99 < ${fo.goalP99Seconds} s: ${fo.p99 < fo.goalP99Seconds ? 'met' : 'NOT met'}`,
+    ]);
+    rows.push([
+      '  set-up',
+      `${fo.policies} Automatic policies, unhealthyForSeconds=${fo.unhealthyForSeconds}, --health-observe-interval=${fo.healthObserveIntervalSeconds}s (included: up to one interval), puts ${fo.spacingMs} ms apart; FailoverReady in ${fo.setupSeconds.toFixed(0)} s; matched by ${fo.matchedBy}`,
+    ]);
   }
   if (r.error) rows.push(['ERROR', r.error.split('\n')[0] ?? r.error]);
   rows.push(['total bench time', `${r.totalSeconds ?? '?'} s`]);

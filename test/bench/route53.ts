@@ -1,7 +1,7 @@
 // Route 53 batching through the AWS module itself (no controller): many policies' failover
 // pairs submitted to one zone at once, counted at the wire by the fault proxy. For contrast,
 // the same records sent one policy per call, the way a per-object reconciler would.
-import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client, type Change } from '@aws-sdk/client-route-53';
+import { type Change, ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { costOf } from '../../src/aws/route53/batch-cost.ts';
 import { ZoneBatcher } from '../../src/aws/route53/batcher.ts';
 import { desiredRecords } from '../../src/aws/route53/records.ts';
@@ -23,7 +23,13 @@ export interface Route53Result {
 function pairOf(i: number, zone: string): Change[] {
   const name = `p${i}`;
   return desiredRecords(
-    { policyName: name, recordName: `${name}.${zone}`, ttl: 60, primary: { target: { ips: [`192.0.2.${i % 250}`] } }, secondary: { target: { ips: ['198.51.100.1'] } } },
+    {
+      policyName: name,
+      recordName: `${name}.${zone}`,
+      ttl: 60,
+      primary: { target: { ips: [`192.0.2.${i % 250}`] } },
+      secondary: { target: { ips: ['198.51.100.1'] } },
+    },
     'primary',
   ).map((r) => ({ Action: 'UPSERT', ResourceRecordSet: r }));
 }
@@ -31,9 +37,15 @@ function pairOf(i: number, zone: string): Change[] {
 export async function benchRoute53(stack: Stack, o: { records: number; log: (s: string) => void }): Promise<Route53Result> {
   const proxy = new FaultProxy(stack.motoEndpoint);
   await proxy.start();
-  const r53 = new Route53Client({ region: 'us-east-1', endpoint: proxy.endpoint, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const r53 = new Route53Client({
+    region: 'us-east-1',
+    endpoint: proxy.endpoint,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
   try {
-    const zoneOf = async (name: string) => (await r53.send(new CreateHostedZoneCommand({ Name: name, CallerReference: `bench-${name}-${Date.now()}` }))).HostedZone!.Id!;
+    const zoneOf = async (name: string) =>
+      (await r53.send(new CreateHostedZoneCommand({ Name: name, CallerReference: `bench-${name}-${Date.now()}` }))).HostedZone!.Id!;
     const policies = Math.ceil(o.records / 2);
 
     const batchedZone = 'batched.bench.example.com';
@@ -59,10 +71,19 @@ export async function benchRoute53(stack: Stack, o: { records: number; log: (s: 
     const naiveCalls = proxy.calls.slice(mark).filter((c) => c.operation === 'ChangeResourceRecordSets').length;
 
     const result: Route53Result = {
-      policies, records: policies * 2, recordCost, expectedCalls: Math.ceil(recordCost / 1000),
-      batchedCalls, batchedSeconds, changesPerBatch: batcher.stats.changesPerBatch, naiveCalls, naiveSeconds,
+      policies,
+      records: policies * 2,
+      recordCost,
+      expectedCalls: Math.ceil(recordCost / 1000),
+      batchedCalls,
+      batchedSeconds,
+      changesPerBatch: batcher.stats.changesPerBatch,
+      naiveCalls,
+      naiveSeconds,
     };
-    o.log(`  ${result.records} records (cost ${recordCost}): ${batchedCalls} ChangeResourceRecordSets calls batched (expected ${result.expectedCalls}) in ${batchedSeconds.toFixed(1)} s; one-per-policy: ${naiveCalls} calls in ${naiveSeconds.toFixed(1)} s`);
+    o.log(
+      `  ${result.records} records (cost ${recordCost}): ${batchedCalls} ChangeResourceRecordSets calls batched (expected ${result.expectedCalls}) in ${batchedSeconds.toFixed(1)} s; one-per-policy: ${naiveCalls} calls in ${naiveSeconds.toFixed(1)} s`,
+    );
     return result;
   } finally {
     r53.destroy();

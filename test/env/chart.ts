@@ -30,8 +30,11 @@ export async function applyChart(kc: KubeConfig, kinds?: string[], extra: string
     const path = COLLECTION[o.kind];
     if (!path) throw new Error(`applyChart: no collection path known for ${o.kind}`);
     await kubeRequest(kc, {
-      method: 'PATCH', path: `${path(o.metadata.namespace)}/${o.metadata.name}`,
-      query: { fieldManager: 'helm', force: 'true' }, contentType: 'application/apply-patch+yaml', body: o,
+      method: 'PATCH',
+      path: `${path(o.metadata.namespace)}/${o.metadata.name}`,
+      query: { fieldManager: 'helm', force: 'true' },
+      contentType: 'application/apply-patch+yaml',
+      body: o,
     });
   }
   return objs;
@@ -40,7 +43,8 @@ export async function applyChart(kc: KubeConfig, kinds?: string[], extra: string
 /** Writes a kubeconfig to `path` that authenticates as the ServiceAccount with a minted token. */
 export async function serviceAccountKubeconfig(admin: KubeConfig, ns: string, sa: string, path: string): Promise<KubeConfig> {
   const tr = await kubeRequest<{ status: { token: string } }>(admin, {
-    method: 'POST', path: `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
+    method: 'POST',
+    path: `/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`,
     body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 86400 } },
   });
   const cluster = admin.getCurrentCluster()!;

@@ -1,10 +1,10 @@
 // Runs the controller as a real child process (so tests can kill it at any line), pointed
 // at the test apiserver and moto. Logs are kept for assertions and for the secret scan.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from './stack.ts';
 import { motoEnv } from './moto.ts';
 import { freePort, waitFor } from './ports.ts';
+import { repoRoot } from './stack.ts';
 
 export interface ControllerProcess {
   proc: ChildProcess;
@@ -51,18 +51,27 @@ export async function startController(o: ControllerOptions): Promise<ControllerP
   proc.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => proc.on('exit', (c) => r(c)));
   const healthUrl = `http://127.0.0.1:${healthPort}`;
-  await waitFor('controller /healthz', async () => {
-    if (proc.exitCode !== null) throw new Error(`controller exited ${proc.exitCode}:\n${out.slice(-3000)}`);
-    return (await fetch(`${healthUrl}/healthz`)).ok;
-  }, 60_000);
+  await waitFor(
+    'controller /healthz',
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`controller exited ${proc.exitCode}:\n${out.slice(-3000)}`);
+      return (await fetch(`${healthUrl}/healthz`)).ok;
+    },
+    60_000,
+  );
   return {
     proc,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     healthUrl,
     logs: () => out,
-    logEntries: () => out.split('\n').flatMap((l) => {
-      try { return l.startsWith('{') ? [JSON.parse(l) as Record<string, unknown>] : []; } catch { return []; }
-    }),
+    logEntries: () =>
+      out.split('\n').flatMap((l) => {
+        try {
+          return l.startsWith('{') ? [JSON.parse(l) as Record<string, unknown>] : [];
+        } catch {
+          return [];
+        }
+      }),
     exited,
     async stop() {
       if (proc.exitCode !== null) return proc.exitCode;
@@ -86,10 +95,15 @@ export function metricValue(page: string, name: string, labels: Record<string, s
     if (!line.startsWith(name)) continue;
     const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
-    const got = Object.fromEntries((m[3] ?? '').split(',').filter(Boolean).map((kv) => {
-      const i = kv.indexOf('=');
-      return [kv.slice(0, i), kv.slice(i + 2, -1)];
-    }));
+    const got = Object.fromEntries(
+      (m[3] ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => {
+          const i = kv.indexOf('=');
+          return [kv.slice(0, i), kv.slice(i + 2, -1)];
+        }),
+    );
     if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[4]);
   }
   return undefined;

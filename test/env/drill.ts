@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { KubeConfig, type KubernetesObject, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { motoEnv } from './moto.ts';
 import { repoRoot } from './stack.ts';
 
@@ -42,8 +42,13 @@ const cw = (region: string): CloudWatchClient => {
   if (!c) cwByRegion.set(region, (c = new CloudWatchClient({ region, endpoint, credentials, disableRequestCompression: true, maxAttempts: 2 })));
   return c;
 };
-const put = (region: string, namespace: string, datum: MetricDatum) => cw(region).send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ ...datum, Timestamp: new Date() }] }));
-const health = (checkId: string, value: 0 | 1): MetricDatum => ({ MetricName: 'HealthCheckStatus', Dimensions: [{ Name: 'HealthCheckId', Value: checkId }], Value: value });
+const put = (region: string, namespace: string, datum: MetricDatum) =>
+  cw(region).send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ ...datum, Timestamp: new Date() }] }));
+const health = (checkId: string, value: 0 | 1): MetricDatum => ({
+  MetricName: 'HealthCheckStatus',
+  Dimensions: [{ Name: 'HealthCheckId', Value: checkId }],
+  Value: value,
+});
 
 let policy = await read();
 const ids = policy.status?.healthCheckIds ?? {};
@@ -52,12 +57,19 @@ if (!ids.primary || !ids.secondary) {
   process.exit(1);
 }
 const from = policy.status?.activeRegion ?? policy.spec.database?.primary.region;
-const replica = policy.status?.database?.replica ?? { region: policy.spec.database?.replica.region, identifier: policy.spec.database?.replica.instanceIdentifier };
+const replica = policy.status?.database?.replica ?? {
+  region: policy.spec.database?.replica.region,
+  identifier: policy.spec.database?.replica.instanceIdentifier,
+};
 say(`${NS}/${NAME}: active ${from}, primary check ${ids.primary}, secondary check ${ids.secondary}, replica ${replica.identifier} in ${replica.region}`);
 if (policy.spec.failover?.mode !== 'Automatic') {
   await api.patch(
     { ...ref, spec: { failover: { mode: 'Automatic', unhealthyForSeconds: 10, activeRegion: null } } } as KubernetesObject,
-    undefined, undefined, 'make-drill', undefined, PatchStrategy.MergePatch,
+    undefined,
+    undefined,
+    'make-drill',
+    undefined,
+    PatchStrategy.MergePatch,
   );
   say('switched spec.failover to mode Automatic, unhealthyForSeconds 10 (merge patch; the example is Manual)');
 }

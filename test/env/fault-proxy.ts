@@ -3,7 +3,7 @@
 // and take a whole region down (every service of it) by the SigV4 region of each call; it can
 // also answer a call from its request, or pass a real answer on with its body rewritten.
 // It also keeps a call log (the source of truth for "was this created twice?").
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -67,7 +67,11 @@ export interface SeenRequest {
   body: string;
 }
 
-export interface InjectedResponse { status: number; contentType: string; body: string }
+export interface InjectedResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
 
 export interface FaultRule {
   service?: string;
@@ -102,33 +106,70 @@ function seen(req: IncomingMessage, body: Buffer): SeenRequest {
 export function throttleResponse(service: string): { status: number; contentType: string; body: string; headers?: Record<string, string> } {
   switch (service) {
     case 'ec2':
-      return { status: 503, contentType: 'text/xml', body: '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>' };
+      return {
+        status: 503,
+        contentType: 'text/xml',
+        body: '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>',
+      };
     case 'route53':
-      return { status: 400, contentType: 'text/xml', body: '<?xml version="1.0"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>' };
+      return {
+        status: 400,
+        contentType: 'text/xml',
+        body: '<?xml version="1.0"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>',
+      };
     case 'logs':
       return { status: 400, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }) };
     case 'monitoring': // CloudWatch speaks JSON 1.0 (query-compatible): the code also rides in a header
-      return { status: 400, contentType: 'application/x-amz-json-1.0', body: JSON.stringify({ __type: 'Throttling', message: 'Rate exceeded' }), headers: { 'x-amzn-query-error': 'Throttling;Sender' } };
+      return {
+        status: 400,
+        contentType: 'application/x-amz-json-1.0',
+        body: JSON.stringify({ __type: 'Throttling', message: 'Rate exceeded' }),
+        headers: { 'x-amzn-query-error': 'Throttling;Sender' },
+      };
     default: // rds, sts: query protocol
-      return { status: 400, contentType: 'text/xml', body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>' };
+      return {
+        status: 400,
+        contentType: 'text/xml',
+        body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>',
+      };
   }
 }
 
 /** Each service's own "unavailable" answer (what AWS sends when it is down or overloaded). */
-export function unavailableResponse(service: string, status: 500 | 503 = 503): { status: number; contentType: string; body: string; headers?: Record<string, string> } {
+export function unavailableResponse(
+  service: string,
+  status: 500 | 503 = 503,
+): { status: number; contentType: string; body: string; headers?: Record<string, string> } {
   const code = status === 503 ? 'ServiceUnavailable' : 'InternalFailure';
   const message = status === 503 ? 'Service is unavailable (injected region outage).' : 'Internal failure (injected region outage).';
   switch (service) {
     case 'ec2':
-      return { status, contentType: 'text/xml', body: `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${status === 503 ? 'Unavailable' : 'InternalError'}</Code><Message>${message}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>` };
+      return {
+        status,
+        contentType: 'text/xml',
+        body: `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${status === 503 ? 'Unavailable' : 'InternalError'}</Code><Message>${message}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>`,
+      };
     case 'route53':
-      return { status, contentType: 'text/xml', body: `<?xml version="1.0"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Receiver</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>` };
+      return {
+        status,
+        contentType: 'text/xml',
+        body: `<?xml version="1.0"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Receiver</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`,
+      };
     case 'logs':
       return { status, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'ServiceUnavailableException', message }) };
     case 'monitoring':
-      return { status, contentType: 'application/x-amz-json-1.0', body: JSON.stringify({ __type: code, message }), headers: { 'x-amzn-query-error': `${code};Receiver` } };
+      return {
+        status,
+        contentType: 'application/x-amz-json-1.0',
+        body: JSON.stringify({ __type: code, message }),
+        headers: { 'x-amzn-query-error': `${code};Receiver` },
+      };
     default: // rds, sts: query protocol
-      return { status, contentType: 'text/xml', body: `<ErrorResponse><Error><Type>Receiver</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>` };
+      return {
+        status,
+        contentType: 'text/xml',
+        body: `<ErrorResponse><Error><Type>Receiver</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`,
+      };
   }
 }
 
@@ -169,11 +210,20 @@ function route53Operation(method: string, url: string): string {
 
 /** A query-protocol (STS, RDS, EC2-style XML) error answer with the given code. */
 export function queryError(code: string, message: string, status = 403): { status: number; contentType: string; body: string } {
-  return { status, contentType: 'text/xml', body: `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>` };
+  return {
+    status,
+    contentType: 'text/xml',
+    body: `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`,
+  };
 }
 
 /** AWS's published request rates, enforced like AWS does: a token bucket, throttled when empty. */
-export interface RateRule { service: string; operation?: RegExp; ratePerSec: number; burst: number }
+export interface RateRule {
+  service: string;
+  operation?: RegExp;
+  ratePerSec: number;
+  burst: number;
+}
 
 export const PUBLISHED_RATES: RateRule[] = [
   { service: 'ec2', operation: /^Describe|^Get|^Search/, ratePerSec: 20, burst: 100 },
@@ -202,11 +252,14 @@ export class FaultProxy {
 
   async start(port = 0): Promise<void> {
     this.stopping = new AbortController();
-    this.server = createServer((req, res) => void this.handle(req, res).catch(() => {
-      // moto went away mid-call (or the proxy is stopping): answer like a dead gateway.
-      if (!res.headersSent && !res.destroyed) res.writeHead(502, { 'content-type': 'text/plain' }).end('fault proxy: upstream failed');
-      else req.socket.destroy();
-    }));
+    this.server = createServer(
+      (req, res) =>
+        void this.handle(req, res).catch(() => {
+          // moto went away mid-call (or the proxy is stopping): answer like a dead gateway.
+          if (!res.headersSent && !res.destroyed) res.writeHead(502, { 'content-type': 'text/plain' }).end('fault proxy: upstream failed');
+          else req.socket.destroy();
+        }),
+    );
     await new Promise<void>((r) => this.server!.listen(port, '127.0.0.1', r));
     this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
@@ -216,10 +269,12 @@ export class FaultProxy {
     for (const s of this.held) s.destroy();
     this.held.clear();
     this.server?.closeAllConnections();
-    await new Promise((r) => this.server ? this.server.close(r) : r(undefined));
+    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
   }
 
-  add(rule: FaultRule): void { this.rules.push({ ...rule }); }
+  add(rule: FaultRule): void {
+    this.rules.push({ ...rule });
+  }
   /** Removes every rule, rate and region outage. */
   clear(): void {
     this.rules = [];
@@ -240,7 +295,9 @@ export class FaultProxy {
     return Object.fromEntries([...this.outages].map(([r, o]) => [r, o.mode]));
   }
   /** Requests held open by a blackhole right now. */
-  get heldOpen(): number { return this.held.size; }
+  get heldOpen(): number {
+    return this.held.size;
+  }
 
   private outageFor(call: Omit<CallInfo, 'at'>): ({ mode: OutageMode } & OutageOptions) | undefined {
     const o = this.outages.get(outageRegion(call));
@@ -268,9 +325,11 @@ export class FaultProxy {
   }
 
   private match(call: Omit<CallInfo, 'at'>): FaultRule | undefined {
-    const i = this.rules.findIndex((r) =>
-      (!r.service || r.service === call.service) &&
-      (!r.operation || (typeof r.operation === 'string' ? r.operation === call.operation : r.operation.test(call.operation))));
+    const i = this.rules.findIndex(
+      (r) =>
+        (!r.service || r.service === call.service) &&
+        (!r.operation || (typeof r.operation === 'string' ? r.operation === call.operation : r.operation.test(call.operation))),
+    );
     if (i < 0) return undefined;
     const rule = this.rules[i]!;
     if (rule.skip && rule.skip > 0) {
@@ -298,7 +357,10 @@ export class FaultProxy {
           return;
         case 'blackhole': {
           const sock = req.socket;
-          if (this.stopping.signal.aborted) { sock.destroy(); return; }
+          if (this.stopping.signal.aborted) {
+            sock.destroy();
+            return;
+          }
           this.held.add(sock);
           sock.once('close', () => this.held.delete(sock));
           return;
@@ -338,7 +400,10 @@ export class FaultProxy {
       case 'delay':
         // Cut short only by stop(), so a test ends without waiting out long delays.
         await sleep(rule.delayMs ?? 1000, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-        if (this.stopping.signal.aborted) { req.socket.destroy(); return; }
+        if (this.stopping.signal.aborted) {
+          req.socket.destroy();
+          return;
+        }
         break;
     }
     call.forwardedAt = Date.now();
@@ -376,7 +441,10 @@ export class FaultProxy {
     return { status: out.status, body: out.body.toString('utf8') };
   }
 
-  private forward(req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+  private forward(
+    req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>,
+    body: Buffer,
+  ): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
     const url = new URL(req.url ?? '/', this.upstream);
     return new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: url.host };

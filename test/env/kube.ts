@@ -1,12 +1,12 @@
 // Starts etcd + kube-apiserver (built from Go modules by build-k8s.sh) on loopback, like
 // controller-runtime's envtest: temp dirs, free ports, RBAC on, an admin token, a kubeconfig.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync, openSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { freePort, waitFor } from './ports.ts';
 
 export interface Kube {
@@ -52,19 +52,29 @@ export async function startKube(opts: { dir?: string } = {}): Promise<Kube> {
   writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
   writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
 
-  const etcd = startProcess(join(binDir, 'etcd'), [
-    '--name=test', `--data-dir=${join(dir, 'etcd')}`,
-    `--listen-client-urls=http://127.0.0.1:${etcdPort}`, `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
-    `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-    `--initial-cluster=test=http://127.0.0.1:${etcdPeer}`,
-    '--unsafe-no-fsync', '--log-level=warn',
-  ], join(dir, 'etcd.log'));
+  const etcd = startProcess(
+    join(binDir, 'etcd'),
+    [
+      '--name=test',
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      `--initial-cluster=test=http://127.0.0.1:${etcdPeer}`,
+      '--unsafe-no-fsync',
+      '--log-level=warn',
+    ],
+    join(dir, 'etcd.log'),
+  );
   await waitFor('etcd', async () => (await fetch(`http://127.0.0.1:${etcdPort}/health`)).ok, 30_000);
 
   const apiArgs = [
     `--etcd-servers=http://127.0.0.1:${etcdPort}`,
     `--cert-dir=${join(dir, 'certs')}`,
-    '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${apiPort}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${apiPort}`,
     '--service-cluster-ip-range=10.0.0.0/24',
     '--authorization-mode=RBAC',
     `--token-auth-file=${join(dir, 'tokens.csv')}`,
@@ -78,23 +88,48 @@ export async function startKube(opts: { dir?: string } = {}): Promise<Kube> {
   const apiLog = join(dir, 'kube-apiserver.log');
   let api = startProcess(join(binDir, 'kube-apiserver'), apiArgs, apiLog);
   const server = `https://127.0.0.1:${apiPort}`;
-  const waitReady = () => waitFor('kube-apiserver /readyz', async () => {
-    if (api.exitCode !== null) throw new Error(`kube-apiserver exited; see ${apiLog}:\n${readFileSync(apiLog, 'utf8').slice(-2000)}`);
-    return (await insecureGet(`${server}/readyz`, token)) === 200;
-  }, 120_000, 300);
+  const waitReady = () =>
+    waitFor(
+      'kube-apiserver /readyz',
+      async () => {
+        if (api.exitCode !== null) throw new Error(`kube-apiserver exited; see ${apiLog}:\n${readFileSync(apiLog, 'utf8').slice(-2000)}`);
+        return (await insecureGet(`${server}/readyz`, token)) === 200;
+      },
+      120_000,
+      300,
+    );
   await waitReady();
 
   const kubeconfigPath = join(dir, 'kubeconfig');
   const ca = readFileSync(join(dir, 'certs', 'apiserver.crt')).toString('base64');
-  writeFileSync(kubeconfigPath, [
-    'apiVersion: v1', 'kind: Config', 'current-context: local',
-    'clusters:', '- name: local', '  cluster:', `    server: ${server}`, `    certificate-authority-data: ${ca}`,
-    'users:', '- name: admin', '  user:', `    token: ${token}`,
-    'contexts:', '- name: local', '  context: {cluster: local, user: admin, namespace: default}', '',
-  ].join('\n'), { mode: 0o600 });
+  writeFileSync(
+    kubeconfigPath,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: local',
+      'clusters:',
+      '- name: local',
+      '  cluster:',
+      `    server: ${server}`,
+      `    certificate-authority-data: ${ca}`,
+      'users:',
+      '- name: admin',
+      '  user:',
+      `    token: ${token}`,
+      'contexts:',
+      '- name: local',
+      '  context: {cluster: local, user: admin, namespace: default}',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
 
   return {
-    server, kubeconfigPath, token, dir,
+    server,
+    kubeconfigPath,
+    token,
+    dir,
     async restartApiserver(downMs = 0) {
       await stopProcess(api);
       if (downMs) await sleep(downMs);

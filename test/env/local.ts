@@ -6,17 +6,17 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateTransitGatewayCommand, CreateTransitGatewayVpcAttachmentCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { EC2Client, CreateTransitGatewayCommand, CreateTransitGatewayVpcAttachmentCommand } from '@aws-sdk/client-ec2';
-import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { startKube } from './kube.ts';
-import { startMoto, motoEnv } from './moto.ts';
-import { installCrds, loadYamlObjects, repoRoot } from './stack.ts';
-import { seedDatabase, seedHostedZone, seedVpc } from './seed.ts';
-import { freePort, waitFor } from './ports.ts';
-import { applyChart, serviceAccountKubeconfig } from './chart.ts';
-import { releaseNamespace } from '../unit/packaging-tools.ts';
+import { KubeConfig, type KubernetesObject, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { kubeRequest } from '../../src/runtime/kube-request.ts';
+import { releaseNamespace } from '../unit/packaging-tools.ts';
+import { applyChart, serviceAccountKubeconfig } from './chart.ts';
+import { startKube } from './kube.ts';
+import { motoEnv, startMoto } from './moto.ts';
+import { freePort, waitFor } from './ports.ts';
+import { seedDatabase, seedHostedZone, seedVpc } from './seed.ts';
+import { installCrds, loadYamlObjects, repoRoot } from './stack.ts';
 
 const dir = join(repoRoot, '.local');
 rmSync(dir, { recursive: true, force: true });
@@ -40,17 +40,25 @@ const viaHelm = process.env.MRC_LOCAL_HELM === '1';
 let controllerKubeconfig = kubeconfig;
 let leaseArgs = ['--leader-election-namespace=default'];
 if (viaHelm) {
-  await kubeRequest(kc, { method: 'PATCH', path: `/api/v1/namespaces/${releaseNamespace}`, query: { fieldManager: 'make-local', force: 'true' },
-    contentType: 'application/apply-patch+yaml', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: releaseNamespace } } });
+  await kubeRequest(kc, {
+    method: 'PATCH',
+    path: `/api/v1/namespaces/${releaseNamespace}`,
+    query: { fieldManager: 'make-local', force: 'true' },
+    contentType: 'application/apply-patch+yaml',
+    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: releaseNamespace } },
+  });
   const objs = await applyChart(kc, undefined, ['--set', 'clusterId=local']);
   await installCrds(kc);
   const sa = objs.find((o) => o.kind === 'ServiceAccount')!.metadata.name;
-  const leaseId = (objs.find((o) => o.kind === 'Role' && JSON.stringify(o).includes('leases'))!.rules as Array<{ resourceNames?: string[] }>)
-    .flatMap((r) => r.resourceNames ?? [])[0]!;
+  const leaseId = (objs.find((o) => o.kind === 'Role' && JSON.stringify(o).includes('leases'))!.rules as Array<{ resourceNames?: string[] }>).flatMap(
+    (r) => r.resourceNames ?? [],
+  )[0]!;
   controllerKubeconfig = join(dir, 'controller-kubeconfig');
   await serviceAccountKubeconfig(kc, releaseNamespace, sa, controllerKubeconfig);
   leaseArgs = [`--leader-election-namespace=${releaseNamespace}`, `--leader-election-id=${leaseId}`];
-  say(`installed the chart's ${objs.length} rendered objects (${[...new Set(objs.map((o) => o.kind))].join(', ')}); the controller runs as ServiceAccount ${releaseNamespace}/${sa}`);
+  say(
+    `installed the chart's ${objs.length} rendered objects (${[...new Set(objs.map((o) => o.kind))].join(', ')}); the controller runs as ServiceAccount ${releaseNamespace}/${sa}`,
+  );
 } else {
   await installCrds(kc);
   say('CRDs installed');
@@ -66,28 +74,49 @@ const credentials = fromTemporaryCredentials({
 const seedOpts = { endpoint: moto.endpoint, credentials };
 const [east, west] = await Promise.all([seedVpc(seedOpts, 'us-east-1', '10.0.0.0/16'), seedVpc(seedOpts, 'us-west-2', '10.1.0.0/16')]);
 const westEc2 = new EC2Client({ region: 'us-west-2', endpoint: moto.endpoint, credentials });
-const adoptedTgw = (await westEc2.send(new CreateTransitGatewayCommand({
-  Description: 'existing TGW adopted by the example RegionPair',
-  Options: { DefaultRouteTableAssociation: 'disable', DefaultRouteTablePropagation: 'disable', AmazonSideAsn: 64513 },
-}))).TransitGateway!.TransitGatewayId!;
+const adoptedTgw = (
+  await westEc2.send(
+    new CreateTransitGatewayCommand({
+      Description: 'existing TGW adopted by the example RegionPair',
+      Options: { DefaultRouteTableAssociation: 'disable', DefaultRouteTablePropagation: 'disable', AmazonSideAsn: 64513 },
+    }),
+  )
+).TransitGateway!.TransitGatewayId!;
 // The FailoverPolicy works through the pair's role too: its zone and database live there.
 const zoneId = await seedHostedZone(seedOpts, 'example.com');
 await seedDatabase(seedOpts, 'us-east-1', 'orders-db');
 say(`moto seeded: ${east.vpcId} (us-east-1), ${west.vpcId} + ${adoptedTgw} (us-west-2), zone ${zoneId}, database orders-db`);
 
 for (const ns of ['platform', 'apps', 'clients']) {
-  await api.patch({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } as KubernetesObject, undefined, undefined, 'make-local', true, PatchStrategy.ServerSideApply);
+  await api.patch(
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } as KubernetesObject,
+    undefined,
+    undefined,
+    'make-local',
+    true,
+    PatchStrategy.ServerSideApply,
+  );
 }
 
 const [metricsPort, healthPort] = [await freePort(), await freePort()];
 const logPath = join(dir, 'controller.log');
 const logFd = openSync(logPath, 'a');
 say(`starting the controller (logs: .local/controller.log, metrics: http://127.0.0.1:${metricsPort}/metrics)`);
-const controller = spawn(process.execPath, [join(repoRoot, 'dist', 'main.js'),
-  `--kubeconfig=${controllerKubeconfig}`, `--aws-endpoint-url=${moto.endpoint}`, '--cluster-id=local', ...leaseArgs,
-  `--metrics-bind-address=127.0.0.1:${metricsPort}`, `--health-probe-bind-address=127.0.0.1:${healthPort}`,
-  '--drift-interval=1m', '--health-observe-interval=10s',
-], { stdio: ['ignore', logFd, logFd], env: { ...process.env, ...motoEnv(moto.endpoint) } });
+const controller = spawn(
+  process.execPath,
+  [
+    join(repoRoot, 'dist', 'main.js'),
+    `--kubeconfig=${controllerKubeconfig}`,
+    `--aws-endpoint-url=${moto.endpoint}`,
+    '--cluster-id=local',
+    ...leaseArgs,
+    `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+    `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+    '--drift-interval=1m',
+    '--health-observe-interval=10s',
+  ],
+  { stdio: ['ignore', logFd, logFd], env: { ...process.env, ...motoEnv(moto.endpoint) } },
+);
 await waitFor('controller /readyz', async () => (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).ok, 60_000);
 
 const byKind = (kind: string) => loadYamlObjects(join(repoRoot, 'examples', `${kind}.yaml`))[0] as KubernetesObject & { spec: any };
@@ -108,16 +137,27 @@ say('applied examples/failover-policy.yaml');
 // The client's attachment must exist on the pair's primary TGW: attach a "client" VPC to it.
 let clientAttachment = '';
 try {
-  await waitFor('RegionPair primary TGW', async () => {
-    const got = (await api.read({ apiVersion: pair.apiVersion, kind: pair.kind, metadata: { name: 'prod', namespace: 'platform' } })) as any;
-    return !!got.status?.primary?.transitGatewayId;
-  }, 90_000, 1000);
+  await waitFor(
+    'RegionPair primary TGW',
+    async () => {
+      const got = (await api.read({ apiVersion: pair.apiVersion, kind: pair.kind, metadata: { name: 'prod', namespace: 'platform' } })) as any;
+      return !!got.status?.primary?.transitGatewayId;
+    },
+    90_000,
+    1000,
+  );
   const got = (await api.read({ apiVersion: pair.apiVersion, kind: pair.kind, metadata: { name: 'prod', namespace: 'platform' } })) as any;
   const clientVpc = await seedVpc(seedOpts, 'us-east-1', '10.50.0.0/16');
   const eastEc2 = new EC2Client({ region: 'us-east-1', endpoint: moto.endpoint, credentials });
-  clientAttachment = (await eastEc2.send(new CreateTransitGatewayVpcAttachmentCommand({
-    TransitGatewayId: got.status.primary.transitGatewayId, VpcId: clientVpc.vpcId, SubnetIds: clientVpc.subnetIds,
-  }))).TransitGatewayVpcAttachment!.TransitGatewayAttachmentId!;
+  clientAttachment = (
+    await eastEc2.send(
+      new CreateTransitGatewayVpcAttachmentCommand({
+        TransitGatewayId: got.status.primary.transitGatewayId,
+        VpcId: clientVpc.vpcId,
+        SubnetIds: clientVpc.subnetIds,
+      }),
+    )
+  ).TransitGatewayVpcAttachment!.TransitGatewayAttachmentId!;
 } catch (e) {
   say(`the RegionPair did not get a Transit Gateway in time (${(e as Error).message}); see .local/controller.log`);
 }
@@ -138,10 +178,19 @@ const kubectl = (args: string[]) => {
   }
 };
 console.log(kubectl(['get', 'regionpairs,failoverpolicies,clientconnections', '-A']));
-console.log(kubectl(['get', 'regionpairs,failoverpolicies,clientconnections', '-A', '-o',
-  'custom-columns=KIND:.kind,NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].reason,SYNCED:.status.conditions[?(@.type=="Synced")].message']));
+console.log(
+  kubectl([
+    'get',
+    'regionpairs,failoverpolicies,clientconnections',
+    '-A',
+    '-o',
+    'custom-columns=KIND:.kind,NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].reason,SYNCED:.status.conditions[?(@.type=="Synced")].message',
+  ]),
+);
 say('the stack is running. In another terminal:');
-console.log(`\n    export KUBECONFIG=${kubeconfig}\n    export AWS_ENDPOINT_URL=${moto.endpoint} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing\n    kubectl get rp,fp,cc -A\n    kubectl describe regionpair -n platform prod\n`);
+console.log(
+  `\n    export KUBECONFIG=${kubeconfig}\n    export AWS_ENDPOINT_URL=${moto.endpoint} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing\n    kubectl get rp,fp,cc -A\n    kubectl describe regionpair -n platform prod\n`,
+);
 say('press Ctrl-C to stop everything');
 
 let stopping = false;

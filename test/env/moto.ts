@@ -1,6 +1,6 @@
 // Starts moto's server on a free loopback port; tests reset it between cases. It runs through
 // moto_server_ext.py, which adds the Logs query-definition operations moto lacks (see that file).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitFor } from './ports.ts';
 
@@ -22,11 +22,15 @@ export async function startMoto(opts: { port?: number; logFile?: string } = {}):
   });
   let exited = false;
   child.on('exit', () => (exited = true));
-  await waitFor('moto_server', async () => {
-    if (exited) throw new Error(`${bin} exited during start`);
-    const r = await fetch(`${endpoint}/moto-api/`);
-    return r.ok;
-  }, 60_000);
+  await waitFor(
+    'moto_server',
+    async () => {
+      if (exited) throw new Error(`${bin} exited during start`);
+      const r = await fetch(`${endpoint}/moto-api/`);
+      return r.ok;
+    },
+    60_000,
+  );
   return {
     endpoint,
     port,

@@ -7,7 +7,7 @@
 //   node --import tsx test/env/run-lanes.ts [--lanes=N] [--last=FILE]... FILE|GLOB...
 import { spawn } from 'node:child_process';
 import { existsSync, globSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir, homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ENV, getStack, repoRoot, type Stack } from './stack.ts';
@@ -37,7 +37,14 @@ const queue = files.filter((f) => !last.has(f)).sort((a, b) => expected(b) - exp
 /** A file that runs longer is stopped and counts as failed: one hung file must not eat CI's 90 minutes. */
 const FILE_TIMEOUT_MS = 25 * 60_000;
 
-interface Totals { tests: number; pass: number; fail: number; skipped: number; todo: number; cancelled: number }
+interface Totals {
+  tests: number;
+  pass: number;
+  fail: number;
+  skipped: number;
+  todo: number;
+  cancelled: number;
+}
 const totals: Totals = { tests: 0, pass: 0, fail: 0, skipped: 0, todo: 0, cancelled: 0 };
 const failed: string[] = [];
 const took: Record<string, number> = {};
@@ -51,7 +58,12 @@ const stacks: Stack[] = [];
 const running = new Set<number>();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
-    for (const pid of running) try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+    for (const pid of running)
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     void Promise.all(stacks.map((st) => st.stop())).finally(() => process.exit(130));
   });
 }
@@ -63,7 +75,14 @@ async function runFile(file: string, stack: Stack, lane: number): Promise<void> 
     // its own process group, so that a hung file is stopped with every controller it started
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, [ENV.kubeconfig]: stack.kubeconfigPath, [ENV.server]: stack.server, [ENV.moto]: stack.motoEndpoint, MRC_RELIABILITY_TALLY: tally, MRC_RELIABILITY_LOGS: logs },
+    env: {
+      ...process.env,
+      [ENV.kubeconfig]: stack.kubeconfigPath,
+      [ENV.server]: stack.server,
+      [ENV.moto]: stack.motoEndpoint,
+      MRC_RELIABILITY_TALLY: tally,
+      MRC_RELIABILITY_LOGS: logs,
+    },
   });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -72,7 +91,11 @@ async function runFile(file: string, stack: Stack, lane: number): Promise<void> 
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }, FILE_TIMEOUT_MS);
   const code: number = await new Promise((r) => child.on('close', (c, s) => r(c ?? (s ? 1 : 0))));
   clearTimeout(timer);
@@ -108,7 +131,11 @@ mkdirSync(join(durationsPath, '..'), { recursive: true });
 writeFileSync(durationsPath, JSON.stringify({ ...known, ...took }, null, 1));
 const wall = ((Date.now() - started) / 1000).toFixed(0);
 console.log(`\nrun-lanes: ${files.length} files, ${count} lanes, ${wall} s wall`);
-console.log(Object.entries(totals).map(([k, v]) => `ℹ ${k} ${v}`).join('\n'));
+console.log(
+  Object.entries(totals)
+    .map(([k, v]) => `ℹ ${k} ${v}`)
+    .join('\n'),
+);
 if (failed.length) console.log(`run-lanes: FAILED files:\n  ${failed.join('\n  ')}`);
 // A failed run keeps the controllers' logs to read; a passed one leaves nothing behind.
 if (failed.length === 0) for (const p of [tally, logs]) rmSync(p, { recursive: true, force: true });

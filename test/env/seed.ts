@@ -1,8 +1,8 @@
 // Creates the AWS things a user would already have (VPCs, subnets, route tables, a hosted
 // zone, a primary database) in moto, so examples and tests can reference real IDs.
-import { EC2Client, CreateVpcCommand, CreateSubnetCommand, CreateRouteTableCommand } from '@aws-sdk/client-ec2';
-import { Route53Client, CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
-import { RDSClient, CreateDBInstanceCommand } from '@aws-sdk/client-rds';
+import { CreateRouteTableCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
 export interface SeedOptions {
@@ -17,7 +17,12 @@ const base = (o: SeedOptions, region: string) => ({
   credentials: o.credentials ?? { accessKeyId: 'testing', secretAccessKey: 'testing' },
 });
 
-export interface SeededVpc { vpcId: string; subnetIds: string[]; routeTableId: string; cidr: string }
+export interface SeededVpc {
+  vpcId: string;
+  subnetIds: string[];
+  routeTableId: string;
+  cidr: string;
+}
 
 export async function seedVpc(o: SeedOptions, region: string, cidr: string): Promise<SeededVpc> {
   const ec2 = new EC2Client(base(o, region));
@@ -36,21 +41,30 @@ export async function seedVpc(o: SeedOptions, region: string, cidr: string): Pro
 
 export async function seedHostedZone(o: SeedOptions, name: string, privateVpc?: { vpcId: string; region: string }): Promise<string> {
   const r53 = new Route53Client(base(o, 'us-east-1'));
-  const z = await r53.send(new CreateHostedZoneCommand({
-    Name: name,
-    CallerReference: `seed-${name}-${Date.now()}`,
-    ...(privateVpc ? { VPC: { VPCId: privateVpc.vpcId, VPCRegion: privateVpc.region as never }, HostedZoneConfig: { PrivateZone: true } } : {}),
-  }));
+  const z = await r53.send(
+    new CreateHostedZoneCommand({
+      Name: name,
+      CallerReference: `seed-${name}-${Date.now()}`,
+      ...(privateVpc ? { VPC: { VPCId: privateVpc.vpcId, VPCRegion: privateVpc.region as never }, HostedZoneConfig: { PrivateZone: true } } : {}),
+    }),
+  );
   r53.destroy();
   return z.HostedZone!.Id!.replace('/hostedzone/', '');
 }
 
 export async function seedDatabase(o: SeedOptions, region: string, id: string): Promise<string> {
   const rds = new RDSClient(base(o, region));
-  const db = await rds.send(new CreateDBInstanceCommand({
-    DBInstanceIdentifier: id, Engine: 'postgres', DBInstanceClass: 'db.r6g.large', AllocatedStorage: 20,
-    MasterUsername: 'app', MasterUserPassword: 'not-a-real-password-1', BackupRetentionPeriod: 7,
-  }));
+  const db = await rds.send(
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: id,
+      Engine: 'postgres',
+      DBInstanceClass: 'db.r6g.large',
+      AllocatedStorage: 20,
+      MasterUsername: 'app',
+      MasterUserPassword: 'not-a-real-password-1',
+      BackupRetentionPeriod: 7,
+    }),
+  );
   rds.destroy();
   return db.DBInstance!.DBInstanceArn!;
 }

@@ -1,13 +1,13 @@
 // The shared test stack. `with-stack.ts` starts one apiserver + moto per test run and passes
 // them to the test files through the environment; a test file run on its own starts its own.
 import { readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { kubeRequest } from '../../src/runtime/kube-request.ts';
 import { parseAllDocuments } from 'yaml';
+import { kubeRequest } from '../../src/runtime/kube-request.ts';
 import { startKube } from './kube.ts';
-import { startMoto, motoEnv } from './moto.ts';
+import { motoEnv, startMoto } from './moto.ts';
 import { waitFor } from './ports.ts';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -51,9 +51,14 @@ export async function getStack(): Promise<Stack> {
     throw e;
   }
   return {
-    kubeconfigPath: kube.kubeconfigPath, server: kube.server, motoEndpoint: moto.endpoint, kc,
+    kubeconfigPath: kube.kubeconfigPath,
+    server: kube.server,
+    motoEndpoint: moto.endpoint,
+    kc,
     resetMoto: moto.reset,
-    async stop() { await Promise.all([kube.stop(), moto.stop()]); },
+    async stop() {
+      await Promise.all([kube.stop(), moto.stop()]);
+    },
   };
 }
 
@@ -70,11 +75,17 @@ export async function purgeAll(kc: KubeConfig): Promise<void> {
     const list = await kubeRequest<{ items: KubernetesObject[] }>(kc, { method: 'GET', path: collection });
     for (const o of list.items) {
       const path = `/apis/multiregion.dev/v1alpha1/namespaces/${o.metadata!.namespace}/${plural}/${o.metadata!.name}`;
-      const gone = (e: unknown) => { if ((e as { code?: number }).code !== 404) throw e; };
+      const gone = (e: unknown) => {
+        if ((e as { code?: number }).code !== 404) throw e;
+      };
       await kubeRequest(kc, { method: 'PATCH', path, contentType: 'application/merge-patch+json', body: { metadata: { finalizers: null } } }).catch(gone);
       await kubeRequest(kc, { method: 'DELETE', path }).catch(gone);
     }
-    await waitFor(`all ${plural} gone`, async () => (await kubeRequest<{ items: unknown[] }>(kc, { method: 'GET', path: collection })).items.length === 0, 30_000);
+    await waitFor(
+      `all ${plural} gone`,
+      async () => (await kubeRequest<{ items: unknown[] }>(kc, { method: 'GET', path: collection })).items.length === 0,
+      30_000,
+    );
   }
 }
 
@@ -84,7 +95,9 @@ async function resetMoto(endpoint: string): Promise<void> {
 }
 
 export function loadYamlObjects(path: string): KubernetesObject[] {
-  return parseAllDocuments(readFileSync(path, 'utf8')).map((d) => d.toJSON()).filter(Boolean);
+  return parseAllDocuments(readFileSync(path, 'utf8'))
+    .map((d) => d.toJSON())
+    .filter(Boolean);
 }
 
 /**
@@ -95,26 +108,40 @@ export function loadYamlObjects(path: string): KubernetesObject[] {
 export async function installCrds(kc: KubeConfig): Promise<void> {
   const { readdirSync } = await import('node:fs');
   const dir = join(repoRoot, 'crds');
-  const crds = readdirSync(dir).filter((f) => f.endsWith('.yaml')).flatMap((f) => loadYamlObjects(join(dir, f)));
+  const crds = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => loadYamlObjects(join(dir, f)));
   for (const crd of crds) {
     await kubeRequest(kc, {
-      method: 'PATCH', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata!.name}`,
-      query: { fieldManager: 'multiregion-tests', force: 'true' }, contentType: 'application/apply-patch+yaml', body: crd,
+      method: 'PATCH',
+      path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata!.name}`,
+      query: { fieldManager: 'multiregion-tests', force: 'true' },
+      contentType: 'application/apply-patch+yaml',
+      body: crd,
     });
   }
   for (const crd of crds) {
-    await waitFor(`CRD ${crd.metadata?.name} Established`, async () => {
-      const got = await kubeRequest<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(kc, {
-        method: 'GET', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata!.name}`,
-      });
-      return !!got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-    }, 30_000);
+    await waitFor(
+      `CRD ${crd.metadata?.name} Established`,
+      async () => {
+        const got = await kubeRequest<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(kc, {
+          method: 'GET',
+          path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata!.name}`,
+        });
+        return !!got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+      },
+      30_000,
+    );
     // Established comes before the storage is ready: until then lists answer 429.
     const { group, names, versions } = (crd as unknown as { spec: { group: string; names: { plural: string }; versions: Array<{ name: string }> } }).spec;
-    await waitFor(`${names.plural} listable`, async () => {
-      await kubeRequest(kc, { method: 'GET', path: `/apis/${group}/${versions[0]!.name}/${names.plural}`, query: { limit: 1 } });
-      return true;
-    }, 30_000);
+    await waitFor(
+      `${names.plural} listable`,
+      async () => {
+        await kubeRequest(kc, { method: 'GET', path: `/apis/${group}/${versions[0]!.name}/${names.plural}`, query: { limit: 1 } });
+        return true;
+      },
+      30_000,
+    );
   }
 }
 

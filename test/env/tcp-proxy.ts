@@ -5,8 +5,9 @@
 // Unblocking lets everything through again: held bytes are delivered and held connections
 // are connected on, as TCP retransmission would after a partition heals. TLS passes through
 // untouched (the proxy never looks at the bytes).
-import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
+
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -15,7 +16,11 @@ import { parse, stringify } from 'yaml';
 class Pipe {
   private held: Buffer[] = [];
   private ended = false;
-  constructor(private readonly from: Socket, private readonly to: () => Socket | undefined, private readonly blocked: () => boolean) {
+  constructor(
+    private readonly from: Socket,
+    private readonly to: () => Socket | undefined,
+    private readonly blocked: () => boolean,
+  ) {
     from.on('data', (chunk: Buffer) => {
       const dest = this.to();
       if (this.blocked() || !dest || this.held.length) {
@@ -25,7 +30,9 @@ class Pipe {
       }
       if (!dest.write(chunk)) {
         from.pause();
-        dest.once('drain', () => { if (!this.blocked()) from.resume(); });
+        dest.once('drain', () => {
+          if (!this.blocked()) from.resume();
+        });
       }
     });
     from.on('end', () => {
@@ -46,7 +53,12 @@ class Pipe {
   }
 }
 
-interface Link { client: Socket; upstream?: Socket; up: Pipe; down?: Pipe }
+interface Link {
+  client: Socket;
+  upstream?: Socket;
+  up: Pipe;
+  down?: Pipe;
+}
 
 export class TcpProxy {
   private server?: Server;
@@ -66,10 +78,16 @@ export class TcpProxy {
   private readonly host: string;
   private readonly targetPort: number;
 
-  get address(): string { return `127.0.0.1:${this.port}`; }
-  get isBlocked(): boolean { return this.blocked; }
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+  get isBlocked(): boolean {
+    return this.blocked;
+  }
   /** Connections open now (through the proxy or held by it). */
-  get open(): number { return this.links.size; }
+  get open(): number {
+    return this.links.size;
+  }
 
   async start(port = 0): Promise<void> {
     this.server = createServer({ allowHalfOpen: true }, (client) => this.accept(client));
@@ -105,13 +123,20 @@ export class TcpProxy {
 
   async stop(): Promise<void> {
     this.dropConnections();
-    await new Promise((r) => this.server ? this.server.close(r) : r(undefined));
+    await new Promise((r) => (this.server ? this.server.close(r) : r(undefined)));
   }
 
   private accept(client: Socket): void {
     this.accepted++;
     client.setNoDelay(true);
-    const link: Link = { client, up: new Pipe(client, () => link.upstream, () => this.blocked) };
+    const link: Link = {
+      client,
+      up: new Pipe(
+        client,
+        () => link.upstream,
+        () => this.blocked,
+      ),
+    };
     this.links.add(link);
     client.on('error', () => this.close(link));
     client.on('close', () => this.close(link));
@@ -124,7 +149,11 @@ export class TcpProxy {
     const upstream = connect({ host: this.host, port: this.targetPort, allowHalfOpen: true });
     upstream.setNoDelay(true);
     link.upstream = upstream;
-    link.down = new Pipe(upstream, () => link.client, () => this.blocked);
+    link.down = new Pipe(
+      upstream,
+      () => link.client,
+      () => this.blocked,
+    );
     upstream.on('connect', () => link.up.flow());
     // A clean close from the upstream reaches the client through its pipe's end (held while
     // blocked); a reset closes both sides.

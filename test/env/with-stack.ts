@@ -1,7 +1,7 @@
 // Starts one kube-apiserver + etcd + moto for a whole test run, installs the CRDs, runs the
 // command after `--` with the stack in its environment, then stops everything it started.
 import { spawn } from 'node:child_process';
-import { getStack, ENV } from './stack.ts';
+import { ENV, getStack } from './stack.ts';
 
 const sep = process.argv.indexOf('--');
 const cmd = sep >= 0 ? process.argv.slice(sep + 1) : [];

@@ -1,13 +1,14 @@
 // The AWS base layer against a real moto: endpoint override, call counting, AssumeRole into a
 // second account, error classification, client reuse.
-import { after, before, beforeEach, afterEach, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
 import { CreateVpcCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { CreateHostedZoneCommand, ListHostedZonesCommand } from '@aws-sdk/client-route-53';
-import { startMoto, type Moto } from '../env/moto.ts';
-import { createAwsClients, type AwsClientsHandle } from '../../src/aws/clients.ts';
+import { type AwsClientsHandle, createAwsClients } from '../../src/aws/clients.ts';
 import { classifyError, toAwsError } from '../../src/aws/errors.ts';
 import type { CallRecord } from '../../src/aws/types.ts';
+import { type Moto, startMoto } from '../env/moto.ts';
 
 const ROLE = 'arn:aws:iam::222222222222:role/x';
 const MOTO_DEFAULT_ACCOUNT = '123456789012';
@@ -50,15 +51,11 @@ test('calls reach moto through the endpoint override and are counted', async () 
   assert.ok((calls[0]?.durationMs ?? 0) > 0);
 });
 
-test('the default identity is moto\'s default account; the role is account 222222222222', async () => {
+test("the default identity is moto's default account; the role is account 222222222222", async () => {
   assert.equal(await clients.accountId({ region: 'us-east-1' }), MOTO_DEFAULT_ACCOUNT);
   assert.equal(await clients.accountId({ region: 'us-west-2', roleArn: ROLE }), '222222222222');
   // The AssumeRole itself went through the inner STS client, at moto, with our middleware.
-  assert.deepEqual(ops(), [
-    'sts:GetCallerIdentity:us-east-1:success',
-    'sts:AssumeRole:us-west-2:success',
-    'sts:GetCallerIdentity:us-west-2:success',
-  ]);
+  assert.deepEqual(ops(), ['sts:GetCallerIdentity:us-east-1:success', 'sts:AssumeRole:us-west-2:success', 'sts:GetCallerIdentity:us-west-2:success']);
   // Cached per identity, whatever the region.
   assert.equal(await clients.accountId({ region: 'eu-west-1', roleArn: ROLE }), '222222222222');
   assert.equal(calls.length, 3);
@@ -72,10 +69,11 @@ test('a VPC created with the role lives in account 222222222222 and is invisible
   assert.equal(created.Vpc?.OwnerId, '222222222222');
 
   const seenByRole = await clients.ec2(role).send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: ['10.42.0.0/16'] }] }));
-  assert.deepEqual(seenByRole.Vpcs?.map((v) => v.VpcId), [vpcId]);
-  const seenByDefault = await clients
-    .ec2({ region: 'us-west-2' })
-    .send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: ['10.42.0.0/16'] }] }));
+  assert.deepEqual(
+    seenByRole.Vpcs?.map((v) => v.VpcId),
+    [vpcId],
+  );
+  const seenByDefault = await clients.ec2({ region: 'us-west-2' }).send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: ['10.42.0.0/16'] }] }));
   assert.deepEqual(seenByDefault.Vpcs, []);
   assert.equal(calls.filter((c) => c.operation === 'AssumeRole').length, 1, 'role credentials are shared and reused');
 });
@@ -84,7 +82,10 @@ test('a bad VPC id is a Terminal InvalidVpcID.NotFound, counted as an error', as
   const err = await clients
     .ec2({ region: 'us-east-1' })
     .send(new DescribeVpcsCommand({ VpcIds: ['vpc-0123456789abcdef0'] }))
-    .then(() => assert.fail('expected an error'), (e: unknown) => e);
+    .then(
+      () => assert.fail('expected an error'),
+      (e: unknown) => e,
+    );
   assert.equal(classifyError(err), 'Terminal');
   const wrapped = toAwsError(err, { subject: 'vpc vpc-0123456789abcdef0' });
   assert.equal(wrapped.code, 'InvalidVpcID.NotFound');
@@ -102,11 +103,12 @@ test('the client cache returns the same instance for the same target', () => {
 });
 
 test('Route 53 signs for us-east-1 from any target region and is per account', async () => {
-  await clients.route53({ region: 'us-west-2' }).send(
-    new CreateHostedZoneCommand({ Name: 'base.example.com', CallerReference: 'aws-base-1' }),
-  );
+  await clients.route53({ region: 'us-west-2' }).send(new CreateHostedZoneCommand({ Name: 'base.example.com', CallerReference: 'aws-base-1' }));
   const mine = await clients.route53({ region: 'eu-west-1' }).send(new ListHostedZonesCommand({}));
-  assert.deepEqual(mine.HostedZones?.map((z) => z.Name), ['base.example.com.']);
+  assert.deepEqual(
+    mine.HostedZones?.map((z) => z.Name),
+    ['base.example.com.'],
+  );
   const theirs = await clients.route53({ region: 'us-west-2', roleArn: ROLE }).send(new ListHostedZonesCommand({}));
   assert.deepEqual(theirs.HostedZones, []);
   assert.ok(calls.filter((c) => c.service === 'route53').every((c) => c.region === 'us-east-1'));

@@ -15,16 +15,16 @@ import { CloudWatchLogsClient, DescribeQueryDefinitionsCommand } from '@aws-sdk/
 import { deleteAlarms, syncAlarms } from '../../src/aws/cloudwatch/alarms.ts';
 import { clientAlarmNames } from '../../src/aws/cloudwatch/client-alarms.ts';
 import {
+  type ClientObservabilityInput,
   deleteClientObservability,
   desiredClientObservability,
   syncClientObservability,
-  type ClientObservabilityInput,
 } from '../../src/aws/cloudwatch/client-observability.ts';
 import { deleteDashboard, syncDashboard } from '../../src/aws/cloudwatch/dashboards.ts';
 import { deleteFailoverAlarms, desiredFailoverAlarms, syncFailoverAlarms } from '../../src/aws/cloudwatch/failover-alarms.ts';
-import { deleteOverview, desiredOverview, syncOverview } from '../../src/aws/cloudwatch/overview-sync.ts';
 import type { OverviewClient, OverviewInput } from '../../src/aws/cloudwatch/overview-dashboard.ts';
-import { startMoto, type Moto } from '../env/moto.ts';
+import { deleteOverview, desiredOverview, syncOverview } from '../../src/aws/cloudwatch/overview-sync.ts';
+import { type Moto, startMoto } from '../env/moto.ts';
 
 let moto: Moto;
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -65,10 +65,7 @@ const input: ClientObservabilityInput = {
 /** Dashboard and alarms of the facade, without the query definitions moto lacks. */
 async function syncDashboardAndAlarms(c: ReturnType<typeof clients>, i: ClientObservabilityInput) {
   const d = desiredClientObservability(i);
-  return [
-    ...(await syncDashboard(c.cw, d.dashboardName, d.dashboardBody)),
-    ...(await syncAlarms(c.cw, i.owner, d.alarms, clientAlarmNames(i.owner))),
-  ];
+  return [...(await syncDashboard(c.cw, d.dashboardName, d.dashboardBody)), ...(await syncAlarms(c.cw, i.owner, d.alarms, clientAlarmNames(i.owner)))];
 }
 
 async function dashboardJson(cw: CloudWatchClient, name: string) {
@@ -112,9 +109,12 @@ describe('CloudWatch observability on moto', { timeout: 120_000 }, () => {
       assert.ok(q.includes('198.51.100.0/24'));
     }
     const alarmWidget = body.widgets.find((w) => w.type === 'alarm');
-    assert.equal((alarmWidget?.properties.alarms as string[]).length, 3);
+    assert.equal((alarmWidget?.properties.alarms as string[] | undefined)?.length, 3);
 
-    const seen = await alarms(c.cw, d.alarms.map((a) => a.name));
+    const seen = await alarms(
+      c.cw,
+      d.alarms.map((a) => a.name),
+    );
     assert.equal(seen.length, 3);
     const rejected = seen.find((a) => a.AlarmName?.endsWith('rejected-packets'));
     assert.equal(rejected?.Threshold, 1000);
@@ -125,7 +125,10 @@ describe('CloudWatch observability on moto', { timeout: 120_000 }, () => {
     ]);
     const tags = (await c.cw.send(new ListTagsForResourceCommand({ ResourceARN: rejected?.AlarmArn }))).Tags ?? [];
     assert.deepEqual(
-      tags.filter((t) => t.Key?.startsWith('multiregion.dev/')).map((t) => `${t.Key}=${t.Value}`).sort(),
+      tags
+        .filter((t) => t.Key?.startsWith('multiregion.dev/'))
+        .map((t) => `${t.Key}=${t.Value}`)
+        .sort(),
       ['multiregion.dev/cluster=it', 'multiregion.dev/kind=ClientConnection', 'multiregion.dev/owner=clients/acme', 'multiregion.dev/uid=uid-1'],
     );
   });
@@ -154,7 +157,10 @@ describe('CloudWatch observability on moto', { timeout: 120_000 }, () => {
       'Delete alarm mrc/it/cc/clients/acme/bandwidth-to-client',
       'Update dashboard mrc_it_cc_clients_acme',
     ]);
-    assert.deepEqual((await alarms(c.cw, clientAlarmNames(owner))).map((a) => a.AlarmName), ['mrc/it/cc/clients/acme/rejected-packets']);
+    assert.deepEqual(
+      (await alarms(c.cw, clientAlarmNames(owner))).map((a) => a.AlarmName),
+      ['mrc/it/cc/clients/acme/rejected-packets'],
+    );
     const row = (await dashboardJson(c.cw, 'mrc_it_cc_clients_acme')).widgets.find((w) => w.type === 'alarm');
     assert.deepEqual(row?.properties.alarms, ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:mrc/it/cc/clients/acme/rejected-packets']);
   });
@@ -202,7 +208,16 @@ describe('CloudWatch observability on moto', { timeout: 120_000 }, () => {
     const c = clients();
     const name = 'mrc/it/cc/clients/acme/rejected-packets';
     await c.cw.send(
-      new PutMetricAlarmCommand({ AlarmName: name, Namespace: 'X', MetricName: 'Y', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 7, ComparisonOperator: 'GreaterThanThreshold' }),
+      new PutMetricAlarmCommand({
+        AlarmName: name,
+        Namespace: 'X',
+        MetricName: 'Y',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 7,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
     );
     const d = desiredClientObservability(input);
     await assert.rejects(syncAlarms(c.cw, owner, d.alarms, clientAlarmNames(owner)), (e: Error) => /NotOwned/.test(e.message));
@@ -226,12 +241,19 @@ describe('CloudWatch observability on moto', { timeout: 120_000 }, () => {
     const c = clients();
     const pair = { clusterId: 'it', kind: 'RegionPair', namespace: 'platform', name: 'prod' };
     const client = (name: string, side: 'primary' | 'secondary'): OverviewClient => ({
-      name, namespace: 'clients', displayName: name.toUpperCase(), side,
-      region: side === 'primary' ? 'us-east-1' : 'us-west-2', dashboardName: `mrc_it_cc_clients_${name}`,
+      name,
+      namespace: 'clients',
+      displayName: name.toUpperCase(),
+      side,
+      region: side === 'primary' ? 'us-east-1' : 'us-west-2',
+      dashboardName: `mrc_it_cc_clients_${name}`,
     });
     const base: OverviewInput = {
-      pairName: 'prod', pairNamespace: 'platform', regions: { primary: 'us-east-1', secondary: 'us-west-2' },
-      transitGatewayIds: { primary: 'tgw-p', secondary: 'tgw-s' }, peeringAttachmentId: 'tgw-attach-peer',
+      pairName: 'prod',
+      pairNamespace: 'platform',
+      regions: { primary: 'us-east-1', secondary: 'us-west-2' },
+      transitGatewayIds: { primary: 'tgw-p', secondary: 'tgw-s' },
+      peeringAttachmentId: 'tgw-attach-peer',
       clients: [client('acme', 'primary')],
       policies: [{ name: 'orders', namespace: 'apps', healthCheckIds: { primary: 'hc-1' }, replica: { region: 'us-west-2', identifier: 'orders-replica' } }],
     };
@@ -268,7 +290,12 @@ describe('CloudWatch observability on moto', { timeout: 120_000 }, () => {
     const regions = ['us-east-1', 'us-west-2'];
     const lagName = 'mrc/it/fp/apps/orders/replica-lag';
 
-    const d1 = desiredFailoverAlarms({ owner: fp, replica: { region: 'us-west-2', identifier: 'orders-replica' }, replicaLagSeconds: 60, snsTopicArn: 'arn:aws:sns:us-west-2:123456789012:dr' });
+    const d1 = desiredFailoverAlarms({
+      owner: fp,
+      replica: { region: 'us-west-2', identifier: 'orders-replica' },
+      replicaLagSeconds: 60,
+      snsTopicArn: 'arn:aws:sns:us-west-2:123456789012:dr',
+    });
     await syncFailoverAlarms(cwFor, fp, d1, { regions });
     const [lag] = await alarms(west.cw, [lagName]);
     assert.equal(lag?.MetricName, 'ReplicaLag');
@@ -296,7 +323,10 @@ describe('CloudWatch observability on moto', { timeout: 120_000 }, () => {
     const d = desiredClientObservability(input);
     // Logs unreachable: the saved queries fail, the dashboard and alarms must be in place anyway.
     const deadLogs = new CloudWatchLogsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1', credentials, maxAttempts: 1 });
-    const r = await syncClientObservability(c.cw, deadLogs, d).then(() => 'ok', (e: unknown) => e);
+    const r = await syncClientObservability(c.cw, deadLogs, d).then(
+      () => 'ok',
+      (e: unknown) => e,
+    );
     assert.notEqual(r, 'ok', 'the query-definition part must have failed');
     assert.equal((await c.cw.send(new ListDashboardsCommand({}))).DashboardEntries?.[0]?.DashboardName, 'mrc_it_cc_clients_acme');
     assert.equal((await alarms(c.cw, clientAlarmNames(owner))).length, 3);
@@ -313,7 +343,10 @@ describe('CloudWatch observability on moto', { timeout: 120_000 }, () => {
     const d2 = desiredClientObservability({ ...input, cidrs: ['192.0.2.0/28'], widgets: ['topTalkers'] });
     await syncClientObservability(c.cw, c.logs, d2, { lastHash: d.hash });
     const defs = (await c.logs.send(new DescribeQueryDefinitionsCommand({ queryDefinitionNamePrefix: 'mrc/it/cc/clients/acme/' }))).queryDefinitions ?? [];
-    assert.deepEqual(defs.map((q) => q.name), ['mrc/it/cc/clients/acme/topTalkers']);
+    assert.deepEqual(
+      defs.map((q) => q.name),
+      ['mrc/it/cc/clients/acme/topTalkers'],
+    );
     assert.ok(defs[0]?.queryString?.includes('192.0.2.0/28'));
     await deleteClientObservability(c.cw, c.logs, owner);
     assert.equal(((await c.logs.send(new DescribeQueryDefinitionsCommand({ queryDefinitionNamePrefix: 'mrc/it/' }))).queryDefinitions ?? []).length, 0);

@@ -19,15 +19,15 @@ import {
   DescribeTransitGatewayVpcAttachmentsCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
+import { acceptPeering, observeAccepterSide, type PeeringSpec, peeringRequester } from '../../src/aws/ec2/peering.ts';
+import { type RouteTableSpec, tgwRouteTable } from '../../src/aws/ec2/tgw-route-table.ts';
+import { type TransitGatewaySpec, transitGateway } from '../../src/aws/ec2/transit-gateway.ts';
+import { type VpcAttachmentSpec, vpcAttachment } from '../../src/aws/ec2/vpc-attachment.ts';
+import type { ExternalResource } from '../../src/aws/types.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
-import { MotoBed } from './moto-bed.ts';
 import { DEFAULT_ACCOUNT, ec2Client, makeVpc, PRIMARY_REGION, SECONDARY_REGION, testOwner } from './aws-ec2-fixtures.ts';
 import { SlowDeletes } from './aws-ec2-slow-deletes.ts';
-import { transitGateway, type TransitGatewaySpec } from '../../src/aws/ec2/transit-gateway.ts';
-import { acceptPeering, observeAccepterSide, peeringRequester, type PeeringSpec } from '../../src/aws/ec2/peering.ts';
-import { tgwRouteTable, type RouteTableSpec } from '../../src/aws/ec2/tgw-route-table.ts';
-import { vpcAttachment, type VpcAttachmentSpec } from '../../src/aws/ec2/vpc-attachment.ts';
-import type { ExternalResource } from '../../src/aws/types.ts';
+import { MotoBed } from './moto-bed.ts';
 
 const owner = testOwner();
 const bed = new MotoBed();
@@ -75,21 +75,30 @@ async function motoState(ec2: EC2Client, kind: Kind, id: string): Promise<string
     case 'tgw':
       return (await ec2.send(new DescribeTransitGatewaysCommand({}))).TransitGateways?.find((t) => t.TransitGatewayId === id)?.State;
     case 'routeTable':
-      return (await ec2.send(new DescribeTransitGatewayRouteTablesCommand({}))).TransitGatewayRouteTables?.find((t) => t.TransitGatewayRouteTableId === id)?.State;
+      return (await ec2.send(new DescribeTransitGatewayRouteTablesCommand({}))).TransitGatewayRouteTables?.find((t) => t.TransitGatewayRouteTableId === id)
+        ?.State;
     case 'vpcAttachment':
-      return (await ec2.send(new DescribeTransitGatewayVpcAttachmentsCommand({}))).TransitGatewayVpcAttachments?.find((a) => a.TransitGatewayAttachmentId === id)?.State;
+      return (await ec2.send(new DescribeTransitGatewayVpcAttachmentsCommand({}))).TransitGatewayVpcAttachments?.find(
+        (a) => a.TransitGatewayAttachmentId === id,
+      )?.State;
     case 'peering':
-      return (await ec2.send(new DescribeTransitGatewayPeeringAttachmentsCommand({}))).TransitGatewayPeeringAttachments?.find((p) => p.TransitGatewayAttachmentId === id)?.State;
+      return (await ec2.send(new DescribeTransitGatewayPeeringAttachmentsCommand({}))).TransitGatewayPeeringAttachments?.find(
+        (p) => p.TransitGatewayAttachmentId === id,
+      )?.State;
   }
 }
 
 /** AWS's Delete call for one resource, sent by the test (not by a module). */
 function deleteCall(ec2: EC2Client, kind: Kind, id: string): Promise<unknown> {
   switch (kind) {
-    case 'tgw': return ec2.send(new DeleteTransitGatewayCommand({ TransitGatewayId: id }));
-    case 'routeTable': return ec2.send(new DeleteTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: id }));
-    case 'vpcAttachment': return ec2.send(new DeleteTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId: id }));
-    case 'peering': return ec2.send(new DeleteTransitGatewayPeeringAttachmentCommand({ TransitGatewayAttachmentId: id }));
+    case 'tgw':
+      return ec2.send(new DeleteTransitGatewayCommand({ TransitGatewayId: id }));
+    case 'routeTable':
+      return ec2.send(new DeleteTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: id }));
+    case 'vpcAttachment':
+      return ec2.send(new DeleteTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId: id }));
+    case 'peering':
+      return ec2.send(new DeleteTransitGatewayPeeringAttachmentCommand({ TransitGatewayAttachmentId: id }));
   }
 }
 
@@ -108,9 +117,22 @@ async function world(px: EC2Client) {
   const rtSpec: RouteTableSpec = { owner, side: 'primary', transitGatewayId: tgw.id };
   const rt = await tgwRouteTable(px).create(rtSpec);
   const vpc = await makeVpc(direct(), '10.0', 1);
-  const attSpec: VpcAttachmentSpec = { owner, side: 'primary', transitGatewayId: tgw.id, transitGatewayOwned: true, vpcId: vpc.vpcId, subnetIds: vpc.subnetIds };
+  const attSpec: VpcAttachmentSpec = {
+    owner,
+    side: 'primary',
+    transitGatewayId: tgw.id,
+    transitGatewayOwned: true,
+    vpcId: vpc.vpcId,
+    subnetIds: vpc.subnetIds,
+  };
   const att = await vpcAttachment(px).create(attSpec);
-  const peeringSpec: PeeringSpec = { owner, transitGatewayId: tgw.id, peerTransitGatewayId: peer.id, peerAccountId: DEFAULT_ACCOUNT, peerRegion: SECONDARY_REGION };
+  const peeringSpec: PeeringSpec = {
+    owner,
+    transitGatewayId: tgw.id,
+    peerTransitGatewayId: peer.id,
+    peerAccountId: DEFAULT_ACCOUNT,
+    peerRegion: SECONDARY_REGION,
+  };
   const peering = await peeringRequester(px).create(peeringSpec);
   const adopted = (await direct().send(new CreateTransitGatewayCommand({ Description: 'the user’s' }))).TransitGateway!.TransitGatewayId!;
   return { tgwSpec, tgw, peer, rtSpec, rt, attSpec, att, peeringSpec, peering, adopted };
@@ -119,13 +141,38 @@ async function world(px: EC2Client) {
 test('observe: a resource AWS is deleting exists, with its state, only when includeDeleting is set', async () => {
   const px = viaProxy();
   const w = await world(px);
-  const rows: Array<{ reason: string; kind: Kind; id: string; observe: (includeDeleting: boolean) => Promise<{ exists: boolean; observed?: { state: string } }> }> = [
-    { reason: 'transit gateway, found by our tags', kind: 'tgw', id: w.tgw.id, observe: (d) => transitGateway(px).observe({ ...w.tgwSpec, includeDeleting: d }) },
-    { reason: 'transit gateway, adopted by id', kind: 'tgw', id: w.adopted, observe: (d) => transitGateway(px).observe({ owner, side: 'primary', adoptId: w.adopted, includeDeleting: d }) },
+  const rows: Array<{
+    reason: string;
+    kind: Kind;
+    id: string;
+    observe: (includeDeleting: boolean) => Promise<{ exists: boolean; observed?: { state: string } }>;
+  }> = [
+    {
+      reason: 'transit gateway, found by our tags',
+      kind: 'tgw',
+      id: w.tgw.id,
+      observe: (d) => transitGateway(px).observe({ ...w.tgwSpec, includeDeleting: d }),
+    },
+    {
+      reason: 'transit gateway, adopted by id',
+      kind: 'tgw',
+      id: w.adopted,
+      observe: (d) => transitGateway(px).observe({ owner, side: 'primary', adoptId: w.adopted, includeDeleting: d }),
+    },
     { reason: 'route table', kind: 'routeTable', id: w.rt.id, observe: (d) => tgwRouteTable(px).observe({ ...w.rtSpec, includeDeleting: d }) },
     { reason: 'VPC attachment', kind: 'vpcAttachment', id: w.att.id, observe: (d) => vpcAttachment(px).observe({ ...w.attSpec, includeDeleting: d }) },
-    { reason: 'peering, by the id in status', kind: 'peering', id: w.peering.id, observe: (d) => peeringRequester(px).observe({ ...w.peeringSpec, attachmentId: w.peering.id, includeDeleting: d }) },
-    { reason: 'peering, by our tags', kind: 'peering', id: w.peering.id, observe: (d) => peeringRequester(px).observe({ ...w.peeringSpec, includeDeleting: d }) },
+    {
+      reason: 'peering, by the id in status',
+      kind: 'peering',
+      id: w.peering.id,
+      observe: (d) => peeringRequester(px).observe({ ...w.peeringSpec, attachmentId: w.peering.id, includeDeleting: d }),
+    },
+    {
+      reason: 'peering, by our tags',
+      kind: 'peering',
+      id: w.peering.id,
+      observe: (d) => peeringRequester(px).observe({ ...w.peeringSpec, includeDeleting: d }),
+    },
   ];
   for (const r of rows) {
     for (const d of [false, true]) assert.equal((await r.observe(d)).exists, true, `${r.reason}: a live one is there for sync and for deletion`);
@@ -133,9 +180,18 @@ test('observe: a resource AWS is deleting exists, with its state, only when incl
 
   // AWS accepts each delete and works on it: in the finalizer's order, through the proxy.
   slow.hold();
-  const doomed: Array<[Kind, string]> = [['peering', w.peering.id], ['routeTable', w.rt.id], ['vpcAttachment', w.att.id], ['tgw', w.tgw.id], ['tgw', w.adopted]];
+  const doomed: Array<[Kind, string]> = [
+    ['peering', w.peering.id],
+    ['routeTable', w.rt.id],
+    ['vpcAttachment', w.att.id],
+    ['tgw', w.tgw.id],
+    ['tgw', w.adopted],
+  ];
   for (const [kind, id] of doomed) await deleteCall(px, kind, id);
-  assert.deepEqual(slow.deleting().map((x) => x.id), doomed.map(([, id]) => id));
+  assert.deepEqual(
+    slow.deleting().map((x) => x.id),
+    doomed.map(([, id]) => id),
+  );
 
   for (const r of rows) {
     assert.notEqual(await motoState(direct(), r.kind, r.id), 'deleting', `${r.reason}: moto itself never says deleting (the proxy does)`);
@@ -165,7 +221,11 @@ test('sync: create never reuses a TGW or route table AWS is deleting; it makes a
   assert.notEqual(rt2.id, rt.id, 'a new route table, not the deleting one');
   assert.equal((await tgwRouteTable(px).create(rtSpec)).id, rt2.id, 'and only one: creating again finds the new one');
   assert.equal(proxy.count('ec2', 'CreateTransitGatewayRouteTable'), 2, 'the first table, then one new one');
-  assert.notEqual(await motoState(direct(), 'routeTable', rt.id), 'deleted', 'the old table is still there in moto: only its deleting state kept create off it');
+  assert.notEqual(
+    await motoState(direct(), 'routeTable', rt.id),
+    'deleted',
+    'the old table is still there in moto: only its deleting state kept create off it',
+  );
 
   await deleteCall(px, 'tgw', tgw.id);
   const tgw2 = await transitGateway(px).create(tgwSpec);
@@ -176,7 +236,11 @@ test('sync: create never reuses a TGW or route table AWS is deleting; it makes a
   assert.equal((await transitGateway(px).observe(tgwSpec)).observed?.id, tgw2.id, 'sync observes the new one');
 });
 
-interface DeleteRun { before: string; during: string | undefined; after: boolean }
+interface DeleteRun {
+  before: string;
+  during: string | undefined;
+  after: boolean;
+}
 
 /**
  * What deletion does while slow deletes are held: observe, delete, observe again (now deleting),
@@ -199,9 +263,19 @@ test('delete: asked once; nothing more is sent while AWS is deleting; gone for d
   slow.hold();
   // In the finalizer's order: peering, route table, attachment, TGW.
   const rows: Array<{ reason: string; kind: Kind; id: string; run: () => Promise<DeleteRun> }> = [
-    { reason: 'peering', kind: 'peering', id: w.peering.id, run: () => deleteWhileDeleting(peeringRequester(px), { ...w.peeringSpec, attachmentId: w.peering.id, includeDeleting: true }) },
+    {
+      reason: 'peering',
+      kind: 'peering',
+      id: w.peering.id,
+      run: () => deleteWhileDeleting(peeringRequester(px), { ...w.peeringSpec, attachmentId: w.peering.id, includeDeleting: true }),
+    },
     { reason: 'route table', kind: 'routeTable', id: w.rt.id, run: () => deleteWhileDeleting(tgwRouteTable(px), { ...w.rtSpec, includeDeleting: true }) },
-    { reason: 'VPC attachment', kind: 'vpcAttachment', id: w.att.id, run: () => deleteWhileDeleting(vpcAttachment(px), { ...w.attSpec, includeDeleting: true }) },
+    {
+      reason: 'VPC attachment',
+      kind: 'vpcAttachment',
+      id: w.att.id,
+      run: () => deleteWhileDeleting(vpcAttachment(px), { ...w.attSpec, includeDeleting: true }),
+    },
     { reason: 'transit gateway', kind: 'tgw', id: w.tgw.id, run: () => deleteWhileDeleting(transitGateway(px), { ...w.tgwSpec, includeDeleting: true }) },
   ];
   for (const r of rows) {
@@ -221,10 +295,17 @@ test('peering: one without our ownership tags is never deleted, also when found 
   const tgw = await transitGateway(ec2).create({ owner, side: 'primary' });
   const peer = await transitGateway(direct(SECONDARY_REGION)).create({ owner, side: 'secondary' });
   const spec: PeeringSpec = { owner, transitGatewayId: tgw.id, peerTransitGatewayId: peer.id, peerAccountId: DEFAULT_ACCOUNT, peerRegion: SECONDARY_REGION };
-  const foreignId = (await ec2.send(new CreateTransitGatewayPeeringAttachmentCommand({
-    TransitGatewayId: tgw.id, PeerTransitGatewayId: peer.id, PeerAccountId: DEFAULT_ACCOUNT, PeerRegion: SECONDARY_REGION,
-    TagSpecifications: [{ ResourceType: 'transit-gateway-attachment', Tags: [{ Key: 'team', Value: 'other' }] }],
-  }))).TransitGatewayPeeringAttachment!.TransitGatewayAttachmentId!;
+  const foreignId = (
+    await ec2.send(
+      new CreateTransitGatewayPeeringAttachmentCommand({
+        TransitGatewayId: tgw.id,
+        PeerTransitGatewayId: peer.id,
+        PeerAccountId: DEFAULT_ACCOUNT,
+        PeerRegion: SECONDARY_REGION,
+        TagSpecifications: [{ ResourceType: 'transit-gateway-attachment', Tags: [{ Key: 'team', Value: 'other' }] }],
+      }),
+    )
+  ).TransitGatewayPeeringAttachment!.TransitGatewayAttachmentId!;
   const stateBefore = await motoState(ec2, 'peering', foreignId);
   const requester = peeringRequester(ec2);
 
@@ -250,14 +331,21 @@ test('accepter view (sync): a peering AWS is deleting reads as gone, as before',
   const accepter = viaProxy(SECONDARY_REGION);
   const tgw = await transitGateway(px).create({ owner, side: 'primary' });
   const peer = await transitGateway(accepter).create({ owner, side: 'secondary' });
-  const peering = await peeringRequester(px).create({ owner, transitGatewayId: tgw.id, peerTransitGatewayId: peer.id, peerAccountId: DEFAULT_ACCOUNT, peerRegion: SECONDARY_REGION });
+  const peering = await peeringRequester(px).create({
+    owner,
+    transitGatewayId: tgw.id,
+    peerTransitGatewayId: peer.id,
+    peerAccountId: DEFAULT_ACCOUNT,
+    peerRegion: SECONDARY_REGION,
+  });
   await acceptPeering(accepter, peering.id);
   assert.equal((await observeAccepterSide(accepter, peering.id)).state, 'available');
 
   slow.hold();
   await deleteCall(px, 'peering', peering.id);
-  const raw = (await accepter.send(new DescribeTransitGatewayPeeringAttachmentsCommand({ TransitGatewayAttachmentIds: [peering.id] }))).TransitGatewayPeeringAttachments;
-  assert.equal(raw?.[0]?.State, 'deleting', 'the accepter\'s region shows it deleting');
+  const raw = (await accepter.send(new DescribeTransitGatewayPeeringAttachmentsCommand({ TransitGatewayAttachmentIds: [peering.id] })))
+    .TransitGatewayPeeringAttachments;
+  assert.equal(raw?.[0]?.State, 'deleting', "the accepter's region shows it deleting");
   assert.equal(await motoState(direct(SECONDARY_REGION), 'peering', peering.id), 'available', 'moto still has it');
   assert.equal((await observeAccepterSide(accepter, peering.id)).state, 'gone');
 });

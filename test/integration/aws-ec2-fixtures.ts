@@ -1,14 +1,9 @@
 // Shared set-up for the aws-ec2-* integration tests: SDK clients against moto in two regions
 // and two accounts, and the VPCs the modules attach. Plain SDK clients, no retries (moto
 // answers some bad calls with HTML 500s).
-import {
-  CreateRouteTableCommand,
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  DescribeAvailabilityZonesCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
+
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateRouteTableCommand, CreateSubnetCommand, CreateVpcCommand, DescribeAvailabilityZonesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Owner } from '../../src/aws/types.ts';
 

@@ -2,20 +2,15 @@
 // then the flow log in the form AWS accepts for transit gateways; read back with the SDK.
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
+import { type CloudWatchLogsClient, CreateLogGroupCommand, DescribeLogGroupsCommand, ListTagsForResourceCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeFlowLogsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import {
-  CreateLogGroupCommand,
-  DescribeLogGroupsCommand,
-  ListTagsForResourceCommand,
-  type CloudWatchLogsClient,
-} from '@aws-sdk/client-cloudwatch-logs';
-import { MotoBed } from './moto-bed.ts';
-import { ec2Client, logsClient, PRIMARY_REGION, testOwner } from './aws-ec2-fixtures.ts';
+import { type FlowLogSpec, flowLog } from '../../src/aws/ec2/flow-logs.ts';
 import { transitGateway } from '../../src/aws/ec2/transit-gateway.ts';
-import { flowLog, type FlowLogSpec } from '../../src/aws/ec2/flow-logs.ts';
-import { logGroup, type LogGroupSpec } from '../../src/aws/logs/log-group.ts';
 import { AwsError } from '../../src/aws/errors.ts';
+import { type LogGroupSpec, logGroup } from '../../src/aws/logs/log-group.ts';
 import { TAG_KEYS } from '../../src/aws/tags.ts';
+import { ec2Client, logsClient, PRIMARY_REGION, testOwner } from './aws-ec2-fixtures.ts';
+import { MotoBed } from './moto-bed.ts';
 
 const owner = testOwner();
 const ROLE = 'arn:aws:iam::123456789012:role/flow-logs';
@@ -110,7 +105,10 @@ test('TGW flow log: group first, no traffic type, 60 s aggregation, found by tag
   assert.equal(stale.upToDate, false);
   await flows.update(moved, stale.observed!);
   const after = (await ec2.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? [];
-  assert.deepEqual(after.map((f) => f.LogGroupName), ['/aws/tgw/other']);
+  assert.deepEqual(
+    after.map((f) => f.LogGroupName),
+    ['/aws/tgw/other'],
+  );
 
   const current = (await flows.observe(moved)).observed!;
   await flows.delete(current);

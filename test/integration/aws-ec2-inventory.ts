@@ -11,13 +11,13 @@ import type {
   TransitGatewayRouteTable,
   TransitGatewayVpcAttachment,
 } from '@aws-sdk/client-ec2';
-import { TAG_KEYS, isOwnedBy, tagsToMap, type TagsLike } from '../../src/aws/tags.ts';
-import type { Owner } from '../../src/aws/types.ts';
 import { describeFlowLogs } from '../../src/aws/ec2/flow-logs.ts';
 import { describePeerings } from '../../src/aws/ec2/peering.ts';
 import { describeRouteTables } from '../../src/aws/ec2/tgw-route-table.ts';
 import { describeTransitGateways } from '../../src/aws/ec2/transit-gateway.ts';
 import { describeVpcAttachments } from '../../src/aws/ec2/vpc-attachment.ts';
+import { isOwnedBy, TAG_KEYS, type TagsLike, tagsToMap } from '../../src/aws/tags.ts';
+import type { Owner } from '../../src/aws/types.ts';
 
 export interface Ec2Inventory {
   transitGateways: TransitGateway[];

@@ -3,19 +3,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DescribeTransitGatewayPeeringAttachmentsCommand, DescribeTransitGatewaysCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { MotoBed } from './moto-bed.ts';
-import { DEFAULT_ACCOUNT, ec2Client, PRIMARY_REGION, SECOND_ACCOUNT, SECOND_ROLE, SECONDARY_REGION, testOwner } from './aws-ec2-fixtures.ts';
-import { transitGateway } from '../../src/aws/ec2/transit-gateway.ts';
+import { acceptPeering, findPeeringByOwner, observeAccepterSide, type PeeringSpec, peeringRequester, peeringTags } from '../../src/aws/ec2/peering.ts';
 import { ensureAssociated, getAssociations, tgwRouteTable } from '../../src/aws/ec2/tgw-route-table.ts';
-import {
-  acceptPeering,
-  findPeeringByOwner,
-  observeAccepterSide,
-  peeringRequester,
-  peeringTags,
-  type PeeringSpec,
-} from '../../src/aws/ec2/peering.ts';
+import { transitGateway } from '../../src/aws/ec2/transit-gateway.ts';
+import { DEFAULT_ACCOUNT, ec2Client, PRIMARY_REGION, SECOND_ACCOUNT, SECOND_ROLE, SECONDARY_REGION, testOwner } from './aws-ec2-fixtures.ts';
 import { describeAllOwned, inventoryOf } from './aws-ec2-inventory.ts';
+import { MotoBed } from './moto-bed.ts';
 
 const owner = testOwner();
 const bed = new MotoBed();
@@ -65,12 +58,21 @@ for (const mode of ['cross-region', 'cross-account'] as const) {
     // The peering attachment goes into each side's dedicated table.
     assert.equal(await ensureAssociated(primary, rtA.id, peering.id), 'associated');
     assert.equal(await ensureAssociated(secondary, rtB.id, peering.id), 'associated');
-    assert.deepEqual((await getAssociations(primary, rtA.id)).map((a) => a.attachmentId), [peering.id]);
-    assert.deepEqual((await getAssociations(secondary, rtB.id)).map((a) => a.attachmentId), [peering.id]);
+    assert.deepEqual(
+      (await getAssociations(primary, rtA.id)).map((a) => a.attachmentId),
+      [peering.id],
+    );
+    assert.deepEqual(
+      (await getAssociations(secondary, rtB.id)).map((a) => a.attachmentId),
+      [peering.id],
+    );
 
     // The accepter's inventory finds it by id (its view carries no tags of ours on AWS).
     const inv = inventoryOf(await describeAllOwned(secondary, owner.clusterId, { peeringIds: [peering.id] }), owner, { peeringIds: [peering.id] });
-    assert.deepEqual(inv.peerings.map((p) => p.TransitGatewayAttachmentId), [peering.id]);
+    assert.deepEqual(
+      inv.peerings.map((p) => p.TransitGatewayAttachmentId),
+      [peering.id],
+    );
 
     if (mode === 'cross-account') {
       // Same region, default account: not the accepter, does not see it.

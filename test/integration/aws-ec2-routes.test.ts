@@ -8,17 +8,17 @@ import {
   CreateRouteCommand,
   CreateTransitGatewayRouteCommand,
   DescribeRouteTablesCommand,
-  SearchTransitGatewayRoutesCommand,
   type EC2Client,
+  SearchTransitGatewayRoutesCommand,
 } from '@aws-sdk/client-ec2';
-import { MotoBed } from './moto-bed.ts';
-import { DEFAULT_ACCOUNT, ec2Client, makeVpc, PRIMARY_REGION, SECONDARY_REGION, testOwner } from './aws-ec2-fixtures.ts';
-import { transitGateway } from '../../src/aws/ec2/transit-gateway.ts';
-import { tgwRouteTable } from '../../src/aws/ec2/tgw-route-table.ts';
-import { vpcAttachment } from '../../src/aws/ec2/vpc-attachment.ts';
 import { acceptPeering, peeringRequester } from '../../src/aws/ec2/peering.ts';
+import { tgwRouteTable } from '../../src/aws/ec2/tgw-route-table.ts';
 import { applyTgwRoutePlan, isEmptyPlan, listStaticRoutes, planTgwRoutes } from '../../src/aws/ec2/tgw-routes.ts';
+import { transitGateway } from '../../src/aws/ec2/transit-gateway.ts';
+import { vpcAttachment } from '../../src/aws/ec2/vpc-attachment.ts';
 import { applyVpcRoutePlan, describeVpcRoutes, isEmptyVpcPlan, planVpcRoutes } from '../../src/aws/ec2/vpc-routes.ts';
+import { DEFAULT_ACCOUNT, ec2Client, makeVpc, PRIMARY_REGION, SECONDARY_REGION, testOwner } from './aws-ec2-fixtures.ts';
+import { MotoBed } from './moto-bed.ts';
 
 const owner = testOwner();
 const bed = new MotoBed();
@@ -35,38 +35,68 @@ async function primarySide() {
   const tgwB = await transitGateway(west).create({ owner, side: 'secondary' });
   const rt = await tgwRouteTable(ec2).create({ owner, side: 'primary', transitGatewayId: tgw.id });
   const vpc = await makeVpc(ec2, '10.0', 1);
-  const att = await vpcAttachment(ec2).create({ owner, side: 'primary', transitGatewayId: tgw.id, transitGatewayOwned: true, vpcId: vpc.vpcId, subnetIds: vpc.subnetIds });
-  const peering = await peeringRequester(ec2).create({ owner, transitGatewayId: tgw.id, peerTransitGatewayId: tgwB.id, peerAccountId: DEFAULT_ACCOUNT, peerRegion: SECONDARY_REGION });
+  const att = await vpcAttachment(ec2).create({
+    owner,
+    side: 'primary',
+    transitGatewayId: tgw.id,
+    transitGatewayOwned: true,
+    vpcId: vpc.vpcId,
+    subnetIds: vpc.subnetIds,
+  });
+  const peering = await peeringRequester(ec2).create({
+    owner,
+    transitGatewayId: tgw.id,
+    peerTransitGatewayId: tgwB.id,
+    peerAccountId: DEFAULT_ACCOUNT,
+    peerRegion: SECONDARY_REGION,
+  });
   await acceptPeering(west, peering.id);
   return { tgw, rt, vpc, att, peering };
 }
 
 async function staticRoutes(routeTableId: string): Promise<string[]> {
-  const out = await ec2.send(new SearchTransitGatewayRoutesCommand({ TransitGatewayRouteTableId: routeTableId, Filters: [{ Name: 'type', Values: ['static'] }] }));
-  return (out.Routes ?? []).filter((r) => r.State !== 'deleted').map((r) => r.DestinationCidrBlock!).sort();
+  const out = await ec2.send(
+    new SearchTransitGatewayRoutesCommand({ TransitGatewayRouteTableId: routeTableId, Filters: [{ Name: 'type', Values: ['static'] }] }),
+  );
+  return (out.Routes ?? [])
+    .filter((r) => r.State !== 'deleted')
+    .map((r) => r.DestinationCidrBlock!)
+    .sort();
 }
 
 async function vpcRoutes(routeTableId: string): Promise<string[]> {
   const out = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [routeTableId] }));
-  return (out.RouteTables?.[0]?.Routes ?? [])
-    .map((r) => `${r.DestinationCidrBlock}→${r.TransitGatewayId ?? r.GatewayId}`)
-    .sort();
+  return (out.RouteTables?.[0]?.Routes ?? []).map((r) => `${r.DestinationCidrBlock}→${r.TransitGatewayId ?? r.GatewayId}`).sort();
 }
 
 test('TGW static routes: added, then exactly the CIDR change applied; the user’s route untouched', async () => {
   const { rt, att, peering } = await primarySide();
   // A route the user added by hand, to the VPC attachment.
-  await ec2.send(new CreateTransitGatewayRouteCommand({ TransitGatewayRouteTableId: rt.id, DestinationCidrBlock: '192.168.0.0/16', TransitGatewayAttachmentId: att.id }));
+  await ec2.send(
+    new CreateTransitGatewayRouteCommand({ TransitGatewayRouteTableId: rt.id, DestinationCidrBlock: '192.168.0.0/16', TransitGatewayAttachmentId: att.id }),
+  );
 
   const desired = (cidrs: string[]) => cidrs.map((destinationCidr) => ({ destinationCidr, attachmentId: peering.id }));
-  const plan1 = planTgwRoutes({ desired: desired(['10.1.0.0/16', '10.2.0.0/16']), current: await listStaticRoutes(ec2, rt.id), managedAttachmentIds: [peering.id] });
-  assert.deepEqual(plan1.add.map((a) => a.destinationCidr), ['10.1.0.0/16', '10.2.0.0/16']);
+  const plan1 = planTgwRoutes({
+    desired: desired(['10.1.0.0/16', '10.2.0.0/16']),
+    current: await listStaticRoutes(ec2, rt.id),
+    managedAttachmentIds: [peering.id],
+  });
+  assert.deepEqual(
+    plan1.add.map((a) => a.destinationCidr),
+    ['10.1.0.0/16', '10.2.0.0/16'],
+  );
   assert.deepEqual(plan1.remove, []);
   await applyTgwRoutePlan(ec2, rt.id, plan1);
   assert.deepEqual(await staticRoutes(rt.id), ['10.1.0.0/16', '10.2.0.0/16', '192.168.0.0/16']);
 
   // Nothing changed: nothing planned (moto returns no targets; the plan tolerates it).
-  const steady = planTgwRoutes({ desired: desired(['10.1.0.0/16', '10.2.0.0/16']), current: await listStaticRoutes(ec2, rt.id), managedAttachmentIds: [peering.id], previouslyProgrammed: ['10.1.0.0/16', '10.2.0.0/16'] });
+  const steady = planTgwRoutes({
+    desired: desired(['10.1.0.0/16', '10.2.0.0/16']),
+    current: await listStaticRoutes(ec2, rt.id),
+    managedAttachmentIds: [peering.id],
+    previouslyProgrammed: ['10.1.0.0/16', '10.2.0.0/16'],
+  });
   assert.equal(isEmptyPlan(steady), true);
 
   // The peer side's CIDRs change: 10.1 goes, 10.3 comes.
@@ -76,7 +106,10 @@ test('TGW static routes: added, then exactly the CIDR change applied; the user�
     managedAttachmentIds: [peering.id],
     previouslyProgrammed: ['10.1.0.0/16', '10.2.0.0/16'],
   });
-  assert.deepEqual(plan2.add.map((a) => a.destinationCidr), ['10.3.0.0/16']);
+  assert.deepEqual(
+    plan2.add.map((a) => a.destinationCidr),
+    ['10.3.0.0/16'],
+  );
   assert.deepEqual(plan2.remove, ['10.1.0.0/16']);
   await applyTgwRoutePlan(ec2, rt.id, plan2);
   assert.deepEqual(await staticRoutes(rt.id), ['10.2.0.0/16', '10.3.0.0/16', '192.168.0.0/16']);
@@ -98,15 +131,28 @@ test('VPC routes: peer CIDRs via our TGW; a CIDR taken by another target is a co
   await ec2.send(new CreateRouteCommand({ RouteTableId: vpc.routeTableId, DestinationCidrBlock: '10.9.0.0/16', GatewayId: igw }));
   const base = { transitGatewayId: tgw.id, transitGatewayOwned: true };
 
-  const plan1 = planVpcRoutes({ ...base, desiredCidrs: ['10.1.0.0/16', '10.2.0.0/16', '10.9.0.0/16'], tables: await describeVpcRoutes(ec2, [vpc.routeTableId]) });
-  assert.deepEqual(plan1.create.map((c) => c.destinationCidr), ['10.1.0.0/16', '10.2.0.0/16']);
+  const plan1 = planVpcRoutes({
+    ...base,
+    desiredCidrs: ['10.1.0.0/16', '10.2.0.0/16', '10.9.0.0/16'],
+    tables: await describeVpcRoutes(ec2, [vpc.routeTableId]),
+  });
+  assert.deepEqual(
+    plan1.create.map((c) => c.destinationCidr),
+    ['10.1.0.0/16', '10.2.0.0/16'],
+  );
   assert.deepEqual(plan1.conflicts, [{ routeTableId: vpc.routeTableId, destinationCidr: '10.9.0.0/16', currentTarget: igw }]);
   await applyVpcRoutePlan(ec2, tgw.id, plan1);
   assert.deepEqual(await vpcRoutes(vpc.routeTableId), [`10.0.0.0/16→local`, `10.1.0.0/16→${tgw.id}`, `10.2.0.0/16→${tgw.id}`, `10.9.0.0/16→${igw}`].sort());
 
   const plan2 = planVpcRoutes({ ...base, desiredCidrs: ['10.2.0.0/16', '10.3.0.0/16'], tables: await describeVpcRoutes(ec2, [vpc.routeTableId]) });
-  assert.deepEqual(plan2.create.map((c) => c.destinationCidr), ['10.3.0.0/16']);
-  assert.deepEqual(plan2.remove.map((c) => c.destinationCidr), ['10.1.0.0/16']);
+  assert.deepEqual(
+    plan2.create.map((c) => c.destinationCidr),
+    ['10.3.0.0/16'],
+  );
+  assert.deepEqual(
+    plan2.remove.map((c) => c.destinationCidr),
+    ['10.1.0.0/16'],
+  );
   assert.deepEqual(plan2.conflicts, []);
   await applyVpcRoutePlan(ec2, tgw.id, plan2);
   assert.deepEqual(await vpcRoutes(vpc.routeTableId), [`10.0.0.0/16→local`, `10.2.0.0/16→${tgw.id}`, `10.3.0.0/16→${tgw.id}`, `10.9.0.0/16→${igw}`].sort());

@@ -2,7 +2,7 @@
 // meanwhile; moto deletes at once. SlowDeletes puts that back, with two FaultProxy rules: a
 // Delete is answered as AWS does (state 'deleting') without reaching moto, and every EC2
 // Describe shows the held resources 'deleting'. release() then really deletes them in moto.
-import { FaultProxy, type CallInfo, type FaultRule, type SeenRequest } from '../env/fault-proxy.ts';
+import type { CallInfo, FaultProxy, FaultRule, SeenRequest } from '../env/fault-proxy.ts';
 
 /** Delete actions held, with the parameter naming the resource and the element of the answer. */
 const HELD: Record<string, { param: string; element: string }> = {
@@ -30,7 +30,10 @@ export function markDeleting(xml: string, ids: ReadonlySet<string>): string {
     let depth = 1;
     for (let t = tag.exec(out); t && depth > 0; t = tag.exec(out)) {
       if (t[3]) continue; // <empty/>
-      if (t[1]) { depth--; continue; }
+      if (t[1]) {
+        depth--;
+        continue;
+      }
       if (depth === 1 && t[2] === 'state') {
         const end = out.indexOf('</state>', tag.lastIndex);
         out = `${out.slice(0, tag.lastIndex)}deleting${out.slice(end)}`;
@@ -47,8 +50,10 @@ export function deletingAnswer(action: string, id: string): string {
   const held = HELD[action];
   if (!held) throw new Error(`${action} is not a held delete`);
   const idElement = `${held.param.charAt(0).toLowerCase()}${held.param.slice(1)}`;
-  return `<?xml version="1.0" encoding="UTF-8"?><${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>slow-deletes</requestId>` +
-    `<${held.element}><${idElement}>${id}</${idElement}><state>deleting</state></${held.element}></${action}Response>`;
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?><${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>slow-deletes</requestId>` +
+    `<${held.element}><${idElement}>${id}</${idElement}><state>deleting</state></${held.element}></${action}Response>`
+  );
 }
 
 /**
@@ -63,7 +68,12 @@ export class SlowDeletes {
   readonly deleteCalls = new Map<string, number>();
   private readonly rules: FaultRule[] = [
     { service: 'ec2', operation: HELD_ACTIONS, kind: 'respond', response: (call, request) => this.accept(call, request) },
-    { service: 'ec2', operation: /^Describe/, kind: 'rewrite', rewrite: (body, call) => (call.status === 200 ? markDeleting(body, new Set(this.held.keys())) : body) },
+    {
+      service: 'ec2',
+      operation: /^Describe/,
+      kind: 'rewrite',
+      rewrite: (body, call) => (call.status === 200 ? markDeleting(body, new Set(this.held.keys())) : body),
+    },
   ];
 
   private holding = false;

@@ -8,17 +8,17 @@ import {
   DescribeTransitGatewayRouteTablesCommand,
   DescribeTransitGatewaysCommand,
   DescribeTransitGatewayVpcAttachmentsCommand,
-  GetTransitGatewayRouteTableAssociationsCommand,
   type EC2Client,
+  GetTransitGatewayRouteTableAssociationsCommand,
 } from '@aws-sdk/client-ec2';
-import { MotoBed } from './moto-bed.ts';
-import { ec2Client, makeVpc, PRIMARY_REGION, testOwner } from './aws-ec2-fixtures.ts';
-import { transitGateway, type TransitGatewaySpec } from '../../src/aws/ec2/transit-gateway.ts';
-import { ensureAssociated, getAssociations, tgwRouteTable } from '../../src/aws/ec2/tgw-route-table.ts';
-import { vpcAttachment, type VpcAttachmentSpec } from '../../src/aws/ec2/vpc-attachment.ts';
-import { describeAllOwned, inventoryOf } from './aws-ec2-inventory.ts';
 import { sideTags } from '../../src/aws/ec2/ownership.ts';
+import { ensureAssociated, getAssociations, tgwRouteTable } from '../../src/aws/ec2/tgw-route-table.ts';
+import { type TransitGatewaySpec, transitGateway } from '../../src/aws/ec2/transit-gateway.ts';
+import { type VpcAttachmentSpec, vpcAttachment } from '../../src/aws/ec2/vpc-attachment.ts';
 import { TAG_KEYS, tagsToMap } from '../../src/aws/tags.ts';
+import { ec2Client, makeVpc, PRIMARY_REGION, testOwner } from './aws-ec2-fixtures.ts';
+import { describeAllOwned, inventoryOf } from './aws-ec2-inventory.ts';
+import { MotoBed } from './moto-bed.ts';
 
 const owner = testOwner();
 const bed = new MotoBed();
@@ -113,40 +113,68 @@ test('route table per side found by tags; VPC attachment tagged, associated, re-
   assert.equal((await rts.observe(rtSpec)).exists, false, 'the TGW’s default table is not ours');
   const rt = await rts.create(rtSpec);
   assert.equal((await rts.create(rtSpec)).id, rt.id);
-  const tables = (await ec2.send(new DescribeTransitGatewayRouteTablesCommand({ Filters: [{ Name: 'transit-gateway-id', Values: [tgw.id] }] })))
-    .TransitGatewayRouteTables ?? [];
+  const tables =
+    (await ec2.send(new DescribeTransitGatewayRouteTablesCommand({ Filters: [{ Name: 'transit-gateway-id', Values: [tgw.id] }] }))).TransitGatewayRouteTables ??
+    [];
   assert.equal(tables.filter((t) => t.State !== 'deleted' && !t.DefaultAssociationRouteTable).length, 1);
 
   // VPC attachment: tags land although moto drops TagSpecifications on create.
   const atts = vpcAttachment(ec2);
-  const attSpec: VpcAttachmentSpec = { owner, side: 'primary', transitGatewayId: tgw.id, transitGatewayOwned: true, vpcId: vpc.vpcId, subnetIds: vpc.subnetIds.slice(0, 2) };
+  const attSpec: VpcAttachmentSpec = {
+    owner,
+    side: 'primary',
+    transitGatewayId: tgw.id,
+    transitGatewayOwned: true,
+    vpcId: vpc.vpcId,
+    subnetIds: vpc.subnetIds.slice(0, 2),
+  };
   const att = await atts.create(attSpec);
   assert.equal((await atts.create(attSpec)).id, att.id, 'create is idempotent');
-  const [rawAtt] = (await ec2.send(new DescribeTransitGatewayVpcAttachmentsCommand({ TransitGatewayAttachmentIds: [att.id] }))).TransitGatewayVpcAttachments ?? [];
-  assert.ok(rawAtt?.Tags?.some((t) => t.Key === TAG_KEYS.uid && t.Value === owner.uid), 'attachment carries our tags');
+  const [rawAtt] =
+    (await ec2.send(new DescribeTransitGatewayVpcAttachmentsCommand({ TransitGatewayAttachmentIds: [att.id] }))).TransitGatewayVpcAttachments ?? [];
+  assert.ok(
+    rawAtt?.Tags?.some((t) => t.Key === TAG_KEYS.uid && t.Value === owner.uid),
+    'attachment carries our tags',
+  );
   assert.equal((await atts.observe(attSpec)).upToDate, true);
 
   // Association: moto auto-associated it with the default table; ours must get it, idempotently.
   assert.equal(await ensureAssociated(ec2, rt.id, att.id), 'associated');
   assert.equal(await ensureAssociated(ec2, rt.id, att.id), 'associated');
   const assocs = (await ec2.send(new GetTransitGatewayRouteTableAssociationsCommand({ TransitGatewayRouteTableId: rt.id }))).Associations ?? [];
-  assert.deepEqual(assocs.map((a) => [a.TransitGatewayAttachmentId, a.State]), [[att.id, 'associated']]);
-  assert.deepEqual((await getAssociations(ec2, rt.id)).map((a) => a.attachmentId), [att.id]);
+  assert.deepEqual(
+    assocs.map((a) => [a.TransitGatewayAttachmentId, a.State]),
+    [[att.id, 'associated']],
+  );
+  assert.deepEqual(
+    (await getAssociations(ec2, rt.id)).map((a) => a.attachmentId),
+    [att.id],
+  );
 
   // Subnets changed in the spec: observe says so, update applies exactly the difference.
   const moved = { ...attSpec, subnetIds: [vpc.subnetIds[1]!, vpc.subnetIds[2]!] };
   const stale = await atts.observe(moved);
   assert.equal(stale.upToDate, false);
   await atts.update(moved, stale.observed!);
-  const [resubnetted] = (await ec2.send(new DescribeTransitGatewayVpcAttachmentsCommand({ TransitGatewayAttachmentIds: [att.id] }))).TransitGatewayVpcAttachments ?? [];
+  const [resubnetted] =
+    (await ec2.send(new DescribeTransitGatewayVpcAttachmentsCommand({ TransitGatewayAttachmentIds: [att.id] }))).TransitGatewayVpcAttachments ?? [];
   assert.deepEqual([...(resubnetted?.SubnetIds ?? [])].sort(), [...moved.subnetIds].sort());
   assert.equal((await atts.observe(moved)).upToDate, true);
 
   // Inventory: one describe per kind finds all of it.
   const inv = inventoryOf(await describeAllOwned(ec2, owner.clusterId), owner);
-  assert.deepEqual(inv.transitGateways.map((t) => t.TransitGatewayId), [tgw.id]);
-  assert.deepEqual(inv.routeTables.map((t) => t.TransitGatewayRouteTableId), [rt.id]);
-  assert.deepEqual(inv.vpcAttachments.map((a) => a.TransitGatewayAttachmentId), [att.id]);
+  assert.deepEqual(
+    inv.transitGateways.map((t) => t.TransitGatewayId),
+    [tgw.id],
+  );
+  assert.deepEqual(
+    inv.routeTables.map((t) => t.TransitGatewayRouteTableId),
+    [rt.id],
+  );
+  assert.deepEqual(
+    inv.vpcAttachments.map((a) => a.TransitGatewayAttachmentId),
+    [att.id],
+  );
 
   // Deletes: attachment, table, TGW; each twice (NotFound is success).
   for (let i = 0; i < 2; i++) await atts.delete(stale.observed!);
@@ -168,7 +196,9 @@ test('an attachment someone else made is reported, never changed; an untagged on
   assert.equal(foreign.observed?.owned, false);
   await atts.update(spec, foreign.observed!);
   await atts.delete(foreign.observed!);
-  const [still] = (await ec2.send(new DescribeTransitGatewayVpcAttachmentsCommand({ TransitGatewayAttachmentIds: [foreign.observed!.id] }))).TransitGatewayVpcAttachments ?? [];
+  const [still] =
+    (await ec2.send(new DescribeTransitGatewayVpcAttachmentsCommand({ TransitGatewayAttachmentIds: [foreign.observed!.id] }))).TransitGatewayVpcAttachments ??
+    [];
   assert.deepEqual(still?.SubnetIds, [vpc.subnetIds[0]], 'subnets untouched');
   assert.equal(still?.State, 'available', 'not deleted');
 

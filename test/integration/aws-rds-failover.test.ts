@@ -6,15 +6,22 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
-import { startMoto, type Moto } from '../env/moto.ts';
+import { CreateDBInstanceCommand, type DBInstance, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { readOneReplicaLag } from '../../src/aws/cloudwatch/replica-lag.ts';
-import { fence, FENCE_TAGS, unfence } from '../../src/aws/rds/fence.ts';
+import { FENCE_TAGS, fence, unfence } from '../../src/aws/rds/fence.ts';
 import { createCrossRegionReplica, deleteWithFinalSnapshot, isStandaloneWriter, promote } from '../../src/aws/rds/instances.ts';
 import { observeInstance } from '../../src/aws/rds/observe.ts';
 import { tagsToMap } from '../../src/aws/tags.ts';
 import type { Owner } from '../../src/aws/types.ts';
-import { decide, refsToObserve, type FailoverAction, type MachineSpec, type MachineStatus, type Observations } from '../../src/controllers/failover-policy/failover-machine.ts';
+import {
+  decide,
+  type FailoverAction,
+  type MachineSpec,
+  type MachineStatus,
+  type Observations,
+  refsToObserve,
+} from '../../src/controllers/failover-policy/failover-machine.ts';
+import { type Moto, startMoto } from '../env/moto.ts';
 
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
@@ -28,7 +35,14 @@ const spec: MachineSpec = {
     maxReplicaLagSeconds: 60,
     connectionSecret: { name: 'orders-db' },
   },
-  failover: { mode: 'Manual', activeRegion: WEST, unhealthyForSeconds: 60, failback: 'Manual', promoteWhenFenceUnconfirmed: false, failbackMaxAttemptsPerDay: 3 },
+  failover: {
+    mode: 'Manual',
+    activeRegion: WEST,
+    unhealthyForSeconds: 60,
+    failback: 'Manual',
+    promoteWhenFenceUnconfirmed: false,
+    failbackMaxAttemptsPerDay: 3,
+  },
   deletionPolicy: 'Delete',
 };
 
@@ -118,7 +132,12 @@ async function observe(status: MachineStatus, stage: Stage): Promise<Observation
     // What RDS would publish: lag drops to 0 once the source takes no more writes.
     const value = writer.fenced ? 0 : 5;
     await client(cw, standby.region).send(
-      new PutMetricDataCommand({ Namespace: 'AWS/RDS', MetricData: [{ MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: standby.identifier }], Timestamp: minute(stage.now), Value: value }] }),
+      new PutMetricDataCommand({
+        Namespace: 'AWS/RDS',
+        MetricData: [
+          { MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: standby.identifier }], Timestamp: minute(stage.now), Value: value },
+        ],
+      }),
     );
   }
   const lag = standby && (await readOneReplicaLag(client(cw, standby.region), standby.identifier, { now: new Date(stage.now) }));
@@ -160,7 +179,14 @@ async function readBack(region: string, id: string): Promise<DBInstance> {
 
 async function createPrimary(): Promise<void> {
   await client(rds, EAST).send(
-    new CreateDBInstanceCommand({ DBInstanceIdentifier: 'orders-db', Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'app', MasterUserPassword: 'password123' }),
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: 'orders-db',
+      Engine: 'postgres',
+      DBInstanceClass: 'db.t3.micro',
+      AllocatedStorage: 20,
+      MasterUsername: 'app',
+      MasterUserPassword: 'password123',
+    }),
   );
 }
 
@@ -168,37 +194,45 @@ const completed = (s: MachineStatus): boolean => s.lastFailover?.to === WEST && 
 
 describe('planned switchover on moto', () => {
   for (const crash of [false, true]) {
-    it(crash ? 'a crash between the PromoteRequested write and the call still promotes exactly once' : 'creates the replica, fences, waits for lag 0, promotes once, re-seeds', async () => {
-      await createPrimary();
-      const stage: Stage = { now: Math.ceil(Date.now() / 60_000) * 60_000 + 5_000, dnsActive: EAST };
-      let s: MachineStatus = {};
-      if (crash) {
-        s = await run(s, stage, { until: completed, crashBeforePromote: true });
-        assert.equal(s.inProgress?.step, 'PromoteRequested', 'the step was written before the crash');
-        assert.equal(promoteCalls, 0);
-      }
-      s = await run(s, stage, { until: completed });
-      assert.equal(promoteCalls, 1, 'one PromoteReadReplica reached AWS');
-      assert.equal(s.lastFailover?.reason, 'PlannedSwitchover');
-      assert.equal(s.lastFailover?.rpoSeconds, 0);
-      assert.match(s.lastFailover?.fencing ?? '', /^Confirmed/);
-      assert.deepEqual(s.database?.writer, { region: WEST, identifier: 'orders-db-replica' });
+    it(
+      crash
+        ? 'a crash between the PromoteRequested write and the call still promotes exactly once'
+        : 'creates the replica, fences, waits for lag 0, promotes once, re-seeds',
+      async () => {
+        await createPrimary();
+        const stage: Stage = { now: Math.ceil(Date.now() / 60_000) * 60_000 + 5_000, dnsActive: EAST };
+        let s: MachineStatus = {};
+        if (crash) {
+          s = await run(s, stage, { until: completed, crashBeforePromote: true });
+          assert.equal(s.inProgress?.step, 'PromoteRequested', 'the step was written before the crash');
+          assert.equal(promoteCalls, 0);
+        }
+        s = await run(s, stage, { until: completed });
+        assert.equal(promoteCalls, 1, 'one PromoteReadReplica reached AWS');
+        assert.equal(s.lastFailover?.reason, 'PlannedSwitchover');
+        assert.equal(s.lastFailover?.rpoSeconds, 0);
+        assert.match(s.lastFailover?.fencing ?? '', /^Confirmed/);
+        assert.deepEqual(s.database?.writer, { region: WEST, identifier: 'orders-db-replica' });
 
-      const oldWriter = await readBack(EAST, 'orders-db');
-      const denyGroup = tagsToMap(oldWriter.TagList)[FENCE_TAGS.group];
-      assert.deepEqual(oldWriter.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId), [denyGroup]);
-      const newWriter = await readBack(WEST, 'orders-db-replica');
-      assert.equal(newWriter.DBInstanceClass, 'db.r6g.large');
-      assert.equal(isStandaloneWriter(newWriter), true);
-      assert.deepEqual(stage.secret, { region: WEST, host: newWriter.Endpoint?.Address });
-      assert.equal(stage.dnsActive, WEST);
+        const oldWriter = await readBack(EAST, 'orders-db');
+        const denyGroup = tagsToMap(oldWriter.TagList)[FENCE_TAGS.group];
+        assert.deepEqual(
+          oldWriter.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId),
+          [denyGroup],
+        );
+        const newWriter = await readBack(WEST, 'orders-db-replica');
+        assert.equal(newWriter.DBInstanceClass, 'db.r6g.large');
+        assert.equal(isStandaloneWriter(newWriter), true);
+        assert.deepEqual(stage.secret, { region: WEST, host: newWriter.Endpoint?.Address });
+        assert.equal(stage.dnsActive, WEST);
 
-      // Re-seed: done once a lag reading of the new replica in the old region is recorded.
-      s = await run(s, stage, { until: (x) => x.database?.replica?.region === EAST && x.database.replica.lagSeconds !== undefined });
-      const reseed = await readBack(EAST, s.database!.replica!.identifier);
-      assert.equal(reseed.ReadReplicaSourceDBInstanceIdentifier, newWriter.DBInstanceArn);
-      assert.match(reseed.DBInstanceIdentifier ?? '', /^orders-db-\d{8}t\d{6}$/);
-      assert.equal(tagsToMap(oldWriter.TagList)[FENCE_TAGS.from] !== undefined, true, 'the adopted ex-primary stays fenced, never deleted');
-    });
+        // Re-seed: done once a lag reading of the new replica in the old region is recorded.
+        s = await run(s, stage, { until: (x) => x.database?.replica?.region === EAST && x.database.replica.lagSeconds !== undefined });
+        const reseed = await readBack(EAST, s.database!.replica!.identifier);
+        assert.equal(reseed.ReadReplicaSourceDBInstanceIdentifier, newWriter.DBInstanceArn);
+        assert.match(reseed.DBInstanceIdentifier ?? '', /^orders-db-\d{8}t\d{6}$/);
+        assert.equal(tagsToMap(oldWriter.TagList)[FENCE_TAGS.from] !== undefined, true, 'the adopted ex-primary stays fenced, never deleted');
+      },
+    );
   }
 });

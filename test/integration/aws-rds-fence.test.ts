@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient, type DBInstance } from '@aws-sdk/client-rds';
-import { startMoto, type Moto } from '../env/moto.ts';
-import { freePort } from '../env/ports.ts';
-import { deleteUnusedFenceGroups, fence, FENCE_TAGS, fenceGroupName, observeFence, unfence } from '../../src/aws/rds/fence.ts';
+import { CreateDBInstanceCommand, type DBInstance, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { deleteUnusedFenceGroups, FENCE_TAGS, fence, fenceGroupName, observeFence, unfence } from '../../src/aws/rds/fence.ts';
 import { observeInstance } from '../../src/aws/rds/observe.ts';
 import { isOwnedBy, tagsToMap } from '../../src/aws/tags.ts';
 import type { Owner } from '../../src/aws/types.ts';
+import { type Moto, startMoto } from '../env/moto.ts';
+import { freePort } from '../env/ports.ts';
 
 const EAST = 'us-east-1';
 const owner: Owner = { clusterId: 'test-cluster', kind: 'FailoverPolicy', namespace: 'apps', name: 'orders', uid: 'uid-1' };
@@ -43,8 +43,13 @@ async function createWriter(): Promise<{ vpcId: string; appSg: string }> {
   assert.ok(sg.GroupId);
   await rds.send(
     new CreateDBInstanceCommand({
-      DBInstanceIdentifier: 'orders-db', Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20,
-      MasterUsername: 'app', MasterUserPassword: 'password123', VpcSecurityGroupIds: [sg.GroupId],
+      DBInstanceIdentifier: 'orders-db',
+      Engine: 'postgres',
+      DBInstanceClass: 'db.t3.micro',
+      AllocatedStorage: 20,
+      MasterUsername: 'app',
+      MasterUserPassword: 'password123',
+      VpcSecurityGroupIds: [sg.GroupId],
     }),
   );
   return { vpcId, appSg: sg.GroupId };
@@ -93,7 +98,14 @@ describe('fence', () => {
     assert.equal(second.confirmed, true);
     assert.equal(second.denyGroupId, first.denyGroupId);
     assert.equal(tagsToMap((await readBack()).TagList)[FENCE_TAGS.from], appSg, 'the deny group is never saved as "original"');
-    const named = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [fenceGroupName('orders-db')] }] }));
+    const named = await ec2.send(
+      new DescribeSecurityGroupsCommand({
+        Filters: [
+          { Name: 'vpc-id', Values: [vpcId] },
+          { Name: 'group-name', Values: [fenceGroupName('orders-db')] },
+        ],
+      }),
+    );
     assert.equal(named.SecurityGroups?.length, 1);
   });
 
@@ -103,7 +115,10 @@ describe('fence', () => {
     assert.equal(await unfence(rds, 'orders-db'), 'Restored');
     const i = await readBack();
     assert.deepEqual(groupsOf(i), [appSg]);
-    assert.deepEqual(Object.keys(tagsToMap(i.TagList)).filter((k) => k.startsWith('multiregion.dev/fence')), []);
+    assert.deepEqual(
+      Object.keys(tagsToMap(i.TagList)).filter((k) => k.startsWith('multiregion.dev/fence')),
+      [],
+    );
     assert.equal((await observeFence(rds, 'orders-db')).fenced, false);
     assert.equal(await unfence(rds, 'orders-db'), 'NotFenced');
     assert.deepEqual(await deleteUnusedFenceGroups(ec2, vpcId, owner), [r.denyGroupId]);

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { startMoto, type Moto } from '../env/moto.ts';
 import { MAX_QUERIES_PER_CALL, readOneReplicaLag, readReplicaLag } from '../../src/aws/cloudwatch/replica-lag.ts';
+import { type Moto, startMoto } from '../env/moto.ts';
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 let moto: Moto;
@@ -33,7 +33,13 @@ async function putLag(cw: CloudWatchClient, id: string, points: Array<[Date, num
   await cw.send(
     new PutMetricDataCommand({
       Namespace: 'AWS/RDS',
-      MetricData: points.map(([Timestamp, Value]) => ({ MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: id }], Timestamp, Value, Unit: 'Seconds' })),
+      MetricData: points.map(([Timestamp, Value]) => ({
+        MetricName: 'ReplicaLag',
+        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: id }],
+        Timestamp,
+        Value,
+        Unit: 'Seconds',
+      })),
     }),
   );
 }
@@ -42,7 +48,11 @@ describe('readReplicaLag', () => {
   it('returns the newest value per replica and undefined for a replica without data', async () => {
     const now = new Date();
     const t = (minsAgo: number): Date => minute(now.getTime() - minsAgo * 60_000);
-    await putLag(west, 'orders-db-replica', [[t(3), 40], [t(2), 12], [t(1), 3]]);
+    await putLag(west, 'orders-db-replica', [
+      [t(3), 40],
+      [t(2), 12],
+      [t(1), 3],
+    ]);
     await putLag(west, 'billing-db-replica', [[t(4), 90]]);
     const lag = await readReplicaLag(west, ['orders-db-replica', 'billing-db-replica', 'no-data'], { now });
     assert.deepEqual(lag.get('orders-db-replica'), { seconds: 3, at: t(1) });
@@ -72,7 +82,12 @@ describe('readReplicaLag', () => {
     await putLag(west, last, [[minute(now.getTime() - 60_000), 21]]);
     await putLag(west, 'replica-0', [[minute(now.getTime() - 60_000), 1]]);
     let sends = 0;
-    const counting = { send: (cmd: Parameters<CloudWatchClient['send']>[0]) => { sends++; return west.send(cmd); } } as unknown as CloudWatchClient;
+    const counting = {
+      send: (cmd: Parameters<CloudWatchClient['send']>[0]) => {
+        sends++;
+        return west.send(cmd);
+      },
+    } as unknown as CloudWatchClient;
     const lag = await readReplicaLag(counting, ids, { now });
     assert.equal(sends, 2);
     assert.equal(lag.size, ids.length);

@@ -6,12 +6,11 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import {
   CreateDBInstanceCommand,
   CreateDBInstanceReadReplicaCommand,
+  type DBInstance,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   RDSClient,
-  type DBInstance,
 } from '@aws-sdk/client-rds';
-import { startMoto, type Moto } from '../env/moto.ts';
 import {
   createCrossRegionReplica,
   deleteReplica,
@@ -19,13 +18,14 @@ import {
   describeInstance,
   findByOwnerTag,
   isStandaloneWriter,
-  promote,
   PROMOTE_REQUESTED_TAG,
+  promote,
   ReplicaConflictError,
   stopInstance,
 } from '../../src/aws/rds/instances.ts';
 import { isOwnedBy, ownershipTags, tagsToMap } from '../../src/aws/tags.ts';
 import type { Owner } from '../../src/aws/types.ts';
+import { type Moto, startMoto } from '../env/moto.ts';
 
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
@@ -55,7 +55,14 @@ beforeEach(async () => moto.reset());
 
 async function createSource(id = 'orders-db'): Promise<DBInstance> {
   const out = await east.send(
-    new CreateDBInstanceCommand({ DBInstanceIdentifier: id, Engine: 'postgres', DBInstanceClass: 'db.t3.micro', AllocatedStorage: 20, MasterUsername: 'app', MasterUserPassword: 'password123' }),
+    new CreateDBInstanceCommand({
+      DBInstanceIdentifier: id,
+      Engine: 'postgres',
+      DBInstanceClass: 'db.t3.micro',
+      AllocatedStorage: 20,
+      MasterUsername: 'app',
+      MasterUserPassword: 'password123',
+    }),
   );
   assert.ok(out.DBInstance?.DBInstanceArn);
   return out.DBInstance;
@@ -110,14 +117,26 @@ describe('createCrossRegionReplica', () => {
     const adopted = await createCrossRegionReplica(west, request(src.DBInstanceArn!, { adoptExisting: true }));
     assert.equal(adopted.outcome, 'Adopted');
     assert.equal(isOwnedBy((await readBack(west, 'orders-db-replica')).TagList, owner), false, 'an adopted replica is not tagged as ours');
-    await assert.rejects(createCrossRegionReplica(west, request(src.DBInstanceArn!)), (e: unknown) => e instanceof ReplicaConflictError && e.conflict === 'NotOwned');
+    await assert.rejects(
+      createCrossRegionReplica(west, request(src.DBInstanceArn!)),
+      (e: unknown) => e instanceof ReplicaConflictError && e.conflict === 'NotOwned',
+    );
   });
 
   it('refuses an existing instance of that name that replicates another source', async () => {
     const src = await createSource();
     const other = await createSource('billing-db');
-    await west.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'orders-db-replica', SourceDBInstanceIdentifier: other.DBInstanceArn, Tags: ownershipTags(owner) }));
-    await assert.rejects(createCrossRegionReplica(west, request(src.DBInstanceArn!)), (e: unknown) => e instanceof ReplicaConflictError && e.conflict === 'SourceMismatch');
+    await west.send(
+      new CreateDBInstanceReadReplicaCommand({
+        DBInstanceIdentifier: 'orders-db-replica',
+        SourceDBInstanceIdentifier: other.DBInstanceArn,
+        Tags: ownershipTags(owner),
+      }),
+    );
+    await assert.rejects(
+      createCrossRegionReplica(west, request(src.DBInstanceArn!)),
+      (e: unknown) => e instanceof ReplicaConflictError && e.conflict === 'SourceMismatch',
+    );
   });
 
   it('refuses a source ARN from another region than the one given', async () => {
@@ -130,10 +149,21 @@ describe('findByOwnerTag', () => {
     const src = await createSource();
     const other = await createSource('billing-db');
     // The create went through, then the process died before recording anything.
-    await west.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'lost-name', SourceDBInstanceIdentifier: src.DBInstanceArn, Tags: ownershipTags(owner) }));
-    await west.send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'someone-else', SourceDBInstanceIdentifier: other.DBInstanceArn, Tags: ownershipTags({ ...owner, name: 'billing' }) }));
+    await west.send(
+      new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'lost-name', SourceDBInstanceIdentifier: src.DBInstanceArn, Tags: ownershipTags(owner) }),
+    );
+    await west.send(
+      new CreateDBInstanceReadReplicaCommand({
+        DBInstanceIdentifier: 'someone-else',
+        SourceDBInstanceIdentifier: other.DBInstanceArn,
+        Tags: ownershipTags({ ...owner, name: 'billing' }),
+      }),
+    );
     const found = await findByOwnerTag(west, owner);
-    assert.deepEqual(found.map((i) => i.DBInstanceIdentifier), ['lost-name']);
+    assert.deepEqual(
+      found.map((i) => i.DBInstanceIdentifier),
+      ['lost-name'],
+    );
     assert.equal(found[0]?.ReadReplicaSourceDBInstanceIdentifier, src.DBInstanceArn);
     assert.deepEqual(await findByOwnerTag(east, owner), [], 'the untagged sources are not ours');
   });

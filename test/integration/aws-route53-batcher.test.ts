@@ -3,14 +3,15 @@
 // fails, throttling retried by the SDK client (not again by the batcher), and a submit that ends
 // when Route 53 accepts the change, PENDING or not. Faults are thrown by a test middleware on
 // the SDK client; everything else reaches moto.
-import { beforeEach, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { Route53Client, type Change } from '@aws-sdk/client-route-53';
-import { MotoBed } from './moto-bed.ts';
+import { beforeEach, test } from 'node:test';
+import { type Change, Route53Client } from '@aws-sdk/client-route-53';
 import { costOf } from '../../src/aws/route53/batch-cost.ts';
 import { ZoneBatcher } from '../../src/aws/route53/batcher.ts';
 import { desiredRecords } from '../../src/aws/route53/records.ts';
-import { allRecords, publicZone, route53Client, route53Error, watchCalls, type CallLog } from './aws-route53-fixtures.ts';
+import { allRecords, type CallLog, publicZone, route53Client, route53Error, watchCalls } from './aws-route53-fixtures.ts';
+import { MotoBed } from './moto-bed.ts';
 
 const bed = new MotoBed();
 let r53: Route53Client;
@@ -71,16 +72,40 @@ test('a newer submit from the same owner replaces its pending changes', async ()
 
 test('a rejected batch is split by owner: good owners succeed, the bad one gets the error', async () => {
   const batcher = new ZoneBatcher(r53);
-  const bad: Change[] = [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'x.not-this-zone.org.', Type: 'A', SetIdentifier: 'bad-primary', Failover: 'PRIMARY', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] } }];
+  const bad: Change[] = [
+    {
+      Action: 'UPSERT',
+      ResourceRecordSet: {
+        Name: 'x.not-this-zone.org.',
+        Type: 'A',
+        SetIdentifier: 'bad-primary',
+        Failover: 'PRIMARY',
+        TTL: 60,
+        ResourceRecords: [{ Value: '192.0.2.1' }],
+      },
+    },
+  ];
   const owners = ['apps/p0', 'apps/p1', 'apps/bad', 'apps/p3', 'apps/p4'];
   const results = await Promise.allSettled(owners.map((o, i) => batcher.submit(zone, o === 'apps/bad' ? bad : pairOf(i), o)));
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+  );
   const err = (results[2] as PromiseRejectedResult).reason as { code?: string; class?: string };
   assert.equal(err.code, 'InvalidChangeBatch');
   assert.equal(err.class, 'Terminal');
   assert.ok(batcher.stats.splits >= 1);
   assert.equal(calls.maxInFlight('ChangeResourceRecordSets'), 1);
-  assert.deepEqual((await failoverRecords()).map((r) => r.SetIdentifier).sort(), ['p0-primary', 'p0-secondary', 'p1-primary', 'p1-secondary', 'p3-primary', 'p3-secondary', 'p4-primary', 'p4-secondary']);
+  assert.deepEqual((await failoverRecords()).map((r) => r.SetIdentifier).sort(), [
+    'p0-primary',
+    'p0-secondary',
+    'p1-primary',
+    'p1-secondary',
+    'p3-primary',
+    'p3-secondary',
+    'p4-primary',
+    'p4-secondary',
+  ]);
 });
 
 /**
@@ -88,7 +113,15 @@ test('a rejected batch is split by owner: good owners succeed, the bad one gets 
  * attempts of `operation` failing inside the SDK's retry loop (the deserialize step).
  */
 function retryingClient(operation: string, failures: Array<() => Error>): { client: Route53Client; attempts: () => number } {
-  const client = bed.perTest(new Route53Client({ region: 'us-east-1', endpoint: bed.endpoint, maxAttempts: 3, retryMode: 'standard', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } }));
+  const client = bed.perTest(
+    new Route53Client({
+      region: 'us-east-1',
+      endpoint: bed.endpoint,
+      maxAttempts: 3,
+      retryMode: 'standard',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    }),
+  );
   let n = 0;
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -115,7 +148,10 @@ test('Throttling and PriorRequestNotComplete are retried by the SDK client, once
 });
 
 test('when the SDK gives up, the owners get the throttling error and the queue keeps working', async () => {
-  const { client, attempts } = retryingClient('ChangeResourceRecordSets', [1, 2, 3].map(() => () => route53Error('Throttling')));
+  const { client, attempts } = retryingClient(
+    'ChangeResourceRecordSets',
+    [1, 2, 3].map(() => () => route53Error('Throttling')),
+  );
   const batcher = new ZoneBatcher(client);
   await assert.rejects(batcher.submit(zone, pairOf(1), 'apps/p1'), (e: { class?: string }) => e.class === 'Throttled');
   assert.equal(attempts(), 3, "the SDK's attempts only: no batcher retry stacked on them");

@@ -4,7 +4,13 @@
 // else is a real call to moto.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client, Route53ServiceException, type ResourceRecordSet } from '@aws-sdk/client-route-53';
+import {
+  CreateHostedZoneCommand,
+  ListResourceRecordSetsCommand,
+  type ResourceRecordSet,
+  Route53Client,
+  Route53ServiceException,
+} from '@aws-sdk/client-route-53';
 import type { Owner } from '../../src/aws/types.ts';
 
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };

@@ -1,7 +1,8 @@
 // Health checks against moto: each type created and tagged, observed up to date, changed in
 // place, replaced on a type change, found again by tag when status lost the id, deleted.
-import { beforeEach, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { beforeEach, test } from 'node:test';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import {
   ChangeTagsForResourceCommand,
@@ -11,11 +12,11 @@ import {
   ListTagsForResourceCommand,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { MotoBed } from './moto-bed.ts';
-import { healthCheckConfig, callerReference, type HealthCheckInput } from '../../src/aws/route53/health-check-config.ts';
-import { HealthChecks, SIDE_TAG, type DesiredHealthCheck } from '../../src/aws/route53/health-checks.ts';
+import { callerReference, type HealthCheckInput, healthCheckConfig } from '../../src/aws/route53/health-check-config.ts';
+import { type DesiredHealthCheck, HealthChecks, SIDE_TAG } from '../../src/aws/route53/health-checks.ts';
 import { tagsToMap } from '../../src/aws/tags.ts';
 import { cloudwatchClient, route53Client, testOwner, watchCalls } from './aws-route53-fixtures.ts';
+import { MotoBed } from './moto-bed.ts';
 
 const bed = new MotoBed();
 let r53: Route53Client;
@@ -32,28 +33,58 @@ const desired = (hc: HealthCheckInput, over: Partial<DesiredHealthCheck> = {}): 
   ...over,
 });
 const getCheck = async (id: string) => (await r53.send(new GetHealthCheckCommand({ HealthCheckId: id }))).HealthCheck!;
-const tagsOf = async (id: string) => tagsToMap((await r53.send(new ListTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id }))).ResourceTagSet?.Tags);
+const tagsOf = async (id: string) =>
+  tagsToMap((await r53.send(new ListTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id }))).ResourceTagSet?.Tags);
 const countChecks = async () => (await r53.send(new ListHealthChecksCommand({}))).HealthChecks?.length ?? 0;
 
 test('each type is created with its config and ownership tags, and observes as up to date', async () => {
   const cw = cloudwatchClient(bed.endpoint, 'us-west-2');
-  await cw.send(new PutMetricAlarmCommand({ AlarmName: 'orders-west-5xx', Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Statistic: 'Sum', Period: 60, EvaluationPeriods: 1, Threshold: 10, ComparisonOperator: 'GreaterThanThreshold' }));
+  await cw.send(
+    new PutMetricAlarmCommand({
+      AlarmName: 'orders-west-5xx',
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'HTTPCode_Target_5XX_Count',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 10,
+      ComparisonOperator: 'GreaterThanThreshold',
+    }),
+  );
   cw.destroy();
   const cases: { reason: string; hc: HealthCheckInput; check: (c: Awaited<ReturnType<typeof getCheck>>) => void }[] = [
     {
       reason: 'TCP to an IP',
       hc: { type: 'TCP', ipAddress: '192.0.2.10', port: 5432, intervalSeconds: 10, failureThreshold: 2 },
-      check: (c) => assert.deepEqual([c.HealthCheckConfig?.Type, c.HealthCheckConfig?.IPAddress, c.HealthCheckConfig?.Port, c.HealthCheckConfig?.RequestInterval, c.HealthCheckConfig?.FailureThreshold], ['TCP', '192.0.2.10', 5432, 10, 2]),
+      check: (c) =>
+        assert.deepEqual(
+          [
+            c.HealthCheckConfig?.Type,
+            c.HealthCheckConfig?.IPAddress,
+            c.HealthCheckConfig?.Port,
+            c.HealthCheckConfig?.RequestInterval,
+            c.HealthCheckConfig?.FailureThreshold,
+          ],
+          ['TCP', '192.0.2.10', 5432, 10, 2],
+        ),
     },
     {
       reason: 'HTTP to the target name with a path',
       hc: { type: 'HTTP', path: '/healthz' },
-      check: (c) => assert.deepEqual([c.HealthCheckConfig?.Type, c.HealthCheckConfig?.FullyQualifiedDomainName, c.HealthCheckConfig?.Port, c.HealthCheckConfig?.ResourcePath], ['HTTP', 'east.example.net', 80, '/healthz']),
+      check: (c) =>
+        assert.deepEqual(
+          [c.HealthCheckConfig?.Type, c.HealthCheckConfig?.FullyQualifiedDomainName, c.HealthCheckConfig?.Port, c.HealthCheckConfig?.ResourcePath],
+          ['HTTP', 'east.example.net', 80, '/healthz'],
+        ),
     },
     {
       reason: 'HTTPS with SNI',
       hc: { type: 'HTTPS', fqdn: 'api.example.com', path: '/health/deep', intervalSeconds: 10, failureThreshold: 2 },
-      check: (c) => assert.deepEqual([c.HealthCheckConfig?.Type, c.HealthCheckConfig?.EnableSNI, c.HealthCheckConfig?.Port, c.HealthCheckConfig?.ResourcePath], ['HTTPS', true, 443, '/health/deep']),
+      check: (c) =>
+        assert.deepEqual(
+          [c.HealthCheckConfig?.Type, c.HealthCheckConfig?.EnableSNI, c.HealthCheckConfig?.Port, c.HealthCheckConfig?.ResourcePath],
+          ['HTTPS', true, 443, '/health/deep'],
+        ),
     },
     {
       reason: 'CloudWatch alarm (moto stores the type but drops AlarmIdentifier)',
@@ -89,7 +120,12 @@ test('path, port, threshold and fqdn change in place (same id)', async () => {
   await hcs.update(next, seen.observed!);
   const read = await getCheck(made.id);
   assert.deepEqual(
-    [read.HealthCheckConfig?.FullyQualifiedDomainName, read.HealthCheckConfig?.ResourcePath, read.HealthCheckConfig?.Port, read.HealthCheckConfig?.FailureThreshold],
+    [
+      read.HealthCheckConfig?.FullyQualifiedDomainName,
+      read.HealthCheckConfig?.ResourcePath,
+      read.HealthCheckConfig?.Port,
+      read.HealthCheckConfig?.FailureThreshold,
+    ],
     ['api2.example.com', '/health/deep', 8443, 5],
   );
   assert.equal(read.HealthCheckVersion, 1, 'moto keeps HealthCheckVersion at 1 (AWS increments it)');
@@ -159,8 +195,16 @@ test('duplicates (moto ignores CallerReference) are reported as strays and delet
 
 test('a check tagged for another owner is never observed as ours; delete of a gone check succeeds', async () => {
   const hcs = new HealthChecks(r53);
-  const raw = await r53.send(new CreateHealthCheckCommand({ CallerReference: 'console-1', HealthCheckConfig: { Type: 'HTTP', FullyQualifiedDomainName: 'east.example.net', Port: 80 } }));
-  await r53.send(new ChangeTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: raw.HealthCheck!.Id!, AddTags: [{ Key: 'multiregion.dev/owner', Value: 'apps/other' }] }));
+  const raw = await r53.send(
+    new CreateHealthCheckCommand({ CallerReference: 'console-1', HealthCheckConfig: { Type: 'HTTP', FullyQualifiedDomainName: 'east.example.net', Port: 80 } }),
+  );
+  await r53.send(
+    new ChangeTagsForResourceCommand({
+      ResourceType: 'healthcheck',
+      ResourceId: raw.HealthCheck!.Id!,
+      AddTags: [{ Key: 'multiregion.dev/owner', Value: 'apps/other' }],
+    }),
+  );
   const seen = await hcs.observe(desired({ type: 'HTTP' }));
   assert.equal(seen.exists, false);
   await hcs.deleteId('00000000-0000-0000-0000-000000000000');

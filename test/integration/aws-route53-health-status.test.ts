@@ -4,20 +4,21 @@
 // never asked (GetHealthCheckStatus is limited to 1 call/s per account).
 // moto 5.2.1 computes Average over every datapoint of a period (MetricStat, not metric math),
 // which is what the health judgement reads: a period's healthy share.
-import { beforeEach, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { MotoBed } from './moto-bed.ts';
+import { beforeEach, test } from 'node:test';
+import { type CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import type { FailoverPolicyStatus } from '../../src/api/types.ts';
 import { HealthObserver, MAX_QUERIES_PER_CALL } from '../../src/aws/cloudwatch/health-status.ts';
 import type { AwsClients } from '../../src/aws/types.ts';
-import { HealthBoard } from '../../src/controllers/failover-policy/health-board.ts';
-import { findTrigger } from '../../src/controllers/failover-policy/failover-trigger.ts';
 import type { MachineSpec, Work } from '../../src/controllers/failover-policy/failover-machine.ts';
+import { findTrigger } from '../../src/controllers/failover-policy/failover-trigger.ts';
+import { HealthBoard } from '../../src/controllers/failover-policy/health-board.ts';
 import { sideHealth } from '../../src/controllers/failover-policy/sync.ts';
-import type { FailoverPolicyStatus } from '../../src/api/types.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { cloudwatchClient, watchCalls } from './aws-route53-fixtures.ts';
+import { MotoBed } from './moto-bed.ts';
 
 const bed = new MotoBed();
 let cw: CloudWatchClient;
@@ -101,7 +102,10 @@ test('a check flapping every 20 s is not Unhealthy; a dead one is', async () => 
   const flap = got.get('hc-flap');
   assert.equal(flap?.health, 'Unknown', 'flapping: neither healthy nor unhealthy');
   const share = flap?.healthyShare ?? Number.NaN;
-  assert.ok([1 / 3, 2 / 3].some((x) => Math.abs(share - x) < 1e-9), `moto averages the three probes of the minute: ${share}`);
+  assert.ok(
+    [1 / 3, 2 / 3].some((x) => Math.abs(share - x) < 1e-9),
+    `moto averages the three probes of the minute: ${share}`,
+  );
   assert.deepEqual({ health: got.get('hc-dead')?.health, share: got.get('hc-dead')?.healthyShare }, { health: 'Unhealthy', share: 0 });
   assert.deepEqual({ health: got.get('hc-up')?.health, share: got.get('hc-up')?.healthyShare }, { health: 'Healthy', share: 1 });
 });
@@ -118,13 +122,25 @@ test('through the board into the trigger: no failover on a flapping primary, fai
   ]);
   let nowMs = T - 10 * MIN + 5_000;
   const aws = { cloudwatch: () => cw } as unknown as AwsClients;
-  const board = new HealthBoard(aws, () => {}, createLogger({ level: 'error', stream: new PassThrough() }), () => new Date(nowMs), { intervalMs: 30_000 });
+  const board = new HealthBoard(
+    aws,
+    () => {},
+    createLogger({ level: 'error', stream: new PassThrough() }),
+    () => new Date(nowMs),
+    { intervalMs: 30_000 },
+  );
   const policies = { flapping: 'hc-flap', dead: 'hc-dead' } as const;
   for (const [name, primary] of Object.entries(policies)) board.watch(`apps/${name}`, { region: A }, [primary, 'hc-standby']);
 
   const unhealthyForSeconds = 60;
   const spec = {
-    database: { engine: 'postgres', primary: { region: A, instanceIdentifier: 'db' }, replica: { region: B, instanceIdentifier: 'db-replica' }, maxReplicaLagSeconds: 60, connectionSecret: { name: 'db' } },
+    database: {
+      engine: 'postgres',
+      primary: { region: A, instanceIdentifier: 'db' },
+      replica: { region: B, instanceIdentifier: 'db-replica' },
+      maxReplicaLagSeconds: 60,
+      connectionSecret: { name: 'db' },
+    },
     failover: { mode: 'Automatic', unhealthyForSeconds, failback: 'Manual', promoteWhenFenceUnconfirmed: false, failbackMaxAttemptsPerDay: 3 },
     deletionPolicy: 'Delete',
   } as unknown as MachineSpec;

@@ -3,19 +3,29 @@
 // are not ours, a manual switch and back, and deletion that leaves nothing behind.
 // SetIdentifiers are unique per record name in every case: moto's DELETE by SetIdentifier
 // removes that identifier across all names.
-import { beforeEach, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { beforeEach, test } from 'node:test';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { ChangeResourceRecordSetsCommand, ListHealthChecksCommand, type ResourceRecordSet, type Route53Client } from '@aws-sdk/client-route-53';
-import { MotoBed } from './moto-bed.ts';
 import { ZoneBatcher } from '../../src/aws/route53/batcher.ts';
-import { FailoverRecords } from '../../src/aws/route53/failover-records.ts';
-import { healthCheckConfig, type HealthCheckInput } from '../../src/aws/route53/health-check-config.ts';
+import { FailoverRecords, OwnershipChanged } from '../../src/aws/route53/failover-records.ts';
+import { type HealthCheckInput, healthCheckConfig } from '../../src/aws/route53/health-check-config.ts';
 import { HealthChecks, type ObservedHealthCheck } from '../../src/aws/route53/health-checks.ts';
 import { desiredRecords, type FailoverRecordsInput, type Side, type TargetInput } from '../../src/aws/route53/records.ts';
 import { registryRecord, registryValue } from '../../src/aws/route53/registry.ts';
-import { OwnershipChanged } from '../../src/aws/route53/failover-records.ts';
-import { allRecords, cloudwatchClient, privateZone, publicZone, recordsNamed, route53Client, testOwner, watchCalls, type CallLog } from './aws-route53-fixtures.ts';
+import {
+  allRecords,
+  type CallLog,
+  cloudwatchClient,
+  privateZone,
+  publicZone,
+  recordsNamed,
+  route53Client,
+  testOwner,
+  watchCalls,
+} from './aws-route53-fixtures.ts';
+import { MotoBed } from './moto-bed.ts';
 
 const bed = new MotoBed();
 let r53: Route53Client;
@@ -70,11 +80,28 @@ const valuesOf = (r: ResourceRecordSet | undefined) => r?.ResourceRecords?.map((
 test('alias, IP and CNAME targets in a public and a private zone, with health checks attached', async () => {
   const cw = cloudwatchClient(bed.endpoint);
   for (const side of ['east', 'west']) {
-    await cw.send(new PutMetricAlarmCommand({ AlarmName: `orders-${side}`, Namespace: 'AWS/NetworkELB', MetricName: 'UnHealthyHostCount', Statistic: 'Maximum', Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' }));
+    await cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: `orders-${side}`,
+        Namespace: 'AWS/NetworkELB',
+        MetricName: 'UnHealthyHostCount',
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      }),
+    );
   }
   cw.destroy();
   const priv = await privateZone(r53, bed.endpoint, 'internal.example');
-  const cases: { reason: string; zoneId: string; policy: Policy; type: string; check: (rs: ResourceRecordSet[], hc: Partial<Record<Side, ObservedHealthCheck>>) => void }[] = [
+  const cases: {
+    reason: string;
+    zoneId: string;
+    policy: Policy;
+    type: string;
+    check: (rs: ResourceRecordSet[], hc: Partial<Record<Side, ObservedHealthCheck>>) => void;
+  }[] = [
     {
       reason: 'alias to NLBs in a public zone, HTTPS checks',
       zoneId: zone,
@@ -89,7 +116,11 @@ test('alias, IP and CNAME targets in a public and a private zone, with health ch
       },
       type: 'A',
       check: (rs, hc) => {
-        assert.deepEqual(role(rs, 'PRIMARY')?.AliasTarget, { DNSName: 'nlb-1.elb.us-east-1.amazonaws.com.', HostedZoneId: 'Z26RNL4JYFTOTI', EvaluateTargetHealth: true });
+        assert.deepEqual(role(rs, 'PRIMARY')?.AliasTarget, {
+          DNSName: 'nlb-1.elb.us-east-1.amazonaws.com.',
+          HostedZoneId: 'Z26RNL4JYFTOTI',
+          EvaluateTargetHealth: true,
+        });
         assert.equal(role(rs, 'PRIMARY')?.HealthCheckId, hc.primary?.id);
         assert.equal(role(rs, 'SECONDARY')?.HealthCheckId, hc.secondary?.id);
       },
@@ -122,10 +153,18 @@ test('alias, IP and CNAME targets in a public and a private zone, with health ch
     const { result, checks: hc } = await reconcile(c.zoneId, c.policy);
     assert.equal(result.ownership, 'free', `${c.reason}: the name was unclaimed`);
     const rs = (await at(c.zoneId, c.policy.recordName)).filter((r) => r.SetIdentifier);
-    assert.deepEqual(rs.map((r) => `${r.Type} ${r.SetIdentifier} ${r.Failover}`).sort(), [`${c.type} ${c.policy.name}-primary PRIMARY`, `${c.type} ${c.policy.name}-secondary SECONDARY`], c.reason);
+    assert.deepEqual(
+      rs.map((r) => `${r.Type} ${r.SetIdentifier} ${r.Failover}`).sort(),
+      [`${c.type} ${c.policy.name}-primary PRIMARY`, `${c.type} ${c.policy.name}-secondary SECONDARY`],
+      c.reason,
+    );
     c.check(rs, hc);
     const registry = await at(c.zoneId, `_mrc.${c.policy.recordName}`);
-    assert.deepEqual(registry.flatMap((r) => valuesOf(r)), [registryValue({ clusterId: 'test-cluster', namespace: 'apps', name: c.policy.name })], `${c.reason}: registry record`);
+    assert.deepEqual(
+      registry.flatMap((r) => valuesOf(r)),
+      [registryValue({ clusterId: 'test-cluster', namespace: 'apps', name: c.policy.name })],
+      `${c.reason}: registry record`,
+    );
     const before = calls.count('ChangeResourceRecordSets');
     const again = await reconcile(c.zoneId, c.policy);
     assert.deepEqual(again.result.changes, [], `${c.reason}: nothing to do the second time`);
@@ -139,7 +178,10 @@ test('a spec change updates the records in place', async () => {
   await reconcile(zone, p);
   const changed: Policy = { ...p, ttl: 120, targets: { ...IPS, primary: { ips: ['192.0.2.11', '192.0.2.12'] } } };
   const { result } = await reconcile(zone, changed);
-  assert.deepEqual(result.changes.map((c) => `${c.Action} ${c.ResourceRecordSet?.SetIdentifier}`), ['UPSERT orders-primary', 'UPSERT orders-secondary']);
+  assert.deepEqual(
+    result.changes.map((c) => `${c.Action} ${c.ResourceRecordSet?.SetIdentifier}`),
+    ['UPSERT orders-primary', 'UPSERT orders-secondary'],
+  );
   const rs = (await at(zone, p.recordName)).filter((r) => r.SetIdentifier);
   assert.equal(rs.length, 2, 'no duplicates');
   assert.deepEqual(valuesOf(role(rs, 'PRIMARY'))?.sort(), ['192.0.2.11', '192.0.2.12']);
@@ -153,7 +195,10 @@ test('a target type change (A → CNAME) deletes the old records and creates the
   await reconcile(zone, { ...p, targets: { primary: { cname: 'east.example.net' }, secondary: { cname: 'west.example.net' } } });
   assert.equal(calls.count('ChangeResourceRecordSets'), before + 1);
   const rs = (await at(zone, p.recordName)).filter((r) => r.SetIdentifier);
-  assert.deepEqual(rs.map((r) => r.Type), ['CNAME', 'CNAME']);
+  assert.deepEqual(
+    rs.map((r) => r.Type),
+    ['CNAME', 'CNAME'],
+  );
 });
 
 test('a plain record at the same name is left alone and reported as a conflict', async () => {
@@ -166,13 +211,20 @@ test('a plain record at the same name is left alone and reported as a conflict',
   assert.deepEqual(result.changes, []);
   assert.equal(calls.count('ChangeResourceRecordSets'), before, 'nothing written');
   const rs = await at(zone, 'taken.example.com');
-  assert.deepEqual(rs.map((r) => [r.SetIdentifier, valuesOf(r)]), [[undefined, ['203.0.113.9']]]);
+  assert.deepEqual(
+    rs.map((r) => [r.SetIdentifier, valuesOf(r)]),
+    [[undefined, ['203.0.113.9']]],
+  );
   assert.deepEqual(await at(zone, '_mrc.taken.example.com'), [], 'no claim on a name we cannot use');
 });
 
 test('a name claimed by another policy is not touched', async () => {
   await reconcile(zone, { name: 'first', recordName: 'shared.example.com', targets: IPS });
-  const { result } = await reconcile(zone, { name: 'second', recordName: 'shared.example.com', targets: { primary: { ips: ['203.0.113.1'] }, secondary: { ips: ['203.0.113.2'] } } });
+  const { result } = await reconcile(zone, {
+    name: 'second',
+    recordName: 'shared.example.com',
+    targets: { primary: { ips: ['203.0.113.1'] }, secondary: { ips: ['203.0.113.2'] } },
+  });
   assert.equal(result.ownership, 'foreign');
   assert.equal(result.claimedBy, 'apps/first in cluster test-cluster');
   assert.deepEqual(result.changes, []);
@@ -203,7 +255,10 @@ test('ownership is read again just before the write: a claim made meanwhile stop
   await assert.rejects(reconcile(zone, { name: 'late', recordName: 'late.example.com', targets: IPS }), OwnershipChanged);
   other.destroy();
   assert.equal(calls.count('ChangeResourceRecordSets'), 0);
-  assert.deepEqual((await at(zone, 'late.example.com')).filter((r) => r.SetIdentifier), []);
+  assert.deepEqual(
+    (await at(zone, 'late.example.com')).filter((r) => r.SetIdentifier),
+    [],
+  );
 });
 
 test('manual switch: the PRIMARY record takes the secondary target and check in one batch, and back', async () => {
@@ -213,7 +268,10 @@ test('manual switch: the PRIMARY record takes the secondary target and check in 
   const before = calls.count('ChangeResourceRecordSets');
   const switched = await reconcile(zone, p, 'secondary');
   assert.equal(calls.count('ChangeResourceRecordSets'), before + 1, 'both records in one atomic batch');
-  assert.deepEqual(switched.result.changes.map((c) => c.Action), ['UPSERT', 'UPSERT']);
+  assert.deepEqual(
+    switched.result.changes.map((c) => c.Action),
+    ['UPSERT', 'UPSERT'],
+  );
   let rs = await at(zone, p.recordName);
   assert.deepEqual(valuesOf(role(rs, 'PRIMARY')), ['198.51.100.20']);
   assert.equal(role(rs, 'PRIMARY')?.HealthCheckId, hc.secondary?.id);
@@ -229,7 +287,10 @@ test('manual switch: the PRIMARY record takes the secondary target and check in 
 test('dry run plans without writing; an empty desired set is refused', async () => {
   const p: Policy = { name: 'dry', recordName: 'dry.example.com', targets: IPS };
   const { result } = await reconcile(zone, p, 'primary', { dryRun: true });
-  assert.deepEqual(result.changes.map((c) => `${c.Action} ${c.ResourceRecordSet?.Type}`), ['UPSERT TXT', 'UPSERT A', 'UPSERT A']);
+  assert.deepEqual(
+    result.changes.map((c) => `${c.Action} ${c.ResourceRecordSet?.Type}`),
+    ['UPSERT TXT', 'UPSERT A', 'UPSERT A'],
+  );
   assert.equal(calls.count('ChangeResourceRecordSets'), 0);
   assert.deepEqual(await at(zone, p.recordName), []);
   await assert.rejects(records.sync({ zoneId: zone, owner: testOwner('dry'), recordName: p.recordName }, []), /empty desired record set/);
@@ -243,7 +304,10 @@ test('deletion leaves no record and no check, and nothing of anyone else is touc
   const { checks: hc, owner } = await reconcile(zone, p);
   const target = { zoneId: zone, owner, recordName: p.recordName };
   const removed = await records.remove(target);
-  assert.deepEqual(removed.changes.map((c) => `${c.Action} ${c.ResourceRecordSet?.Type}`), ['DELETE A', 'DELETE A', 'DELETE TXT']);
+  assert.deepEqual(
+    removed.changes.map((c) => `${c.Action} ${c.ResourceRecordSet?.Type}`),
+    ['DELETE A', 'DELETE A', 'DELETE TXT'],
+  );
   for (const side of ['primary', 'secondary'] as const) await checks.delete(hc[side]!);
   assert.deepEqual(await at(zone, p.recordName), []);
   assert.deepEqual(await at(zone, `_mrc.${p.recordName}`), []);

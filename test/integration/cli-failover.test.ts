@@ -2,16 +2,17 @@
 // Manual mode): the switch moves the PRIMARY record, the drill leaves production alone. And the
 // break-glass, --accept-data-loss: the annotation lands on the object (a paused policy, so the
 // assertion needs no controller).
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { getStack, repoRoot, type Stack } from '../env/stack.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
+import { type ControllerProcess, startController } from '../env/controller.ts';
 import { seedHostedZone } from '../env/seed.ts';
+import { getStack, repoRoot, type Stack } from '../env/stack.ts';
+import { Aws, clearPolicies, EAST, policyObj, WEST } from './failover-policy-fixtures.ts';
 import { Kube, uniqueName } from './helpers.ts';
-import { Aws, EAST, WEST, clearPolicies, policyObj } from './failover-policy-fixtures.ts';
 
 const NS = 'cli-failover';
 let stack: Stack;
@@ -19,8 +20,11 @@ let kube: Kube;
 let aws: Aws;
 let ctrl: ControllerProcess;
 
-const cli = (...args: string[]) => promisify(execFile)(process.execPath,
-  ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts'), ...args, `--kubeconfig=${stack.kubeconfigPath}`], { cwd: repoRoot, timeout: 150_000 });
+const cli = (...args: string[]) =>
+  promisify(execFile)(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts'), ...args, `--kubeconfig=${stack.kubeconfigPath}`], {
+    cwd: repoRoot,
+    timeout: 150_000,
+  });
 
 before(async () => {
   stack = await getStack();
@@ -28,7 +32,11 @@ before(async () => {
   aws = new Aws(stack.motoEndpoint);
   await kube.ensureNamespace(NS);
   await stack.resetMoto();
-  ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: stack.motoEndpoint, args: ['--health-observe-interval=1s', '--health-period=10s'] });
+  ctrl = await startController({
+    kubeconfigPath: stack.kubeconfigPath,
+    awsEndpoint: stack.motoEndpoint,
+    args: ['--health-observe-interval=1s', '--health-period=10s'],
+  });
 });
 after(async () => {
   await ctrl?.stop();
@@ -42,14 +50,18 @@ test('failover --to moves the PRIMARY record to the other region; drill leaves t
   const name = uniqueName('cli');
   const recordName = `${name}.example.com`;
   const hc = { type: 'HTTPS', path: '/health/deep', port: 443 };
-  await kube.apply(policyObj(NS, name, {
-    dns: {
-      hostedZoneId: zone, recordName, ttl: 30,
-      primary: { region: EAST, target: { ips: ['198.51.100.10'] }, healthCheck: hc },
-      secondary: { region: WEST, target: { ips: ['203.0.113.20'] }, healthCheck: hc },
-    },
-    failover: { mode: 'Manual', activeRegion: EAST },
-  }));
+  await kube.apply(
+    policyObj(NS, name, {
+      dns: {
+        hostedZoneId: zone,
+        recordName,
+        ttl: 30,
+        primary: { region: EAST, target: { ips: ['198.51.100.10'] }, healthCheck: hc },
+        secondary: { region: WEST, target: { ips: ['203.0.113.20'] }, healthCheck: hc },
+      },
+      failover: { mode: 'Manual', activeRegion: EAST },
+    }),
+  );
   const o = await kube.waitCondition('FailoverPolicy', NS, name, 'Ready', 'True', undefined, 60_000);
   for (const id of Object.values(o.status.healthCheckIds as Record<string, string>)) await aws.putHealth(id, 1);
   const primaryValue = async () => (await aws.records(zone, recordName)).find((r) => r.SetIdentifier === `${name}-primary`)?.ResourceRecords?.[0]?.Value;
@@ -74,7 +86,8 @@ test('failover --accept-data-loss on an Automatic policy only sets multiregion.d
   const hc = { type: 'HTTPS', path: '/health/deep', port: 443 };
   const spec = {
     dns: {
-      hostedZoneId: 'Z0123456789ABCDEFGHIJ', recordName: `${name}.example.com`,
+      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      recordName: `${name}.example.com`,
       primary: { region: EAST, target: { ips: ['198.51.100.10'] }, healthCheck: hc },
       secondary: { region: WEST, target: { ips: ['203.0.113.20'] }, healthCheck: hc },
     },
@@ -117,9 +130,21 @@ test('failover --accept-data-loss on an Automatic policy only sets multiregion.d
 
 test('failover --accept-data-loss is refused on a DNS-only policy (nothing to accept), and failover needs --to or --accept-data-loss', async () => {
   const name = uniqueName('cli-adl-dns');
-  await kube.apply(policyObj(NS, name, {
-    dns: { hostedZoneId: 'Z0123456789ABCDEFGHIJ', recordName: `${name}.example.com`, primary: { region: EAST, target: { ips: ['198.51.100.10'] } }, secondary: { region: WEST, target: { ips: ['203.0.113.20'] } } },
-  }, { 'multiregion.dev/paused': 'true' }));
+  await kube.apply(
+    policyObj(
+      NS,
+      name,
+      {
+        dns: {
+          hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+          recordName: `${name}.example.com`,
+          primary: { region: EAST, target: { ips: ['198.51.100.10'] } },
+          secondary: { region: WEST, target: { ips: ['203.0.113.20'] } },
+        },
+      },
+      { 'multiregion.dev/paused': 'true' },
+    ),
+  );
   const refused = await cli('failover', name, '-n', NS, '--accept-data-loss', '--yes').catch((e: { stderr?: string }) => e);
   assert.match(String((refused as { stderr?: string }).stderr), /spec\.database is not set/);
   assert.equal((await kube.get('FailoverPolicy', NS, name))?.metadata.annotations?.['multiregion.dev/accept-data-loss'], undefined);

@@ -1,14 +1,15 @@
 // The `multiregion` CLI as a user runs it (a child process with a kubeconfig) against the real
 // apiserver, with the real controller answering its dry-run requests.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { type ControllerProcess, startController } from '../env/controller.ts';
+import { type SeededVpc, seedVpc } from '../env/seed.ts';
 import { getStack, repoRoot, type Stack } from '../env/stack.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
-import { seedVpc, type SeededVpc } from '../env/seed.ts';
-import { Kube, uniqueName, type Obj } from './helpers.ts';
+import { Kube, type Obj, uniqueName } from './helpers.ts';
 
 const NS = 'cli-tests';
 let stack: Stack;
@@ -18,15 +19,27 @@ let east: SeededVpc;
 let west: SeededVpc;
 
 async function cli(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts'), ...args, `--kubeconfig=${stack.kubeconfigPath}`],
-    { cwd: repoRoot, timeout: 120_000 });
+  return promisify(execFile)(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts'), ...args, `--kubeconfig=${stack.kubeconfigPath}`], {
+    cwd: repoRoot,
+    timeout: 120_000,
+  });
 }
 
 const pairObj = (name: string, annotations: Record<string, string> = {}): Obj => ({
-  apiVersion: 'multiregion.dev/v1alpha1', kind: 'RegionPair', metadata: { name, namespace: NS, annotations },
+  apiVersion: 'multiregion.dev/v1alpha1',
+  kind: 'RegionPair',
+  metadata: { name, namespace: NS, annotations },
   spec: {
-    primary: { region: 'us-east-1', vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds, routeTableIds: [east.routeTableId] }], cidrs: ['10.0.0.0/16'] },
-    secondary: { region: 'us-west-2', vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds, routeTableIds: [west.routeTableId] }], cidrs: ['10.1.0.0/16'] },
+    primary: {
+      region: 'us-east-1',
+      vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds, routeTableIds: [east.routeTableId] }],
+      cidrs: ['10.0.0.0/16'],
+    },
+    secondary: {
+      region: 'us-west-2',
+      vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds, routeTableIds: [west.routeTableId] }],
+      cidrs: ['10.1.0.0/16'],
+    },
   },
 });
 
@@ -35,7 +48,10 @@ before(async () => {
   kube = new Kube(stack.kc);
   await kube.ensureNamespace(NS);
   await stack.resetMoto();
-  [east, west] = await Promise.all([seedVpc({ endpoint: stack.motoEndpoint }, 'us-east-1', '10.0.0.0/16'), seedVpc({ endpoint: stack.motoEndpoint }, 'us-west-2', '10.1.0.0/16')]);
+  [east, west] = await Promise.all([
+    seedVpc({ endpoint: stack.motoEndpoint }, 'us-east-1', '10.0.0.0/16'),
+    seedVpc({ endpoint: stack.motoEndpoint }, 'us-west-2', '10.1.0.0/16'),
+  ]);
   ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: stack.motoEndpoint });
 });
 after(async () => {
@@ -86,8 +102,10 @@ describe('multiregion CLI', () => {
   });
 
   test('errors go to stderr with exit code 1', async () => {
-    await assert.rejects(cli('plan', 'rp', 'does-not-exist', '-n', NS), (e: { code?: number; stderr?: string }) =>
-      e.code === 1 && /error: .*404/.test(e.stderr ?? ''));
+    await assert.rejects(
+      cli('plan', 'rp', 'does-not-exist', '-n', NS),
+      (e: { code?: number; stderr?: string }) => e.code === 1 && /error: .*404/.test(e.stderr ?? ''),
+    );
     await assert.rejects(cli('failover', 'x', '-n', NS), (e: { stderr?: string }) => /--to REGION/.test(e.stderr ?? ''));
   });
 });

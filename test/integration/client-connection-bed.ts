@@ -3,8 +3,8 @@
 // test's world (controller, proxy, pair, clients) torn down after it; the stack stopped at the end.
 import { after, afterEach, before, beforeEach } from 'node:test';
 import { getStack, type Stack } from '../env/stack.ts';
-import { Kube } from './helpers.ts';
 import { CLIENT_NS, OTHER_NS, PAIR_NS, setUpWorld, tearDown, type World } from './client-connection-fixtures.ts';
+import { Kube } from './helpers.ts';
 
 export class ClientBed {
   stack!: Stack;

@@ -5,11 +5,11 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand, type Metr
 import { CloudWatchLogsClient, DescribeQueryDefinitionsCommand, type QueryDefinition } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateTransitGatewayVpcAttachmentCommand, EC2Client, SearchTransitGatewayRoutesCommand } from '@aws-sdk/client-ec2';
 import { API_VERSION } from '../../src/api/types.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
+import { type ControllerProcess, startController } from '../env/controller.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
 import { seedVpc } from '../env/seed.ts';
 import type { Stack } from '../env/stack.ts';
-import { Kube, type Obj } from './helpers.ts';
+import type { Kube, Obj } from './helpers.ts';
 
 export const PAIR_NS = 'cc-platform';
 export const CLIENT_NS = 'cc-clients';
@@ -35,29 +35,54 @@ export async function setUpWorld(stack: Stack, kube: Kube, pairName: string, arg
   await proxy.start();
   const endpoint = { endpoint: stack.motoEndpoint };
   const [east, west, client] = await Promise.all([
-    seedVpc(endpoint, 'us-east-1', '10.0.0.0/16'), seedVpc(endpoint, 'us-west-2', '10.1.0.0/16'), seedVpc(endpoint, 'us-east-1', '172.16.0.0/16'),
+    seedVpc(endpoint, 'us-east-1', '10.0.0.0/16'),
+    seedVpc(endpoint, 'us-west-2', '10.1.0.0/16'),
+    seedVpc(endpoint, 'us-east-1', '172.16.0.0/16'),
   ]);
   // No SDK retries: the proxy's call log then counts each AWS call once.
   const ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: proxy.endpoint, args: ['--aws-max-attempts=1', ...args] });
   await kube.apply({
-    apiVersion: API_VERSION, kind: 'RegionPair', metadata: { name: pairName, namespace: PAIR_NS },
+    apiVersion: API_VERSION,
+    kind: 'RegionPair',
+    metadata: { name: pairName, namespace: PAIR_NS },
     spec: {
-      primary: { region: 'us-east-1', vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds, routeTableIds: [east.routeTableId] }], cidrs: ['10.0.0.0/16'] },
-      secondary: { region: 'us-west-2', vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds, routeTableIds: [west.routeTableId] }], cidrs: ['10.1.0.0/16'] },
+      primary: {
+        region: 'us-east-1',
+        vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds, routeTableIds: [east.routeTableId] }],
+        cidrs: ['10.0.0.0/16'],
+      },
+      secondary: {
+        region: 'us-west-2',
+        vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds, routeTableIds: [west.routeTableId] }],
+        cidrs: ['10.1.0.0/16'],
+      },
       flowLogs: { enabled: true, deliveryRoleArn: 'arn:aws:iam::123456789012:role/flow-logs' },
       allowedNamespaces: [CLIENT_NS],
     },
   });
   const pair = await kube.waitCondition('RegionPair', PAIR_NS, pairName, 'Ready', 'True', undefined, 90_000);
-  const att = await ec2(stack).send(new CreateTransitGatewayVpcAttachmentCommand({
-    TransitGatewayId: pair.status.primary.transitGatewayId, VpcId: client.vpcId, SubnetIds: client.subnetIds,
-  }));
-  return { ctrl, proxy, pairName, pair, attachmentId: att.TransitGatewayVpcAttachment!.TransitGatewayAttachmentId!, routeTableId: pair.status.primary.routeTableId };
+  const att = await ec2(stack).send(
+    new CreateTransitGatewayVpcAttachmentCommand({
+      TransitGatewayId: pair.status.primary.transitGatewayId,
+      VpcId: client.vpcId,
+      SubnetIds: client.subnetIds,
+    }),
+  );
+  return {
+    ctrl,
+    proxy,
+    pairName,
+    pair,
+    attachmentId: att.TransitGatewayVpcAttachment!.TransitGatewayAttachmentId!,
+    routeTableId: pair.status.primary.routeTableId,
+  };
 }
 
 export function clientObj(w: World, name: string, cidrs: string[], extra: Record<string, unknown> = {}, namespace = CLIENT_NS): Obj {
   return {
-    apiVersion: API_VERSION, kind: 'ClientConnection', metadata: { name, namespace },
+    apiVersion: API_VERSION,
+    kind: 'ClientConnection',
+    metadata: { name, namespace },
     spec: {
       regionPairRef: { name: w.pairName, namespace: PAIR_NS },
       side: 'primary',
@@ -97,8 +122,13 @@ export async function queryDefinitions(stack: Stack, prefix: string): Promise<Qu
 }
 
 export async function staticRoutes(stack: Stack, routeTableId: string): Promise<string[]> {
-  const r = await ec2(stack).send(new SearchTransitGatewayRoutesCommand({ TransitGatewayRouteTableId: routeTableId, Filters: [{ Name: 'type', Values: ['static'] }] }));
-  return (r.Routes ?? []).filter((x) => x.State !== 'deleted').map((x) => x.DestinationCidrBlock!).sort();
+  const r = await ec2(stack).send(
+    new SearchTransitGatewayRoutesCommand({ TransitGatewayRouteTableId: routeTableId, Filters: [{ Name: 'type', Values: ['static'] }] }),
+  );
+  return (r.Routes ?? [])
+    .filter((x) => x.State !== 'deleted')
+    .map((x) => x.DestinationCidrBlock!)
+    .sort();
 }
 
 /** A distinct /24 for the i-th of many clients (100.64.0.0/10, shared address space). */
@@ -108,14 +138,23 @@ export const clientCidr = (i: number): string => `100.${64 + Math.floor(i / 256)
 export async function tearDown(kube: Kube, w: World | undefined): Promise<void> {
   await w?.ctrl.stop();
   await w?.proxy.stop();
-  for (const [kind, ns] of [['ClientConnection', CLIENT_NS], ['ClientConnection', OTHER_NS], ['RegionPair', PAIR_NS]] as const) {
+  for (const [kind, ns] of [
+    ['ClientConnection', CLIENT_NS],
+    ['ClientConnection', OTHER_NS],
+    ['RegionPair', PAIR_NS],
+  ] as const) {
     const list = (await kube.api.list(API_VERSION, kind, ns)) as unknown as { items: Obj[] };
-    await Promise.all(list.items.map(async (o) => {
-      await kube.mergePatch({ kind, namespace: ns, name: o.metadata.name }, { metadata: { finalizers: null } }).catch(() => undefined);
-      await kube.delete(kind, ns, o.metadata.name);
-    }));
+    await Promise.all(
+      list.items.map(async (o) => {
+        await kube.mergePatch({ kind, namespace: ns, name: o.metadata.name }, { metadata: { finalizers: null } }).catch(() => undefined);
+        await kube.delete(kind, ns, o.metadata.name);
+      }),
+    );
   }
 }
 
 export const widgetsOf = (body: any): any[] => (body?.widgets ?? []) as any[];
-export const logQueries = (body: any): string[] => widgetsOf(body).filter((w) => w.type === 'log').map((w) => String(w.properties?.query ?? ''));
+export const logQueries = (body: any): string[] =>
+  widgetsOf(body)
+    .filter((w) => w.type === 'log')
+    .map((w) => String(w.properties?.query ?? ''));

@@ -1,11 +1,24 @@
 // ClientConnection end to end: the controller process against the real apiserver and moto,
 // CloudWatch/EC2 state read back with the SDK directly; AWS calls counted by the fault proxy.
-import { describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { condition, uniqueName } from './helpers.ts';
-import { CLIENT_NS, OTHER_NS, PAIR_NS, SNS, alarms, clientObj, dashboard, logQueries, queryDefinitions, staticRoutes, widgetsOf } from './client-connection-fixtures.ts';
 import { ClientBed } from './client-connection-bed.ts';
+import {
+  alarms,
+  CLIENT_NS,
+  clientObj,
+  dashboard,
+  logQueries,
+  OTHER_NS,
+  PAIR_NS,
+  queryDefinitions,
+  SNS,
+  staticRoutes,
+  widgetsOf,
+} from './client-connection-fixtures.ts';
+import { condition, uniqueName } from './helpers.ts';
 
 const bed = new ClientBed();
 
@@ -13,13 +26,22 @@ const bed = new ClientBed();
 const savedQueries = (st: any) => queryDefinitions(bed.stack, String(st.alarmNames[0]).replace(/[^/]+$/, ''));
 
 const ready = (name: string, gen = 1) =>
-  bed.kube.waitFor('ClientConnection', CLIENT_NS, name, `Ready at generation ${gen}`, (o) => o.status?.observedGeneration === gen && condition(o, 'Ready')?.status === 'True', 60_000);
+  bed.kube.waitFor(
+    'ClientConnection',
+    CLIENT_NS,
+    name,
+    `Ready at generation ${gen}`,
+    (o) => o.status?.observedGeneration === gen && condition(o, 'Ready')?.status === 'True',
+    60_000,
+  );
 
 describe('ClientConnection', () => {
   test('dashboard, alarms, routes, overview; a CIDR added updates all of them; deletion leaves nothing', async () => {
     const w = await bed.world(uniqueName('pair'));
     const name = uniqueName('acme');
-    await bed.kube.apply(clientObj(w, name, ['203.0.113.0/24'], { attachment: { type: 'vpc', id: w.attachmentId, networkMonitorProbe: 'mon-acme/probe-0123' } }));
+    await bed.kube.apply(
+      clientObj(w, name, ['203.0.113.0/24'], { attachment: { type: 'vpc', id: w.attachmentId, networkMonitorProbe: 'mon-acme/probe-0123' } }),
+    );
     const o = await ready(name);
     const st = o.status;
     assert.equal(condition(o, 'Synced')?.status, 'True');
@@ -33,7 +55,10 @@ describe('ClientConnection', () => {
     assert.ok(body, `dashboard ${st.dashboardName} exists`);
     const titles = widgetsOf(body).map((x) => String(x.properties?.title ?? x.properties?.markdown ?? ''));
     for (const want of [/Top talkers/, /Dropped by the Transit Gateway/, /Bytes from client/, /Bytes to client/, /Latency/]) {
-      assert.ok(titles.some((t) => want.test(t)), `a widget matching ${want}: ${titles.join(' | ')}`);
+      assert.ok(
+        titles.some((t) => want.test(t)),
+        `a widget matching ${want}: ${titles.join(' | ')}`,
+      );
     }
     const queries = logQueries(body);
     assert.equal(queries.length, 4, 'top talkers, rejected, egress, ingress');
@@ -52,7 +77,10 @@ describe('ClientConnection', () => {
 
     // Routes: the client CIDR to its attachment, next to the pair's own route to the peer.
     assert.deepEqual(await staticRoutes(bed.stack, w.routeTableId), ['10.1.0.0/16', '203.0.113.0/24']);
-    assert.deepEqual(st.routes.map((r: any) => [r.destinationCidr, r.target, r.routeTableId]), [['203.0.113.0/24', w.attachmentId, w.routeTableId]]);
+    assert.deepEqual(
+      st.routes.map((r: any) => [r.destinationCidr, r.target, r.routeTableId]),
+      [['203.0.113.0/24', w.attachmentId, w.routeTableId]],
+    );
 
     // Saved queries: one per flow-log question, each scoped to the client's CIDR, ids in status.
     assert.equal(condition(o, 'QueryDefinitionsSynced')?.status, 'True');
@@ -64,7 +92,10 @@ describe('ClientConnection', () => {
       assert.deepEqual(q.logGroupNames, ['/aws/tgw/flow-logs']);
     }
     const evs = await bed.kube.events(CLIENT_NS, name);
-    assert.ok(evs.some((e) => e.reason === 'CreatedDashboard' || e.reason === 'ObservabilityUpdated'), `events: ${evs.map((e) => e.reason).join(',')}`);
+    assert.ok(
+      evs.some((e) => e.reason === 'CreatedDashboard' || e.reason === 'ObservabilityUpdated'),
+      `events: ${evs.map((e) => e.reason).join(',')}`,
+    );
 
     // The pair's overview lists the client with a link to its dashboard.
     const pair = await bed.kube.waitFor('RegionPair', PAIR_NS, w.pairName, 'overview', (p) => !!p.status?.overviewDashboardName, 30_000);
@@ -73,9 +104,15 @@ describe('ClientConnection', () => {
     assert.ok((await overviewText()).includes(`Client ${name}`));
 
     // Spec change: a CIDR added and a threshold raised.
-    await bed.kube.mergePatch({ kind: 'ClientConnection', namespace: CLIENT_NS, name }, {
-      spec: { client: { displayName: `Client ${name}`, cidrs: ['203.0.113.0/24', '198.51.100.0/24'] }, alarms: { rejectedPacketsPerFiveMinutes: 5000, bandwidthBytesPerSecond: 1e9, snsTopicArn: SNS } },
-    });
+    await bed.kube.mergePatch(
+      { kind: 'ClientConnection', namespace: CLIENT_NS, name },
+      {
+        spec: {
+          client: { displayName: `Client ${name}`, cidrs: ['203.0.113.0/24', '198.51.100.0/24'] },
+          alarms: { rejectedPacketsPerFiveMinutes: 5000, bandwidthBytesPerSecond: 1e9, snsTopicArn: SNS },
+        },
+      },
+    );
     const o2 = await ready(name, 2);
     assert.notEqual(o2.status.observabilityHash, st.observabilityHash);
     for (const q of logQueries(await dashboard(bed.stack, st.dashboardName))) assert.ok(q.includes('198.51.100.') && q.includes('203.0.113.'), q);
@@ -104,7 +141,10 @@ describe('ClientConnection', () => {
   test('a reference from a namespace the pair does not allow: RefNotPermitted, an Event, and no AWS call at all', async () => {
     const w = await bed.world(uniqueName('pair'));
     // Pause the pair, so its own reconciles (woken by the new client) make no AWS call either.
-    await bed.kube.mergePatch({ kind: 'RegionPair', namespace: PAIR_NS, name: w.pairName }, { metadata: { annotations: { 'multiregion.dev/paused': 'true' } } });
+    await bed.kube.mergePatch(
+      { kind: 'RegionPair', namespace: PAIR_NS, name: w.pairName },
+      { metadata: { annotations: { 'multiregion.dev/paused': 'true' } } },
+    );
     await bed.kube.waitCondition('RegionPair', PAIR_NS, w.pairName, 'Synced', 'False', 'Paused', 30_000);
     await sleep(1000);
     const before = w.proxy.calls.length;
@@ -113,13 +153,20 @@ describe('ClientConnection', () => {
     const o = await bed.kube.waitCondition('ClientConnection', OTHER_NS, name, 'Synced', 'False', 'RefNotPermitted', 30_000);
     assert.match(condition(o, 'Synced')!.message, /allowedNamespaces/);
     const evs = await bed.kube.events(OTHER_NS, name);
-    assert.ok(evs.some((e) => e.reason === 'RefNotPermitted' && e.type === 'Warning'), `events: ${evs.map((e) => e.reason).join(',')}`);
+    assert.ok(
+      evs.some((e) => e.reason === 'RefNotPermitted' && e.type === 'Warning'),
+      `events: ${evs.map((e) => e.reason).join(',')}`,
+    );
     assert.equal(o.status.dashboardName, undefined);
     // Deletion of an object that never did anything makes no call either.
     await bed.kube.delete('ClientConnection', OTHER_NS, name);
     await bed.kube.waitGone('ClientConnection', OTHER_NS, name, 30_000);
     await sleep(1000);
-    assert.deepEqual(w.proxy.calls.slice(before).map((c) => `${c.service}:${c.operation}`), [], 'no AWS call for the refused client');
+    assert.deepEqual(
+      w.proxy.calls.slice(before).map((c) => `${c.service}:${c.operation}`),
+      [],
+      'no AWS call for the refused client',
+    );
     assert.deepEqual(await staticRoutes(bed.stack, w.routeTableId), ['10.1.0.0/16']);
   });
 

@@ -1,13 +1,14 @@
 // The controller as a process: leader election between two replicas (only the leader
 // reconciles; the other takes over when the leader stops or dies), graceful shutdown, health.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { getStack, type Stack } from '../env/stack.ts';
-import { startController, metricValue, type ControllerProcess } from '../env/controller.ts';
+import { after, before, test } from 'node:test';
+import { kubeRequest } from '../../src/runtime/kube-request.ts';
+import { type ControllerProcess, metricValue, startController } from '../env/controller.ts';
 import { waitFor } from '../env/ports.ts';
 import { seedVpc } from '../env/seed.ts';
+import { getStack, type Stack } from '../env/stack.ts';
 import { Kube, uniqueName } from './helpers.ts';
-import { kubeRequest } from '../../src/runtime/kube-request.ts';
 
 const NS = 'process-tests';
 let stack: Stack;
@@ -28,9 +29,16 @@ after(async () => {
 const leader = async (c: ControllerProcess) => metricValue(await (await fetch(c.metricsUrl)).text(), 'multiregion_leader');
 const reconciles = async (c: ControllerProcess) => {
   const page = await (await fetch(c.metricsUrl)).text();
-  return page.split('\n').filter((l) => l.startsWith('multiregion_reconcile_total{')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+  return page
+    .split('\n')
+    .filter((l) => l.startsWith('multiregion_reconcile_total{'))
+    .reduce((n, l) => n + Number(l.split(' ').pop()), 0);
 };
-const lease = () => kubeRequest<{ spec: { holderIdentity?: string } }>(stack.kc, { method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/multiregion-controller` });
+const lease = () =>
+  kubeRequest<{ spec: { holderIdentity?: string } }>(stack.kc, {
+    method: 'GET',
+    path: `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/multiregion-controller`,
+  });
 
 test('two replicas: only the leader reconciles; SIGTERM releases the lease and the other takes over at once; after SIGKILL within the lease time', async () => {
   const args = [`--leader-election-namespace=${NS}`];
@@ -39,10 +47,15 @@ test('two replicas: only the leader reconciles; SIGTERM releases the lease and t
   await waitFor('replica A leads', async () => (await leader(a)) === 1, 30_000);
   const b = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: stack.motoEndpoint, args });
   procs.push(b);
-  const [east, west] = await Promise.all([seedVpc({ endpoint: stack.motoEndpoint }, 'us-east-1', '10.0.0.0/16'), seedVpc({ endpoint: stack.motoEndpoint }, 'us-west-2', '10.1.0.0/16')]);
+  const [east, west] = await Promise.all([
+    seedVpc({ endpoint: stack.motoEndpoint }, 'us-east-1', '10.0.0.0/16'),
+    seedVpc({ endpoint: stack.motoEndpoint }, 'us-west-2', '10.1.0.0/16'),
+  ]);
   const name = uniqueName('le');
   await kube.apply({
-    apiVersion: 'multiregion.dev/v1alpha1', kind: 'RegionPair', metadata: { name, namespace: NS, annotations: { 'multiregion.dev/dry-run': 'true' } },
+    apiVersion: 'multiregion.dev/v1alpha1',
+    kind: 'RegionPair',
+    metadata: { name, namespace: NS, annotations: { 'multiregion.dev/dry-run': 'true' } },
     spec: {
       primary: { region: 'us-east-1', vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds }], cidrs: ['10.0.0.0/16'] },
       secondary: { region: 'us-west-2', vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds }], cidrs: ['10.1.0.0/16'] },

@@ -2,16 +2,17 @@
 // budget then), the examples are admitted and defaulted exactly like src/api/defaults.ts does,
 // and each invalid variant is rejected with a message naming the field. Everything except the
 // one object the update cases need is a server-side dry run, so nothing is left behind.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { request, type RequestOptions } from 'node:https';
+import { type RequestOptions, request } from 'node:https';
 import { join } from 'node:path';
-import { ApiException, KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { after, before, test } from 'node:test';
+import { ApiException, type KubeConfig, type KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { defaultClientConnectionSpec, defaultFailoverPolicySpec, defaultRegionPairSpec } from '../../src/api/defaults.ts';
-import { getStack, loadYamlObjects, repoRoot, type Stack } from '../env/stack.ts';
 import { waitFor } from '../env/ports.ts';
+import { getStack, loadYamlObjects, repoRoot, type Stack } from '../env/stack.ts';
 
 type Obj = KubernetesObject & { spec: Record<string, any> };
 const suffix = randomBytes(3).toString('hex');
@@ -33,7 +34,10 @@ async function raw(kc: KubeConfig, method: string, path: string, body?: string):
   return new Promise((resolve, reject) => {
     const req = request(new URL(path, kc.getCurrentCluster()!.server), opts, (res) => {
       let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res
+        .setEncoding('utf8')
+        .on('data', (c: string) => (text += c))
+        .on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
     req.on('error', reject);
     req.end(body);
@@ -114,58 +118,298 @@ const ok = { type: 'HTTPS', port: 443, path: '/health/deep' };
 const cases: Case[] = [
   // RegionPair
   { reason: 'equal regions', kind: 'rp', change: (s) => (s.secondary.region = 'us-east-1'), field: 'spec.secondary.region', message: /different regions/ },
-  { reason: 'CIDRs overlapping across sides', kind: 'rp', change: (s) => (s.secondary.cidrs = ['10.1.0.0/16', '10.0.128.0/17']), field: 'spec.secondary.cidrs', message: /must not overlap/ },
-  { reason: 'IPv6 CIDRs overlapping across sides', kind: 'rp', change: (s) => ((s.primary.cidrs = ['2001:db8::/48']), (s.secondary.cidrs = ['2001:db8:0:1::/64'])), field: 'spec.secondary.cidrs', message: /must not overlap/ },
+  {
+    reason: 'CIDRs overlapping across sides',
+    kind: 'rp',
+    change: (s) => (s.secondary.cidrs = ['10.1.0.0/16', '10.0.128.0/17']),
+    field: 'spec.secondary.cidrs',
+    message: /must not overlap/,
+  },
+  {
+    reason: 'IPv6 CIDRs overlapping across sides',
+    kind: 'rp',
+    change: (s) => ((s.primary.cidrs = ['2001:db8::/48']), (s.secondary.cidrs = ['2001:db8:0:1::/64'])),
+    field: 'spec.secondary.cidrs',
+    message: /must not overlap/,
+  },
   { reason: 'malformed CIDR', kind: 'rp', change: (s) => (s.primary.cidrs = ['10.0.0.0/33']), field: 'spec.primary.cidrs[0]', message: /must be a CIDR block/ },
   { reason: 'CIDR with host bits', kind: 'rp', change: (s) => (s.primary.cidrs = ['10.0.0.1/16']), field: 'spec.primary.cidrs[0]', message: /network address/ },
   { reason: 'no CIDRs', kind: 'rp', change: (s) => delete s.primary.cidrs, field: 'spec.primary.cidrs', message: /Required value/ },
-  { reason: 'malformed tgw id', kind: 'rp', change: (s) => (s.secondary.transitGateway.id = 'tgw-XYZ'), field: 'spec.secondary.transitGateway.id', message: /should match/ },
-  { reason: 'malformed vpc id', kind: 'rp', change: (s) => (s.primary.vpcAttachments[0].vpcId = 'vpc-123'), field: 'spec.primary.vpcAttachments[0].vpcId', message: /should match/ },
-  { reason: 'malformed subnet id', kind: 'rp', change: (s) => (s.primary.vpcAttachments[0].subnetIds = ['subnet-0A1B2C3D']), field: 'spec.primary.vpcAttachments[0].subnetIds[0]', message: /should match/ },
-  { reason: 'malformed route table id', kind: 'rp', change: (s) => (s.primary.vpcAttachments[0].routeTableIds = ['rt-0a1b2c3d']), field: 'spec.primary.vpcAttachments[0].routeTableIds[0]', message: /should match/ },
-  { reason: 'the same VPC attached twice', kind: 'rp', change: (s) => s.primary.vpcAttachments.push({ ...s.primary.vpcAttachments[0] }), field: 'spec.primary.vpcAttachments[1]', message: /Duplicate value/ },
-  { reason: 'malformed role ARN', kind: 'rp', change: (s) => (s.primary.roleArn = 'arn:aws:iam::1111:role/multiregion'), field: 'spec.primary.roleArn', message: /should match/ },
+  {
+    reason: 'malformed tgw id',
+    kind: 'rp',
+    change: (s) => (s.secondary.transitGateway.id = 'tgw-XYZ'),
+    field: 'spec.secondary.transitGateway.id',
+    message: /should match/,
+  },
+  {
+    reason: 'malformed vpc id',
+    kind: 'rp',
+    change: (s) => (s.primary.vpcAttachments[0].vpcId = 'vpc-123'),
+    field: 'spec.primary.vpcAttachments[0].vpcId',
+    message: /should match/,
+  },
+  {
+    reason: 'malformed subnet id',
+    kind: 'rp',
+    change: (s) => (s.primary.vpcAttachments[0].subnetIds = ['subnet-0A1B2C3D']),
+    field: 'spec.primary.vpcAttachments[0].subnetIds[0]',
+    message: /should match/,
+  },
+  {
+    reason: 'malformed route table id',
+    kind: 'rp',
+    change: (s) => (s.primary.vpcAttachments[0].routeTableIds = ['rt-0a1b2c3d']),
+    field: 'spec.primary.vpcAttachments[0].routeTableIds[0]',
+    message: /should match/,
+  },
+  {
+    reason: 'the same VPC attached twice',
+    kind: 'rp',
+    change: (s) => s.primary.vpcAttachments.push({ ...s.primary.vpcAttachments[0] }),
+    field: 'spec.primary.vpcAttachments[1]',
+    message: /Duplicate value/,
+  },
+  {
+    reason: 'malformed role ARN',
+    kind: 'rp',
+    change: (s) => (s.primary.roleArn = 'arn:aws:iam::1111:role/multiregion'),
+    field: 'spec.primary.roleArn',
+    message: /should match/,
+  },
   { reason: 'malformed region', kind: 'rp', change: (s) => (s.primary.region = 'us-east'), field: 'spec.primary.region', message: /should match/ },
-  { reason: 'ASN set while adopting a gateway', kind: 'rp', change: (s) => (s.secondary.transitGateway.amazonSideAsn = 64513), field: 'spec.secondary.transitGateway.amazonSideAsn', message: /only to a Transit Gateway the controller creates/ },
-  { reason: 'public ASN', kind: 'rp', change: (s) => (s.primary.transitGateway.amazonSideAsn = 65535), field: 'spec.primary.transitGateway.amazonSideAsn', message: /private ASN/ },
-  { reason: 'bad trafficType enum', kind: 'rp', change: (s) => (s.flowLogs.trafficType = 'SOME'), field: 'spec.flowLogs.trafficType', message: /Unsupported value/ },
-  { reason: 'retention CloudWatch Logs does not offer', kind: 'rp', change: (s) => (s.flowLogs.retentionDays = 10), field: 'spec.flowLogs.retentionDays', message: /Unsupported value/ },
-  { reason: 'flow logs without delivery role', kind: 'rp', change: (s) => delete s.flowLogs.deliveryRoleArn, field: 'spec.flowLogs.deliveryRoleArn', message: /deliveryRoleArn is required/ },
+  {
+    reason: 'ASN set while adopting a gateway',
+    kind: 'rp',
+    change: (s) => (s.secondary.transitGateway.amazonSideAsn = 64513),
+    field: 'spec.secondary.transitGateway.amazonSideAsn',
+    message: /only to a Transit Gateway the controller creates/,
+  },
+  {
+    reason: 'public ASN',
+    kind: 'rp',
+    change: (s) => (s.primary.transitGateway.amazonSideAsn = 65535),
+    field: 'spec.primary.transitGateway.amazonSideAsn',
+    message: /private ASN/,
+  },
+  {
+    reason: 'bad trafficType enum',
+    kind: 'rp',
+    change: (s) => (s.flowLogs.trafficType = 'SOME'),
+    field: 'spec.flowLogs.trafficType',
+    message: /Unsupported value/,
+  },
+  {
+    reason: 'retention CloudWatch Logs does not offer',
+    kind: 'rp',
+    change: (s) => (s.flowLogs.retentionDays = 10),
+    field: 'spec.flowLogs.retentionDays',
+    message: /Unsupported value/,
+  },
+  {
+    reason: 'flow logs without delivery role',
+    kind: 'rp',
+    change: (s) => delete s.flowLogs.deliveryRoleArn,
+    field: 'spec.flowLogs.deliveryRoleArn',
+    message: /deliveryRoleArn is required/,
+  },
   { reason: 'bad deletionPolicy', kind: 'rp', change: (s) => (s.deletionPolicy = 'Retain'), field: 'spec.deletionPolicy', message: /Unsupported value/ },
   { reason: 'reserved tag prefix', kind: 'rp', change: (s) => (s.tags['multiregion.dev/owner'] = 'me'), field: 'spec.tags', message: /reserved/ },
-  { reason: 'namespace name with capitals', kind: 'rp', change: (s) => (s.allowedNamespaces = ['Apps']), field: 'spec.allowedNamespaces[0]', message: /should match/ },
+  {
+    reason: 'namespace name with capitals',
+    kind: 'rp',
+    change: (s) => (s.allowedNamespaces = ['Apps']),
+    field: 'spec.allowedNamespaces[0]',
+    message: /should match/,
+  },
   // FailoverPolicy
-  { reason: 'CloudWatchAlarm check without alarmName', kind: 'fp', change: (s) => (s.dns.primary.healthCheck = { type: 'CloudWatchAlarm' }), field: 'spec.dns.primary.healthCheck.alarmName', message: /needs alarmName/ },
-  { reason: 'alarm check with a path', kind: 'fp', change: (s) => (s.dns.primary.healthCheck = { type: 'CloudWatchAlarm', alarmName: 'a', path: '/x' }), field: 'spec.dns.primary.healthCheck', message: /probes no endpoint/ },
-  { reason: 'TCP check without port', kind: 'fp', change: (s) => (s.dns.secondary.healthCheck = { type: 'TCP' }), field: 'spec.dns.secondary.healthCheck.port', message: /needs port/ },
-  { reason: 'TCP check with a path', kind: 'fp', change: (s) => (s.dns.secondary.healthCheck = { type: 'TCP', port: 5432, path: '/x' }), field: 'spec.dns.secondary.healthCheck.path', message: /only to HTTP and HTTPS/ },
-  { reason: 'interval Route 53 does not offer', kind: 'fp', change: (s) => (s.dns.primary.healthCheck = { ...ok, intervalSeconds: 20 }), field: 'spec.dns.primary.healthCheck.intervalSeconds', message: /Unsupported value/ },
-  { reason: 'two targets set', kind: 'fp', change: (s) => (s.dns.primary.target.cname = 'orders.example.net'), field: 'spec.dns.primary.target', message: /exactly one of alias, ips, cname/ },
-  { reason: 'no target set', kind: 'fp', change: (s) => (s.dns.secondary.target = {}), field: 'spec.dns.secondary.target', message: /exactly one of alias, ips, cname/ },
-  { reason: 'malformed IP', kind: 'fp', change: (s) => (s.dns.secondary.target = { ips: ['192.0.2.300'] }), field: 'spec.dns.secondary.target.ips[0]', message: /IPv4 or IPv6 address/ },
-  { reason: 'IPv4 and IPv6 in one record', kind: 'fp', change: (s) => (s.dns.secondary.target = { ips: ['192.0.2.1', '2001:db8::1'] }), field: 'spec.dns.secondary.target.ips', message: /one family/ },
-  { reason: 'hosted zone id with prefix', kind: 'fp', change: (s) => (s.dns.hostedZoneId = '/hostedzone/Z0123456789'), field: 'spec.dns.hostedZoneId', message: /should match/ },
-  { reason: 'equal DNS regions', kind: 'fp', change: (s) => (s.dns.secondary.region = 'us-east-1'), field: 'spec.dns.secondary.region', message: /different regions/ },
-  { reason: 'equal database regions', kind: 'fp', change: (s) => (s.database.replica.region = 'us-east-1'), field: 'spec.database.replica.region', message: /another region/ },
-  { reason: 'DNS and database sides disagree', kind: 'fp', change: (s) => ((s.database.primary.region = 'eu-west-1'), (s.failover.activeRegion = 'eu-west-1')), field: 'spec.database', message: /move together/ },
+  {
+    reason: 'CloudWatchAlarm check without alarmName',
+    kind: 'fp',
+    change: (s) => (s.dns.primary.healthCheck = { type: 'CloudWatchAlarm' }),
+    field: 'spec.dns.primary.healthCheck.alarmName',
+    message: /needs alarmName/,
+  },
+  {
+    reason: 'alarm check with a path',
+    kind: 'fp',
+    change: (s) => (s.dns.primary.healthCheck = { type: 'CloudWatchAlarm', alarmName: 'a', path: '/x' }),
+    field: 'spec.dns.primary.healthCheck',
+    message: /probes no endpoint/,
+  },
+  {
+    reason: 'TCP check without port',
+    kind: 'fp',
+    change: (s) => (s.dns.secondary.healthCheck = { type: 'TCP' }),
+    field: 'spec.dns.secondary.healthCheck.port',
+    message: /needs port/,
+  },
+  {
+    reason: 'TCP check with a path',
+    kind: 'fp',
+    change: (s) => (s.dns.secondary.healthCheck = { type: 'TCP', port: 5432, path: '/x' }),
+    field: 'spec.dns.secondary.healthCheck.path',
+    message: /only to HTTP and HTTPS/,
+  },
+  {
+    reason: 'interval Route 53 does not offer',
+    kind: 'fp',
+    change: (s) => (s.dns.primary.healthCheck = { ...ok, intervalSeconds: 20 }),
+    field: 'spec.dns.primary.healthCheck.intervalSeconds',
+    message: /Unsupported value/,
+  },
+  {
+    reason: 'two targets set',
+    kind: 'fp',
+    change: (s) => (s.dns.primary.target.cname = 'orders.example.net'),
+    field: 'spec.dns.primary.target',
+    message: /exactly one of alias, ips, cname/,
+  },
+  {
+    reason: 'no target set',
+    kind: 'fp',
+    change: (s) => (s.dns.secondary.target = {}),
+    field: 'spec.dns.secondary.target',
+    message: /exactly one of alias, ips, cname/,
+  },
+  {
+    reason: 'malformed IP',
+    kind: 'fp',
+    change: (s) => (s.dns.secondary.target = { ips: ['192.0.2.300'] }),
+    field: 'spec.dns.secondary.target.ips[0]',
+    message: /IPv4 or IPv6 address/,
+  },
+  {
+    reason: 'IPv4 and IPv6 in one record',
+    kind: 'fp',
+    change: (s) => (s.dns.secondary.target = { ips: ['192.0.2.1', '2001:db8::1'] }),
+    field: 'spec.dns.secondary.target.ips',
+    message: /one family/,
+  },
+  {
+    reason: 'hosted zone id with prefix',
+    kind: 'fp',
+    change: (s) => (s.dns.hostedZoneId = '/hostedzone/Z0123456789'),
+    field: 'spec.dns.hostedZoneId',
+    message: /should match/,
+  },
+  {
+    reason: 'equal DNS regions',
+    kind: 'fp',
+    change: (s) => (s.dns.secondary.region = 'us-east-1'),
+    field: 'spec.dns.secondary.region',
+    message: /different regions/,
+  },
+  {
+    reason: 'equal database regions',
+    kind: 'fp',
+    change: (s) => (s.database.replica.region = 'us-east-1'),
+    field: 'spec.database.replica.region',
+    message: /another region/,
+  },
+  {
+    reason: 'DNS and database sides disagree',
+    kind: 'fp',
+    change: (s) => ((s.database.primary.region = 'eu-west-1'), (s.failover.activeRegion = 'eu-west-1')),
+    field: 'spec.database',
+    message: /move together/,
+  },
   { reason: 'bad engine', kind: 'fp', change: (s) => (s.database.engine = 'oracle'), field: 'spec.database.engine', message: /Unsupported value/ },
-  { reason: 'missing connectionSecret', kind: 'fp', change: (s) => delete s.database.connectionSecret, field: 'spec.database.connectionSecret', message: /Required value/ },
+  {
+    reason: 'missing connectionSecret',
+    kind: 'fp',
+    change: (s) => delete s.database.connectionSecret,
+    field: 'spec.database.connectionSecret',
+    message: /Required value/,
+  },
   { reason: 'bad failover mode', kind: 'fp', change: (s) => (s.failover.mode = 'Auto'), field: 'spec.failover.mode', message: /Unsupported value/ },
-  { reason: 'Automatic without health checks', kind: 'fp', change: (s) => ((s.failover.mode = 'Automatic'), delete s.dns.secondary.healthCheck), field: 'spec.failover.mode', message: /decides from health checks/ },
-  { reason: 'automatic failback with manual failover', kind: 'fp', change: (s) => (s.failover.failback = 'Automatic'), field: 'spec.failover.failback', message: /needs mode: Automatic/ },
-  { reason: 'activeRegion outside the pair', kind: 'fp', change: (s) => (s.failover.activeRegion = 'eu-west-1'), field: 'spec.failover.activeRegion', message: /must be the region of/ },
-  { reason: 'malformed SNS ARN', kind: 'fp', change: (s) => (s.alarms.snsTopicArn = 'arn:aws:sns:us-east-1:oncall'), field: 'spec.alarms.snsTopicArn', message: /should match/ },
+  {
+    reason: 'Automatic without health checks',
+    kind: 'fp',
+    change: (s) => ((s.failover.mode = 'Automatic'), delete s.dns.secondary.healthCheck),
+    field: 'spec.failover.mode',
+    message: /decides from health checks/,
+  },
+  {
+    reason: 'automatic failback with manual failover',
+    kind: 'fp',
+    change: (s) => (s.failover.failback = 'Automatic'),
+    field: 'spec.failover.failback',
+    message: /needs mode: Automatic/,
+  },
+  {
+    reason: 'activeRegion outside the pair',
+    kind: 'fp',
+    change: (s) => (s.failover.activeRegion = 'eu-west-1'),
+    field: 'spec.failover.activeRegion',
+    message: /must be the region of/,
+  },
+  {
+    reason: 'malformed SNS ARN',
+    kind: 'fp',
+    change: (s) => (s.alarms.snsTopicArn = 'arn:aws:sns:us-east-1:oncall'),
+    field: 'spec.alarms.snsTopicArn',
+    message: /should match/,
+  },
   { reason: 'missing dns', kind: 'fp', change: (s) => delete s.dns, field: 'spec.dns', message: /Required value/ },
-  { reason: 'no automatic failback at all (0 per day)', kind: 'fp', change: (s) => (s.failover.failbackMaxAttemptsPerDay = 0), field: 'spec.failover.failbackMaxAttemptsPerDay', message: /greater than or equal to 1/ },
-  { reason: 'more automatic failbacks per day than hours', kind: 'fp', change: (s) => (s.failover.failbackMaxAttemptsPerDay = 25), field: 'spec.failover.failbackMaxAttemptsPerDay', message: /less than or equal to 24/ },
-  { reason: 'promoteWhenFenceUnconfirmed not a boolean', kind: 'fp', change: (s) => (s.failover.promoteWhenFenceUnconfirmed = 'yes'), field: 'spec.failover.promoteWhenFenceUnconfirmed', message: /must be of type boolean/ },
+  {
+    reason: 'no automatic failback at all (0 per day)',
+    kind: 'fp',
+    change: (s) => (s.failover.failbackMaxAttemptsPerDay = 0),
+    field: 'spec.failover.failbackMaxAttemptsPerDay',
+    message: /greater than or equal to 1/,
+  },
+  {
+    reason: 'more automatic failbacks per day than hours',
+    kind: 'fp',
+    change: (s) => (s.failover.failbackMaxAttemptsPerDay = 25),
+    field: 'spec.failover.failbackMaxAttemptsPerDay',
+    message: /less than or equal to 24/,
+  },
+  {
+    reason: 'promoteWhenFenceUnconfirmed not a boolean',
+    kind: 'fp',
+    change: (s) => (s.failover.promoteWhenFenceUnconfirmed = 'yes'),
+    field: 'spec.failover.promoteWhenFenceUnconfirmed',
+    message: /must be of type boolean/,
+  },
   // ClientConnection
   { reason: 'bad side enum', kind: 'cc', change: (s) => (s.side = 'tertiary'), field: 'spec.side', message: /Unsupported value/ },
-  { reason: 'a TGW id where the attachment id belongs', kind: 'cc', change: (s) => (s.attachment.id = 'tgw-0a1b2c3d4e5f60744'), field: 'spec.attachment.id', message: /should match/ },
-  { reason: 'VPN id on a Direct Connect attachment', kind: 'cc', change: (s) => (s.attachment.type = 'directConnect'), field: 'spec.attachment.vpnConnectionId', message: /only to type vpn/ },
-  { reason: 'malformed client CIDR', kind: 'cc', change: (s) => (s.client.cidrs = ['203.0.113.0/24', 'acme']), field: 'spec.client.cidrs[1]', message: /must be a CIDR block/ },
-  { reason: 'unknown widget', kind: 'cc', change: (s) => (s.dashboard.widgets = ['topTalkers', 'pie']), field: 'spec.dashboard.widgets[1]', message: /Unsupported value/ },
-  { reason: 'period not a multiple of 60', kind: 'cc', change: (s) => (s.dashboard.periodSeconds = 90), field: 'spec.dashboard.periodSeconds', message: /multiple of 60/ },
+  {
+    reason: 'a TGW id where the attachment id belongs',
+    kind: 'cc',
+    change: (s) => (s.attachment.id = 'tgw-0a1b2c3d4e5f60744'),
+    field: 'spec.attachment.id',
+    message: /should match/,
+  },
+  {
+    reason: 'VPN id on a Direct Connect attachment',
+    kind: 'cc',
+    change: (s) => (s.attachment.type = 'directConnect'),
+    field: 'spec.attachment.vpnConnectionId',
+    message: /only to type vpn/,
+  },
+  {
+    reason: 'malformed client CIDR',
+    kind: 'cc',
+    change: (s) => (s.client.cidrs = ['203.0.113.0/24', 'acme']),
+    field: 'spec.client.cidrs[1]',
+    message: /must be a CIDR block/,
+  },
+  {
+    reason: 'unknown widget',
+    kind: 'cc',
+    change: (s) => (s.dashboard.widgets = ['topTalkers', 'pie']),
+    field: 'spec.dashboard.widgets[1]',
+    message: /Unsupported value/,
+  },
+  {
+    reason: 'period not a multiple of 60',
+    kind: 'cc',
+    change: (s) => (s.dashboard.periodSeconds = 90),
+    field: 'spec.dashboard.periodSeconds',
+    message: /multiple of 60/,
+  },
   { reason: 'missing regionPairRef', kind: 'cc', change: (s) => delete s.regionPairRef, field: 'spec.regionPairRef', message: /Required value/ },
 ];
 
@@ -214,7 +458,7 @@ test('FailoverPolicy defaults: promoteWhenFenceUnconfirmed false and failbackMax
   assert.equal(created2.spec.failover.failbackMaxAttemptsPerDay, 3);
 });
 
-test('updates: a FailoverPolicy\'s dns.hostedZoneId and dns.recordName are immutable, other fields may change', async () => {
+test("updates: a FailoverPolicy's dns.hostedZoneId and dns.recordName are immutable, other fields may change", async () => {
   const obj = example(EXAMPLES.fp);
   obj.metadata!.name = `immutable-fp-${suffix}`;
   const created = (await api.create(obj)) as Obj;

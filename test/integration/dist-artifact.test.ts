@@ -1,13 +1,14 @@
 // What the image ships: `npm run build` output in dist/, run with plain node (no tsx), as the
 // Dockerfile's ENTRYPOINT does — `--help`, then the controller against the real stack.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { getStack, repoRoot, type Stack } from '../env/stack.ts';
+import { after, before, test } from 'node:test';
 import { startController } from '../env/controller.ts';
 import { seedVpc } from '../env/seed.ts';
+import { getStack, repoRoot, type Stack } from '../env/stack.ts';
 import { Kube, uniqueName } from './helpers.ts';
 
 const NS = 'dist-tests';
@@ -40,12 +41,22 @@ test('the compiled controller reconciles against the real apiserver and moto, an
   const kube = new Kube(stack.kc);
   await kube.ensureNamespace(NS);
   await stack.resetMoto();
-  const [east, west] = await Promise.all([seedVpc({ endpoint: stack.motoEndpoint }, 'us-east-1', '10.0.0.0/16'), seedVpc({ endpoint: stack.motoEndpoint }, 'us-west-2', '10.1.0.0/16')]);
-  const ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: stack.motoEndpoint, entry, args: [`--leader-election-namespace=${NS}`] });
+  const [east, west] = await Promise.all([
+    seedVpc({ endpoint: stack.motoEndpoint }, 'us-east-1', '10.0.0.0/16'),
+    seedVpc({ endpoint: stack.motoEndpoint }, 'us-west-2', '10.1.0.0/16'),
+  ]);
+  const ctrl = await startController({
+    kubeconfigPath: stack.kubeconfigPath,
+    awsEndpoint: stack.motoEndpoint,
+    entry,
+    args: [`--leader-election-namespace=${NS}`],
+  });
   try {
     const name = uniqueName('dist');
     await kube.apply({
-      apiVersion: 'multiregion.dev/v1alpha1', kind: 'RegionPair', metadata: { name, namespace: NS, annotations: { 'multiregion.dev/dry-run': 'true' } },
+      apiVersion: 'multiregion.dev/v1alpha1',
+      kind: 'RegionPair',
+      metadata: { name, namespace: NS, annotations: { 'multiregion.dev/dry-run': 'true' } },
       spec: {
         primary: { region: 'us-east-1', vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds }], cidrs: ['10.0.0.0/16'] },
         secondary: { region: 'us-west-2', vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds }], cidrs: ['10.1.0.0/16'] },

@@ -2,12 +2,12 @@
 // stack with a Kube and an Aws on it and the namespaces made; before each test no controller, no
 // fault proxy, no policy left in the file's namespace and an empty moto; all stopped at the end.
 import { after, before, beforeEach } from 'node:test';
-import { startController, type ControllerProcess } from '../env/controller.ts';
+import { type ControllerProcess, startController } from '../env/controller.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
 import { getStack, type Stack } from '../env/stack.ts';
-import { Kube } from './helpers.ts';
-import { Aws, clearPolicies } from './failover-policy-fixtures.ts';
 import { DbPolicies } from './failover-policy-db-fixtures.ts';
+import { Aws, clearPolicies } from './failover-policy-fixtures.ts';
+import { Kube } from './helpers.ts';
 
 export interface BedOptions {
   /** Namespaces made besides the file's own. */
@@ -30,7 +30,10 @@ export class PolicyBed {
   ctrl: ControllerProcess | undefined;
   proxy: FaultProxy | undefined;
 
-  constructor(readonly ns: string, o: BedOptions = {}) {
+  constructor(
+    readonly ns: string,
+    o: BedOptions = {},
+  ) {
     before(async () => {
       this.stack = await getStack();
       this.kube = new Kube(this.stack.kc);

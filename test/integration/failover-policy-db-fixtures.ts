@@ -4,40 +4,59 @@
 import assert from 'node:assert/strict';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { DescribeDBInstancesCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
-import type { Stack } from '../env/stack.ts';
 import { seedDatabase, seedHostedZone } from '../env/seed.ts';
-import { uniqueName, type Kube, type Obj } from './helpers.ts';
-import { EAST, WEST, policyObj, type Aws } from './failover-policy-fixtures.ts';
+import type { Stack } from '../env/stack.ts';
+import { type Aws, EAST, policyObj, WEST } from './failover-policy-fixtures.ts';
+import { type Kube, type Obj, uniqueName } from './helpers.ts';
 
-export interface DbSetup { name: string; zone: string; db: string; replica: string; secret: string }
+export interface DbSetup {
+  name: string;
+  zone: string;
+  db: string;
+  replica: string;
+  secret: string;
+}
 
 export class DbPolicies {
-  constructor(private readonly stack: Stack, private readonly kube: Kube, private readonly aws: Aws, readonly ns: string) {}
+  constructor(
+    private readonly stack: Stack,
+    private readonly kube: Kube,
+    private readonly aws: Aws,
+    readonly ns: string,
+  ) {}
 
   /** A seeded primary in us-east-1 and a policy with DNS and a replica in us-west-2. */
   async setup(failover: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<DbSetup> {
     const name = uniqueName('orders');
     const db = `${name}-db`;
-    const s: DbSetup = { name, zone: await seedHostedZone({ endpoint: this.stack.motoEndpoint }, 'example.com'), db, replica: `${db}-replica`, secret: `${name}-conn` };
+    const s: DbSetup = {
+      name,
+      zone: await seedHostedZone({ endpoint: this.stack.motoEndpoint }, 'example.com'),
+      db,
+      replica: `${db}-replica`,
+      secret: `${name}-conn`,
+    };
     await seedDatabase({ endpoint: this.stack.motoEndpoint }, EAST, db);
     const check = { type: 'HTTPS', path: '/health/deep', port: 443 };
-    await this.kube.apply(policyObj(this.ns, name, {
-      dns: {
-        hostedZoneId: s.zone,
-        recordName: `${name}.example.com`,
-        primary: { region: EAST, target: { ips: ['198.51.100.10'] }, healthCheck: check },
-        secondary: { region: WEST, target: { ips: ['203.0.113.20'] }, healthCheck: check },
-      },
-      database: {
-        engine: 'postgres',
-        primary: { region: EAST, instanceIdentifier: db },
-        replica: { region: WEST, instanceIdentifier: s.replica },
-        maxReplicaLagSeconds: 30,
-        connectionSecret: { name: s.secret },
-      },
-      failover,
-      ...extra,
-    }));
+    await this.kube.apply(
+      policyObj(this.ns, name, {
+        dns: {
+          hostedZoneId: s.zone,
+          recordName: `${name}.example.com`,
+          primary: { region: EAST, target: { ips: ['198.51.100.10'] }, healthCheck: check },
+          secondary: { region: WEST, target: { ips: ['203.0.113.20'] }, healthCheck: check },
+        },
+        database: {
+          engine: 'postgres',
+          primary: { region: EAST, instanceIdentifier: db },
+          replica: { region: WEST, instanceIdentifier: s.replica },
+          maxReplicaLagSeconds: 30,
+          connectionSecret: { name: s.secret },
+        },
+        failover,
+        ...extra,
+      }),
+    );
     return s;
   }
 
@@ -46,7 +65,13 @@ export class DbPolicies {
    * GetMetricData does not compute Maximum over several datapoints of one period.
    */
   async healthyAndReady(s: DbSetup, lag = 2): Promise<Obj> {
-    const o = await this.kube.waitFor('FailoverPolicy', this.ns, s.name, 'checks and replica', (x) => !!x.status?.healthCheckIds?.secondary && !!x.status?.database?.replica);
+    const o = await this.kube.waitFor(
+      'FailoverPolicy',
+      this.ns,
+      s.name,
+      'checks and replica',
+      (x) => !!x.status?.healthCheckIds?.secondary && !!x.status?.database?.replica,
+    );
     await this.aws.putLag(WEST, s.replica, lag);
     await this.aws.putHealth(o.status.healthCheckIds.primary, 1);
     await this.aws.putHealth(o.status.healthCheckIds.secondary, 1);
@@ -71,7 +96,8 @@ export class DbPolicies {
    * InvalidGroup.NotFound. Tests move such a replica onto its region's default group first.
    */
   async moveToRegionDefaultGroup(region: string, identifier: string): Promise<void> {
-    const groups = (await this.aws.ec2(region).send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['default'] }] }))).SecurityGroups ?? [];
+    const groups =
+      (await this.aws.ec2(region).send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: ['default'] }] }))).SecurityGroups ?? [];
     const sg = groups[0]?.GroupId;
     assert.ok(sg, `a default security group in ${region}`);
     await this.aws.rds(region).send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, VpcSecurityGroupIds: [sg], ApplyImmediately: true }));

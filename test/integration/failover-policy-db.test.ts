@@ -1,12 +1,13 @@
 // FailoverPolicy, database half, end to end: automatic failover (fence → promote → Secret → DNS),
 // the RPO guard, and a controller killed right after PromoteReadReplica reached AWS.
-import { describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
-import { condition } from './helpers.ts';
-import { EAST, WEST } from './failover-policy-fixtures.ts';
 import { PolicyBed } from './failover-policy-bed.ts';
+import { EAST, WEST } from './failover-policy-fixtures.ts';
+import { condition } from './helpers.ts';
 
 const NS = 'fp-db';
 const bed = new PolicyBed(NS);
@@ -114,7 +115,9 @@ describe('FailoverPolicy database', () => {
     // moto keeps ReadReplicaSourceDBInstanceIdentifier after a promotion (AWS clears it): the
     // promoted-at tag stands in for that, as it does for promote() itself.
     const arn = (await bed.dbs.instance(WEST, s.replica)).DBInstanceArn!;
-    await bed.aws.rds(WEST).send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: 'multiregion.dev/promoted-at', Value: new Date().toISOString() }] }));
+    await bed.aws
+      .rds(WEST)
+      .send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: 'multiregion.dev/promoted-at', Value: new Date().toISOString() }] }));
     await bed.kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: s.name }, { metadata: { annotations: { 'multiregion.dev/reconcile-now': '1' } } });
     const done = await bed.kube.waitFor('FailoverPolicy', NS, s.name, 'failover completed', (x) => !!x.status?.lastFailover?.completedAt, 90_000);
     assert.equal(done.status.activeRegion, WEST);

@@ -2,14 +2,15 @@
 // the controller runs behind the fault proxy, which rewrites ChangeInfo to PENDING while the test
 // says so, as Route 53 does for about a minute after each change. While PENDING, a pass still
 // ends and writes status (the change id, what waits); once INSYNC, what waited goes on.
-import { describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultProxy } from '../env/fault-proxy.ts';
 import { seedHostedZone } from '../env/seed.ts';
-import { condition, uniqueName, type Obj } from './helpers.ts';
-import { EAST, policyObj, WEST } from './failover-policy-fixtures.ts';
 import { PolicyBed } from './failover-policy-bed.ts';
+import { EAST, policyObj, WEST } from './failover-policy-fixtures.ts';
+import { condition, type Obj, uniqueName } from './helpers.ts';
 
 const NS = 'fp-dns-pending';
 const bed = new PolicyBed(NS);
@@ -37,22 +38,28 @@ async function controllerBehindPending(): Promise<PendingChanges> {
   return new PendingChanges(bed.proxy!);
 }
 
-interface Setup { name: string; zone: string; record: string }
+interface Setup {
+  name: string;
+  zone: string;
+  record: string;
+}
 
 async function applyPolicy(): Promise<Setup> {
   const name = uniqueName('pend');
   const zone = await seedHostedZone({ endpoint: bed.stack.motoEndpoint }, 'example.com');
   const s = { name, zone, record: `${name}.example.com` };
   const check = { type: 'HTTPS', path: '/health/deep', port: 443 };
-  await bed.kube.apply(policyObj(NS, name, {
-    dns: {
-      hostedZoneId: zone,
-      recordName: s.record,
-      primary: { region: EAST, target: { ips: ['198.51.100.10'] }, healthCheck: check },
-      secondary: { region: WEST, target: { ips: ['203.0.113.20'] }, healthCheck: check },
-    },
-    failover: { mode: 'Manual', activeRegion: EAST },
-  }));
+  await bed.kube.apply(
+    policyObj(NS, name, {
+      dns: {
+        hostedZoneId: zone,
+        recordName: s.record,
+        primary: { region: EAST, target: { ips: ['198.51.100.10'] }, healthCheck: check },
+        secondary: { region: WEST, target: { ips: ['203.0.113.20'] }, healthCheck: check },
+      },
+      failover: { mode: 'Manual', activeRegion: EAST },
+    }),
+  );
   return s;
 }
 
@@ -74,7 +81,14 @@ describe('Route 53 changes PENDING', () => {
     const s = await applyPolicy();
     await healthy(s);
     // Written before INSYNC: with a pass held on GetChange, no status would appear for minutes.
-    const o = await bed.kube.waitFor('FailoverPolicy', NS, s.name, 'the pending change in status', (x) => !!x.status?.dnsChange?.id && condition(x, 'FailoverReady')?.reason === 'RecordsPending', 20_000);
+    const o = await bed.kube.waitFor(
+      'FailoverPolicy',
+      NS,
+      s.name,
+      'the pending change in status',
+      (x) => !!x.status?.dnsChange?.id && condition(x, 'FailoverReady')?.reason === 'RecordsPending',
+      20_000,
+    );
     assert.equal(condition(o, 'DnsSynced')?.status, 'Unknown');
     assert.equal(condition(o, 'DnsSynced')?.reason, 'ChangePending');
     assert.equal(condition(o, 'Ready')?.status, 'False');
@@ -100,7 +114,14 @@ describe('Route 53 changes PENDING', () => {
     const o = await bed.dbs.healthyAndReady(s);
     proxy.pending = true;
     await bed.aws.putHealth(o.status.healthCheckIds.primary, 0);
-    const switching = await bed.kube.waitFor('FailoverPolicy', NS, s.name, 'DNS switched, change pending', (x) => x.status?.inProgress?.step === 'SecretWritten' && !!x.status?.dnsChange?.id, 120_000);
+    const switching = await bed.kube.waitFor(
+      'FailoverPolicy',
+      NS,
+      s.name,
+      'DNS switched, change pending',
+      (x) => x.status?.inProgress?.step === 'SecretWritten' && !!x.status?.dnsChange?.id,
+      120_000,
+    );
     assert.equal(switching.status.lastFailover, undefined);
     assert.equal(await bed.dbs.primaryRecordValue(s), '203.0.113.20', 'the records are written; Route 53 has not applied them');
     await sleep(4_000);

@@ -2,18 +2,20 @@
 // failback to us-east-1 onto the replica re-created there. A planned switch promotes only at
 // lag 0 measured after the fence; RDS publishes lag per minute (moto rounds GetMetricData to the
 // period), so the test waits for the minute after the fence and then reports lag 0, as RDS would.
-import { describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
-import type { Obj } from './helpers.ts';
-import { EAST, WEST } from './failover-policy-fixtures.ts';
 import { PolicyBed } from './failover-policy-bed.ts';
+import { EAST, WEST } from './failover-policy-fixtures.ts';
+import type { Obj } from './helpers.ts';
 
 const NS = 'fp-failback';
 const bed = new PolicyBed(NS);
 
-const poke = (name: string) => bed.kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name }, { metadata: { annotations: { 'multiregion.dev/reconcile-now': String(Date.now()) } } });
+const poke = (name: string) =>
+  bed.kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name }, { metadata: { annotations: { 'multiregion.dev/reconcile-now': String(Date.now()) } } });
 
 /**
  * Drives a planned switch to `to` past its lag-0 gate: once the old writer is fenced, waits for
@@ -46,7 +48,14 @@ describe('FailoverPolicy planned switchover and failback', () => {
     const { dbs } = bed;
     const s = await dbs.setup({ mode: 'Manual', activeRegion: EAST });
     const { name, replica, db, secret } = s;
-    const o = await bed.kube.waitFor('FailoverPolicy', NS, name, 'checks and replica', (x) => !!x.status?.healthCheckIds?.secondary && !!x.status?.database?.replica, 90_000);
+    const o = await bed.kube.waitFor(
+      'FailoverPolicy',
+      NS,
+      name,
+      'checks and replica',
+      (x) => !!x.status?.healthCheckIds?.secondary && !!x.status?.database?.replica,
+      90_000,
+    );
     const healthy = async () => {
       await bed.aws.putHealth(o.status.healthCheckIds.primary, 1);
       await bed.aws.putHealth(o.status.healthCheckIds.secondary, 1);

@@ -2,9 +2,9 @@
 // back directly, never through the controller's code), policy objects, and metric data that
 // stands in for Route 53's checkers and RDS's lag reports.
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetHealthCheckCommand, ListHealthChecksCommand, ListResourceRecordSetsCommand, Route53Client, type ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
+import { GetHealthCheckCommand, ListHealthChecksCommand, ListResourceRecordSetsCommand, type ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import type { Kube, Obj } from './helpers.ts';
 
 export const EAST = 'us-east-1';
@@ -76,7 +76,12 @@ export class Aws {
 
   private async publishHealth(ids: string[] = [...this.health.keys()]): Promise<void> {
     const now = new Date();
-    const data = ids.map((id) => ({ MetricName: 'HealthCheckStatus', Dimensions: [{ Name: 'HealthCheckId', Value: id }], Value: this.health.get(id) ?? 1, Timestamp: now }));
+    const data = ids.map((id) => ({
+      MetricName: 'HealthCheckStatus',
+      Dimensions: [{ Name: 'HealthCheckId', Value: id }],
+      Value: this.health.get(id) ?? 1,
+      Timestamp: now,
+    }));
     for (let i = 0; i < data.length; i += 500) {
       await this.cw(EAST).send(new PutMetricDataCommand({ Namespace: 'AWS/Route53', MetricData: data.slice(i, i + 500) }));
     }
@@ -84,10 +89,12 @@ export class Aws {
 
   /** What RDS would publish in the replica's region. */
   async putLag(region: string, identifier: string, seconds: number): Promise<void> {
-    await this.cw(region).send(new PutMetricDataCommand({
-      Namespace: 'AWS/RDS',
-      MetricData: [{ MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: identifier }], Value: seconds, Timestamp: new Date() }],
-    }));
+    await this.cw(region).send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/RDS',
+        MetricData: [{ MetricName: 'ReplicaLag', Dimensions: [{ Name: 'DBInstanceIdentifier', Value: identifier }], Value: seconds, Timestamp: new Date() }],
+      }),
+    );
   }
 
   destroy(): void {

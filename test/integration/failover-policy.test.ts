@@ -1,25 +1,32 @@
 // FailoverPolicy, DNS half, end to end: the controller process against the real apiserver and
 // moto; records and health checks read back with the SDK directly.
-import { describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { seedHostedZone, seedVpc } from '../env/seed.ts';
-import { condition, uniqueName, type Obj } from './helpers.ts';
-import { EAST, policyObj, WEST } from './failover-policy-fixtures.ts';
 import { PolicyBed } from './failover-policy-bed.ts';
+import { EAST, policyObj, WEST } from './failover-policy-fixtures.ts';
+import { condition, type Obj, uniqueName } from './helpers.ts';
 
 const NS = 'fp-dns';
 const OTHER_NS = 'fp-platform';
 const bed = new PolicyBed(NS, { otherNamespaces: [OTHER_NS], eachTest: 'controller' });
 
-const seed = { get endpoint() { return bed.stack.motoEndpoint; } };
+const seed = {
+  get endpoint() {
+    return bed.stack.motoEndpoint;
+  },
+};
 const recordName = (name: string) => `${name}.example.com`;
 
 function dnsSpec(zoneId: string, name: string, kind: 'alias' | 'ips' | 'cname', extra: Record<string, any> = {}): Record<string, any> {
   const target = (side: 'p' | 's') =>
-    kind === 'alias' ? { alias: { dnsName: `nlb-${side}.elb.amazonaws.com`, hostedZoneId: 'Z26RNL4JYFTOTI', evaluateTargetHealth: true } }
-      : kind === 'ips' ? { ips: side === 'p' ? ['198.51.100.10'] : ['203.0.113.20'] }
+    kind === 'alias'
+      ? { alias: { dnsName: `nlb-${side}.elb.amazonaws.com`, hostedZoneId: 'Z26RNL4JYFTOTI', evaluateTargetHealth: true } }
+      : kind === 'ips'
+        ? { ips: side === 'p' ? ['198.51.100.10'] : ['203.0.113.20'] }
         : { cname: `app-${side}.example.net` };
   return {
     dns: {
@@ -59,7 +66,11 @@ describe('FailoverPolicy DNS', () => {
       assert.equal(primary?.HealthCheckId, ids.primary);
       assert.equal(secondary?.HealthCheckId, ids.secondary);
       if (kind === 'alias') assert.equal(primary?.AliasTarget?.DNSName, 'nlb-p.elb.amazonaws.com.');
-      if (kind === 'ips') assert.deepEqual(primary?.ResourceRecords?.map((v) => v.Value), ['198.51.100.10']);
+      if (kind === 'ips')
+        assert.deepEqual(
+          primary?.ResourceRecords?.map((v) => v.Value),
+          ['198.51.100.10'],
+        );
       if (kind === 'cname') assert.equal(primary?.Type, 'CNAME');
       const hc = await bed.aws.healthCheck(ids.primary);
       assert.equal(hc.HealthCheckConfig?.Type, 'HTTPS');
@@ -106,7 +117,13 @@ describe('FailoverPolicy DNS', () => {
     await waitUntil(async () => (await bed.aws.healthCheck(id)).HealthCheckConfig?.ResourcePath === '/health/deeper');
     // An interval change cannot be made in place: a new check, the records follow, the old one goes.
     await bed.kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: n2 }, { spec: { dns: { primary: { healthCheck: { intervalSeconds: 10 } } } } });
-    const o3 = await bed.kube.waitFor('FailoverPolicy', NS, n2, 'check replaced', (x) => x.status?.healthCheckIds?.primary && x.status.healthCheckIds.primary !== id);
+    const o3 = await bed.kube.waitFor(
+      'FailoverPolicy',
+      NS,
+      n2,
+      'check replaced',
+      (x) => x.status?.healthCheckIds?.primary && x.status.healthCheckIds.primary !== id,
+    );
     const newId = o3.status.healthCheckIds.primary;
     await waitUntil(async () => (await ours(pub, n2)).primary?.HealthCheckId === newId);
     await waitUntil(async () => !(await bed.aws.healthCheckIds()).includes(id));
@@ -115,10 +132,14 @@ describe('FailoverPolicy DNS', () => {
   test('a foreign record at the name is left alone and reported', async () => {
     const zone = await seedHostedZone(seed, 'example.com');
     const name = uniqueName('foreign');
-    await bed.aws.r53.send(new ChangeResourceRecordSetsCommand({
-      HostedZoneId: zone,
-      ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: recordName(name), Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] } }] },
-    }));
+    await bed.aws.r53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zone,
+        ChangeBatch: {
+          Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: recordName(name), Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] } }],
+        },
+      }),
+    );
     await bed.kube.apply(policyObj(NS, name, dnsSpec(zone, name, 'ips')));
     const o = await bed.kube.waitCondition('FailoverPolicy', NS, name, 'DnsConflict', 'True', 'RecordConflict');
     assert.equal(condition(o, 'Ready')?.reason, 'RecordConflict');
@@ -135,13 +156,22 @@ describe('FailoverPolicy DNS', () => {
     await bed.kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name }, { spec: { failover: { activeRegion: WEST } } });
     await bed.kube.waitFor('FailoverPolicy', NS, name, 'active west', (x) => x.status?.activeRegion === WEST);
     let { primary, secondary } = await ours(zone, name);
-    assert.deepEqual(primary?.ResourceRecords?.map((v) => v.Value), ['203.0.113.20']);
+    assert.deepEqual(
+      primary?.ResourceRecords?.map((v) => v.Value),
+      ['203.0.113.20'],
+    );
     assert.equal(primary?.HealthCheckId, o.status.healthCheckIds.secondary);
-    assert.deepEqual(secondary?.ResourceRecords?.map((v) => v.Value), ['198.51.100.10']);
+    assert.deepEqual(
+      secondary?.ResourceRecords?.map((v) => v.Value),
+      ['198.51.100.10'],
+    );
     await bed.kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name }, { spec: { failover: { activeRegion: EAST } } });
     await bed.kube.waitFor('FailoverPolicy', NS, name, 'active east', (x) => x.status?.activeRegion === EAST);
     ({ primary } = await ours(zone, name));
-    assert.deepEqual(primary?.ResourceRecords?.map((v) => v.Value), ['198.51.100.10']);
+    assert.deepEqual(
+      primary?.ResourceRecords?.map((v) => v.Value),
+      ['198.51.100.10'],
+    );
   });
 
   test('health from the CloudWatch metric; a check on / raises ShallowHealthCheck', async () => {
@@ -154,17 +184,31 @@ describe('FailoverPolicy DNS', () => {
     assert.match(condition(o, 'Ready')?.message ?? '', /secondary health check requests \//);
     await bed.aws.putHealth(o.status.healthCheckIds.primary, 0);
     await bed.aws.putHealth(o.status.healthCheckIds.secondary, 1);
-    const h = await bed.kube.waitFor('FailoverPolicy', NS, name, 'primary Unhealthy', (x) => x.status?.health?.primary === 'Unhealthy' && x.status.health.secondary === 'Healthy', 90_000);
+    const h = await bed.kube.waitFor(
+      'FailoverPolicy',
+      NS,
+      name,
+      'primary Unhealthy',
+      (x) => x.status?.health?.primary === 'Unhealthy' && x.status.health.secondary === 'Healthy',
+      90_000,
+    );
     assert.ok(h.status.health.primarySince);
     const events = await bed.kube.events(NS, name);
-    assert.ok(events.some((e) => e.reason === 'ShallowHealthCheck' && e.type === 'Warning'), JSON.stringify(events.map((e) => e.reason)));
+    assert.ok(
+      events.some((e) => e.reason === 'ShallowHealthCheck' && e.type === 'Warning'),
+      JSON.stringify(events.map((e) => e.reason)),
+    );
   });
 
   test('a RegionPair in another namespace must allow ours; until then no AWS call', async () => {
     const zone = await seedHostedZone(seed, 'example.com');
     const pairName = uniqueName('pair');
-    await bed.kube.apply({ apiVersion: 'multiregion.dev/v1alpha1', kind: 'RegionPair', metadata: { name: pairName, namespace: OTHER_NS },
-      spec: { primary: { region: EAST, cidrs: ['10.0.0.0/16'] }, secondary: { region: WEST, cidrs: ['10.1.0.0/16'] }, deletionPolicy: 'Orphan' } });
+    await bed.kube.apply({
+      apiVersion: 'multiregion.dev/v1alpha1',
+      kind: 'RegionPair',
+      metadata: { name: pairName, namespace: OTHER_NS },
+      spec: { primary: { region: EAST, cidrs: ['10.0.0.0/16'] }, secondary: { region: WEST, cidrs: ['10.1.0.0/16'] }, deletionPolicy: 'Orphan' },
+    });
     const name = uniqueName('ref');
     const spec = dnsSpec(zone, name, 'ips');
     delete spec.dns.primary.region;
@@ -182,10 +226,14 @@ describe('FailoverPolicy DNS', () => {
   test('deletion removes our records and checks, nothing else', async () => {
     const zone = await seedHostedZone(seed, 'example.com');
     const name = uniqueName('del');
-    await bed.aws.r53.send(new ChangeResourceRecordSetsCommand({
-      HostedZoneId: zone,
-      ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: `other.example.com`, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.9' }] } }] },
-    }));
+    await bed.aws.r53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zone,
+        ChangeBatch: {
+          Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: `other.example.com`, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.9' }] } }],
+        },
+      }),
+    );
     await bed.kube.apply(policyObj(NS, name, dnsSpec(zone, name, 'alias')));
     await ready(name);
     await bed.kube.delete('FailoverPolicy', NS, name);

@@ -1,6 +1,6 @@
 // Shared helpers for integration tests: objects in the real apiserver, waits on status.
-import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { API_VERSION, type AnyKind, type Condition } from '../../src/api/types.ts';
+import { type KubeConfig, type KubernetesObject, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { type AnyKind, API_VERSION, type Condition } from '../../src/api/types.ts';
 import { waitFor } from '../env/ports.ts';
 
 export type Obj = KubernetesObject & { spec?: any; status?: any; metadata: { name: string; namespace?: string; [k: string]: any } };
@@ -23,8 +23,14 @@ export class Kube {
   /** Merge patch of a part of the object (e.g. spec fields, annotations). */
   mergePatch<T extends Obj>(ref: { kind: string; namespace: string; name: string; apiVersion?: string }, patch: Record<string, unknown>): Promise<T> {
     const { metadata, ...rest } = patch as { metadata?: Record<string, unknown> };
-    return this.api.patch({ apiVersion: ref.apiVersion ?? API_VERSION, kind: ref.kind, ...rest, metadata: { ...metadata, name: ref.name, namespace: ref.namespace } },
-      undefined, undefined, 'tests', undefined, PatchStrategy.MergePatch) as Promise<T>;
+    return this.api.patch(
+      { apiVersion: ref.apiVersion ?? API_VERSION, kind: ref.kind, ...rest, metadata: { ...metadata, name: ref.name, namespace: ref.namespace } },
+      undefined,
+      undefined,
+      'tests',
+      undefined,
+      PatchStrategy.MergePatch,
+    ) as Promise<T>;
   }
 
   async get<T extends Obj = Obj>(kind: string, namespace: string, name: string, apiVersion = API_VERSION): Promise<T | undefined> {
@@ -61,25 +67,47 @@ export class Kube {
   async waitFor<T extends Obj = Obj>(kind: string, namespace: string, name: string, what: string, pred: (o: T) => boolean, timeoutMs = 60_000): Promise<T> {
     let last: T | undefined;
     try {
-      await waitFor(`${kind} ${namespace}/${name}: ${what}`, async () => {
-        last = await this.get<T>(kind, namespace, name);
-        return !!last && pred(last);
-      }, timeoutMs, 250);
+      await waitFor(
+        `${kind} ${namespace}/${name}: ${what}`,
+        async () => {
+          last = await this.get<T>(kind, namespace, name);
+          return !!last && pred(last);
+        },
+        timeoutMs,
+        250,
+      );
     } catch (e) {
       throw new Error(`${(e as Error).message}\nlast status: ${JSON.stringify(last?.status, null, 1)?.slice(0, 4000)}`);
     }
     return last!;
   }
 
-  waitCondition<T extends Obj = Obj>(kind: string, namespace: string, name: string, type: string, status: 'True' | 'False', reason?: string, timeoutMs = 60_000): Promise<T> {
-    return this.waitFor<T>(kind, namespace, name, `${type}=${status}${reason ? ` (${reason})` : ''}`, (o) => {
-      const c = condition(o, type);
-      return !!c && c.status === status && (!reason || c.reason === reason) && (o.status?.observedGeneration ?? 0) >= (o.metadata.generation ?? 0);
-    }, timeoutMs);
+  waitCondition<T extends Obj = Obj>(
+    kind: string,
+    namespace: string,
+    name: string,
+    type: string,
+    status: 'True' | 'False',
+    reason?: string,
+    timeoutMs = 60_000,
+  ): Promise<T> {
+    return this.waitFor<T>(
+      kind,
+      namespace,
+      name,
+      `${type}=${status}${reason ? ` (${reason})` : ''}`,
+      (o) => {
+        const c = condition(o, type);
+        return !!c && c.status === status && (!reason || c.reason === reason) && (o.status?.observedGeneration ?? 0) >= (o.metadata.generation ?? 0);
+      },
+      timeoutMs,
+    );
   }
 
   async events(namespace: string, name: string): Promise<Array<{ reason: string; message: string; type: string; count?: number }>> {
-    const list = (await this.api.list('v1', 'Event', namespace)) as unknown as { items: Array<{ reason: string; message: string; type: string; count?: number; involvedObject: { name: string } }> };
+    const list = (await this.api.list('v1', 'Event', namespace)) as unknown as {
+      items: Array<{ reason: string; message: string; type: string; count?: number; involvedObject: { name: string } }>;
+    };
     return list.items.filter((e) => e.involvedObject.name === name);
   }
 }

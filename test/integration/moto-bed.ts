@@ -1,7 +1,7 @@
 // One moto per test file, registered as the calling file's hooks: started before the first test,
 // emptied before each, stopped at the end; SDK clients made for a test are destroyed after it.
 import { after, afterEach, before, beforeEach } from 'node:test';
-import { startMoto, type Moto } from '../env/moto.ts';
+import { type Moto, startMoto } from '../env/moto.ts';
 
 export class MotoBed {
   private moto: Moto | undefined;

@@ -1,15 +1,16 @@
 // The chart and the kustomize base, applied with --dry-run=server to a real kube-apiserver:
 // schema (strict field validation), RBAC objects, CRDs and Pod Security "restricted" admission
 // all judge the rendered manifests, without anything running.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
 import { startKube } from '../env/kube.ts';
 import { ENV } from '../env/stack.ts';
-import { helmTemplate, kubectlBin, kustomizeDeploy, releaseNamespace, run, type K8sObject } from '../unit/packaging-tools.ts';
+import { helmTemplate, type K8sObject, kubectlBin, kustomizeDeploy, releaseNamespace, run } from '../unit/packaging-tools.ts';
 
 let kube: { kubeconfigPath: string; server: string; stop(): Promise<void> };
 let dir: string;
@@ -35,7 +36,10 @@ before(async () => {
   // Namespaced objects need their namespace to exist for real; it carries the
   // pod-security label, so the dry-run also runs the "restricted" admission on the pod.
   const ns = kustomizeDeploy().filter((o) => o.kind === 'Namespace');
-  assert.deepEqual(ns.map((o) => o.metadata.name), [releaseNamespace]);
+  assert.deepEqual(
+    ns.map((o) => o.metadata.name),
+    [releaseNamespace],
+  );
   const r = kubectl(['apply', '--server-side', '--field-manager=packaging-test', '-f', '-'], stringify(ns[0]));
   assert.equal(r.status, 0, r.stderr);
 });
@@ -51,8 +55,15 @@ const renders: Array<{ reason: string; objs: () => K8sObject[] }> = [
   { reason: 'helm template, default values', objs: () => helmTemplate() },
   {
     reason: 'helm template, NetworkPolicy and narrowed secrets on',
-    objs: () => helmTemplate(['--set', 'networkPolicy.enabled=true', '--set', `rbac.secretNamespaces={${releaseNamespace}}`,
-      '--set', 'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::111111111111:role/mrc']),
+    objs: () =>
+      helmTemplate([
+        '--set',
+        'networkPolicy.enabled=true',
+        '--set',
+        `rbac.secretNamespaces={${releaseNamespace}}`,
+        '--set',
+        'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::111111111111:role/mrc',
+      ]),
   },
   { reason: 'kubectl kustomize deploy', objs: () => kustomizeDeploy() },
 ];
@@ -61,7 +72,10 @@ const renders: Array<{ reason: string; objs: () => K8sObject[] }> = [
 // packaging fault, nor the other way round. No object here needs the CRDs installed.
 const isCrd = (o: K8sObject) => o.kind === 'CustomResourceDefinition';
 for (const r of renders) {
-  for (const part of [{ name: 'CRDs', pick: isCrd }, { name: 'controller objects', pick: (o: K8sObject) => !isCrd(o) }]) {
+  for (const part of [
+    { name: 'CRDs', pick: isCrd },
+    { name: 'controller objects', pick: (o: K8sObject) => !isCrd(o) },
+  ]) {
     test(`${r.reason}: ${part.name} pass a server-side dry-run, with no warnings`, () => {
       const objs = r.objs().filter(part.pick);
       assert.ok(objs.length > 0, `no ${part.name} rendered`);

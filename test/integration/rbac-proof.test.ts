@@ -2,20 +2,21 @@
 // (a real token minted with the TokenRequest API, not the admin token) against the real
 // apiserver, and does its whole job — status, finalizer, Lease, Events — while the same
 // identity is refused everything the chart does not grant.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
+import { isNotFound, kubeRequest } from '../../src/runtime/kube-request.ts';
 import { applyChart, RBAC_KINDS, serviceAccountKubeconfig as saKubeconfig } from '../env/chart.ts';
-import { getStack, type Stack } from '../env/stack.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
-import { seedVpc } from '../env/seed.ts';
+import { type ControllerProcess, startController } from '../env/controller.ts';
 import { waitFor } from '../env/ports.ts';
-import { kubeRequest, isNotFound } from '../../src/runtime/kube-request.ts';
-import { helmTemplate, releaseNamespace, type K8sObject } from '../unit/packaging-tools.ts';
-import { Kube, condition, uniqueName, type Obj } from './helpers.ts';
+import { seedVpc } from '../env/seed.ts';
+import { getStack, type Stack } from '../env/stack.ts';
+import { releaseNamespace } from '../unit/packaging-tools.ts';
+import { condition, Kube, type Obj, uniqueName } from './helpers.ts';
 
 const NS = 'rbac-proof';
 let stack: Stack;
@@ -36,12 +37,20 @@ async function serviceAccountKubeconfig(ns: string, sa: string): Promise<string>
   return path;
 }
 
-interface Access { verb: string; resource: string; group?: string; subresource?: string; namespace?: string; name?: string }
+interface Access {
+  verb: string;
+  resource: string;
+  group?: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
 
 /** `kubectl auth can-i` as the ServiceAccount: a SelfSubjectAccessReview with its own token. */
 async function canI(a: Access): Promise<boolean> {
   const r = await kubeRequest<{ status: { allowed: boolean } }>(saKc, {
-    method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    method: 'POST',
+    path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
     body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { group: '', ...a } } },
   });
   return r.status.allowed;
@@ -73,7 +82,8 @@ after(async () => {
 describe('RBAC proof: the controller as the chart ServiceAccount', () => {
   test('the token really is the ServiceAccount (not admin)', async () => {
     const r = await kubeRequest<{ status: { userInfo: { username: string; groups: string[] } } }>(saKc, {
-      method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      method: 'POST',
+      path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
       body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
     });
     assert.equal(r.status.userInfo.username, `system:serviceaccount:${releaseNamespace}:${saName}`);
@@ -86,25 +96,38 @@ describe('RBAC proof: the controller as the chart ServiceAccount', () => {
     const m = { endpoint: stack.motoEndpoint };
     const [east, west] = await Promise.all([seedVpc(m, 'us-east-1', '10.0.0.0/16'), seedVpc(m, 'us-west-2', '10.1.0.0/16')]);
     ctrl = await startController({
-      kubeconfigPath: join(dir, 'sa-kubeconfig'), awsEndpoint: stack.motoEndpoint,
+      kubeconfigPath: join(dir, 'sa-kubeconfig'),
+      awsEndpoint: stack.motoEndpoint,
       args: [`--leader-election-namespace=${releaseNamespace}`, `--leader-election-id=${leaseName}`],
     });
     const name = uniqueName('rbac');
     const pair: Obj = {
-      apiVersion: 'multiregion.dev/v1alpha1', kind: 'RegionPair',
+      apiVersion: 'multiregion.dev/v1alpha1',
+      kind: 'RegionPair',
       metadata: { name, namespace: NS, annotations: { 'multiregion.dev/dry-run': 'true' } },
       spec: {
-        primary: { region: 'us-east-1', vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds, routeTableIds: [east.routeTableId] }], cidrs: ['10.0.0.0/16'] },
-        secondary: { region: 'us-west-2', vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds, routeTableIds: [west.routeTableId] }], cidrs: ['10.1.0.0/16'] },
+        primary: {
+          region: 'us-east-1',
+          vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds, routeTableIds: [east.routeTableId] }],
+          cidrs: ['10.0.0.0/16'],
+        },
+        secondary: {
+          region: 'us-west-2',
+          vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds, routeTableIds: [west.routeTableId] }],
+          cidrs: ['10.1.0.0/16'],
+        },
       },
     };
     await kube.apply(pair);
     const planned = await kube.waitCondition('RegionPair', NS, name, 'Synced', 'True', 'DryRun', 90_000);
-    assert.ok((planned.status.plannedChanges ?? []).some((c: { action: string; resource: string }) => c.action === 'Create' && /TransitGateway/.test(c.resource)),
-      `plannedChanges: ${JSON.stringify(planned.status.plannedChanges)}`);
+    assert.ok(
+      (planned.status.plannedChanges ?? []).some((c: { action: string; resource: string }) => c.action === 'Create' && /TransitGateway/.test(c.resource)),
+      `plannedChanges: ${JSON.stringify(planned.status.plannedChanges)}`,
+    );
 
     const lease = await kubeRequest<{ spec: { holderIdentity?: string } }>(stack.kc, {
-      method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${releaseNamespace}/leases/${leaseName}`,
+      method: 'GET',
+      path: `/apis/coordination.k8s.io/v1/namespaces/${releaseNamespace}/leases/${leaseName}`,
     });
     assert.ok(lease.spec.holderIdentity, 'the Lease has a holder');
 
@@ -114,18 +137,28 @@ describe('RBAC proof: the controller as the chart ServiceAccount', () => {
     assert.equal(condition(ready, 'Synced')?.status, 'True');
     assert.ok(ready.metadata.finalizers?.includes('multiregion.dev/finalizer'));
     let events: Array<{ reason: string; involvedObject: { name: string } }> = [];
-    await waitFor('an Event for the pair', async () => {
-      const list = await kubeRequest<{ items: typeof events }>(stack.kc, { method: 'GET', path: `/api/v1/namespaces/${NS}/events` });
-      events = list.items.filter((e) => e.involvedObject.name === name);
-      return events.length > 0;
-    }, 30_000);
-    assert.ok(events.some((e) => /^Created/.test(e.reason)), `events: ${events.map((e) => e.reason).join(', ')}`);
+    await waitFor(
+      'an Event for the pair',
+      async () => {
+        const list = await kubeRequest<{ items: typeof events }>(stack.kc, { method: 'GET', path: `/api/v1/namespaces/${NS}/events` });
+        events = list.items.filter((e) => e.involvedObject.name === name);
+        return events.length > 0;
+      },
+      30_000,
+    );
+    assert.ok(
+      events.some((e) => /^Created/.test(e.reason)),
+      `events: ${events.map((e) => e.reason).join(', ')}`,
+    );
 
     // Delete: the controller removes what it created and then its finalizer, still as the SA.
     await kube.delete('RegionPair', NS, name);
     await kube.waitGone('RegionPair', NS, name, 120_000);
 
-    const forbidden = ctrl.logs().split('\n').filter((l) => /forbidden|\b403\b/i.test(l));
+    const forbidden = ctrl
+      .logs()
+      .split('\n')
+      .filter((l) => /forbidden|\b403\b/i.test(l));
     assert.deepEqual(forbidden, [], 'the controller met no Forbidden answer');
   });
 

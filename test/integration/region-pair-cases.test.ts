@@ -1,15 +1,16 @@
 // RegionPair: adoption, cross-account, crash after the peering create, bad input, dry-run,
 // paused, Orphan. The controller runs behind the fault proxy, whose call log counts AWS calls.
-import { after, before, beforeEach, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EC2Client, CreateTransitGatewayCommand, DescribeTransitGatewaysCommand, DescribeTransitGatewayPeeringAttachmentsCommand } from '@aws-sdk/client-ec2';
+import { CreateTransitGatewayCommand, DescribeTransitGatewayPeeringAttachmentsCommand, DescribeTransitGatewaysCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { getStack, type Stack } from '../env/stack.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
+import { type ControllerProcess, startController } from '../env/controller.ts';
 import { FaultProxy, queryError } from '../env/fault-proxy.ts';
-import { seedVpc, type SeededVpc } from '../env/seed.ts';
-import { Kube, condition, uniqueName, type Obj } from './helpers.ts';
+import { type SeededVpc, seedVpc } from '../env/seed.ts';
+import { getStack, type Stack } from '../env/stack.ts';
+import { condition, Kube, type Obj, uniqueName } from './helpers.ts';
 
 const NS = 'rp-cases';
 const OTHER = 'arn:aws:iam::222222222222:role/multiregion';
@@ -18,13 +19,23 @@ let kube: Kube;
 let proxy: FaultProxy;
 let ctrl: ControllerProcess | undefined;
 const creds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-const assumed = (region: string) => fromTemporaryCredentials({ params: { RoleArn: OTHER, RoleSessionName: 't' }, clientConfig: { region, endpoint: stack.motoEndpoint, credentials: creds } });
-const ec2 = (region: string, roleArn?: string) => new EC2Client({ region, endpoint: stack.motoEndpoint, maxAttempts: 1, credentials: roleArn ? assumed(region) : creds });
+const assumed = (region: string) =>
+  fromTemporaryCredentials({ params: { RoleArn: OTHER, RoleSessionName: 't' }, clientConfig: { region, endpoint: stack.motoEndpoint, credentials: creds } });
+const ec2 = (region: string, roleArn?: string) =>
+  new EC2Client({ region, endpoint: stack.motoEndpoint, maxAttempts: 1, credentials: roleArn ? assumed(region) : creds });
 
-const side = (region: string, v: SeededVpc, extra: Record<string, unknown> = {}) =>
-  ({ region, vpcAttachments: [{ vpcId: v.vpcId, subnetIds: v.subnetIds, routeTableIds: [v.routeTableId] }], cidrs: [v.cidr], ...extra });
-const pairObj = (name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): Obj =>
-  ({ apiVersion: 'multiregion.dev/v1alpha1', kind: 'RegionPair', metadata: { name, namespace: NS, ...(annotations && { annotations }) }, spec });
+const side = (region: string, v: SeededVpc, extra: Record<string, unknown> = {}) => ({
+  region,
+  vpcAttachments: [{ vpcId: v.vpcId, subnetIds: v.subnetIds, routeTableIds: [v.routeTableId] }],
+  cidrs: [v.cidr],
+  ...extra,
+});
+const pairObj = (name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): Obj => ({
+  apiVersion: 'multiregion.dev/v1alpha1',
+  kind: 'RegionPair',
+  metadata: { name, namespace: NS, ...(annotations && { annotations }) },
+  spec,
+});
 const run = async () => {
   ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: proxy.endpoint });
   return ctrl;
@@ -36,7 +47,9 @@ async function seedBoth(secondaryRole?: string): Promise<[SeededVpc, SeededVpc]>
   ]);
 }
 const liveTgws = async (region: string, roleArn?: string) =>
-  ((await ec2(region, roleArn).send(new DescribeTransitGatewaysCommand({}))).TransitGateways ?? []).filter((t) => t.State !== 'deleted' && t.State !== 'deleting');
+  ((await ec2(region, roleArn).send(new DescribeTransitGatewaysCommand({}))).TransitGateways ?? []).filter(
+    (t) => t.State !== 'deleted' && t.State !== 'deleting',
+  );
 
 before(async () => {
   stack = await getStack();
@@ -62,26 +75,48 @@ beforeEach(async () => {
 describe('RegionPair cases', () => {
   test('adopts existing TGWs, warns about defaults on, and never deletes them', async () => {
     const [east, west] = await seedBoth();
-    const eastTgw = (await ec2('us-east-1').send(new CreateTransitGatewayCommand({ Options: { DefaultRouteTableAssociation: 'enable', DefaultRouteTablePropagation: 'enable' } }))).TransitGateway!.TransitGatewayId!;
-    const westTgw = (await ec2('us-west-2').send(new CreateTransitGatewayCommand({ Options: { DefaultRouteTableAssociation: 'disable', DefaultRouteTablePropagation: 'disable' } }))).TransitGateway!.TransitGatewayId!;
+    const eastTgw = (
+      await ec2('us-east-1').send(
+        new CreateTransitGatewayCommand({ Options: { DefaultRouteTableAssociation: 'enable', DefaultRouteTablePropagation: 'enable' } }),
+      )
+    ).TransitGateway!.TransitGatewayId!;
+    const westTgw = (
+      await ec2('us-west-2').send(
+        new CreateTransitGatewayCommand({ Options: { DefaultRouteTableAssociation: 'disable', DefaultRouteTablePropagation: 'disable' } }),
+      )
+    ).TransitGateway!.TransitGatewayId!;
     await run();
     const name = uniqueName('adopt');
-    await kube.apply(pairObj(name, { primary: side('us-east-1', east, { transitGateway: { id: eastTgw } }), secondary: side('us-west-2', west, { transitGateway: { id: westTgw } }) }));
+    await kube.apply(
+      pairObj(name, {
+        primary: side('us-east-1', east, { transitGateway: { id: eastTgw } }),
+        secondary: side('us-west-2', west, { transitGateway: { id: westTgw } }),
+      }),
+    );
     const ready = await kube.waitCondition('RegionPair', NS, name, 'Ready', 'True', undefined, 90_000);
     assert.equal(ready.status.primary.transitGatewayId, eastTgw);
     assert.equal(ready.status.primary.transitGatewayAdopted, true);
     assert.equal(proxy.count('ec2', 'CreateTransitGateway'), 0, 'no TGW created');
     assert.equal(proxy.count('ec2', 'ModifyTransitGateway'), 0, 'an adopted TGW is not changed');
     const evs = await kube.events(NS, name);
-    assert.ok(evs.some((e) => e.reason === 'AdoptedTransitGatewayDefaultsOn' && e.type === 'Warning'), evs.map((e) => e.reason).join(','));
+    assert.ok(
+      evs.some((e) => e.reason === 'AdoptedTransitGatewayDefaultsOn' && e.type === 'Warning'),
+      evs.map((e) => e.reason).join(','),
+    );
     const defaults = condition(ready, 'TransitGatewayDefaults');
     assert.equal(defaults?.status, 'False');
     assert.equal(defaults?.reason, 'AdoptedDefaultsOn');
     assert.match(defaults?.message ?? '', new RegExp(eastTgw));
     await kube.delete('RegionPair', NS, name);
     await kube.waitGone('RegionPair', NS, name, 60_000);
-    assert.deepEqual((await liveTgws('us-east-1')).map((t) => t.TransitGatewayId), [eastTgw]);
-    assert.deepEqual((await liveTgws('us-west-2')).map((t) => t.TransitGatewayId), [westTgw]);
+    assert.deepEqual(
+      (await liveTgws('us-east-1')).map((t) => t.TransitGatewayId),
+      [eastTgw],
+    );
+    assert.deepEqual(
+      (await liveTgws('us-west-2')).map((t) => t.TransitGatewayId),
+      [westTgw],
+    );
     assert.equal(proxy.count('ec2', 'DeleteTransitGateway'), 0);
   });
 
@@ -95,7 +130,12 @@ describe('RegionPair cases', () => {
     assert.equal(ready.status.primary.accountId, '123456789012');
     assert.equal((await liveTgws('us-west-2', OTHER)).length, 1, 'secondary TGW in account 222222222222');
     assert.equal((await liveTgws('us-west-2')).length, 0, 'nothing in the default account of us-west-2');
-    const seen = (await ec2('us-west-2', OTHER).send(new DescribeTransitGatewayPeeringAttachmentsCommand({ TransitGatewayAttachmentIds: [ready.status.peering.attachmentId] }))).TransitGatewayPeeringAttachments ?? [];
+    const seen =
+      (
+        await ec2('us-west-2', OTHER).send(
+          new DescribeTransitGatewayPeeringAttachmentsCommand({ TransitGatewayAttachmentIds: [ready.status.peering.attachmentId] }),
+        )
+      ).TransitGatewayPeeringAttachments ?? [];
     assert.equal(seen[0]?.State, 'available');
     assert.equal(seen[0]?.AccepterTgwInfo?.OwnerId, '222222222222');
     assert.ok(proxy.count('sts', 'AssumeRole') >= 1);
@@ -109,7 +149,11 @@ describe('RegionPair cases', () => {
     await kube.apply(pairObj(name, { primary: side('us-east-1', east), secondary: side('us-west-2', west) }));
     await c.exited;
     const pending = await kube.get('RegionPair', NS, name);
-    assert.match(pending?.metadata.annotations?.['multiregion.dev/create-pending'] ?? '', /TransitGatewayPeeringAttachment@/, 'intent recorded before the call');
+    assert.match(
+      pending?.metadata.annotations?.['multiregion.dev/create-pending'] ?? '',
+      /TransitGatewayPeeringAttachment@/,
+      'intent recorded before the call',
+    );
     await run();
     const ready = await kube.waitCondition('RegionPair', NS, name, 'Ready', 'True', undefined, 90_000);
     assert.equal(proxy.count('ec2', 'CreateTransitGatewayPeeringAttachment'), 1, 'one create call in all');
@@ -141,7 +185,12 @@ describe('RegionPair cases', () => {
 
   test('an unassumable role gives Synced=False AssumeRoleFailed naming spec.secondary.roleArn, and nothing is created', async () => {
     const [east, west] = await seedBoth();
-    proxy.add({ service: 'sts', operation: 'AssumeRole', kind: 'respond', response: queryError('AccessDenied', 'User is not authorized to perform: sts:AssumeRole') });
+    proxy.add({
+      service: 'sts',
+      operation: 'AssumeRole',
+      kind: 'respond',
+      response: queryError('AccessDenied', 'User is not authorized to perform: sts:AssumeRole'),
+    });
     await run();
     const name = uniqueName('norole');
     await kube.apply(pairObj(name, { primary: side('us-east-1', east), secondary: side('us-west-2', west, { roleArn: OTHER }) }));
@@ -156,7 +205,9 @@ describe('RegionPair cases', () => {
     const name = uniqueName('dry');
     await kube.apply(pairObj(name, { primary: side('us-east-1', east), secondary: side('us-west-2', west) }, { 'multiregion.dev/dry-run': 'true' }));
     const o = await kube.waitCondition('RegionPair', NS, name, 'Synced', 'True', 'DryRun', 60_000);
-    const planned = (o.status.plannedChanges as Array<{ action: string; resource: string; region?: string }>).map((c) => `${c.action} ${c.resource} ${c.region ?? ''}`.trim());
+    const planned = (o.status.plannedChanges as Array<{ action: string; resource: string; region?: string }>).map((c) =>
+      `${c.action} ${c.resource} ${c.region ?? ''}`.trim(),
+    );
     assert.ok(planned.includes('Create TransitGateway us-east-1') && planned.includes('Create TransitGateway us-west-2'), planned.join('\n'));
     assert.equal(proxy.calls.filter((c) => /^(Create|Delete|Modify|Accept|Associate)/.test(c.operation)).length, 0, 'no mutating call');
     assert.equal(o.metadata.finalizers, undefined, 'no finalizer in dry-run');

@@ -3,19 +3,23 @@
 // the test lets it go (SlowDeletes, aws-ec2-slow-deletes.ts). moto deletes at once (a TGW is
 // simply removed), so without that a finalizer that never waits would pass. The finalizer must keep the object (and say what it waits for)
 // while anything is still being deleted, ask once per resource, and finish once all is gone.
-import { after, before, beforeEach, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, beforeEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  EC2Client, DescribeTransitGatewaysCommand, DescribeTransitGatewayPeeringAttachmentsCommand, DescribeTransitGatewayRouteTablesCommand,
+  DescribeTransitGatewayPeeringAttachmentsCommand,
+  DescribeTransitGatewayRouteTablesCommand,
+  DescribeTransitGatewaysCommand,
   DescribeTransitGatewayVpcAttachmentsCommand,
+  EC2Client,
 } from '@aws-sdk/client-ec2';
-import { getStack, type Stack } from '../env/stack.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
-import { seedVpc } from '../env/seed.ts';
+import { type ControllerProcess, startController } from '../env/controller.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
-import { Kube, condition, uniqueName, type Obj } from './helpers.ts';
+import { seedVpc } from '../env/seed.ts';
+import { getStack, type Stack } from '../env/stack.ts';
 import { markDeleting, SlowDeletes } from './aws-ec2-slow-deletes.ts';
+import { condition, Kube, type Obj, uniqueName } from './helpers.ts';
 
 const NS = 'rp-deleting';
 const FINALIZER = 'multiregion.dev/finalizer';
@@ -49,26 +53,50 @@ beforeEach(async () => {
 });
 
 test('markDeleting: only the named item’s own state changes', () => {
-  const xml = '<R><transitGatewayVpcAttachments>' +
+  const xml =
+    '<R><transitGatewayVpcAttachments>' +
     '<item><transitGatewayAttachmentId>a-1</transitGatewayAttachmentId><transitGatewayId>tgw-1</transitGatewayId><options><x/></options><state>available</state><tagSet><item><key>k</key><value>v</value></item></tagSet></item>' +
     '<item><transitGatewayAttachmentId>a-2</transitGatewayAttachmentId><transitGatewayId>tgw-1</transitGatewayId><state>available</state></item>' +
     '</transitGatewayVpcAttachments></R>';
   const out = markDeleting(xml, new Set(['a-2', 'tgw-1']));
-  assert.equal(out, xml.replace('<transitGatewayAttachmentId>a-2</transitGatewayAttachmentId><transitGatewayId>tgw-1</transitGatewayId><state>available</state>',
-    '<transitGatewayAttachmentId>a-2</transitGatewayAttachmentId><transitGatewayId>tgw-1</transitGatewayId><state>deleting</state>'));
-  assert.equal(markDeleting('<R><transitGatewaySet><item><transitGatewayId>tgw-1</transitGatewayId><options><a>b</a></options><state>available</state></item></transitGatewaySet></R>', new Set(['tgw-1'])),
-    '<R><transitGatewaySet><item><transitGatewayId>tgw-1</transitGatewayId><options><a>b</a></options><state>deleting</state></item></transitGatewaySet></R>');
+  assert.equal(
+    out,
+    xml.replace(
+      '<transitGatewayAttachmentId>a-2</transitGatewayAttachmentId><transitGatewayId>tgw-1</transitGatewayId><state>available</state>',
+      '<transitGatewayAttachmentId>a-2</transitGatewayAttachmentId><transitGatewayId>tgw-1</transitGatewayId><state>deleting</state>',
+    ),
+  );
+  assert.equal(
+    markDeleting(
+      '<R><transitGatewaySet><item><transitGatewayId>tgw-1</transitGatewayId><options><a>b</a></options><state>available</state></item></transitGatewaySet></R>',
+      new Set(['tgw-1']),
+    ),
+    '<R><transitGatewaySet><item><transitGatewayId>tgw-1</transitGatewayId><options><a>b</a></options><state>deleting</state></item></transitGatewaySet></R>',
+  );
 });
 
 test('deletion waits while AWS is still deleting each resource, keeps its finalizer, and finishes once all is gone', async () => {
-  const [east, west] = await Promise.all([seedVpc({ endpoint: stack.motoEndpoint }, 'us-east-1', '10.0.0.0/16'), seedVpc({ endpoint: stack.motoEndpoint }, 'us-west-2', '10.1.0.0/16')]);
+  const [east, west] = await Promise.all([
+    seedVpc({ endpoint: stack.motoEndpoint }, 'us-east-1', '10.0.0.0/16'),
+    seedVpc({ endpoint: stack.motoEndpoint }, 'us-west-2', '10.1.0.0/16'),
+  ]);
   ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: proxy.endpoint });
   const name = uniqueName('slow');
   const obj: Obj = {
-    apiVersion: 'multiregion.dev/v1alpha1', kind: 'RegionPair', metadata: { name, namespace: NS },
+    apiVersion: 'multiregion.dev/v1alpha1',
+    kind: 'RegionPair',
+    metadata: { name, namespace: NS },
     spec: {
-      primary: { region: 'us-east-1', vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds, routeTableIds: [east.routeTableId] }], cidrs: ['10.0.0.0/16'] },
-      secondary: { region: 'us-west-2', vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds, routeTableIds: [west.routeTableId] }], cidrs: ['10.1.0.0/16'] },
+      primary: {
+        region: 'us-east-1',
+        vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds, routeTableIds: [east.routeTableId] }],
+        cidrs: ['10.0.0.0/16'],
+      },
+      secondary: {
+        region: 'us-west-2',
+        vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds, routeTableIds: [west.routeTableId] }],
+        cidrs: ['10.1.0.0/16'],
+      },
     },
   };
   await kube.apply(obj);
@@ -91,7 +119,14 @@ test('deletion waits while AWS is still deleting each resource, keeps its finali
     const waiting = new RegExp(`^Waiting for ${stage.what} (${stage.ids.join('|')}) to be deleted\\.$`);
     const seen = await kube.waitFor('RegionPair', NS, name, `waiting for the ${stage.what}`, (o) => waiting.test(condition(o, 'Ready')?.message ?? ''), 60_000);
     assert.equal(condition(seen, 'Ready')?.reason, 'Deleting');
-    assert.deepEqual(slow.deleting().map((d) => d.id).sort(), [...stage.ids].sort(), `only the ${stage.what} is being deleted`);
+    assert.deepEqual(
+      slow
+        .deleting()
+        .map((d) => d.id)
+        .sort(),
+      [...stage.ids].sort(),
+      `only the ${stage.what} is being deleted`,
+    );
     // A few more passes (the finalizer requeues every 2 s): still waiting, still holding on.
     await sleep(5_000);
     const later = await kube.get('RegionPair', NS, name);
@@ -104,9 +139,23 @@ test('deletion waits while AWS is still deleting each resource, keeps its finali
   await kube.waitGone('RegionPair', NS, name, 60_000);
   for (const region of ['us-east-1', 'us-west-2']) {
     const live = (s?: string) => s !== 'deleted';
-    assert.deepEqual((await ec2(region).send(new DescribeTransitGatewaysCommand({}))).TransitGateways?.filter((t) => live(t.State)) ?? [], [], `no TGW left in ${region}`);
-    assert.deepEqual((await ec2(region).send(new DescribeTransitGatewayVpcAttachmentsCommand({}))).TransitGatewayVpcAttachments?.filter((t) => live(t.State)) ?? [], [], `no attachment left in ${region}`);
-    assert.deepEqual((await ec2(region).send(new DescribeTransitGatewayRouteTablesCommand({}))).TransitGatewayRouteTables?.filter((t) => live(t.State) && !t.DefaultAssociationRouteTable) ?? [], [], `no route table left in ${region}`);
+    assert.deepEqual(
+      (await ec2(region).send(new DescribeTransitGatewaysCommand({}))).TransitGateways?.filter((t) => live(t.State)) ?? [],
+      [],
+      `no TGW left in ${region}`,
+    );
+    assert.deepEqual(
+      (await ec2(region).send(new DescribeTransitGatewayVpcAttachmentsCommand({}))).TransitGatewayVpcAttachments?.filter((t) => live(t.State)) ?? [],
+      [],
+      `no attachment left in ${region}`,
+    );
+    assert.deepEqual(
+      (await ec2(region).send(new DescribeTransitGatewayRouteTablesCommand({}))).TransitGatewayRouteTables?.filter(
+        (t) => live(t.State) && !t.DefaultAssociationRouteTable,
+      ) ?? [],
+      [],
+      `no route table left in ${region}`,
+    );
   }
   const peerings = (await ec2('us-east-1').send(new DescribeTransitGatewayPeeringAttachmentsCommand({}))).TransitGatewayPeeringAttachments ?? [];
   assert.equal(peerings.find((p) => p.TransitGatewayAttachmentId === st.peering.attachmentId)?.State, 'deleted');

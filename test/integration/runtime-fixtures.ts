@@ -3,12 +3,13 @@
 // The runtime knows nothing of our kinds, so its tests use their own CRD: they keep working
 // while the API schemas change, and they exercise the same status subresource and generation
 // rules as any CRD.
-import { KubeConfig } from '@kubernetes/client-node';
+
 import { randomBytes } from 'node:crypto';
-import { kubeRequest, MERGE_PATCH } from '../../src/runtime/kube-request.ts';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../src/runtime/kube-object.ts';
+import { kubeRequest, MERGE_PATCH } from '../../src/runtime/kube-request.ts';
 import { createLogger, type Logger, type LogLevel } from '../../src/runtime/logger.ts';
-import { startKube, type Kube } from '../env/kube.ts';
+import { type Kube, startKube } from '../env/kube.ts';
 import { waitFor } from '../env/ports.ts';
 import { ENV } from '../env/stack.ts';
 
@@ -68,37 +69,50 @@ const WIDGET_CRD = {
     group: GROUP,
     names: { kind: 'Widget', listKind: 'WidgetList', plural: 'widgets', singular: 'widget' },
     scope: 'Namespaced',
-    versions: [{
-      name: 'v1', served: true, storage: true,
-      subresources: { status: {} },
-      schema: {
-        openAPIV3Schema: {
-          type: 'object',
-          properties: {
-            spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-            status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+            },
           },
         },
       },
-    }],
+    ],
   },
 };
 
 export async function installWidgetCrd(kc: KubeConfig): Promise<void> {
   // Raw request: client-node's typed serializer would drop the x-kubernetes-* schema keys.
   await kubeRequest(kc, {
-    method: 'PATCH', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${GROUP}`,
-    query: { fieldManager: 'multiregion-tests', force: true }, contentType: 'application/apply-patch+yaml', body: WIDGET_CRD,
+    method: 'PATCH',
+    path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${GROUP}`,
+    query: { fieldManager: 'multiregion-tests', force: true },
+    contentType: 'application/apply-patch+yaml',
+    body: WIDGET_CRD,
   });
-  await waitFor('widgets CRD Established', async () => {
-    const crd = await kubeRequest<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(kc, {
-      method: 'GET', path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${GROUP}`,
-    });
-    if (!crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return false;
-    // Established comes slightly before the resource is served.
-    await kubeRequest(kc, { method: 'GET', path: `/apis/${GROUP}/v1/widgets`, query: { limit: 1 } });
-    return true;
-  }, 30_000, 100);
+  await waitFor(
+    'widgets CRD Established',
+    async () => {
+      const crd = await kubeRequest<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(kc, {
+        method: 'GET',
+        path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.${GROUP}`,
+      });
+      if (!crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return false;
+      // Established comes slightly before the resource is served.
+      await kubeRequest(kc, { method: 'GET', path: `/apis/${GROUP}/v1/widgets`, query: { limit: 1 } });
+      return true;
+    },
+    30_000,
+    100,
+  );
 }
 
 export const uniqueName = (prefix: string): string => `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -112,22 +126,21 @@ export async function createNamespace(kc: KubeConfig, prefix: string): Promise<s
 
 export function createWidget(kc: KubeConfig, ns: string, name: string, spec: Record<string, unknown> = { size: 1 }): Promise<Widget> {
   return kubeRequest<Widget>(kc, {
-    method: 'POST', path: widgets(ns),
+    method: 'POST',
+    path: widgets(ns),
     body: { apiVersion: `${GROUP}/v1`, kind: 'Widget', metadata: { name, namespace: ns }, spec },
   });
 }
 
 export const widgetPath = (ns: string, name: string, sub = ''): string => `${widgets(ns)}/${name}${sub ? `/${sub}` : ''}`;
 
-export const getWidget = (kc: KubeConfig, ns: string, name: string): Promise<Widget> =>
-  kubeRequest<Widget>(kc, { method: 'GET', path: widgetPath(ns, name) });
+export const getWidget = (kc: KubeConfig, ns: string, name: string): Promise<Widget> => kubeRequest<Widget>(kc, { method: 'GET', path: widgetPath(ns, name) });
 
 /** JSON merge patch on the object (or its status subresource with sub = 'status'). */
 export const patchWidget = (kc: KubeConfig, ns: string, name: string, body: unknown, sub = ''): Promise<Widget> =>
   kubeRequest<Widget>(kc, { method: 'PATCH', path: widgetPath(ns, name, sub), contentType: MERGE_PATCH, body });
 
-export const deleteWidget = (kc: KubeConfig, ns: string, name: string): Promise<unknown> =>
-  kubeRequest(kc, { method: 'DELETE', path: widgetPath(ns, name) });
+export const deleteWidget = (kc: KubeConfig, ns: string, name: string): Promise<unknown> => kubeRequest(kc, { method: 'DELETE', path: widgetPath(ns, name) });
 
 /** Removes every widget of the namespace, finalizers first, so the shared apiserver stays tidy. */
 export async function cleanupWidgets(kc: KubeConfig, ns: string): Promise<void> {

@@ -1,22 +1,39 @@
 // The metrics and health endpoints wired to a Manager the way main.ts does it: /readyz follows
 // the informers' first sync, /healthz reports stalled informers, /metrics carries every metric
 // name dashboards and alerts rely on, with values from real reconciles.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { startHttpServers, type HttpServers } from '../../src/runtime/http.ts';
+import { after, before, test } from 'node:test';
+import { type HttpServers, startHttpServers } from '../../src/runtime/http.ts';
 import { Manager } from '../../src/runtime/manager.ts';
 import { Metrics } from '../../src/runtime/metrics.ts';
 import { freePort, waitFor } from '../env/ports.ts';
 import {
-  cleanupWidgets, createNamespace, createWidget, sharedOrPrivateCluster, testLogger, widgets, withServer, type TestCluster,
+  cleanupWidgets,
+  createNamespace,
+  createWidget,
+  sharedOrPrivateCluster,
+  type TestCluster,
+  testLogger,
+  widgets,
+  withServer,
 } from './runtime-fixtures.ts';
 
 const METRIC_NAMES = [
-  'multiregion_reconcile_total', 'multiregion_reconcile_errors_total', 'multiregion_reconcile_duration_seconds',
-  'multiregion_workqueue_depth', 'multiregion_workqueue_retries_total', 'multiregion_aws_api_calls_total',
-  'multiregion_aws_api_call_duration_seconds', 'multiregion_leader', 'multiregion_informer_restarts_total',
-  'multiregion_failover_ready', 'multiregion_health_check_status', 'multiregion_replica_lag_seconds',
-  'multiregion_failovers_total', 'multiregion_managed_objects',
+  'multiregion_reconcile_total',
+  'multiregion_reconcile_errors_total',
+  'multiregion_reconcile_duration_seconds',
+  'multiregion_workqueue_depth',
+  'multiregion_workqueue_retries_total',
+  'multiregion_aws_api_calls_total',
+  'multiregion_aws_api_call_duration_seconds',
+  'multiregion_leader',
+  'multiregion_informer_restarts_total',
+  'multiregion_failover_ready',
+  'multiregion_health_check_status',
+  'multiregion_replica_lag_seconds',
+  'multiregion_failovers_total',
+  'multiregion_managed_objects',
 ];
 
 let cluster: TestCluster;
@@ -48,7 +65,10 @@ async function serve(kc: TestCluster['kc'], stallMs?: number): Promise<{ manager
     healthProblems: () => manager.stalledInformers().map((k) => `informer ${k} stalled`),
     logger: testLogger(),
   });
-  cleanups.push(() => servers.close(), () => manager.stop(500));
+  cleanups.push(
+    () => servers.close(),
+    () => manager.stop(500),
+  );
   return { manager, metrics, servers };
 }
 
@@ -82,10 +102,15 @@ test('/metrics exposes every metric name, with values from real reconciles', asy
   await manager.start();
   const series = 'multiregion_reconcile_total{kind="Widget",result="success"}';
   let text = '';
-  await waitFor('a successful reconcile counted', async () => {
-    text = (await get(servers.metricsPort, '/metrics')).body;
-    return (sample(text, series) ?? 0) >= 1;
-  }, 10_000, 100);
+  await waitFor(
+    'a successful reconcile counted',
+    async () => {
+      text = (await get(servers.metricsPort, '/metrics')).body;
+      return (sample(text, series) ?? 0) >= 1;
+    },
+    10_000,
+    100,
+  );
   for (const name of METRIC_NAMES) assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
   assert.equal(sample(text, 'multiregion_managed_objects{kind="Widget"}'), 1);
   assert.equal(sample(text, 'multiregion_leader'), 1, 'without leader election this replica works, so it leads');

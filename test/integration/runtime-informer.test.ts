@@ -9,17 +9,26 @@
 // starting point (which alone gives "too old resource version" 410 after any restart on
 // 1.34) and than the compacted revision, so the resumed watch must be answered with 410 Gone
 // and only a relist can bring the changes made while the apiserver was down.
-import { after, before, test, type TestContext } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before, type TestContext, test } from 'node:test';
 import { Informer, type InformerOptions } from '../../src/runtime/informer.ts';
+import type { Kube } from '../env/kube.ts';
 import { waitFor } from '../env/ports.ts';
 import {
-  createNamespace, createWidget, deleteWidget, GROUP, patchWidget, privateCluster, testLogger, widgets,
-  type TestCluster, type Widget,
+  createNamespace,
+  createWidget,
+  deleteWidget,
+  GROUP,
+  patchWidget,
+  privateCluster,
+  type TestCluster,
+  testLogger,
+  type Widget,
+  widgets,
 } from './runtime-fixtures.ts';
-import type { Kube } from '../env/kube.ts';
 
 let cluster: TestCluster & { kube: Kube };
 before(async () => {
@@ -79,9 +88,15 @@ test('cached objects and the objects handlers receive cannot be mutated', async 
 
   const cached = informer.get(`${ns}/frozen`);
   assert.ok(cached);
-  assert.throws(() => { (cached.spec as Record<string, unknown>).size = 99; }, TypeError);
-  assert.throws(() => { (cached.spec as { zones: string[] }).zones.push('b'); }, TypeError);
-  assert.throws(() => { cached.metadata.labels = { mutated: 'yes' }; }, TypeError);
+  assert.throws(() => {
+    (cached.spec as Record<string, unknown>).size = 99;
+  }, TypeError);
+  assert.throws(() => {
+    (cached.spec as { zones: string[] }).zones.push('b');
+  }, TypeError);
+  assert.throws(() => {
+    cached.metadata.labels = { mutated: 'yes' };
+  }, TypeError);
   const fromList = informer.list()[0];
   assert.ok(fromList && Object.isFrozen(fromList.metadata));
   const handed = seen.find((s) => s.obj.metadata.name === 'frozen')?.obj;

@@ -4,9 +4,10 @@
 // partition: it can't renew and it can't release) loses its workers at the renew deadline
 // while the other takes over only after the lease expired. Every reconcile records its
 // in-flight window, so the tests can check that no key was ever worked on by both at once.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { after, before, test } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { sleep as abortableSleep } from '../../src/runtime/backoff.ts';
 import { kubeRequest } from '../../src/runtime/kube-request.ts';
@@ -15,8 +16,16 @@ import { Manager } from '../../src/runtime/manager.ts';
 import { keyString, type ObjectKey, type ReconcileContext } from '../../src/runtime/reconciler.ts';
 import { waitFor } from '../env/ports.ts';
 import {
-  cleanupWidgets, createNamespace, createWidget, sharedOrPrivateCluster, sleep, testLogger, uniqueName, widgets, withServer,
+  cleanupWidgets,
+  createNamespace,
+  createWidget,
+  sharedOrPrivateCluster,
+  sleep,
   type TestCluster,
+  testLogger,
+  uniqueName,
+  widgets,
+  withServer,
 } from './runtime-fixtures.ts';
 
 const LEASE = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 500 };
@@ -90,8 +99,7 @@ function assertNoOverlap(a: Replica, b: Replica): void {
 const readLease = (name: string) =>
   kubeRequest<{ spec: LeaseSpec }>(cluster.kc, { method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${name}` });
 
-const allKeysBusy = (r: Replica, after: number) =>
-  KEYS.every((k) => r.windows.some((w) => w.key === `${ns}/${k}` && w.start >= after));
+const allKeysBusy = (r: Replica, after: number) => KEYS.every((k) => r.windows.some((w) => w.key === `${ns}/${k}` && w.start >= after));
 
 test('only the leader reconciles; stopping it releases the lease and the other takes over at once', async () => {
   const lease = uniqueName('lease');
@@ -188,10 +196,11 @@ async function startProxy(kc: KubeConfig): Promise<Proxy> {
       dead = true;
       for (const s of sockets) s.destroy();
     },
-    close: () => new Promise<void>((r) => {
-      dead = true;
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        dead = true;
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }

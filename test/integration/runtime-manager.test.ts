@@ -2,16 +2,27 @@
 // which changes wake a key (create, spec, reconcile-now) and which must not (status, labels,
 // other annotations), how failures are retried, the periodic drift check, and a shutdown that
 // hands the lease over only once the cancelled reconciles have ended.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import { kubeRequest } from '../../src/runtime/kube-request.ts';
 import type { LeaseSpec } from '../../src/runtime/lease.ts';
 import { Manager } from '../../src/runtime/manager.ts';
-import { TerminalError, type ObjectKey } from '../../src/runtime/reconciler.ts';
+import { type ObjectKey, TerminalError } from '../../src/runtime/reconciler.ts';
 import { waitFor } from '../env/ports.ts';
 import {
-  cleanupWidgets, createNamespace, createWidget, deleteWidget, patchWidget, sharedOrPrivateCluster, sleep, testLogger, uniqueName, widgets,
-  type TestCluster, type Widget,
+  cleanupWidgets,
+  createNamespace,
+  createWidget,
+  deleteWidget,
+  patchWidget,
+  sharedOrPrivateCluster,
+  sleep,
+  type TestCluster,
+  testLogger,
+  uniqueName,
+  type Widget,
+  widgets,
 } from './runtime-fixtures.ts';
 
 /** Long enough for an enqueued key to reach a worker many times over (they take milliseconds). */
@@ -63,8 +74,12 @@ const waitCalls = (name: string, n: number, ms = 5_000) =>
 
 /** Waits until the manager's cache holds `obj`'s resourceVersion, i.e. the informer saw the change. */
 const waitCached = (obj: Widget) =>
-  waitFor(`cache at ${obj.metadata.resourceVersion}`, async () =>
-    manager.getCached<Widget>(KIND, { namespace: ns, name: obj.metadata.name })?.metadata.resourceVersion === obj.metadata.resourceVersion, 5_000, 20);
+  waitFor(
+    `cache at ${obj.metadata.resourceVersion}`,
+    async () => manager.getCached<Widget>(KIND, { namespace: ns, name: obj.metadata.name })?.metadata.resourceVersion === obj.metadata.resourceVersion,
+    5_000,
+    20,
+  );
 
 test('a new object is reconciled', async () => {
   await createWidget(cluster.kc, ns, 'plain');
@@ -140,7 +155,11 @@ test('the drift interval re-enqueues every cached key without any change', async
   await createWidget(cluster.kc, driftNs, 'steady');
   const driftCalls = new Map<string, number[]>();
   const drifting: Manager = new Manager({
-    kc: cluster.kc, logger: testLogger(), leaderElection: { enabled: false }, driftIntervalMs: 500, commandAnnotations: [],
+    kc: cluster.kc,
+    logger: testLogger(),
+    leaderElection: { enabled: false },
+    driftIntervalMs: 500,
+    commandAnnotations: [],
   });
   drifting.register({ kind: KIND, path: widgets(driftNs), reconcile: recordingReconcile(() => drifting, driftCalls) });
   try {
@@ -181,7 +200,8 @@ async function stopDuringReconcile(afterCancelMs: number | 'never') {
   let unblock = () => {};
   const never = new Promise<void>((resolve) => (unblock = resolve));
   const stopping: Manager = new Manager({
-    kc: cluster.kc, logger: testLogger(),
+    kc: cluster.kc,
+    logger: testLogger(),
     leaderElection: { enabled: true, namespace: leaseNs, name: lease, identity: 'stopping-replica', ...LEASE },
     commandAnnotations: [],
   });
@@ -204,7 +224,8 @@ async function stopDuringReconcile(afterCancelMs: number | 'never') {
     await stopping.stop(0);
     const stoppedAt = Date.now();
     const { spec } = await kubeRequest<{ spec: LeaseSpec }>(cluster.kc, {
-      method: 'GET', path: `/apis/coordination.k8s.io/v1/namespaces/${leaseNs}/leases/${lease}`,
+      method: 'GET',
+      path: `/apis/coordination.k8s.io/v1/namespaces/${leaseNs}/leases/${lease}`,
     });
     return { seen: { ...seen }, stoppedAt, spec, releasedAt: new Date(spec.renewTime!).getTime() };
   } finally {

@@ -2,8 +2,9 @@
 // an unchanged status costs no request and no watch event, observedGeneration follows the
 // generation, finalizer patches are conditional on the resourceVersion (409 when stale), and
 // repeated Events bump one Event's count instead of piling up.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext } from '@kubernetes/client-node';
 import { EventRecorder } from '../../src/runtime/events.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../src/runtime/finalizers.ts';
@@ -12,8 +13,19 @@ import { isConflict, isNotFound, kubeRequest } from '../../src/runtime/kube-requ
 import { StatusWriter } from '../../src/runtime/status.ts';
 import { waitFor } from '../env/ports.ts';
 import {
-  ALL_WIDGETS, cleanupWidgets, createNamespace, createWidget, deleteWidget, getWidget, patchWidget, sharedOrPrivateCluster, sleep, testLogger,
-  widgets, type TestCluster, type Widget,
+  ALL_WIDGETS,
+  cleanupWidgets,
+  createNamespace,
+  createWidget,
+  deleteWidget,
+  getWidget,
+  patchWidget,
+  sharedOrPrivateCluster,
+  sleep,
+  type TestCluster,
+  testLogger,
+  type Widget,
+  widgets,
 } from './runtime-fixtures.ts';
 
 const FINALIZER = 'multiregion.dev/cleanup';
@@ -134,7 +146,9 @@ test('repeated Events are aggregated into one Event whose count goes up', async 
   await recorder.normal(obj, 'TransitGatewayCreated', 'created tgw-4567');
 
   const list = await kubeRequest<{ items: CoreEvent[] }>(cluster.kc, {
-    method: 'GET', path: `/api/v1/namespaces/${ns}/events`, query: { fieldSelector: 'involvedObject.name=evented' },
+    method: 'GET',
+    path: `/api/v1/namespaces/${ns}/events`,
+    query: { fieldSelector: 'involvedObject.name=evented' },
   });
   const summary = list.items.map((e) => `${e.type}/${e.reason}/${e.message}/${e.count}`).sort();
   assert.deepEqual(summary, [

@@ -1,13 +1,14 @@
 // AWS faults against one RegionPair: a throttling storm, 500/503 and connection resets on
 // random calls, and creates whose answer is lost after AWS applied them. Each run must reach
 // Ready with exactly one of everything, and delete without leaving anything.
-import { after, before, beforeEach, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { getStack, type Stack } from '../env/stack.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { type ControllerProcess, startController } from '../env/controller.ts';
 import { FaultProxy, type FaultRule } from '../env/fault-proxy.ts';
+import { getStack, type Stack } from '../env/stack.ts';
 import { Kube, uniqueName } from '../integration/helpers.ts';
-import { CANARY, REGIONS, census, duplicates, expectedPerRegion, keepLogs, leaks, pairObj, pairSpec, record, seedBoth } from './harness.ts';
+import { CANARY, census, duplicates, expectedPerRegion, keepLogs, leaks, pairObj, pairSpec, REGIONS, record, seedBoth } from './harness.ts';
 
 const NS = 'rel-aws';
 let stack: Stack;
@@ -23,7 +24,9 @@ before(async () => {
   proxy = new FaultProxy(stack.motoEndpoint);
   await proxy.start();
   ctrl = await startController({
-    kubeconfigPath: stack.kubeconfigPath, awsEndpoint: proxy.endpoint, args: ['--leader-elect=false'],
+    kubeconfigPath: stack.kubeconfigPath,
+    awsEndpoint: proxy.endpoint,
+    args: ['--leader-elect=false'],
     env: { AWS_SECRET_ACCESS_KEY: CANARY.secretKey, AWS_SESSION_TOKEN: CANARY.sessionToken },
   });
 });
@@ -53,9 +56,15 @@ async function convergeAndDelete(label: string, rules: () => void, lift?: () => 
   await kube.waitCondition('RegionPair', NS, name, 'Ready', 'True', undefined, 120_000);
   lift?.();
   const dup: string[] = [];
-  for (const r of REGIONS) dup.push(...duplicates(await census(stack.motoEndpoint, r, { owner: `${NS}/${name}` }), expectedPerRegion(r)).map((d) => `${r} ${d}`));
+  for (const r of REGIONS)
+    dup.push(...duplicates(await census(stack.motoEndpoint, r, { owner: `${NS}/${name}` }), expectedPerRegion(r)).map((d) => `${r} ${d}`));
   tally.duplicates += dup.length;
-  const creates = Object.entries(Object.groupBy(proxy.calls.filter((c) => /^Create/.test(c.operation)), (c) => `${c.operation}@${c.region}`)).map(([k, v]) => `${k}×${v!.length}`);
+  const creates = Object.entries(
+    Object.groupBy(
+      proxy.calls.filter((c) => /^Create/.test(c.operation)),
+      (c) => `${c.operation}@${c.region}`,
+    ),
+  ).map(([k, v]) => `${k}×${v!.length}`);
   await kube.delete('RegionPair', NS, name);
   await kube.waitGone('RegionPair', NS, name, 120_000);
   const left: string[] = [];
@@ -69,7 +78,7 @@ async function convergeAndDelete(label: string, rules: () => void, lift?: () => 
 /** A rule that applies to a random share of the matching calls. */
 function sometimes(share: number, rule: FaultRule, seed: number): FaultRule {
   let x = seed;
-  const rnd = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const base = rule.operation;
   return {
     ...rule,
@@ -85,21 +94,35 @@ describe('AWS faults', () => {
     });
     const ec2Calls = proxy.calls.filter((c) => c.service === 'ec2' && c.at < stormEnds);
     const throttled = ec2Calls.filter((c) => c.status === 503).length;
-    console.log(`# throttling storm: ${throttled}/${ec2Calls.length} EC2 calls during the 20 s storm throttled (${((100 * throttled) / Math.max(1, ec2Calls.length)).toFixed(0)}%)`);
+    console.log(
+      `# throttling storm: ${throttled}/${ec2Calls.length} EC2 calls during the 20 s storm throttled (${((100 * throttled) / Math.max(1, ec2Calls.length)).toFixed(0)}%)`,
+    );
     assert.ok(throttled > 0, 'the storm throttled something');
   });
 
   test('500, 503 and connection resets on random calls: converges and deletes cleanly', async () => {
-    await convergeAndDelete('flaky', () => {
-      proxy.add(sometimes(0.1, { kind: 'error500' }, 11));
-      proxy.add(sometimes(0.1, { kind: 'error503' }, 13));
-      proxy.add(sometimes(0.1, { kind: 'reset' }, 17));
-    }, () => proxy.clear());
+    await convergeAndDelete(
+      'flaky',
+      () => {
+        proxy.add(sometimes(0.1, { kind: 'error500' }, 11));
+        proxy.add(sometimes(0.1, { kind: 'error503' }, 13));
+        proxy.add(sometimes(0.1, { kind: 'reset' }, 17));
+      },
+      () => proxy.clear(),
+    );
     assert.ok((proxy.injected.error500 ?? 0) + (proxy.injected.error503 ?? 0) + (proxy.injected.reset ?? 0) > 0, 'faults were injected');
   });
 
   test('every create applied but its answer lost (once per operation): no duplicates', async () => {
-    const creates = ['CreateTransitGateway', 'CreateTransitGatewayRouteTable', 'CreateTransitGatewayVpcAttachment', 'CreateTransitGatewayPeeringAttachment', 'CreateTransitGatewayRoute', 'CreateRoute', 'CreateFlowLogs'];
+    const creates = [
+      'CreateTransitGateway',
+      'CreateTransitGatewayRouteTable',
+      'CreateTransitGatewayVpcAttachment',
+      'CreateTransitGatewayPeeringAttachment',
+      'CreateTransitGatewayRoute',
+      'CreateRoute',
+      'CreateFlowLogs',
+    ];
     await convergeAndDelete('lost', () => {
       for (const operation of creates) proxy.add({ service: 'ec2', operation, kind: 'applyThenDrop', times: 1 });
       proxy.add({ service: 'logs', operation: 'CreateLogGroup', kind: 'applyThenDrop', times: 1 });

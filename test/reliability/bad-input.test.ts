@@ -2,18 +2,19 @@
 // here, not repeated). This file covers what only AWS can tell — nonexistent VPC, subnet of
 // another VPC, nonexistent adopted TGW, unassumable role — plus unknown fields and an object
 // deleted while it is being created.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { getStack, repoRoot, type Stack } from '../env/stack.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
+import { kubeRequest } from '../../src/runtime/kube-request.ts';
+import { type ControllerProcess, startController } from '../env/controller.ts';
 import { FaultProxy, queryError } from '../env/fault-proxy.ts';
 import { seedVpc } from '../env/seed.ts';
-import { kubeRequest } from '../../src/runtime/kube-request.ts';
-import { Kube, condition, uniqueName } from '../integration/helpers.ts';
-import { CANARY, REGIONS, census, keepLogs, leaks, pairObj, pairSpec, record, seedBoth, side } from './harness.ts';
+import { getStack, repoRoot, type Stack } from '../env/stack.ts';
+import { condition, Kube, uniqueName } from '../integration/helpers.ts';
+import { CANARY, census, keepLogs, leaks, pairObj, pairSpec, REGIONS, record, seedBoth, side } from './harness.ts';
 
 const NS = 'rel-bad';
 const OTHER = 'arn:aws:iam::222222222222:role/multiregion';
@@ -32,7 +33,9 @@ before(async () => {
   proxy = new FaultProxy(stack.motoEndpoint);
   await proxy.start();
   ctrl = await startController({
-    kubeconfigPath: stack.kubeconfigPath, awsEndpoint: proxy.endpoint, args: ['--leader-elect=false'],
+    kubeconfigPath: stack.kubeconfigPath,
+    awsEndpoint: proxy.endpoint,
+    args: ['--leader-elect=false'],
     env: { AWS_SECRET_ACCESS_KEY: CANARY.secretKey, AWS_SESSION_TOKEN: CANARY.sessionToken },
   });
 });
@@ -51,11 +54,20 @@ describe('bad input', () => {
   test('AWS-only mistakes: Synced=False naming the field, a Warning event, no crash, bounded retries', async () => {
     const [east, west] = await seedBoth(stack.motoEndpoint);
     const stranger = await seedVpc({ endpoint: stack.motoEndpoint }, 'us-east-1', '10.9.0.0/16');
-    proxy.add({ service: 'sts', operation: 'AssumeRole', kind: 'respond', response: queryError('AccessDenied', 'User is not authorized to perform: sts:AssumeRole') });
+    proxy.add({
+      service: 'sts',
+      operation: 'AssumeRole',
+      kind: 'respond',
+      response: queryError('AccessDenied', 'User is not authorized to perform: sts:AssumeRole'),
+    });
     const cases = [
       { label: 'novpc', field: 'spec.primary.vpcAttachments[0].vpcId', spec: pairSpec({ ...east, vpcId: 'vpc-0123456789abcdef0' }, west) },
       { label: 'foreignsubnet', field: 'spec.primary.vpcAttachments[0].subnetIds', spec: pairSpec({ ...east, subnetIds: [stranger.subnetIds[0]!] }, west) },
-      { label: 'notgw', field: 'spec.primary.transitGateway.id', spec: { ...pairSpec(east, west), primary: side('us-east-1', east, { transitGateway: { id: 'tgw-0123456789abcdef0' } }) } },
+      {
+        label: 'notgw',
+        field: 'spec.primary.transitGateway.id',
+        spec: { ...pairSpec(east, west), primary: side('us-east-1', east, { transitGateway: { id: 'tgw-0123456789abcdef0' } }) },
+      },
       { label: 'norole', field: 'spec.secondary.roleArn', spec: { ...pairSpec(east, west), secondary: side('us-west-2', west, { roleArn: OTHER }) } },
     ].map((c) => ({ ...c, name: uniqueName(c.label) }));
     tally.badInputsTried += cases.length;
@@ -65,7 +77,8 @@ describe('bad input', () => {
       const o = await kube.waitCondition('RegionPair', NS, c.name, 'Synced', 'False', undefined, 60_000);
       const synced = condition(o, 'Synced')!;
       const evs = await kube.events(NS, c.name);
-      const ok = synced.message.includes(c.field) && /^[A-Z][A-Za-z0-9]+$/.test(synced.reason) && evs.some((e) => e.type === 'Warning' && e.reason === synced.reason);
+      const ok =
+        synced.message.includes(c.field) && /^[A-Z][A-Za-z0-9]+$/.test(synced.reason) && evs.some((e) => e.type === 'Warning' && e.reason === synced.reason);
       if (ok) tally.badInputsRejected++;
       else problems.push(`${c.label}: ${synced.reason}: ${synced.message} (events ${evs.map((e) => e.reason).join(',')})`);
     }
@@ -87,11 +100,23 @@ describe('bad input', () => {
     const [east, west] = await seedBoth(stack.motoEndpoint);
     const obj = pairObj(NS, name, { ...pairSpec(east, west), bogusField: 1, primary: { ...side('us-east-1', east), tgwId: 'x' } });
     const path = `/apis/multiregion.dev/v1alpha1/namespaces/${NS}/regionpairs`;
-    const reject = (p: Promise<unknown>) => p.then(() => undefined, (e: Error) => e.message);
+    const reject = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: Error) => e.message,
+      );
     tally.badInputsTried += 2;
     for (const fieldValidation of ['Strict', 'Ignore']) {
       // Apply builds a typed patch from the schema: an undeclared field fails whatever fieldValidation says.
-      const msg = await reject(kubeRequest(stack.kc, { method: 'PATCH', path: `${path}/${name}`, query: { fieldManager: 'tests', fieldValidation, dryRun: 'All' }, contentType: 'application/apply-patch+yaml', body: obj }));
+      const msg = await reject(
+        kubeRequest(stack.kc, {
+          method: 'PATCH',
+          path: `${path}/${name}`,
+          query: { fieldManager: 'tests', fieldValidation, dryRun: 'All' },
+          contentType: 'application/apply-patch+yaml',
+          body: obj,
+        }),
+      );
       assert.ok(msg, `apply with fieldValidation=${fieldValidation} was admitted`);
       assert.match(msg, /bogusField|tgwId/, msg);
       tally.badInputsRejected++;
@@ -100,7 +125,12 @@ describe('bad input', () => {
     const strictCreate = await reject(kubeRequest(stack.kc, { method: 'POST', path, query: { fieldValidation: 'Strict', dryRun: 'All' }, body: obj }));
     assert.match(strictCreate ?? 'admitted', /unknown field "spec\.(bogusField|primary\.tgwId)"/);
     tally.badInputsRejected++;
-    const lax = await kubeRequest<{ spec: Record<string, any> }>(stack.kc, { method: 'POST', path, query: { fieldValidation: 'Ignore', dryRun: 'All' }, body: obj });
+    const lax = await kubeRequest<{ spec: Record<string, any> }>(stack.kc, {
+      method: 'POST',
+      path,
+      query: { fieldValidation: 'Ignore', dryRun: 'All' },
+      body: obj,
+    });
     assert.equal(lax.spec.bogusField, undefined, 'unknown field pruned');
     assert.equal(lax.spec.primary.tgwId, undefined, 'nested unknown field pruned');
   });

@@ -1,23 +1,26 @@
 // The crash-matrix machinery shared by the per-kind matrices: one controller at a time behind
 // the fault proxy, SIGKILLed right after AWS applied an armed call, then replaced.
 import assert from 'node:assert/strict';
-import { startController, type ControllerProcess } from '../env/controller.ts';
+import { type ControllerProcess, startController } from '../env/controller.ts';
 import type { CallInfo, FaultProxy } from '../env/fault-proxy.ts';
 import { CANARY, keepLogs, record } from './harness.ts';
 
 /** Operations that change AWS state (the crash points). */
-export const MUTATING = /^(Create|Delete|Associate|Disassociate|Accept|Put|Modify|Replace|Enable|Disable|Change|Update|Promote|Reboot|Add|Remove|Revoke|Authorize|Stop)/;
+export const MUTATING =
+  /^(Create|Delete|Associate|Disassociate|Accept|Put|Modify|Replace|Enable|Disable|Change|Update|Promote|Reboot|Add|Remove|Revoke|Authorize|Stop)/;
 export const key = (c: { service: string; operation: string }) => `${c.service}:${c.operation}`;
 /** MRC_CRASH_ONLY=op1,op2 narrows the matrix while debugging one point. */
 export const only = (p: string) => !process.env.MRC_CRASH_ONLY || process.env.MRC_CRASH_ONLY.split(',').some((o) => p.endsWith(o));
 /** Every mutating call of a slice, in order: `svc:Op` for the first of an operation, `svc:Op#n` for the nth. */
 export function mutatingSteps(calls: CallInfo[]): string[] {
   const seen = new Map<string, number>();
-  return calls.filter((c) => MUTATING.test(c.operation) && (c.status ?? 0) < 400).map((c) => {
-    const n = (seen.get(key(c)) ?? 0) + 1;
-    seen.set(key(c), n);
-    return n === 1 ? key(c) : `${key(c)}#${n}`;
-  });
+  return calls
+    .filter((c) => MUTATING.test(c.operation) && (c.status ?? 0) < 400)
+    .map((c) => {
+      const n = (seen.get(key(c)) ?? 0) + 1;
+      seen.set(key(c), n);
+      return n === 1 ? key(c) : `${key(c)}#${n}`;
+    });
 }
 /** The distinct mutating calls of a slice of the call log, in first-call order. */
 export const mutatingPoints = (calls: CallInfo[]): string[] => mutatingSteps(calls).filter((s) => !s.includes('#'));
@@ -28,7 +31,8 @@ export class CrashKit {
 
   async start(): Promise<ControllerProcess> {
     this.ctrl = await startController({
-      kubeconfigPath: this.o.kubeconfigPath, awsEndpoint: this.o.proxy.endpoint,
+      kubeconfigPath: this.o.kubeconfigPath,
+      awsEndpoint: this.o.proxy.endpoint,
       // No leader election: a SIGKILLed leader's Lease would make every restart wait 15 s.
       args: ['--leader-elect=false', ...(this.o.args ?? [])],
       env: { AWS_SECRET_ACCESS_KEY: CANARY.secretKey, AWS_SESSION_TOKEN: CANARY.sessionToken },
@@ -52,8 +56,12 @@ export class CrashKit {
   async afterKill(point: string, timeoutMs = 60_000): Promise<ControllerProcess> {
     const victim = this.ctrl!;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([victim.exited, new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`${point} was never called`)), timeoutMs); })])
-      .finally(() => clearTimeout(timer));
+    await Promise.race([
+      victim.exited,
+      new Promise((_, rej) => {
+        timer = setTimeout(() => rej(new Error(`${point} was never called`)), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
     keepLogs(`${this.o.label}-${point.replace(/[:#]/g, '-')}`, victim.logs());
     return this.start();
   }
@@ -64,11 +72,19 @@ export class CrashKit {
   }
 }
 
-export interface CrashResult { point: string; phase: string; duplicates: string[]; leaks: string[] }
+export interface CrashResult {
+  point: string;
+  phase: string;
+  duplicates: string[];
+  leaks: string[];
+}
 
 /** The points of a crash matrix that ended with duplicates or leaks, for the summary note. */
 export const failedPoints = (results: CrashResult[], label: (r: CrashResult) => string): string =>
-  results.filter((r) => r.duplicates.length || r.leaks.length).map(label).join(',') || 'none';
+  results
+    .filter((r) => r.duplicates.length || r.leaks.length)
+    .map(label)
+    .join(',') || 'none';
 
 /** One matrix's line in the suite summary: points covered, duplicates, leaks. */
 export function recordCrashMatrix(file: string, results: CrashResult[], note: string): void {

@@ -2,14 +2,28 @@
 // and while deleting (discovered from a clean run's call log), the controller is SIGKILLed right
 // after AWS applied the call; a new process must converge with exactly the clean run's alarms,
 // dashboard, saved queries and route, and deleting must leave none of them. One Ready pair serves every round.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ListDashboardsCommand, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, ListDashboardsCommand } from '@aws-sdk/client-cloudwatch';
 import { getStack, type Stack } from '../env/stack.ts';
-import { Kube, uniqueName, type Obj } from '../integration/helpers.ts';
-import { CLIENT_NS, OTHER_NS, PAIR_NS, alarms, clientObj, cw, dashboard, queryDefinitions, setUpWorld, staticRoutes, tearDown, type World } from '../integration/client-connection-fixtures.ts';
-import { CrashKit, crashRounds, failedPoints, mutatingPoints, recordCrashMatrix, type CrashResult } from './crash-kit.ts';
+import {
+  alarms,
+  CLIENT_NS,
+  clientObj,
+  cw,
+  dashboard,
+  OTHER_NS,
+  PAIR_NS,
+  queryDefinitions,
+  setUpWorld,
+  staticRoutes,
+  tearDown,
+  type World,
+} from '../integration/client-connection-fixtures.ts';
+import { Kube, type Obj, uniqueName } from '../integration/helpers.ts';
+import { CrashKit, type CrashResult, crashRounds, failedPoints, mutatingPoints, recordCrashMatrix } from './crash-kit.ts';
 
 let stack: Stack;
 let kube: Kube;
@@ -100,33 +114,47 @@ describe('ClientConnection crash matrix', () => {
     deletion.push(...mutatingPoints(w.proxy.calls.slice(split)));
     assert.deepEqual(await auditDeleted(base), []);
     assert.equal(await dashboard(stack, o.status.dashboardName), undefined);
-    for (const op of ['monitoring:PutDashboard', 'monitoring:PutMetricAlarm', 'logs:PutQueryDefinition', 'ec2:CreateTransitGatewayRoute']) assert.ok(converge.includes(op), `clean converge calls ${op}: ${converge.join(',')}`);
-    for (const op of ['monitoring:DeleteDashboards', 'monitoring:DeleteAlarms', 'logs:DeleteQueryDefinition', 'ec2:DeleteTransitGatewayRoute']) assert.ok(deletion.includes(op), `clean delete calls ${op}: ${deletion.join(',')}`);
+    for (const op of ['monitoring:PutDashboard', 'monitoring:PutMetricAlarm', 'logs:PutQueryDefinition', 'ec2:CreateTransitGatewayRoute'])
+      assert.ok(converge.includes(op), `clean converge calls ${op}: ${converge.join(',')}`);
+    for (const op of ['monitoring:DeleteDashboards', 'monitoring:DeleteAlarms', 'logs:DeleteQueryDefinition', 'ec2:DeleteTransitGatewayRoute'])
+      assert.ok(deletion.includes(op), `clean delete calls ${op}: ${deletion.join(',')}`);
     console.log(`# client crash points: converge ${converge.join(' ')} | delete ${deletion.join(' ')}`);
   });
 
   test('killed right after each converge call and each delete call: converges without duplicates, deletes without leak', async (t) => {
     let name = '';
-    await crashRounds(t, kit, { converge, delete: deletion }, {
-      fresh: async () => {
-        fresh();
-        name = uniqueName('crash');
-        return cidr();
+    await crashRounds(
+      t,
+      kit,
+      { converge, delete: deletion },
+      {
+        fresh: async () => {
+          fresh();
+          name = uniqueName('crash');
+          return cidr();
+        },
+        apply: (c) => kube.apply(clientObj(w, name, [c])),
+        converged: async (c) => {
+          const o = await ready(name);
+          await sleep(1500);
+          return auditConverged(o, base, { alarms: 3 }, c);
+        },
+        delete: () => kube.delete('ClientConnection', CLIENT_NS, name),
+        gone: async () => {
+          await kube.waitGone('ClientConnection', CLIENT_NS, name, 60_000);
+          await sleep(1500);
+          return auditDeleted(base);
+        },
       },
-      apply: (c) => kube.apply(clientObj(w, name, [c])),
-      converged: async (c) => {
-        const o = await ready(name);
-        await sleep(1500);
-        return auditConverged(o, base, { alarms: 3 }, c);
-      },
-      delete: () => kube.delete('ClientConnection', CLIENT_NS, name),
-      gone: async () => {
-        await kube.waitGone('ClientConnection', CLIENT_NS, name, 60_000);
-        await sleep(1500);
-        return auditDeleted(base);
-      },
-    }, results);
+      results,
+    );
   });
 
-  after(() => recordCrashMatrix('crash-matrix-clients', results, `ClientConnection: converge points ${converge.join(' ') || 'none'}; delete points ${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`));
+  after(() =>
+    recordCrashMatrix(
+      'crash-matrix-clients',
+      results,
+      `ClientConnection: converge points ${converge.join(' ') || 'none'}; delete points ${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`,
+    ),
+  );
 });

@@ -6,20 +6,21 @@
 // operation. In each round the controller is SIGKILLed right after AWS applied one call of each
 // phase; the next process must end every phase with exactly the AWS state of the clean run,
 // promote exactly once, and never delete a database. Last, the retire of an ex-writer.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { AddTagsToResourceCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RemoveTagsFromResourceCommand } from '@aws-sdk/client-rds';
-import { PROMOTED_TAG, PROMOTE_REQUESTED_TAG } from '../../src/aws/rds/instances.ts';
+import { PROMOTE_REQUESTED_TAG, PROMOTED_TAG } from '../../src/aws/rds/instances.ts';
 import { tagsToMap } from '../../src/aws/tags.ts';
-import { getStack, type Stack } from '../env/stack.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
-import { Kube, type Obj } from '../integration/helpers.ts';
-import { Aws, EAST, WEST, clearPolicies } from '../integration/failover-policy-fixtures.ts';
+import { getStack, type Stack } from '../env/stack.ts';
 import { DbPolicies, type DbSetup } from '../integration/failover-policy-db-fixtures.ts';
-import { CrashKit, failedPoints, mutatingPoints, mutatingSteps, only, recordCrashMatrix, type CrashResult } from './crash-kit.ts';
+import { Aws, clearPolicies, EAST, WEST } from '../integration/failover-policy-fixtures.ts';
+import { Kube, type Obj } from '../integration/helpers.ts';
+import { CrashKit, type CrashResult, failedPoints, mutatingPoints, mutatingSteps, only, recordCrashMatrix } from './crash-kit.ts';
 
 const NS = 'rel-crash-db';
 let stack: Stack;
@@ -57,17 +58,24 @@ async function fresh(): Promise<void> {
 
 /** Everything AWS holds after a phase, the policy's name and failover times normalised so that runs compare. */
 async function inventory(s: DbSetup): Promise<string[]> {
-  const norm = (x: string) => x.split(s.name).join('<n>').replace(/\d{8}t\d{6}/g, '<t>');
+  const norm = (x: string) =>
+    x
+      .split(s.name)
+      .join('<n>')
+      .replace(/\d{8}t\d{6}/g, '<t>');
   const out: string[] = [];
   for (const region of [EAST, WEST]) {
     const rds = aws.rds(region);
     for (const i of (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []) out.push(`db ${region} ${norm(i.DBInstanceIdentifier!)}`);
-    for (const snap of (await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual' }))).DBSnapshots ?? []) out.push(`snapshot ${region} ${norm(snap.DBSnapshotIdentifier!)}`);
+    for (const snap of (await rds.send(new DescribeDBSnapshotsCommand({ SnapshotType: 'manual' }))).DBSnapshots ?? [])
+      out.push(`snapshot ${region} ${norm(snap.DBSnapshotIdentifier!)}`);
     for (const g of (await aws.ec2(region).send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? []) out.push(`sg ${region} ${norm(g.GroupName!)}`);
-    for (const a of (await aws.cw(region).send(new DescribeAlarmsCommand({}))).MetricAlarms ?? []) out.push(`alarm ${region} ${norm(a.AlarmName!)} ${a.Dimensions?.map((d) => norm(d.Value ?? '')).join(',')}`);
+    for (const a of (await aws.cw(region).send(new DescribeAlarmsCommand({}))).MetricAlarms ?? [])
+      out.push(`alarm ${region} ${norm(a.AlarmName!)} ${a.Dimensions?.map((d) => norm(d.Value ?? '')).join(',')}`);
   }
   for (const _ of await aws.healthCheckIds()) out.push('health check');
-  for (const r of await aws.records(s.zone)) if (r.Type !== 'SOA' && r.Type !== 'NS') out.push(`record ${norm(r.Name!)} ${r.Type} ${norm(r.SetIdentifier ?? '')}`);
+  for (const r of await aws.records(s.zone))
+    if (r.Type !== 'SOA' && r.Type !== 'NS') out.push(`record ${norm(r.Name!)} ${r.Type} ${norm(r.SetIdentifier ?? '')}`);
   return out.sort();
 }
 
@@ -84,7 +92,15 @@ function compare(got: string[], clean: string[]): string[] {
 }
 
 const converged = (s: DbSetup) => dbs.healthyAndReady(s);
-const failedOver = (s: DbSetup) => kube.waitFor('FailoverPolicy', NS, s.name, 'failed over with a re-seeded replica', (x) => !!x.status?.lastFailover?.completedAt && x.status?.database?.replica?.region === EAST, 150_000);
+const failedOver = (s: DbSetup) =>
+  kube.waitFor(
+    'FailoverPolicy',
+    NS,
+    s.name,
+    'failed over with a re-seeded replica',
+    (x) => !!x.status?.lastFailover?.completedAt && x.status?.database?.replica?.region === EAST,
+    150_000,
+  );
 
 /**
  * After a kill, play the parts that are not the controller's:
@@ -123,7 +139,10 @@ async function auditFailover(s: DbSetup, o: Obj): Promise<string[]> {
 }
 
 /** One policy's life in phases; the clean run and every round drive the same functions. */
-interface State { s?: DbSetup; o?: Obj }
+interface State {
+  s?: DbSetup;
+  o?: Obj;
+}
 interface Phase {
   name: 'converge' | 'drill' | 'failover' | 'delete';
   /** Every mutating call is its own crash point (else: the first of each operation). */
@@ -138,13 +157,25 @@ const SPEC_FAILOVER = { mode: 'Automatic', unhealthyForSeconds: 10 };
 const SPEC_EXTRA = { alarms: { replicaLagSeconds: 60 } };
 const PHASES: Phase[] = [
   {
-    name: 'converge', everyCall: false,
-    act: async (st) => { st.s = await dbs.setup(SPEC_FAILOVER, SPEC_EXTRA); },
-    settle: async (st) => { st.o = await converged(st.s!); await sleep(1500); return []; },
+    name: 'converge',
+    everyCall: false,
+    act: async (st) => {
+      st.s = await dbs.setup(SPEC_FAILOVER, SPEC_EXTRA);
+    },
+    settle: async (st) => {
+      st.o = await converged(st.s!);
+      await sleep(1500);
+      return [];
+    },
   },
   {
-    name: 'drill', everyCall: true,
-    act: (st) => kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: st.s!.name }, { metadata: { annotations: { 'multiregion.dev/drill-now': 'crash-matrix' } } }),
+    name: 'drill',
+    everyCall: true,
+    act: (st) =>
+      kube.mergePatch(
+        { kind: 'FailoverPolicy', namespace: NS, name: st.s!.name },
+        { metadata: { annotations: { 'multiregion.dev/drill-now': 'crash-matrix' } } },
+      ),
     settle: async (st) => {
       const o = await kube.waitFor('FailoverPolicy', NS, st.s!.name, 'drill done', (x) => x.status?.lastDrill?.trigger === 'crash-matrix', 90_000);
       await sleep(1500);
@@ -152,7 +183,8 @@ const PHASES: Phase[] = [
     },
   },
   {
-    name: 'failover', everyCall: true,
+    name: 'failover',
+    everyCall: true,
     act: (st) => aws.putHealth(st.o!.status.healthCheckIds.primary, 0),
     afterKill: (st, point) => playAws(st.s!, point),
     settle: async (st) => {
@@ -162,7 +194,8 @@ const PHASES: Phase[] = [
     },
   },
   {
-    name: 'delete', everyCall: false,
+    name: 'delete',
+    everyCall: false,
     act: (st) => kube.delete('FailoverPolicy', NS, st.s!.name),
     settle: async (st) => {
       await kube.waitGone('FailoverPolicy', NS, st.s!.name, 60_000);
@@ -190,12 +223,25 @@ describe('FailoverPolicy database crash matrix', () => {
       points[ph.name] = ph.everyCall ? mutatingSteps(calls) : mutatingPoints(calls);
     }
     console.log(`# database crash points: ${PHASES.map((ph) => `${ph.name} ${points[ph.name]!.join(' ')}`).join(' | ')}`);
-    const has = (phase: string, ops: string[]) => { for (const op of ops) assert.ok(points[phase]!.includes(op), `${phase} calls ${op}: ${points[phase]!.join(',')}`); };
+    const has = (phase: string, ops: string[]) => {
+      for (const op of ops) assert.ok(points[phase]!.includes(op), `${phase} calls ${op}: ${points[phase]!.join(',')}`);
+    };
     has('converge', ['rds:CreateDBInstanceReadReplica', 'monitoring:PutMetricAlarm']);
     has('drill', ['route53:ChangeResourceRecordSets']);
-    has('failover', ['ec2:CreateSecurityGroup', 'rds:ModifyDBInstance', 'rds:RebootDBInstance', 'rds:AddTagsToResource', 'rds:PromoteReadReplica', 'rds:CreateDBInstanceReadReplica']);
+    has('failover', [
+      'ec2:CreateSecurityGroup',
+      'rds:ModifyDBInstance',
+      'rds:RebootDBInstance',
+      'rds:AddTagsToResource',
+      'rds:PromoteReadReplica',
+      'rds:CreateDBInstanceReadReplica',
+    ]);
     assert.ok(points.failover!.filter((p) => p.startsWith('rds:AddTagsToResource')).length >= 3, 'the fence and both promotion marks');
-    assert.deepEqual(points.drill!.filter((p) => !p.startsWith('route53:')), [], 'a drill writes Route 53 only');
+    assert.deepEqual(
+      points.drill!.filter((p) => !p.startsWith('route53:')),
+      [],
+      'a drill writes Route 53 only',
+    );
     assert.deepEqual(clean.drill, clean.converge, 'a drill leaves AWS as it found it');
     const dbsOf = (inv: string[]) => inv.filter((x) => x.startsWith('db '));
     assert.deepEqual(dbsOf(clean.delete!), dbsOf(clean.failover!), 'deleting the policy keeps every database');
@@ -250,7 +296,14 @@ describe('FailoverPolicy database crash matrix', () => {
     await kit.afterKill('rds:DeleteDBInstance', 180_000);
     const r: CrashResult = { point: 'rds:DeleteDBInstance', phase: 'retire', duplicates: [], leaks: [] };
     results.push(r);
-    const back = await kube.waitFor('FailoverPolicy', NS, s.name, 'back in us-east-1 with a replica in us-west-2', (x) => x.status?.lastFailover?.to === EAST && !!x.status?.lastFailover?.completedAt && x.status?.database?.replica?.region === WEST, 90_000);
+    const back = await kube.waitFor(
+      'FailoverPolicy',
+      NS,
+      s.name,
+      'back in us-east-1 with a replica in us-west-2',
+      (x) => x.status?.lastFailover?.to === EAST && !!x.status?.lastFailover?.completedAt && x.status?.database?.replica?.region === WEST,
+      90_000,
+    );
     await sleep(5000);
     const deletes = proxy.calls.filter((c) => c.operation === 'DeleteDBInstance');
     if (deletes.length !== 1) r.duplicates.push(`DeleteDBInstance sent ${deletes.length} times`);
@@ -258,15 +311,25 @@ describe('FailoverPolicy database crash matrix', () => {
     if (inv.includes(`db ${WEST} <n>-db-replica`)) r.leaks.push('the ex-writer was not retired');
     const snaps = inv.filter((x) => x.startsWith(`snapshot ${WEST} <n>-db-replica-final-`));
     if (snaps.length !== 1) r.leaks.push(`final snapshots of the ex-writer: ${snaps.length}`);
-    for (const kept of [`db ${EAST} <n>-db`, `db ${EAST} <n>-db-<t>`, `db ${WEST} <n>-db-replica-<t>`]) if (!inv.includes(kept)) r.leaks.push(`${kept} is gone`);
+    for (const kept of [`db ${EAST} <n>-db`, `db ${EAST} <n>-db-<t>`, `db ${WEST} <n>-db-replica-<t>`])
+      if (!inv.includes(kept)) r.leaks.push(`${kept} is gone`);
     assert.equal(back.status.database.writer.identifier, eastReplica);
     assert.deepEqual([...r.duplicates, ...r.leaks], [], inv.join('\n'));
     // Deleting the policy now still deletes no database.
     await kube.delete('FailoverPolicy', NS, s.name);
     await kube.waitGone('FailoverPolicy', NS, s.name, 60_000);
     assert.equal(proxy.count('rds', 'DeleteDBInstance'), 1, 'no database deleted with the policy');
-    assert.deepEqual((await inventory(s)).filter((x) => x.startsWith('db ')), inv.filter((x) => x.startsWith('db ')));
+    assert.deepEqual(
+      (await inventory(s)).filter((x) => x.startsWith('db ')),
+      inv.filter((x) => x.startsWith('db ')),
+    );
   });
 
-  after(() => recordCrashMatrix('crash-matrix-database', results, `FailoverPolicy database: ${PHASES.map((ph) => `${ph.name} ${points[ph.name]?.join(' ') || 'none'}`).join('; ')}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`));
+  after(() =>
+    recordCrashMatrix(
+      'crash-matrix-database',
+      results,
+      `FailoverPolicy database: ${PHASES.map((ph) => `${ph.name} ${points[ph.name]?.join(' ') || 'none'}`).join('; ')}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`,
+    ),
+  );
 });

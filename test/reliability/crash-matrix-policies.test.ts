@@ -2,16 +2,17 @@
 // converging and while deleting (discovered from a clean run's call log), the controller is
 // SIGKILLed right after AWS applied the call; a new process must converge with exactly two
 // health checks and the records of a clean run, and deleting must leave no check or record.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
-import { getStack, type Stack } from '../env/stack.ts';
-import { FaultProxy, type CallInfo } from '../env/fault-proxy.ts';
+import { type CallInfo, FaultProxy } from '../env/fault-proxy.ts';
 import { seedHostedZone } from '../env/seed.ts';
-import { Kube, uniqueName, type Obj } from '../integration/helpers.ts';
-import { Aws, EAST, WEST, clearPolicies, policyObj } from '../integration/failover-policy-fixtures.ts';
-import { CrashKit, crashRounds, failedPoints, mutatingPoints, recordCrashMatrix, type CrashResult } from './crash-kit.ts';
+import { getStack, type Stack } from '../env/stack.ts';
+import { Aws, clearPolicies, EAST, policyObj, WEST } from '../integration/failover-policy-fixtures.ts';
+import { Kube, type Obj, uniqueName } from '../integration/helpers.ts';
+import { CrashKit, type CrashResult, crashRounds, failedPoints, mutatingPoints, recordCrashMatrix } from './crash-kit.ts';
 
 const NS = 'rel-crash-fp';
 let stack: Stack;
@@ -23,7 +24,9 @@ let kit: CrashKit;
 const check = { type: 'HTTPS', path: '/health/deep', port: 443 };
 const spec = (zone: string, name: string) => ({
   dns: {
-    hostedZoneId: zone, recordName: `${name}.example.com`, ttl: 30,
+    hostedZoneId: zone,
+    recordName: `${name}.example.com`,
+    ttl: 30,
     primary: { region: EAST, target: { ips: ['198.51.100.10'] }, healthCheck: check },
     secondary: { region: WEST, target: { ips: ['203.0.113.20'] }, healthCheck: check },
   },
@@ -53,7 +56,8 @@ async function auditConverged(zone: string, o: Obj, cleanKeys: string[]): Promis
   const { keys, recs } = await recordKeys(zone, o.metadata.name);
   for (const k of keys) if (keys.filter((x) => x === k).length > cleanKeys.filter((x) => x === k).length) bad.push(`record ${k} beyond the clean run`);
   for (const k of cleanKeys) if (!keys.includes(k)) bad.push(`record ${k} missing`);
-  for (const r of recs) if (r.HealthCheckId && !ids.includes(r.HealthCheckId)) bad.push(`record ${r.SetIdentifier} points at a deleted check ${r.HealthCheckId}`);
+  for (const r of recs)
+    if (r.HealthCheckId && !ids.includes(r.HealthCheckId)) bad.push(`record ${r.SetIdentifier} points at a deleted check ${r.HealthCheckId}`);
   return [...new Set(bad)];
 }
 async function auditDeleted(zone: string): Promise<string[]> {
@@ -104,33 +108,48 @@ describe('FailoverPolicy crash matrix (DNS only)', () => {
     converge.push(...mutatingPoints(proxy.calls.slice(0, split).filter(real)));
     deletion.push(...mutatingPoints(proxy.calls.slice(split).filter(real)));
     assert.deepEqual(await auditDeleted(zone), []);
-    for (const op of ['route53:CreateHealthCheck', 'route53:ChangeResourceRecordSets']) assert.ok(converge.includes(op), `clean converge calls ${op}: ${converge.join(',')}`);
-    for (const op of ['route53:DeleteHealthCheck', 'route53:ChangeResourceRecordSets']) assert.ok(deletion.includes(op), `clean delete calls ${op}: ${deletion.join(',')}`);
+    for (const op of ['route53:CreateHealthCheck', 'route53:ChangeResourceRecordSets'])
+      assert.ok(converge.includes(op), `clean converge calls ${op}: ${converge.join(',')}`);
+    for (const op of ['route53:DeleteHealthCheck', 'route53:ChangeResourceRecordSets'])
+      assert.ok(deletion.includes(op), `clean delete calls ${op}: ${deletion.join(',')}`);
     assert.ok(cleanKeys.length >= 2, `records of a clean run: ${cleanKeys.join(' ')}`);
-    if (process.env.MRC_RELIABILITY_DEBUG) console.log(`# clean calls: ${proxy.calls.map((c, i) => `${i === split ? '|DELETE| ' : ''}${c.operation}@${c.status}`).join(' ')}`);
+    if (process.env.MRC_RELIABILITY_DEBUG)
+      console.log(`# clean calls: ${proxy.calls.map((c, i) => `${i === split ? '|DELETE| ' : ''}${c.operation}@${c.status}`).join(' ')}`);
     console.log(`# policy crash points: converge ${converge.join(' ')} | delete ${deletion.join(' ')} | records ${cleanKeys.join(' ')}`);
   });
 
   test('killed right after each converge call and each delete call: converges with 2 checks and the clean records, deletes without leak', async (t) => {
     let name = '';
-    await crashRounds(t, kit, { converge, delete: deletion }, {
-      fresh: async () => {
-        name = uniqueName('crash');
-        return fresh();
+    await crashRounds(
+      t,
+      kit,
+      { converge, delete: deletion },
+      {
+        fresh: async () => {
+          name = uniqueName('crash');
+          return fresh();
+        },
+        apply: (zone) => kube.apply(policyObj(NS, name, spec(zone, name))),
+        converged: async (zone) => {
+          const o = await kube.waitCondition('FailoverPolicy', NS, name, 'Ready', 'True', undefined, 60_000);
+          await sleep(1500);
+          return auditConverged(zone, o, cleanKeys);
+        },
+        delete: () => kube.delete('FailoverPolicy', NS, name),
+        gone: async (zone) => {
+          await kube.waitGone('FailoverPolicy', NS, name, 60_000);
+          return auditDeleted(zone);
+        },
       },
-      apply: (zone) => kube.apply(policyObj(NS, name, spec(zone, name))),
-      converged: async (zone) => {
-        const o = await kube.waitCondition('FailoverPolicy', NS, name, 'Ready', 'True', undefined, 60_000);
-        await sleep(1500);
-        return auditConverged(zone, o, cleanKeys);
-      },
-      delete: () => kube.delete('FailoverPolicy', NS, name),
-      gone: async (zone) => {
-        await kube.waitGone('FailoverPolicy', NS, name, 60_000);
-        return auditDeleted(zone);
-      },
-    }, results);
+      results,
+    );
   });
 
-  after(() => recordCrashMatrix('crash-matrix-policies', results, `FailoverPolicy DNS: converge points ${converge.join(' ') || 'none'}; delete points ${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`));
+  after(() =>
+    recordCrashMatrix(
+      'crash-matrix-policies',
+      results,
+      `FailoverPolicy DNS: converge points ${converge.join(' ') || 'none'}; delete points ${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`,
+    ),
+  );
 });

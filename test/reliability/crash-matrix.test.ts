@@ -2,13 +2,14 @@
 // deleting (discovered from a clean run's call log), the controller is SIGKILLed right after
 // AWS applied the call and before it saw the answer; a new process must converge without
 // duplicates, and deleting must leave nothing behind.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { getStack, type Stack } from '../env/stack.ts';
+import { after, before, describe, test } from 'node:test';
 import { FaultProxy } from '../env/fault-proxy.ts';
+import { getStack, type Stack } from '../env/stack.ts';
 import { Kube, uniqueName } from '../integration/helpers.ts';
-import { REGIONS, census, duplicates, expectedPerRegion, leaks, pairObj, pairSpec, seedBoth } from './harness.ts';
-import { CrashKit, crashRounds, failedPoints, mutatingPoints, recordCrashMatrix, type CrashResult } from './crash-kit.ts';
+import { CrashKit, type CrashResult, crashRounds, failedPoints, mutatingPoints, recordCrashMatrix } from './crash-kit.ts';
+import { census, duplicates, expectedPerRegion, leaks, pairObj, pairSpec, REGIONS, seedBoth } from './harness.ts';
 
 const NS = 'rel-crash';
 let stack: Stack;
@@ -25,7 +26,8 @@ async function fresh(): Promise<void> {
 
 async function auditConverged(name: string): Promise<string[]> {
   const bad: string[] = [];
-  for (const r of REGIONS) bad.push(...duplicates(await census(stack.motoEndpoint, r, { owner: `${NS}/${name}` }), expectedPerRegion(r)).map((d) => `${r} ${d}`));
+  for (const r of REGIONS)
+    bad.push(...duplicates(await census(stack.motoEndpoint, r, { owner: `${NS}/${name}` }), expectedPerRegion(r)).map((d) => `${r} ${d}`));
   return bad;
 }
 async function auditDeleted(): Promise<string[]> {
@@ -67,7 +69,12 @@ describe('RegionPair crash matrix', () => {
     converge.push(...mutatingPoints(proxy.calls.slice(0, split)));
     deletion.push(...mutatingPoints(proxy.calls.slice(split)));
     assert.deepEqual(await auditDeleted(), []);
-    for (const op of ['ec2:CreateTransitGateway', 'ec2:CreateTransitGatewayPeeringAttachment', 'ec2:AcceptTransitGatewayPeeringAttachment', 'ec2:CreateFlowLogs'])
+    for (const op of [
+      'ec2:CreateTransitGateway',
+      'ec2:CreateTransitGatewayPeeringAttachment',
+      'ec2:AcceptTransitGatewayPeeringAttachment',
+      'ec2:CreateFlowLogs',
+    ])
       assert.ok(converge.includes(op), `clean converge calls ${op}: ${converge.join(',')}`);
     assert.ok(deletion.includes('ec2:DeleteTransitGateway'), `clean delete calls DeleteTransitGateway: ${deletion.join(',')}`);
     console.log(`# crash points: converge ${converge.join(' ')} | delete ${deletion.join(' ')}`);
@@ -75,24 +82,36 @@ describe('RegionPair crash matrix', () => {
 
   test('killed right after each converge call and each delete call: restarts, converges without duplicates, deletes without leak', async (t) => {
     let name = '';
-    await crashRounds(t, kit, { converge, delete: deletion }, {
-      fresh: async () => {
-        await fresh();
-        name = uniqueName('crash');
-        return seedBoth(stack.motoEndpoint);
+    await crashRounds(
+      t,
+      kit,
+      { converge, delete: deletion },
+      {
+        fresh: async () => {
+          await fresh();
+          name = uniqueName('crash');
+          return seedBoth(stack.motoEndpoint);
+        },
+        apply: ([east, west]) => kube.apply(pairObj(NS, name, pairSpec(east, west))),
+        converged: async () => {
+          await kube.waitCondition('RegionPair', NS, name, 'Ready', 'True', undefined, 90_000);
+          return auditConverged(name);
+        },
+        delete: () => kube.delete('RegionPair', NS, name),
+        gone: async () => {
+          await kube.waitGone('RegionPair', NS, name, 90_000);
+          return auditDeleted();
+        },
       },
-      apply: ([east, west]) => kube.apply(pairObj(NS, name, pairSpec(east, west))),
-      converged: async () => {
-        await kube.waitCondition('RegionPair', NS, name, 'Ready', 'True', undefined, 90_000);
-        return auditConverged(name);
-      },
-      delete: () => kube.delete('RegionPair', NS, name),
-      gone: async () => {
-        await kube.waitGone('RegionPair', NS, name, 90_000);
-        return auditDeleted();
-      },
-    }, results);
+      results,
+    );
   });
 
-  after(() => recordCrashMatrix('crash-matrix', results, `converge points ${converge.length}, delete points ${deletion.length}; failed: ${failedPoints(results, (r) => r.point)}`));
+  after(() =>
+    recordCrashMatrix(
+      'crash-matrix',
+      results,
+      `converge points ${converge.length}, delete points ${deletion.length}; failed: ${failedPoints(results, (r) => r.point)}`,
+    ),
+  );
 });

@@ -1,19 +1,25 @@
 // Shared pieces of the reliability suite: the RegionPair fixtures, a census of live AWS
 // resources read with the SDK (not through the controller), and the run-wide tally that
 // summary.test.ts prints at the end.
-import { appendFileSync, readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  EC2Client, DescribeTransitGatewaysCommand, DescribeTransitGatewayRouteTablesCommand, DescribeTransitGatewayVpcAttachmentsCommand,
-  DescribeTransitGatewayPeeringAttachmentsCommand, DescribeFlowLogsCommand, DescribeRouteTablesCommand, type Tag,
-} from '@aws-sdk/client-ec2';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeFlowLogsCommand,
+  DescribeRouteTablesCommand,
+  DescribeTransitGatewayPeeringAttachmentsCommand,
+  DescribeTransitGatewayRouteTablesCommand,
+  DescribeTransitGatewaysCommand,
+  DescribeTransitGatewayVpcAttachmentsCommand,
+  EC2Client,
+  type Tag,
+} from '@aws-sdk/client-ec2';
 import { parse } from 'yaml';
-import { seedVpc, type SeededVpc } from '../env/seed.ts';
+import { tagsToMap } from '../../src/aws/tags.ts';
+import { type SeededVpc, seedVpc } from '../env/seed.ts';
 import { ENV } from '../env/stack.ts';
 import type { Obj } from '../integration/helpers.ts';
-import { tagsToMap } from '../../src/aws/tags.ts';
 
 export const REGIONS = ['us-east-1', 'us-west-2'] as const;
 export const creds = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -23,8 +29,12 @@ export const OWNER_TAG = 'multiregion.dev/owner';
 export const ec2 = (endpoint: string, region: string) => new EC2Client({ region, endpoint, maxAttempts: 1, credentials: creds });
 export const logs = (endpoint: string, region: string) => new CloudWatchLogsClient({ region, endpoint, maxAttempts: 1, credentials: creds });
 
-export const side = (region: string, v: SeededVpc, extra: Record<string, unknown> = {}) =>
-  ({ region, vpcAttachments: [{ vpcId: v.vpcId, subnetIds: v.subnetIds, routeTableIds: [v.routeTableId] }], cidrs: [v.cidr], ...extra });
+export const side = (region: string, v: SeededVpc, extra: Record<string, unknown> = {}) => ({
+  region,
+  vpcAttachments: [{ vpcId: v.vpcId, subnetIds: v.subnetIds, routeTableIds: [v.routeTableId] }],
+  cidrs: [v.cidr],
+  ...extra,
+});
 
 export const pairSpec = (east: SeededVpc, west: SeededVpc, extra: Record<string, unknown> = {}) => ({
   primary: side('us-east-1', east),
@@ -33,8 +43,12 @@ export const pairSpec = (east: SeededVpc, west: SeededVpc, extra: Record<string,
   ...extra,
 });
 
-export const pairObj = (ns: string, name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): Obj =>
-  ({ apiVersion: 'multiregion.dev/v1alpha1', kind: 'RegionPair', metadata: { name, namespace: ns, ...(annotations && { annotations }) }, spec });
+export const pairObj = (ns: string, name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): Obj => ({
+  apiVersion: 'multiregion.dev/v1alpha1',
+  kind: 'RegionPair',
+  metadata: { name, namespace: ns, ...(annotations && { annotations }) },
+  spec,
+});
 
 export async function seedBoth(endpoint: string, secondCidr = '10.1.0.0/16', firstCidr = '10.0.0.0/16'): Promise<[SeededVpc, SeededVpc]> {
   return Promise.all([seedVpc({ endpoint }, 'us-east-1', firstCidr), seedVpc({ endpoint }, 'us-west-2', secondCidr)]);
@@ -43,7 +57,13 @@ export async function seedBoth(endpoint: string, secondCidr = '10.1.0.0/16', fir
 const live = (s?: string) => !['deleted', 'deleting', 'rejected', 'failed'].includes(s ?? '');
 
 export interface Census {
-  tgws: number; routeTables: number; vpcAttachments: number; peerings: number; flowLogs: number; logGroups: number; vpcRoutes: number;
+  tgws: number;
+  routeTables: number;
+  vpcAttachments: number;
+  peerings: number;
+  flowLogs: number;
+  logGroups: number;
+  vpcRoutes: number;
 }
 export const emptyCensus = (): Census => ({ tgws: 0, routeTables: 0, vpcAttachments: 0, peerings: 0, flowLogs: 0, logGroups: 0, vpcRoutes: 0 });
 
@@ -56,22 +76,41 @@ export const emptyCensus = (): Census => ({ tgws: 0, routeTables: 0, vpcAttachme
 export async function census(endpoint: string, region: string, f: { owner?: string; cluster?: string } = {}): Promise<Census & { tgwIds: string[] }> {
   const c = ec2(endpoint, region);
   try {
-    const mine = (tags?: Tag[]) => { const t = tagsToMap(tags); return (!f.owner || t[OWNER_TAG] === f.owner) && (!f.cluster || t[CLUSTER_TAG] === f.cluster); };
+    const mine = (tags?: Tag[]) => {
+      const t = tagsToMap(tags);
+      return (!f.owner || t[OWNER_TAG] === f.owner) && (!f.cluster || t[CLUSTER_TAG] === f.cluster);
+    };
     const tgws = ((await c.send(new DescribeTransitGatewaysCommand({}))).TransitGateways ?? []).filter((t) => live(t.State) && mine(t.Tags));
     const ids = new Set(tgws.map((t) => t.TransitGatewayId!));
-    const rts = ((await c.send(new DescribeTransitGatewayRouteTablesCommand({}))).TransitGatewayRouteTables ?? [])
-      .filter((t) => live(t.State) && !t.DefaultAssociationRouteTable && ids.has(t.TransitGatewayId!) && mine(t.Tags));
-    const atts = ((await c.send(new DescribeTransitGatewayVpcAttachmentsCommand({}))).TransitGatewayVpcAttachments ?? [])
-      .filter((a, i, all) => live(a.State) && ids.has(a.TransitGatewayId!) && !!a.VpcId && all.findIndex((b) => b.TransitGatewayAttachmentId === a.TransitGatewayAttachmentId) === i);
-    if (process.env.MRC_RELIABILITY_DEBUG) console.log(`# ${region} vpc attachments`, JSON.stringify(atts.map((a) => [a.TransitGatewayAttachmentId, a.VpcId, a.State, a.TransitGatewayId])));
-    const peers = ((await c.send(new DescribeTransitGatewayPeeringAttachmentsCommand({}))).TransitGatewayPeeringAttachments ?? [])
-      .filter((p) => live(p.State) && ids.has(p.RequesterTgwInfo?.TransitGatewayId ?? ''));
+    const rts = ((await c.send(new DescribeTransitGatewayRouteTablesCommand({}))).TransitGatewayRouteTables ?? []).filter(
+      (t) => live(t.State) && !t.DefaultAssociationRouteTable && ids.has(t.TransitGatewayId!) && mine(t.Tags),
+    );
+    const atts = ((await c.send(new DescribeTransitGatewayVpcAttachmentsCommand({}))).TransitGatewayVpcAttachments ?? []).filter(
+      (a, i, all) =>
+        live(a.State) && ids.has(a.TransitGatewayId!) && !!a.VpcId && all.findIndex((b) => b.TransitGatewayAttachmentId === a.TransitGatewayAttachmentId) === i,
+    );
+    if (process.env.MRC_RELIABILITY_DEBUG)
+      console.log(`# ${region} vpc attachments`, JSON.stringify(atts.map((a) => [a.TransitGatewayAttachmentId, a.VpcId, a.State, a.TransitGatewayId])));
+    const peers = ((await c.send(new DescribeTransitGatewayPeeringAttachmentsCommand({}))).TransitGatewayPeeringAttachments ?? []).filter(
+      (p) => live(p.State) && ids.has(p.RequesterTgwInfo?.TransitGatewayId ?? ''),
+    );
     const fls = ((await c.send(new DescribeFlowLogsCommand({}))).FlowLogs ?? []).filter((l) => ids.has(l.ResourceId ?? ''));
-    const routes = ((await c.send(new DescribeRouteTablesCommand({}))).RouteTables ?? []).flatMap((t) => t.Routes ?? []).filter((r) => ids.has(r.TransitGatewayId ?? ''));
+    const routes = ((await c.send(new DescribeRouteTablesCommand({}))).RouteTables ?? [])
+      .flatMap((t) => t.Routes ?? [])
+      .filter((r) => ids.has(r.TransitGatewayId ?? ''));
     const l = logs(endpoint, region);
     const groups = (await l.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/tgw/' }))).logGroups ?? [];
     l.destroy();
-    return { tgws: tgws.length, routeTables: rts.length, vpcAttachments: atts.length, peerings: peers.length, flowLogs: fls.length, logGroups: groups.length, vpcRoutes: routes.length, tgwIds: [...ids] };
+    return {
+      tgws: tgws.length,
+      routeTables: rts.length,
+      vpcAttachments: atts.length,
+      peerings: peers.length,
+      flowLogs: fls.length,
+      logGroups: groups.length,
+      vpcRoutes: routes.length,
+      tgwIds: [...ids],
+    };
   } finally {
     c.destroy();
   }
@@ -79,7 +118,13 @@ export async function census(endpoint: string, region: string, f: { owner?: stri
 
 /** What one converged two-sided pair with flow logs holds per region. */
 export const expectedPerRegion = (region: string): Census => ({
-  tgws: 1, routeTables: 1, vpcAttachments: 1, peerings: region === 'us-east-1' ? 1 : 0, flowLogs: 1, logGroups: 1, vpcRoutes: 1,
+  tgws: 1,
+  routeTables: 1,
+  vpcAttachments: 1,
+  peerings: region === 'us-east-1' ? 1 : 0,
+  flowLogs: 1,
+  logGroups: 1,
+  vpcRoutes: 1,
 });
 
 /** Resources of a kind above the expected number (duplicates). Log groups are shared by name, so never duplicated. */
@@ -117,7 +162,10 @@ export function record(t: Tally & { file: string }): void {
 }
 export function readTally(): Array<Tally & { file: string }> {
   if (!existsSync(tallyPath)) return [];
-  return readFileSync(tallyPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return readFileSync(tallyPath, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 /** Controller logs of the whole run, for the secret scan. */

@@ -1,15 +1,16 @@
 // Kubernetes faults on a private apiserver (the shared one must stay up for the other files):
 // the apiserver restarts under a running controller, a spec change lands right after it is
 // back (before the controller's watch has resumed), and the change must still be reconciled.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { KubeConfig } from '@kubernetes/client-node';
+import { after, before, describe, test } from 'node:test';
 import { EC2Client, SearchTransitGatewayRoutesCommand } from '@aws-sdk/client-ec2';
-import { startKube, type Kube as PrivateKube } from '../env/kube.ts';
+import { KubeConfig } from '@kubernetes/client-node';
+import { type ControllerProcess, startController } from '../env/controller.ts';
+import { type Kube as PrivateKube, startKube } from '../env/kube.ts';
 import { startMoto } from '../env/moto.ts';
 import { installCrds } from '../env/stack.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
-import { Kube, condition, uniqueName } from '../integration/helpers.ts';
+import { condition, Kube, uniqueName } from '../integration/helpers.ts';
 import { CANARY, creds, keepLogs, keepSecret, pairObj, pairSpec, record, seedBoth } from './harness.ts';
 
 const NS = 'rel-kube';
@@ -40,14 +41,18 @@ async function tgwStaticRoutes(region: string, rtId: string): Promise<string[]> 
   const c = new EC2Client({ region, endpoint: moto.endpoint, maxAttempts: 1, credentials: creds });
   const r = await c.send(new SearchTransitGatewayRoutesCommand({ TransitGatewayRouteTableId: rtId, Filters: [{ Name: 'type', Values: ['static'] }] }));
   c.destroy();
-  return (r.Routes ?? []).filter((x) => x.State !== 'deleted').map((x) => x.DestinationCidrBlock!).sort();
+  return (r.Routes ?? [])
+    .filter((x) => x.State !== 'deleted')
+    .map((x) => x.DestinationCidrBlock!)
+    .sort();
 }
 
 describe('Kubernetes faults', () => {
   test('apiserver restarted under the controller; a spec change made right after it is back is reconciled', async () => {
     const [east, west] = await seedBoth(moto.endpoint);
     ctrl = await startController({
-      kubeconfigPath: apiserver.kubeconfigPath, awsEndpoint: moto.endpoint,
+      kubeconfigPath: apiserver.kubeconfigPath,
+      awsEndpoint: moto.endpoint,
       // Leader election off: a restart longer than the renew deadline would (rightly) end leadership,
       // which is the controller-process suite's subject, not this one's.
       args: ['--leader-elect=false'],
@@ -62,7 +67,14 @@ describe('Kubernetes faults', () => {
     await kube.mergePatch({ kind: 'RegionPair', namespace: NS, name }, { spec: { secondary: { cidrs: ['10.1.0.0/16', '10.2.0.0/16'] } } });
     let got: string[] = [];
     try {
-      await kube.waitFor('RegionPair', NS, name, 'generation 2 Ready', (o) => o.status?.observedGeneration === 2 && condition(o, 'Ready')?.status === 'True', 90_000);
+      await kube.waitFor(
+        'RegionPair',
+        NS,
+        name,
+        'generation 2 Ready',
+        (o) => o.status?.observedGeneration === 2 && condition(o, 'Ready')?.status === 'True',
+        90_000,
+      );
       got = await tgwStaticRoutes('us-east-1', ready.status.primary.routeTableId);
     } finally {
       if (!got.includes('10.2.0.0/16')) lostUpdates++;

@@ -2,12 +2,13 @@
 // each call): the follower makes no AWS call while the other leads; after the leader is killed
 // (no lease release) the follower takes over within the lease time, and the two replicas'
 // AWS calls never overlap in time — no key is reconciled by both at once.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { getStack, type Stack } from '../env/stack.ts';
-import { startController, metricValue, type ControllerProcess } from '../env/controller.ts';
+import { after, before, test } from 'node:test';
+import { type ControllerProcess, metricValue, startController } from '../env/controller.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
 import { waitFor } from '../env/ports.ts';
+import { getStack, type Stack } from '../env/stack.ts';
 import { Kube, uniqueName } from '../integration/helpers.ts';
 import { keepLogs, pairObj, pairSpec, record, seedBoth } from './harness.ts';
 
@@ -57,10 +58,21 @@ test('leader killed: the follower takes over within the lease, and their AWS cal
   await waitFor('B leads', () => leads(b.c), 30_000, 200);
   const takeover = Date.now() - killedAt;
   await kube.mergePatch({ kind: 'RegionPair', namespace: NS, name }, { spec: { secondary: { cidrs: ['10.1.0.0/16', '10.9.0.0/16'] } } });
-  await kube.waitFor('RegionPair', NS, name, 'generation 2 Ready', (o) => o.status?.observedGeneration === 2 && o.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'), 90_000);
+  await kube.waitFor(
+    'RegionPair',
+    NS,
+    name,
+    'generation 2 Ready',
+    (o) => o.status?.observedGeneration === 2 && o.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'),
+    90_000,
+  );
   const lastA = Math.max(...a.p.calls.map((c) => c.at));
   const firstB = Math.min(...b.p.calls.map((c) => c.at));
-  record({ file: 'leader-handover', lostUpdates: 0, note: `takeover ${takeover} ms after SIGKILL (lease 15 s); A's last AWS call ${firstB - lastA} ms before B's first` });
+  record({
+    file: 'leader-handover',
+    lostUpdates: 0,
+    note: `takeover ${takeover} ms after SIGKILL (lease 15 s); A's last AWS call ${firstB - lastA} ms before B's first`,
+  });
   assert.ok(takeover <= 20_000, `takeover took ${takeover} ms`);
   assert.ok(lastA < firstB, `A's last call (${lastA}) precedes B's first (${firstB})`);
   assert.ok(b.p.calls.length > 0, 'B did the spec change');

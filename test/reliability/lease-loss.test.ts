@@ -8,21 +8,22 @@
 // call after B's first call (a deposed leader that keeps writing is a second writer); and
 // AWS, read back, holds none of the routes B removed. The second test does the same in the
 // middle of an automatic database failover: B completes it, with one promotion.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { getStack, type Stack } from '../env/stack.ts';
-import { startController, metricValue, type ControllerProcess } from '../env/controller.ts';
-import { FaultProxy, type CallInfo } from '../env/fault-proxy.ts';
+import { after, before, test } from 'node:test';
 import { listStaticRoutes } from '../../src/aws/ec2/tgw-routes.ts';
 import { describeVpcRoutes } from '../../src/aws/ec2/vpc-routes.ts';
-import { TcpProxy, proxiedKubeconfig } from '../env/tcp-proxy.ts';
+import { type ControllerProcess, metricValue, startController } from '../env/controller.ts';
+import { type CallInfo, FaultProxy } from '../env/fault-proxy.ts';
 import { waitFor } from '../env/ports.ts';
-import { Kube, uniqueName, type Obj } from '../integration/helpers.ts';
-import { ec2, keepLogs, pairObj, pairSpec, record, seedBoth } from './harness.ts';
-import { Aws, WEST, clearPolicies } from '../integration/failover-policy-fixtures.ts';
+import { getStack, type Stack } from '../env/stack.ts';
+import { proxiedKubeconfig, TcpProxy } from '../env/tcp-proxy.ts';
 import { DbPolicies } from '../integration/failover-policy-db-fixtures.ts';
+import { Aws, clearPolicies, WEST } from '../integration/failover-policy-fixtures.ts';
+import { Kube, type Obj, uniqueName } from '../integration/helpers.ts';
+import { ec2, keepLogs, pairObj, pairSpec, record, seedBoth } from './harness.ts';
 
 const NS = 'rel-lease-loss';
 /** Once the change is under way, every mutating call of A is answered this late. */
@@ -60,8 +61,8 @@ const leads = async (c: ControllerProcess) => metricValue(await (await fetch(c.m
 const READ = /^(Describe|Get|List|Search)/;
 const isMutating = (c: CallInfo) => !READ.test(c.operation);
 const show = (calls: CallInfo[], t0: number) => calls.map((c) => `${c.operation}@${c.region}+${((c.at - t0) / 1000).toFixed(1)}s`).join(', ') || 'none';
-const readyAt = (gen: number) => (o: Obj) => o.status?.observedGeneration === gen &&
-  !!o.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+const readyAt = (gen: number) => (o: Obj) =>
+  o.status?.observedGeneration === gen && !!o.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
 
 test('lease lost mid-reconcile: B takes over within the lease, and A starts no mutating AWS call once B has started', { timeout: 180_000 }, async () => {
   const [east, west] = await seedBoth(stack.motoEndpoint);
@@ -104,8 +105,9 @@ test('lease lost mid-reconcile: B takes over within the lease, and A starts no m
   await kube.mergePatch(ref, { spec: { secondary: { cidrs: spec.secondary.cidrs } } });
   await kube.waitFor('RegionPair', NS, name, 'generation 3 Ready (B)', readyAt(3), 60_000);
   // Let A's run play out (if it was not stopped): quiet for two delays, or give up.
-  await waitFor('A quiet', async () => Date.now() - Math.max(blockedAt, ...a.p.calls.map((c) => c.at)) > 2 * A_DELAY_MS + 1_000, 60_000, 500)
-    .catch(() => undefined);
+  await waitFor('A quiet', async () => Date.now() - Math.max(blockedAt, ...a.p.calls.map((c) => c.at)) > 2 * A_DELAY_MS + 1_000, 60_000, 500).catch(
+    () => undefined,
+  );
 
   // What AWS holds now, read with the SDK: any of the eight routes left is a write B lost.
   const pair = (await kube.get('RegionPair', NS, name))!;
@@ -115,7 +117,10 @@ test('lease lost mid-reconcile: B takes over within the lease, and A starts no m
   client.destroy();
   const stale = [
     ...tgwRoutes.filter((r) => ADDED.includes(r.destinationCidr) && !/delet/.test(r.state)).map((r) => `tgw ${r.destinationCidr}`),
-    ...vpcRoutes.flatMap((t) => t.routes).filter((r) => ADDED.includes(r.destinationCidr)).map((r) => `vpc ${r.destinationCidr}`),
+    ...vpcRoutes
+      .flatMap((t) => t.routes)
+      .filter((r) => ADDED.includes(r.destinationCidr))
+      .map((r) => `vpc ${r.destinationCidr}`),
   ];
 
   const lostLog = a.c.logEntries().find((e) => e.message === 'leadership lost');
@@ -140,17 +145,31 @@ test('lease lost mid-reconcile: B takes over within the lease, and A starts no m
   console.log(`# lease-loss: ${note}`);
   console.log(`# lease-loss: A's calls after the block (seconds after it): ${show(aAfterBlock, blockedAt)}`);
   if (process.env.MRC_RELIABILITY_DEBUG) {
-    console.log(`# lease-loss: A's calls since the change: ${show(a.p.calls.filter((c) => c.at >= changedAt), blockedAt)}`);
+    console.log(
+      `# lease-loss: A's calls since the change: ${show(
+        a.p.calls.filter((c) => c.at >= changedAt),
+        blockedAt,
+      )}`,
+    );
     console.log(`# lease-loss: B's calls: ${show(b.p.calls, blockedAt)}`);
   }
   record({ file: 'lease-loss', twoWriters: aMutatingAfterB.length, lostUpdates: stale.length, note });
 
   assert.ok(takeover <= TAKEOVER_BUDGET_MS, `takeover took ${takeover} ms`);
   assert.ok(lostAt !== undefined, 'A logged that it lost the lease');
-  assert.ok(inFlightAtLoss, `A must be mid-run when it loses the lease for this test to mean anything; its calls: ${show(a.p.calls.filter((c) => c.at >= changedAt), blockedAt)}`);
+  assert.ok(
+    inFlightAtLoss,
+    `A must be mid-run when it loses the lease for this test to mean anything; its calls: ${show(
+      a.p.calls.filter((c) => c.at >= changedAt),
+      blockedAt,
+    )}`,
+  );
   assert.ok(bMutating.length > 0, 'B did mutating work after taking over');
-  assert.deepEqual(aMutatingAfterB.map((c) => `${c.service}:${c.operation}@${c.region}`), [],
-    'A (deposed) started mutating AWS calls after B (the new leader) had started: two writers');
+  assert.deepEqual(
+    aMutatingAfterB.map((c) => `${c.service}:${c.operation}@${c.region}`),
+    [],
+    'A (deposed) started mutating AWS calls after B (the new leader) had started: two writers',
+  );
   assert.deepEqual(stale, [], 'routes B removed were written back by A');
 });
 
@@ -173,7 +192,11 @@ test('lease lost mid-failover: B completes the failover, A starts no mutating AW
       const p = new FaultProxy(stack.motoEndpoint);
       await p.start();
       proxies.push(p);
-      const c = await startController({ kubeconfigPath, awsEndpoint: p.endpoint, args: [`--leader-election-namespace=${leaseNs}`, '--health-observe-interval=1s', '--health-period=10s'] });
+      const c = await startController({
+        kubeconfigPath,
+        awsEndpoint: p.endpoint,
+        args: [`--leader-election-namespace=${leaseNs}`, '--health-observe-interval=1s', '--health-period=10s'],
+      });
       procs.push([label, c]);
       return { p, c };
     };
@@ -194,15 +217,24 @@ test('lease lost mid-failover: B completes the failover, A starts no mutating AW
     const blockedAt = Date.now();
     await waitFor('B leads', () => leads(b.c), TAKEOVER_BUDGET_MS + 10_000, 200);
     const done = await kube.waitFor('FailoverPolicy', NS, s.name, 'failover completed (B)', (x) => !!x.status?.lastFailover?.completedAt, 120_000);
-    await waitFor('A quiet', async () => Date.now() - Math.max(blockedAt, ...a.p.calls.map((c) => c.at)) > 2 * A_DELAY_MS + 1_000, 60_000, 500).catch(() => undefined);
+    await waitFor('A quiet', async () => Date.now() - Math.max(blockedAt, ...a.p.calls.map((c) => c.at)) > 2 * A_DELAY_MS + 1_000, 60_000, 500).catch(
+      () => undefined,
+    );
 
     const firstB = Math.min(...b.p.calls.map((c) => c.at));
     const aMutatingAfterB = a.p.calls.filter((c) => c.at >= firstB && isMutating(c));
     const promotes = [...a.p.calls, ...b.p.calls].filter((c) => c.operation === 'PromoteReadReplica' && c.forwardedAt !== undefined).length;
-    const note = `mid-failover: A's mutating calls after B's first: ${aMutatingAfterB.length} (${show(aMutatingAfterB, blockedAt)}); PromoteReadReplica reached AWS ${promotes}×; A's mutating calls after the block: ${show(a.p.calls.filter((c) => c.at >= blockedAt && isMutating(c)), blockedAt)}`;
+    const note = `mid-failover: A's mutating calls after B's first: ${aMutatingAfterB.length} (${show(aMutatingAfterB, blockedAt)}); PromoteReadReplica reached AWS ${promotes}×; A's mutating calls after the block: ${show(
+      a.p.calls.filter((c) => c.at >= blockedAt && isMutating(c)),
+      blockedAt,
+    )}`;
     console.log(`# lease-loss: ${note}`);
     record({ file: 'lease-loss', twoWriters: aMutatingAfterB.length, lostSteps: promotes === 1 ? 0 : 1, note });
-    assert.deepEqual(aMutatingAfterB.map((c) => `${c.service}:${c.operation}@${c.region}`), [], 'A (deposed) started mutating AWS calls after B had started');
+    assert.deepEqual(
+      aMutatingAfterB.map((c) => `${c.service}:${c.operation}@${c.region}`),
+      [],
+      'A (deposed) started mutating AWS calls after B had started',
+    );
     assert.equal(promotes, 1, 'exactly one PromoteReadReplica');
     assert.equal(done.status.activeRegion, WEST);
     assert.equal((await dbs.secretData(s.secret)).region, WEST);

@@ -3,17 +3,18 @@
 // down (refuse, blackhole, 5xx). The application's primary is in us-west-2 (its health signal,
 // published in us-east-1, stays readable) unless a row says otherwise. Each row ends in a
 // stated state; AWS is read back with the SDK and the proxy's call log is the proof.
-import { after, before, beforeEach, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AddTagsToResourceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { PROMOTED_TAG } from '../../src/aws/rds/instances.ts';
-import { getStack, type Stack } from '../env/stack.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
+import { type ControllerProcess, startController } from '../env/controller.ts';
 import { FaultProxy, type OutageMode } from '../env/fault-proxy.ts';
 import { seedDatabase, seedHostedZone } from '../env/seed.ts';
-import { Kube, condition, uniqueName, type Obj } from '../integration/helpers.ts';
-import { Aws, EAST, WEST, clearPolicies, policyObj } from '../integration/failover-policy-fixtures.ts';
+import { getStack, type Stack } from '../env/stack.ts';
+import { Aws, clearPolicies, EAST, policyObj, WEST } from '../integration/failover-policy-fixtures.ts';
+import { condition, Kube, type Obj, uniqueName } from '../integration/helpers.ts';
 import { keepLogs, record } from './harness.ts';
 
 const NS = 'rel-outage';
@@ -23,7 +24,13 @@ const FAILOVER_BUDGET_S = 30;
 /** The health signal's resolution (--health-period 10 s here; a minute on AWS): a dead region reads Unhealthy within it, plus three probes. */
 const SIGNAL_DELAY_S = 30;
 const REQUEST_TIMEOUT_S = 2;
-const CONTROLLER_ARGS = ['--health-observe-interval=1s', '--health-period=10s', `--aws-request-timeout=${REQUEST_TIMEOUT_S}s`, '--aws-connect-timeout=1s', '--leader-elect=false'];
+const CONTROLLER_ARGS = [
+  '--health-observe-interval=1s',
+  '--health-period=10s',
+  `--aws-request-timeout=${REQUEST_TIMEOUT_S}s`,
+  '--aws-connect-timeout=1s',
+  '--leader-elect=false',
+];
 const IPS = { [WEST]: '198.51.100.10', [EAST]: '203.0.113.20' } as const;
 
 let stack: Stack;
@@ -42,7 +49,13 @@ before(async () => {
   await proxy.start();
 });
 after(async () => {
-  record({ file: 'regional-outage', twoWriters: tally.twoWriters, stalledFailovers: tally.stalledFailovers, lostSteps: tally.lostSteps, note: `${tally.rows} outage rows` });
+  record({
+    file: 'regional-outage',
+    twoWriters: tally.twoWriters,
+    stalledFailovers: tally.stalledFailovers,
+    lostSteps: tally.lostSteps,
+    note: `${tally.rows} outage rows`,
+  });
   await stopController();
   await clearPolicies(kube, NS);
   await proxy.stop();
@@ -65,32 +78,58 @@ async function stopController(): Promise<void> {
   ctrl = undefined;
 }
 
-interface Setup { name: string; zone: string; db: string; replica: string; secret: string; primary: string; standby: string; checks: { primary: string; secondary: string } }
+interface Setup {
+  name: string;
+  zone: string;
+  db: string;
+  replica: string;
+  secret: string;
+  primary: string;
+  standby: string;
+  checks: { primary: string; secondary: string };
+}
 
 /** A writer in `primary`, a policy with DNS and a replica in the other region, both sides healthy, the replica `lag` s behind. */
 async function ready(failover: Record<string, unknown>, primary: string = WEST, lag = 2): Promise<Setup> {
   const standby = primary === WEST ? EAST : WEST;
   const name = uniqueName('out');
-  const s = { name, zone: await seedHostedZone({ endpoint: stack.motoEndpoint }, 'example.com'), db: `${name}-db`, replica: `${name}-db-replica`, secret: `${name}-conn`, primary, standby };
+  const s = {
+    name,
+    zone: await seedHostedZone({ endpoint: stack.motoEndpoint }, 'example.com'),
+    db: `${name}-db`,
+    replica: `${name}-db-replica`,
+    secret: `${name}-conn`,
+    primary,
+    standby,
+  };
   await seedDatabase({ endpoint: stack.motoEndpoint }, primary, s.db);
   const check = { type: 'HTTPS', path: '/health/deep', port: 443 };
-  await kube.apply(policyObj(NS, name, {
-    dns: {
-      hostedZoneId: s.zone,
-      recordName: `${name}.example.com`,
-      primary: { region: primary, target: { ips: [IPS[primary as keyof typeof IPS]] }, healthCheck: check },
-      secondary: { region: standby, target: { ips: [IPS[standby as keyof typeof IPS]] }, healthCheck: check },
-    },
-    database: {
-      engine: 'postgres',
-      primary: { region: primary, instanceIdentifier: s.db },
-      replica: { region: standby, instanceIdentifier: s.replica },
-      maxReplicaLagSeconds: 30,
-      connectionSecret: { name: s.secret },
-    },
-    failover: { mode: 'Automatic', unhealthyForSeconds: UNHEALTHY_FOR, ...failover },
-  }));
-  const o = await kube.waitFor('FailoverPolicy', NS, name, 'checks and replica', (x) => !!x.status?.healthCheckIds?.secondary && !!x.status?.database?.replica, 60_000);
+  await kube.apply(
+    policyObj(NS, name, {
+      dns: {
+        hostedZoneId: s.zone,
+        recordName: `${name}.example.com`,
+        primary: { region: primary, target: { ips: [IPS[primary as keyof typeof IPS]] }, healthCheck: check },
+        secondary: { region: standby, target: { ips: [IPS[standby as keyof typeof IPS]] }, healthCheck: check },
+      },
+      database: {
+        engine: 'postgres',
+        primary: { region: primary, instanceIdentifier: s.db },
+        replica: { region: standby, instanceIdentifier: s.replica },
+        maxReplicaLagSeconds: 30,
+        connectionSecret: { name: s.secret },
+      },
+      failover: { mode: 'Automatic', unhealthyForSeconds: UNHEALTHY_FOR, ...failover },
+    }),
+  );
+  const o = await kube.waitFor(
+    'FailoverPolicy',
+    NS,
+    name,
+    'checks and replica',
+    (x) => !!x.status?.healthCheckIds?.secondary && !!x.status?.database?.replica,
+    60_000,
+  );
   const checks = o.status.healthCheckIds as Setup['checks'];
   await aws.putLag(standby, s.replica, lag);
   await aws.putHealth(checks.primary, 1);
@@ -107,11 +146,19 @@ async function outage(s: Setup, mode: OutageMode): Promise<number> {
   return at;
 }
 
-const promotesApplied = (region: string) => proxy.calls.filter((c) => c.service === 'rds' && c.operation === 'PromoteReadReplica' && c.region === region && c.forwardedAt !== undefined).length;
+const promotesApplied = (region: string) =>
+  proxy.calls.filter((c) => c.service === 'rds' && c.operation === 'PromoteReadReplica' && c.region === region && c.forwardedAt !== undefined).length;
 
 async function completed(s: Setup, timeoutMs: number): Promise<Obj> {
   try {
-    return await kube.waitFor('FailoverPolicy', NS, s.name, `failed over to ${s.standby}`, (x) => !!x.status?.lastFailover?.completedAt && x.status?.activeRegion === s.standby && !x.status?.inProgress, timeoutMs);
+    return await kube.waitFor(
+      'FailoverPolicy',
+      NS,
+      s.name,
+      `failed over to ${s.standby}`,
+      (x) => !!x.status?.lastFailover?.completedAt && x.status?.activeRegion === s.standby && !x.status?.inProgress,
+      timeoutMs,
+    );
   } catch (e) {
     tally.stalledFailovers++;
     throw e;
@@ -142,10 +189,14 @@ async function detachedAsOnAws(s: Setup): Promise<void> {
 async function oneWriterAfterRecovery(s: Setup): Promise<void> {
   proxy.regionUp(s.primary);
   try {
-    await waitForValue(`${s.db} fenced once ${s.primary} answers`, async () => {
-      const i = (await aws.rds(s.primary).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: s.db }))).DBInstances?.[0];
-      return (i?.VpcSecurityGroups?.length ?? 0) === 1 && (i?.TagList ?? []).some((t) => t.Key === 'multiregion.dev/fenced-at');
-    }, 100_000); // the controller looks again within its 60 s lag requeue
+    await waitForValue(
+      `${s.db} fenced once ${s.primary} answers`,
+      async () => {
+        const i = (await aws.rds(s.primary).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: s.db }))).DBInstances?.[0];
+        return (i?.VpcSecurityGroups?.length ?? 0) === 1 && (i?.TagList ?? []).some((t) => t.Key === 'multiregion.dev/fenced-at');
+      },
+      100_000,
+    ); // the controller looks again within its 60 s lag requeue
   } catch (e) {
     tally.twoWriters++;
     throw e;
@@ -175,9 +226,12 @@ async function auditCompleted(s: Setup, o: Obj, startedAt: number, reason = 'Pri
   const tookS = (Date.parse(o.status.lastFailover.completedAt) - startedAt) / 1000;
   // The signal turns Unhealthy up to a health period after the outage (a minute on AWS); from
   // there, the controller's own reaction is what the budget bounds.
-  const signalAt = o.status.health?.primary === 'Unhealthy' ? Date.parse(o.status.health.primarySince) : Date.parse(o.status.lastFailover.startedAt) - UNHEALTHY_FOR * 1000;
+  const signalAt =
+    o.status.health?.primary === 'Unhealthy' ? Date.parse(o.status.health.primarySince) : Date.parse(o.status.lastFailover.startedAt) - UNHEALTHY_FOR * 1000;
   const reactionS = (Date.parse(o.status.lastFailover.completedAt) - signalAt) / 1000;
-  console.log(`# ${s.name}: completed ${tookS.toFixed(1)} s after the outage, ${reactionS.toFixed(1)} s after the Unhealthy signal (unhealthyForSeconds ${UNHEALTHY_FOR}), RTO ${o.status.lastFailover.rtoSeconds} s, RPO ${o.status.lastFailover.rpoSeconds} s`);
+  console.log(
+    `# ${s.name}: completed ${tookS.toFixed(1)} s after the outage, ${reactionS.toFixed(1)} s after the Unhealthy signal (unhealthyForSeconds ${UNHEALTHY_FOR}), RTO ${o.status.lastFailover.rtoSeconds} s, RPO ${o.status.lastFailover.rpoSeconds} s`,
+  );
   if (reason === 'PrimaryUnhealthy') assert.ok(reactionS <= UNHEALTHY_FOR + FAILOVER_BUDGET_S, `failed over ${reactionS} s after the signal`);
 }
 
@@ -199,7 +253,15 @@ describe('regional outage: the primary region down', () => {
     tally.rows++;
     const s = await ready({});
     const at = await outage(s, 'blackhole');
-    const blocked = await kube.waitCondition('FailoverPolicy', NS, s.name, 'Ready', 'False', 'FenceUnconfirmed', (SIGNAL_DELAY_S + UNHEALTHY_FOR + FAILOVER_BUDGET_S) * 1000);
+    const blocked = await kube.waitCondition(
+      'FailoverPolicy',
+      NS,
+      s.name,
+      'Ready',
+      'False',
+      'FenceUnconfirmed',
+      (SIGNAL_DELAY_S + UNHEALTHY_FOR + FAILOVER_BUDGET_S) * 1000,
+    );
     assert.match(condition(blocked, 'Ready')!.message, /--accept-data-loss/);
     assert.equal(promotesApplied(s.standby), 0, 'nothing promoted while blocked');
     // Deleting now must not remove the records and leave the old writer fenced with nothing promoted.
@@ -207,7 +269,10 @@ describe('regional outage: the primary region down', () => {
     await sleep(5_000);
     assert.ok(await kube.get('FailoverPolicy', NS, s.name), 'the delete waits for the failover');
     assert.equal(await primaryRecord(s), IPS[WEST], 'records still in place');
-    await kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: s.name }, { metadata: { annotations: { 'multiregion.dev/accept-data-loss': 'outage-drill-1' } } });
+    await kube.mergePatch(
+      { kind: 'FailoverPolicy', namespace: NS, name: s.name },
+      { metadata: { annotations: { 'multiregion.dev/accept-data-loss': 'outage-drill-1' } } },
+    );
     await waitForValue('the replica promoted', async () => promotesApplied(s.standby) === 1, 60_000);
     await kube.waitGone('FailoverPolicy', NS, s.name, 60_000);
     assert.equal(promotesApplied(s.standby), 1);
@@ -236,7 +301,16 @@ describe('regional outage: the primary region down', () => {
     tally.rows++;
     const s = await ready({ promoteWhenFenceUnconfirmed: true });
     const first = ctrl!;
-    proxy.add({ service: 'rds', operation: 'PromoteReadReplica', kind: 'applyThenDrop', times: 1, hook: async () => { await first.kill(); await detachedAsOnAws(s); } });
+    proxy.add({
+      service: 'rds',
+      operation: 'PromoteReadReplica',
+      kind: 'applyThenDrop',
+      times: 1,
+      hook: async () => {
+        await first.kill();
+        await detachedAsOnAws(s);
+      },
+    });
     const at = await outage(s, 'blackhole');
     await first.exited;
     keepLogs('regional-outage-killed', first.logs());
@@ -256,11 +330,20 @@ describe('regional outage: the primary region down', () => {
     await kube.waitGone('FailoverPolicy', NS, s.name, 30_000);
     const before = proxy.calls.length;
     await ready2(s);
-    const o = await kube.waitFor('FailoverPolicy', NS, s.name, 'status recovered from AWS', (x) => x.status?.activeRegion === EAST && x.status?.database?.writer?.region === EAST, 60_000);
+    const o = await kube.waitFor(
+      'FailoverPolicy',
+      NS,
+      s.name,
+      'status recovered from AWS',
+      (x) => x.status?.activeRegion === EAST && x.status?.database?.writer?.region === EAST,
+      60_000,
+    );
     await sleep(3_000);
     assert.equal(await primaryRecord(s), IPS[EAST], 'DNS still answers with the secondary');
     assert.equal(o.status.lastFailover.reason, 'WriterRecovered');
-    const toWest = proxy.calls.slice(before).filter((c) => c.service === 'rds' && c.region === WEST && !/^Describe|^List/.test(c.operation) && c.forwardedAt !== undefined);
+    const toWest = proxy.calls
+      .slice(before)
+      .filter((c) => c.service === 'rds' && c.region === WEST && !/^Describe|^List/.test(c.operation) && c.forwardedAt !== undefined);
     assert.deepEqual(toWest, [], 'nothing changed in the dead region');
     assert.equal(promotesApplied(EAST), 1, 'no second promotion');
   });
@@ -269,16 +352,24 @@ describe('regional outage: the primary region down', () => {
 /** The same policy applied again (no status), as Git or a restore would. */
 async function ready2(s: Setup): Promise<void> {
   const check = { type: 'HTTPS', path: '/health/deep', port: 443 };
-  await kube.apply(policyObj(NS, s.name, {
-    dns: {
-      hostedZoneId: s.zone,
-      recordName: `${s.name}.example.com`,
-      primary: { region: WEST, target: { ips: [IPS[WEST]] }, healthCheck: check },
-      secondary: { region: EAST, target: { ips: [IPS[EAST]] }, healthCheck: check },
-    },
-    database: { engine: 'postgres', primary: { region: WEST, instanceIdentifier: s.db }, replica: { region: EAST, instanceIdentifier: s.replica }, maxReplicaLagSeconds: 30, connectionSecret: { name: s.secret } },
-    failover: { mode: 'Automatic', unhealthyForSeconds: UNHEALTHY_FOR, promoteWhenFenceUnconfirmed: true },
-  }));
+  await kube.apply(
+    policyObj(NS, s.name, {
+      dns: {
+        hostedZoneId: s.zone,
+        recordName: `${s.name}.example.com`,
+        primary: { region: WEST, target: { ips: [IPS[WEST]] }, healthCheck: check },
+        secondary: { region: EAST, target: { ips: [IPS[EAST]] }, healthCheck: check },
+      },
+      database: {
+        engine: 'postgres',
+        primary: { region: WEST, instanceIdentifier: s.db },
+        replica: { region: EAST, instanceIdentifier: s.replica },
+        maxReplicaLagSeconds: 30,
+        connectionSecret: { name: s.secret },
+      },
+      failover: { mode: 'Automatic', unhealthyForSeconds: UNHEALTHY_FOR, promoteWhenFenceUnconfirmed: true },
+    }),
+  );
 }
 
 describe('regional outage: us-east-1 (Route 53 control plane, the health metric) down', () => {
@@ -302,7 +393,10 @@ describe('regional outage: us-east-1 (Route 53 control plane, the health metric)
     const blocked = await kube.waitCondition('FailoverPolicy', NS, s.name, 'Ready', 'False', 'HealthSignalLost', 90_000);
     assert.match(condition(blocked, 'Ready')!.message, /--accept-data-loss/);
     assert.equal(promotesApplied(WEST), 0, 'nothing promoted on a lost signal alone');
-    await kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: s.name }, { metadata: { annotations: { 'multiregion.dev/accept-data-loss': 'east-down-1' } } });
+    await kube.mergePatch(
+      { kind: 'FailoverPolicy', namespace: NS, name: s.name },
+      { metadata: { annotations: { 'multiregion.dev/accept-data-loss': 'east-down-1' } } },
+    );
     const o = await completed(s, 60_000);
     assert.equal(o.status.lastFailover.dataLossAccepted, 'Annotation east-down-1');
     assert.equal(promotesApplied(WEST), 1);
@@ -324,11 +418,30 @@ describe('replica lag that cannot be trusted', () => {
     const name = uniqueName('nolag');
     const zone = await seedHostedZone({ endpoint: stack.motoEndpoint }, 'example.com');
     await seedDatabase({ endpoint: stack.motoEndpoint }, WEST, `${name}-db`);
-    await kube.apply(policyObj(NS, name, {
-      dns: { hostedZoneId: zone, recordName: `${name}.example.com`, primary: { region: WEST, target: { ips: [IPS[WEST]] } }, secondary: { region: EAST, target: { ips: [IPS[EAST]] } } },
-      database: { engine: 'postgres', primary: { region: WEST, instanceIdentifier: `${name}-db` }, replica: { region: EAST, instanceIdentifier: `${name}-db-replica` }, connectionSecret: { name: `${name}-conn` } },
-    }));
-    const o = await kube.waitFor('FailoverPolicy', NS, name, 'FailoverReady False for unknown lag', (x) => condition(x, 'FailoverReady')?.reason === 'ReplicaLagUnknown' && !!x.status?.database?.replica, 60_000);
+    await kube.apply(
+      policyObj(NS, name, {
+        dns: {
+          hostedZoneId: zone,
+          recordName: `${name}.example.com`,
+          primary: { region: WEST, target: { ips: [IPS[WEST]] } },
+          secondary: { region: EAST, target: { ips: [IPS[EAST]] } },
+        },
+        database: {
+          engine: 'postgres',
+          primary: { region: WEST, instanceIdentifier: `${name}-db` },
+          replica: { region: EAST, instanceIdentifier: `${name}-db-replica` },
+          connectionSecret: { name: `${name}-conn` },
+        },
+      }),
+    );
+    const o = await kube.waitFor(
+      'FailoverPolicy',
+      NS,
+      name,
+      'FailoverReady False for unknown lag',
+      (x) => condition(x, 'FailoverReady')?.reason === 'ReplicaLagUnknown' && !!x.status?.database?.replica,
+      60_000,
+    );
     assert.equal(condition(o, 'FailoverReady')?.status, 'False', 'unknown lag: the standby cannot take over automatically');
   });
 });

@@ -3,20 +3,24 @@
 // different --cluster-id managing a same-named RegionPair (same namespace and name, on two
 // apiservers) in one AWS account never touch each other's resources; and uninstalling the
 // controller (objects deleted with their finalizers stripped) deletes nothing in AWS.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeConfig } from '@kubernetes/client-node';
 import {
-  CreateTransitGatewayCommand, CreateTransitGatewayRouteTableCommand, DescribeTransitGatewaysCommand,
-  DescribeTransitGatewayRouteTablesCommand, SearchTransitGatewayRoutesCommand,
+  CreateTransitGatewayCommand,
+  CreateTransitGatewayRouteTableCommand,
+  DescribeTransitGatewayRouteTablesCommand,
+  DescribeTransitGatewaysCommand,
+  SearchTransitGatewayRoutesCommand,
 } from '@aws-sdk/client-ec2';
-import { getStack, installCrds, type Stack } from '../env/stack.ts';
-import { startKube, type Kube as PrivateKube } from '../env/kube.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
-import { Kube } from '../integration/helpers.ts';
+import { KubeConfig } from '@kubernetes/client-node';
 import { tagsToMap } from '../../src/aws/tags.ts';
-import { CANARY, REGIONS, census, duplicates, ec2, expectedPerRegion, keepLogs, keepSecret, leaks, pairObj, pairSpec, record, seedBoth } from './harness.ts';
+import { type ControllerProcess, startController } from '../env/controller.ts';
+import { type Kube as PrivateKube, startKube } from '../env/kube.ts';
+import { getStack, installCrds, type Stack } from '../env/stack.ts';
+import { Kube } from '../integration/helpers.ts';
+import { CANARY, census, duplicates, ec2, expectedPerRegion, keepLogs, keepSecret, leaks, pairObj, pairSpec, REGIONS, record, seedBoth } from './harness.ts';
 
 const NS = 'rel-safe';
 let stack: Stack;
@@ -28,7 +32,10 @@ let leaked = 0;
 
 const run = async (kubeconfigPath: string, clusterId: string) => {
   const c = await startController({
-    kubeconfigPath, awsEndpoint: stack.motoEndpoint, clusterId, args: ['--leader-elect=false', `--watch-namespace=${NS}`],
+    kubeconfigPath,
+    awsEndpoint: stack.motoEndpoint,
+    clusterId,
+    args: ['--leader-elect=false', `--watch-namespace=${NS}`],
     env: { AWS_SECRET_ACCESS_KEY: CANARY.secretKey, AWS_SESSION_TOKEN: CANARY.sessionToken },
   });
   ctrls.push(c);
@@ -43,7 +50,10 @@ before(async () => {
 });
 after(async () => {
   record({ file: 'safety', foreignTouched, leaks: leaked });
-  for (const c of ctrls) { keepLogs('safety', c.logs()); await c.stop(); }
+  for (const c of ctrls) {
+    keepLogs('safety', c.logs());
+    await c.stop();
+  }
   if (other) keepSecret(other.token);
   await kube.purge('RegionPair', NS);
   await other?.stop();
@@ -56,28 +66,44 @@ describe('safety', () => {
     const name = 'lookalike';
     const c = ec2(stack.motoEndpoint, 'us-east-1');
     const looks = (cluster?: string) => [
-      { Key: 'Name', Value: `${name}-primary-tgw` }, { Key: 'multiregion.dev/owner', Value: `${NS}/${name}` },
-      { Key: 'multiregion.dev/kind', Value: 'RegionPair' }, { Key: 'multiregion.dev/side', Value: 'primary' },
+      { Key: 'Name', Value: `${name}-primary-tgw` },
+      { Key: 'multiregion.dev/owner', Value: `${NS}/${name}` },
+      { Key: 'multiregion.dev/kind', Value: 'RegionPair' },
+      { Key: 'multiregion.dev/side', Value: 'primary' },
       ...(cluster ? [{ Key: 'multiregion.dev/cluster', Value: cluster }] : []),
     ];
     const fakes: string[] = [];
     for (const cluster of [undefined, 'someone-else']) {
-      const t = await c.send(new CreateTransitGatewayCommand({
-        Description: `multiregion ${NS}/${name} primary`,
-        Options: { DefaultRouteTableAssociation: 'disable', DefaultRouteTablePropagation: 'disable' },
-        TagSpecifications: [{ ResourceType: 'transit-gateway', Tags: looks(cluster) }],
-      }));
+      const t = await c.send(
+        new CreateTransitGatewayCommand({
+          Description: `multiregion ${NS}/${name} primary`,
+          Options: { DefaultRouteTableAssociation: 'disable', DefaultRouteTablePropagation: 'disable' },
+          TagSpecifications: [{ ResourceType: 'transit-gateway', Tags: looks(cluster) }],
+        }),
+      );
       fakes.push(t.TransitGateway!.TransitGatewayId!);
     }
-    const fakeRt = (await c.send(new CreateTransitGatewayRouteTableCommand({
-      TransitGatewayId: fakes[0]!, TagSpecifications: [{ ResourceType: 'transit-gateway-route-table', Tags: looks() }],
-    }))).TransitGatewayRouteTable!.TransitGatewayRouteTableId!;
+    const fakeRt = (
+      await c.send(
+        new CreateTransitGatewayRouteTableCommand({
+          TransitGatewayId: fakes[0]!,
+          TagSpecifications: [{ ResourceType: 'transit-gateway-route-table', Tags: looks() }],
+        }),
+      )
+    ).TransitGatewayRouteTable!.TransitGatewayRouteTableId!;
     const snapshot = async () => {
-      const tgws = ((await c.send(new DescribeTransitGatewaysCommand({ TransitGatewayIds: fakes }))).TransitGateways ?? [])
-        .map((t) => ({ id: t.TransitGatewayId, state: t.State, tags: tagsToMap(t.Tags), options: t.Options }));
-      const rt = ((await c.send(new DescribeTransitGatewayRouteTablesCommand({ TransitGatewayRouteTableIds: [fakeRt] }))).TransitGatewayRouteTables ?? [])
-        .map((r) => ({ id: r.TransitGatewayRouteTableId, state: r.State, tags: tagsToMap(r.Tags) }));
-      const routes = (await c.send(new SearchTransitGatewayRoutesCommand({ TransitGatewayRouteTableId: fakeRt, Filters: [{ Name: 'type', Values: ['static'] }] }))).Routes ?? [];
+      const tgws = ((await c.send(new DescribeTransitGatewaysCommand({ TransitGatewayIds: fakes }))).TransitGateways ?? []).map((t) => ({
+        id: t.TransitGatewayId,
+        state: t.State,
+        tags: tagsToMap(t.Tags),
+        options: t.Options,
+      }));
+      const rt = ((await c.send(new DescribeTransitGatewayRouteTablesCommand({ TransitGatewayRouteTableIds: [fakeRt] }))).TransitGatewayRouteTables ?? []).map(
+        (r) => ({ id: r.TransitGatewayRouteTableId, state: r.State, tags: tagsToMap(r.Tags) }),
+      );
+      const routes =
+        (await c.send(new SearchTransitGatewayRoutesCommand({ TransitGatewayRouteTableId: fakeRt, Filters: [{ Name: 'type', Values: ['static'] }] }))).Routes ??
+        [];
       return JSON.stringify({ tgws, rt, routes: routes.length });
     };
     const before = await snapshot();

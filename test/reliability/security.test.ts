@@ -1,13 +1,14 @@
 // Security: the distinctive AWS secret key and session token given to every controller of this
 // suite, and the apiservers' admin bearer tokens, never appear in any controller log; /metrics
 // and the health endpoints show no ARN, token or secret.
-import { after, before, describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { type ControllerProcess, startController } from '../env/controller.ts';
 import { getStack, type Stack } from '../env/stack.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
 import { Kube, uniqueName } from '../integration/helpers.ts';
 import { CANARY, keepLogs, logDir, pairObj, pairSpec, record, seedBoth } from './harness.ts';
 
@@ -37,7 +38,9 @@ describe('security', () => {
   test('the endpoints of a controller that converged a pair with a role ARN show no ARN, token or secret', async () => {
     const [east, west] = await seedBoth(stack.motoEndpoint);
     ctrl = await startController({
-      kubeconfigPath: stack.kubeconfigPath, awsEndpoint: stack.motoEndpoint, args: ['--leader-elect=false'],
+      kubeconfigPath: stack.kubeconfigPath,
+      awsEndpoint: stack.motoEndpoint,
+      args: ['--leader-elect=false'],
       env: { AWS_SECRET_ACCESS_KEY: CANARY.secretKey, AWS_SESSION_TOKEN: CANARY.sessionToken },
     });
     // The canary must really be in the controller's environment, or the scan proves nothing.
@@ -51,7 +54,13 @@ describe('security', () => {
       pages[url] = await (await fetch(url)).text();
     }
     assert.match(pages[ctrl.metricsUrl]!, /regionpair|reconcile/i, 'metrics page is the real one');
-    const forbidden = [/arn:aws[a-z-]*:/i, new RegExp(CANARY.secretKey), new RegExp(CANARY.sessionToken), new RegExp(adminToken(stack.kubeconfigPath)), /AKIA[0-9A-Z]{16}/];
+    const forbidden = [
+      /arn:aws[a-z-]*:/i,
+      new RegExp(CANARY.secretKey),
+      new RegExp(CANARY.sessionToken),
+      new RegExp(adminToken(stack.kubeconfigPath)),
+      /AKIA[0-9A-Z]{16}/,
+    ];
     const hits = Object.entries(pages).flatMap(([url, text]) => forbidden.filter((re) => re.test(text)).map((re) => `${url}: ${re}`));
     leaked += hits.length;
     assert.deepEqual(hits, []);

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { cidrsOverlap, overlappingPairs, parseCidr } from '../../src/api/cidr.ts';
 
 const parseCases: Array<{ text: string; want: { family: 4 | 6; prefix: number; canonical: boolean } | undefined; reason: string }> = [

@@ -2,10 +2,11 @@
 // output, every node must teach `kubectl explain`, CEL inputs must be bounded, and the
 // examples must satisfy the structural part of the schema (the CEL part needs the apiserver:
 // test/integration/crd-admission.test.ts).
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { crdFor, renderCrds } from '../../src/api/generate-crds.ts';
@@ -18,7 +19,12 @@ interface Crd {
   spec: {
     scope: string;
     names: { kind: string; shortNames: string[]; categories: string[] };
-    versions: Array<{ name: string; schema: { openAPIV3Schema: Schema }; subresources: object; additionalPrinterColumns: Array<{ name: string; jsonPath: string }> }>;
+    versions: Array<{
+      name: string;
+      schema: { openAPIV3Schema: Schema };
+      subresources: object;
+      additionalPrinterColumns: Array<{ name: string; jsonPath: string }>;
+    }>;
   };
 }
 const crds = KINDS.map((k) => ({ k, crd: crdFor(k) as unknown as Crd }));
@@ -33,7 +39,9 @@ function walk(s: Schema, path: string, visit: (s: Schema, path: string) => void)
 
 test('committed crds/ equal the generated output (run npm run gen:crds after changing a schema)', () => {
   const generated = renderCrds();
-  const committed = readdirSync(join(root, 'crds')).filter((f) => f.endsWith('.yaml')).sort();
+  const committed = readdirSync(join(root, 'crds'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   assert.deepEqual(committed, Object.keys(generated).sort());
   for (const [file, text] of Object.entries(generated)) {
     assert.equal(readFileSync(join(root, 'crds', file), 'utf8'), text, `crds/${file} is stale`);
@@ -60,7 +68,10 @@ for (const { k, crd } of crds) {
     const v = crd.spec.versions[0]!;
     assert.equal(v.name, 'v1alpha1');
     assert.deepEqual(v.subresources, { status: {} });
-    assert.deepEqual(v.additionalPrinterColumns.map((c) => c.name), expectedColumns[k.kind]);
+    assert.deepEqual(
+      v.additionalPrinterColumns.map((c) => c.name),
+      expectedColumns[k.kind],
+    );
   });
 
   test(`${k.kind}: every schema node has a description`, () => {
@@ -96,13 +107,19 @@ for (const { k, crd } of crds) {
 function structuralErrors(s: Schema, v: unknown, path: string): string[] {
   const errs: string[] = [];
   const typeOk =
-    s.type === 'object' ? typeof v === 'object' && v !== null && !Array.isArray(v)
-    : s.type === 'array' ? Array.isArray(v)
-    : s.type === 'integer' ? Number.isInteger(v)
-    : s.type === 'number' ? typeof v === 'number'
-    : s.type === 'string' ? typeof v === 'string'
-    : s.type === 'boolean' ? typeof v === 'boolean'
-    : true;
+    s.type === 'object'
+      ? typeof v === 'object' && v !== null && !Array.isArray(v)
+      : s.type === 'array'
+        ? Array.isArray(v)
+        : s.type === 'integer'
+          ? Number.isInteger(v)
+          : s.type === 'number'
+            ? typeof v === 'number'
+            : s.type === 'string'
+              ? typeof v === 'string'
+              : s.type === 'boolean'
+                ? typeof v === 'boolean'
+                : true;
   if (!typeOk) return [`${path}: not ${s.type}`];
   if (s.enum && !s.enum.includes(v as string | number)) errs.push(`${path}: ${String(v)} not in enum`);
   if (typeof v === 'string') {

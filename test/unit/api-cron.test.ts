@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { nextCronTime, parseCron } from '../../src/api/cron.ts';
 
 const valid: Array<[string, string]> = [

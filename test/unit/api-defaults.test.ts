@@ -1,8 +1,9 @@
 // src/api/defaults.ts must default exactly like the apiserver does from the CRD schemas: the
 // schema's `default:` values are applied here the way the apiserver applies them (absent keys
 // only, parents before children) and compared with the code's result.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { defaultClientConnectionSpec, defaultFailoverPolicySpec, defaultRegionPairSpec } from '../../src/api/defaults.ts';
 import { clientConnectionSchema } from '../../src/api/schemas/client-connection.ts';
 import type { Schema } from '../../src/api/schemas/common.ts';
@@ -48,7 +49,10 @@ const ccBase: ClientConnectionSpec = {
 const regionPairCases: Array<{ reason: string; spec: RegionPairSpec }> = [
   { reason: 'no flow logs: only deletionPolicy is defaulted', spec: rpBase },
   { reason: 'flow logs enabled without details get group, retention and traffic type', spec: { ...rpBase, flowLogs: { enabled: true } } },
-  { reason: 'user values win', spec: { ...rpBase, deletionPolicy: 'Orphan', flowLogs: { enabled: true, logGroupName: '/x', retentionDays: 7, trafficType: 'REJECT' } } },
+  {
+    reason: 'user values win',
+    spec: { ...rpBase, deletionPolicy: 'Orphan', flowLogs: { enabled: true, logGroupName: '/x', retentionDays: 7, trafficType: 'REJECT' } },
+  },
 ];
 const failoverCases: Array<{ reason: string; spec: FailoverPolicySpec }> = [
   { reason: 'minimal: ttl, failover block and deletionPolicy', spec: fpBase },
@@ -60,7 +64,12 @@ const failoverCases: Array<{ reason: string; spec: FailoverPolicySpec }> = [
     reason: 'a database gets maxReplicaLagSeconds',
     spec: {
       ...fpBase,
-      database: { engine: 'postgres', primary: { region: 'us-east-1', instanceIdentifier: 'a' }, replica: { region: 'us-west-2', instanceIdentifier: 'b' }, connectionSecret: { name: 's' } },
+      database: {
+        engine: 'postgres',
+        primary: { region: 'us-east-1', instanceIdentifier: 'a' },
+        replica: { region: 'us-west-2', instanceIdentifier: 'b' },
+        connectionSecret: { name: 's' },
+      },
     },
   },
   { reason: 'a partial failover block keeps what is set', spec: { ...fpBase, failover: { mode: 'Automatic', activeRegion: 'us-east-1' } } },
@@ -96,7 +105,13 @@ test('the documented defaults are the ones applied', () => {
   assert.equal(rp.deletionPolicy, 'Delete');
   const fp = defaultFailoverPolicySpec({ ...fpBase, dns: { ...fpBase.dns, primary: { target, healthCheck: { type: 'TCP', port: 5432 } } } });
   assert.equal(fp.dns.ttl, 60);
-  assert.deepEqual(fp.failover, { mode: 'Manual', unhealthyForSeconds: 60, failback: 'Manual', promoteWhenFenceUnconfirmed: false, failbackMaxAttemptsPerDay: 3 });
+  assert.deepEqual(fp.failover, {
+    mode: 'Manual',
+    unhealthyForSeconds: 60,
+    failback: 'Manual',
+    promoteWhenFenceUnconfirmed: false,
+    failbackMaxAttemptsPerDay: 3,
+  });
   assert.equal(fp.dns.primary.healthCheck?.intervalSeconds, 30);
   assert.equal(fp.dns.primary.healthCheck?.failureThreshold, 3);
   const cc = defaultClientConnectionSpec(ccBase);

@@ -2,8 +2,9 @@
 // Each kind has a sample typed with the TS types and filling every field, so the compiler
 // rejects keys the types lack; the walk below then requires every key to be a schema property
 // and every schema property to be present in the sample. Both directions together mean: same fields.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { DEFAULTS } from '../../src/api/defaults.ts';
 import { clientConnectionSchema } from '../../src/api/schemas/client-connection.ts';
 import type { CelRule, Schema } from '../../src/api/schemas/common.ts';
@@ -12,14 +13,42 @@ import { regionPairSchema } from '../../src/api/schemas/region-pair.ts';
 import type { ClientConnection, Condition, FailoverPolicy, FailoverRecord, PlannedChange, RegionPair, RouteStatus } from '../../src/api/types.ts';
 
 const meta = { name: 'prod', namespace: 'platform', uid: 'u', generation: 2, resourceVersion: '7', labels: {}, annotations: {}, finalizers: [] };
-const condition: Condition = { type: 'Ready', status: 'True', reason: 'Available', message: 'ok', lastTransitionTime: '2025-01-01T00:00:00Z', observedGeneration: 2 };
-const planned: PlannedChange = { action: 'Create', resource: 'TransitGatewayRoute 10.1.0.0/16', region: 'us-east-1', detail: 'to tgw-attach-0123456789abcdef0' };
-const route: RouteStatus = { region: 'us-east-1', routeTableId: 'tgw-rtb-0123456789abcdef0', destinationCidr: '10.1.0.0/16', target: 'tgw-attach-0123456789abcdef0', state: 'active' };
+const condition: Condition = {
+  type: 'Ready',
+  status: 'True',
+  reason: 'Available',
+  message: 'ok',
+  lastTransitionTime: '2025-01-01T00:00:00Z',
+  observedGeneration: 2,
+};
+const planned: PlannedChange = {
+  action: 'Create',
+  resource: 'TransitGatewayRoute 10.1.0.0/16',
+  region: 'us-east-1',
+  detail: 'to tgw-attach-0123456789abcdef0',
+};
+const route: RouteStatus = {
+  region: 'us-east-1',
+  routeTableId: 'tgw-rtb-0123456789abcdef0',
+  destinationCidr: '10.1.0.0/16',
+  target: 'tgw-attach-0123456789abcdef0',
+  state: 'active',
+};
 const common = { observedGeneration: 2, conditions: [condition], plannedChanges: [planned] };
 const record: FailoverRecord = {
-  startedAt: '2025-01-01T00:00:00Z', completedAt: '2025-01-01T00:02:00Z', rtoSeconds: 120, rpoSeconds: 1.5,
-  reason: 'PrimaryUnhealthy', from: 'us-east-1', to: 'us-west-2', step: 'Promoted', fencing: 'SecurityGroupRevoked',
-  stepAt: '2025-01-01T00:01:00Z', fromIdentifier: 'orders-db', toIdentifier: 'orders-db-replica', dataLossAccepted: 'Annotation 2025-01-01T00:00:30Z',
+  startedAt: '2025-01-01T00:00:00Z',
+  completedAt: '2025-01-01T00:02:00Z',
+  rtoSeconds: 120,
+  rpoSeconds: 1.5,
+  reason: 'PrimaryUnhealthy',
+  from: 'us-east-1',
+  to: 'us-west-2',
+  step: 'Promoted',
+  fencing: 'SecurityGroupRevoked',
+  stepAt: '2025-01-01T00:01:00Z',
+  fromIdentifier: 'orders-db',
+  toIdentifier: 'orders-db-replica',
+  dataLossAccepted: 'Annotation 2025-01-01T00:00:30Z',
 };
 
 const side = (region: string, n: string) => ({
@@ -30,7 +59,15 @@ const side = (region: string, n: string) => ({
   vpcAttachments: [{ vpcId: `vpc-0123456789abcdef${n}`, subnetIds: [`subnet-0123456789abcdef${n}`], routeTableIds: [`rtb-0123456789abcdef${n}`] }],
   cidrs: [`10.${n}.0.0/16`],
 });
-const sideStatus = { accountId: '111111111111', transitGatewayId: 'tgw-0123456789abcdef0', transitGatewayAdopted: false, routeTableId: 'tgw-rtb-0123456789abcdef0', vpcAttachmentIds: { 'vpc-0123456789abcdef0': 'tgw-attach-0123456789abcdef0' }, flowLogId: 'fl-0123456789abcdef0', logGroupArn: 'arn:aws:logs:us-east-1:111111111111:log-group:/aws/tgw/flow-logs' };
+const sideStatus = {
+  accountId: '111111111111',
+  transitGatewayId: 'tgw-0123456789abcdef0',
+  transitGatewayAdopted: false,
+  routeTableId: 'tgw-rtb-0123456789abcdef0',
+  vpcAttachmentIds: { 'vpc-0123456789abcdef0': 'tgw-attach-0123456789abcdef0' },
+  flowLogId: 'fl-0123456789abcdef0',
+  logGroupArn: 'arn:aws:logs:us-east-1:111111111111:log-group:/aws/tgw/flow-logs',
+};
 
 const regionPair: RegionPair = {
   apiVersion: 'multiregion.dev/v1alpha1',
@@ -39,19 +76,48 @@ const regionPair: RegionPair = {
   spec: {
     primary: side('us-east-1', '0'),
     secondary: side('us-west-2', '1'),
-    flowLogs: { enabled: true, logGroupName: '/aws/tgw/flow-logs', retentionDays: 30, trafficType: 'ALL', deliveryRoleArn: 'arn:aws:iam::111111111111:role/flow-logs' },
+    flowLogs: {
+      enabled: true,
+      logGroupName: '/aws/tgw/flow-logs',
+      retentionDays: 30,
+      trafficType: 'ALL',
+      deliveryRoleArn: 'arn:aws:iam::111111111111:role/flow-logs',
+    },
     allowedNamespaces: ['apps'],
     tags: { team: 'network' },
     deletionPolicy: 'Delete',
   },
-  status: { ...common, primary: sideStatus, secondary: sideStatus, peering: { attachmentId: 'tgw-attach-0123456789abcdef0', state: 'available' }, routes: [route], drift: ['route 10.1.0.0/16 missing'],
-    overviewDashboardName: 'mrc_test_rp_platform_prod', overviewDashboardUrl: 'https://console/o', overviewHash: 'h1' },
+  status: {
+    ...common,
+    primary: sideStatus,
+    secondary: sideStatus,
+    peering: { attachmentId: 'tgw-attach-0123456789abcdef0', state: 'available' },
+    routes: [route],
+    drift: ['route 10.1.0.0/16 missing'],
+    overviewDashboardName: 'mrc_test_rp_platform_prod',
+    overviewDashboardUrl: 'https://console/o',
+    overviewHash: 'h1',
+  },
 };
 
 const dnsSide = (region: string) => ({
   region,
-  target: { alias: { dnsName: 'nlb.elb.amazonaws.com', hostedZoneId: 'Z26RNL4JYFTOTI', evaluateTargetHealth: true }, ips: ['192.0.2.1'], cname: 'app.example.com' },
-  healthCheck: { type: 'HTTPS' as const, fqdn: 'app.example.com', ipAddress: '192.0.2.1', port: 443, path: '/health/deep', intervalSeconds: 10 as const, failureThreshold: 2, alarmName: 'a', alarmRegion: region },
+  target: {
+    alias: { dnsName: 'nlb.elb.amazonaws.com', hostedZoneId: 'Z26RNL4JYFTOTI', evaluateTargetHealth: true },
+    ips: ['192.0.2.1'],
+    cname: 'app.example.com',
+  },
+  healthCheck: {
+    type: 'HTTPS' as const,
+    fqdn: 'app.example.com',
+    ipAddress: '192.0.2.1',
+    port: 443,
+    path: '/health/deep',
+    intervalSeconds: 10 as const,
+    failureThreshold: 2,
+    alarmName: 'a',
+    alarmRegion: region,
+  },
 });
 
 const failoverPolicy: FailoverPolicy = {
@@ -64,11 +130,24 @@ const failoverPolicy: FailoverPolicy = {
     database: {
       engine: 'postgres',
       primary: { region: 'us-east-1', instanceIdentifier: 'orders-db', roleArn: 'arn:aws:iam::111111111111:role/rds' },
-      replica: { region: 'us-west-2', instanceIdentifier: 'orders-db-replica', instanceClass: 'db.r6g.large', kmsKeyId: 'alias/rds', roleArn: 'arn:aws:iam::111111111111:role/rds' },
+      replica: {
+        region: 'us-west-2',
+        instanceIdentifier: 'orders-db-replica',
+        instanceClass: 'db.r6g.large',
+        kmsKeyId: 'alias/rds',
+        roleArn: 'arn:aws:iam::111111111111:role/rds',
+      },
       maxReplicaLagSeconds: 60,
       connectionSecret: { name: 'orders-db' },
     },
-    failover: { mode: 'Manual', unhealthyForSeconds: 60, activeRegion: 'us-east-1', failback: 'Manual', promoteWhenFenceUnconfirmed: false, failbackMaxAttemptsPerDay: 3 },
+    failover: {
+      mode: 'Manual',
+      unhealthyForSeconds: 60,
+      activeRegion: 'us-east-1',
+      failback: 'Manual',
+      promoteWhenFenceUnconfirmed: false,
+      failbackMaxAttemptsPerDay: 3,
+    },
     drill: { schedule: '0 3 1 */3 *' },
     alarms: { replicaLagSeconds: 30, latencyMillis: 500, snsTopicArn: 'arn:aws:sns:us-east-1:111111111111:oncall' },
     tags: { app: 'orders' },
@@ -78,7 +157,13 @@ const failoverPolicy: FailoverPolicy = {
     ...common,
     activeRegion: 'us-east-1',
     phase: 'Healthy',
-    health: { primary: 'Healthy', secondary: 'Healthy', since: '2025-01-01T00:00:00Z', primarySince: '2025-01-01T00:00:00Z', secondarySince: '2025-01-01T00:00:00Z' },
+    health: {
+      primary: 'Healthy',
+      secondary: 'Healthy',
+      since: '2025-01-01T00:00:00Z',
+      primarySince: '2025-01-01T00:00:00Z',
+      secondarySince: '2025-01-01T00:00:00Z',
+    },
     healthCheckIds: { primary: 'hc-1', secondary: 'hc-2' },
     database: { writer: { region: 'us-east-1', identifier: 'orders-db' }, replica: { region: 'us-west-2', identifier: 'orders-db-replica', lagSeconds: 0.4 } },
     lastFailover: record,
@@ -87,11 +172,28 @@ const failoverPolicy: FailoverPolicy = {
     alarmsHash: 'abc123',
     acceptedDataLoss: '2025-01-01T00:00:30Z',
     failbackAttempts: ['2025-01-01T00:10:00Z'],
-    lastDrill: { startedAt: '2025-01-01T00:00:00Z', completedAt: '2025-01-01T00:05:00Z', result: 'Succeeded', rtoSeconds: 40, rpoSeconds: 0, message: 'ok', reason: 'OnDemand', trigger: '1' },
+    lastDrill: {
+      startedAt: '2025-01-01T00:00:00Z',
+      completedAt: '2025-01-01T00:05:00Z',
+      result: 'Succeeded',
+      rtoSeconds: 40,
+      rpoSeconds: 0,
+      message: 'ok',
+      reason: 'OnDemand',
+      trigger: '1',
+    },
     dnsChange: { id: '/change/C1', submittedAt: '2025-01-01T00:06:00Z' },
     drillInProgress: {
-      startedAt: '2025-01-01T00:07:00Z', reason: 'OnDemand', trigger: '2', step: 'Switched', stepAt: '2025-01-01T00:07:01Z', standby: 'secondary',
-      changeId: '/change/C2', answerSince: '2025-01-01T00:07:30Z', rpoSeconds: 3, waitingFor: 'Route 53 change /change/C2 to be INSYNC',
+      startedAt: '2025-01-01T00:07:00Z',
+      reason: 'OnDemand',
+      trigger: '2',
+      step: 'Switched',
+      stepAt: '2025-01-01T00:07:01Z',
+      standby: 'secondary',
+      changeId: '/change/C2',
+      answerSince: '2025-01-01T00:07:30Z',
+      rpoSeconds: 3,
+      waitingFor: 'Route 53 change /change/C2 to be INSYNC',
     },
   },
 };
@@ -104,15 +206,30 @@ const clientConnection: ClientConnection = {
     regionPairRef: { name: 'prod', namespace: 'platform' },
     side: 'primary',
     client: { displayName: 'ACME', cidrs: ['203.0.113.0/24'] },
-    attachment: { type: 'vpn', id: 'tgw-attach-0123456789abcdef0', vpnConnectionId: 'vpn-0123456789abcdef0', directConnectConnectionId: 'dxcon-fgabc123', networkMonitorProbe: 'acme/probe-1' },
+    attachment: {
+      type: 'vpn',
+      id: 'tgw-attach-0123456789abcdef0',
+      vpnConnectionId: 'vpn-0123456789abcdef0',
+      directConnectConnectionId: 'dxcon-fgabc123',
+      networkMonitorProbe: 'acme/probe-1',
+    },
     routes: true,
     dashboard: { widgets: ['topTalkers', 'latency'], periodSeconds: 300 },
     alarms: { rejectedPacketsPerFiveMinutes: 1000, bandwidthBytesPerSecond: 1e9, snsTopicArn: 'arn:aws:sns:us-east-1:111111111111:oncall' },
     tags: { client: 'acme' },
     deletionPolicy: 'Delete',
   },
-  status: { ...common, dashboardName: 'acme', dashboardUrl: 'https://console/x', alarmNames: ['a'], logGroupName: '/aws/tgw/flow-logs', queryDefinitionIds: { topTalkers: 'q1' }, routes: [route],
-    region: 'us-east-1', observabilityHash: 'h2' },
+  status: {
+    ...common,
+    dashboardName: 'acme',
+    dashboardUrl: 'https://console/x',
+    alarmNames: ['a'],
+    logGroupName: '/aws/tgw/flow-logs',
+    queryDefinitionIds: { topTalkers: 'q1' },
+    routes: [route],
+    region: 'us-east-1',
+    observabilityHash: 'h2',
+  },
 };
 
 /** Paths in `value` with no schema property, and schema properties missing from `value`. */

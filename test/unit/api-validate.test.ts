@@ -1,13 +1,13 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import type { ClientConnectionSpec, FailoverPolicySpec, RegionPairSpec } from '../../src/api/types.ts';
 import {
+  type FieldIssue,
   healthCheckWarnings,
   validateClientAgainstPair,
   validateClientConnection,
   validateFailoverPolicy,
   validateRegionPair,
-  type FieldIssue,
 } from '../../src/api/validate.ts';
 
 const pair = (primaryCidrs: string[], attachments: RegionPairSpec['primary']['vpcAttachments'] = []): RegionPairSpec => ({
@@ -19,21 +19,31 @@ const fields = (issues: FieldIssue[]): string[] => issues.map((i) => i.field);
 const regionPairCases: Array<{ reason: string; spec: RegionPairSpec; fields: string[] }> = [
   { reason: 'disjoint CIDRs are fine', spec: pair(['10.0.0.0/16', '172.16.0.0/12']), fields: [] },
   { reason: 'a block inside another on the same side', spec: pair(['10.0.0.0/16', '10.0.4.0/24']), fields: ['spec.primary.cidrs[1]'] },
-  { reason: 'the later of two overlapping entries is blamed, each pair once', spec: pair(['10.0.0.0/8', '10.2.0.0/16', '10.3.0.0/16']), fields: ['spec.primary.cidrs[1]', 'spec.primary.cidrs[2]'] },
+  {
+    reason: 'the later of two overlapping entries is blamed, each pair once',
+    spec: pair(['10.0.0.0/8', '10.2.0.0/16', '10.3.0.0/16']),
+    fields: ['spec.primary.cidrs[1]', 'spec.primary.cidrs[2]'],
+  },
   {
     reason: 'one subnet listed under two VPC attachments',
-    spec: pair(['10.0.0.0/16'], [
-      { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] },
-      { vpcId: 'vpc-0123456789abcdef1', subnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef0'] },
-    ]),
+    spec: pair(
+      ['10.0.0.0/16'],
+      [
+        { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] },
+        { vpcId: 'vpc-0123456789abcdef1', subnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef0'] },
+      ],
+    ),
     fields: ['spec.primary.vpcAttachments[1].subnetIds[1]'],
   },
   {
     reason: 'one route table listed under two VPC attachments',
-    spec: pair(['10.0.0.0/16'], [
-      { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'], routeTableIds: ['rtb-0123456789abcdef0'] },
-      { vpcId: 'vpc-0123456789abcdef1', subnetIds: ['subnet-0123456789abcdef1'], routeTableIds: ['rtb-0123456789abcdef0'] },
-    ]),
+    spec: pair(
+      ['10.0.0.0/16'],
+      [
+        { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'], routeTableIds: ['rtb-0123456789abcdef0'] },
+        { vpcId: 'vpc-0123456789abcdef1', subnetIds: ['subnet-0123456789abcdef1'], routeTableIds: ['rtb-0123456789abcdef0'] },
+      ],
+    ),
     fields: ['spec.primary.vpcAttachments[1].routeTableIds[0]'],
   },
 ];
@@ -81,7 +91,7 @@ const client = (cidrs: string[]): ClientConnectionSpec => ({
 const clientCases: Array<{ reason: string; cidrs: string[]; own: string[]; againstPair: string[] }> = [
   { reason: 'a client range apart from the pair', cidrs: ['203.0.113.0/24'], own: [], againstPair: [] },
   { reason: 'two overlapping client ranges', cidrs: ['203.0.113.0/24', '203.0.113.128/25'], own: ['spec.client.cidrs[1]'], againstPair: [] },
-  { reason: 'a client range inside the pair\'s primary network', cidrs: ['203.0.113.0/24', '10.0.9.0/24'], own: [], againstPair: ['spec.client.cidrs[1]'] },
+  { reason: "a client range inside the pair's primary network", cidrs: ['203.0.113.0/24', '10.0.9.0/24'], own: [], againstPair: ['spec.client.cidrs[1]'] },
   { reason: 'a client range covering both sides', cidrs: ['10.0.0.0/8'], own: [], againstPair: ['spec.client.cidrs[0]', 'spec.client.cidrs[0]'] },
 ];
 for (const c of clientCases) {

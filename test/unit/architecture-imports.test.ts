@@ -58,7 +58,10 @@ function sourceFiles(dir: string): string[] {
 
 /** Module specifiers of a file's static imports, re-exports and dynamic imports (comment lines skipped). */
 export function importsOf(text: string): string[] {
-  const code = text.split('\n').filter((l) => !/^\s*(\/\/|\/\*|\*)/.test(l)).join('\n');
+  const code = text
+    .split('\n')
+    .filter((l) => !/^\s*(\/\/|\/\*|\*)/.test(l))
+    .join('\n');
   const found: string[] = [];
   for (const m of code.matchAll(/(?:^|[\s;}])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\sfrom\s*)?['"]([^'"]+)['"]/g)) found.push(m[1]!);
   for (const m of code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(m[1]!);
@@ -71,7 +74,7 @@ describe('import arrows', () => {
     { reason: 'a controller uses aws and api', from: 'controllers/failover-policy/dns.ts', to: 'aws/route53/records.ts', bad: false },
     { reason: 'a controller uses controllers/shared', from: 'controllers/client-connection/sync.ts', to: 'controllers/shared/target.ts', bad: false },
     { reason: 'one controller folder imports another', from: 'controllers/client-connection/sync.ts', to: 'controllers/region-pair/side.ts', bad: true },
-    { reason: 'shared imports a kind\'s folder', from: 'controllers/shared/lifecycle.ts', to: 'controllers/failover-policy/sync.ts', bad: true },
+    { reason: "shared imports a kind's folder", from: 'controllers/shared/lifecycle.ts', to: 'controllers/failover-policy/sync.ts', bad: true },
     { reason: 'controllers/index.ts registers every kind', from: 'controllers/index.ts', to: 'controllers/region-pair/controller.ts', bad: false },
     { reason: 'the runtime imports the API', from: 'runtime/predicates.ts', to: 'api/types.ts', bad: true },
     { reason: 'the runtime imports aws', from: 'runtime/manager.ts', to: 'aws/errors.ts', bad: true },
@@ -114,7 +117,11 @@ describe('import arrows', () => {
       const from = relative(SRC, file).split('\\').join('/');
       for (const spec of importsOf(readFileSync(file, 'utf8'))) {
         const local = spec.startsWith('.');
-        const to = local ? relative(SRC, resolve(dirname(file), spec)).split('\\').join('/') : spec;
+        const to = local
+          ? relative(SRC, resolve(dirname(file), spec))
+              .split('\\')
+              .join('/')
+          : spec;
         if (local && to.startsWith('..')) {
           problems.push(`${from}: ${spec} leaves src/`);
           continue;

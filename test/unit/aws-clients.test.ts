@@ -1,17 +1,18 @@
 // The client factory and the call middleware: caching, config reaching every client, what the
 // middleware reports for each outcome, and — against a loopback server that never answers —
 // timeouts and cancellation.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { test } from 'node:test';
 import { CreateSecurityGroupCommand, CreateTagsCommand, DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { withAbortSignal } from '../../src/aws/abort-scope.ts';
-import { accountKeyOf, createAwsClients, shareCredentials, type AwsCredentials } from '../../src/aws/clients.ts';
-import { CALL_MIDDLEWARE_NAME, callMiddleware, callMiddlewarePlugin, isMutating, isNoAnswer, operationName } from '../../src/aws/middleware.ts';
-import { isRegionUnreachable } from '../../src/aws/rds/fence.ts';
-import { RateLimiter } from '../../src/aws/ratelimit.ts';
+import { type AwsCredentials, accountKeyOf, createAwsClients, shareCredentials } from '../../src/aws/clients.ts';
 import { callContextOf } from '../../src/aws/errors.ts';
+import { CALL_MIDDLEWARE_NAME, callMiddleware, callMiddlewarePlugin, isMutating, isNoAnswer, operationName } from '../../src/aws/middleware.ts';
+import { RateLimiter } from '../../src/aws/ratelimit.ts';
+import { isRegionUnreachable } from '../../src/aws/rds/fence.ts';
 import type { AwsTarget, CallRecord } from '../../src/aws/types.ts';
 
 const staticCreds = async (): Promise<AwsCredentials> => ({ accessKeyId: 'a', secretAccessKey: 'b' });
@@ -120,8 +121,18 @@ async function runMiddleware(result: 'ok' | Error, limiter = new RateLimiter()) 
 
 const outcomes: { reason: string; result: 'ok' | Error; want: CallRecord['outcome']; slowed: boolean }[] = [
   { reason: 'success', result: 'ok', want: 'success', slowed: false },
-  { reason: 'a throttle slows the buckets of the call', result: Object.assign(new Error('rate'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }), want: 'throttled', slowed: true },
-  { reason: 'another error is counted but does not slow', result: Object.assign(new Error('no'), { name: 'InvalidChangeBatch', $metadata: { httpStatusCode: 400 } }), want: 'error', slowed: false },
+  {
+    reason: 'a throttle slows the buckets of the call',
+    result: Object.assign(new Error('rate'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }),
+    want: 'throttled',
+    slowed: true,
+  },
+  {
+    reason: 'another error is counted but does not slow',
+    result: Object.assign(new Error('no'), { name: 'InvalidChangeBatch', $metadata: { httpStatusCode: 400 } }),
+    want: 'error',
+    slowed: false,
+  },
 ];
 for (const c of outcomes) {
   test(`call middleware: ${c.reason}`, async () => {
@@ -145,8 +156,13 @@ for (const c of outcomes) {
 
 test('a failing onCall never fails the call', async () => {
   const mw = callMiddleware({
-    service: 'sts', region: 'us-east-1', accountKey: 'default', limiter: new RateLimiter(),
-    onCall: () => { throw new Error('metrics broke'); },
+    service: 'sts',
+    region: 'us-east-1',
+    accountKey: 'default',
+    limiter: new RateLimiter(),
+    onCall: () => {
+      throw new Error('metrics broke');
+    },
   });
   const out = await mw(async () => ({ output: { ok: 1 }, response: {} }), { commandName: 'GetCallerIdentityCommand' })({ input: {}, request: {} });
   assert.deepEqual(out.output, { ok: 1 });
@@ -222,7 +238,13 @@ async function failure(p: Promise<unknown>, ms: number): Promise<{ err: unknown;
     timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms);
   });
   try {
-    const err = await Promise.race([p.then(() => assert.fail('the call succeeded'), (e: unknown) => e), hung]);
+    const err = await Promise.race([
+      p.then(
+        () => assert.fail('the call succeeded'),
+        (e: unknown) => e,
+      ),
+      hung,
+    ]);
     return { err, tookMs: performance.now() - started };
   } finally {
     clearTimeout(timer);
@@ -309,8 +331,7 @@ test('a signal given to send explicitly still aborts the call inside a live scop
   await withSilentRegion({ requestTimeoutMs: 10_000 }, async ({ clients }) => {
     const mine = new AbortController();
     setTimeout(() => mine.abort(), 200);
-    const call = withAbortSignal(new AbortController().signal, () =>
-      clients.ec2(region).send(new DescribeRegionsCommand({}), { abortSignal: mine.signal }));
+    const call = withAbortSignal(new AbortController().signal, () => clients.ec2(region).send(new DescribeRegionsCommand({}), { abortSignal: mine.signal }));
     const { err, tookMs } = await failure(call, 3_000);
     assert.equal((err as Error).name, 'AbortError');
     assert.ok(tookMs < 1_000, `rejected after ${tookMs.toFixed(0)} ms`);
@@ -344,7 +365,10 @@ test('a mutating call cancelled while it waits for the rate limiter stops waitin
   await withSilentRegion({ limiter }, async ({ clients, server }) => {
     const cancel = new AbortController();
     setTimeout(() => cancel.abort(new Error('shutting down')), 200);
-    const { err, tookMs } = await failure(withAbortSignal(cancel.signal, () => clients.ec2(region).send(createTags())), 3_000);
+    const { err, tookMs } = await failure(
+      withAbortSignal(cancel.signal, () => clients.ec2(region).send(createTags())),
+      3_000,
+    );
     assert.equal((err as Error).name, 'AbortError');
     assert.match((err as Error).message, /cancelled \(lease lost or shutdown\)/);
     assert.ok(tookMs < 1_000, `gave up ${tookMs.toFixed(0)} ms after the start, not after the limiter's 10 s`);
@@ -363,29 +387,51 @@ test('the call middleware refuses only mutating calls once the scope is cancelle
   for (const c of cases) {
     let sent = false;
     const mw = callMiddleware({ service: 'ec2', region: 'us-east-1', accountKey: 'default', limiter: new RateLimiter() });
-    const handler = mw(async () => {
-      sent = true;
-      return { output: {}, response: {} };
-    }, { commandName: c.command });
+    const handler = mw(
+      async () => {
+        sent = true;
+        return { output: {}, response: {} };
+      },
+      { commandName: c.command },
+    );
     const signal = c.aborted ? AbortSignal.abort() : new AbortController().signal;
-    const err = await withAbortSignal(signal, () => handler({ input: {}, request: {} })).then(() => undefined, (e: unknown) => e);
+    const err = await withAbortSignal(signal, () => handler({ input: {}, request: {} })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.equal(sent, !c.refused, c.reason);
     assert.equal((err as Error | undefined)?.name, c.refused ? 'AbortError' : undefined, c.reason);
   }
 });
 
 test('what counts as mutating, and as no answer', () => {
-  for (const op of ['DescribeVpcs', 'GetHealthCheckStatus', 'ListTagsForResource', 'SearchTransitGatewayRoutes', 'LookupEvents', 'TestDNSAnswer', 'FilterLogEvents']) {
+  for (const op of [
+    'DescribeVpcs',
+    'GetHealthCheckStatus',
+    'ListTagsForResource',
+    'SearchTransitGatewayRoutes',
+    'LookupEvents',
+    'TestDNSAnswer',
+    'FilterLogEvents',
+  ]) {
     assert.equal(isMutating(op), false, op);
   }
   for (const op of ['CreateTags', 'DeleteRoute', 'ModifyDBInstance', 'PromoteReadReplica', 'RebootDBInstance', 'ChangeResourceRecordSets', 'PutDashboard']) {
     assert.equal(isMutating(op), true, op);
   }
   const table: Array<[string, unknown, boolean]> = [
-    ['request timeout of the handler', Object.assign(new Error('exceeded the configured 300 ms requestTimeout'), { name: 'TimeoutError', code: 'ETIMEDOUT' }), true],
+    [
+      'request timeout of the handler',
+      Object.assign(new Error('exceeded the configured 300 ms requestTimeout'), { name: 'TimeoutError', code: 'ETIMEDOUT' }),
+      true,
+    ],
     ['connect timeout of the handler', Object.assign(new Error('did not establish a connection'), { name: 'TimeoutError' }), true],
     ['an OS-level connect timeout', Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }), true],
-    ['connection refused (the handler names it TimeoutError too)', Object.assign(new Error('connect ECONNREFUSED'), { name: 'TimeoutError', code: 'ECONNREFUSED' }), false],
+    [
+      'connection refused (the handler names it TimeoutError too)',
+      Object.assign(new Error('connect ECONNREFUSED'), { name: 'TimeoutError', code: 'ECONNREFUSED' }),
+      false,
+    ],
     ['connection reset', Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }), false],
     ['a service RequestTimeout answer', { name: 'RequestTimeout', $metadata: { httpStatusCode: 400 } }, false],
     ['an abort', Object.assign(new Error('Request aborted'), { name: 'AbortError' }), false],

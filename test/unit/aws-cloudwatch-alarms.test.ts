@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { alarmDiff, ownerTags, putAlarmInput, type MetricAlarmSpec } from '../../src/aws/cloudwatch/alarms.ts';
+import { alarmDiff, type MetricAlarmSpec, ownerTags, putAlarmInput } from '../../src/aws/cloudwatch/alarms.ts';
 import { clientAlarmNames, clientAlarmSpecs } from '../../src/aws/cloudwatch/client-alarms.ts';
-import { desiredClientObservability, type ClientObservabilityInput } from '../../src/aws/cloudwatch/client-observability.ts';
+import { type ClientObservabilityInput, desiredClientObservability } from '../../src/aws/cloudwatch/client-observability.ts';
 import { desiredFailoverAlarms } from '../../src/aws/cloudwatch/failover-alarms.ts';
 import { planQueryDefinitions } from '../../src/aws/cloudwatch/query-definitions.ts';
 
@@ -53,7 +53,14 @@ describe('alarm comparison (only the fields we set)', () => {
   for (const c of cases) it(c.reason, () => assert.deepEqual(alarmDiff(lagSpec, c.seen), c.diff));
 
   it('compares metric-math alarms query by query', () => {
-    const { specs } = clientAlarmSpecs({ owner, displayName: 'ACME', region: 'us-east-1', transitGatewayId: 'tgw-1', attachmentId: 'att-1', rejectedPacketsPerFiveMinutes: 100 });
+    const { specs } = clientAlarmSpecs({
+      owner,
+      displayName: 'ACME',
+      region: 'us-east-1',
+      transitGatewayId: 'tgw-1',
+      attachmentId: 'att-1',
+      rejectedPacketsPerFiveMinutes: 100,
+    });
     const spec = specs[0] as MetricAlarmSpec;
     const input = putAlarmInput(spec, []);
     const seen: MetricAlarm = { ...(input as MetricAlarm), Dimensions: [], OKActions: [] };
@@ -75,17 +82,23 @@ describe('client alarms', () => {
     assert.equal(s.name, 'mrc/prod/cc/clients/acme/rejected-packets');
     assert.equal(s.threshold, 1000);
     assert.deepEqual(s.alarmActions, ['arn:aws:sns:us-east-1:1:t']);
-    assert.deepEqual(s.queries?.map((q) => q.metricStat?.metricName ?? q.expression), ['PacketDropCountNoRoute', 'PacketDropCountBlackhole', 'FILL(noroute, 0) + FILL(blackhole, 0)']);
+    assert.deepEqual(
+      s.queries?.map((q) => q.metricStat?.metricName ?? q.expression),
+      ['PacketDropCountNoRoute', 'PacketDropCountBlackhole', 'FILL(noroute, 0) + FILL(blackhole, 0)'],
+    );
     assert.deepEqual(s.queries?.[0]?.metricStat?.dimensions, { TransitGateway: 'tgw-1', TransitGatewayAttachment: 'tgw-attach-1' });
     assert.equal(s.queries?.[0]?.metricStat?.period, 300);
   });
 
   it('bandwidth: bytes/second both ways as Sum / PERIOD', () => {
     const { specs } = clientAlarmSpecs({ ...base, bandwidthBytesPerSecond: 1e9 });
-    assert.deepEqual(specs.map((s) => [s.name.split('/').pop(), s.queries?.[0]?.metricStat?.metricName, s.queries?.[1]?.expression, s.threshold]), [
-      ['bandwidth-from-client', 'BytesIn', 'bytes / PERIOD(bytes)', 1e9],
-      ['bandwidth-to-client', 'BytesOut', 'bytes / PERIOD(bytes)', 1e9],
-    ]);
+    assert.deepEqual(
+      specs.map((s) => [s.name.split('/').pop(), s.queries?.[0]?.metricStat?.metricName, s.queries?.[1]?.expression, s.threshold]),
+      [
+        ['bandwidth-from-client', 'BytesIn', 'bytes / PERIOD(bytes)', 1e9],
+        ['bandwidth-to-client', 'BytesOut', 'bytes / PERIOD(bytes)', 1e9],
+      ],
+    );
   });
 
   it('leaves out an SNS topic of another region, with a warning', () => {
@@ -101,7 +114,10 @@ describe('client alarms', () => {
   });
 
   it('every name a client may own is known, so deletion never lists alarms', () => {
-    assert.deepEqual(clientAlarmNames(owner).map((n) => n.split('/').pop()), ['rejected-packets', 'bandwidth-from-client', 'bandwidth-to-client']);
+    assert.deepEqual(
+      clientAlarmNames(owner).map((n) => n.split('/').pop()),
+      ['rejected-packets', 'bandwidth-from-client', 'bandwidth-to-client'],
+    );
   });
 
   it('tags carry ownership and user tags cannot override it', () => {
@@ -128,7 +144,13 @@ describe('failover alarms', () => {
     });
     assert.deepEqual(Object.keys(d.byRegion).sort(), ['us-east-1', 'us-west-2']);
     const lag = d.byRegion['us-west-2']?.[0] as MetricAlarmSpec;
-    assert.deepEqual(lag.metric, { namespace: 'AWS/RDS', metricName: 'ReplicaLag', dimensions: { DBInstanceIdentifier: 'orders-replica' }, stat: 'Maximum', period: 60 });
+    assert.deepEqual(lag.metric, {
+      namespace: 'AWS/RDS',
+      metricName: 'ReplicaLag',
+      dimensions: { DBInstanceIdentifier: 'orders-replica' },
+      stat: 'Maximum',
+      period: 60,
+    });
     assert.equal(lag.threshold, 60);
     assert.deepEqual(lag.alarmActions, ['arn:aws:sns:us-west-2:1:t']);
     const lat = d.byRegion['us-east-1']?.[0] as MetricAlarmSpec;
@@ -149,19 +171,49 @@ describe('query definition plan', () => {
   const want = (q: string, text = `text ${q}`) => ({ name: P + q, queryString: text, logGroupNames: ['/g'] });
   const have = (id: string, q: string, text = `text ${q}`, groups = ['/g']) => ({ id, name: P + q, queryString: text, logGroupNames: groups });
   const cases = [
-    { reason: 'nothing yet: create all', existing: [], desired: [want('a'), want('b')], put: [[P + 'a', undefined], [P + 'b', undefined]], del: [], keep: {} },
+    {
+      reason: 'nothing yet: create all',
+      existing: [],
+      desired: [want('a'), want('b')],
+      put: [
+        [P + 'a', undefined],
+        [P + 'b', undefined],
+      ],
+      del: [],
+      keep: {},
+    },
     { reason: 'unchanged: no writes', existing: [have('1', 'a')], desired: [want('a')], put: [], del: [], keep: { [P + 'a']: '1' } },
     { reason: 'text changed: overwrite by id', existing: [have('1', 'a', 'old')], desired: [want('a')], put: [[P + 'a', '1']], del: [], keep: {} },
     { reason: 'log group changed', existing: [have('1', 'a', 'text a', ['/other'])], desired: [want('a')], put: [[P + 'a', '1']], del: [], keep: {} },
     { reason: 'question dropped: delete it', existing: [have('1', 'a'), have('2', 'b')], desired: [want('a')], put: [], del: ['2'], keep: { [P + 'a']: '1' } },
-    { reason: 'duplicate after a crash: keep the first id, delete the other', existing: [have('9', 'a'), have('3', 'a')], desired: [want('a')], put: [], del: ['9'], keep: { [P + 'a']: '3' } },
-    { reason: 'a definition of someone else is ignored', existing: [{ id: '7', name: 'mrc/prod/cc/clients/acme2/a', queryString: '', logGroupNames: [] }], desired: [], put: [], del: [], keep: {} },
+    {
+      reason: 'duplicate after a crash: keep the first id, delete the other',
+      existing: [have('9', 'a'), have('3', 'a')],
+      desired: [want('a')],
+      put: [],
+      del: ['9'],
+      keep: { [P + 'a']: '3' },
+    },
+    {
+      reason: 'a definition of someone else is ignored',
+      existing: [{ id: '7', name: 'mrc/prod/cc/clients/acme2/a', queryString: '', logGroupNames: [] }],
+      desired: [],
+      put: [],
+      del: [],
+      keep: {},
+    },
   ];
   for (const c of cases) {
     it(c.reason, () => {
       const plan = planQueryDefinitions(P, c.existing, c.desired);
-      assert.deepEqual(plan.put.map((p) => [p.name, p.id]), c.put);
-      assert.deepEqual(plan.delete.map((d) => d.id), c.del);
+      assert.deepEqual(
+        plan.put.map((p) => [p.name, p.id]),
+        c.put,
+      );
+      assert.deepEqual(
+        plan.delete.map((d) => d.id),
+        c.del,
+      );
       assert.deepEqual(plan.keep, c.keep);
     });
   }
@@ -186,11 +238,10 @@ describe('client desired state and its hash', () => {
   };
   it('saves one query per question of the chosen widgets', () => {
     const d = desiredClientObservability(input);
-    assert.deepEqual(d.queryDefinitions.map((q) => q.name), [
-      'mrc/prod/cc/clients/acme/bandwidthEgress',
-      'mrc/prod/cc/clients/acme/bandwidthIngress',
-      'mrc/prod/cc/clients/acme/topTalkers',
-    ]);
+    assert.deepEqual(
+      d.queryDefinitions.map((q) => q.name),
+      ['mrc/prod/cc/clients/acme/bandwidthEgress', 'mrc/prod/cc/clients/acme/bandwidthIngress', 'mrc/prod/cc/clients/acme/topTalkers'],
+    );
     assert.ok(d.queryDefinitions.every((q) => q.logGroupNames[0] === '/aws/tgw/flow-logs' && q.queryString.includes('203.0.113.0/24')));
   });
   it('shows the alarms on the dashboard by ARN', () => {

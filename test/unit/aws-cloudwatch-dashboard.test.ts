@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clientDashboardBody, DASHBOARD_WIDGETS, type ClientDashboardInput } from '../../src/aws/cloudwatch/dashboard.ts';
-import { overviewDashboardBody, type OverviewInput } from '../../src/aws/cloudwatch/overview-dashboard.ts';
+import { type ClientDashboardInput, clientDashboardBody, DASHBOARD_WIDGETS } from '../../src/aws/cloudwatch/dashboard.ts';
+import { type OverviewInput, overviewDashboardBody } from '../../src/aws/cloudwatch/overview-dashboard.ts';
 import type { PlacedWidget } from '../../src/aws/cloudwatch/widgets.ts';
 
 const base: ClientDashboardInput = {
@@ -43,7 +43,10 @@ describe('client dashboard', () => {
       assert.ok(q.includes('"203.0.113.0/24"') && q.includes('"198.51.100.0/24"'));
       assert.equal(props(w).region, 'us-east-1');
     }
-    assert.deepEqual(logs.map((w) => props(w).view), ['table', 'table', 'timeSeries', 'timeSeries']);
+    assert.deepEqual(
+      logs.map((w) => props(w).view),
+      ['table', 'table', 'timeSeries', 'timeSeries'],
+    );
     assertGrid(ws);
   });
 
@@ -84,8 +87,7 @@ describe('client dashboard', () => {
 });
 
 describe('latency row: real metrics or an explanation, never a number we made up', () => {
-  const latencyOnly = (attachment: ClientDashboardInput['attachment']) =>
-    clientDashboardBody({ ...base, widgets: ['latency'], attachment }).widgets.slice(1);
+  const latencyOnly = (attachment: ClientDashboardInput['attachment']) => clientDashboardBody({ ...base, widgets: ['latency'], attachment }).widgets.slice(1);
   const cases = [
     {
       reason: 'a probe given as monitor/probe: exact RTT metric',
@@ -145,14 +147,25 @@ describe('overview dashboard', () => {
       { name: 'zeta', namespace: 'clients', displayName: 'Zeta', side: 'secondary', region: 'us-west-2', dashboardName: 'mrc_prod_cc_clients_zeta' },
       { name: 'acme', namespace: 'clients', displayName: 'ACME', side: 'primary', region: 'us-east-1', dashboardName: 'mrc_prod_cc_clients_acme' },
     ],
-    policies: [{ name: 'orders', namespace: 'apps', healthCheckIds: { primary: 'hc-1', secondary: 'hc-2' }, replica: { region: 'us-west-2', identifier: 'orders-replica' } }],
+    policies: [
+      {
+        name: 'orders',
+        namespace: 'apps',
+        healthCheckIds: { primary: 'hc-1', secondary: 'hc-2' },
+        replica: { region: 'us-west-2', identifier: 'orders-replica' },
+      },
+    ],
   };
 
   it('lists every client, sorted, with a console link to its dashboard', () => {
     const ws = overviewDashboardBody(input).widgets;
     const table = String(props(ofType(ws, 'text')[1] as PlacedWidget).markdown);
-    const acme = table.indexOf('[mrc_prod_cc_clients_acme](https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/mrc_prod_cc_clients_acme)');
-    const zeta = table.indexOf('[mrc_prod_cc_clients_zeta](https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#dashboards/dashboard/mrc_prod_cc_clients_zeta)');
+    const acme = table.indexOf(
+      '[mrc_prod_cc_clients_acme](https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/mrc_prod_cc_clients_acme)',
+    );
+    const zeta = table.indexOf(
+      '[mrc_prod_cc_clients_zeta](https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#dashboards/dashboard/mrc_prod_cc_clients_zeta)',
+    );
     assert.ok(acme > 0 && zeta > acme, table);
     assertGrid(ws);
   });
@@ -161,10 +174,13 @@ describe('overview dashboard', () => {
     const metrics = ofType(overviewDashboardBody(input).widgets, 'metric');
     const byTitle = (t: string) => props(metrics.find((m) => String(props(m).title).startsWith(t)) as PlacedWidget);
     assert.equal(byTitle('Route 53').region, 'us-east-1');
-    assert.deepEqual((byTitle('Route 53').metrics as unknown[][]).map((r) => r.slice(0, 4)), [
-      ['AWS/Route53', 'HealthCheckStatus', 'HealthCheckId', 'hc-1'],
-      ['AWS/Route53', 'HealthCheckStatus', 'HealthCheckId', 'hc-2'],
-    ]);
+    assert.deepEqual(
+      (byTitle('Route 53').metrics as unknown[][]).map((r) => r.slice(0, 4)),
+      [
+        ['AWS/Route53', 'HealthCheckStatus', 'HealthCheckId', 'hc-1'],
+        ['AWS/Route53', 'HealthCheckStatus', 'HealthCheckId', 'hc-2'],
+      ],
+    );
     assert.deepEqual(byTitle('Replica lag').metrics, [
       ['AWS/RDS', 'ReplicaLag', 'DBInstanceIdentifier', 'orders-replica', { label: 'apps/orders (orders-replica)', region: 'us-west-2' }],
     ]);

@@ -1,14 +1,20 @@
 // The pure parts of the EC2 modules: which resource is ours, which subnets change, pagination.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Tag as Ec2Tag, TransitGateway, TransitGatewayPeeringAttachment, TransitGatewayRouteTable, TransitGatewayVpcAttachment } from '@aws-sdk/client-ec2';
-import type { Owner } from '../../src/aws/types.ts';
-import { sideTags, type Side } from '../../src/aws/ec2/ownership.ts';
+import type {
+  Tag as Ec2Tag,
+  TransitGateway,
+  TransitGatewayPeeringAttachment,
+  TransitGatewayRouteTable,
+  TransitGatewayVpcAttachment,
+} from '@aws-sdk/client-ec2';
+import { type Side, sideTags } from '../../src/aws/ec2/ownership.ts';
 import { collectPages } from '../../src/aws/ec2/pages.ts';
-import { pickOwnedTransitGateway } from '../../src/aws/ec2/transit-gateway.ts';
-import { pickOwnedRouteTable } from '../../src/aws/ec2/tgw-route-table.ts';
-import { pickVpcAttachment, subnetDiff } from '../../src/aws/ec2/vpc-attachment.ts';
 import { peeringTags, pickOwnedPeering } from '../../src/aws/ec2/peering.ts';
+import { pickOwnedRouteTable } from '../../src/aws/ec2/tgw-route-table.ts';
+import { pickOwnedTransitGateway } from '../../src/aws/ec2/transit-gateway.ts';
+import { pickVpcAttachment, subnetDiff } from '../../src/aws/ec2/vpc-attachment.ts';
+import type { Owner } from '../../src/aws/types.ts';
 
 const owner: Owner = { clusterId: 'c1', kind: 'RegionPair', namespace: 'platform', name: 'prod', uid: 'uid-1', userTags: { team: 'network' } };
 const other: Owner = { ...owner, name: 'staging', uid: 'uid-2' };
@@ -28,7 +34,11 @@ test('subnetDiff: table of current → desired', () => {
 test('pickOwnedTransitGateway: ours on this side, live, oldest first', () => {
   const rows: Array<{ reason: string; all: TransitGateway[]; want: string | undefined }> = [
     { reason: 'another owner’s TGW is not ours', all: [{ TransitGatewayId: 'tgw-o', State: 'available', Tags: tags(other) }], want: undefined },
-    { reason: 'the other side’s TGW is not this side’s', all: [{ TransitGatewayId: 'tgw-s', State: 'available', Tags: tags(owner, 'secondary') }], want: undefined },
+    {
+      reason: 'the other side’s TGW is not this side’s',
+      all: [{ TransitGatewayId: 'tgw-s', State: 'available', Tags: tags(owner, 'secondary') }],
+      want: undefined,
+    },
     { reason: 'a deleted TGW counts as absent', all: [{ TransitGatewayId: 'tgw-d', State: 'deleted', Tags: tags(owner) }], want: undefined },
     {
       reason: 'two copies (crash between create and status): the oldest, every time',
@@ -57,8 +67,16 @@ test('pickOwnedRouteTable: tags are checked client-side (tag filters may be igno
 test('pickVpcAttachment: the live one for (TGW, VPC), ours preferred', () => {
   const spec = { owner, side: 'primary' as const, transitGatewayId: 'tgw-1', transitGatewayOwned: true, vpcId: 'vpc-1', subnetIds: [] };
   const rows: Array<{ reason: string; all: TransitGatewayVpcAttachment[]; want: string | undefined }> = [
-    { reason: 'another VPC’s attachment does not match', all: [{ TransitGatewayAttachmentId: 'a-x', TransitGatewayId: 'tgw-1', VpcId: 'vpc-2', State: 'available' }], want: undefined },
-    { reason: 'a deleted attachment does not match', all: [{ TransitGatewayAttachmentId: 'a-d', TransitGatewayId: 'tgw-1', VpcId: 'vpc-1', State: 'deleted', Tags: tags(owner) }], want: undefined },
+    {
+      reason: 'another VPC’s attachment does not match',
+      all: [{ TransitGatewayAttachmentId: 'a-x', TransitGatewayId: 'tgw-1', VpcId: 'vpc-2', State: 'available' }],
+      want: undefined,
+    },
+    {
+      reason: 'a deleted attachment does not match',
+      all: [{ TransitGatewayAttachmentId: 'a-d', TransitGatewayId: 'tgw-1', VpcId: 'vpc-1', State: 'deleted', Tags: tags(owner) }],
+      want: undefined,
+    },
     {
       reason: 'ours wins over an untagged one',
       all: [
@@ -67,7 +85,11 @@ test('pickVpcAttachment: the live one for (TGW, VPC), ours preferred', () => {
       ],
       want: 'a-o',
     },
-    { reason: 'an untagged one is still returned (the caller decides whose it is)', all: [{ TransitGatewayAttachmentId: 'a-u', TransitGatewayId: 'tgw-1', VpcId: 'vpc-1', State: 'available' }], want: 'a-u' },
+    {
+      reason: 'an untagged one is still returned (the caller decides whose it is)',
+      all: [{ TransitGatewayAttachmentId: 'a-u', TransitGatewayId: 'tgw-1', VpcId: 'vpc-1', State: 'available' }],
+      want: 'a-u',
+    },
   ];
   for (const r of rows) assert.equal(pickVpcAttachment(r.all, spec)?.TransitGatewayAttachmentId, r.want, r.reason);
 });
@@ -85,7 +107,11 @@ test('pickOwnedPeering: our tags, our requester TGW, not deleted or rejected', (
     { reason: 'a rejected peering counts as absent', all: [p('p-r', 'rejected', mine)], want: undefined },
     { reason: 'another owner’s peering is not ours', all: [p('p-o', 'available', peeringTags(other))], want: undefined },
     { reason: 'a peering from another TGW is not ours (filters may be ignored)', all: [p('p-t', 'available', mine, 'tgw-9')], want: undefined },
-    { reason: 'user tags may have changed since the create: only our keys must match', all: [p('p-1', 'pendingAcceptance', peeringTags({ ...owner, userTags: { team: 'old' } }))], want: 'p-1' },
+    {
+      reason: 'user tags may have changed since the create: only our keys must match',
+      all: [p('p-1', 'pendingAcceptance', peeringTags({ ...owner, userTags: { team: 'old' } }))],
+      want: 'p-1',
+    },
   ];
   for (const r of rows) assert.equal(pickOwnedPeering(r.all, mine, { transitGatewayId: 'tgw-1' })?.id, r.want, r.reason);
 });

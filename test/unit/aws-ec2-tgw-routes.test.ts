@@ -77,7 +77,10 @@ const cases: Case[] = [
   },
   {
     reason: 'propagated and deleted routes are not ours: the static route is added beside them',
-    input: { desired: [want('10.1.0.0/16'), want('10.2.0.0/16')], current: [route('10.1.0.0/16', [USER], 'active', 'propagated'), route('10.2.0.0/16', [PEER], 'deleted')] },
+    input: {
+      desired: [want('10.1.0.0/16'), want('10.2.0.0/16')],
+      current: [route('10.1.0.0/16', [USER], 'active', 'propagated'), route('10.2.0.0/16', [PEER], 'deleted')],
+    },
     expect: { add: [want('10.1.0.0/16'), want('10.2.0.0/16')] },
   },
   {
@@ -121,8 +124,6 @@ test('planTgwRoutes: applying the plan converges (planning again on the result i
   };
   const plan = planTgwRoutes(input);
   assert.equal(isEmptyPlan(plan), false);
-  const after = input.current
-    .filter((r) => !plan.remove.includes(r.destinationCidr))
-    .concat(plan.add.map((a) => route(a.destinationCidr, [a.attachmentId])));
+  const after = input.current.filter((r) => !plan.remove.includes(r.destinationCidr)).concat(plan.add.map((a) => route(a.destinationCidr, [a.attachmentId])));
   assert.equal(isEmptyPlan(planTgwRoutes({ ...input, current: after })), true);
 });

@@ -1,14 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  AwsError,
-  attachCallContext,
-  classifyError,
-  errorCode,
-  isAlreadyExists,
-  isNotFound,
-  toAwsError,
-} from '../../src/aws/errors.ts';
+import { test } from 'node:test';
+import { AwsError, attachCallContext, classifyError, errorCode, isAlreadyExists, isNotFound, toAwsError } from '../../src/aws/errors.ts';
 import type { ErrorClass } from '../../src/aws/types.ts';
 
 /** Shaped like an SDK v3 ServiceException. */
@@ -43,7 +35,11 @@ const classes: { reason: string; err: unknown; want: ErrorClass }[] = [
   { reason: 'Route 53 InvalidInput', err: sdkError('InvalidInput', 400), want: 'Terminal' },
   { reason: 'Route 53 InvalidChangeBatch', err: sdkError('InvalidChangeBatch', 400), want: 'Terminal' },
   { reason: 'missing IAM permission', err: sdkError('UnauthorizedOperation', 403), want: 'Terminal' },
-  { reason: 'not-found of something we created may be eventual consistency', err: sdkError('InvalidTransitGatewayAttachmentID.NotFound', 400), want: 'Recoverable' },
+  {
+    reason: 'not-found of something we created may be eventual consistency',
+    err: sdkError('InvalidTransitGatewayAttachmentID.NotFound', 400),
+    want: 'Recoverable',
+  },
   { reason: 'a 500 from the service', err: sdkError('InternalError', 500), want: 'Recoverable' },
   { reason: 'a network error has no metadata', err: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), want: 'Recoverable' },
   { reason: 'something that is not an error at all', err: 'boom', want: 'Recoverable' },
@@ -94,10 +90,7 @@ test('toAwsError names the service, operation, region and subject in its message
   assert.equal(e.operation, 'DescribeVpcs');
   assert.equal(e.httpStatus, 400);
   assert.equal(e.cause, raw);
-  assert.equal(
-    e.message,
-    "ec2 DescribeVpcs for vpc vpc-1 in us-west-2 failed: InvalidVpcID.NotFound: The vpc ID 'vpc-1' does not exist",
-  );
+  assert.equal(e.message, "ec2 DescribeVpcs for vpc vpc-1 in us-west-2 failed: InvalidVpcID.NotFound: The vpc ID 'vpc-1' does not exist");
   // Attaching the context must not change what the SDK's retry logic reads.
   assert.equal(raw.name, 'InvalidVpcID.NotFound');
   assert.deepEqual(JSON.parse(JSON.stringify(raw)).$metadata, { httpStatusCode: 400 });

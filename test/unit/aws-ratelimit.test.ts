@@ -1,13 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  RateLimiter,
-  TokenBucket,
-  bucketsForCall,
-  familyOf,
-  limitOf,
-  recordChangeCost,
-} from '../../src/aws/ratelimit.ts';
+import { test } from 'node:test';
+import { bucketsForCall, familyOf, limitOf, RateLimiter, recordChangeCost, TokenBucket } from '../../src/aws/ratelimit.ts';
 
 const families: { service: string; operation: string; want: string }[] = [
   { service: 'ec2', operation: 'DescribeTransitGateways', want: 'ec2:describe' },
@@ -74,12 +67,23 @@ for (const c of costs) {
 
 const calls: { service: string; operation: string; input?: unknown; want: [string, number][] }[] = [
   { service: 'ec2', operation: 'DescribeVpcs', want: [['ec2:describe', 1]] },
-  { service: 'route53', operation: 'GetHostedZone', want: [['route53:GetHostedZone', 1], ['route53', 1]] },
+  {
+    service: 'route53',
+    operation: 'GetHostedZone',
+    want: [
+      ['route53:GetHostedZone', 1],
+      ['route53', 1],
+    ],
+  },
   {
     service: 'route53',
     operation: 'ChangeResourceRecordSets',
     input: { ChangeBatch: { Changes: [{ Action: 'UPSERT' }, { Action: 'DELETE' }] } },
-    want: [['route53:ChangeResourceRecordSets', 1], ['route53', 1], ['route53:records', 3]],
+    want: [
+      ['route53:ChangeResourceRecordSets', 1],
+      ['route53', 1],
+      ['route53:records', 3],
+    ],
   },
 ];
 
@@ -154,9 +158,15 @@ test('the limiter keys buckets by (account, family) and refills from the injecte
 
 test('takeAll waits for the slowest bucket', async () => {
   const limiter = new RateLimiter({ limits: { a: { ratePerSec: 1000, burst: 1 }, b: { ratePerSec: 50, burst: 1 } } });
-  await limiter.takeAll('k', [{ family: 'a', cost: 1 }, { family: 'b', cost: 1 }]);
+  await limiter.takeAll('k', [
+    { family: 'a', cost: 1 },
+    { family: 'b', cost: 1 },
+  ]);
   const started = performance.now();
-  await limiter.takeAll('k', [{ family: 'a', cost: 1 }, { family: 'b', cost: 1 }]);
+  await limiter.takeAll('k', [
+    { family: 'a', cost: 1 },
+    { family: 'b', cost: 1 },
+  ]);
   const waited = performance.now() - started;
   assert.ok(waited >= 15, `waited ${waited} ms, expected about 20 ms for bucket b`);
 });

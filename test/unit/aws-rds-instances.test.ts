@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DBInstance } from '@aws-sdk/client-rds';
+import { newest } from '../../src/aws/cloudwatch/replica-lag.ts';
 import { FENCE_TAGS, fenceStateOf, isRegionUnreachable } from '../../src/aws/rds/fence.ts';
 import { acceptExisting, isAvailableReplica, isStandaloneWriter, PROMOTED_TAG, ReplicaConflictError, sameInstance } from '../../src/aws/rds/instances.ts';
 import { toInstanceView } from '../../src/aws/rds/observe.ts';
-import { newest } from '../../src/aws/cloudwatch/replica-lag.ts';
 import { ownershipTags } from '../../src/aws/tags.ts';
 import type { Owner } from '../../src/aws/types.ts';
 
@@ -17,10 +17,25 @@ const replicating = [{ StatusType: 'read replication', Status: 'replicating', No
 describe('isStandaloneWriter / isAvailableReplica', () => {
   const table: Array<[string, DBInstance, boolean, boolean]> = [
     ['a primary (no source) that is available', { DBInstanceStatus: 'available' }, true, false],
-    ['AWS replica: source and read-replication status', { DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SRC, StatusInfos: replicating }, false, true],
+    [
+      'AWS replica: source and read-replication status',
+      { DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SRC, StatusInfos: replicating },
+      false,
+      true,
+    ],
     ['moto replica: source, no StatusInfos, no marker', { DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SRC }, false, true],
-    ['moto after PromoteReadReplica: source kept, our marker', { DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SRC, TagList: [{ Key: PROMOTED_TAG, Value: 't' }] }, true, false],
-    ['AWS right after the call: marker, but still replicating', { DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SRC, StatusInfos: replicating, TagList: [{ Key: PROMOTED_TAG, Value: 't' }] }, false, true],
+    [
+      'moto after PromoteReadReplica: source kept, our marker',
+      { DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SRC, TagList: [{ Key: PROMOTED_TAG, Value: 't' }] },
+      true,
+      false,
+    ],
+    [
+      'AWS right after the call: marker, but still replicating',
+      { DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SRC, StatusInfos: replicating, TagList: [{ Key: PROMOTED_TAG, Value: 't' }] },
+      false,
+      true,
+    ],
     ['AWS while promoting: modifying', { DBInstanceStatus: 'modifying', ReadReplicaSourceDBInstanceIdentifier: SRC }, false, false],
     ['AWS rebooting after promotion, source cleared', { DBInstanceStatus: 'rebooting' }, false, false],
     ['AWS promoted: source cleared, available', { DBInstanceStatus: 'available', StatusInfos: [] }, true, false],
@@ -41,9 +56,14 @@ describe('acceptExisting: may an instance with the requested name be our replica
     ['ours, replica of the source', { ReadReplicaSourceDBInstanceIdentifier: SRC, TagList: ours }, false, 'FoundOwned'],
     ['untagged, spec adopts it', { ReadReplicaSourceDBInstanceIdentifier: SRC }, true, 'Adopted'],
     ['untagged, not adopted', { ReadReplicaSourceDBInstanceIdentifier: SRC }, false, 'NotOwned'],
-    ['another owner\'s tags', { ReadReplicaSourceDBInstanceIdentifier: SRC, TagList: ownershipTags({ ...owner, name: 'billing' }) }, false, 'NotOwned'],
+    ["another owner's tags", { ReadReplicaSourceDBInstanceIdentifier: SRC, TagList: ownershipTags({ ...owner, name: 'billing' }) }, false, 'NotOwned'],
     ['ours but a standalone instance', { TagList: ours }, false, 'NotAReplica'],
-    ['ours but replicating something else', { ReadReplicaSourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:billing', TagList: ours }, false, 'SourceMismatch'],
+    [
+      'ours but replicating something else',
+      { ReadReplicaSourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:123456789012:db:billing', TagList: ours },
+      false,
+      'SourceMismatch',
+    ],
   ];
   for (const [name, i, adopt, want] of table) {
     it(name, () => {
@@ -69,16 +89,47 @@ describe('sameInstance', () => {
 
 describe('fenceStateOf', () => {
   const deny = 'sg-deny';
-  const tags = (at: boolean) => [{ Key: FENCE_TAGS.from, Value: 'sg-app' }, { Key: FENCE_TAGS.group, Value: deny }, ...(at ? [{ Key: FENCE_TAGS.at, Value: 't' }] : [])];
+  const tags = (at: boolean) => [
+    { Key: FENCE_TAGS.from, Value: 'sg-app' },
+    { Key: FENCE_TAGS.group, Value: deny },
+    ...(at ? [{ Key: FENCE_TAGS.at, Value: 't' }] : []),
+  ];
   const table: Array<[string, DBInstance | undefined, boolean, string]> = [
     ['not found is proven gone', undefined, true, 'Gone'],
     ['deleting is gone', { DBInstanceStatus: 'deleting' }, true, 'Gone'],
     ['stopped takes no writes', { DBInstanceStatus: 'stopped' }, true, 'Stopped'],
     ['stopping is not there yet', { DBInstanceStatus: 'stopping' }, false, 'Pending'],
-    ['only the deny group, active, rebooted', { DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: deny, Status: 'active' }], TagList: tags(true) }, true, 'SecurityGroupSwap'],
-    ['deny group still being added', { DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: deny, Status: 'adding' }], TagList: tags(true) }, false, 'Pending'],
-    ['swapped but open connections not cut yet', { DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: deny, Status: 'active' }], TagList: tags(false) }, false, 'Pending'],
-    ['the app group still attached', { DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-app', Status: 'active' }, { VpcSecurityGroupId: deny, Status: 'active' }], TagList: tags(true) }, false, 'Pending'],
+    [
+      'only the deny group, active, rebooted',
+      { DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: deny, Status: 'active' }], TagList: tags(true) },
+      true,
+      'SecurityGroupSwap',
+    ],
+    [
+      'deny group still being added',
+      { DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: deny, Status: 'adding' }], TagList: tags(true) },
+      false,
+      'Pending',
+    ],
+    [
+      'swapped but open connections not cut yet',
+      { DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: deny, Status: 'active' }], TagList: tags(false) },
+      false,
+      'Pending',
+    ],
+    [
+      'the app group still attached',
+      {
+        DBInstanceStatus: 'available',
+        VpcSecurityGroups: [
+          { VpcSecurityGroupId: 'sg-app', Status: 'active' },
+          { VpcSecurityGroupId: deny, Status: 'active' },
+        ],
+        TagList: tags(true),
+      },
+      false,
+      'Pending',
+    ],
     ['never fenced', { DBInstanceStatus: 'available', VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-app', Status: 'active' }] }, false, 'Pending'],
   ];
   for (const [name, i, fenced, how] of table) {
@@ -120,8 +171,24 @@ describe('toInstanceView', () => {
       owner,
     );
     assert.deepEqual(
-      { role: v.role, owned: v.owned, endpoint: v.endpoint, fenced: v.fenced, fenceTagged: v.fenceTagged, promoteRequested: v.promoteRequested, exists: v.exists },
-      { role: 'writer', owned: true, endpoint: { host: 'r.x.us-west-2.rds.amazonaws.com', port: 5432 }, fenced: false, fenceTagged: false, promoteRequested: true, exists: true },
+      {
+        role: v.role,
+        owned: v.owned,
+        endpoint: v.endpoint,
+        fenced: v.fenced,
+        fenceTagged: v.fenceTagged,
+        promoteRequested: v.promoteRequested,
+        exists: v.exists,
+      },
+      {
+        role: 'writer',
+        owned: true,
+        endpoint: { host: 'r.x.us-west-2.rds.amazonaws.com', port: 5432 },
+        fenced: false,
+        fenceTagged: false,
+        promoteRequested: true,
+        exists: true,
+      },
     );
   });
   it('a missing instance exists=false and counts as fenced (gone)', () => {

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import type { Change } from '@aws-sdk/client-route-53';
 import { bisect, changeCost, changeIdentity, costOf, mergeChanges, packBatch, ROUTE53_LIMITS } from '../../src/aws/route53/batch-cost.ts';
 
@@ -18,7 +18,11 @@ test('changeCost counts ResourceRecord elements and value characters, UPSERT twi
     { reason: 'an UPSERT counts twice in both limits', change: a('UPSERT', 'x.', ['1.2.3.4']), want: { records: 2, chars: 14 } },
     { reason: 'a DELETE of three values costs three', change: a('DELETE', 'x.', ['1.1.1.1', '2.2.2.2', '3.3.3.3']), want: { records: 3, chars: 21 } },
     { reason: 'an UPSERT of three values costs six', change: a('UPSERT', 'x.', ['1.1.1.1', '2.2.2.2', '3.3.3.3']), want: { records: 6, chars: 42 } },
-    { reason: 'an alias counts as one record, its target name as characters', change: alias('CREATE', 'x.', 'nlb.example.com.'), want: { records: 1, chars: 16 } },
+    {
+      reason: 'an alias counts as one record, its target name as characters',
+      change: alias('CREATE', 'x.', 'nlb.example.com.'),
+      want: { records: 1, chars: 16 },
+    },
     { reason: 'an alias UPSERT counts twice too', change: alias('UPSERT', 'x.', 'nlb.example.com.'), want: { records: 2, chars: 32 } },
   ];
   for (const c of cases) assert.deepEqual(changeCost(c.change), c.want, c.reason);
@@ -27,7 +31,11 @@ test('changeCost counts ResourceRecord elements and value characters, UPSERT twi
 test('costOf sums a list', () => {
   const cases = [
     { reason: 'nothing costs nothing', changes: [], want: { records: 0, chars: 0 } },
-    { reason: 'a failover pair plus registry claim', changes: [a('UPSERT', 'x.', ['1.2.3.4'], 'p'), a('UPSERT', 'x.', ['5.6.7.8'], 's'), a('UPSERT', '_mrc.x.', ['"v"'], undefined, 'TXT')], want: { records: 6, chars: 34 } },
+    {
+      reason: 'a failover pair plus registry claim',
+      changes: [a('UPSERT', 'x.', ['1.2.3.4'], 'p'), a('UPSERT', 'x.', ['5.6.7.8'], 's'), a('UPSERT', '_mrc.x.', ['"v"'], undefined, 'TXT')],
+      want: { records: 6, chars: 34 },
+    },
   ];
   for (const c of cases) assert.deepEqual(costOf(c.changes), c.want, c.reason);
 });
@@ -83,7 +91,14 @@ test('1,200 owners pack into ceil(total cost / 1000) batches when groups divide 
 
 test('bisect splits owners into halves, the first half taking the odd one', () => {
   const cases = [
-    { reason: 'even', groups: [1, 2, 3, 4], want: [[1, 2], [3, 4]] },
+    {
+      reason: 'even',
+      groups: [1, 2, 3, 4],
+      want: [
+        [1, 2],
+        [3, 4],
+      ],
+    },
     { reason: 'odd', groups: [1, 2, 3], want: [[1, 2], [3]] },
     { reason: 'two', groups: [1, 2], want: [[1], [2]] },
   ];

@@ -1,11 +1,12 @@
 // Route 53 changes are not waited for: a real SDK client against a small local server that
 // answers like Route 53 does for the minute after a change (PENDING). ZoneBatcher.submit ends
 // when the change is accepted, and getChangeStatus looks exactly once per call.
-import { after, before, beforeEach, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Route53Client, type Change } from '@aws-sdk/client-route-53';
+import { after, before, beforeEach, test } from 'node:test';
+import { type Change, Route53Client } from '@aws-sdk/client-route-53';
 import { ZoneBatcher } from '../../src/aws/route53/batcher.ts';
 import { changePollMs, getChangeStatus } from '../../src/aws/route53/change-status.ts';
 
@@ -15,7 +16,8 @@ let client: Route53Client;
 let status: 'PENDING' | 'INSYNC';
 let seen: string[];
 
-const changeInfo = (id: string) => `<ChangeInfo><Id>/change/${id}</Id><Status>${status}</Status><SubmittedAt>2026-01-01T00:00:00.000Z</SubmittedAt></ChangeInfo>`;
+const changeInfo = (id: string) =>
+  `<ChangeInfo><Id>/change/${id}</Id><Status>${status}</Status><SubmittedAt>2026-01-01T00:00:00.000Z</SubmittedAt></ChangeInfo>`;
 
 before(async () => {
   server = createServer((req, res) => {
@@ -36,7 +38,12 @@ before(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  client = new Route53Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  client = new Route53Client({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${port}`,
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
 });
 
 after(async () => {
@@ -50,7 +57,17 @@ beforeEach(() => {
 });
 
 const pair: Change[] = [
-  { Action: 'UPSERT', ResourceRecordSet: { Name: 'orders.example.com', Type: 'A', SetIdentifier: 'orders-primary', Failover: 'PRIMARY', TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] } },
+  {
+    Action: 'UPSERT',
+    ResourceRecordSet: {
+      Name: 'orders.example.com',
+      Type: 'A',
+      SetIdentifier: 'orders-primary',
+      Failover: 'PRIMARY',
+      TTL: 60,
+      ResourceRecords: [{ Value: '192.0.2.1' }],
+    },
+  },
 ];
 
 /** The promise's value, or 'still waiting' after `ms`: a submit that polls for INSYNC never settles here. */

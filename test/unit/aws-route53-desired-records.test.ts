@@ -1,8 +1,8 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { classifyError } from '../../src/aws/errors.ts';
 import { DnsSpecError } from '../../src/aws/route53/dns-spec-error.ts';
-import { desiredRecords, isIPv6, recordType, sameRecord, type FailoverRecordsInput, type RRSet } from '../../src/aws/route53/records.ts';
+import { desiredRecords, type FailoverRecordsInput, isIPv6, type RRSet, recordType, sameRecord } from '../../src/aws/route53/records.ts';
 
 const base: FailoverRecordsInput = {
   policyName: 'orders',
@@ -31,7 +31,16 @@ test('desiredRecords: roles follow the active side', () => {
       active: 'primary' as const,
       want: [
         { name: 'orders.example.com.', type: 'A', setId: 'orders-primary', failover: 'PRIMARY', hc: 'hc-p', ttl: 60, values: ['192.0.2.10'], alias: undefined },
-        { name: 'orders.example.com.', type: 'A', setId: 'orders-secondary', failover: 'SECONDARY', hc: 'hc-s', ttl: 60, values: ['198.51.100.20'], alias: undefined },
+        {
+          name: 'orders.example.com.',
+          type: 'A',
+          setId: 'orders-secondary',
+          failover: 'SECONDARY',
+          hc: 'hc-s',
+          ttl: 60,
+          values: ['198.51.100.20'],
+          alias: undefined,
+        },
       ],
     },
     {
@@ -39,8 +48,26 @@ test('desiredRecords: roles follow the active side', () => {
       input: base,
       active: 'secondary' as const,
       want: [
-        { name: 'orders.example.com.', type: 'A', setId: 'orders-primary', failover: 'PRIMARY', hc: 'hc-s', ttl: 60, values: ['198.51.100.20'], alias: undefined },
-        { name: 'orders.example.com.', type: 'A', setId: 'orders-secondary', failover: 'SECONDARY', hc: 'hc-p', ttl: 60, values: ['192.0.2.10'], alias: undefined },
+        {
+          name: 'orders.example.com.',
+          type: 'A',
+          setId: 'orders-primary',
+          failover: 'PRIMARY',
+          hc: 'hc-s',
+          ttl: 60,
+          values: ['198.51.100.20'],
+          alias: undefined,
+        },
+        {
+          name: 'orders.example.com.',
+          type: 'A',
+          setId: 'orders-secondary',
+          failover: 'SECONDARY',
+          hc: 'hc-p',
+          ttl: 60,
+          values: ['192.0.2.10'],
+          alias: undefined,
+        },
       ],
     },
     {
@@ -52,8 +79,26 @@ test('desiredRecords: roles follow the active side', () => {
       },
       active: 'primary' as const,
       want: [
-        { name: 'orders.example.com.', type: 'A', setId: 'orders-primary', failover: 'PRIMARY', hc: undefined, ttl: undefined, values: undefined, alias: { DNSName: 'nlb-1.elb.us-east-1.amazonaws.com.', HostedZoneId: 'Z26', EvaluateTargetHealth: true } },
-        { name: 'orders.example.com.', type: 'A', setId: 'orders-secondary', failover: 'SECONDARY', hc: undefined, ttl: undefined, values: undefined, alias: { DNSName: 'nlb-2.elb.us-west-2.amazonaws.com.', HostedZoneId: 'Z18', EvaluateTargetHealth: false } },
+        {
+          name: 'orders.example.com.',
+          type: 'A',
+          setId: 'orders-primary',
+          failover: 'PRIMARY',
+          hc: undefined,
+          ttl: undefined,
+          values: undefined,
+          alias: { DNSName: 'nlb-1.elb.us-east-1.amazonaws.com.', HostedZoneId: 'Z26', EvaluateTargetHealth: true },
+        },
+        {
+          name: 'orders.example.com.',
+          type: 'A',
+          setId: 'orders-secondary',
+          failover: 'SECONDARY',
+          hc: undefined,
+          ttl: undefined,
+          values: undefined,
+          alias: { DNSName: 'nlb-2.elb.us-west-2.amazonaws.com.', HostedZoneId: 'Z18', EvaluateTargetHealth: false },
+        },
       ],
     },
     {
@@ -61,8 +106,26 @@ test('desiredRecords: roles follow the active side', () => {
       input: { ...base, ttl: 30, primary: { target: { cname: 'east.example.net' } }, secondary: { target: { cname: 'west.example.net.' } } },
       active: 'primary' as const,
       want: [
-        { name: 'orders.example.com.', type: 'CNAME', setId: 'orders-primary', failover: 'PRIMARY', hc: undefined, ttl: 30, values: ['east.example.net.'], alias: undefined },
-        { name: 'orders.example.com.', type: 'CNAME', setId: 'orders-secondary', failover: 'SECONDARY', hc: undefined, ttl: 30, values: ['west.example.net.'], alias: undefined },
+        {
+          name: 'orders.example.com.',
+          type: 'CNAME',
+          setId: 'orders-primary',
+          failover: 'PRIMARY',
+          hc: undefined,
+          ttl: 30,
+          values: ['east.example.net.'],
+          alias: undefined,
+        },
+        {
+          name: 'orders.example.com.',
+          type: 'CNAME',
+          setId: 'orders-secondary',
+          failover: 'SECONDARY',
+          hc: undefined,
+          ttl: 30,
+          values: ['west.example.net.'],
+          alias: undefined,
+        },
       ],
     },
     {
@@ -70,8 +133,26 @@ test('desiredRecords: roles follow the active side', () => {
       input: { ...base, primary: { target: { ips: ['2001:db8::1', '2001:db8::2'] } }, secondary: { target: { ips: ['2001:db8:1::1'] } } },
       active: 'primary' as const,
       want: [
-        { name: 'orders.example.com.', type: 'AAAA', setId: 'orders-primary', failover: 'PRIMARY', hc: undefined, ttl: 60, values: ['2001:db8::1', '2001:db8::2'], alias: undefined },
-        { name: 'orders.example.com.', type: 'AAAA', setId: 'orders-secondary', failover: 'SECONDARY', hc: undefined, ttl: 60, values: ['2001:db8:1::1'], alias: undefined },
+        {
+          name: 'orders.example.com.',
+          type: 'AAAA',
+          setId: 'orders-primary',
+          failover: 'PRIMARY',
+          hc: undefined,
+          ttl: 60,
+          values: ['2001:db8::1', '2001:db8::2'],
+          alias: undefined,
+        },
+        {
+          name: 'orders.example.com.',
+          type: 'AAAA',
+          setId: 'orders-secondary',
+          failover: 'SECONDARY',
+          hc: undefined,
+          ttl: 60,
+          values: ['2001:db8:1::1'],
+          alias: undefined,
+        },
       ],
     },
   ];
@@ -82,11 +163,19 @@ test('desiredRecords refuses specs that cannot make a failover pair, naming the 
   const cases = [
     { reason: 'sides of different types', input: { ...base, secondary: { target: { cname: 'west.example.net' } } }, field: 'spec.dns.secondary.target' },
     { reason: 'no target at all', input: { ...base, primary: { target: {} } }, field: 'spec.dns.primary.target' },
-    { reason: 'two targets at once', input: { ...base, primary: { target: { ips: ['192.0.2.1'], cname: 'x.example.net' } } }, field: 'spec.dns.primary.target' },
+    {
+      reason: 'two targets at once',
+      input: { ...base, primary: { target: { ips: ['192.0.2.1'], cname: 'x.example.net' } } },
+      field: 'spec.dns.primary.target',
+    },
     { reason: 'empty ips', input: { ...base, primary: { target: { ips: [] } } }, field: 'spec.dns.primary.target.ips' },
     { reason: 'IPv4 and IPv6 mixed', input: { ...base, primary: { target: { ips: ['192.0.2.1', '2001:db8::1'] } } }, field: 'spec.dns.primary.target.ips' },
     { reason: 'not an address', input: { ...base, primary: { target: { ips: ['192.0.2.300'] } } }, field: 'spec.dns.primary.target.ips' },
-    { reason: 'alias without zone', input: { ...base, primary: { target: { alias: { dnsName: 'x.example.com', hostedZoneId: '' } } } }, field: 'spec.dns.primary.target.alias' },
+    {
+      reason: 'alias without zone',
+      input: { ...base, primary: { target: { alias: { dnsName: 'x.example.com', hostedZoneId: '' } } } },
+      field: 'spec.dns.primary.target.alias',
+    },
     { reason: 'negative ttl', input: { ...base, ttl: -1 }, field: 'spec.dns.ttl' },
     { reason: 'a name too long for a SetIdentifier', input: { ...base, policyName: 'x'.repeat(120) }, field: 'metadata.name' },
   ];

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import type { HealthCheckConfig } from '@aws-sdk/client-route-53';
 import { DnsSpecError } from '../../src/aws/route53/dns-spec-error.ts';
 import {
@@ -7,11 +7,11 @@ import {
   callerReferencePrefix,
   diffHealthCheck,
   generationOf,
+  type HealthCheckInput,
   healthCheckConfig,
   isShallowCheck,
   requiresReplacement,
   updateInput,
-  type HealthCheckInput,
 } from '../../src/aws/route53/health-check-config.ts';
 import type { TargetInput } from '../../src/aws/route53/records.ts';
 
@@ -22,7 +22,15 @@ test('healthCheckConfig builds the Route 53 config of each type', () => {
     {
       reason: 'HTTPS with an FQDN: SNI on, path, interval and threshold as given',
       hc: { type: 'HTTPS', fqdn: 'API.example.com.', path: '/health/deep', intervalSeconds: 10, failureThreshold: 2 },
-      want: { Type: 'HTTPS', FullyQualifiedDomainName: 'api.example.com', Port: 443, ResourcePath: '/health/deep', RequestInterval: 10, FailureThreshold: 2, EnableSNI: true },
+      want: {
+        Type: 'HTTPS',
+        FullyQualifiedDomainName: 'api.example.com',
+        Port: 443,
+        ResourcePath: '/health/deep',
+        RequestInterval: 10,
+        FailureThreshold: 2,
+        EnableSNI: true,
+      },
     },
     {
       reason: 'HTTPS to an IP only: no host name, so SNI off',
@@ -67,18 +75,35 @@ test('healthCheckConfig refuses what Route 53 would, naming the field', () => {
     { reason: 'path without slash', hc: { type: 'HTTP', fqdn: 'a.example.com', path: 'health' }, field: `${F}.path` },
     { reason: 'TCP with a path', hc: { type: 'TCP', fqdn: 'a.example.com', port: 1, path: '/x' }, field: `${F}.path` },
     { reason: 'no endpoint anywhere', hc: { type: 'HTTP' }, field: `${F}.fqdn` },
-    { reason: 'a private IP (from the target) cannot be checked by Route 53', hc: { type: 'TCP', port: 80 }, target: { ips: ['10.1.2.3'] }, field: `${F}.ipAddress` },
+    {
+      reason: 'a private IP (from the target) cannot be checked by Route 53',
+      hc: { type: 'TCP', port: 80 },
+      target: { ips: ['10.1.2.3'] },
+      field: `${F}.ipAddress`,
+    },
     { reason: 'a private IP given explicitly', hc: { type: 'HTTP', ipAddress: '192.168.1.1' }, field: `${F}.ipAddress` },
     { reason: 'alarm without name', hc: { type: 'CloudWatchAlarm', alarmRegion: 'us-east-1' }, field: `${F}.alarmName` },
     { reason: 'alarm without region', hc: { type: 'CloudWatchAlarm', alarmName: 'a' }, field: `${F}.alarmRegion` },
   ];
   for (const c of cases) {
-    assert.throws(() => healthCheckConfig(c.hc, c.target, F), (e: unknown) => e instanceof DnsSpecError && e.field === c.field, c.reason);
+    assert.throws(
+      () => healthCheckConfig(c.hc, c.target, F),
+      (e: unknown) => e instanceof DnsSpecError && e.field === c.field,
+      c.reason,
+    );
   }
   assert.throws(() => healthCheckConfig({ type: 'TCP', port: 80 }, { ips: ['10.1.2.3'] }, F), /CloudWatchAlarm/, 'the message names the way out');
 });
 
-const https: HealthCheckConfig = { Type: 'HTTPS', FullyQualifiedDomainName: 'api.example.com', Port: 443, ResourcePath: '/h', RequestInterval: 10, FailureThreshold: 2, EnableSNI: true };
+const https: HealthCheckConfig = {
+  Type: 'HTTPS',
+  FullyQualifiedDomainName: 'api.example.com',
+  Port: 443,
+  ResourcePath: '/h',
+  RequestInterval: 10,
+  FailureThreshold: 2,
+  EnableSNI: true,
+};
 
 test('diffHealthCheck lists differing fields as "Field: observed → desired"', () => {
   const cases: { reason: string; desired: HealthCheckConfig; observed: HealthCheckConfig; want: string[] }[] = [
@@ -90,15 +115,31 @@ test('diffHealthCheck lists differing fields as "Field: observed → desired"', 
       want: [],
     },
     { reason: 'path', desired: { ...https, ResourcePath: '/health/deep' }, observed: https, want: ['ResourcePath: "/h" → "/health/deep"'] },
-    { reason: 'port and threshold', desired: { ...https, Port: 8443, FailureThreshold: 5 }, observed: https, want: ['Port: 443 → 8443', 'FailureThreshold: 2 → 5'] },
-    { reason: 'fqdn', desired: { ...https, FullyQualifiedDomainName: 'b.example.com' }, observed: https, want: ['FullyQualifiedDomainName: "api.example.com" → "b.example.com"'] },
+    {
+      reason: 'port and threshold',
+      desired: { ...https, Port: 8443, FailureThreshold: 5 },
+      observed: https,
+      want: ['Port: 443 → 8443', 'FailureThreshold: 2 → 5'],
+    },
+    {
+      reason: 'fqdn',
+      desired: { ...https, FullyQualifiedDomainName: 'b.example.com' },
+      observed: https,
+      want: ['FullyQualifiedDomainName: "api.example.com" → "b.example.com"'],
+    },
     { reason: 'an unset path equals "/"', desired: { ...https, ResourcePath: undefined }, observed: { ...https, ResourcePath: '/' }, want: [] },
     { reason: 'interval', desired: { ...https, RequestInterval: 30 }, observed: https, want: ['RequestInterval: 10 → 30'] },
     { reason: 'type', desired: { ...https, Type: 'HTTP', EnableSNI: undefined }, observed: https, want: ['Type: "HTTPS" → "HTTP"'] },
     {
       reason: 'a CloudWatch check ignores the port/interval AWS reports for it',
       desired: { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Region: 'us-east-1', Name: 'a' }, InsufficientDataHealthStatus: 'LastKnownStatus' },
-      observed: { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Region: 'us-east-1', Name: 'a' }, InsufficientDataHealthStatus: 'LastKnownStatus', Port: 80, RequestInterval: 30 },
+      observed: {
+        Type: 'CLOUDWATCH_METRIC',
+        AlarmIdentifier: { Region: 'us-east-1', Name: 'a' },
+        InsufficientDataHealthStatus: 'LastKnownStatus',
+        Port: 80,
+        RequestInterval: 30,
+      },
       want: [],
     },
     {
@@ -132,7 +173,12 @@ test('updateInput carries the version, the new values, and resets what was remov
   assert.equal(got.HealthCheckVersion, 1);
   assert.equal(got.IPAddress, '192.0.2.1');
   assert.deepEqual(got.ResetElements, ['FullyQualifiedDomainName', 'ResourcePath']);
-  const cw = updateInput('hc-2', 3, { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Region: 'us-west-2', Name: 'x' }, InsufficientDataHealthStatus: 'LastKnownStatus' }, { Type: 'CLOUDWATCH_METRIC' });
+  const cw = updateInput(
+    'hc-2',
+    3,
+    { Type: 'CLOUDWATCH_METRIC', AlarmIdentifier: { Region: 'us-west-2', Name: 'x' }, InsufficientDataHealthStatus: 'LastKnownStatus' },
+    { Type: 'CLOUDWATCH_METRIC' },
+  );
   assert.deepEqual(cw.AlarmIdentifier, { Region: 'us-west-2', Name: 'x' });
   assert.equal(cw.Port, undefined);
 });

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { plan, planChanges } from '../../src/aws/route53/plan.ts';
 import type { RRSet } from '../../src/aws/route53/records.ts';
 
@@ -16,7 +16,15 @@ const ids = (rs: RRSet[]) => rs.map((r) => `${r.Type}:${r.SetIdentifier ?? '-'}`
 
 test('plan', () => {
   const cases: { reason: string; current: RRSet[]; desired: RRSet[]; owned: Set<string>; upserts: string[]; deletes: string[]; conflicts: number }[] = [
-    { reason: 'an empty zone gets both records', current: [], desired: [P(), S()], owned: NONE, upserts: ['A:orders-primary', 'A:orders-secondary'], deletes: [], conflicts: 0 },
+    {
+      reason: 'an empty zone gets both records',
+      current: [],
+      desired: [P(), S()],
+      owned: NONE,
+      upserts: ['A:orders-primary', 'A:orders-secondary'],
+      deletes: [],
+      conflicts: 0,
+    },
     { reason: 'equal records produce nothing', current: [P(), S()], desired: [P(), S()], owned: OURS, upserts: [], deletes: [], conflicts: 0 },
     {
       reason: 'names differing only in case and trailing dot are equal',
@@ -27,19 +35,54 @@ test('plan', () => {
       deletes: [],
       conflicts: 0,
     },
-    { reason: 'value order does not matter', current: [P({ v: ['1.1.1.1', '3.3.3.3'] }), S()], desired: [P({ v: ['3.3.3.3', '1.1.1.1'] }), S()], owned: OURS, upserts: [], deletes: [], conflicts: 0 },
     {
-      reason: 'an alias compares without TTL (Route 53 and moto report one) and with a normalized DNS name',
-      current: [P({ TTL: 0, ResourceRecords: undefined, AliasTarget: { DNSName: 'NLB.example.com.', HostedZoneId: 'Z2', EvaluateTargetHealth: true } }), S()],
-      desired: [P({ TTL: undefined, ResourceRecords: undefined, AliasTarget: { DNSName: 'nlb.example.com', HostedZoneId: 'Z2', EvaluateTargetHealth: true } }), S()],
+      reason: 'value order does not matter',
+      current: [P({ v: ['1.1.1.1', '3.3.3.3'] }), S()],
+      desired: [P({ v: ['3.3.3.3', '1.1.1.1'] }), S()],
       owned: OURS,
       upserts: [],
       deletes: [],
       conflicts: 0,
     },
-    { reason: 'a changed value is an UPSERT of that record only', current: [P(), S()], desired: [P({ v: ['9.9.9.9'] }), S()], owned: OURS, upserts: ['A:orders-primary'], deletes: [], conflicts: 0 },
-    { reason: 'a changed TTL is an UPSERT', current: [P(), S()], desired: [P({ TTL: 30 }), S({ TTL: 30 })], owned: OURS, upserts: ['A:orders-primary', 'A:orders-secondary'], deletes: [], conflicts: 0 },
-    { reason: 'a new health check id is an UPSERT', current: [P(), S()], desired: [P({ HealthCheckId: 'hc-1' }), S()], owned: OURS, upserts: ['A:orders-primary'], deletes: [], conflicts: 0 },
+    {
+      reason: 'an alias compares without TTL (Route 53 and moto report one) and with a normalized DNS name',
+      current: [P({ TTL: 0, ResourceRecords: undefined, AliasTarget: { DNSName: 'NLB.example.com.', HostedZoneId: 'Z2', EvaluateTargetHealth: true } }), S()],
+      desired: [
+        P({ TTL: undefined, ResourceRecords: undefined, AliasTarget: { DNSName: 'nlb.example.com', HostedZoneId: 'Z2', EvaluateTargetHealth: true } }),
+        S(),
+      ],
+      owned: OURS,
+      upserts: [],
+      deletes: [],
+      conflicts: 0,
+    },
+    {
+      reason: 'a changed value is an UPSERT of that record only',
+      current: [P(), S()],
+      desired: [P({ v: ['9.9.9.9'] }), S()],
+      owned: OURS,
+      upserts: ['A:orders-primary'],
+      deletes: [],
+      conflicts: 0,
+    },
+    {
+      reason: 'a changed TTL is an UPSERT',
+      current: [P(), S()],
+      desired: [P({ TTL: 30 }), S({ TTL: 30 })],
+      owned: OURS,
+      upserts: ['A:orders-primary', 'A:orders-secondary'],
+      deletes: [],
+      conflicts: 0,
+    },
+    {
+      reason: 'a new health check id is an UPSERT',
+      current: [P(), S()],
+      desired: [P({ HealthCheckId: 'hc-1' }), S()],
+      owned: OURS,
+      upserts: ['A:orders-primary'],
+      deletes: [],
+      conflicts: 0,
+    },
     {
       reason: 'a manual switch swaps the contents of both records: two UPSERTs',
       current: [P(), S()],
@@ -77,7 +120,7 @@ test('plan', () => {
       conflicts: 1,
     },
     {
-      reason: 'someone else\'s failover records at our name and type are conflicts',
+      reason: "someone else's failover records at our name and type are conflicts",
       current: [rec({ SetIdentifier: 'other-primary', Failover: 'PRIMARY' }), rec({ SetIdentifier: 'other-secondary', Failover: 'SECONDARY' })],
       desired: [P(), S()],
       owned: NONE,
@@ -149,5 +192,8 @@ test('conflicts say what to do', () => {
 
 test('planChanges puts deletes before upserts', () => {
   const p = plan([P(), S()], [P({ Type: 'CNAME', v: ['a.example.net'] }), S({ Type: 'CNAME', v: ['b.example.net'] })], OURS);
-  assert.deepEqual(planChanges(p).map((c) => c.Action), ['DELETE', 'DELETE', 'UPSERT', 'UPSERT']);
+  assert.deepEqual(
+    planChanges(p).map((c) => c.Action),
+    ['DELETE', 'DELETE', 'UPSERT', 'UPSERT'],
+  );
 });

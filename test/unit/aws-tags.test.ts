@@ -1,16 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  TAG_KEYS,
-  isOwnedBy,
-  ownershipTags,
-  tagFilters,
-  tagsToMap,
-  toEc2TagSpec,
-  toLogsTags,
-  toRdsTags,
-  toRoute53Tags,
-} from '../../src/aws/tags.ts';
+import { test } from 'node:test';
+import { isOwnedBy, ownershipTags, TAG_KEYS, tagFilters, tagsToMap, toEc2TagSpec, toLogsTags, toRdsTags, toRoute53Tags } from '../../src/aws/tags.ts';
 import type { Owner } from '../../src/aws/types.ts';
 
 const owner: Owner = {
@@ -37,9 +27,20 @@ test('ownershipTags puts ours first, then module extras, then user tags by key',
 const overrides: { reason: string; userTags: Record<string, string>; extra?: Record<string, string>; key: string; want: string | undefined }[] = [
   { reason: 'a user cannot take over the owner tag', userTags: { 'multiregion.dev/owner': 'evil/x' }, key: TAG_KEYS.owner, want: 'net/core' },
   { reason: 'a user cannot set other keys under our prefix', userTags: { 'multiregion.dev/other': 'x' }, key: 'multiregion.dev/other', want: undefined },
-  { reason: 'aws: keys are AWS-reserved and would fail the call', userTags: { 'aws:cloudformation:stack-name': 's' }, key: 'aws:cloudformation:stack-name', want: undefined },
+  {
+    reason: 'aws: keys are AWS-reserved and would fail the call',
+    userTags: { 'aws:cloudformation:stack-name': 's' },
+    key: 'aws:cloudformation:stack-name',
+    want: undefined,
+  },
   { reason: 'the module Name wins over a user Name', userTags: { Name: 'mine' }, extra: { Name: 'ours' }, key: 'Name', want: 'ours' },
-  { reason: 'a module extra cannot override ownership either', userTags: {}, extra: { [TAG_KEYS.kind]: 'Other' }, key: TAG_KEYS.kind, want: 'TransitGatewayMesh' },
+  {
+    reason: 'a module extra cannot override ownership either',
+    userTags: {},
+    extra: { [TAG_KEYS.kind]: 'Other' },
+    key: TAG_KEYS.kind,
+    want: 'TransitGatewayMesh',
+  },
   { reason: 'plain user tags pass through', userTags: { CostCenter: '42' }, key: 'CostCenter', want: '42' },
 ];
 
@@ -59,7 +60,11 @@ test('ownershipTags clips values to 256 chars and isOwnedBy still recognises the
 
 const ownership: { reason: string; tags: Record<string, string>; owner?: Partial<Owner>; want: boolean }[] = [
   { reason: 'all four tags match', tags: tagsToMap(ownershipTags(owner)), want: true },
-  { reason: 'no uid tag (created before uids were written) still matches', tags: { [TAG_KEYS.cluster]: 'prod-eu', [TAG_KEYS.owner]: 'net/core', [TAG_KEYS.kind]: 'TransitGatewayMesh' }, want: true },
+  {
+    reason: 'no uid tag (created before uids were written) still matches',
+    tags: { [TAG_KEYS.cluster]: 'prod-eu', [TAG_KEYS.owner]: 'net/core', [TAG_KEYS.kind]: 'TransitGatewayMesh' },
+    want: true,
+  },
   { reason: 'another uid is a recreated object of the same name', tags: { ...tagsToMap(ownershipTags(owner)), [TAG_KEYS.uid]: 'uid-0' }, want: false },
   { reason: 'an owner without uid matches any uid', tags: tagsToMap(ownershipTags(owner)), owner: { uid: '' }, want: true },
   { reason: 'another cluster', tags: tagsToMap(ownershipTags(owner)), owner: { clusterId: 'prod-us' }, want: false },

@@ -2,14 +2,19 @@
 // "NOT met" depending on the figures, never on constants alone.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { convergenceGoal, floorSeconds, judgePhase, type PhaseFigures } from '../bench/goal.ts';
 import type { ClientsResult } from '../bench/clients.ts';
+import { convergenceGoal, floorSeconds, judgePhase, type PhaseFigures } from '../bench/goal.ts';
 import type { PoliciesResult } from '../bench/policies.ts';
 import type { ConvergenceResult } from '../bench/region-pairs.ts';
 
 const clients = (o: Partial<PhaseFigures> = {}): PhaseFigures => ({
-  phase: 'ClientConnections', objects: 100, ready: 100, goalObjects: 1000, seconds: 100,
-  awsCalls: { 'cloudwatch:PutMetricAlarm': 300, 'ec2:DescribeTransitGateways': 50, 'logs:PutQueryDefinition': 100 }, ...o,
+  phase: 'ClientConnections',
+  objects: 100,
+  ready: 100,
+  goalObjects: 1000,
+  seconds: 100,
+  awsCalls: { 'cloudwatch:PutMetricAlarm': 300, 'ec2:DescribeTransitGateways': 50, 'logs:PutQueryDefinition': 100 },
+  ...o,
 });
 
 test('floorSeconds: the burst goes at once, the rest at the refill rate', () => {
@@ -33,7 +38,14 @@ test('judgePhase: the same phase twice as slow as its floor is not met; an objec
 });
 
 test('judgePhase: a floor of seconds is noise; the pace then stands on Readiness alone', () => {
-  const v = judgePhase({ phase: 'RegionPairs', objects: 10, ready: 10, goalObjects: 10, seconds: 25, awsCalls: { 'ec2:CreateTransitGateway': 20, 'ec2:DescribeTransitGateways': 200 } });
+  const v = judgePhase({
+    phase: 'RegionPairs',
+    objects: 10,
+    ready: 10,
+    goalObjects: 10,
+    seconds: 25,
+    awsCalls: { 'ec2:CreateTransitGateway': 20, 'ec2:DescribeTransitGateways': 200 },
+  });
   assert.equal(v.paceMet, true);
   assert.equal(v.projectedSeconds, 25);
 });

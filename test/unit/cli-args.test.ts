@@ -1,10 +1,17 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCli, parseTimeout, USAGE } from '../../src/cli/args.ts';
+import { test } from 'node:test';
 import { collectionPath } from '../../src/api/types.ts';
-import { resolveKind, objectPath } from '../../src/cli/kinds.ts';
-import { acceptDataLossNote, acceptDataLossRefusal, acceptDataLossValue, failoverPatch, failoverRefusal, policyRegions } from '../../src/cli/commands/failover.ts';
+import { parseCli, parseTimeout, USAGE } from '../../src/cli/args.ts';
 import { formatDrill } from '../../src/cli/commands/drill.ts';
+import {
+  acceptDataLossNote,
+  acceptDataLossRefusal,
+  acceptDataLossValue,
+  failoverPatch,
+  failoverRefusal,
+  policyRegions,
+} from '../../src/cli/commands/failover.ts';
+import { objectPath, resolveKind } from '../../src/cli/kinds.ts';
 
 test('parseCli: kubectl-like flags around positionals', () => {
   const a = parseCli(['plan', 'rp', 'prod', '-n', 'platform', '--keep', '--timeout', '90s', '--kubeconfig', 'kc']);
@@ -58,12 +65,23 @@ test('acceptDataLossNote: names the annotation and value, and says it is used on
   assert.match(note, /status\.acceptedDataLoss/);
 });
 
-for (const [s, ms] of [['90s', 90_000], ['10m', 600_000], ['500ms', 500], ['30', 30_000]] as const) {
+for (const [s, ms] of [
+  ['90s', 90_000],
+  ['10m', 600_000],
+  ['500ms', 500],
+  ['30', 30_000],
+] as const) {
   test(`parseTimeout ${s}`, () => assert.equal(parseTimeout(s), ms));
 }
 test('parseTimeout rejects junk', () => assert.throws(() => parseTimeout('soon'), /invalid duration/));
 
-for (const [alias, kind] of [['rp', 'RegionPair'], ['regionpair', 'RegionPair'], ['FailoverPolicy', 'FailoverPolicy'], ['clientconnections', 'ClientConnection'], ['CC', 'ClientConnection']] as const) {
+for (const [alias, kind] of [
+  ['rp', 'RegionPair'],
+  ['regionpair', 'RegionPair'],
+  ['FailoverPolicy', 'FailoverPolicy'],
+  ['clientconnections', 'ClientConnection'],
+  ['CC', 'ClientConnection'],
+] as const) {
   test(`resolveKind ${alias}`, () => assert.equal(resolveKind(alias).kind, kind));
 }
 test('resolveKind refuses other kinds', () => assert.throws(() => resolveKind('pod'), /unknown kind/));
@@ -90,16 +108,24 @@ for (const c of refusals) {
     else assert.equal(got, undefined);
   });
 }
-test('policyRegions: unique, from database and status', () => assert.deepEqual(policyRegions(policy('Manual', 'us-east-1', 'us-east-1')), ['us-east-1', 'us-west-2']));
+test('policyRegions: unique, from database and status', () =>
+  assert.deepEqual(policyRegions(policy('Manual', 'us-east-1', 'us-east-1')), ['us-east-1', 'us-west-2']));
 test('policyRegions: a DNS-only policy spans its two DNS sides; with regions from a RegionPair none are known here', () => {
-  const dnsOnly = { spec: { dns: { primary: { region: 'us-east-1' }, secondary: { region: 'us-west-2' } }, failover: { mode: 'Manual', activeRegion: 'us-east-1' } } };
+  const dnsOnly = {
+    spec: { dns: { primary: { region: 'us-east-1' }, secondary: { region: 'us-west-2' } }, failover: { mode: 'Manual', activeRegion: 'us-east-1' } },
+  };
   assert.deepEqual(policyRegions(dnsOnly), ['us-east-1', 'us-west-2']);
   assert.equal(failoverRefusal(dnsOnly, 'us-west-2'), undefined);
-  const viaPair = { spec: { regionPairRef: { name: 'prod' }, dns: { primary: {}, secondary: {} }, failover: { mode: 'Manual', activeRegion: 'us-east-1' } }, status: { activeRegion: 'us-east-1' } };
+  const viaPair = {
+    spec: { regionPairRef: { name: 'prod' }, dns: { primary: {}, secondary: {} }, failover: { mode: 'Manual', activeRegion: 'us-east-1' } },
+    status: { activeRegion: 'us-east-1' },
+  };
   assert.deepEqual(policyRegions(viaPair), []);
   assert.equal(failoverRefusal(viaPair, 'us-west-2'), undefined);
 });
 test('formatDrill: result, RTO, RPO and message', () => {
-  assert.equal(formatDrill({ result: 'Succeeded', rtoSeconds: 42, rpoSeconds: 0, startedAt: 'a', completedAt: 'b', message: 'shadow record switched' }),
-    'result: Succeeded, RTO 42s, RPO 0s (started a, completed b)\n  shadow record switched\n');
+  assert.equal(
+    formatDrill({ result: 'Succeeded', rtoSeconds: 42, rpoSeconds: 0, startedAt: 'a', completedAt: 'b', message: 'shadow record switched' }),
+    'result: Succeeded, RTO 42s, RPO 0s (started a, completed b)\n  shadow record switched\n',
+  );
 });

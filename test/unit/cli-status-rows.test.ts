@@ -1,33 +1,51 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statusRow, statusRows, conditionCell, healthCell, STATUS_HEADERS, type StatusObject } from '../../src/cli/status-rows.ts';
+import { test } from 'node:test';
+import { conditionCell, healthCell, STATUS_HEADERS, type StatusObject, statusRow, statusRows } from '../../src/cli/status-rows.ts';
 import { renderTable } from '../../src/cli/table.ts';
 
-const cond = (type: string, status: 'True' | 'False' | 'Unknown', reason: string) => ({ type, status, reason, message: '', lastTransitionTime: '2026-01-01T00:00:00Z' });
+const cond = (type: string, status: 'True' | 'False' | 'Unknown', reason: string) => ({
+  type,
+  status,
+  reason,
+  message: '',
+  lastTransitionTime: '2026-01-01T00:00:00Z',
+});
 
 const policy: StatusObject = {
   kind: 'FailoverPolicy',
   metadata: { name: 'orders', namespace: 'apps', generation: 3 },
   status: {
-    observedGeneration: 3, activeRegion: 'us-west-2', phase: 'FailedOver',
-    health: { primary: 'Unhealthy', secondary: 'Healthy' }, database: { replica: { lagSeconds: 4 } },
+    observedGeneration: 3,
+    activeRegion: 'us-west-2',
+    phase: 'FailedOver',
+    health: { primary: 'Unhealthy', secondary: 'Healthy' },
+    database: { replica: { lagSeconds: 4 } },
     conditions: [cond('Ready', 'True', 'Available'), cond('Synced', 'True', 'ReconcileSuccess'), cond('FailoverReady', 'False', 'ReplicaMissing')],
   },
 };
 const pair: StatusObject = {
   kind: 'RegionPair',
   metadata: { name: 'prod', namespace: 'platform', generation: 2, annotations: { 'multiregion.dev/dry-run': 'true' } },
-  status: { observedGeneration: 1, peering: { state: 'pendingAcceptance' }, conditions: [cond('Ready', 'False', 'Creating'), cond('Synced', 'True', 'DryRun')] },
+  status: {
+    observedGeneration: 1,
+    peering: { state: 'pendingAcceptance' },
+    conditions: [cond('Ready', 'False', 'Creating'), cond('Synced', 'True', 'DryRun')],
+  },
 };
 const fresh: StatusObject = { kind: 'FailoverPolicy', metadata: { name: 'new', namespace: 'apps' } };
 
 const rows: Array<{ reason: string; obj: StatusObject; want: string[] }> = [
-  { reason: 'a failed-over policy shows active region, phase, both healths, lag, and why it is not FailoverReady', obj: policy,
-    want: ['apps/orders', 'FailoverPolicy', 'True', 'True', 'us-west-2', 'FailedOver', 'P:Unhealthy S:Healthy', '4s', 'False (ReplicaMissing)'] },
-  { reason: 'a pair in dry-run with a stale generation: flagged, Ready marked *, phase is the peering state', obj: pair,
-    want: ['platform/prod [dry-run]', 'RegionPair', 'False (Creating)*', 'True (DryRun)', '-', 'pendingAcceptance', '-', '-', '-'] },
-  { reason: 'an object the controller never saw shows dashes', obj: fresh,
-    want: ['apps/new', 'FailoverPolicy', '-', '-', '-', '-', '-', '-', '-'] },
+  {
+    reason: 'a failed-over policy shows active region, phase, both healths, lag, and why it is not FailoverReady',
+    obj: policy,
+    want: ['apps/orders', 'FailoverPolicy', 'True', 'True', 'us-west-2', 'FailedOver', 'P:Unhealthy S:Healthy', '4s', 'False (ReplicaMissing)'],
+  },
+  {
+    reason: 'a pair in dry-run with a stale generation: flagged, Ready marked *, phase is the peering state',
+    obj: pair,
+    want: ['platform/prod [dry-run]', 'RegionPair', 'False (Creating)*', 'True (DryRun)', '-', 'pendingAcceptance', '-', '-', '-'],
+  },
+  { reason: 'an object the controller never saw shows dashes', obj: fresh, want: ['apps/new', 'FailoverPolicy', '-', '-', '-', '-', '-', '-', '-'] },
 ];
 for (const c of rows) test(`statusRow: ${c.reason}`, () => assert.deepEqual(statusRow(c.obj), c.want));
 
@@ -36,7 +54,10 @@ test('statusRow: every row has one cell per header', () => {
 });
 
 test('statusRows: sorted by namespace/name', () => {
-  assert.deepEqual(statusRows([pair, policy, fresh]).map((r) => r[0]), ['apps/new', 'apps/orders', 'platform/prod [dry-run]']);
+  assert.deepEqual(
+    statusRows([pair, policy, fresh]).map((r) => r[0]),
+    ['apps/new', 'apps/orders', 'platform/prod [dry-run]'],
+  );
 });
 
 const cells: Array<{ reason: string; obj: StatusObject; type: string; want: string }> = [

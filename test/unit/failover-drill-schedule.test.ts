@@ -1,8 +1,8 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { drillDue, drillRequeueMs, type DrillDueInput } from '../../src/controllers/failover-policy/drill-schedule.ts';
-import { expectedAnswer } from '../../src/controllers/failover-policy/drill.ts';
+import { test } from 'node:test';
 import { normalizeAnswer } from '../../src/aws/route53/test-dns-answer.ts';
+import { expectedAnswer } from '../../src/controllers/failover-policy/drill.ts';
+import { type DrillDueInput, drillDue, drillRequeueMs } from '../../src/controllers/failover-policy/drill-schedule.ts';
 
 const NOW = new Date('2026-03-04T10:30:20Z');
 const cases: Array<{ name: string; input: Omit<DrillDueInput, 'now'>; due?: 'OnDemand' | 'Schedule'; nextAt?: string; error?: boolean }> = [
@@ -18,9 +18,19 @@ const cases: Array<{ name: string; input: Omit<DrillDueInput, 'now'>; due?: 'OnD
     nextAt: '2026-03-04T11:00:00.000Z',
   },
   { name: 'schedule not yet due', input: { schedule: '0 * * * *', lastDrill: { startedAt: '2026-03-04T10:00:00Z' } }, nextAt: '2026-03-04T11:00:00.000Z' },
-  { name: 'first drill counts from creation', input: { schedule: '15 10 * * *', createdAt: '2026-03-03T12:00:00Z' }, due: 'Schedule', nextAt: '2026-03-05T10:15:00.000Z' },
+  {
+    name: 'first drill counts from creation',
+    input: { schedule: '15 10 * * *', createdAt: '2026-03-03T12:00:00Z' },
+    due: 'Schedule',
+    nextAt: '2026-03-05T10:15:00.000Z',
+  },
   { name: 'created after the last fire time', input: { schedule: '15 10 * * *', createdAt: '2026-03-04T10:20:00Z' }, nextAt: '2026-03-05T10:15:00.000Z' },
-  { name: 'annotation wins over the schedule', input: { annotation: 'x', schedule: '0 * * * *', lastDrill: { startedAt: '2026-03-04T09:10:00Z' } }, due: 'OnDemand', nextAt: '2026-03-04T11:00:00.000Z' },
+  {
+    name: 'annotation wins over the schedule',
+    input: { annotation: 'x', schedule: '0 * * * *', lastDrill: { startedAt: '2026-03-04T09:10:00Z' } },
+    due: 'OnDemand',
+    nextAt: '2026-03-04T11:00:00.000Z',
+  },
   { name: 'bad schedule', input: { schedule: 'every day' }, error: true },
 ];
 
@@ -57,5 +67,10 @@ for (const a of answers) {
 }
 
 test('normalizeAnswer drops quotes, case and the trailing dot', () => {
-  for (const [raw, want] of [['"Abc."', 'abc'], [' 1.2.3.4 ', '1.2.3.4'], ['x.example.com.', 'x.example.com']] as const) assert.equal(normalizeAnswer(raw), want);
+  for (const [raw, want] of [
+    ['"Abc."', 'abc'],
+    [' 1.2.3.4 ', '1.2.3.4'],
+    ['x.example.com.', 'x.example.com'],
+  ] as const)
+    assert.equal(normalizeAnswer(raw), want);
 });

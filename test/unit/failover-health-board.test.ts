@@ -1,13 +1,14 @@
 // HealthBoard ages what it knows: when GetMetricData keeps failing, an entry older than the age
 // limit reads Unknown (so the failover clock stops counting on data nobody sees) and the policies
 // watching it are enqueued so status and metrics show it.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
+import { test } from 'node:test';
 import type { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { AwsClients } from '../../src/aws/types.ts';
-import { createLogger } from '../../src/runtime/logger.ts';
 import { HealthBoard } from '../../src/controllers/failover-policy/health-board.ts';
+import { createLogger } from '../../src/runtime/logger.ts';
 
 const T0 = Date.parse('2026-01-01T12:00:30Z');
 
@@ -37,7 +38,9 @@ function setup(intervalMs?: number) {
   board.watch('apps/orders', { region: 'us-east-1' }, ['hc-a', 'hc-b']);
   board.watch('apps/billing', { region: 'us-east-1' }, ['hc-c']);
   return {
-    board, cw, changed,
+    board,
+    cw,
+    changed,
     failures: () => failures,
     at: (secondsAfterT0: number) => void (nowMs = T0 + secondsAfterT0 * 1000),
     iso: (secondsAfterT0: number) => new Date(T0 + secondsAfterT0 * 1000).toISOString(),

@@ -8,7 +8,10 @@ import { A, B, baseSpec, runLoop, T0, World } from './failover-world.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const start = (): MachineStatus => ({});
-const failedOverTo = (region: string) => (s: MachineStatus): boolean => s.lastFailover?.to === region && !s.inProgress;
+const failedOverTo =
+  (region: string) =>
+  (s: MachineStatus): boolean =>
+    s.lastFailover?.to === region && !s.inProgress;
 
 interface RestartCase {
   name: string;
@@ -19,18 +22,32 @@ interface RestartCase {
 }
 
 const restartCases: RestartCase[] = [
-  { name: 'planned manual switchover (healthy primary, lag 0 after fence)', spec: baseSpec({ activeRegion: B }), world: () => {}, fencing: /^Confirmed/, reason: 'PlannedSwitchover' },
+  {
+    name: 'planned manual switchover (healthy primary, lag 0 after fence)',
+    spec: baseSpec({ activeRegion: B }),
+    world: () => {},
+    fencing: /^Confirmed/,
+    reason: 'PlannedSwitchover',
+  },
   {
     name: 'manual switch away from an unhealthy primary',
     spec: baseSpec({ activeRegion: B }),
-    world: (w) => { w.setHealth(A, 'Unhealthy'); w.zeroWhenSourceFenced = false; w.lagSeconds = 12; },
+    world: (w) => {
+      w.setHealth(A, 'Unhealthy');
+      w.zeroWhenSourceFenced = false;
+      w.lagSeconds = 12;
+    },
     fencing: /^Confirmed/,
     reason: 'ManualSwitch',
   },
   {
     name: 'automatic failover while the primary region does not answer (fencing unconfirmed)',
     spec: baseSpec({ mode: 'Automatic', promoteWhenFenceUnconfirmed: true }),
-    world: (w) => { w.health[A] = { state: 'Unhealthy', since: iso(T0 - 120_000) }; w.reachable[A] = false; w.lagSeconds = 30; },
+    world: (w) => {
+      w.health[A] = { state: 'Unhealthy', since: iso(T0 - 120_000) };
+      w.reachable[A] = false;
+      w.lagSeconds = 30;
+    },
     fencing: /^Unconfirmed/,
     reason: 'PrimaryUnhealthy',
   },
@@ -106,9 +123,15 @@ describe('failover machine: failover, re-seed, failback', () => {
     assert.equal(reseedB?.region, B);
     assert.match(reseedB?.identifier ?? '', /^orders-db-replica-\d{8}t\d{6}$/);
     const retire = world.executed.filter((a) => a.type === 'retireInstance');
-    assert.deepEqual(retire.map((a) => a.type === 'retireInstance' && [a.identifier, a.finalSnapshotIdentifier.startsWith('orders-db-replica-final-')]), [['orders-db-replica', true]]);
+    assert.deepEqual(
+      retire.map((a) => a.type === 'retireInstance' && [a.identifier, a.finalSnapshotIdentifier.startsWith('orders-db-replica-final-')]),
+      [['orders-db-replica', true]],
+    );
     assert.equal(world.get(B, 'orders-db-replica'), undefined, 'the owned ex-writer is gone');
-    assert.ok(world.executed.indexOf(retire[0]!) > world.executed.findIndex((a) => a.type === 'createReplica' && a.region === B), 'retired only after the new replica');
+    assert.ok(
+      world.executed.indexOf(retire[0]!) > world.executed.findIndex((a) => a.type === 'createReplica' && a.region === B),
+      'retired only after the new replica',
+    );
     const phases = (s.history ?? []).map((h) => h.phase);
     assert.deepEqual(phases, ['FailingOver', 'FailedOver', 'FailingBack', 'Healthy']);
   });
@@ -138,17 +161,55 @@ describe('failover machine: failover, re-seed, failback', () => {
     const d = decide({ spec: baseSpec({ activeRegion: A }), status: s, obs: world.observe(baseSpec(), s) });
     assert.equal(d.status.inProgress, undefined);
     assert.equal(d.status.phase, 'FailingBack');
-    assert.deepEqual(d.actions.map((a) => a.type), ['recordStep']);
+    assert.deepEqual(
+      d.actions.map((a) => a.type),
+      ['recordStep'],
+    );
   });
 });
 
 describe('failover machine: flap damping (Automatic, unhealthyForSeconds 60)', () => {
   const table: Array<{ name: string; changes: Array<[number, 'Healthy' | 'Unhealthy' | 'Unknown']>; triggersAt: number | null }> = [
     { name: 'continuously unhealthy', changes: [[0, 'Unhealthy']], triggersAt: 60 },
-    { name: 'a healthy blip restarts the clock', changes: [[0, 'Unhealthy'], [30, 'Healthy'], [40, 'Unhealthy']], triggersAt: 100 },
-    { name: 'a blip just before the deadline restarts it too', changes: [[0, 'Unhealthy'], [55, 'Healthy'], [60, 'Unhealthy']], triggersAt: 120 },
-    { name: 'Unknown breaks the streak', changes: [[0, 'Unhealthy'], [50, 'Unknown'], [55, 'Unhealthy']], triggersAt: 115 },
-    { name: 'flapping every 20 s never triggers', changes: [[0, 'Unhealthy'], [20, 'Healthy'], [40, 'Unhealthy'], [60, 'Healthy'], [80, 'Unhealthy'], [100, 'Healthy']], triggersAt: null },
+    {
+      name: 'a healthy blip restarts the clock',
+      changes: [
+        [0, 'Unhealthy'],
+        [30, 'Healthy'],
+        [40, 'Unhealthy'],
+      ],
+      triggersAt: 100,
+    },
+    {
+      name: 'a blip just before the deadline restarts it too',
+      changes: [
+        [0, 'Unhealthy'],
+        [55, 'Healthy'],
+        [60, 'Unhealthy'],
+      ],
+      triggersAt: 120,
+    },
+    {
+      name: 'Unknown breaks the streak',
+      changes: [
+        [0, 'Unhealthy'],
+        [50, 'Unknown'],
+        [55, 'Unhealthy'],
+      ],
+      triggersAt: 115,
+    },
+    {
+      name: 'flapping every 20 s never triggers',
+      changes: [
+        [0, 'Unhealthy'],
+        [20, 'Healthy'],
+        [40, 'Unhealthy'],
+        [60, 'Healthy'],
+        [80, 'Unhealthy'],
+        [100, 'Healthy'],
+      ],
+      triggersAt: null,
+    },
     { name: 'healthy never triggers', changes: [[0, 'Healthy']], triggersAt: null },
   ];
   for (const c of table) {

@@ -16,7 +16,17 @@ const steady = (): MachineStatus => ({
 const triggered = (over: Partial<FailoverProgress> = {}): MachineStatus => ({
   ...steady(),
   phase: 'FailingOver',
-  inProgress: { startedAt: iso(T0), from: A, to: B, reason: 'PrimaryUnhealthy', step: 'Triggered', stepAt: iso(T0), fromIdentifier: 'orders-db', toIdentifier: 'orders-db-replica', ...over },
+  inProgress: {
+    startedAt: iso(T0),
+    from: A,
+    to: B,
+    reason: 'PrimaryUnhealthy',
+    step: 'Triggered',
+    stepAt: iso(T0),
+    fromIdentifier: 'orders-db',
+    toIdentifier: 'orders-db-replica',
+    ...over,
+  },
 });
 const automatic = baseSpec({ mode: 'Automatic' });
 
@@ -33,9 +43,32 @@ function outage(points: Array<[number, number]>): World {
 
 describe('RPO of an unplanned failover: the lag from before the outage', () => {
   const cases: Array<{ reason: string; points: Array<[number, number]>; rpo?: number; blocked?: RegExp }> = [
-    { reason: 'the last valid datapoint before the source turned unhealthy is the RPO, whatever came after', points: [[120, 4], [60, 6], [30, 900], [0, 1800]], rpo: 6 },
-    { reason: 'datapoints only after the onset (the lag grows with the source down) say nothing', points: [[30, 900], [0, 1800]], blocked: /from before the outage is unknown/ },
-    { reason: '-1 (MySQL: replication stopped) is not a lag', points: [[90, -1], [60, -1]], blocked: /unknown/ },
+    {
+      reason: 'the last valid datapoint before the source turned unhealthy is the RPO, whatever came after',
+      points: [
+        [120, 4],
+        [60, 6],
+        [30, 900],
+        [0, 1800],
+      ],
+      rpo: 6,
+    },
+    {
+      reason: 'datapoints only after the onset (the lag grows with the source down) say nothing',
+      points: [
+        [30, 900],
+        [0, 1800],
+      ],
+      blocked: /from before the outage is unknown/,
+    },
+    {
+      reason: '-1 (MySQL: replication stopped) is not a lag',
+      points: [
+        [90, -1],
+        [60, -1],
+      ],
+      blocked: /unknown/,
+    },
     { reason: 'a datapoint older than the window before the onset is too old', points: [[60 + 200 + 60, 3]], blocked: /unknown/ },
     { reason: 'a lag above maxReplicaLagSeconds before the outage holds', points: [[60, 300]], blocked: /300s .* exceeds maxReplicaLagSeconds 60/ },
   ];
@@ -47,7 +80,10 @@ describe('RPO of an unplanned failover: the lag from before the outage', () => {
       if (c.rpo !== undefined) {
         assert.equal(d.status.inProgress?.step, 'LagChecked');
         assert.equal(d.status.inProgress?.rpoSeconds, c.rpo);
-        assert.deepEqual(d.actions.map((a) => a.type), ['recordStep', 'fence']);
+        assert.deepEqual(
+          d.actions.map((a) => a.type),
+          ['recordStep', 'fence'],
+        );
       } else {
         assert.equal(d.status.inProgress?.step, 'Triggered');
         assert.equal(d.blocked?.reason, 'RpoUnknown');
@@ -109,7 +145,10 @@ describe('planned Postgres switchover: an idle fenced writer makes ReplicaLag gr
   it('no WAL left to send after the fence: promote with RPO 0', () => {
     const w = world(0, T0);
     const d = decide({ spec, status: fenced(), obs: w.observe(spec, fenced()) });
-    assert.deepEqual(d.actions.map((a) => a.type), ['recordStep', 'promote']);
+    assert.deepEqual(
+      d.actions.map((a) => a.type),
+      ['recordStep', 'promote'],
+    );
     assert.equal(d.status.inProgress?.rpoSeconds, 0);
   });
   it('WAL still to send: wait', () => {
@@ -201,7 +240,8 @@ describe('automatic failback: cooldown after an aborted attempt, and a daily cap
     const inADay = starts.filter((t) => t - starts[0]! < 24 * 3_600_000);
     assert.ok(starts.length >= 2, `failbacks started: ${starts.length}`);
     assert.equal(inADay.length, 3, 'three attempts in the first 24 h');
-    for (let i = 1; i < starts.length; i++) assert.ok(starts[i]! - starts[i - 1]! >= FAILBACK_COOLDOWN_MS, 'each attempt after an aborted one waits the cooldown');
+    for (let i = 1; i < starts.length; i++)
+      assert.ok(starts[i]! - starts[i - 1]! >= FAILBACK_COOLDOWN_MS, 'each attempt after an aborted one waits the cooldown');
     assert.ok(fencesOfB() <= starts.length, `B fenced ${fencesOfB()} times for ${starts.length} attempts`);
     assert.equal(w.liveWriters().length, 1);
   });
@@ -210,14 +250,29 @@ describe('automatic failback: cooldown after an aborted attempt, and a daily cap
     const w = new World();
     Object.assign(w.get(B, 'orders-db-replica')!, { role: 'writer' });
     w.get(A, 'orders-db')!.fenced = true;
-    w.add({ region: A, identifier: 'orders-db-r', role: 'replica', status: 'available', owned: true, fenced: false, sourceArn: 'arn:aws:rds:us-west-2:123456789012:db:orders-db-replica' });
+    w.add({
+      region: A,
+      identifier: 'orders-db-r',
+      role: 'replica',
+      status: 'available',
+      owned: true,
+      fenced: false,
+      sourceArn: 'arn:aws:rds:us-west-2:123456789012:db:orders-db-replica',
+    });
     w.dnsActive = B;
     w.secret = { region: B, host: 'orders-db-replica.us-west-2.rds' };
     w.health[A] = { state: 'Healthy', since: iso(T0 - 3_600_000) };
     const s: MachineStatus = {
       activeRegion: B,
       database: { writer: { region: B, identifier: 'orders-db-replica' }, replica: { region: A, identifier: 'orders-db-r' } },
-      lastFailover: { completedAt: iso(T0 - 7 * 3_600_000), from: A, to: B, reason: 'PrimaryUnhealthy', fromIdentifier: 'orders-db', toIdentifier: 'orders-db-replica' },
+      lastFailover: {
+        completedAt: iso(T0 - 7 * 3_600_000),
+        from: A,
+        to: B,
+        reason: 'PrimaryUnhealthy',
+        fromIdentifier: 'orders-db',
+        toIdentifier: 'orders-db-replica',
+      },
       failbackAttempts: [iso(T0 - 6 * 3_600_000), iso(T0 - 4 * 3_600_000), iso(T0 - 2 * 3_600_000)],
     };
     const spec = baseSpec({ mode: 'Automatic', failback: 'Automatic' });

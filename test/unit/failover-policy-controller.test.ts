@@ -1,11 +1,12 @@
 // Pure parts of the FailoverPolicy reconciler: which side the PRIMARY record serves, how health
 // `since` survives restarts, and how the machine's status fields are merged into the object's.
-import { describe, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { desiredRecords, type FailoverRecordsInput, type RRSet } from '../../src/aws/route53/records.ts';
 import { activeSideOf } from '../../src/controllers/failover-policy/dns.ts';
-import { compose, sideHealth } from '../../src/controllers/failover-policy/sync.ts';
 import type { HealthEntry } from '../../src/controllers/failover-policy/health-board.ts';
+import { compose, sideHealth } from '../../src/controllers/failover-policy/sync.ts';
 
 const input: FailoverRecordsInput = {
   policyName: 'orders',
@@ -48,7 +49,9 @@ describe('sideHealth', () => {
   const cases = [
     {
       reason: 'no check: Unknown since now',
-      entries: {}, ids: {}, prev: undefined,
+      entries: {},
+      ids: {},
+      prev: undefined,
       want: { primary: { state: 'Unknown', since: now }, secondary: { state: 'Unknown', since: now } },
     },
     {

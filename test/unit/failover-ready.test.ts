@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decide, type MachineStatus } from '../../src/controllers/failover-policy/failover-machine.ts';
-import { compactTime, failoverReadiness, finalSnapshotIdentifier, reseedIdentifier, toPlannedChanges } from '../../src/controllers/failover-policy/failover-ready.ts';
+import {
+  compactTime,
+  failoverReadiness,
+  finalSnapshotIdentifier,
+  reseedIdentifier,
+  toPlannedChanges,
+} from '../../src/controllers/failover-policy/failover-ready.ts';
 import { A, arnOf, B, baseSpec, T0, World } from './failover-world.ts';
 
 const steady = (): MachineStatus => ({
@@ -21,17 +27,38 @@ interface Row {
 const rows: Row[] = [
   { name: 'everything in place', want: { status: 'True', reason: 'StandbyReady' } },
   { name: 'no replica instance', world: (w) => w.instances.delete(`${B}/orders-db-replica`), want: { status: 'False', reason: 'ReplicaMissing' } },
-  { name: 'no replica recorded (after a failover, before the re-seed)', status: { activeRegion: B, database: { writer: { region: B, identifier: 'x' } } }, world: (w) => w.add({ region: B, identifier: 'x', role: 'writer', status: 'available', owned: true, fenced: false }), want: { status: 'False', reason: 'ReplicaMissing' } },
+  {
+    name: 'no replica recorded (after a failover, before the re-seed)',
+    status: { activeRegion: B, database: { writer: { region: B, identifier: 'x' } } },
+    world: (w) => w.add({ region: B, identifier: 'x', role: 'writer', status: 'available', owned: true, fenced: false }),
+    want: { status: 'False', reason: 'ReplicaMissing' },
+  },
   { name: 'replica region does not answer', world: (w) => (w.reachable[B] = false), want: { status: 'Unknown', reason: 'StandbyRegionUnreachable' } },
-  { name: 'replica still being created', world: (w) => Object.assign(w.get(B, 'orders-db-replica')!, { role: 'other', status: 'creating' }), want: { status: 'False', reason: 'ReplicaNotAvailable' } },
-  { name: 'replica promoted behind our back', world: (w) => (w.get(B, 'orders-db-replica')!.role = 'writer'), want: { status: 'False', reason: 'StandbyIsWriter' } },
-  { name: 'replica of another source', world: (w) => (w.get(B, 'orders-db-replica')!.sourceArn = arnOf(A, 'billing-db')), want: { status: 'False', reason: 'ReplicaSourceMismatch' } },
+  {
+    name: 'replica still being created',
+    world: (w) => Object.assign(w.get(B, 'orders-db-replica')!, { role: 'other', status: 'creating' }),
+    want: { status: 'False', reason: 'ReplicaNotAvailable' },
+  },
+  {
+    name: 'replica promoted behind our back',
+    world: (w) => (w.get(B, 'orders-db-replica')!.role = 'writer'),
+    want: { status: 'False', reason: 'StandbyIsWriter' },
+  },
+  {
+    name: 'replica of another source',
+    world: (w) => (w.get(B, 'orders-db-replica')!.sourceArn = arnOf(A, 'billing-db')),
+    want: { status: 'False', reason: 'ReplicaSourceMismatch' },
+  },
   { name: 'no lag datapoint', world: (w) => (w.lagSeconds = undefined), want: { status: 'False', reason: 'ReplicaLagUnknown' } },
   { name: 'lag above maxReplicaLagSeconds', world: (w) => (w.lagSeconds = 61), want: { status: 'False', reason: 'ReplicaLagTooHigh' } },
   { name: 'lag exactly at the max is fine', world: (w) => (w.lagSeconds = 60), want: { status: 'True', reason: 'StandbyReady' } },
   { name: 'standby region health check Unhealthy', world: (w) => w.setHealth(B, 'Unhealthy'), want: { status: 'False', reason: 'StandbyUnhealthy' } },
   { name: 'standby region health Unknown', world: (w) => (w.health[B] = { state: 'Unknown' }), want: { status: 'False', reason: 'StandbyUnhealthy' } },
-  { name: 'a failover is running', status: { ...steady(), inProgress: { startedAt: '2025-03-01T09:59:00Z', from: A, to: B, reason: 'ManualSwitch', step: 'Fenced' } }, want: { status: 'False', reason: 'FailoverInProgress' } },
+  {
+    name: 'a failover is running',
+    status: { ...steady(), inProgress: { startedAt: '2025-03-01T09:59:00Z', from: A, to: B, reason: 'ManualSwitch', step: 'Fenced' } },
+    want: { status: 'False', reason: 'FailoverInProgress' },
+  },
 ];
 
 describe('FailoverReady', () => {
@@ -52,7 +79,10 @@ describe('FailoverReady', () => {
     const obs = world.observe(baseSpec(), steady());
     assert.equal(failoverReadiness(baseSpec(), steady(), { ...obs, dns: { recordsInPlace: false, healthChecksInPlace: true } }).reason, 'RecordsMissing');
     assert.equal(failoverReadiness(baseSpec(), steady(), { ...obs, dns: { recordsInPlace: true, healthChecksInPlace: false } }).reason, 'HealthChecksMissing');
-    const pending = failoverReadiness(baseSpec(), steady(), { ...obs, dns: { recordsInPlace: false, healthChecksInPlace: false, pendingChange: '/change/C1' } });
+    const pending = failoverReadiness(baseSpec(), steady(), {
+      ...obs,
+      dns: { recordsInPlace: false, healthChecksInPlace: false, pendingChange: '/change/C1' },
+    });
     assert.equal(pending.reason, 'RecordsPending', 'written but not INSYNC: not ready, and it says why');
     assert.match(pending.message, /\/change\/C1 is not INSYNC/);
   });
@@ -86,7 +116,16 @@ describe('deterministic names', () => {
     ['compact time drops separators and milliseconds', () => compactTime('2025-03-01T09:55:00.123Z'), '20250301t095500'],
     ['re-seed in the primary region uses the primary name', () => reseedIdentifier(baseSpec(), A, '2025-03-01T09:55:00Z'), 'orders-db-20250301t095500'],
     ['re-seed in the replica region uses the replica name', () => reseedIdentifier(baseSpec(), B, '2025-03-01T09:55:00Z'), 'orders-db-replica-20250301t095500'],
-    ['a long name is cut to 63 chars without a trailing or double hyphen', () => reseedIdentifier({ ...baseSpec(), database: { ...baseSpec().database, primary: { region: A, instanceIdentifier: `${'a'.repeat(46)}--b-cdefghij` } } }, A, '2025-03-01T09:55:00Z'), `${'a'.repeat(46)}-20250301t095500`],
+    [
+      'a long name is cut to 63 chars without a trailing or double hyphen',
+      () =>
+        reseedIdentifier(
+          { ...baseSpec(), database: { ...baseSpec().database, primary: { region: A, instanceIdentifier: `${'a'.repeat(46)}--b-cdefghij` } } },
+          A,
+          '2025-03-01T09:55:00Z',
+        ),
+      `${'a'.repeat(46)}-20250301t095500`,
+    ],
     ['final snapshot name', () => finalSnapshotIdentifier('Orders-DB', '2025-03-01T09:55:00Z'), 'orders-db-final-20250301t095500'],
   ];
   for (const [name, f, want] of table) {
@@ -107,11 +146,14 @@ describe('toPlannedChanges (dry-run)', () => {
       { type: 'fence', region: A, identifier: 'orders-db' },
       { type: 'retireInstance', region: A, identifier: 'orders-db', finalSnapshotIdentifier: 'orders-db-final-x' },
     ]);
-    assert.deepEqual(planned.map((p) => [p.action, p.resource, p.region]), [
-      ['Promote', 'rds-db-instance/orders-db-replica', B],
-      ['Update', 'rds-db-instance/orders-db', A],
-      ['Delete', 'rds-db-instance/orders-db', A],
-    ]);
+    assert.deepEqual(
+      planned.map((p) => [p.action, p.resource, p.region]),
+      [
+        ['Promote', 'rds-db-instance/orders-db-replica', B],
+        ['Update', 'rds-db-instance/orders-db', A],
+        ['Delete', 'rds-db-instance/orders-db', A],
+      ],
+    );
     assert.match(planned[2]?.detail ?? '', /final snapshot orders-db-final-x/);
   });
 });

@@ -1,8 +1,17 @@
 // A plain-data stand-in for the AWS side of a failover, for the state machine's unit tests:
 // it executes the machine's actions, lets promotions and creates take a few ticks, and can
 // "crash" the reconcile loop between any two actions. It checks nothing itself.
-import { decide, refsToObserve, type FailoverAction, type MachineSpec, type MachineStatus, type Observations, type RegionHealth } from '../../src/controllers/failover-policy/failover-machine.ts';
+
 import type { InstanceView } from '../../src/aws/rds/observe.ts';
+import {
+  decide,
+  type FailoverAction,
+  type MachineSpec,
+  type MachineStatus,
+  type Observations,
+  type RegionHealth,
+  refsToObserve,
+} from '../../src/controllers/failover-policy/failover-machine.ts';
 
 export const A = 'us-east-1';
 export const B = 'us-west-2';
@@ -58,7 +67,15 @@ export class World {
   constructor(opts: { replica?: boolean } = {}) {
     this.add({ region: A, identifier: 'orders-db', role: 'writer', status: 'available', owned: false, fenced: false });
     if (opts.replica !== false) {
-      this.add({ region: B, identifier: 'orders-db-replica', role: 'replica', status: 'available', sourceArn: arnOf(A, 'orders-db'), owned: true, fenced: false });
+      this.add({
+        region: B,
+        identifier: 'orders-db-replica',
+        role: 'replica',
+        status: 'available',
+        sourceArn: arnOf(A, 'orders-db'),
+        owned: true,
+        fenced: false,
+      });
     }
     this.secret = { region: A, host: 'orders-db.us-east-1.rds' };
   }
@@ -110,7 +127,12 @@ export class World {
     const refs = refsToObserve(spec, status);
     const standby = this.view(refs.standby);
     const src = standby?.sourceArn ? [...this.instances.values()].find((i) => arnOf(i.region, i.identifier) === standby.sourceArn) : undefined;
-    const lag = standby?.exists && standby.role === 'replica' && this.lagSeconds !== undefined ? (src?.fenced && this.zeroWhenSourceFenced ? 0 : this.lagSeconds) : undefined;
+    const lag =
+      standby?.exists && standby.role === 'replica' && this.lagSeconds !== undefined
+        ? src?.fenced && this.zeroWhenSourceFenced
+          ? 0
+          : this.lagSeconds
+        : undefined;
     const iso = new Date(this.now).toISOString();
     return {
       now: iso,
@@ -120,7 +142,10 @@ export class World {
       ...(refs.exWriter && { exWriter: this.view(refs.exWriter) }),
       ...(lag !== undefined && { lag: { seconds: lag, at: iso } }),
       // The same lag once a minute for the last minutes: what CloudWatch holds from before an outage.
-      ...(lag !== undefined && this.lagHistoryMinutes > 0 && { lagHistory: Array.from({ length: this.lagHistoryMinutes }, (_, k) => ({ seconds: lag, at: new Date(this.now - k * 60_000).toISOString() })) }),
+      ...(lag !== undefined &&
+        this.lagHistoryMinutes > 0 && {
+          lagHistory: Array.from({ length: this.lagHistoryMinutes }, (_, k) => ({ seconds: lag, at: new Date(this.now - k * 60_000).toISOString() })),
+        }),
       ...(this.acceptDataLoss !== undefined && { acceptDataLoss: this.acceptDataLoss }),
       dns: { recordsInPlace: true, healthChecksInPlace: true, ...(this.dnsActive && { activeRegion: this.dnsActive }) },
       ...(this.secret && { secret: this.secret }),
@@ -136,7 +161,17 @@ export class World {
     switch (a.type) {
       case 'createReplica':
         if (!this.get(a.region, a.identifier)) {
-          this.add({ region: a.region, identifier: a.identifier, role: 'other', status: 'creating', sourceArn: a.sourceArn, owned: !a.adoptExisting, fenced: false, ticksLeft: 2, becomes: 'replica' });
+          this.add({
+            region: a.region,
+            identifier: a.identifier,
+            role: 'other',
+            status: 'creating',
+            sourceArn: a.sourceArn,
+            owned: !a.adoptExisting,
+            fenced: false,
+            ticksLeft: 2,
+            becomes: 'replica',
+          });
         }
         return;
       case 'fence':

@@ -1,15 +1,20 @@
 // The fault proxy names calls the way AWS does (tests count calls by these names), takes a
 // whole region down — every service of it — by the SigV4 region of each call, answers a call
 // from its request or passes the real answer on rewritten, and replays a call it held.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Route53Client, ListHealthChecksCommand } from '@aws-sdk/client-route-53';
-import { FaultProxy, identify, outageRegion, throttleResponse, unavailableResponse, type SeenRequest } from '../env/fault-proxy.ts';
+import { test } from 'node:test';
+import { ListHealthChecksCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { FaultProxy, identify, outageRegion, type SeenRequest, throttleResponse, unavailableResponse } from '../env/fault-proxy.ts';
 
 const req = (method: string, url: string, headers: Record<string, string> = {}) =>
-  ({ method, url, headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/route53/aws4_request', ...headers } }) as unknown as IncomingMessage;
+  ({
+    method,
+    url,
+    headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/route53/aws4_request', ...headers },
+  }) as unknown as IncomingMessage;
 
 test('Route 53 REST paths map to their operations, tags before health checks', () => {
   const cases: Array<[string, string, string]> = [
@@ -26,9 +31,18 @@ test('Route 53 REST paths map to their operations, tags before health checks', (
 });
 
 test('query and JSON protocols: operation from Action= or X-Amz-Target; service and region from the SigV4 scope', () => {
-  const ec2 = identify(req('POST', '/', { authorization: 'AWS4-HMAC-SHA256 Credential=A/20260101/us-west-2/ec2/aws4_request' }), 'Action=CreateTransitGateway&Version=2016-11-15');
+  const ec2 = identify(
+    req('POST', '/', { authorization: 'AWS4-HMAC-SHA256 Credential=A/20260101/us-west-2/ec2/aws4_request' }),
+    'Action=CreateTransitGateway&Version=2016-11-15',
+  );
   assert.deepEqual(ec2, { service: 'ec2', region: 'us-west-2', operation: 'CreateTransitGateway' });
-  const cw = identify(req('POST', '/', { authorization: 'AWS4-HMAC-SHA256 Credential=A/20260101/us-east-1/monitoring/aws4_request', 'x-amz-target': 'GraniteServiceVersion20100801.PutMetricAlarm' }), '{}');
+  const cw = identify(
+    req('POST', '/', {
+      authorization: 'AWS4-HMAC-SHA256 Credential=A/20260101/us-east-1/monitoring/aws4_request',
+      'x-amz-target': 'GraniteServiceVersion20100801.PutMetricAlarm',
+    }),
+    '{}',
+  );
   assert.equal(cw.operation, 'PutMetricAlarm');
 });
 
@@ -42,7 +56,12 @@ test('each service is throttled with its own real error shape', () => {
 
 // ---- region outages, against a tiny loopback upstream (nothing else running).
 
-interface Bed { upstream: Server; hits: string[]; proxy: FaultProxy; close(): Promise<void> }
+interface Bed {
+  upstream: Server;
+  hits: string[];
+  proxy: FaultProxy;
+  close(): Promise<void>;
+}
 
 async function bed(): Promise<Bed> {
   const hits: string[] = [];
@@ -57,7 +76,9 @@ async function bed(): Promise<Bed> {
   const proxy = new FaultProxy(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
   await proxy.start();
   return {
-    upstream, hits, proxy,
+    upstream,
+    hits,
+    proxy,
     async close() {
       await proxy.stop();
       upstream.closeAllConnections();
@@ -72,18 +93,23 @@ type Reply = { status: number; body: string; headers: Record<string, unknown> } 
 function call(endpoint: string, region: string, service: string, opts: { timeoutMs?: number; target?: string; body?: string } = {}): Promise<Reply> {
   return new Promise((resolve) => {
     const body = opts.body ?? 'Action=DescribeTransitGateways&Version=2016-11-15';
-    const req = httpRequest(`${endpoint}/`, {
-      method: 'POST', agent: false,
-      headers: {
-        authorization: `AWS4-HMAC-SHA256 Credential=AKID/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=00`,
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(opts.target && { 'x-amz-target': opts.target }),
+    const req = httpRequest(
+      `${endpoint}/`,
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          authorization: `AWS4-HMAC-SHA256 Credential=AKID/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=00`,
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(opts.target && { 'x-amz-target': opts.target }),
+        },
       },
-    }, (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
-    });
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
+      },
+    );
     req.setTimeout(opts.timeoutMs ?? 2000, () => {
       resolve({ timedOut: true });
       req.destroy();
@@ -103,7 +129,10 @@ test('Route 53 calls from the SDK are signed for us-east-1, and a us-east-1 outa
     }
     const [controllerShape, otherRegion] = b.proxy.calls;
     // The controller builds its Route 53 clients for us-east-1 (src/aws/clients.ts); that is what AWS expects.
-    assert.deepEqual({ ...controllerShape, at: 0, status: 0, forwardedAt: 0 }, { service: 'route53', region: 'us-east-1', operation: 'ListHealthChecks', at: 0, status: 0, forwardedAt: 0 });
+    assert.deepEqual(
+      { ...controllerShape, at: 0, status: 0, forwardedAt: 0 },
+      { service: 'route53', region: 'us-east-1', operation: 'ListHealthChecks', at: 0, status: 0, forwardedAt: 0 },
+    );
     // With an endpoint override the SDK signs with the client's own region; the proxy still files it under us-east-1.
     assert.equal(otherRegion?.service, 'route53');
     assert.equal(outageRegion(controllerShape!), 'us-east-1');
@@ -135,10 +164,18 @@ test('error5xx: every service of the downed region answers 503 in its own shape;
     for (const r of [ec2West, cwWest]) assert.deepEqual('status' in r && [r.status, r.body], [200, 'upstream']);
     assert.equal(b.hits.length, 2, 'only the us-west-2 EC2 and CloudWatch calls reached the upstream');
     assert.ok(b.hits.every((h) => h.includes('/us-west-2/')));
-    assert.deepEqual(b.proxy.calls.map((c) => [c.service, c.region, c.outage ?? null]), [
-      ['ec2', 'us-east-1', 'error5xx'], ['route53', 'us-east-1', 'error5xx'], ['route53', 'us-west-2', 'error5xx'],
-      ['monitoring', 'us-east-1', 'error5xx'], ['logs', 'us-east-1', 'error5xx'], ['ec2', 'us-west-2', null], ['monitoring', 'us-west-2', null],
-    ]);
+    assert.deepEqual(
+      b.proxy.calls.map((c) => [c.service, c.region, c.outage ?? null]),
+      [
+        ['ec2', 'us-east-1', 'error5xx'],
+        ['route53', 'us-east-1', 'error5xx'],
+        ['route53', 'us-west-2', 'error5xx'],
+        ['monitoring', 'us-east-1', 'error5xx'],
+        ['logs', 'us-east-1', 'error5xx'],
+        ['ec2', 'us-west-2', null],
+        ['monitoring', 'us-west-2', null],
+      ],
+    );
     assert.ok(b.proxy.calls.filter((c) => c.outage).every((c) => c.forwardedAt === undefined && c.status === 503));
     assert.equal(b.proxy.injected['outage:error5xx'], 5);
 
@@ -161,7 +198,7 @@ test('error5xx: every service of the downed region answers 503 in its own shape;
   }
 });
 
-test('refuse: the downed region\'s connections are closed at once; the other region is untouched', async () => {
+test("refuse: the downed region's connections are closed at once; the other region is untouched", async () => {
   const b = await bed();
   try {
     b.proxy.regionDown('us-west-2', 'refuse');
@@ -172,7 +209,10 @@ test('refuse: the downed region\'s connections are closed at once; the other reg
     assert.ok(Date.now() - started < 1000, 'closed at once, not after a timeout');
     const east = await call(b.proxy.endpoint, 'us-east-1', 'ec2');
     assert.deepEqual('status' in east && east.status, 200);
-    assert.deepEqual(b.proxy.calls.map((c) => c.outage ?? null), ['refuse', null]);
+    assert.deepEqual(
+      b.proxy.calls.map((c) => c.outage ?? null),
+      ['refuse', null],
+    );
     assert.equal(b.hits.length, 1);
   } finally {
     await b.close();
@@ -188,9 +228,14 @@ test('blackhole: the request is read and never answered (the client times out), 
   const west = await call(b.proxy.endpoint, 'us-west-2', 'ec2');
   assert.equal('status' in west && west.status, 200);
   assert.equal(b.hits.length, 1, 'nothing of us-east-1 reached the upstream');
-  assert.deepEqual(b.proxy.calls.map((c) => [c.service, c.region, c.outage ?? null]), [
-    ['route53', 'us-east-1', 'blackhole'], ['ec2', 'us-east-1', 'blackhole'], ['ec2', 'us-west-2', null],
-  ]);
+  assert.deepEqual(
+    b.proxy.calls.map((c) => [c.service, c.region, c.outage ?? null]),
+    [
+      ['route53', 'us-east-1', 'blackhole'],
+      ['ec2', 'us-east-1', 'blackhole'],
+      ['ec2', 'us-west-2', null],
+    ],
+  );
   assert.equal(b.proxy.heldOpen, 1, 'the route53 request is still held (the timed-out one was closed by its client)');
   const stopping = Date.now();
   await b.close();
@@ -199,7 +244,7 @@ test('blackhole: the request is read and never answered (the client times out), 
   assert.ok('error' in r, `the held request ends with a closed connection once the proxy stops: ${JSON.stringify(r)}`);
 });
 
-test('unavailableResponse keeps each protocol\'s error shape', () => {
+test("unavailableResponse keeps each protocol's error shape", () => {
   assert.equal(unavailableResponse('ec2').status, 503);
   assert.match(unavailableResponse('rds').body, /<Code>ServiceUnavailable<\/Code>/);
   assert.equal(unavailableResponse('monitoring', 500).headers?.['x-amzn-query-error'], 'InternalFailure;Receiver');
@@ -240,7 +285,10 @@ async function echoBed(): Promise<Bed & { got: Array<{ body: string; authorizati
   const proxy = new FaultProxy(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`);
   await proxy.start();
   return {
-    upstream, hits: [], got, proxy,
+    upstream,
+    hits: [],
+    got,
+    proxy,
     async close() {
       await proxy.stop();
       upstream.closeAllConnections();
@@ -254,7 +302,9 @@ test('rewrite: the call reaches the upstream as sent; the client gets its status
   try {
     const seen: Array<{ operation: string; status?: number; request: string }> = [];
     b.proxy.add({
-      service: 'ec2', operation: /^Describe/, kind: 'rewrite',
+      service: 'ec2',
+      operation: /^Describe/,
+      kind: 'rewrite',
       rewrite: (body, c, r) => {
         seen.push({ operation: c.operation, status: c.status, request: r.body });
         return body.replace('<state>available</state>', '<state>deleting…</state>'); // longer, and not ASCII
@@ -265,11 +315,18 @@ test('rewrite: the call reaches the upstream as sent; the client gets its status
     assert.ok('status' in rewritten && 'status' in untouched);
     assert.equal(rewritten.status, 200);
     assert.equal(rewritten.body, '<R><state>deleting…</state><echo>Action=DescribeTransitGateways&Version=2016-11-15</echo></R>');
-    assert.equal(rewritten.headers['x-upstream'], 'yes', 'the upstream\'s headers are kept');
-    assert.equal(rewritten.headers['content-length'], String(Buffer.byteLength(rewritten.body)), 'the length is the new body\'s, in bytes');
-    assert.equal(untouched.body, '<R><state>available</state><echo>Action=CreateTransitGateway&Version=2016-11-15</echo></R>', 'an unmatched operation is passed on as is');
-    assert.deepEqual(seen, [{ operation: 'DescribeTransitGateways', status: 200, request: 'Action=DescribeTransitGateways&Version=2016-11-15' }],
-      'the rewrite sees the upstream\'s status and the client\'s request');
+    assert.equal(rewritten.headers['x-upstream'], 'yes', "the upstream's headers are kept");
+    assert.equal(rewritten.headers['content-length'], String(Buffer.byteLength(rewritten.body)), "the length is the new body's, in bytes");
+    assert.equal(
+      untouched.body,
+      '<R><state>available</state><echo>Action=CreateTransitGateway&Version=2016-11-15</echo></R>',
+      'an unmatched operation is passed on as is',
+    );
+    assert.deepEqual(
+      seen,
+      [{ operation: 'DescribeTransitGateways', status: 200, request: 'Action=DescribeTransitGateways&Version=2016-11-15' }],
+      "the rewrite sees the upstream's status and the client's request",
+    );
     assert.equal(b.got.length, 2, 'both calls reached the upstream');
     assert.ok(b.proxy.calls.every((c) => c.forwardedAt !== undefined && c.status === 200));
     assert.equal(b.proxy.injected.rewrite, 1);
@@ -283,7 +340,10 @@ test('respond with a function: the answer is made from the request, nothing reac
   try {
     const held: SeenRequest[] = [];
     b.proxy.add({
-      service: 'ec2', operation: 'DeleteTransitGateway', kind: 'respond', times: 1,
+      service: 'ec2',
+      operation: 'DeleteTransitGateway',
+      kind: 'respond',
+      times: 1,
       response: (c, r) => {
         held.push(r);
         const id = new URLSearchParams(r.body).get('TransitGatewayId');
@@ -294,14 +354,18 @@ test('respond with a function: the answer is made from the request, nothing reac
     assert.ok('status' in first);
     assert.deepEqual([first.status, first.body], [200, '<DeleteTransitGatewayResponse><id>tgw-1</id><state>deleting</state></DeleteTransitGatewayResponse>']);
     assert.equal(first.headers['content-type'], 'text/xml');
-    assert.equal(b.got.length, 0, 'answered in the upstream\'s place');
+    assert.equal(b.got.length, 0, "answered in the upstream's place");
     assert.equal(b.proxy.calls[0]?.forwardedAt, undefined);
     assert.deepEqual([held[0]?.method, held[0]?.url, held[0]?.body], ['POST', '/', 'Action=DeleteTransitGateway&TransitGatewayId=tgw-1']);
 
     const replayed = await b.proxy.replay(held[0]!);
     assert.deepEqual(replayed, { status: 200, body: '<R><state>available</state><echo>Action=DeleteTransitGateway&TransitGatewayId=tgw-1</echo></R>' });
     assert.equal(b.got.length, 1);
-    assert.match(b.got[0]!.authorization, /Credential=AKID\/20260101\/us-west-2\/ec2\//, 'replayed with the client\'s own signature (moto tells accounts by it)');
+    assert.match(
+      b.got[0]!.authorization,
+      /Credential=AKID\/20260101\/us-west-2\/ec2\//,
+      "replayed with the client's own signature (moto tells accounts by it)",
+    );
     assert.equal(b.proxy.calls.length, 1, 'a replay is not a client call: not logged');
 
     const later = await call(b.proxy.endpoint, 'us-west-2', 'ec2', { body: 'Action=DeleteTransitGateway&TransitGatewayId=tgw-2' });

@@ -1,11 +1,18 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFlags, parseDuration, parseBindAddress, USAGE } from '../../src/flags.ts';
+import { test } from 'node:test';
+import { parseBindAddress, parseDuration, parseFlags, USAGE } from '../../src/flags.ts';
 
 test('parseDuration', () => {
   const cases: Array<[string, number | Error]> = [
-    ['250ms', 250], ['30s', 30_000], ['5m', 300_000], ['1h', 3_600_000], ['45', 45_000], ['1.5s', 1500],
-    ['5 minutes', new Error()], ['', new Error()], ['-1s', new Error()],
+    ['250ms', 250],
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['1h', 3_600_000],
+    ['45', 45_000],
+    ['1.5s', 1500],
+    ['5 minutes', new Error()],
+    ['', new Error()],
+    ['-1s', new Error()],
   ];
   for (const [input, want] of cases) {
     if (want instanceof Error) assert.throws(() => parseDuration(input), /invalid duration/, input);
@@ -77,11 +84,14 @@ test('--health-period: a minute by default (AWS), whole seconds of at least 10 w
 
 test('--aws-rate-limits: raised quotas replace the published buckets; a typo or a bad number is refused', () => {
   assert.deepEqual(parseFlags(['--cluster-id=a'], {}).awsRateLimits, {});
-  assert.deepEqual(parseFlags(['--cluster-id=a', '--aws-rate-limits=cloudwatch:PutMetricAlarm=10/20, ec2:describe=40,route53:GetChange=2.5'], {}).awsRateLimits, {
-    'cloudwatch:PutMetricAlarm': { ratePerSec: 10, burst: 20 },
-    'ec2:describe': { ratePerSec: 40, burst: 40 },
-    'route53:GetChange': { ratePerSec: 2.5, burst: 3 },
-  });
+  assert.deepEqual(
+    parseFlags(['--cluster-id=a', '--aws-rate-limits=cloudwatch:PutMetricAlarm=10/20, ec2:describe=40,route53:GetChange=2.5'], {}).awsRateLimits,
+    {
+      'cloudwatch:PutMetricAlarm': { ratePerSec: 10, burst: 20 },
+      'ec2:describe': { ratePerSec: 40, burst: 40 },
+      'route53:GetChange': { ratePerSec: 2.5, burst: 3 },
+    },
+  );
   assert.deepEqual(parseFlags(['--cluster-id=a'], { MRC_AWS_RATE_LIMITS: 'rds=30/60' }).awsRateLimits, { rds: { ratePerSec: 30, burst: 60 } });
   for (const bad of ['cloudwatch:PutMetricAlam=10', 'ec2:describe=fast', 'ec2:describe', 'ec2:describe=0', 'ec2=10/-1']) {
     assert.throws(() => parseFlags(['--cluster-id=a', `--aws-rate-limits=${bad}`], {}), /--aws-rate-limits/, bad);

@@ -1,9 +1,10 @@
 // Runs deploy/argocd/health-*.lua under lua5.4 with sample objects, the way Argo CD does:
 // a global `obj`, the script's returned table read for status and message.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
 import { debianTool, deployDir, repoRoot, run } from './packaging-tools.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -13,18 +14,22 @@ export function toLua(v: Json): string {
   if (v === null) return 'nil';
   if (typeof v === 'boolean' || typeof v === 'number') return String(v);
   if (typeof v === 'string') {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: Lua string escapes are exactly the control characters
     return '"' + v.replace(/[\\"]/g, (c) => '\\' + c).replace(/[\x00-\x1f]/g, (c) => '\\' + c.charCodeAt(0).toString().padStart(3, '0')) + '"';
   }
   if (Array.isArray(v)) return '{' + v.map(toLua).join(', ') + '}';
-  return '{' + Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => `[${toLua(k)}] = ${toLua(x)}`).join(', ') + '}';
+  return (
+    '{' +
+    Object.entries(v)
+      .filter(([, x]) => x !== null)
+      .map(([k, x]) => `[${toLua(k)}] = ${toLua(x)}`)
+      .join(', ') +
+    '}'
+  );
 }
 
 function health(script: string, obj: Json): { status: string; message: string } {
-  const harness = [
-    `obj = ${toLua(obj)}`,
-    `local hs = dofile(${toLua(script)})`,
-    'io.write(tostring(hs.status), "\\n", tostring(hs.message))',
-  ].join('\n');
+  const harness = [`obj = ${toLua(obj)}`, `local hs = dofile(${toLua(script)})`, 'io.write(tostring(hs.status), "\\n", tostring(hs.message))'].join('\n');
   const out = run(debianTool('lua5.4'), ['-'], { input: harness }).stdout;
   const [status = '', ...rest] = out.split('\n');
   return { status, message: rest.join('\n') };
@@ -47,30 +52,118 @@ function object(o: { annotations?: Record<string, string>; generation?: number; 
   return obj;
 }
 
-interface Case { reason: string; kinds?: readonly Kind[]; obj: Json; status: string; message?: RegExp }
+interface Case {
+  reason: string;
+  kinds?: readonly Kind[];
+  obj: Json;
+  status: string;
+  message?: RegExp;
+}
 
 const cases: Case[] = [
-  { reason: 'the paused annotation wins over everything', obj: object({ annotations: { 'multiregion.dev/paused': 'true' }, status: { conditions: [cond('Ready', 'False', 'Unavailable')] } }), status: 'Suspended', message: /paused/i },
+  {
+    reason: 'the paused annotation wins over everything',
+    obj: object({ annotations: { 'multiregion.dev/paused': 'true' }, status: { conditions: [cond('Ready', 'False', 'Unavailable')] } }),
+    status: 'Suspended',
+    message: /paused/i,
+  },
   { reason: 'paused "false" is not paused', obj: object({ annotations: { 'multiregion.dev/paused': 'false' } }), status: 'Healthy' },
   { reason: 'no status yet: the controller has not seen it', obj: object({ status: null }), status: 'Progressing', message: /generation 3/ },
   { reason: 'a newer generation than the one observed', obj: object({ generation: 4 }), status: 'Progressing', message: /generation 4/ },
   { reason: 'being deleted', obj: object({ deleting: true }), status: 'Progressing', message: /Deleting/ },
   { reason: 'Ready True and Synced True', obj: object({}), status: 'Healthy' },
   { reason: 'Ready missing', obj: object({ status: { conditions: [synced] } }), status: 'Progressing', message: /Ready/ },
-  { reason: 'Ready Unknown', obj: object({ status: { conditions: [cond('Ready', 'Unknown', 'Reconciling', 'first reconcile'), synced] } }), status: 'Progressing', message: /first reconcile/ },
-  { reason: 'Ready False while creating', obj: object({ status: { conditions: [cond('Ready', 'False', 'Creating', 'creating the transit gateway'), synced] } }), status: 'Progressing', message: /^Creating: creating the transit gateway$/ },
-  { reason: 'Ready False waiting for the peer', obj: object({ status: { conditions: [cond('Ready', 'False', 'PendingAcceptance', 'peering awaits acceptance'), synced] } }), status: 'Progressing' },
-  { reason: 'Ready False for a broken resource', obj: object({ status: { conditions: [cond('Ready', 'False', 'Unavailable', 'the TGW was deleted outside'), synced] } }), status: 'Degraded', message: /^Unavailable: the TGW was deleted outside$/ },
-  { reason: 'Synced False outranks Ready True', obj: object({ status: { conditions: [ready, cond('Synced', 'False', 'RefNotPermitted', 'namespace apps is not in allowedNamespaces')] } }), status: 'Degraded', message: /^RefNotPermitted: namespace apps/ },
-  { reason: 'Synced False with a reconcile error', obj: object({ status: { conditions: [ready, cond('Synced', 'False', 'ReconcileError', 'AccessDenied')] } }), status: 'Degraded', message: /AccessDenied/ },
-  { reason: 'Synced Paused left over after the annotation went away', obj: object({ status: { conditions: [ready, cond('Synced', 'False', 'Paused', 'paused')] } }), status: 'Progressing' },
-  { reason: 'RegionPair says the peering state when healthy', kinds: ['RegionPair'], obj: object({ status: { peering: { attachmentId: 'tgw-attach-1', state: 'available' } } }), status: 'Healthy', message: /^Peering available$/ },
-  { reason: 'ClientConnection names its dashboard when healthy', kinds: ['ClientConnection'], obj: object({ status: { dashboardName: 'acme-prod' } }), status: 'Healthy', message: /^Dashboard acme-prod$/ },
-  { reason: 'FailoverPolicy phase Degraded even with Ready True', kinds: ['FailoverPolicy'], obj: object({ status: { phase: 'Degraded', conditions: [ready, synced, cond('FailoverReady', 'False', 'ReplicaMissing', 'no replica in us-west-2')] } }), status: 'Degraded', message: /no replica in us-west-2/ },
-  { reason: 'FailoverPolicy failing over', kinds: ['FailoverPolicy'], obj: object({ status: { phase: 'FailingOver', activeRegion: 'us-east-1' } }), status: 'Progressing', message: /FailingOver, active region us-east-1/ },
-  { reason: 'FailoverPolicy failing back', kinds: ['FailoverPolicy'], obj: object({ status: { phase: 'FailingBack' } }), status: 'Progressing', message: /FailingBack/ },
-  { reason: 'FailoverPolicy failed over and settled', kinds: ['FailoverPolicy'], obj: object({ status: { phase: 'FailedOver', activeRegion: 'us-west-2' } }), status: 'Healthy', message: /^Active region us-west-2$/ },
-  { reason: 'FailoverPolicy healthy but the standby is not ready: says so', kinds: ['FailoverPolicy'], obj: object({ status: { phase: 'Healthy', activeRegion: 'us-east-1', conditions: [ready, synced, cond('FailoverReady', 'False', 'ReplicaLagging', 'lag 120s > 60s')] } }), status: 'Healthy', message: /standby not ready: lag 120s > 60s/ },
+  {
+    reason: 'Ready Unknown',
+    obj: object({ status: { conditions: [cond('Ready', 'Unknown', 'Reconciling', 'first reconcile'), synced] } }),
+    status: 'Progressing',
+    message: /first reconcile/,
+  },
+  {
+    reason: 'Ready False while creating',
+    obj: object({ status: { conditions: [cond('Ready', 'False', 'Creating', 'creating the transit gateway'), synced] } }),
+    status: 'Progressing',
+    message: /^Creating: creating the transit gateway$/,
+  },
+  {
+    reason: 'Ready False waiting for the peer',
+    obj: object({ status: { conditions: [cond('Ready', 'False', 'PendingAcceptance', 'peering awaits acceptance'), synced] } }),
+    status: 'Progressing',
+  },
+  {
+    reason: 'Ready False for a broken resource',
+    obj: object({ status: { conditions: [cond('Ready', 'False', 'Unavailable', 'the TGW was deleted outside'), synced] } }),
+    status: 'Degraded',
+    message: /^Unavailable: the TGW was deleted outside$/,
+  },
+  {
+    reason: 'Synced False outranks Ready True',
+    obj: object({ status: { conditions: [ready, cond('Synced', 'False', 'RefNotPermitted', 'namespace apps is not in allowedNamespaces')] } }),
+    status: 'Degraded',
+    message: /^RefNotPermitted: namespace apps/,
+  },
+  {
+    reason: 'Synced False with a reconcile error',
+    obj: object({ status: { conditions: [ready, cond('Synced', 'False', 'ReconcileError', 'AccessDenied')] } }),
+    status: 'Degraded',
+    message: /AccessDenied/,
+  },
+  {
+    reason: 'Synced Paused left over after the annotation went away',
+    obj: object({ status: { conditions: [ready, cond('Synced', 'False', 'Paused', 'paused')] } }),
+    status: 'Progressing',
+  },
+  {
+    reason: 'RegionPair says the peering state when healthy',
+    kinds: ['RegionPair'],
+    obj: object({ status: { peering: { attachmentId: 'tgw-attach-1', state: 'available' } } }),
+    status: 'Healthy',
+    message: /^Peering available$/,
+  },
+  {
+    reason: 'ClientConnection names its dashboard when healthy',
+    kinds: ['ClientConnection'],
+    obj: object({ status: { dashboardName: 'acme-prod' } }),
+    status: 'Healthy',
+    message: /^Dashboard acme-prod$/,
+  },
+  {
+    reason: 'FailoverPolicy phase Degraded even with Ready True',
+    kinds: ['FailoverPolicy'],
+    obj: object({ status: { phase: 'Degraded', conditions: [ready, synced, cond('FailoverReady', 'False', 'ReplicaMissing', 'no replica in us-west-2')] } }),
+    status: 'Degraded',
+    message: /no replica in us-west-2/,
+  },
+  {
+    reason: 'FailoverPolicy failing over',
+    kinds: ['FailoverPolicy'],
+    obj: object({ status: { phase: 'FailingOver', activeRegion: 'us-east-1' } }),
+    status: 'Progressing',
+    message: /FailingOver, active region us-east-1/,
+  },
+  {
+    reason: 'FailoverPolicy failing back',
+    kinds: ['FailoverPolicy'],
+    obj: object({ status: { phase: 'FailingBack' } }),
+    status: 'Progressing',
+    message: /FailingBack/,
+  },
+  {
+    reason: 'FailoverPolicy failed over and settled',
+    kinds: ['FailoverPolicy'],
+    obj: object({ status: { phase: 'FailedOver', activeRegion: 'us-west-2' } }),
+    status: 'Healthy',
+    message: /^Active region us-west-2$/,
+  },
+  {
+    reason: 'FailoverPolicy healthy but the standby is not ready: says so',
+    kinds: ['FailoverPolicy'],
+    obj: object({
+      status: { phase: 'Healthy', activeRegion: 'us-east-1', conditions: [ready, synced, cond('FailoverReady', 'False', 'ReplicaLagging', 'lag 120s > 60s')] },
+    }),
+    status: 'Healthy',
+    message: /standby not ready: lag 120s > 60s/,
+  },
 ];
 
 for (const c of cases) {
@@ -96,7 +189,11 @@ test('docs/argocd.md embeds each health script verbatim', () => {
     const at = doc.indexOf(key);
     assert.ok(at >= 0, `docs/argocd.md lacks ${key}`);
     const indent = /\n( *)\S/.exec(doc.slice(at + key.length))?.[1] ?? '';
-    const body = readFileSync(scriptOf(kind), 'utf8').trimEnd().split('\n').map((l) => (l ? indent + l : l)).join('\n');
+    const body = readFileSync(scriptOf(kind), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => (l ? indent + l : l))
+      .join('\n');
     assert.ok(doc.slice(at).includes(body), `the ${kind} script in docs/argocd.md differs from ${scriptOf(kind)}`);
   }
 });

@@ -1,16 +1,24 @@
 // The Helm chart: lint-clean, least-privilege RBAC, a locked-down pod, and each option rendering
 // what it promises. Renders with the helm that test/env/build-helm.sh builds.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { parse } from 'yaml';
-import { chartDir, deployDir, helmBin, helmTemplate, releaseName, repoRoot, run, type K8sObject } from './packaging-tools.ts';
 import { parseFlags } from '../../src/flags.ts';
+import { chartDir, deployDir, helmBin, helmTemplate, type K8sObject, releaseName, repoRoot, run } from './packaging-tools.ts';
 
-interface Rule { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
 interface Container {
-  image: string; args: string[]; env: Array<{ name: string }>;
+  image: string;
+  args: string[];
+  env: Array<{ name: string }>;
   ports: Array<{ name: string; containerPort: number }>;
   livenessProbe: { httpGet: { path: string; port: string } };
   readinessProbe: { httpGet: { path: string; port: string } };
@@ -18,7 +26,11 @@ interface Container {
   volumeMounts: Array<{ name: string; mountPath: string }>;
   resources: { requests?: object; limits?: object };
 }
-interface PodSpec { securityContext: Record<string, unknown>; containers: Container[]; volumes: Array<{ name: string; emptyDir?: object }> }
+interface PodSpec {
+  securityContext: Record<string, unknown>;
+  containers: Container[];
+  volumes: Array<{ name: string; emptyDir?: object }>;
+}
 
 const one = (objs: K8sObject[], kind: string, name?: string): K8sObject => {
   const found = objs.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
@@ -75,12 +87,26 @@ test('two replicas, leader election on, the flags and probes the controller serv
   const deploy = one(defaults, 'Deployment');
   assert.equal((deploy.spec as { replicas: number }).replicas, 2);
   const c = podOf(defaults).containers[0]!;
-  for (const flag of ['--cluster-id=$(MRC_CLUSTER_ID)', '--leader-elect=true', '--leader-election-id=multiregion-controller',
-    '--metrics-bind-address=:8080', '--health-probe-bind-address=:8081']) {
+  for (const flag of [
+    '--cluster-id=$(MRC_CLUSTER_ID)',
+    '--leader-elect=true',
+    '--leader-election-id=multiregion-controller',
+    '--metrics-bind-address=:8080',
+    '--health-probe-bind-address=:8081',
+  ]) {
     assert.ok(c.args.includes(flag), `missing ${flag}`);
   }
-  assert.deepEqual(c.env.map((e) => e.name), ['MRC_CLUSTER_ID', 'POD_NAMESPACE', 'POD_NAME']);
-  assert.deepEqual(c.ports.map((p) => [p.name, p.containerPort]), [['metrics', 8080], ['health', 8081]]);
+  assert.deepEqual(
+    c.env.map((e) => e.name),
+    ['MRC_CLUSTER_ID', 'POD_NAMESPACE', 'POD_NAME'],
+  );
+  assert.deepEqual(
+    c.ports.map((p) => [p.name, p.containerPort]),
+    [
+      ['metrics', 8080],
+      ['health', 8081],
+    ],
+  );
   assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'health' });
   assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'health' });
   assert.ok(c.resources.requests && c.resources.limits, 'resources must be set');
@@ -118,12 +144,22 @@ const allowed: Record<string, string[]> = {
 /** "group/resource" -> sorted verbs, merged over rules. */
 function grants(rules: Rule[]): Record<string, string[]> {
   const out: Record<string, Set<string>> = {};
-  for (const r of rules) for (const g of r.apiGroups) for (const res of r.resources) {
-    for (const v of r.verbs) (out[`${g}/${res}`] ??= new Set()).add(v);
-  }
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].sort()]).sort());
+  for (const r of rules)
+    for (const g of r.apiGroups)
+      for (const res of r.resources) {
+        for (const v of r.verbs) (out[`${g}/${res}`] ??= new Set()).add(v);
+      }
+  return Object.fromEntries(
+    Object.entries(out)
+      .map(([k, v]) => [k, [...v].sort()])
+      .sort(),
+  );
 }
-const sortedAllowed = Object.fromEntries(Object.entries(allowed).map(([k, v]) => [k, [...v].sort()]).sort());
+const sortedAllowed = Object.fromEntries(
+  Object.entries(allowed)
+    .map(([k, v]) => [k, [...v].sort()])
+    .sort(),
+);
 
 test('ClusterRole grants exactly the agreed verbs, no wildcard, no delete', () => {
   const rules = rulesOf(one(defaults, 'ClusterRole'));
@@ -175,7 +211,12 @@ test('optional flags are passed only when set', () => {
 
 test('awsRateLimits: one --aws-rate-limits flag the controller parses; none by default; a bad rate is refused by the schema', () => {
   assert.ok(!podOf(defaults).containers[0]!.args.some((a) => a.startsWith('--aws-rate-limits')));
-  const objs = helmTemplate(['--set-string', 'controller.awsRateLimits.cloudwatch:PutMetricAlarm=10/20', '--set-string', 'controller.awsRateLimits.ec2:describe=40']);
+  const objs = helmTemplate([
+    '--set-string',
+    'controller.awsRateLimits.cloudwatch:PutMetricAlarm=10/20',
+    '--set-string',
+    'controller.awsRateLimits.ec2:describe=40',
+  ]);
   const flag = podOf(objs).containers[0]!.args.filter((a) => a.startsWith('--aws-rate-limits='));
   assert.equal(flag.length, 1);
   assert.deepEqual(parseFlags(['--cluster-id=a', flag[0]!], {}).awsRateLimits, {
@@ -185,10 +226,15 @@ test('awsRateLimits: one --aws-rate-limits flag the controller parses; none by d
   assert.throws(() => helmTemplate(['--set-string', 'controller.awsRateLimits.ec2:describe=fast']), /does not match pattern/);
 });
 
-interface NetPolPort { port: number; protocol: string }
+interface NetPolPort {
+  port: number;
+  protocol: string;
+}
 test('NetworkPolicy: in only metrics and health; out only DNS, API server and AWS on 443', () => {
   const np = one(helmTemplate(['--set', 'networkPolicy.enabled=true']), 'NetworkPolicy').spec as {
-    policyTypes: string[]; ingress: Array<{ ports: NetPolPort[] }>; egress: Array<{ ports: NetPolPort[]; to?: Array<{ ipBlock: { cidr: string } }> }>;
+    policyTypes: string[];
+    ingress: Array<{ ports: NetPolPort[] }>;
+    egress: Array<{ ports: NetPolPort[]; to?: Array<{ ipBlock: { cidr: string } }> }>;
   };
   assert.deepEqual(np.policyTypes, ['Ingress', 'Egress']);
   const ports = (rs: Array<{ ports: NetPolPort[] }>) => rs.flatMap((r) => r.ports.map((p) => `${p.protocol}/${p.port}`)).sort();
@@ -198,15 +244,24 @@ test('NetworkPolicy: in only metrics and health; out only DNS, API server and AW
 });
 
 test('off by default: NetworkPolicy, ServiceMonitor, PrometheusRule (they need a CNI or CRDs)', () => {
-  assert.deepEqual(defaults.filter((o) => ['NetworkPolicy', 'ServiceMonitor', 'PrometheusRule'].includes(o.kind)), []);
+  assert.deepEqual(
+    defaults.filter((o) => ['NetworkPolicy', 'ServiceMonitor', 'PrometheusRule'].includes(o.kind)),
+    [],
+  );
 });
 
 test('ServiceMonitor scrapes the metrics Service port', () => {
   const objs = helmTemplate(['--set', 'serviceMonitor.enabled=true']);
   const sm = one(objs, 'ServiceMonitor').spec as { selector: { matchLabels: object }; endpoints: Array<{ port: string; path: string }> };
   const svc = one(objs, 'Service').spec as { selector: object; ports: Array<{ name: string }> };
-  assert.deepEqual(sm.endpoints.map((e) => [e.port, e.path]), [['metrics', '/metrics']]);
-  assert.deepEqual(svc.ports.map((p) => p.name), ['metrics']);
+  assert.deepEqual(
+    sm.endpoints.map((e) => [e.port, e.path]),
+    [['metrics', '/metrics']],
+  );
+  assert.deepEqual(
+    svc.ports.map((p) => p.name),
+    ['metrics'],
+  );
   assert.deepEqual(sm.selector.matchLabels, svc.selector);
 });
 
@@ -218,6 +273,9 @@ test('PrometheusRule carries the groups of deploy/prometheus/rules.yaml', () => 
 });
 
 test('CRDs ship in the chart crds/ folder, one per kind', () => {
-  const crds = defaults.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name).sort();
+  const crds = defaults
+    .filter((o) => o.kind === 'CustomResourceDefinition')
+    .map((o) => o.metadata.name)
+    .sort();
   assert.deepEqual(crds, ['clientconnections.multiregion.dev', 'failoverpolicies.multiregion.dev', 'regionpairs.multiregion.dev']);
 });

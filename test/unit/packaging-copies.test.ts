@@ -1,14 +1,18 @@
 // The chart and the kustomize base cannot read files outside their folders, so they carry
 // copies; `bash test/env/sync-copies.sh` refreshes them and this test catches a stale one.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { parse } from 'yaml';
 import { chartDir, deployDir, repoRoot } from './packaging-tools.ts';
 
 const fix = 'run `bash test/env/sync-copies.sh`';
-const yamlIn = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+const yamlIn = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+    .sort();
 const sourceCrds = yamlIn(join(repoRoot, 'crds'));
 
 test('crds/ holds the generated CRDs', () => {

@@ -1,17 +1,29 @@
 // Static checks of the Dockerfile (no Docker engine runs on the dev and CI machines): a
 // multi-stage build whose runtime stage runs node directly as a numeric non-root user.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { repoRoot } from './packaging-tools.ts';
 
-interface Instr { op: string; args: string }
-interface Stage { from: string; name?: string; instrs: Instr[] }
+interface Instr {
+  op: string;
+  args: string;
+}
+interface Stage {
+  from: string;
+  name?: string;
+  instrs: Instr[];
+}
 
 /** Dockerfile -> stages of instructions (continuation lines joined, comments dropped). */
 export function parseDockerfile(text: string): Stage[] {
-  const lines = text.replace(/\\\r?\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\r?\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   const stages: Stage[] = [];
   for (const line of lines) {
     const m = /^(\S+)\s+(.*)$/.exec(line);
@@ -45,7 +57,7 @@ test('parseDockerfile joins continuations and names stages', () => {
 test('two stages on Node 24', () => {
   assert.ok(stages.length >= 2, 'the image must be multi-stage');
   const arg = /^ARG NODE_IMAGE=(\S+)/m.exec(dockerfile)?.[1];
-  for (const s of stages) assert.match(s.from === '${NODE_IMAGE}' ? arg ?? '' : s.from, /^node:24(-|$)/);
+  for (const s of stages) assert.match(s.from === '${NODE_IMAGE}' ? (arg ?? '') : s.from, /^node:24(-|$)/);
 });
 
 test('build stage: npm ci, npm run build, then prune dev dependencies', () => {
@@ -57,11 +69,17 @@ test('build stage: npm ci, npm run build, then prune dev dependencies', () => {
 });
 
 test('every file the build stage copies exists, and .dockerignore lets it in', () => {
-  const ignore = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const ignore = readFileSync(join(repoRoot, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   assert.equal(ignore[0], '*', '.dockerignore must start by excluding everything (an allowlist)');
   const allowed = new Set(ignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, '')));
   for (const copy of ops(build, 'COPY').filter((a) => !a.startsWith('--from'))) {
-    const sources = copy.split(' ').filter((s) => !s.startsWith('--')).slice(0, -1);
+    const sources = copy
+      .split(' ')
+      .filter((s) => !s.startsWith('--'))
+      .slice(0, -1);
     for (const src of sources) {
       assert.ok(existsSync(join(repoRoot, src)), `COPY ${src}: no such file`);
       assert.ok(allowed.has(src.replace(/\/$/, '')), `COPY ${src}: excluded by .dockerignore`);
@@ -71,7 +89,10 @@ test('every file the build stage copies exists, and .dockerignore lets it in', (
 
 test('runtime stage copies only dist, production node_modules and package.json from the build', () => {
   const copies = ops(runtime, 'COPY');
-  assert.ok(copies.every((c) => c.startsWith(`--from=${build.name} `)), 'runtime copies must come from the build stage');
+  assert.ok(
+    copies.every((c) => c.startsWith(`--from=${build.name} `)),
+    'runtime copies must come from the build stage',
+  );
   const sources = copies.map((c) => c.split(' ')[1]!.replace(/^\/app\//, '')).sort();
   assert.deepEqual(sources, ['dist', 'node_modules', 'package.json']);
 });

@@ -1,15 +1,25 @@
 // deploy/grafana/multiregion-controller.json: valid JSON, a Prometheus dashboard whose every
 // query reads only metrics the controller exports, with distinct panel ids.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deployDir } from './packaging-tools.ts';
+import { test } from 'node:test';
 import { exportedSeries, foreignSeries, metricNames } from './packaging-promql.ts';
+import { deployDir } from './packaging-tools.ts';
 
-interface Panel { id: number; type: string; title: string; targets?: Array<{ expr: string }>; panels?: Panel[] }
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  targets?: Array<{ expr: string }>;
+  panels?: Panel[];
+}
 const dashboard = JSON.parse(readFileSync(join(deployDir, 'grafana', 'multiregion-controller.json'), 'utf8')) as {
-  uid: string; title: string; panels: Panel[]; templating: { list: Array<{ name: string; type: string; query?: unknown; definition?: string }> };
+  uid: string;
+  title: string;
+  panels: Panel[];
+  templating: { list: Array<{ name: string; type: string; query?: unknown; definition?: string }> };
 };
 const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
 const exported = exportedSeries();

@@ -39,7 +39,10 @@ export function sdkImports(source: string): Map<string, { pkg: string; name: str
   return out;
 }
 
-export interface CodeAction { action: string; file: string }
+export interface CodeAction {
+  action: string;
+  file: string;
+}
 
 /** Every IAM action the code calls, with one file that calls it; unresolved commands throw. */
 export function codeActions(dirs = ['src/aws', 'src/controllers']): Map<string, string> {

@@ -1,11 +1,12 @@
 // The kustomize base (deploy/) and the Helm chart's defaults must install the same controller:
 // same objects, same RBAC rules, same pod. Labels and the chart's checksum annotation may differ.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { parse } from 'yaml';
-import { chartDir, deployDir, helmTemplate, kustomizeDeploy, releaseNamespace, type K8sObject } from './packaging-tools.ts';
+import { chartDir, deployDir, helmTemplate, type K8sObject, kustomizeDeploy, releaseNamespace } from './packaging-tools.ts';
 
 const helm = helmTemplate();
 const kust = kustomizeDeploy();
@@ -14,7 +15,10 @@ const find = (objs: K8sObject[], key: string) => objs.find((o) => id(o) === key)
 
 test('kustomize renders the chart objects plus its Namespace, nothing else', () => {
   const helmIds = helm.map(id).sort();
-  const kustIds = kust.filter((o) => o.kind !== 'Namespace').map(id).sort();
+  const kustIds = kust
+    .filter((o) => o.kind !== 'Namespace')
+    .map(id)
+    .sort();
   assert.deepEqual(kustIds, helmIds);
   const ns = kust.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
   assert.deepEqual(ns, [releaseNamespace]);

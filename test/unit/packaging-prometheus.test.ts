@@ -1,15 +1,22 @@
 // deploy/prometheus/rules.yaml: promtool accepts it, its unit tests pass, every alert has a
 // firing test, and every expression reads only metrics the controller exports.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { parse } from 'yaml';
-import { debianTool, deployDir, run } from './packaging-tools.ts';
 import { exportedSeries, foreignSeries, metricNames } from './packaging-promql.ts';
+import { debianTool, deployDir, run } from './packaging-tools.ts';
 
 const dir = join(deployDir, 'prometheus');
-interface Rule { alert?: string; record?: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }
+interface Rule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
 const rules = (parse(readFileSync(join(dir, 'rules.yaml'), 'utf8')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((g) => g.rules);
 
 test('promtool check rules', () => {
@@ -26,7 +33,12 @@ test('every alert has a test case that expects it to fire', () => {
   const tests = parse(readFileSync(join(dir, 'rules.test.yaml'), 'utf8')) as {
     tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts: unknown[] }> }>;
   };
-  const firing = new Set(tests.tests.flatMap((t) => t.alert_rule_test ?? []).filter((a) => a.exp_alerts.length > 0).map((a) => a.alertname));
+  const firing = new Set(
+    tests.tests
+      .flatMap((t) => t.alert_rule_test ?? [])
+      .filter((a) => a.exp_alerts.length > 0)
+      .map((a) => a.alertname),
+  );
   for (const r of rules) if (r.alert) assert.ok(firing.has(r.alert), `${r.alert} has no firing case in rules.test.yaml`);
 });
 

@@ -1,6 +1,6 @@
 // Shared by the packaging tests: where the repo is, which external tools they run, and
 // a clear failure (never a silent skip) naming the install step when a tool is missing.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -50,7 +50,11 @@ export function kubectlBin(): string {
 }
 
 /** Runs a tool; throws with its output when it exits non-zero (unless allowFailure). */
-export function run(bin: string, args: string[], opts: { input?: string; cwd?: string; allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {}): SpawnSyncReturns<string> {
+export function run(
+  bin: string,
+  args: string[],
+  opts: { input?: string; cwd?: string; allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {},
+): SpawnSyncReturns<string> {
   const r = spawnSync(bin, args, {
     cwd: opts.cwd ?? repoRoot,
     input: opts.input,
@@ -89,8 +93,15 @@ export const releaseNamespace = 'multiregion-system';
 /** `helm template` of the chart as the tests install it (ci/test-values.yaml + extra flags). */
 export function helmTemplate(extra: string[] = []): K8sObject[] {
   const r = run(helmBin(), [
-    'template', releaseName, chartDir, '--namespace', releaseNamespace, '--include-crds',
-    '--values', join(chartDir, 'ci', 'test-values.yaml'), ...extra,
+    'template',
+    releaseName,
+    chartDir,
+    '--namespace',
+    releaseNamespace,
+    '--include-crds',
+    '--values',
+    join(chartDir, 'ci', 'test-values.yaml'),
+    ...extra,
   ]);
   return parseManifests(r.stdout);
 }

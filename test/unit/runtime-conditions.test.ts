@@ -1,8 +1,15 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import {
-  conditionsEqual, setCondition, setConditions, ready, synced, toKubeTime, Reason,
-  type Condition, type ConditionInput,
+  type Condition,
+  type ConditionInput,
+  conditionsEqual,
+  Reason,
+  ready,
+  setCondition,
+  setConditions,
+  synced,
+  toKubeTime,
 } from '../../src/runtime/conditions.ts';
 
 const T0 = '2025-01-01T00:00:00Z';
@@ -67,10 +74,13 @@ describe('setCondition', () => {
 
   it('setConditions applies several in order', () => {
     const got = setConditions([readyTrue], [ready.creating('x'), synced.success()], 4, NOW);
-    assert.deepEqual(got.map((c) => [c.type, c.status, c.reason, c.lastTransitionTime, c.observedGeneration]), [
-      ['Ready', 'False', Reason.Creating, NOW_S, 4],
-      ['Synced', 'True', Reason.ReconcileSuccess, NOW_S, 4],
-    ]);
+    assert.deepEqual(
+      got.map((c) => [c.type, c.status, c.reason, c.lastTransitionTime, c.observedGeneration]),
+      [
+        ['Ready', 'False', Reason.Creating, NOW_S, 4],
+        ['Synced', 'True', Reason.ReconcileSuccess, NOW_S, 4],
+      ],
+    );
   });
 });
 

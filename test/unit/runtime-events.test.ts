@@ -1,24 +1,44 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { aggregationKey, nextEventAction, truncateMessage, AGGREGATION_WINDOW_MS, type SeenEvent } from '../../src/runtime/events.ts';
+import { AGGREGATION_WINDOW_MS, aggregationKey, nextEventAction, type SeenEvent, truncateMessage } from '../../src/runtime/events.ts';
 import type { KubeObject } from '../../src/runtime/kube-object.ts';
 
-const pair: KubeObject = { apiVersion: 'multiregion.dev/v1alpha1', kind: 'RegionPair', metadata: { name: 'prod', namespace: 'platform', uid: 'u1', resourceVersion: '5' } };
+const pair: KubeObject = {
+  apiVersion: 'multiregion.dev/v1alpha1',
+  kind: 'RegionPair',
+  metadata: { name: 'prod', namespace: 'platform', uid: 'u1', resourceVersion: '5' },
+};
 const key = (o: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => aggregationKey(o, type, reason, message);
 
 describe('aggregationKey', () => {
   const k0 = key(pair, 'Normal', 'Created', 'created tgw-1');
   const cases: Array<{ reason: string; other: string; same: boolean }> = [
     { reason: 'same object, type, reason and message', other: key(pair, 'Normal', 'Created', 'created tgw-1'), same: true },
-    { reason: 'a newer resourceVersion of the same object still aggregates', other: key({ ...pair, metadata: { ...pair.metadata, resourceVersion: '9' } }, 'Normal', 'Created', 'created tgw-1'), same: true },
+    {
+      reason: 'a newer resourceVersion of the same object still aggregates',
+      other: key({ ...pair, metadata: { ...pair.metadata, resourceVersion: '9' } }, 'Normal', 'Created', 'created tgw-1'),
+      same: true,
+    },
     { reason: 'another message', other: key(pair, 'Normal', 'Created', 'created tgw-2'), same: false },
     { reason: 'another reason', other: key(pair, 'Normal', 'Deleted', 'created tgw-1'), same: false },
     { reason: 'another type', other: key(pair, 'Warning', 'Created', 'created tgw-1'), same: false },
     { reason: 'another object name', other: key({ ...pair, metadata: { ...pair.metadata, name: 'dev' } }, 'Normal', 'Created', 'created tgw-1'), same: false },
-    { reason: 'same name in another namespace', other: key({ ...pair, metadata: { ...pair.metadata, namespace: 'x' } }, 'Normal', 'Created', 'created tgw-1'), same: false },
-    { reason: 'a re-created object (new uid)', other: key({ ...pair, metadata: { ...pair.metadata, uid: 'u2' } }, 'Normal', 'Created', 'created tgw-1'), same: false },
+    {
+      reason: 'same name in another namespace',
+      other: key({ ...pair, metadata: { ...pair.metadata, namespace: 'x' } }, 'Normal', 'Created', 'created tgw-1'),
+      same: false,
+    },
+    {
+      reason: 'a re-created object (new uid)',
+      other: key({ ...pair, metadata: { ...pair.metadata, uid: 'u2' } }, 'Normal', 'Created', 'created tgw-1'),
+      same: false,
+    },
     { reason: 'another kind with the same name', other: key({ ...pair, kind: 'FailoverPolicy' }, 'Normal', 'Created', 'created tgw-1'), same: false },
-    { reason: 'fields do not run into each other', other: key({ ...pair, metadata: { ...pair.metadata, name: 'prod/platform' } }, 'Normal', 'Created', 'created tgw-1'), same: false },
+    {
+      reason: 'fields do not run into each other',
+      other: key({ ...pair, metadata: { ...pair.metadata, name: 'prod/platform' } }, 'Normal', 'Created', 'created tgw-1'),
+      same: false,
+    },
   ];
   for (const c of cases) it(c.reason, () => assert.equal(c.other === k0, c.same));
 });

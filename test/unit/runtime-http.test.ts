@@ -1,16 +1,25 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
 import { Writable } from 'node:stream';
-import { parseAddress, startHttpServers, type HttpServers } from '../../src/runtime/http.ts';
+import { after, before, describe, it } from 'node:test';
+import { type HttpServers, parseAddress, startHttpServers } from '../../src/runtime/http.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { Metrics } from '../../src/runtime/metrics.ts';
 
 const METRIC_NAMES = [
-  'multiregion_reconcile_total', 'multiregion_reconcile_errors_total', 'multiregion_reconcile_duration_seconds',
-  'multiregion_workqueue_depth', 'multiregion_workqueue_retries_total', 'multiregion_aws_api_calls_total',
-  'multiregion_aws_api_call_duration_seconds', 'multiregion_leader', 'multiregion_informer_restarts_total',
-  'multiregion_failover_ready', 'multiregion_health_check_status', 'multiregion_replica_lag_seconds',
-  'multiregion_failovers_total', 'multiregion_managed_objects',
+  'multiregion_reconcile_total',
+  'multiregion_reconcile_errors_total',
+  'multiregion_reconcile_duration_seconds',
+  'multiregion_workqueue_depth',
+  'multiregion_workqueue_retries_total',
+  'multiregion_aws_api_calls_total',
+  'multiregion_aws_api_call_duration_seconds',
+  'multiregion_leader',
+  'multiregion_informer_restarts_total',
+  'multiregion_failover_ready',
+  'multiregion_health_check_status',
+  'multiregion_replica_lag_seconds',
+  'multiregion_failovers_total',
+  'multiregion_managed_objects',
 ];
 
 describe('parseAddress', () => {
@@ -37,8 +46,13 @@ describe('metrics and probe servers', () => {
 
   before(async () => {
     servers = await startHttpServers({
-      metricsAddress: '127.0.0.1:0', healthAddress: '127.0.0.1:0', registry: metrics.registry,
-      isReady: () => ready, healthProblems: () => problems, logger: quiet, eventLoopBlockedMs: 1_000,
+      metricsAddress: '127.0.0.1:0',
+      healthAddress: '127.0.0.1:0',
+      registry: metrics.registry,
+      isReady: () => ready,
+      healthProblems: () => problems,
+      logger: quiet,
+      eventLoopBlockedMs: 1_000,
     });
   });
   after(() => servers.close());
@@ -85,7 +99,9 @@ describe('metrics and probe servers', () => {
   it('/healthz fails right after the event loop was blocked', async () => {
     problems = [];
     const until = Date.now() + 1_700;
-    while (Date.now() < until) { /* block the loop */ }
+    while (Date.now() < until) {
+      /* block the loop */
+    }
     const res = await get(servers.healthPort, '/healthz');
     assert.equal(res.status, 500);
     assert.match(await res.text(), /event loop blocked/);

@@ -1,14 +1,15 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import {
-  decideLease, nextLeaseSpec, observeLease, releasedLeaseSpec, toMicroTime,
-  type LeaseDecision, type LeaseSpec,
-} from '../../src/runtime/lease.ts';
+import { decideLease, type LeaseDecision, type LeaseSpec, nextLeaseSpec, observeLease, releasedLeaseSpec, toMicroTime } from '../../src/runtime/lease.ts';
 
 const ME = 'host-a_12_aa';
 const OTHER = 'host-b_34_bb';
 const held = (holder: string | null | undefined, extra: Partial<LeaseSpec> = {}): LeaseSpec => ({
-  holderIdentity: holder, leaseDurationSeconds: 15, renewTime: '2025-01-01T00:00:00.000000Z', leaseTransitions: 2, ...extra,
+  holderIdentity: holder,
+  leaseDurationSeconds: 15,
+  renewTime: '2025-01-01T00:00:00.000000Z',
+  leaseTransitions: 2,
+  ...extra,
 });
 
 describe('decideLease', () => {
@@ -19,10 +20,28 @@ describe('decideLease', () => {
     { reason: 'released (empty holder): acquire at once', spec: held(''), now: 1, observedAt: 0, want: { action: 'acquire' } },
     { reason: 'no holder field: acquire', spec: held(undefined), now: 1, observedAt: 0, want: { action: 'acquire' } },
     { reason: 'null holder: acquire', spec: held(null), now: 1, observedAt: 0, want: { action: 'acquire' } },
-    { reason: 'another holder, observed recently: wait', spec: held(OTHER), now: 14_999, observedAt: 0, want: { action: 'wait', holder: OTHER, expiresAtMs: 15_000 } },
+    {
+      reason: 'another holder, observed recently: wait',
+      spec: held(OTHER),
+      now: 14_999,
+      observedAt: 0,
+      want: { action: 'wait', holder: OTHER, expiresAtMs: 15_000 },
+    },
     { reason: 'another holder, unchanged for a full duration: take over', spec: held(OTHER), now: 15_000, observedAt: 0, want: { action: 'acquire' } },
-    { reason: 'expiry counts from when we observed it, not from renewTime (clock skew)', spec: held(OTHER, { renewTime: '2000-01-01T00:00:00.000000Z' }), now: 5_000_000, observedAt: 4_999_000, want: { action: 'wait', holder: OTHER, expiresAtMs: 5_014_000 } },
-    { reason: 'released with a 1 s duration by a holder name: short wait only', spec: held(OTHER, { leaseDurationSeconds: 1 }), now: 1_000, observedAt: 0, want: { action: 'acquire' } },
+    {
+      reason: 'expiry counts from when we observed it, not from renewTime (clock skew)',
+      spec: held(OTHER, { renewTime: '2000-01-01T00:00:00.000000Z' }),
+      now: 5_000_000,
+      observedAt: 4_999_000,
+      want: { action: 'wait', holder: OTHER, expiresAtMs: 5_014_000 },
+    },
+    {
+      reason: 'released with a 1 s duration by a holder name: short wait only',
+      spec: held(OTHER, { leaseDurationSeconds: 1 }),
+      now: 1_000,
+      observedAt: 0,
+      want: { action: 'acquire' },
+    },
   ];
   for (const c of cases) it(c.reason, () => assert.deepEqual(decideLease(c.spec, ME, c.now, c.observedAt), c.want));
 });

@@ -54,7 +54,11 @@ describe('redact', () => {
     },
     {
       reason: 'breaks cycles',
-      input: (() => { const a: Record<string, unknown> = { n: 1 }; a.self = a; return a; })(),
+      input: (() => {
+        const a: Record<string, unknown> = { n: 1 };
+        a.self = a;
+        return a;
+      })(),
       want: { n: 1, self: '[Circular]' },
     },
     { reason: 'leaves primitives alone', input: 42, want: 42 },
@@ -63,7 +67,11 @@ describe('redact', () => {
     it(c.reason, () => {
       const before = JSON.stringify(c.input, (_k, v) => (v === c.input && _k ? '[self]' : v));
       assert.deepEqual(redact(c.input), c.want);
-      assert.equal(JSON.stringify(c.input, (_k, v) => (v === c.input && _k ? '[self]' : v)), before, 'input not modified');
+      assert.equal(
+        JSON.stringify(c.input, (_k, v) => (v === c.input && _k ? '[self]' : v)),
+        before,
+        'input not modified',
+      );
     });
   }
 
@@ -85,14 +93,23 @@ describe('redact', () => {
 describe('createLogger', () => {
   const capture = (level?: 'debug' | 'info') => {
     const lines: string[] = [];
-    const stream = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
     return { logger: createLogger({ level, stream }), entries: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
   };
 
   it('writes JSON with child context and without secrets', () => {
     const { logger, entries } = capture();
-    logger.child({ kind: 'FailoverPolicy', namespace: 'apps', name: 'orders', region: 'us-east-1' })
-      .info('assumed role', { password: 'hunter2', token: 'abc', creds: { secretAccessKey: 'zzz', accessKeyId: 'AKIA' }, secret: { kind: 'Secret', data: { p: 'x' } } });
+    logger.child({ kind: 'FailoverPolicy', namespace: 'apps', name: 'orders', region: 'us-east-1' }).info('assumed role', {
+      password: 'hunter2',
+      token: 'abc',
+      creds: { secretAccessKey: 'zzz', accessKeyId: 'AKIA' },
+      secret: { kind: 'Secret', data: { p: 'x' } },
+    });
     const [e] = entries();
     assert.ok(e);
     assert.equal(e.message, 'assumed role');
@@ -111,7 +128,10 @@ describe('createLogger', () => {
     const { logger, entries } = capture('info');
     logger.debug('hidden');
     logger.info('shown');
-    assert.deepEqual(entries().map((e) => e.message), ['shown']);
+    assert.deepEqual(
+      entries().map((e) => e.message),
+      ['shown'],
+    );
   });
 
   it('logs an error object with its message and stack', () => {

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { namespacedPath } from '../../src/runtime/manager.ts';
 
 test('namespacedPath scopes a collection to one namespace (--watch-namespace)', () => {

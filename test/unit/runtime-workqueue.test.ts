@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it, mock } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { backoffDelay, type BackoffOptions } from '../../src/runtime/backoff.ts';
+import { type BackoffOptions, backoffDelay } from '../../src/runtime/backoff.ts';
 import { DEFAULT_QUEUE_BACKOFF, WorkQueue } from '../../src/runtime/workqueue.ts';
 
 describe('WorkQueue coalescing', () => {
@@ -136,23 +136,29 @@ describe('WorkQueue delays (mocked clock)', () => {
     }
   };
 
-  it('addAfter makes the key ready only when the delay has passed', withClock(() => {
-    const q = new WorkQueue();
-    q.addAfter('a', 100);
-    mock.timers.tick(99);
-    assert.equal(q.len(), 0);
-    mock.timers.tick(1);
-    assert.equal(q.len(), 1);
-  }));
+  it(
+    'addAfter makes the key ready only when the delay has passed',
+    withClock(() => {
+      const q = new WorkQueue();
+      q.addAfter('a', 100);
+      mock.timers.tick(99);
+      assert.equal(q.len(), 0);
+      mock.timers.tick(1);
+      assert.equal(q.len(), 1);
+    }),
+  );
 
-  it('of two delays for one key the earlier wins', withClock(() => {
-    const q = new WorkQueue();
-    q.addAfter('a', 500);
-    q.addAfter('a', 50);
-    q.addAfter('a', 300);
-    mock.timers.tick(50);
-    assert.equal(q.len(), 1);
-  }));
+  it(
+    'of two delays for one key the earlier wins',
+    withClock(() => {
+      const q = new WorkQueue();
+      q.addAfter('a', 500);
+      q.addAfter('a', 50);
+      q.addAfter('a', 300);
+      mock.timers.tick(50);
+      assert.equal(q.len(), 1);
+    }),
+  );
 
   it('addRateLimited doubles per failure, counts retries, and forget resets it', async () => {
     mock.timers.enable({ apis: ['setTimeout', 'Date'] });

@@ -1,14 +1,15 @@
 // The TCP pass-through that stands between one controller replica and the kube-apiserver:
 // it forwards bytes untouched, and block() turns it into a blackhole for that one client.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
-import { readFileSync, rmSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
-import { TcpProxy, proxiedKubeconfig } from '../env/tcp-proxy.ts';
+import { proxiedKubeconfig, TcpProxy } from '../env/tcp-proxy.ts';
 
 async function echoServer(): Promise<{ server: Server; port: number; sockets: Set<Socket>; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
@@ -20,7 +21,9 @@ async function echoServer(): Promise<{ server: Server; port: number; sockets: Se
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
-    server, sockets, port: (server.address() as AddressInfo).port,
+    server,
+    sockets,
+    port: (server.address() as AddressInfo).port,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(r));
@@ -36,7 +39,8 @@ async function client(port: number): Promise<{ sock: Socket; got: () => string; 
   sock.on('data', (d) => (got += d));
   await new Promise<void>((r) => sock.once('connect', () => r()));
   return {
-    sock, got: () => got,
+    sock,
+    got: () => got,
     async waitFor(text, ms = 2000) {
       const deadline = Date.now() + ms;
       while (Date.now() < deadline) {
@@ -81,7 +85,7 @@ test('forwards both ways; block() holds open and new connections without a reset
   }
 });
 
-test('block() also holds the upstream\'s answers, not just the client\'s requests', async () => {
+test("block() also holds the upstream's answers, not just the client's requests", async () => {
   const echo = await echoServer();
   const proxy = new TcpProxy(`http://127.0.0.1:${echo.port}`);
   await proxy.start();
@@ -131,12 +135,27 @@ test('a clean close passes through; stop() closes held connections promptly', as
 test('proxiedKubeconfig points every cluster at the proxy and keeps scheme, CA and user', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mrc-tcp-proxy-test-'));
   const src = join(dir, 'kubeconfig');
-  writeFileSync(src, [
-    'apiVersion: v1', 'kind: Config', 'current-context: local',
-    'clusters:', '- name: local', '  cluster:', '    server: https://127.0.0.1:6443', '    certificate-authority-data: Q0E=',
-    'users:', '- name: admin', '  user:', '    token: t0ken',
-    'contexts:', '- name: local', '  context: {cluster: local, user: admin, namespace: default}', '',
-  ].join('\n'));
+  writeFileSync(
+    src,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: local',
+      'clusters:',
+      '- name: local',
+      '  cluster:',
+      '    server: https://127.0.0.1:6443',
+      '    certificate-authority-data: Q0E=',
+      'users:',
+      '- name: admin',
+      '  user:',
+      '    token: t0ken',
+      'contexts:',
+      '- name: local',
+      '  context: {cluster: local, user: admin, namespace: default}',
+      '',
+    ].join('\n'),
+  );
   const out = proxiedKubeconfig(src, '127.0.0.1:40123');
   try {
     const doc = parse(readFileSync(out, 'utf8'));

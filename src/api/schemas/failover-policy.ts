@@ -4,8 +4,8 @@ import {
   arr,
   bool,
   type CelRule,
-  deletionPolicy,
   DNS_SUBDOMAIN_PATTERN,
+  deletionPolicy,
   HOSTED_ZONE_ID_PATTERN,
   hostname,
   int,
@@ -29,15 +29,15 @@ const target = (): Schema =>
     'Where the record points. Set exactly one of alias, ips, cname.',
     {
       alias: obj(
-        'Route 53 alias to an AWS endpoint (NLB/ALB, CloudFront, another record). Preferred for load balancers: no TTL, free queries, follows the endpoint\'s IPs.',
+        "Route 53 alias to an AWS endpoint (NLB/ALB, CloudFront, another record). Preferred for load balancers: no TTL, free queries, follows the endpoint's IPs.",
         {
           dnsName: hostname('DNS name of the endpoint, e.g. nlb-1-abc.elb.us-east-1.amazonaws.com.'),
-          hostedZoneId: str('Hosted zone id of the endpoint (the load balancer\'s CanonicalHostedZoneId), not the zone of this record.', {
+          hostedZoneId: str("Hosted zone id of the endpoint (the load balancer's CanonicalHostedZoneId), not the zone of this record.", {
             pattern: HOSTED_ZONE_ID_PATTERN,
             maxLength: 32,
           }),
           evaluateTargetHealth: bool(
-            'Let Route 53 also use the endpoint\'s own health (e.g. NLB healthy targets) when answering; recommended for load balancers.',
+            "Let Route 53 also use the endpoint's own health (e.g. NLB healthy targets) when answering; recommended for load balancers.",
           ),
         },
         { required: ['dnsName', 'hostedZoneId'] },
@@ -73,8 +73,8 @@ const healthCheck = (): Schema =>
       'Check a deep path (e.g. /health/deep): a check on / stays green while the database is down, and the controller warns about it.',
     {
       type: str('Kind of check.', { enum: ['TCP', 'HTTP', 'HTTPS', 'CloudWatchAlarm'] }),
-      fqdn: hostname('Host to check (TCP/HTTP/HTTPS). Default: the target\'s CNAME or alias name; also sent as the Host header and SNI name.'),
-      ipAddress: str('IP to check instead of resolving fqdn (TCP/HTTP/HTTPS). Default: the target\'s first IP.', {
+      fqdn: hostname("Host to check (TCP/HTTP/HTTPS). Default: the target's CNAME or alias name; also sent as the Host header and SNI name."),
+      ipAddress: str("IP to check instead of resolving fqdn (TCP/HTTP/HTTPS). Default: the target's first IP.", {
         maxLength: 45,
         'x-kubernetes-validations': [{ rule: 'isIP(self)', message: 'must be an IPv4 or IPv6 address' }],
       }),
@@ -189,24 +189,32 @@ const database = (): Schema =>
         {
           region: region('Region of the writer.'),
           instanceIdentifier: str('DB instance identifier of the writer.', RDS_ID),
-          roleArn: roleArn('Role to assume for RDS calls in the writer\'s account. Omitted: the RegionPair side\'s role, else the controller\'s own credentials.'),
+          roleArn: roleArn("Role to assume for RDS calls in the writer's account. Omitted: the RegionPair side's role, else the controller's own credentials."),
         },
         { required: ['region', 'instanceIdentifier'] },
       ),
       replica: obj(
         'The standby: a cross-region read replica of the writer, created when missing.',
         {
-          region: region('Region of the replica; must differ from the writer\'s.'),
+          region: region("Region of the replica; must differ from the writer's."),
           instanceIdentifier: str('DB instance identifier of the replica.', RDS_ID),
-          instanceClass: str('Instance class when the replica is created, e.g. db.r6g.large. Default: the writer\'s class (the standby must carry the full load).', {
-            pattern: String.raw`^db\.[a-z0-9-]+\.[a-z0-9]+$`,
-            maxLength: 64,
-          }),
-          kmsKeyId: str('KMS key in the replica\'s region for an encrypted writer: KMS keys are regional, so a cross-region replica of an encrypted instance needs one.', {
-            minLength: 1,
-            maxLength: 2048,
-          }),
-          roleArn: roleArn('Role to assume for RDS calls in the replica\'s account. Omitted: the RegionPair side\'s role, else the controller\'s own credentials.'),
+          instanceClass: str(
+            "Instance class when the replica is created, e.g. db.r6g.large. Default: the writer's class (the standby must carry the full load).",
+            {
+              pattern: String.raw`^db\.[a-z0-9-]+\.[a-z0-9]+$`,
+              maxLength: 64,
+            },
+          ),
+          kmsKeyId: str(
+            "KMS key in the replica's region for an encrypted writer: KMS keys are regional, so a cross-region replica of an encrypted instance needs one.",
+            {
+              minLength: 1,
+              maxLength: 2048,
+            },
+          ),
+          roleArn: roleArn(
+            "Role to assume for RDS calls in the replica's account. Omitted: the RegionPair side's role, else the controller's own credentials.",
+          ),
         },
         { required: ['region', 'instanceIdentifier'] },
       ),
@@ -216,7 +224,7 @@ const database = (): Schema =>
         default: DEFAULTS.maxReplicaLagSeconds,
       }),
       connectionSecret: obj(
-        'Secret in this policy\'s namespace that the controller writes with host, port, region and role of the current writer; applications read DATABASE_HOST there so a failover needs no redeploy.',
+        "Secret in this policy's namespace that the controller writes with host, port, region and role of the current writer; applications read DATABASE_HOST there so a failover needs no redeploy.",
         { name: str('Name of the Secret.', { pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }) },
         { required: ['name'] },
       ),
@@ -233,25 +241,30 @@ const failover = (): Schema =>
   obj(
     'How and when traffic and the writer move between regions.',
     {
-      mode: str('Manual: an operator moves traffic by setting activeRegion. Automatic: the controller fails over when the primary stays unhealthy for unhealthyForSeconds.', {
-        enum: ['Manual', 'Automatic'],
-        default: DEFAULTS.failover.mode,
-      }),
+      mode: str(
+        'Manual: an operator moves traffic by setting activeRegion. Automatic: the controller fails over when the primary stays unhealthy for unhealthyForSeconds.',
+        {
+          enum: ['Manual', 'Automatic'],
+          default: DEFAULTS.failover.mode,
+        },
+      ),
       unhealthyForSeconds: int('Automatic mode: how long the primary must be continuously unhealthy before failing over; avoids flapping on short blips.', {
         minimum: 10,
         maximum: 86400,
         default: DEFAULTS.failover.unhealthyForSeconds,
       }),
-      activeRegion: region('Manual mode: the region that should serve. Set it to the other region to fail over, back to fail back. Default: the primary region.'),
+      activeRegion: region(
+        'Manual mode: the region that should serve. Set it to the other region to fail over, back to fail back. Default: the primary region.',
+      ),
       failback: str(
         'Automatic: once the old primary is healthy again, re-seed its replica, wait until lag <= maxReplicaLagSeconds, then switch back. Manual: stay failed over until an operator acts.',
         { enum: ['Manual', 'Automatic'], default: DEFAULTS.failover.failback },
       ),
       promoteWhenFenceUnconfirmed: bool(
-        'What a failover does when it cannot fence the old writer because the old region\'s RDS API does not answer. ' +
+        "What a failover does when it cannot fence the old writer because the old region's RDS API does not answer. " +
           'false (default): the failover waits until that API answers and the old writer is fenced, or until an operator accepts the risk ' +
           'for that one failover with the annotation multiregion.dev/accept-data-loss (multiregion failover NAME --accept-data-loss). ' +
-          'true: it promotes the replica without a confirmed fence when the old side\'s health check is also Unhealthy, and fences the old writer as soon as its region answers. ' +
+          "true: it promotes the replica without a confirmed fence when the old side's health check is also Unhealthy, and fences the old writer as soon as its region answers. " +
           'Risk: when it is the controller that is cut off from the region (its network path to the RDS API), not the region itself, the old writer may still take writes: ' +
           'there are then two writers, and what is written to the old one is lost. Set true only where availability matters more than losing writes. ' +
           'A promotion this field let through records dataLossAccepted: Policy in status.lastFailover.',
@@ -279,7 +292,7 @@ const spec = (): Schema =>
   obj(
     'Desired failover setup of one application: DNS records with health checks, an optional database replica, and the failover rules.',
     {
-      regionPairRef: regionPairRef('RegionPair that gives default regions and roles; optional. Its namespace must allow this policy\'s namespace.'),
+      regionPairRef: regionPairRef("RegionPair that gives default regions and roles; optional. Its namespace must allow this policy's namespace."),
       dns: dns(),
       database: database(),
       failover: { ...failover(), default: {} },
@@ -290,8 +303,10 @@ const spec = (): Schema =>
         }),
       }),
       alarms: obj('CloudWatch alarms the controller creates for this application.', {
-        replicaLagSeconds: int('Alarm when replica lag exceeds this many seconds (set it below maxReplicaLagSeconds to hear before failover is blocked).', { minimum: 1 }),
-        latencyMillis: int('Alarm when the health check\'s measured latency exceeds this many milliseconds.', { minimum: 1 }),
+        replicaLagSeconds: int('Alarm when replica lag exceeds this many seconds (set it below maxReplicaLagSeconds to hear before failover is blocked).', {
+          minimum: 1,
+        }),
+        latencyMillis: int("Alarm when the health check's measured latency exceeds this many milliseconds.", { minimum: 1 }),
         snsTopicArn: snsTopicArn(),
       }),
       tags: tags(),
@@ -307,7 +322,8 @@ const spec = (): Schema =>
         },
         {
           rule: '!has(self.database) || ((!has(self.dns.primary.region) || self.dns.primary.region == self.database.primary.region) && (!has(self.dns.secondary.region) || self.dns.secondary.region == self.database.replica.region))',
-          message: 'dns.primary.region must equal database.primary.region and dns.secondary.region database.replica.region: traffic and the writer move together',
+          message:
+            'dns.primary.region must equal database.primary.region and dns.secondary.region database.replica.region: traffic and the writer move together',
           fieldPath: '.database',
         },
         {
@@ -354,15 +370,19 @@ const status = (): Schema =>
       primary: health('Health of the primary side.'),
       secondary: health('Health of the secondary side.'),
       since: timestamp('When the overall health last changed.'),
-      primarySince: timestamp('When the primary\'s health last changed.'),
-      secondarySince: timestamp('When the secondary\'s health last changed.'),
+      primarySince: timestamp("When the primary's health last changed."),
+      secondarySince: timestamp("When the secondary's health last changed."),
     }),
     healthCheckIds: obj('Route 53 health checks owned by this policy.', {
       primary: str('Health check id of the primary record.'),
       secondary: str('Health check id of the secondary record.'),
     }),
     database: obj('Where the writer and the replica are now.', {
-      writer: obj('The instance taking writes.', { region: str('Region.'), identifier: str('DB instance identifier.') }, { required: ['region', 'identifier'] }),
+      writer: obj(
+        'The instance taking writes.',
+        { region: str('Region.'), identifier: str('DB instance identifier.') },
+        { required: ['region', 'identifier'] },
+      ),
       replica: obj(
         'The standby replica.',
         { region: str('Region.'), identifier: str('DB instance identifier.'), lagSeconds: num('Replica lag in seconds at the last observation.') },
@@ -408,7 +428,7 @@ const status = (): Schema =>
     }),
     dnsChange: obj(
       'The Route 53 change of the failover records that is not INSYNC yet. Until it is, the records do not count as in place ' +
-        '(FailoverReady, Ready and a failover\'s DNS step wait); the controller asks GetChange once per pass instead of waiting.',
+        "(FailoverReady, Ready and a failover's DNS step wait); the controller asks GetChange once per pass instead of waiting.",
       { id: str('Route 53 change id.'), submittedAt: timestamp('When Route 53 accepted the change.') },
       { required: ['id', 'submittedAt'] },
     ),
@@ -419,7 +439,9 @@ const status = (): Schema =>
         startedAt: timestamp('When it started.'),
         reason: str('OnDemand or Schedule.'),
         trigger: str('The multiregion.dev/drill-now value that started it.'),
-        step: str('ShadowWritten (the shadow pair points at the active side) or Switched (its PRIMARY points at the standby).', { enum: ['ShadowWritten', 'Switched'] }),
+        step: str('ShadowWritten (the shadow pair points at the active side) or Switched (its PRIMARY points at the standby).', {
+          enum: ['ShadowWritten', 'Switched'],
+        }),
         stepAt: timestamp('When step was recorded.'),
         standby: str('The side the shadow PRIMARY is switched to.', { enum: ['primary', 'secondary'] }),
         changeId: str('The Route 53 change of the step while it is not INSYNC.'),

@@ -6,8 +6,8 @@ import {
   bool,
   celOverlap,
   cidrList,
-  deletionPolicy,
   DNS_LABEL_PATTERN,
+  deletionPolicy,
   int,
   mapOf,
   obj,
@@ -25,7 +25,7 @@ const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545
 
 const vpcAttachment = (): Schema =>
   obj(
-    'A VPC attached to this side\'s Transit Gateway. The attachment is associated with the side\'s dedicated TGW route table.',
+    "A VPC attached to this side's Transit Gateway. The attachment is associated with the side's dedicated TGW route table.",
     {
       vpcId: awsId('vpc', 'VPC to attach; a Transit Gateway takes at most one attachment per VPC.'),
       subnetIds: arr(
@@ -34,7 +34,7 @@ const vpcAttachment = (): Schema =>
         { minItems: 1, maxItems: 20, 'x-kubernetes-list-type': 'set' },
       ),
       routeTableIds: arr(
-        'VPC route tables that get routes to the other side\'s CIDRs via the Transit Gateway. Without them the network exists but no workload uses it.',
+        "VPC route tables that get routes to the other side's CIDRs via the Transit Gateway. Without them the network exists but no workload uses it.",
         awsId('rtb', 'VPC route table of this VPC.'),
         { maxItems: 20, 'x-kubernetes-list-type': 'set' },
       ),
@@ -51,9 +51,9 @@ const side = (which: 'primary' | 'secondary'): Schema =>
         'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'region is immutable; create a new RegionPair to move a side' }],
       }),
       roleArn: roleArn(
-        'Role the controller assumes (STS AssumeRole) for every call on this side, so one controller can manage several accounts. Omitted: the controller pod\'s own credentials.',
+        "Role the controller assumes (STS AssumeRole) for every call on this side, so one controller can manage several accounts. Omitted: the controller pod's own credentials.",
       ),
-      externalId: str('External ID passed with AssumeRole when the role\'s trust policy requires one (confused-deputy protection).', {
+      externalId: str("External ID passed with AssumeRole when the role's trust policy requires one (confused-deputy protection).", {
         minLength: 2,
         maxLength: 1224,
         pattern: String.raw`^[\w+=,.@:/-]+$`,
@@ -63,10 +63,9 @@ const side = (which: 'primary' | 'secondary'): Schema =>
           '(with them on, every attachment lands in one table and traffic between peers can loop).',
         {
           id: awsId('tgw', 'Adopt this existing Transit Gateway instead of creating one. Adopted gateways are never deleted by the controller.'),
-          amazonSideAsn: int(
-            'BGP ASN of a Transit Gateway the controller creates (64512-65534 or 4200000000-4294967294). Omitted: AWS uses 64512.',
-            { format: 'int64' },
-          ),
+          amazonSideAsn: int('BGP ASN of a Transit Gateway the controller creates (64512-65534 or 4200000000-4294967294). Omitted: AWS uses 64512.', {
+            format: 'int64',
+          }),
         },
         {
           'x-kubernetes-validations': [
@@ -89,7 +88,7 @@ const side = (which: 'primary' | 'secondary'): Schema =>
         'x-kubernetes-list-map-keys': ['vpcId'],
       }),
       cidrs: cidrList(
-        'Address ranges of this side: the other side gets static routes to them through the peering. Must not overlap the other side\'s CIDRs (routes would be ambiguous).',
+        "Address ranges of this side: the other side gets static routes to them through the peering. Must not overlap the other side's CIDRs (routes would be ambiguous).",
         'A CIDR block reachable on this side.',
       ),
     },
@@ -101,7 +100,7 @@ const flowLogs = (): Schema =>
     'Transit Gateway flow logs, one per side, into CloudWatch Logs. ClientConnection dashboards query them, so without flow logs those dashboards stay empty.',
     {
       enabled: bool('Turn flow logs on (true) or off (false; existing flow logs the controller created are deleted).'),
-      logGroupName: str('CloudWatch Logs group, created in each side\'s region when missing.', {
+      logGroupName: str("CloudWatch Logs group, created in each side's region when missing.", {
         default: DEFAULTS.flowLogs.logGroupName,
         minLength: 1,
         maxLength: 512,
@@ -134,14 +133,14 @@ const flowLogs = (): Schema =>
 
 const spec = (): Schema =>
   obj(
-    'Desired network: a Transit Gateway per side (created or adopted), a dedicated TGW route table per side, the peering between them, and static routes to the other side\'s CIDRs.',
+    "Desired network: a Transit Gateway per side (created or adopted), a dedicated TGW route table per side, the peering between them, and static routes to the other side's CIDRs.",
     {
       primary: side('primary'),
       secondary: side('secondary'),
       flowLogs: flowLogs(),
       allowedNamespaces: arr(
-        'Namespaces whose FailoverPolicies and ClientConnections may reference this pair (like the Gateway API\'s allowedRoutes). Default: only this object\'s own namespace, ' +
-          'so a tenant cannot add routes to someone else\'s network.',
+        "Namespaces whose FailoverPolicies and ClientConnections may reference this pair (like the Gateway API's allowedRoutes). Default: only this object's own namespace, " +
+          "so a tenant cannot add routes to someone else's network.",
         str('A namespace name.', { pattern: DNS_LABEL_PATTERN, maxLength: 63 }),
         { maxItems: 256, 'x-kubernetes-list-type': 'set' },
       ),
@@ -158,7 +157,7 @@ const spec = (): Schema =>
         },
         {
           rule: `self.primary.cidrs.all(a, self.secondary.cidrs.all(b, !(${celOverlap('a', 'b')})))`,
-          message: 'secondary CIDRs must not overlap primary CIDRs: each side routes the other\'s ranges through the peering',
+          message: "secondary CIDRs must not overlap primary CIDRs: each side routes the other's ranges through the peering",
           fieldPath: '.secondary.cidrs',
         },
       ],
@@ -167,7 +166,7 @@ const spec = (): Schema =>
 
 const sideStatus = (which: string): Schema =>
   obj(`What the controller observed and owns on the ${which} side.`, {
-    accountId: str('AWS account of this side (from STS GetCallerIdentity with the side\'s credentials).'),
+    accountId: str("AWS account of this side (from STS GetCallerIdentity with the side's credentials)."),
     transitGatewayId: str('Transit Gateway in use.'),
     transitGatewayAdopted: bool('True when the gateway was adopted by spec id; adopted gateways are never deleted.'),
     routeTableId: str('The dedicated TGW route table of this side.'),

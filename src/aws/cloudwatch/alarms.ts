@@ -3,21 +3,21 @@
 // the ones that differ. Alarms carry our ownership tags; before overwriting or deleting one we
 // check them, so an alarm someone else made under a colliding name is never touched.
 import {
+  type CloudWatchClient,
   DeleteAlarmsCommand,
   DescribeAlarmsCommand,
   ListTagsForResourceCommand,
-  PutMetricAlarmCommand,
-  TagResourceCommand,
-  type CloudWatchClient,
   type MetricAlarm,
+  PutMetricAlarmCommand,
   type PutMetricAlarmCommandInput,
   type Statistic,
   type Tag,
+  TagResourceCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { AwsError } from '../errors.ts';
 import type { Owner } from '../types.ts';
 import { canonicalJson } from './canonical.ts';
-import { clientRegion, type Change, type SyncOptions } from './changes.ts';
+import { type Change, clientRegion, type SyncOptions } from './changes.ts';
 
 export interface MetricStatSpec {
   namespace: string;
@@ -53,7 +53,9 @@ export function ownerTags(owner: Owner): Tag[] {
     [TAG.kind]: owner.kind,
     [TAG.uid]: owner.uid,
   };
-  return Object.keys(tags).sort().map((Key) => ({ Key, Value: tags[Key] ?? '' }));
+  return Object.keys(tags)
+    .sort()
+    .map((Key) => ({ Key, Value: tags[Key] ?? '' }));
 }
 
 export function putAlarmInput(spec: MetricAlarmSpec, tags: Tag[]): PutMetricAlarmCommandInput {
@@ -73,7 +75,13 @@ export function putAlarmInput(spec: MetricAlarmSpec, tags: Tag[]): PutMetricAlar
     ...(spec.datapointsToAlarm === undefined ? {} : { DatapointsToAlarm: spec.datapointsToAlarm }),
     TreatMissingData: spec.treatMissingData,
     ...(spec.metric
-      ? { Namespace: spec.metric.namespace, MetricName: spec.metric.metricName, Dimensions: dims(spec.metric.dimensions), Statistic: spec.metric.stat as Statistic, Period: spec.metric.period }
+      ? {
+          Namespace: spec.metric.namespace,
+          MetricName: spec.metric.metricName,
+          Dimensions: dims(spec.metric.dimensions),
+          Statistic: spec.metric.stat as Statistic,
+          Period: spec.metric.period,
+        }
       : {}),
     ...(spec.queries
       ? {
@@ -122,7 +130,13 @@ function comparable(a: PutMetricAlarmCommandInput): Record<string, unknown> {
           label: q.Label ?? null,
           returnData: q.ReturnData ?? true,
           stat: q.MetricStat
-            ? { ns: q.MetricStat.Metric?.Namespace, name: q.MetricStat.Metric?.MetricName, dims: sortDims(q.MetricStat.Metric?.Dimensions), stat: q.MetricStat.Stat, period: q.MetricStat.Period }
+            ? {
+                ns: q.MetricStat.Metric?.Namespace,
+                name: q.MetricStat.Metric?.MetricName,
+                dims: sortDims(q.MetricStat.Metric?.Dimensions),
+                stat: q.MetricStat.Stat,
+                period: q.MetricStat.Period,
+              }
             : null,
         })),
   };
@@ -217,5 +231,7 @@ async function retag(cw: CloudWatchClient, alarm: MetricAlarm, owner: Owner, wan
 }
 
 function dims(d: Record<string, string>) {
-  return Object.keys(d).sort().map((Name) => ({ Name, Value: d[Name] }));
+  return Object.keys(d)
+    .sort()
+    .map((Name) => ({ Name, Value: d[Name] }));
 }

@@ -2,7 +2,7 @@
 // TransitGateway + TransitGatewayAttachment: attachment metrics are published with both).
 // Pure: names and specs only; alarms.ts writes them.
 import type { MetricAlarmSpec, MetricStatSpec } from './alarms.ts';
-import { ownedName, type OwnerRef } from './names.ts';
+import { type OwnerRef, ownedName } from './names.ts';
 
 const SUFFIX = { rejected: 'rejected-packets', fromClient: 'bandwidth-from-client', toClient: 'bandwidth-to-client' } as const;
 const FIVE_MINUTES = 300;

@@ -5,15 +5,15 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Owner } from '../types.ts';
-import { deleteAlarms, syncAlarms, type MetricAlarmSpec } from './alarms.ts';
+import { deleteAlarms, type MetricAlarmSpec, syncAlarms } from './alarms.ts';
 import { contentHash } from './canonical.ts';
 import type { Change, SyncOptions } from './changes.ts';
 import { clientAlarmNames, clientAlarmSpecs } from './client-alarms.ts';
-import { clientDashboardBody, type ClientDashboardInput, type DashboardWidget } from './dashboard.ts';
+import { type ClientDashboardInput, clientDashboardBody, type DashboardWidget } from './dashboard.ts';
 import { deleteDashboard, syncDashboard } from './dashboards.ts';
 import { alarmArn, dashboardName, dashboardUrl, ownedName, ownerPrefix } from './names.ts';
 import { clientQueries, type Question } from './queries.ts';
-import { deleteQueryDefinitions, syncQueryDefinitions, type DesiredQueryDefinition } from './query-definitions.ts';
+import { type DesiredQueryDefinition, deleteQueryDefinitions, syncQueryDefinitions } from './query-definitions.ts';
 import type { DashboardBody } from './widgets.ts';
 
 export interface ClientObservabilityInput extends Omit<ClientDashboardInput, 'alarmArns'> {

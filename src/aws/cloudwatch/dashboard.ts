@@ -1,9 +1,9 @@
 // The per-client dashboard: pure, deterministic JSON from the client's spec. Rows follow a fixed
 // order whatever order the spec lists its widgets in, so reordering a list never rewrites AWS.
-import { latencyCells, type AttachmentRef } from './latency-widgets.ts';
+import { type AttachmentRef, latencyCells } from './latency-widgets.ts';
 import { dashboardUrl } from './names.ts';
-import { normalizeCidrs, bandwidthEgressQuery, bandwidthIngressQuery, rejectedTrafficQuery, topTalkersQuery, withSource } from './queries.ts';
-import { layout, mdEscape, metricRow, metricWidget, textWidget, type Cell, type DashboardBody, type WidgetJson } from './widgets.ts';
+import { bandwidthEgressQuery, bandwidthIngressQuery, normalizeCidrs, rejectedTrafficQuery, topTalkersQuery, withSource } from './queries.ts';
+import { type Cell, type DashboardBody, layout, mdEscape, metricRow, metricWidget, textWidget, type WidgetJson } from './widgets.ts';
 
 export type { AttachmentRef } from './latency-widgets.ts';
 export { dashboardName, dashboardUrl } from './names.ts';
@@ -45,7 +45,11 @@ export function clientDashboardBody(input: ClientDashboardInput): DashboardBody 
   }
   if (want.has('rejectedTraffic')) {
     rows.push([
-      { width: attachmentMetrics ? 14 : 24, height: 6, widget: log('Dropped by the Transit Gateway (top flows, by cause)', rejectedTrafficQuery(scope), 'table') },
+      {
+        width: attachmentMetrics ? 14 : 24,
+        height: 6,
+        widget: log('Dropped by the Transit Gateway (top flows, by cause)', rejectedTrafficQuery(scope), 'table'),
+      },
       ...(attachmentMetrics ? [attachmentMetrics.drops] : []),
     ]);
   }
@@ -68,7 +72,9 @@ function header(input: ClientDashboardInput): string {
   const a = input.attachment;
   const lines = [
     `# ${mdEscape(input.displayName)}`,
-    `CIDRs: ${normalizeCidrs(input.cidrs).map((c) => `\`${c}\``).join(', ')} · attachment: ${a.type} \`${a.id}\` · region: ${input.region} · flow logs: \`${input.logGroupName}\``,
+    `CIDRs: ${normalizeCidrs(input.cidrs)
+      .map((c) => `\`${c}\``)
+      .join(', ')} · attachment: ${a.type} \`${a.id}\` · region: ${input.region} · flow logs: \`${input.logGroupName}\``,
   ];
   if (input.overviewDashboardName) lines.push(`[Pair overview](${dashboardUrl(input.region, input.overviewDashboardName)})`);
   return lines.join('\n\n');

@@ -1,9 +1,9 @@
 // Dashboards written only when their content changed: GetDashboard, compare canonical JSON, and
 // PutDashboard only on a difference. Dashboards cannot be tagged; ownership is the name (names.ts).
-import { DeleteDashboardsCommand, GetDashboardCommand, PutDashboardCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { type CloudWatchClient, DeleteDashboardsCommand, GetDashboardCommand, PutDashboardCommand } from '@aws-sdk/client-cloudwatch';
 import { isNotFound } from '../errors.ts';
 import { canonicalJson, sameJson } from './canonical.ts';
-import { clientRegion, type Change, type SyncOptions } from './changes.ts';
+import { type Change, clientRegion, type SyncOptions } from './changes.ts';
 
 export async function syncDashboard(cw: CloudWatchClient, name: string, body: object | string, opts: SyncOptions = {}): Promise<Change[]> {
   const text = typeof body === 'string' ? body : canonicalJson(body);

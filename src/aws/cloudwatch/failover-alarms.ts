@@ -4,11 +4,11 @@
 // replica changes region after a failover).
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Owner } from '../types.ts';
-import { syncAlarms, type MetricAlarmSpec } from './alarms.ts';
+import { type MetricAlarmSpec, syncAlarms } from './alarms.ts';
 import { contentHash } from './canonical.ts';
 import type { Change, SyncOptions } from './changes.ts';
 import { alarmActions } from './client-alarms.ts';
-import { ownedName, type OwnerRef } from './names.ts';
+import { type OwnerRef, ownedName } from './names.ts';
 
 const SUFFIX = { lag: 'replica-lag', latency: 'health-check-latency' } as const;
 const ROUTE53_METRICS_REGION = 'us-east-1';

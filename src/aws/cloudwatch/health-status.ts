@@ -21,7 +21,13 @@
 // SampleCount query says how many): with fewer it is no share yet (one unhealthy probe of a
 // flapping check would read 0), and the newest complete period speaks instead. So a dead region
 // reads Unhealthy a few probes into the first minute it is down all along, not a minute later.
-import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import {
+  type CloudWatchClient,
+  GetMetricDataCommand,
+  type GetMetricDataCommandOutput,
+  type MetricDataQuery,
+  type MetricDataResult,
+} from '@aws-sdk/client-cloudwatch';
 import { toAwsError } from '../errors.ts';
 
 /** Same literals as the API's Health. */
@@ -96,7 +102,13 @@ type Series = Pick<MetricDataResult, 'Values' | 'Timestamps'>;
  * The newest period that can be judged, at `now`: a period still running only once it holds
  * MIN_PARTIAL_SAMPLES probes (per `counts`, the SampleCount series), else the one before it.
  */
-export function sampleOf(result: Series | undefined, now: Date, staleAfterSeconds: number, counts?: Series, periodSeconds = DEFAULTS.periodSeconds): HealthSample {
+export function sampleOf(
+  result: Series | undefined,
+  now: Date,
+  staleAfterSeconds: number,
+  counts?: Series,
+  periodSeconds = DEFAULTS.periodSeconds,
+): HealthSample {
   const values = result?.Values ?? [];
   const stamps = result?.Timestamps ?? [];
   const countAt = new Map((counts?.Timestamps ?? []).map((t, i) => [t.getTime(), counts?.Values?.[i] ?? 0]));
@@ -152,7 +164,7 @@ export class HealthObserver {
     let token: string | undefined;
     const seen = new Set<string>();
     do {
-      let out;
+      let out: GetMetricDataCommandOutput;
       try {
         out = await this.cloudwatch.send(
           new GetMetricDataCommand({

@@ -9,7 +9,7 @@
 // - Direct Connect (AWS/DX): ConnectionState, ConnectionLightLevelTx/Rx, ConnectionBps*/Pps*,
 //   VirtualInterfaceBps* by ConnectionId (+VirtualInterfaceId). No latency metric.
 // - Transit Gateway attachments (vpc, peering): bytes, packets and drops only.
-import { metricRow, metricWidget, textWidget, type Cell } from './widgets.ts';
+import { type Cell, metricRow, metricWidget, textWidget } from './widgets.ts';
 
 export interface AttachmentRef {
   type: 'vpn' | 'directConnect' | 'vpc' | 'peering';
@@ -41,7 +41,10 @@ function probeWidget(probe: string, region: string, period: number) {
   if (monitor !== undefined) {
     const dims = { Monitor: monitor, Probe: probeId };
     return metricWidget({
-      region, title, stat: 'Average', period,
+      region,
+      title,
+      stat: 'Average',
+      period,
       metrics: [
         metricRow('AWS/NetworkMonitor', 'RTT', dims, { label: 'RTT' }),
         metricRow('AWS/NetworkMonitor', 'PacketLoss', dims, { label: 'Packet loss', yAxis: 'right' }),
@@ -51,7 +54,10 @@ function probeWidget(probe: string, region: string, period: number) {
   // Without the monitor name the exact dimension set is unknown; SEARCH matches on Probe alone.
   const search = (metric: string) => `SEARCH('{AWS/NetworkMonitor,Monitor,Probe} MetricName="${metric}" Probe="${probeId}"', 'Average', ${period})`;
   return metricWidget({
-    region, title, stat: 'Average', period,
+    region,
+    title,
+    stat: 'Average',
+    period,
     metrics: [
       [{ expression: search('RTT'), id: 'rtt', label: 'RTT' }],
       [{ expression: search('PacketLoss'), id: 'loss', label: 'Packet loss', yAxis: 'right' }],
@@ -62,7 +68,9 @@ function probeWidget(probe: string, region: string, period: number) {
 function linkHealthWidget(att: AttachmentRef, region: string, period: number) {
   if (att.type === 'vpn' && att.vpnConnectionId) {
     return metricWidget({
-      region, period, stat: 'Average',
+      region,
+      period,
+      stat: 'Average',
       title: 'VPN tunnels up (1 = all up; VPN publishes no latency metric)',
       metrics: [metricRow('AWS/VPN', 'TunnelState', { VpnId: att.vpnConnectionId }, { label: 'TunnelState' })],
       yAxis: { left: { min: 0 } },
@@ -71,7 +79,9 @@ function linkHealthWidget(att: AttachmentRef, region: string, period: number) {
   if (att.type === 'directConnect' && att.directConnectConnectionId) {
     const dims = { ConnectionId: att.directConnectConnectionId };
     return metricWidget({
-      region, period, stat: 'Average',
+      region,
+      period,
+      stat: 'Average',
       title: 'Direct Connect link (DX publishes no latency metric)',
       metrics: [
         metricRow('AWS/DX', 'ConnectionState', dims, { label: 'ConnectionState', stat: 'Minimum' }),
@@ -94,6 +104,6 @@ function noLatencyText(att: AttachmentRef): string {
   return [
     '### Latency: no measured value',
     WHY_NONE[att.type],
-    'To graph real round-trip time, create a CloudWatch Network Monitor probe toward the client and set the attachment\'s `networkMonitorProbe` to `<monitor>/<probe-id>`.',
+    "To graph real round-trip time, create a CloudWatch Network Monitor probe toward the client and set the attachment's `networkMonitorProbe` to `<monitor>/<probe-id>`.",
   ].join('\n\n');
 }

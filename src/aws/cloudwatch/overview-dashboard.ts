@@ -2,7 +2,7 @@
 // then the shared health of the pair (Route 53 checks, replica lag, peering bytes, NLB hosts).
 // Dashboards are global, so one dashboard holds metrics of both regions (per-metric `region`).
 import { dashboardUrl } from './names.ts';
-import { chunk, layout, mdEscape, metricRow, metricWidget, textWidget, type Cell, type DashboardBody, type MetricRow } from './widgets.ts';
+import { type Cell, chunk, type DashboardBody, layout, type MetricRow, mdEscape, metricRow, metricWidget, textWidget } from './widgets.ts';
 
 export interface OverviewClient {
   name: string;
@@ -64,11 +64,27 @@ export function overviewDashboardBody(input: OverviewInput): DashboardBody {
     }),
   );
   const lag = policies.flatMap((p) =>
-    p.replica ? [metricRow('AWS/RDS', 'ReplicaLag', { DBInstanceIdentifier: p.replica.identifier }, { label: `${p.namespace}/${p.name} (${p.replica.identifier})`, region: p.replica.region })] : [],
+    p.replica
+      ? [
+          metricRow(
+            'AWS/RDS',
+            'ReplicaLag',
+            { DBInstanceIdentifier: p.replica.identifier },
+            { label: `${p.namespace}/${p.name} (${p.replica.identifier})`, region: p.replica.region },
+          ),
+        ]
+      : [],
   );
   const nlb = [...(input.loadBalancers ?? [])]
     .sort((a, b) => cmp(`${a.region}/${a.targetGroup}`, `${b.region}/${b.targetGroup}`))
-    .map((l) => metricRow('AWS/NetworkELB', 'HealthyHostCount', { TargetGroup: l.targetGroup, LoadBalancer: l.loadBalancer }, { label: l.label ?? `${l.region} ${l.targetGroup}`, region: l.region }));
+    .map((l) =>
+      metricRow(
+        'AWS/NetworkELB',
+        'HealthyHostCount',
+        { TargetGroup: l.targetGroup, LoadBalancer: l.loadBalancer },
+        { label: l.label ?? `${l.region} ${l.targetGroup}`, region: l.region },
+      ),
+    );
 
   const graphs: Cell[] = [
     ...widgets('Route 53 health checks (1 = healthy)', ROUTE53_METRICS_REGION, 'Minimum', health),

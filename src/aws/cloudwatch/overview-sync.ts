@@ -5,7 +5,7 @@ import { contentHash } from './canonical.ts';
 import type { Change, SyncOptions } from './changes.ts';
 import { deleteDashboard, syncDashboard } from './dashboards.ts';
 import { dashboardName, dashboardUrl, type OwnerRef } from './names.ts';
-import { overviewDashboardBody, type OverviewInput } from './overview-dashboard.ts';
+import { type OverviewInput, overviewDashboardBody } from './overview-dashboard.ts';
 import type { DashboardBody } from './widgets.ts';
 
 export interface DesiredOverview {

@@ -15,13 +15,42 @@
 // - NODATA/SKIPDATA records carry '-' in every field; only log_status "OK" records are used.
 
 export const TGW_FLOW_LOG_FIELDS = [
-  'version', 'resource_type', 'account_id', 'tgw_id', 'tgw_attachment_id',
-  'tgw_src_vpc_account_id', 'tgw_dst_vpc_account_id', 'tgw_src_vpc_id', 'tgw_dst_vpc_id',
-  'tgw_src_subnet_id', 'tgw_dst_subnet_id', 'tgw_src_eni', 'tgw_dst_eni', 'tgw_src_az_id',
-  'tgw_dst_az_id', 'tgw_pair_attachment_id', 'srcaddr', 'dstaddr', 'srcport', 'dstport',
-  'protocol', 'packets', 'bytes', 'start', 'end', 'log_status', 'type', 'packets_lost_no_route',
-  'packets_lost_blackhole', 'packets_lost_mtu_exceeded', 'packets_lost_ttl_expired', 'tcp_flags',
-  'region', 'flow_direction', 'pkt_src_aws_service', 'pkt_dst_aws_service',
+  'version',
+  'resource_type',
+  'account_id',
+  'tgw_id',
+  'tgw_attachment_id',
+  'tgw_src_vpc_account_id',
+  'tgw_dst_vpc_account_id',
+  'tgw_src_vpc_id',
+  'tgw_dst_vpc_id',
+  'tgw_src_subnet_id',
+  'tgw_dst_subnet_id',
+  'tgw_src_eni',
+  'tgw_dst_eni',
+  'tgw_src_az_id',
+  'tgw_dst_az_id',
+  'tgw_pair_attachment_id',
+  'srcaddr',
+  'dstaddr',
+  'srcport',
+  'dstport',
+  'protocol',
+  'packets',
+  'bytes',
+  'start',
+  'end',
+  'log_status',
+  'type',
+  'packets_lost_no_route',
+  'packets_lost_blackhole',
+  'packets_lost_mtu_exceeded',
+  'packets_lost_ttl_expired',
+  'tcp_flags',
+  'region',
+  'flow_direction',
+  'pkt_src_aws_service',
+  'pkt_dst_aws_service',
 ] as const;
 
 /** The CreateFlowLogs LogFormat that writes exactly the fields the queries parse, in that order. */
@@ -106,7 +135,11 @@ export function withSource(logGroupName: string, query: string): string {
 /** Logs Insights bin() span: the largest whole unit, since `300s` reads worse than `5m`. */
 export function binSpan(seconds: number): string {
   if (!Number.isInteger(seconds) || seconds <= 0) throw new TypeError(`periodSeconds must be a positive integer, got ${seconds}`);
-  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+  ] as const) {
     if (seconds % size === 0) return `${seconds / size}${unit}`;
   }
   return `${seconds}s`;
@@ -124,9 +157,7 @@ export function normalizeCidrs(cidrs: readonly string[]): string[] {
   if (cidrs.length === 0) throw new TypeError('a client needs at least one CIDR');
   for (const c of cidrs) {
     const v4 = IPV4_CIDR.exec(c);
-    const ok = v4
-      ? v4.slice(1, 5).every((o) => Number(o) <= 255) && Number(v4[5]) <= 32
-      : IPV6_CIDR.test(c) && Number(c.split('/')[1]) <= 128;
+    const ok = v4 ? v4.slice(1, 5).every((o) => Number(o) <= 255) && Number(v4[5]) <= 32 : IPV6_CIDR.test(c) && Number(c.split('/')[1]) <= 128;
     if (!ok) throw new TypeError(`invalid CIDR ${JSON.stringify(c)}`);
   }
   return [...new Set(cidrs)].sort();

@@ -2,13 +2,13 @@
 // tagged: we find ours by the deterministic name prefix (names.ts ownerPrefix) and never look at,
 // change or delete a definition outside that prefix.
 import {
+  type CloudWatchLogsClient,
   DeleteQueryDefinitionCommand,
   DescribeQueryDefinitionsCommand,
   PutQueryDefinitionCommand,
-  type CloudWatchLogsClient,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { isNotFound } from '../errors.ts';
-import { clientRegion, type Change, type SyncOptions } from './changes.ts';
+import { type Change, clientRegion, type SyncOptions } from './changes.ts';
 
 export interface DesiredQueryDefinition {
   name: string;
@@ -33,7 +33,11 @@ export interface QueryDefinitionPlan {
  * Duplicates of one name (a put that went through before a crash, then again) keep the first by
  * id and delete the rest.
  */
-export function planQueryDefinitions(prefix: string, existing: readonly ExistingQueryDefinition[], desired: readonly DesiredQueryDefinition[]): QueryDefinitionPlan {
+export function planQueryDefinitions(
+  prefix: string,
+  existing: readonly ExistingQueryDefinition[],
+  desired: readonly DesiredQueryDefinition[],
+): QueryDefinitionPlan {
   const ours = existing.filter((e) => e.name.startsWith(prefix)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const d of desired) if (!d.name.startsWith(prefix)) throw new Error(`query definition ${d.name} is outside ${prefix}`);
   const plan: QueryDefinitionPlan = { put: [], delete: [], keep: {} };

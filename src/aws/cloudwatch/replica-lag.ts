@@ -1,7 +1,7 @@
 // Replica lag of RDS read replicas, read from CloudWatch (AWS/RDS ReplicaLag, in seconds) in the
 // replica's region — the metric is published where the replica lives, so it stays readable
 // when the primary's region is down. One GetMetricData call covers up to 500 replicas.
-import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { type CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 
 export interface LagSample {
   seconds: number;

@@ -23,21 +23,22 @@ import {
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
   DescribeSecurityGroupsCommand,
-  RevokeSecurityGroupEgressCommand,
   type EC2Client,
   type IpPermission,
+  RevokeSecurityGroupEgressCommand,
   type SecurityGroup,
 } from '@aws-sdk/client-ec2';
 import {
   AddTagsToResourceCommand,
+  type DBInstance,
   ModifyDBInstanceCommand,
+  type ModifyDBInstanceCommandOutput,
+  type RDSClient,
   RebootDBInstanceCommand,
   RemoveTagsFromResourceCommand,
-  type DBInstance,
-  type RDSClient,
 } from '@aws-sdk/client-rds';
 import { errorCode, isAlreadyExists, isNotFound, isThrottling } from '../errors.ts';
-import { isOwnedBy, ownershipTags, tagsToMap, toEc2TagSpec, TAG_PREFIX } from '../tags.ts';
+import { isOwnedBy, ownershipTags, TAG_PREFIX, tagsToMap, toEc2TagSpec } from '../tags.ts';
 import type { Owner } from '../types.ts';
 import { describeInstance } from './instances.ts';
 
@@ -71,13 +72,7 @@ export interface FenceObservation {
 
 const GONE_STATES = new Set(['deleting', 'deleted']);
 
-export async function fence(
-  rds: RDSClient,
-  ec2: EC2Client,
-  identifier: string,
-  owner: Owner,
-  opts: { vpcId?: string; now?: Date } = {},
-): Promise<FenceResult> {
+export async function fence(rds: RDSClient, ec2: EC2Client, identifier: string, owner: Owner, opts: { vpcId?: string; now?: Date } = {}): Promise<FenceResult> {
   try {
     const i = await describeInstance(rds, identifier);
     const settled = settledState(i, identifier);
@@ -94,8 +89,16 @@ export async function fence(
     if (!(current.length === 1 && current[0] === deny)) {
       // Saved before the swap, and never overwritten: a second fence must not record the deny group as "original".
       const from = tags[FENCE_TAGS.from] ?? current.join(',');
-      await rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: FENCE_TAGS.from, Value: from }, { Key: FENCE_TAGS.group, Value: deny }] }));
-      let out;
+      await rds.send(
+        new AddTagsToResourceCommand({
+          ResourceName: arn,
+          Tags: [
+            { Key: FENCE_TAGS.from, Value: from },
+            { Key: FENCE_TAGS.group, Value: deny },
+          ],
+        }),
+      );
+      let out: ModifyDBInstanceCommandOutput;
       try {
         out = await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, VpcSecurityGroupIds: [deny], ApplyImmediately: true }));
       } catch (err) {
@@ -116,9 +119,15 @@ export async function fence(
       }
       await rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: FENCE_TAGS.at, Value: (opts.now ?? new Date()).toISOString() }] }));
     }
-    return { confirmed: true, how: 'SecurityGroupSwap', reason: `security groups of ${identifier} replaced by deny-all ${deny}; rebooted to cut open connections`, denyGroupId: deny };
+    return {
+      confirmed: true,
+      how: 'SecurityGroupSwap',
+      reason: `security groups of ${identifier} replaced by deny-all ${deny}; rebooted to cut open connections`,
+      denyGroupId: deny,
+    };
   } catch (err) {
-    if (isRegionUnreachable(err)) return { confirmed: false, how: 'Unreachable', reason: `fencing ${identifier} could not be confirmed: ${describeError(err)}` };
+    if (isRegionUnreachable(err))
+      return { confirmed: false, how: 'Unreachable', reason: `fencing ${identifier} could not be confirmed: ${describeError(err)}` };
     throw err;
   }
 }
@@ -143,7 +152,13 @@ export function fenceStateOf(i: DBInstance | undefined, identifier: string): Fen
   const fenced = deny !== undefined && tags[FENCE_TAGS.at] !== undefined && onlyGroupActive(instance, deny);
   return fenced
     ? { reachable: true, exists: true, fenced: true, how: 'SecurityGroupSwap', reason: `only deny-all ${deny} attached` }
-    : { reachable: true, exists: true, fenced: false, how: 'Pending', reason: `${identifier} still has security groups ${groupIds(instance).join(',') || '(none)'}` };
+    : {
+        reachable: true,
+        exists: true,
+        fenced: false,
+        how: 'Pending',
+        reason: `${identifier} still has security groups ${groupIds(instance).join(',') || '(none)'}`,
+      };
 }
 
 /** Puts the saved security groups back (an aborted failover, before any promotion). */
@@ -204,7 +219,14 @@ export async function ensureDenyGroup(ec2: EC2Client, vpcId: string, identifier:
 
 /** Deletes our fence groups in a VPC that nothing uses any more (DependencyViolation: still attached, kept). */
 export async function deleteUnusedFenceGroups(ec2: EC2Client, vpcId: string, owner: Owner): Promise<string[]> {
-  const out = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [`${FENCE_PREFIX}*`] }] }));
+  const out = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: 'vpc-id', Values: [vpcId] },
+        { Name: 'group-name', Values: [`${FENCE_PREFIX}*`] },
+      ],
+    }),
+  );
   const deleted: string[] = [];
   for (const g of out.SecurityGroups ?? []) {
     if (!g.GroupId || !g.GroupName?.startsWith(FENCE_PREFIX) || !isOwnedBy(g.Tags, owner)) continue;
@@ -273,7 +295,14 @@ async function vpcOfGroups(ec2: EC2Client, ids: string[]): Promise<string | unde
 }
 
 async function findGroup(ec2: EC2Client, vpcId: string, name: string): Promise<SecurityGroup | undefined> {
-  const out = await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }, { Name: 'group-name', Values: [name] }] }));
+  const out = await ec2.send(
+    new DescribeSecurityGroupsCommand({
+      Filters: [
+        { Name: 'vpc-id', Values: [vpcId] },
+        { Name: 'group-name', Values: [name] },
+      ],
+    }),
+  );
   return out.SecurityGroups?.find((g) => g.GroupName === name && g.VpcId === vpcId);
 }
 

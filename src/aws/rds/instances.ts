@@ -4,16 +4,16 @@
 import {
   AddTagsToResourceCommand,
   CreateDBInstanceReadReplicaCommand,
+  type DBInstance,
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
   PromoteReadReplicaCommand,
+  type RDSClient,
   RemoveTagsFromResourceCommand,
   StopDBInstanceCommand,
-  type DBInstance,
-  type RDSClient,
 } from '@aws-sdk/client-rds';
 import { errorCode, isAlreadyExists, isNotFound } from '../errors.ts';
-import { isOwnedBy, ownershipTags, tagsToMap, toRdsTags, TAG_PREFIX } from '../tags.ts';
+import { isOwnedBy, ownershipTags, TAG_PREFIX, tagsToMap, toRdsTags } from '../tags.ts';
 import type { Owner } from '../types.ts';
 
 /** Written by promote() once PromoteReadReplica was accepted; see isStandaloneWriter. */
@@ -56,9 +56,7 @@ export async function describeAllInstances(rds: RDSClient): Promise<DBInstance[]
  */
 export async function findByOwnerTag(rds: RDSClient, owner: Owner): Promise<DBInstance[]> {
   const all = await describeAllInstances(rds);
-  return all
-    .filter((i) => isOwnedBy(i.TagList, owner))
-    .sort((a, b) => (a.InstanceCreateTime?.getTime() ?? 0) - (b.InstanceCreateTime?.getTime() ?? 0));
+  return all.filter((i) => isOwnedBy(i.TagList, owner)).sort((a, b) => (a.InstanceCreateTime?.getTime() ?? 0) - (b.InstanceCreateTime?.getTime() ?? 0));
 }
 
 export interface CrossRegionReplicaRequest {
@@ -102,10 +100,7 @@ export class ReplicaConflictError extends Error {
  * DBInstanceAlreadyExists is answered by looking again (some emulators accept a second create
  * with the same name and silently replace the instance, which the look-up first avoids).
  */
-export async function createCrossRegionReplica(
-  rds: RDSClient,
-  req: CrossRegionReplicaRequest,
-): Promise<{ instance: DBInstance; outcome: ReplicaOutcome }> {
+export async function createCrossRegionReplica(rds: RDSClient, req: CrossRegionReplicaRequest): Promise<{ instance: DBInstance; outcome: ReplicaOutcome }> {
   if (arnRegion(req.sourceArn) !== req.sourceRegion) {
     throw new Error(`source ${req.sourceArn} is not in ${req.sourceRegion}: a cross-region replica needs the source's ARN`);
   }
@@ -139,7 +134,11 @@ export async function createCrossRegionReplica(
 export function acceptExisting(i: DBInstance, req: Pick<CrossRegionReplicaRequest, 'identifier' | 'sourceArn' | 'owner' | 'adoptExisting'>): ReplicaOutcome {
   const owned = isOwnedBy(i.TagList, req.owner);
   if (!owned && !req.adoptExisting) {
-    throw new ReplicaConflictError(req.identifier, 'NotOwned', 'exists without this policy\'s ownership tags; choose another identifier or adopt it by naming it in the spec');
+    throw new ReplicaConflictError(
+      req.identifier,
+      'NotOwned',
+      "exists without this policy's ownership tags; choose another identifier or adopt it by naming it in the spec",
+    );
   }
   const source = i.ReadReplicaSourceDBInstanceIdentifier;
   if (!source) throw new ReplicaConflictError(req.identifier, 'NotAReplica', 'exists but is not a read replica');

@@ -7,9 +7,9 @@
 // (change-status.ts), never a worker held here. Throttling, PriorRequestNotComplete and 5xx are
 // retried by the SDK client's standard retry (aws/clients.ts); what still fails goes to the
 // owners, whose reconcile retries with backoff.
-import { ChangeResourceRecordSetsCommand, type Change, type Route53Client } from '@aws-sdk/client-route-53';
+import { type Change, ChangeResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { errorCode, toAwsError } from '../errors.ts';
-import { bisect, costOf, fits, mergeChanges, packBatch, ROUTE53_LIMITS, type BatchLimits, type ChangeGroup } from './batch-cost.ts';
+import { type BatchLimits, bisect, type ChangeGroup, costOf, fits, mergeChanges, packBatch, ROUTE53_LIMITS } from './batch-cost.ts';
 
 export interface ZoneBatcherOptions {
   limits?: BatchLimits;
@@ -81,7 +81,9 @@ export class ZoneBatcher {
     const cost = costOf(merged);
     if (!fits(cost, this.limits)) {
       return Promise.reject(
-        new Error(`${owner}: ${merged.length} changes cost ${cost.records} records / ${cost.chars} characters, more than one Route 53 batch allows (${this.limits.maxRecords} / ${this.limits.maxChars})`),
+        new Error(
+          `${owner}: ${merged.length} changes cost ${cost.records} records / ${cost.chars} characters, more than one Route 53 batch allows (${this.limits.maxRecords} / ${this.limits.maxChars})`,
+        ),
       );
     }
     const done = new Promise<SubmittedChange>((resolve, reject) => {

@@ -4,17 +4,9 @@
 import type { Change, Route53Client } from '@aws-sdk/client-route-53';
 import type { SubmittedChange, ZoneBatcher } from './batcher.ts';
 import { normalizeName } from './names.ts';
-import { isEmptyPlan, plan, planChanges, type Conflict } from './plan.ts';
-import { setIdentifiers, type RRSet } from './records.ts';
-import {
-  assertChangesOwned,
-  ownedSetIdentifiers,
-  readOwnership,
-  registryChanges,
-  registryName,
-  type Ownership,
-  type RegistryOwner,
-} from './registry.ts';
+import { type Conflict, isEmptyPlan, plan, planChanges } from './plan.ts';
+import { type RRSet, setIdentifiers } from './records.ts';
+import { assertChangesOwned, type Ownership, ownedSetIdentifiers, type RegistryOwner, readOwnership, registryChanges, registryName } from './registry.ts';
 import { readRecordsAt } from './zone-reader.ts';
 
 export interface RecordsTarget {

@@ -47,7 +47,8 @@ export function healthCheckConfig(hc: HealthCheckInput, target: TargetInput | un
   if (port === undefined) throw new DnsSpecError(`${field}.port`, 'a TCP health check needs a port');
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new DnsSpecError(`${field}.port`, `${port} is not a port`);
   if (hc.path !== undefined && hc.type === 'TCP') throw new DnsSpecError(`${field}.path`, 'a TCP health check has no path');
-  if (hc.path !== undefined && (!hc.path.startsWith('/') || hc.path.length > 255)) throw new DnsSpecError(`${field}.path`, 'must start with / (at most 255 characters)');
+  if (hc.path !== undefined && (!hc.path.startsWith('/') || hc.path.length > 255))
+    throw new DnsSpecError(`${field}.path`, 'must start with / (at most 255 characters)');
 
   const endpoint = endpointOf(hc, target, field);
   return {
@@ -74,7 +75,10 @@ function endpointOf(hc: HealthCheckInput, target: TargetInput | undefined, field
   if (ip !== undefined) {
     if (!isIPv4(ip) && !isIPv6(ip)) throw new DnsSpecError(`${field}.ipAddress`, `${ip} is not an IP address`);
     if (isPrivate(ip)) {
-      throw new DnsSpecError(`${field}.ipAddress`, `${ip} is not reachable from Route 53's checkers; use type CloudWatchAlarm for endpoints behind a private hosted zone`);
+      throw new DnsSpecError(
+        `${field}.ipAddress`,
+        `${ip} is not reachable from Route 53's checkers; use type CloudWatchAlarm for endpoints behind a private hosted zone`,
+      );
     }
   }
   return { ...(ip ? { ip } : {}), ...(fqdn ? { fqdn: normalizeName(fqdn) } : {}) };
@@ -84,7 +88,15 @@ function endpointOf(hc: HealthCheckInput, target: TargetInput | undefined, field
 export function isPrivate(ip: string): boolean {
   if (isIPv4(ip)) {
     const [a = 0, b = 0] = ip.split('.').map(Number);
-    return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127) || a === 0;
+    return (
+      a === 10 ||
+      a === 127 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254) ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      a === 0
+    );
   }
   const lower = ip.toLowerCase();
   return lower === '::1' || lower.startsWith('fc') || lower.startsWith('fd') || lower.startsWith('fe80');

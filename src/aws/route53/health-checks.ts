@@ -7,15 +7,16 @@ import {
   CreateHealthCheckCommand,
   DeleteHealthCheckCommand,
   GetHealthCheckCommand,
-  ListHealthChecksCommand,
-  ListTagsForResourcesCommand,
-  UpdateHealthCheckCommand,
   type HealthCheck,
   type HealthCheckConfig,
+  ListHealthChecksCommand,
+  type ListHealthChecksCommandOutput,
+  ListTagsForResourcesCommand,
   type Route53Client,
+  UpdateHealthCheckCommand,
 } from '@aws-sdk/client-route-53';
 import { errorCode, isAlreadyExists, isNotFound, toAwsError } from '../errors.ts';
-import { isOwnedBy, ownershipTags, tagsToMap, toRoute53Tags, TAG_PREFIX, type Tag } from '../tags.ts';
+import { isOwnedBy, ownershipTags, TAG_PREFIX, type Tag, tagsToMap, toRoute53Tags } from '../tags.ts';
 import type { ExternalResource, Observation, Owner } from '../types.ts';
 import { callerReference, callerReferencePrefix, diffHealthCheck, generationOf, requiresReplacement, updateInput } from './health-check-config.ts';
 import type { Side } from './records.ts';
@@ -64,7 +65,9 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
     for (let generation = spec.minGeneration ?? 0, skips = 0; ; generation++, skips++) {
       let check: HealthCheck | undefined;
       try {
-        const out = await this.client.send(new CreateHealthCheckCommand({ CallerReference: callerReference(spec.owner, spec.side, generation), HealthCheckConfig: spec.config }));
+        const out = await this.client.send(
+          new CreateHealthCheckCommand({ CallerReference: callerReference(spec.owner, spec.side, generation), HealthCheckConfig: spec.config }),
+        );
         check = out.HealthCheck;
       } catch (err) {
         if (isAlreadyExists(err) && skips < MAX_GENERATION_SKIPS) continue;
@@ -151,7 +154,7 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
     let marker: string | undefined;
     const seen = new Set<string>();
     for (;;) {
-      let page;
+      let page: ListHealthChecksCommandOutput;
       try {
         page = await this.client.send(new ListHealthChecksCommand({ MaxItems: LIST_PAGE, ...(marker ? { Marker: marker } : {}) }));
       } catch (err) {
@@ -179,7 +182,9 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
 
   private async tag(id: string, spec: DesiredHealthCheck): Promise<void> {
     try {
-      await this.client.send(new ChangeTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id, AddTags: healthCheckTags(spec.owner, spec.side) }));
+      await this.client.send(
+        new ChangeTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id, AddTags: healthCheckTags(spec.owner, spec.side) }),
+      );
     } catch (err) {
       throw toAwsError(err, { service: 'route53', operation: 'ChangeTagsForResource', subject: `health check ${id}` });
     }

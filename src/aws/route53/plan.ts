@@ -2,7 +2,7 @@
 // a name become the desired ones, touching only records whose SetIdentifier we own.
 import type { Change } from '@aws-sdk/client-route-53';
 import { normalizeName } from './names.ts';
-import { recordKey, sameRecord, type RRSet } from './records.ts';
+import { type RRSet, recordKey, sameRecord } from './records.ts';
 
 export interface Conflict {
   name: string;

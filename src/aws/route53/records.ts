@@ -57,10 +57,7 @@ export function desiredRecords(input: FailoverRecordsInput, activeSide: Side): R
   const active = activeSide === 'primary' ? input.primary : input.secondary;
   const standby = activeSide === 'primary' ? input.secondary : input.primary;
   const name = toFqdn(input.recordName);
-  return [
-    record(name, primaryType, ids.primary, 'PRIMARY', active, input.ttl),
-    record(name, primaryType, ids.secondary, 'SECONDARY', standby, input.ttl),
-  ];
+  return [record(name, primaryType, ids.primary, 'PRIMARY', active, input.ttl), record(name, primaryType, ids.secondary, 'SECONDARY', standby, input.ttl)];
 }
 
 function record(name: string, type: string, setId: string, failover: 'PRIMARY' | 'SECONDARY', side: FailoverSideInput, ttl: number): RRSet {
@@ -114,6 +111,7 @@ export function isIPv6(s: string): boolean {
   if (halves.length > 2) return false;
   const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
   const last = groups[groups.length - 1];
+  // biome-ignore lint/complexity/useOptionalChain: `last?.includes` would leave `last` possibly undefined below
   const v4Tail = last !== undefined && last.includes('.');
   if (v4Tail && !isIPv4(last)) return false;
   const hexGroups = v4Tail ? groups.slice(0, -1) : groups;

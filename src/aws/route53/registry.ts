@@ -7,7 +7,7 @@
 // their SetIdentifier looks like ours.
 import type { Change } from '@aws-sdk/client-route-53';
 import { normalizeName, toFqdn } from './names.ts';
-import { setIdentifiers, type RRSet } from './records.ts';
+import { type RRSet, setIdentifiers } from './records.ts';
 
 export const REGISTRY_PREFIX = '_mrc.';
 export const HERITAGE = 'multiregion-controller';

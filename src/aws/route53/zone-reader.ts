@@ -1,10 +1,10 @@
 // Reading the records at one name without listing the whole zone: Route 53 lists records
 // sorted by name (labels reversed), so starting at the name and stopping at the first other
 // name reads exactly the records there.
-import { ListResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import { ListResourceRecordSetsCommand, type ListResourceRecordSetsCommandOutput, type Route53Client } from '@aws-sdk/client-route-53';
 import { toAwsError } from '../errors.ts';
 import { normalizeName, toFqdn } from './names.ts';
-import { recordKey, type RRSet } from './records.ts';
+import { type RRSet, recordKey } from './records.ts';
 
 /** Route 53's page maximum. moto ignores StartRecordIdentifier, so small pages can loop. */
 const PAGE_SIZE = 300;
@@ -15,7 +15,7 @@ export async function readRecordsAt(client: Route53Client, zoneId: string, name:
   const found = new Map<string, RRSet>();
   let start: { name: string; type?: string; id?: string } = { name: toFqdn(name) };
   for (let page = 0; page < MAX_PAGES; page++) {
-    let out;
+    let out: ListResourceRecordSetsCommandOutput;
     try {
       out = await client.send(
         new ListResourceRecordSetsCommand({
@@ -36,7 +36,11 @@ export async function readRecordsAt(client: Route53Client, zoneId: string, name:
     }
     if (!out.IsTruncated || !out.NextRecordName) break;
     if (normalizeName(out.NextRecordName) !== want) break;
-    const next = { name: out.NextRecordName, ...(out.NextRecordType ? { type: out.NextRecordType } : {}), ...(out.NextRecordIdentifier ? { id: out.NextRecordIdentifier } : {}) };
+    const next = {
+      name: out.NextRecordName,
+      ...(out.NextRecordType ? { type: out.NextRecordType } : {}),
+      ...(out.NextRecordIdentifier ? { id: out.NextRecordIdentifier } : {}),
+    };
     // No progress (moto without identifiers, >300 sets of one name and type): stop, don't spin.
     if (next.name === start.name && next.type === start.type && next.id === start.id) break;
     start = next;

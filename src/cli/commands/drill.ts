@@ -5,7 +5,11 @@ import type { CliClient, Json } from '../client.ts';
 import { resolveKind } from '../kinds.ts';
 import { pollUntil } from '../poll.ts';
 
-export interface DrillOptions { namespace: string; name: string; timeoutMs: number }
+export interface DrillOptions {
+  namespace: string;
+  name: string;
+  timeoutMs: number;
+}
 
 /** Text of a finished drill record. */
 export function formatDrill(d: Json): string {
@@ -23,13 +27,18 @@ export async function drillCommand(client: CliClient, o: DrillOptions, log: (s: 
   await client.annotate(kind, o.namespace, o.name, ANNOTATIONS.drillNow, stamp);
   log(`FailoverPolicy ${o.namespace}/${o.name}: drill requested at ${stamp}, following status.lastDrill…`);
   let started: string | undefined;
-  const done = await pollUntil('the drill to complete (status.lastDrill.completedAt)', async () => {
-    const d = (await client.get(kind, o.namespace, o.name)).status?.lastDrill as Json | undefined;
-    if (d?.startedAt && d.startedAt !== started && !d.completedAt) {
-      started = d.startedAt;
-      log(`  drill started at ${started}`);
-    }
-    return d?.completedAt && d.completedAt !== previous ? d : undefined;
-  }, o.timeoutMs, 2000);
+  const done = await pollUntil(
+    'the drill to complete (status.lastDrill.completedAt)',
+    async () => {
+      const d = (await client.get(kind, o.namespace, o.name)).status?.lastDrill as Json | undefined;
+      if (d?.startedAt && d.startedAt !== started && !d.completedAt) {
+        started = d.startedAt;
+        log(`  drill started at ${started}`);
+      }
+      return d?.completedAt && d.completedAt !== previous ? d : undefined;
+    },
+    o.timeoutMs,
+    2000,
+  );
   return formatDrill(done);
 }

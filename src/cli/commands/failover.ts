@@ -9,15 +9,23 @@ import type { CliClient, Json } from '../client.ts';
 import { resolveKind } from '../kinds.ts';
 import { pollUntil } from '../poll.ts';
 
-export interface FailoverOptions { namespace: string; name: string; to?: string; acceptDataLoss: boolean; yes: boolean; timeoutMs: number }
+export interface FailoverOptions {
+  namespace: string;
+  name: string;
+  to?: string;
+  acceptDataLoss: boolean;
+  yes: boolean;
+  timeoutMs: number;
+}
 
 /** The regions a policy can be active in, from its database and DNS sides. */
 export function policyRegions(p: Json): string[] {
   const spec = p.spec ?? {};
   // The two sides' regions; none known here when they come from the referenced RegionPair
   // (then the controller validates the choice and reports it in status).
-  const regions = [spec.dns?.primary?.region, spec.dns?.secondary?.region, spec.database?.primary?.region, spec.database?.replica?.region]
-    .filter((r): r is string => typeof r === 'string' && r !== '');
+  const regions = [spec.dns?.primary?.region, spec.dns?.secondary?.region, spec.database?.primary?.region, spec.database?.replica?.region].filter(
+    (r): r is string => typeof r === 'string' && r !== '',
+  );
   return [...new Set(regions)];
 }
 
@@ -56,9 +64,9 @@ export function acceptDataLossNote(ref: string, value: string): string {
   return (
     `${ref}: ${ANNOTATIONS.acceptDataLoss} set to ${value}.\n` +
     'The controller uses this value once, for a failover that is blocked because the RPO is unknown (no recent replica-lag datapoint) ' +
-    'or the fence is unconfirmed (the old region\'s RDS API does not answer): that failover then promotes the replica, and writes the replica ' +
+    "or the fence is unconfirmed (the old region's RDS API does not answer): that failover then promotes the replica, and writes the replica " +
     'had not received, or that still reach an unfenced old writer, may be lost. The controller records the value in status.acceptedDataLoss ' +
-    'and in the failover\'s dataLossAccepted.\n'
+    "and in the failover's dataLossAccepted.\n"
   );
 }
 
@@ -90,7 +98,10 @@ export async function failoverCommand(client: CliClient, o: FailoverOptions, log
   const to = o.to;
   const refusal = failoverRefusal(before, to);
   if (refusal) {
-    const hint = o.acceptDataLoss && before.spec?.failover?.mode === 'Automatic' ? ' (to let a blocked automatic failover go ahead, use --accept-data-loss without --to)' : '';
+    const hint =
+      o.acceptDataLoss && before.spec?.failover?.mode === 'Automatic'
+        ? ' (to let a blocked automatic failover go ahead, use --accept-data-loss without --to)'
+        : '';
     throw new Error(`${ref}: ${refusal}${hint}`);
   }
   const accepting = o.acceptDataLoss ? ', accepting data loss if the failover is blocked' : '';
@@ -101,16 +112,21 @@ export async function failoverCommand(client: CliClient, o: FailoverOptions, log
   if (value !== undefined) log(acceptDataLossNote(ref, value).trimEnd());
   const generation = patched.metadata?.generation ?? 0;
   let last = '';
-  const done = await pollUntil(`${ref} to become active in ${to}`, async () => {
-    const p = await client.get(kind, o.namespace, o.name);
-    const now = `phase ${p.status?.phase ?? 'unknown'}, active ${p.status?.activeRegion ?? 'unknown'}`;
-    if (now !== last) log(`  ${now}`);
-    last = now;
-    // Without a database the switch is DNS only and there is no failover phase to wait for.
-    const phaseDone = !p.spec?.database || ['Healthy', 'FailedOver'].includes(p.status?.phase);
-    const settled = (p.status?.observedGeneration ?? 0) >= generation && p.status?.activeRegion === to && phaseDone;
-    return settled ? p : undefined;
-  }, o.timeoutMs, 2000);
+  const done = await pollUntil(
+    `${ref} to become active in ${to}`,
+    async () => {
+      const p = await client.get(kind, o.namespace, o.name);
+      const now = `phase ${p.status?.phase ?? 'unknown'}, active ${p.status?.activeRegion ?? 'unknown'}`;
+      if (now !== last) log(`  ${now}`);
+      last = now;
+      // Without a database the switch is DNS only and there is no failover phase to wait for.
+      const phaseDone = !p.spec?.database || ['Healthy', 'FailedOver'].includes(p.status?.phase);
+      const settled = (p.status?.observedGeneration ?? 0) >= generation && p.status?.activeRegion === to && phaseDone;
+      return settled ? p : undefined;
+    },
+    o.timeoutMs,
+    2000,
+  );
   const lf = done.status?.lastFailover as Json | undefined;
   const rto = lf?.rtoSeconds !== undefined ? `, RTO ${lf.rtoSeconds}s` : '';
   const rpo = lf?.rpoSeconds !== undefined ? `, RPO ${lf.rpoSeconds}s` : '';

@@ -5,7 +5,13 @@ import type { CliClient, Json } from '../client.ts';
 import { formatPlan } from '../plan-format.ts';
 import { pollUntil } from '../poll.ts';
 
-export interface PlanOptions { kind: KindInfo; namespace: string; name: string; keep: boolean; timeoutMs: number }
+export interface PlanOptions {
+  kind: KindInfo;
+  namespace: string;
+  name: string;
+  keep: boolean;
+  timeoutMs: number;
+}
 
 /** The plan, once the status shows a dry-run reconcile of the current generation. */
 export function plannedChangesOf(o: Json): PlannedChange[] | undefined {
@@ -27,8 +33,11 @@ export async function planCommand(client: CliClient, o: PlanOptions, log: (s: st
     });
   }
   try {
-    const changes = await pollUntil(`the controller to write status.plannedChanges on ${ref}`,
-      async () => plannedChangesOf(await client.get(o.kind, o.namespace, o.name)), o.timeoutMs);
+    const changes = await pollUntil(
+      `the controller to write status.plannedChanges on ${ref}`,
+      async () => plannedChangesOf(await client.get(o.kind, o.namespace, o.name)),
+      o.timeoutMs,
+    );
     return formatPlan(ref, changes);
   } finally {
     if (!wasDryRun && !o.keep) {

@@ -9,10 +9,13 @@ import { refNamespace } from '../shared/owner.ts';
 import { DnsKit } from './dns.ts';
 import { finalizeFailoverPolicy } from './finalize.ts';
 import { HealthBoard } from './health-board.ts';
-import { syncFailoverPolicy, type PolicyKit } from './sync.ts';
+import { type PolicyKit, syncFailoverPolicy } from './sync.ts';
 
 /** Registers the reconciler and starts the health loop; returns the loop's stop function. */
-export function registerFailoverPolicy(deps: ControllerDeps, flags: Pick<Flags, 'healthObserveIntervalMs'> & Partial<Pick<Flags, 'driftIntervalMs' | 'healthPeriodSeconds'>>): () => Promise<void> {
+export function registerFailoverPolicy(
+  deps: ControllerDeps,
+  flags: Pick<Flags, 'healthObserveIntervalMs'> & Partial<Pick<Flags, 'driftIntervalMs' | 'healthPeriodSeconds'>>,
+): () => Promise<void> {
   const board = new HealthBoard(deps.aws, (key) => deps.manager.enqueue('FailoverPolicy', key), deps.logger.child({ component: 'health-observer' }), deps.now, {
     intervalMs: flags.healthObserveIntervalMs,
     ...(flags.healthPeriodSeconds !== undefined && { periodSeconds: flags.healthPeriodSeconds }),

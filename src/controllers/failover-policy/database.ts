@@ -3,21 +3,32 @@
 // while the machine asks for an immediate re-run. A failed step write stops the pass: no
 // action runs whose step is not recorded.
 import type { FailoverPolicy, FailoverPolicyStatus } from '../../api/types.ts';
-import { readRdsMetricSeries, type LagSample } from '../../aws/cloudwatch/replica-lag.ts';
 import { ANNOTATIONS } from '../../api/types.ts';
+import { type LagSample, readRdsMetricSeries } from '../../aws/cloudwatch/replica-lag.ts';
+import { OutcomeUnknownError } from '../../aws/middleware.ts';
 import { fence, unfence } from '../../aws/rds/fence.ts';
 import { createCrossRegionReplica, deleteWithFinalSnapshot, promote, ReplicaConflictError } from '../../aws/rds/instances.ts';
-import { observeInstance, type InstanceRef, type InstanceView } from '../../aws/rds/observe.ts';
+import { type InstanceRef, type InstanceView, observeInstance } from '../../aws/rds/observe.ts';
 import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
 import { describeError, SyncError } from '../shared/sync-error.ts';
-import { OutcomeUnknownError } from '../../aws/middleware.ts';
-import { PLANNED_REASONS } from './failover-steps.ts';
 import type { PolicyDns } from './dns.ts';
-import { decide, refsToObserve, type Decision, type FailoverAction, type Blocked, type LagPoint, type MachineSpec, type MachineStatus, type Observations, type RegionHealth } from './failover-machine.ts';
-import { toPlannedChanges, type ReadyCondition } from './failover-ready.ts';
-import { sideOfRegion, type ResolvedPolicy } from './resolve.ts';
+import {
+  type Blocked,
+  type Decision,
+  decide,
+  type FailoverAction,
+  type LagPoint,
+  type MachineSpec,
+  type MachineStatus,
+  type Observations,
+  type RegionHealth,
+  refsToObserve,
+} from './failover-machine.ts';
+import { type ReadyCondition, toPlannedChanges } from './failover-ready.ts';
+import { PLANNED_REASONS } from './failover-steps.ts';
+import { type ResolvedPolicy, sideOfRegion } from './resolve.ts';
 import { readConnectionSecret, writeConnectionSecret } from './secret.ts';
 
 /** Decide/act rounds in one reconcile; a failover needs about eight, the rest waits for a requeue. */
@@ -66,7 +77,12 @@ export async function runDatabase(run: DatabaseRun): Promise<DatabaseResult> {
   } catch (err) {
     if (run.ctx.signal.aborted) throw err;
     // Whatever was recorded stays recorded: the machine resumes from the stored step.
-    const failoverReady: ReadyCondition = { type: 'FailoverReady', status: 'Unknown', reason: 'DatabaseError', message: 'the last pass over the database failed; see DatabaseSynced' };
+    const failoverReady: ReadyCondition = {
+      type: 'FailoverReady',
+      status: 'Unknown',
+      reason: 'DatabaseError',
+      message: 'the last pass over the database failed; see DatabaseSynced',
+    };
     // A call whose answer was lost is no AWS trouble to wait out: the next pass reads what it did.
     const requeueAfterMs = err instanceof OutcomeUnknownError ? 1_000 : RETRY_MS;
     return { status: machineStatusOf(run.obj.status), failoverReady, error: err, requeueAfterMs };
@@ -95,7 +111,11 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
     if (d.actions[0]?.type === 'recordStep') await run.persist(d.status);
     for (const a of d.actions) if (!skipSilent(run, a, silent)) await execute(run, a);
     if (d.events.some((e) => e.reason === 'FailoverCompleted') && d.status.lastFailover) {
-      run.deps.metrics.failoversTotal.inc({ namespace: run.obj.metadata.namespace, name: run.obj.metadata.name, kind: d.status.lastFailover.reason ?? 'Unknown' });
+      run.deps.metrics.failoversTotal.inc({
+        namespace: run.obj.metadata.namespace,
+        name: run.obj.metadata.name,
+        kind: d.status.lastFailover.reason ?? 'Unknown',
+      });
     }
     status = d.status;
     if (d.requeueAfterMs !== 0) break;
@@ -163,7 +183,10 @@ async function observe(run: DatabaseRun, spec: MachineSpec, status: MachineStatu
 
 function readSeries(run: DatabaseRun, metric: 'ReplicaLag' | 'OldestReplicationSlotLag', ref: InstanceRef): Promise<LagSample[]> {
   const cw = run.deps.aws.cloudwatch(run.r.targetIn(ref.region));
-  return readRdsMetricSeries(cw, metric, [ref.identifier]).then((m) => m.get(ref.identifier) ?? [], () => []);
+  return readRdsMetricSeries(cw, metric, [ref.identifier]).then(
+    (m) => m.get(ref.identifier) ?? [],
+    () => [],
+  );
 }
 
 const point = (p: LagSample): LagPoint => ({ seconds: p.seconds, at: p.at.toISOString() });
@@ -175,7 +198,7 @@ function newestPoint(points: LagPoint[]): LagPoint | undefined {
 /** Only where it is used: a planned Postgres switchover waiting after the fence (see failover-rpo.ts). */
 async function walLagAfterFence(run: DatabaseRun, spec: MachineSpec, status: MachineStatus, writer: InstanceView): Promise<Observations['sourceWalLag']> {
   const ip = status.inProgress;
-  if (!ip || ip.step !== 'Fenced' || !PLANNED_REASONS.has(ip.reason) || !/postgres/i.test(spec.database.engine) || !writer.reachable) return undefined;
+  if (ip?.step !== 'Fenced' || !PLANNED_REASONS.has(ip.reason) || !/postgres/i.test(spec.database.engine) || !writer.reachable) return undefined;
   const newest = newestPoint((await readSeries(run, 'OldestReplicationSlotLag', writer)).map(point));
   return newest && { megabytes: newest.seconds, at: newest.at };
 }
@@ -200,7 +223,8 @@ async function execute(run: DatabaseRun, a: FailoverAction): Promise<void> {
             owner,
             adoptExisting: a.adoptExisting,
           }).catch((err: unknown) => {
-            if (err instanceof ReplicaConflictError) throw new SyncError(err.message, 'ReplicaConflict', 'spec.database.replica.instanceIdentifier', true, { cause: err });
+            if (err instanceof ReplicaConflictError)
+              throw new SyncError(err.message, 'ReplicaConflict', 'spec.database.replica.instanceIdentifier', true, { cause: err });
             throw err;
           }),
         (res) => `read replica ${a.identifier} (${res.outcome})`,
@@ -219,20 +243,32 @@ async function execute(run: DatabaseRun, a: FailoverAction): Promise<void> {
       return;
     }
     case 'promote':
-      await ctx.plan.apply({ action: 'Promote', resource: 'DBInstance', region: a.region, detail: a.identifier }, () => promote(rds(a.region), a.identifier), () => `replica ${a.identifier}`);
+      await ctx.plan.apply(
+        { action: 'Promote', resource: 'DBInstance', region: a.region, detail: a.identifier },
+        () => promote(rds(a.region), a.identifier),
+        () => `replica ${a.identifier}`,
+      );
       return;
     case 'writeSecret': {
       const engine = r.spec.database?.engine ?? '';
-      await writeConnectionSecret(deps.kc, obj.metadata.namespace, a.name, { ...a.data, engine }, {
-        'app.kubernetes.io/managed-by': 'multiregion-controller',
-        'multiregion.dev/failover-policy': obj.metadata.name,
-      }, ctx.signal);
+      await writeConnectionSecret(
+        deps.kc,
+        obj.metadata.namespace,
+        a.name,
+        { ...a.data, engine },
+        {
+          'app.kubernetes.io/managed-by': 'multiregion-controller',
+          'multiregion.dev/failover-policy': obj.metadata.name,
+        },
+        ctx.signal,
+      );
       ctx.normal('SecretWritten', `connection Secret ${a.name} names the writer in ${a.data.region}`);
       return;
     }
     case 'switchDns': {
       const side = sideOfRegion(r, a.activeRegion);
-      if (!side) throw new SyncError(`no DNS side serves ${a.activeRegion}: set spec.dns.primary.region / secondary.region`, 'DnsRegionUnknown', 'spec.dns', true);
+      if (!side)
+        throw new SyncError(`no DNS side serves ${a.activeRegion}: set spec.dns.primary.region / secondary.region`, 'DnsRegionUnknown', 'spec.dns', true);
       try {
         await run.dns.syncRecords(side);
       } catch (err) {
@@ -242,7 +278,8 @@ async function execute(run: DatabaseRun, a: FailoverAction): Promise<void> {
         ctx.warn('DnsDeferred', `cannot move the records to ${a.activeRegion} now: ${run.dns.state.error}`);
         return;
       }
-      if (run.dns.state.conflict) throw new SyncError(`cannot move traffic to ${a.activeRegion}: ${run.dns.state.conflict}`, 'RecordConflict', 'spec.dns.recordName');
+      if (run.dns.state.conflict)
+        throw new SyncError(`cannot move traffic to ${a.activeRegion}: ${run.dns.state.conflict}`, 'RecordConflict', 'spec.dns.recordName');
       ctx.normal('DnsSwitched', `PRIMARY record now serves ${a.activeRegion}`);
       return;
     }

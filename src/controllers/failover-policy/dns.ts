@@ -7,15 +7,15 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { FailoverPolicy } from '../../api/types.ts';
 import { ZoneBatcher } from '../../aws/route53/batcher.ts';
 import { getChangeStatus } from '../../aws/route53/change-status.ts';
-import { healthCheckConfig, isShallowCheck, requiresReplacement } from '../../aws/route53/health-check-config.ts';
-import { HealthChecks, type DesiredHealthCheck } from '../../aws/route53/health-checks.ts';
 import { FailoverRecords, type RecordsTarget } from '../../aws/route53/failover-records.ts';
-import { desiredRecords, sameRecord, setIdentifiers, type FailoverRecordsInput, type RRSet, type Side } from '../../aws/route53/records.ts';
+import { healthCheckConfig, isShallowCheck, requiresReplacement } from '../../aws/route53/health-check-config.ts';
+import { type DesiredHealthCheck, HealthChecks } from '../../aws/route53/health-checks.ts';
+import { desiredRecords, type FailoverRecordsInput, type RRSet, type Side, sameRecord, setIdentifiers } from '../../aws/route53/records.ts';
 import { readRecordsAt } from '../../aws/route53/zone-reader.ts';
 import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
-import { SIDES, type ResolvedPolicy } from './resolve.ts';
+import { type ResolvedPolicy, SIDES } from './resolve.ts';
 
 /** How long a records change may stay PENDING before it is reported (Route 53 takes about a minute). */
 export const DNS_INSYNC_TIMEOUT_MS = 10 * 60_000;
@@ -102,7 +102,11 @@ export class PolicyDns {
     const o = await this.checks.observe(desired);
     const seen = o.observed;
     if (!o.exists || !seen) {
-      const made = await plan.apply({ action: 'Create', resource: 'HealthCheck', detail: side }, () => this.checks.create(desired), (c) => `${side} health check ${c.id}`);
+      const made = await plan.apply(
+        { action: 'Create', resource: 'HealthCheck', detail: side },
+        () => this.checks.create(desired),
+        (c) => `${side} health check ${c.id}`,
+      );
       if (made) this.state.healthCheckIds[side] = made.id;
       return;
     }
@@ -111,8 +115,11 @@ export class PolicyDns {
     if (o.upToDate) return;
     const diff = o.diff ?? [];
     if (requiresReplacement(diff)) {
-      const made = await plan.apply({ action: 'Create', resource: 'HealthCheck', detail: `${side}, replaces ${seen.id}: ${diff.join('; ')}` },
-        () => this.checks.replace(desired, seen), (c) => `${side} health check ${c.id} (replacing ${seen.id})`);
+      const made = await plan.apply(
+        { action: 'Create', resource: 'HealthCheck', detail: `${side}, replaces ${seen.id}: ${diff.join('; ')}` },
+        () => this.checks.replace(desired, seen),
+        (c) => `${side} health check ${c.id} (replacing ${seen.id})`,
+      );
       if (made) {
         this.state.healthCheckIds[side] = made.id;
         this.retire.add(seen.id);
@@ -147,7 +154,11 @@ export class PolicyDns {
     }
     delete this.state.conflict;
     if (res.changes.length > 0) {
-      this.ctx.plan.changes.push({ action: 'Update', resource: 'Route53FailoverRecords', detail: `${res.changes.length} changes at ${this.target.recordName}, PRIMARY → ${active}` });
+      this.ctx.plan.changes.push({
+        action: 'Update',
+        resource: 'Route53FailoverRecords',
+        detail: `${res.changes.length} changes at ${this.target.recordName}, PRIMARY → ${active}`,
+      });
       if (!this.ctx.plan.dryRun) this.ctx.normal('RecordsUpdated', `failover records at ${this.target.recordName} written; PRIMARY serves the ${active} side`);
     }
     if (res.change) this.lookedAt = res.change.id; // its status just came with the answer
@@ -156,7 +167,8 @@ export class PolicyDns {
     else await this.lookAtPendingChange();
     this.state.recordsInPlace = (!this.ctx.plan.dryRun || res.changes.length === 0) && !this.state.pendingChange;
     this.state.activeSide = this.state.recordsInPlace ? active : this.state.activeSide;
-    this.state.healthChecksInPlace = this.state.recordsInPlace && SIDES.every((s) => !this.r.spec.dns[s].healthCheck || this.state.healthCheckIds[s] !== undefined);
+    this.state.healthChecksInPlace =
+      this.state.recordsInPlace && SIDES.every((s) => !this.r.spec.dns[s].healthCheck || this.state.healthCheckIds[s] !== undefined);
   }
 
   /**
@@ -184,7 +196,11 @@ export class PolicyDns {
     const live = new Set(Object.values(this.state.healthCheckIds));
     for (const id of this.retire) {
       if (live.has(id)) continue;
-      await this.ctx.plan.apply({ action: 'Delete', resource: 'HealthCheck', detail: id }, () => this.checks.deleteId(id), () => `health check ${id}`);
+      await this.ctx.plan.apply(
+        { action: 'Delete', resource: 'HealthCheck', detail: id },
+        () => this.checks.deleteId(id),
+        () => `health check ${id}`,
+      );
     }
   }
 
@@ -192,16 +208,30 @@ export class PolicyDns {
   async remove(): Promise<void> {
     const res = await this.records.remove(this.target, { dryRun: this.ctx.plan.dryRun });
     if (res.changes.length > 0) {
-      this.ctx.plan.changes.push({ action: 'Delete', resource: 'Route53FailoverRecords', detail: `${res.changes.length} changes at ${this.target.recordName}` });
+      this.ctx.plan.changes.push({
+        action: 'Delete',
+        resource: 'Route53FailoverRecords',
+        detail: `${res.changes.length} changes at ${this.target.recordName}`,
+      });
       if (!this.ctx.plan.dryRun) this.ctx.normal('DeletedRecords', `failover records at ${this.target.recordName} deleted`);
     }
     for (const side of SIDES) {
       const known = this.obj.status?.healthCheckIds?.[side];
-      if (known) await this.ctx.plan.apply({ action: 'Delete', resource: 'HealthCheck', detail: known }, () => this.checks.deleteId(known), () => `health check ${known}`);
+      if (known)
+        await this.ctx.plan.apply(
+          { action: 'Delete', resource: 'HealthCheck', detail: known },
+          () => this.checks.deleteId(known),
+          () => `health check ${known}`,
+        );
       // Found by ownership tag or reference: a check created just before a crash.
       const o = await this.checks.observe({ owner: this.owner, side, config: { Type: 'TCP' } });
       const seen = o.observed;
-      if (seen) await this.ctx.plan.apply({ action: 'Delete', resource: 'HealthCheck', detail: seen.id }, () => this.checks.delete(seen), () => `health check ${seen.id}`);
+      if (seen)
+        await this.ctx.plan.apply(
+          { action: 'Delete', resource: 'HealthCheck', detail: seen.id },
+          () => this.checks.delete(seen),
+          () => `health check ${seen.id}`,
+        );
     }
   }
 }

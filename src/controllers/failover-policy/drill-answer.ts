@@ -3,7 +3,7 @@
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { DrillProgress } from '../../api/types.ts';
 import type { RecordsTarget } from '../../aws/route53/failover-records.ts';
-import { sameRecord, setIdentifiers, type RRSet, type TargetInput } from '../../aws/route53/records.ts';
+import { type RRSet, sameRecord, setIdentifiers, type TargetInput } from '../../aws/route53/records.ts';
 import { normalizeAnswer, testDnsAnswer } from '../../aws/route53/test-dns-answer.ts';
 import { readRecordsAt } from '../../aws/route53/zone-reader.ts';
 
@@ -38,10 +38,7 @@ export async function checkAnswer(client: Route53Client, target: RecordsTarget, 
   return { ok: !!rec && sameRecord(rec, wantPrimary), how };
 }
 
-export type AnswerDecision =
-  | { kind: 'answered'; how: string }
-  | { kind: 'timedOut'; message: string }
-  | { kind: 'wait'; progress: DrillProgress };
+export type AnswerDecision = { kind: 'answered'; how: string } | { kind: 'timedOut'; message: string } | { kind: 'wait'; progress: DrillProgress };
 
 /**
  * Pure: after one look, the drill succeeded, timed out (the timeout counts from the first look,

@@ -15,8 +15,8 @@ import { desiredRecords, type FailoverRecordsInput, type RRSet, type Side } from
 import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
-import { checkAnswer, decideAnswer } from './drill-answer.ts';
 import type { DnsKit } from './dns.ts';
+import { checkAnswer, decideAnswer } from './drill-answer.ts';
 import { drillDue, drillRequeueMs, type LastDrill } from './drill-schedule.ts';
 import type { ReadyCondition } from './failover-ready.ts';
 import type { ResolvedPolicy } from './resolve.ts';
@@ -118,7 +118,13 @@ export function shadowTarget(r: ResolvedPolicy, owner: Owner): RecordsTarget {
 /** The shadow pair's input: production targets, no health checks (the drill switches by hand). */
 export function shadowInput(r: ResolvedPolicy, policyName: string): FailoverRecordsInput {
   const dns = r.spec.dns;
-  return { policyName: `${policyName}-drill`, recordName: `${DRILL_PREFIX}${dns.recordName}`, ttl: dns.ttl, primary: { target: dns.primary.target }, secondary: { target: dns.secondary.target } };
+  return {
+    policyName: `${policyName}-drill`,
+    recordName: `${DRILL_PREFIX}${dns.recordName}`,
+    ttl: dns.ttl,
+    primary: { target: dns.primary.target },
+    secondary: { target: dns.secondary.target },
+  };
 }
 
 interface Kit {
@@ -148,7 +154,12 @@ async function startDrill(inp: DrillInput, meta: Pick<DrillProgress, 'startedAt'
     const first = await writeShadow(k.records, k.target, desiredRecords(k.input, inp.activeSide));
     if (first.conflict) return failed(inp, startedAt, `the shadow record ${k.target.recordName} cannot be written: ${first.conflict}`);
     if (inp.ready.status !== 'True') return failed(inp, startedAt, `the standby is not ready to take over (${inp.ready.reason}): ${inp.ready.message}`);
-    const p: DrillProgress = { ...meta, step: 'ShadowWritten', stepAt: now(inp).toISOString(), standby: inp.activeSide === 'primary' ? 'secondary' : 'primary' };
+    const p: DrillProgress = {
+      ...meta,
+      step: 'ShadowWritten',
+      stepAt: now(inp).toISOString(),
+      standby: inp.activeSide === 'primary' ? 'secondary' : 'primary',
+    };
     if (first.changeId) return waitInsync(inp, { ...p, changeId: first.changeId });
     return await switchShadow(inp, k, p);
   } catch (err) {
@@ -165,13 +176,21 @@ async function continueDrill(inp: DrillInput, p: DrillProgress): Promise<Step> {
   // Whatever it waits for, a step this old means the drill cannot end well (a controller down
   // for long, a board that never filled): it fails, and the shadow records go.
   if (!(stepAge <= insyncTimeoutMs + (inp.answerTimeoutMs ?? DRILL_ANSWER_TIMEOUT_MS))) {
-    return failed(inp, p.startedAt, `the drill stalled at step ${p.step} since ${p.stepAt}${p.waitingFor ? ` waiting for ${p.waitingFor}` : ''}; the shadow records are removed`);
+    return failed(
+      inp,
+      p.startedAt,
+      `the drill stalled at step ${p.step} since ${p.stepAt}${p.waitingFor ? ` waiting for ${p.waitingFor}` : ''}; the shadow records are removed`,
+    );
   }
   try {
     if (p.changeId) {
       if ((await getChangeStatus(k.client, p.changeId)) !== 'INSYNC') {
         if (stepAge > insyncTimeoutMs) {
-          return failed(inp, p.startedAt, `drill failed: Route 53 change ${p.changeId} not INSYNC after ${Math.round(insyncTimeoutMs / 1000)} s; it was accepted and will still apply`);
+          return failed(
+            inp,
+            p.startedAt,
+            `drill failed: Route 53 change ${p.changeId} not INSYNC after ${Math.round(insyncTimeoutMs / 1000)} s; it was accepted and will still apply`,
+          );
         }
         return waitInsync(inp, p);
       }
@@ -185,12 +204,13 @@ async function continueDrill(inp: DrillInput, p: DrillProgress): Promise<Step> {
     return await lookForAnswer(inp, k, p);
   } catch (err) {
     // A Route 53 hiccup while waiting is waited out (the stall guard above bounds it), as GetChange polling always did.
-    if (classifyError(err) !== 'Terminal') return { progress: { ...p, waitingFor: `Route 53 to answer again (${err instanceof Error ? err.message : String(err)})` }, requeueAfterMs: POLL_MS };
+    if (classifyError(err) !== 'Terminal')
+      return { progress: { ...p, waitingFor: `Route 53 to answer again (${err instanceof Error ? err.message : String(err)})` }, requeueAfterMs: POLL_MS };
     return failed(inp, p.startedAt, `drill failed: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
-function waitInsync(inp: DrillInput, p: DrillProgress): Step {
+function waitInsync(_inp: DrillInput, p: DrillProgress): Step {
   const what = p.step === 'ShadowWritten' ? 'the shadow pair' : `the switch to the ${p.standby} side`;
   return { progress: { ...p, waitingFor: `Route 53 change ${p.changeId} (${what}) to be INSYNC` }, requeueAfterMs: POLL_MS };
 }
@@ -200,7 +220,12 @@ async function switchShadow(inp: DrillInput, k: Kit, p: DrillProgress): Promise<
   const res = await writeShadow(k.records, k.target, desiredRecords(k.input, p.standby));
   if (res.conflict) return failed(inp, p.startedAt, `the shadow record ${k.target.recordName} cannot be switched: ${res.conflict}`);
   const { changeId: _, waitingFor: __, ...rest } = p;
-  const next: DrillProgress = { ...rest, step: 'Switched', stepAt: now(inp).toISOString(), ...(inp.lagSeconds !== undefined && { rpoSeconds: inp.lagSeconds }) };
+  const next: DrillProgress = {
+    ...rest,
+    step: 'Switched',
+    stepAt: now(inp).toISOString(),
+    ...(inp.lagSeconds !== undefined && { rpoSeconds: inp.lagSeconds }),
+  };
   if (res.changeId) return waitInsync(inp, { ...next, changeId: res.changeId });
   return lookForAnswer(inp, k, next);
 }

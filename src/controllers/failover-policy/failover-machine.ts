@@ -14,25 +14,25 @@
 import type { DefaultedFailoverPolicySpec } from '../../api/defaults.ts';
 import type { FailoverPhase, FailoverPolicyStatus, FailoverRecord, Health } from '../../api/types.ts';
 import type { InstanceRef, InstanceView } from '../../aws/rds/observe.ts';
-import { advance } from './failover-steps.ts';
-import { spendIdleAcceptance, startIfTriggered } from './failover-trigger.ts';
-import { twoStandaloneInstances } from './failover-recovery.ts';
 import {
   failoverReadiness,
-  requeue,
-  stepIndex,
-  WAIT,
   finalSnapshotIdentifier,
   homeRegion,
   otherRegion,
+  type ReadyCondition,
+  requeue,
   reseedIdentifier,
   sameRef,
   secretMatches,
   specReplica,
   specWriter,
+  stepIndex,
+  WAIT,
   writeSecret,
-  type ReadyCondition,
 } from './failover-ready.ts';
+import { twoStandaloneInstances } from './failover-recovery.ts';
+import { advance } from './failover-steps.ts';
+import { spendIdleAcceptance, startIfTriggered } from './failover-trigger.ts';
 
 export type FailoverStep =
   | 'Triggered'
@@ -216,7 +216,10 @@ export function refsToObserve(spec: MachineSpec, status: MachineStatus): { write
       ? { region: ip.from, identifier: ip.fromIdentifier }
       : { region: status.lastFailover?.from, identifier: status.lastFailover?.fromIdentifier };
   // Never the current writer, whatever status says: fencing it would take the application down.
-  const exWriter = ex.region && ex.identifier && !sameRef({ region: ex.region, identifier: ex.identifier }, writer) ? { region: ex.region, identifier: ex.identifier } : undefined;
+  const exWriter =
+    ex.region && ex.identifier && !sameRef({ region: ex.region, identifier: ex.identifier }, writer)
+      ? { region: ex.region, identifier: ex.identifier }
+      : undefined;
   return { writer, ...(standby && { standby }), ...(exWriter && { exWriter }) };
 }
 
@@ -258,7 +261,11 @@ function steady(w: Work): void {
   if (writer?.reachable && writer.exists && writer.fenceTagged) {
     // The current writer must never stay fenced: an aborted failover left our fence on it.
     w.actions.push({ type: 'unfence', region: writer.region, identifier: writer.identifier });
-    w.events.push({ type: 'Warning', reason: 'WriterFenced', message: `writer ${writer.identifier} carries our fence but no failover is running: restoring its security groups` });
+    w.events.push({
+      type: 'Warning',
+      reason: 'WriterFenced',
+      message: `writer ${writer.identifier} carries our fence but no failover is running: restoring its security groups`,
+    });
     requeue(w, WAIT.aws);
   }
   if (writer?.reachable && !writer.exists) {
@@ -275,7 +282,11 @@ function steady(w: Work): void {
     if (writer?.reachable && writer.role === 'writer' && writer.region === s.activeRegion) {
       w.actions.push({ type: 'switchDns', activeRegion: s.activeRegion });
     } else {
-      w.events.push({ type: 'Warning', reason: 'DnsSwitchHeld', message: `DNS serves ${obs.dns.activeRegion}; not moving it to ${s.activeRegion}: its writer ${writer?.identifier ?? ''} ${!writer?.reachable ? 'does not answer' : `is ${writer.exists ? writer.role : 'missing'}`}` });
+      w.events.push({
+        type: 'Warning',
+        reason: 'DnsSwitchHeld',
+        message: `DNS serves ${obs.dns.activeRegion}; not moving it to ${s.activeRegion}: its writer ${writer?.identifier ?? ''} ${!writer?.reachable ? 'does not answer' : `is ${writer.exists ? writer.role : 'missing'}`}`,
+      });
       requeue(w, WAIT.aws);
     }
   }
@@ -292,7 +303,11 @@ function ensureReplica(w: Work): void {
     const identifier = reseedIdentifier(spec, region, s.lastFailover?.completedAt ?? obs.now);
     s.database.replica = { region, identifier };
     w.actions.push({ type: 'recordStep', step: 'ReplicaRequested' });
-    w.events.push({ type: 'Normal', reason: 'ReplicaRequested', message: `re-creating the standby replica ${identifier} in ${region} from ${writerRef.identifier}` });
+    w.events.push({
+      type: 'Normal',
+      reason: 'ReplicaRequested',
+      message: `re-creating the standby replica ${identifier} in ${region} from ${writerRef.identifier}`,
+    });
     requeue(w, 0);
     return; // observed again before the create, under the recorded name
   }
@@ -327,7 +342,11 @@ function keepExWriterFenced(w: Work): void {
   if (!ex || !last || !ex.reachable || !ex.exists) return;
   if (!ex.fenced) {
     w.actions.push({ type: 'fence', region: ex.region, identifier: ex.identifier });
-    w.events.push({ type: 'Warning', reason: 'ExWriterNotFenced', message: `ex-writer ${ex.identifier} in ${ex.region} answers and is not fenced: fencing it now` });
+    w.events.push({
+      type: 'Warning',
+      reason: 'ExWriterNotFenced',
+      message: `ex-writer ${ex.identifier} in ${ex.region} answers and is not fenced: fencing it now`,
+    });
     requeue(w, WAIT.fence);
     return;
   }
@@ -338,7 +357,12 @@ function keepExWriterFenced(w: Work): void {
   }
   const redundant = obs.standby?.role === 'replica';
   if (spec.deletionPolicy === 'Delete' && ex.owned && redundant && ex.status !== 'deleting' && last.completedAt) {
-    w.actions.push({ type: 'retireInstance', region: ex.region, identifier: ex.identifier, finalSnapshotIdentifier: finalSnapshotIdentifier(ex.identifier, last.completedAt) });
+    w.actions.push({
+      type: 'retireInstance',
+      region: ex.region,
+      identifier: ex.identifier,
+      finalSnapshotIdentifier: finalSnapshotIdentifier(ex.identifier, last.completedAt),
+    });
     w.events.push({ type: 'Normal', reason: 'RetiringExWriter', message: `deleting ex-writer ${ex.identifier} in ${ex.region} after a final snapshot` });
   }
 }

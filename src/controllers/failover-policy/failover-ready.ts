@@ -63,14 +63,16 @@ export function readinessCauses(spec: MachineSpec, status: MachineStatus, obs: O
   const out: Cause[] = [];
   const add = (s: Cause['status'], reason: string, message: string): void => void out.push({ status: s, reason, message });
   const max = spec.database.maxReplicaLagSeconds;
-  if (status.inProgress) add('False', ReadyReason.InProgress, `a ${status.inProgress.reason} to ${status.inProgress.to} is running (step ${status.inProgress.step})`);
+  if (status.inProgress)
+    add('False', ReadyReason.InProgress, `a ${status.inProgress.reason} to ${status.inProgress.to} is running (step ${status.inProgress.step})`);
   const ref = status.database?.replica;
   const v = obs.standby;
   const standbyRegion = ref?.region ?? otherRegion(spec, status.database?.writer?.region ?? spec.database.primary.region);
   if (!ref) add('False', ReadyReason.ReplicaMissing, `no replica recorded in ${standbyRegion}; the controller creates one`);
-  else if (!v || !v.reachable) add('Unknown', ReadyReason.StandbyRegionUnreachable, `RDS in ${ref.region} did not answer`);
+  else if (!v?.reachable) add('Unknown', ReadyReason.StandbyRegionUnreachable, `RDS in ${ref.region} did not answer`);
   else if (!v.exists) add('False', ReadyReason.ReplicaMissing, `replica ${ref.identifier} does not exist in ${ref.region} yet`);
-  else if (v.role === 'writer') add('False', ReadyReason.StandbyIsWriter, `${ref.identifier} in ${ref.region} takes writes itself: it is no longer a replica (two writers?)`);
+  else if (v.role === 'writer')
+    add('False', ReadyReason.StandbyIsWriter, `${ref.identifier} in ${ref.region} takes writes itself: it is no longer a replica (two writers?)`);
   else if (v.role !== 'replica') add('False', ReadyReason.ReplicaNotAvailable, `replica ${ref.identifier} is ${v.status ?? 'not available'}`);
   else if (obs.writer?.arn && v.sourceArn && !sameInstance(v.sourceArn, obs.writer.arn)) {
     add('False', ReadyReason.ReplicaSourceMismatch, `${ref.identifier} replicates ${v.sourceArn}, not the writer ${obs.writer.arn}`);
@@ -138,7 +140,11 @@ export function specReplica(spec: MachineSpec): InstanceRef {
 
 /** `20250101t030405`: sortable, allowed in DB instance and snapshot identifiers. */
 export function compactTime(iso: string): string {
-  return iso.replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '').replace(/Z$/, '').toLowerCase();
+  return iso
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '')
+    .replace(/Z$/, '')
+    .toLowerCase();
 }
 
 /**
@@ -182,7 +188,17 @@ export function requeue(w: Work, ms: number): void {
   w.requeueAfterMs = w.requeueAfterMs === undefined ? ms : Math.min(w.requeueAfterMs, ms);
 }
 
-const ORDER: readonly FailoverStep[] = ['Triggered', 'LagChecked', 'Fenced', 'FenceUnconfirmed', 'PromoteRequested', 'Promoted', 'SecretWritten', 'DnsSwitched', 'Completed'];
+const ORDER: readonly FailoverStep[] = [
+  'Triggered',
+  'LagChecked',
+  'Fenced',
+  'FenceUnconfirmed',
+  'PromoteRequested',
+  'Promoted',
+  'SecretWritten',
+  'DnsSwitched',
+  'Completed',
+];
 
 export function stepIndex(step: FailoverStep): number {
   return ORDER.indexOf(step);
@@ -203,7 +219,9 @@ export function toPlannedChanges(actions: readonly FailoverAction[]): PlannedCha
       case 'promote':
         return [{ action: 'Promote', resource: `rds-db-instance/${a.identifier}`, region: a.region }];
       case 'retireInstance':
-        return [{ action: 'Delete', resource: `rds-db-instance/${a.identifier}`, region: a.region, detail: `after final snapshot ${a.finalSnapshotIdentifier}` }];
+        return [
+          { action: 'Delete', resource: `rds-db-instance/${a.identifier}`, region: a.region, detail: `after final snapshot ${a.finalSnapshotIdentifier}` },
+        ];
       case 'writeSecret':
         return [{ action: 'Put', resource: `secret/${a.name}`, region: a.data.region, detail: `host ${a.data.host}` }];
       case 'switchDns':

@@ -23,14 +23,29 @@ export function twoStandaloneInstances(w: Work): boolean {
     s.database = { writer: { region: standby.region, identifier: standby.identifier } };
     s.activeRegion = standby.region;
     // A new record: its completedAt names the next re-seeded replica, which must not collide.
-    s.lastFailover = { completedAt: obs.now, reason: 'WriterRecovered', from: was.region, fromIdentifier: was.identifier, to: standby.region, toIdentifier: standby.identifier };
+    s.lastFailover = {
+      completedAt: obs.now,
+      reason: 'WriterRecovered',
+      from: was.region,
+      fromIdentifier: was.identifier,
+      to: standby.region,
+      toIdentifier: standby.identifier,
+    };
     w.actions.push({ type: 'recordStep', step: 'WriterRecovered' });
-    w.events.push({ type: 'Warning', reason: 'WriterRecovered', message: `${was.identifier} is ${writer.exists ? 'fenced' : 'gone'} and ${standby.identifier} in ${standby.region} takes writes: status now names it the writer` });
+    w.events.push({
+      type: 'Warning',
+      reason: 'WriterRecovered',
+      message: `${was.identifier} is ${writer.exists ? 'fenced' : 'gone'} and ${standby.identifier} in ${standby.region} takes writes: status now names it the writer`,
+    });
     w.transition = 'WriterRecovered';
     requeue(w, 0);
     return true;
   }
-  w.events.push({ type: 'Warning', reason: 'TwoWriters', message: `${writer.identifier} in ${writer.region} and ${standby.identifier} in ${standby.region} both take writes; the controller changes nothing until one is fenced or deleted` });
+  w.events.push({
+    type: 'Warning',
+    reason: 'TwoWriters',
+    message: `${writer.identifier} in ${writer.region} and ${standby.identifier} in ${standby.region} both take writes; the controller changes nothing until one is fenced or deleted`,
+  });
   requeue(w, WAIT.lag);
   return true;
 }
@@ -47,7 +62,11 @@ function standbyWriterWhileWriterUnreachable(w: Work, standby: NonNullable<Obser
   const was = s.database.writer;
   w.degraded = true;
   if (!standby.promoteRequested) {
-    w.events.push({ type: 'Warning', reason: 'StandbyIsWriter', message: `${standby.identifier} in ${standby.region} takes writes but was not promoted by this controller, and ${was.identifier} in ${was.region} does not answer: changing nothing until an operator decides` });
+    w.events.push({
+      type: 'Warning',
+      reason: 'StandbyIsWriter',
+      message: `${standby.identifier} in ${standby.region} takes writes but was not promoted by this controller, and ${was.identifier} in ${was.region} does not answer: changing nothing until an operator decides`,
+    });
     requeue(w, WAIT.lag);
     return true;
   }
@@ -63,7 +82,11 @@ function standbyWriterWhileWriterUnreachable(w: Work, standby: NonNullable<Obser
     fencing: `Unconfirmed: ${was.region} does not answer; fenced as soon as it does`,
   };
   w.actions.push({ type: 'recordStep', step: 'WriterRecovered' });
-  w.events.push({ type: 'Warning', reason: 'WriterRecovered', message: `${standby.identifier} in ${standby.region} was promoted by this controller and ${was.region} does not answer: status now names it the writer` });
+  w.events.push({
+    type: 'Warning',
+    reason: 'WriterRecovered',
+    message: `${standby.identifier} in ${standby.region} was promoted by this controller and ${was.region} does not answer: status now names it the writer`,
+  });
   w.transition = 'WriterRecovered';
   requeue(w, 0);
   return true;

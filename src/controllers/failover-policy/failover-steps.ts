@@ -100,7 +100,11 @@ function checkLag(w: Work, ip: FailoverProgress): void {
     w.actions.push({ type: 'fence', ...fromRef(w, ip) });
     return;
   }
-  const what = lag ? `replica lag ${lag.seconds}s (${lag.note}) exceeds maxReplicaLagSeconds ${max}` : planned ? 'replica lag is unknown or invalid' : 'the replica lag from before the outage is unknown';
+  const what = lag
+    ? `replica lag ${lag.seconds}s (${lag.note}) exceeds maxReplicaLagSeconds ${max}`
+    : planned
+      ? 'replica lag is unknown or invalid'
+      : 'the replica lag from before the outage is unknown';
   const accepted = planned ? undefined : acceptance(w, ip);
   if (accepted) {
     if (lag) ip.rpoSeconds = lag.seconds;
@@ -109,7 +113,9 @@ function checkLag(w: Work, ip: FailoverProgress): void {
     w.actions.push({ type: 'fence', ...fromRef(w, ip) });
     return;
   }
-  const how = planned ? 'it goes on once the replica catches up' : `if losing those writes is acceptable, run \`multiregion failover <name> --accept-data-loss\` (annotation ${ACCEPT_ANNOTATION})`;
+  const how = planned
+    ? 'it goes on once the replica catches up'
+    : `if losing those writes is acceptable, run \`multiregion failover <name> --accept-data-loss\` (annotation ${ACCEPT_ANNOTATION})`;
   block(w, 'RpoUnknown', `${ip.reason} to ${ip.to} holds: ${what}; ${how}`, 'RpoGuardHolding');
   return requeue(w, WAIT.lag);
 }
@@ -154,7 +160,11 @@ function fenceOldWriter(w: Work, ip: FailoverProgress): void {
     const accepted = acceptance(w, ip, w.spec.failover.promoteWhenFenceUnconfirmed && health === 'Unhealthy');
     if (accepted && (health === 'Unhealthy' || accepted !== 'Policy')) {
       ip.fencing = `Unconfirmed: ${why}; ${ip.from} health checks ${health}; accepted by ${accepted}`;
-      w.events.push({ type: 'Warning', reason: 'FencingUnconfirmed', message: `cannot reach ${from.identifier} in ${ip.from}; promoting because ${ip.from} is Unhealthy and ${accepted} accepts it. It is fenced as soon as the region answers.` });
+      w.events.push({
+        type: 'Warning',
+        reason: 'FencingUnconfirmed',
+        message: `cannot reach ${from.identifier} in ${ip.from}; promoting because ${ip.from} is Unhealthy and ${accepted} accepts it. It is fenced as soon as the region answers.`,
+      });
       return record(w, ip, 'FenceUnconfirmed');
     }
     block(
@@ -185,7 +195,11 @@ function requestPromotion(w: Work, ip: FailoverProgress): void {
   }
   if (!target.exists || target.role !== 'replica') {
     w.degraded = true;
-    w.events.push({ type: 'Warning', reason: 'ReplicaNotReady', message: `${to.identifier} in ${ip.to} is ${target.exists ? target.status : 'missing'}: cannot promote it` });
+    w.events.push({
+      type: 'Warning',
+      reason: 'ReplicaNotReady',
+      message: `${to.identifier} in ${ip.to} is ${target.exists ? target.status : 'missing'}: cannot promote it`,
+    });
     return requeue(w, WAIT.lag);
   }
   const planned = PLANNED_REASONS.has(ip.reason) && ip.step === 'Fenced';
@@ -197,7 +211,11 @@ function requestPromotion(w: Work, ip: FailoverProgress): void {
   const ok = planned ? caughtUp : true;
   if (!ok) {
     const want = 'lag 0 (or, for Postgres, no WAL left to send) measured after the fence';
-    w.events.push({ type: 'Normal', reason: 'WaitingForReplica', message: `waiting for ${want} on ${to.identifier} (now ${lag ? `${lag.seconds}s at ${lag.at}` : 'unknown'})` });
+    w.events.push({
+      type: 'Normal',
+      reason: 'WaitingForReplica',
+      message: `waiting for ${want} on ${to.identifier} (now ${lag ? `${lag.seconds}s at ${lag.at}` : 'unknown'})`,
+    });
     if (w.nowMs - fencedAt > CATCH_UP_WARN_MS) {
       // The old writer is fenced while we wait: the application is down. Say so, and how to back out.
       w.degraded = true;
@@ -212,7 +230,11 @@ function requestPromotion(w: Work, ip: FailoverProgress): void {
   if (planned) ip.rpoSeconds = 0;
   record(w, ip, 'PromoteRequested');
   w.actions.push({ type: 'promote', ...to });
-  w.events.push({ type: 'Normal', reason: 'PromotingReplica', message: `promoting ${to.identifier} in ${ip.to} (RPO ${ip.rpoSeconds ?? 'unknown'}s; fencing ${ip.fencing ?? 'unknown'})` });
+  w.events.push({
+    type: 'Normal',
+    reason: 'PromotingReplica',
+    message: `promoting ${to.identifier} in ${ip.to} (RPO ${ip.rpoSeconds ?? 'unknown'}s; fencing ${ip.fencing ?? 'unknown'})`,
+  });
 }
 
 /** Step 4b: wait until the instance is a standalone writer. Never a second PromoteReadReplica. */
@@ -265,7 +287,11 @@ function pointDns(w: Work, ip: FailoverProgress): void {
     // Route 53's control plane (us-east-1) is down: its data plane still answers by health, and
     // the failover records already send traffic away from an unhealthy side. The records are
     // rewritten when the API answers again (steady state moves them to the writer's region).
-    w.events.push({ type: 'Warning', reason: 'DnsDeferred', message: `Route 53 does not take changes (${w.obs.dns.error}); the records move to ${ip.to} when it does` });
+    w.events.push({
+      type: 'Warning',
+      reason: 'DnsDeferred',
+      message: `Route 53 does not take changes (${w.obs.dns.error}); the records move to ${ip.to} when it does`,
+    });
     return record(w, ip, 'DnsSwitched');
   }
   w.actions.push({ type: 'switchDns', activeRegion: ip.to });

@@ -70,7 +70,13 @@ export function startIfTriggered(w: Work): void {
   const standby = obs.standby;
   const replica = s.database.replica;
   if (!replica || !standby || !sameRef(standby, replica) || standby.role !== 'replica') {
-    const state = !standby?.reachable ? 'unreachable' : !standby.exists ? 'missing' : standby.role === 'writer' ? 'a writer' : `${standby.status ?? 'not available'}`;
+    const state = !standby?.reachable
+      ? 'unreachable'
+      : !standby.exists
+        ? 'missing'
+        : standby.role === 'writer'
+          ? 'a writer'
+          : `${standby.status ?? 'not available'}`;
     if (t.reason === 'PrimaryUnhealthy') w.degraded = true;
     w.events.push({ type: 'Warning', reason: 'FailoverBlocked', message: `${t.reason} to ${t.to} waits: the replica there is ${state}` });
     return requeue(w, WAIT.lag);
@@ -135,7 +141,11 @@ function failbackHeld(w: Work): boolean {
   const completed = last !== undefined && s.lastFailover?.reason === 'Failback' && s.lastFailover.startedAt === last;
   const wait = last === undefined || completed ? 0 : Date.parse(last) + FAILBACK_COOLDOWN_MS - w.nowMs;
   if (wait > 0) {
-    w.events.push({ type: 'Normal', reason: 'FailbackCoolingDown', message: `the automatic failback started at ${last} did not complete; the next one waits until ${new Date(w.nowMs + wait).toISOString()}` });
+    w.events.push({
+      type: 'Normal',
+      reason: 'FailbackCoolingDown',
+      message: `the automatic failback started at ${last} did not complete; the next one waits until ${new Date(w.nowMs + wait).toISOString()}`,
+    });
     requeue(w, wait);
     return true;
   }
@@ -150,5 +160,9 @@ export function spendIdleAcceptance(w: Work): void {
   const value = w.obs.acceptDataLoss;
   if (value === undefined || value === w.s.acceptedDataLoss || w.s.inProgress || w.blocked) return;
   w.s.acceptedDataLoss = value;
-  w.events.push({ type: 'Normal', reason: 'AcceptDataLossUnused', message: `multiregion.dev/accept-data-loss ${value} was set while no failover was blocked: nothing to accept, the value is spent` });
+  w.events.push({
+    type: 'Normal',
+    reason: 'AcceptDataLossUnused',
+    message: `multiregion.dev/accept-data-loss ${value} was set while no failover was blocked: nothing to accept, the value is spent`,
+  });
 }

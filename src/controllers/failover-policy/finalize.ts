@@ -9,14 +9,19 @@ import { ownerOf } from '../shared/owner.ts';
 import { describeError } from '../shared/sync-error.ts';
 import { PolicyDns } from './dns.ts';
 import { shadowTarget } from './drill.ts';
-import { resolvePolicy, ROUTE53_REGION } from './resolve.ts';
-import { syncFailoverPolicy, type PolicyKit } from './sync.ts';
+import { type ResolvedPolicy, ROUTE53_REGION, resolvePolicy } from './resolve.ts';
+import { type PolicyKit, syncFailoverPolicy } from './sync.ts';
 
 const WAIT_FOR_FAILOVER_MS = 5_000;
 
-export async function finalizeFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, obj: FailoverPolicy, ctx: SyncContext): Promise<FinalizeResult<FailoverPolicyStatus>> {
+export async function finalizeFailoverPolicy(
+  deps: ControllerDeps,
+  kit: PolicyKit,
+  obj: FailoverPolicy,
+  ctx: SyncContext,
+): Promise<FinalizeResult<FailoverPolicyStatus>> {
   const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
-  let r;
+  let r: ResolvedPolicy;
   try {
     r = resolvePolicy(deps, obj);
   } catch (err) {
@@ -50,7 +55,9 @@ export async function finalizeFailoverPolicy(deps: ControllerDeps, kit: PolicyKi
   if (obj.status?.drillInProgress) await kit.dns.recordsFor(deps.aws.route53(r.route53)).remove(shadowTarget(r, owner), { dryRun: ctx.plan.dryRun });
   if (obj.status?.alarmsHash || r.spec.alarms) {
     const db = r.spec.database;
-    const regions = [...new Set([r.regions.primary, r.regions.secondary, db?.primary.region, db?.replica.region, ROUTE53_REGION].filter((x): x is string => !!x))];
+    const regions = [
+      ...new Set([r.regions.primary, r.regions.secondary, db?.primary.region, db?.replica.region, ROUTE53_REGION].filter((x): x is string => !!x)),
+    ];
     await deleteFailoverAlarms((region) => deps.aws.cloudwatch(r.targetIn(region)), owner, regions, { dryRun: ctx.plan.dryRun });
   }
   kit.board.unwatch(key);

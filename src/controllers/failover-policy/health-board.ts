@@ -9,7 +9,7 @@
 // unknown. Without this, a region last seen Unhealthy would count towards unhealthyForSeconds
 // on data nobody can see any more, and a standby last seen Healthy would stay "ready".
 import type { Health } from '../../api/types.ts';
-import { HealthObserver } from '../../aws/cloudwatch/health-status.ts';
+import { HealthObserver, type HealthSample } from '../../aws/cloudwatch/health-status.ts';
 import type { AwsClients, AwsTarget } from '../../aws/types.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { accountKey, ROUTE53_REGION } from './resolve.ts';
@@ -97,7 +97,7 @@ export class HealthBoard {
     }
     const changed = new Set<string>();
     for (const [k, g] of groups) {
-      let samples;
+      let samples: Map<string, HealthSample>;
       try {
         samples = await this.observer(k, g.target).observe([...g.ids]);
       } catch (err) {
@@ -158,7 +158,10 @@ export class HealthBoard {
   private observer(key: string, target: AwsTarget): HealthObserver {
     let o = this.observers.get(key);
     if (!o) {
-      o = new HealthObserver(this.aws.cloudwatch({ ...target, region: ROUTE53_REGION }), { now: this.now, ...(this.opts.periodSeconds && { periodSeconds: this.opts.periodSeconds }) });
+      o = new HealthObserver(this.aws.cloudwatch({ ...target, region: ROUTE53_REGION }), {
+        now: this.now,
+        ...(this.opts.periodSeconds && { periodSeconds: this.opts.periodSeconds }),
+      });
       this.observers.set(key, o);
     }
     return o;

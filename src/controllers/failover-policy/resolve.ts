@@ -1,6 +1,6 @@
 // What a FailoverPolicy's spec means once its RegionPair is known: the region each side serves,
 // the account (role) each AWS call goes to, and whether the pair may be used at all.
-import { defaultFailoverPolicySpec, type DefaultedFailoverPolicySpec } from '../../api/defaults.ts';
+import { type DefaultedFailoverPolicySpec, defaultFailoverPolicySpec } from '../../api/defaults.ts';
 import type { FailoverPolicy, RegionPair } from '../../api/types.ts';
 import type { Side } from '../../aws/route53/records.ts';
 import type { AwsTarget } from '../../aws/types.ts';
@@ -36,7 +36,12 @@ export function resolvePolicy(deps: ControllerDeps, obj: FailoverPolicy): Resolv
     const ns = refNamespace(ref, obj.metadata.namespace);
     pair = deps.manager.getCached('RegionPair', { namespace: ns, name: ref.name }) as unknown as RegionPair | undefined;
     if (!pair) {
-      throw new SyncError(`RegionPair ${ns}/${ref.name} does not exist; create it or remove spec.regionPairRef`, 'RegionPairNotFound', 'spec.regionPairRef', false);
+      throw new SyncError(
+        `RegionPair ${ns}/${ref.name} does not exist; create it or remove spec.regionPairRef`,
+        'RegionPairNotFound',
+        'spec.regionPairRef',
+        false,
+      );
     }
     if (!refPermitted(pair, obj.metadata.namespace)) {
       throw new SyncError(

@@ -18,7 +18,12 @@ export interface ConnectionData {
 const secretPath = (namespace: string, name: string): string => `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`;
 
 /** What the Secret names now (undefined: no Secret). */
-export async function readConnectionSecret(kc: KubeConfig, namespace: string, name: string, signal?: AbortSignal): Promise<{ host?: string; region?: string } | undefined> {
+export async function readConnectionSecret(
+  kc: KubeConfig,
+  namespace: string,
+  name: string,
+  signal?: AbortSignal,
+): Promise<{ host?: string; region?: string } | undefined> {
   let s: { data?: Record<string, string> };
   try {
     s = await kubeRequest<{ data?: Record<string, string> }>(kc, { method: 'GET', path: secretPath(namespace, name), ...(signal && { signal }) });

@@ -6,18 +6,18 @@ import { desiredFailoverAlarms, syncFailoverAlarms } from '../../aws/cloudwatch/
 import { changePollMs } from '../../aws/route53/change-status.ts';
 import type { Side } from '../../aws/route53/records.ts';
 import type { Owner } from '../../aws/types.ts';
-import { ready, type ConditionInput } from '../../runtime/conditions.ts';
+import { type ConditionInput, ready } from '../../runtime/conditions.ts';
 import { COLLECTIONS, type ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext, SyncResult } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
 import { describeError } from '../shared/sync-error.ts';
-import { machineStatusOf, MACHINE_KEYS, runDatabase } from './database.ts';
-import { PolicyDns, type DnsKit } from './dns.ts';
+import { MACHINE_KEYS, machineStatusOf, runDatabase } from './database.ts';
+import { type DnsKit, PolicyDns } from './dns.ts';
 import { maybeDrill } from './drill.ts';
 import type { Blocked, MachineStatus, RegionHealth } from './failover-machine.ts';
 import { pendingMessage, type ReadyCondition } from './failover-ready.ts';
 import type { HealthBoard, HealthEntry } from './health-board.ts';
-import { resolvePolicy, ROUTE53_REGION, sideOfRegion, SIDES, type ResolvedPolicy } from './resolve.ts';
+import { type ResolvedPolicy, ROUTE53_REGION, resolvePolicy, SIDES, sideOfRegion } from './resolve.ts';
 
 /** A record claimed by someone else is looked at again this often (it may be removed). */
 export const CONFLICT_REQUEUE_MS = 60_000;
@@ -30,7 +30,12 @@ export interface PolicyKit {
   driftIntervalMs?: number;
 }
 
-export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, obj: FailoverPolicy, ctx: SyncContext): Promise<SyncResult<FailoverPolicyStatus>> {
+export async function syncFailoverPolicy(
+  deps: ControllerDeps,
+  kit: PolicyKit,
+  obj: FailoverPolicy,
+  ctx: SyncContext,
+): Promise<SyncResult<FailoverPolicyStatus>> {
   const r = resolvePolicy(deps, obj);
   const owner = ownerOf(obj, deps.clusterId);
   const { namespace, name } = obj.metadata;
@@ -48,7 +53,11 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
   }
   // Checks not re-read this pass are still the ones recorded: health keeps being observed.
   const ids = dnsError ? { ...prev.healthCheckIds, ...dns.state.healthCheckIds } : dns.state.healthCheckIds;
-  kit.board.watch(`${namespace}/${name}`, r.route53, Object.values(ids).filter((id): id is string => !!id));
+  kit.board.watch(
+    `${namespace}/${name}`,
+    r.route53,
+    Object.values(ids).filter((id): id is string => !!id),
+  );
   const health = sideHealth(kit.board, ids, prev.health, ctx.now.toISOString());
   for (const side of SIDES) deps.metrics.setHealth(namespace, name, side, health[side].state);
 
@@ -92,7 +101,13 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
   let blocked: Blocked | undefined;
   if (r.spec.database) {
     const res = await runDatabase({
-      deps, r, obj, owner, ctx, dns, health: healthByRegion,
+      deps,
+      r,
+      obj,
+      owner,
+      ctx,
+      dns,
+      health: healthByRegion,
       persist: async (m) => {
         const full = compose(obj.status ?? {}, m, dnsFields);
         // The change this pass knows of, not the one the pass started with.
@@ -118,11 +133,24 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
   deps.metrics.failoverReady.set({ namespace, name }, failoverReady.status === 'True' ? 1 : 0);
 
   const healthPending = SIDES.some((side) => !!ids[side] && kit.board.get(ids[side]) === undefined);
-  const blockedBy = machine.inProgress ? `a ${machine.inProgress.reason} is running` : dns.state.conflict ? `the production records conflict: ${dns.state.conflict}` : undefined;
+  const blockedBy = machine.inProgress
+    ? `a ${machine.inProgress.reason} is running`
+    : dns.state.conflict
+      ? `the production records conflict: ${dns.state.conflict}`
+      : undefined;
   const drill = await maybeDrill({
-    deps, dnsKit: kit.dns, r, obj, owner, ctx, activeSide: dns.state.activeSide ?? active, ready: failoverReady,
-    ...(lagSeconds !== undefined && { lagSeconds }), ...(blockedBy && { blockedBy }),
-    ...(healthPending && { waitFor: 'the first health observation since the controller started' }), maxRequeueMs: kit.driftIntervalMs ?? 5 * 60_000,
+    deps,
+    dnsKit: kit.dns,
+    r,
+    obj,
+    owner,
+    ctx,
+    activeSide: dns.state.activeSide ?? active,
+    ready: failoverReady,
+    ...(lagSeconds !== undefined && { lagSeconds }),
+    ...(blockedBy && { blockedBy }),
+    ...(healthPending && { waitFor: 'the first health observation since the controller started' }),
+    maxRequeueMs: kit.driftIntervalMs ?? 5 * 60_000,
   });
   if (drill.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? drill.requeueAfterMs, drill.requeueAfterMs);
   // Records written but not applied: looked at again soon, by requeue, never by waiting here.
@@ -149,9 +177,16 @@ export async function syncFailoverPolicy(deps: ControllerDeps, kit: PolicyKit, o
   const conditions: ConditionInput[] = [
     { ...failoverReady, message: failoverReady.message + note },
     pending && dns.state.error === undefined
-      ? { type: 'DnsSynced', status: 'Unknown', reason: 'ChangePending', message: `Route 53 change ${pending.id} (accepted ${pending.submittedAt}) is not INSYNC yet; it is looked at again shortly.` }
+      ? {
+          type: 'DnsSynced',
+          status: 'Unknown',
+          reason: 'ChangePending',
+          message: `Route 53 change ${pending.id} (accepted ${pending.submittedAt}) is not INSYNC yet; it is looked at again shortly.`,
+        }
       : halfCondition('DnsSynced', 'Route 53 health checks and records', dns.state.error),
-    ...(r.spec.database ? [halfCondition('DatabaseSynced', 'the database failover machine', databaseError === undefined ? undefined : describeError(databaseError).message)] : []),
+    ...(r.spec.database
+      ? [halfCondition('DatabaseSynced', 'the database failover machine', databaseError === undefined ? undefined : describeError(databaseError).message)]
+      : []),
     conflict
       ? { type: 'DnsConflict', status: 'True', reason: 'RecordConflict', message: `Records at ${r.spec.dns.recordName} were left alone: ${conflict}` }
       : { type: 'DnsConflict', status: 'False', reason: 'NoConflict', message: 'No foreign record holds the name.' },
@@ -253,13 +288,20 @@ async function syncAlarms(
   const replica = m.database?.replica;
   const desired = desiredFailoverAlarms({
     owner,
-    ...(replica && a?.replicaLagSeconds !== undefined && { replica: { region: replica.region, identifier: replica.identifier }, replicaLagSeconds: a.replicaLagSeconds }),
+    ...(replica &&
+      a?.replicaLagSeconds !== undefined && { replica: { region: replica.region, identifier: replica.identifier }, replicaLagSeconds: a.replicaLagSeconds }),
     ...(a?.latencyMillis !== undefined && activeCheckId && { latency: { millis: a.latencyMillis, healthCheckId: activeCheckId } }),
     ...(a?.snsTopicArn && { snsTopicArn: a.snsTopicArn }),
   });
   const db = r.spec.database;
-  const regions = [...new Set([r.regions.primary, r.regions.secondary, db?.primary.region, db?.replica.region, ROUTE53_REGION].filter((x): x is string => !!x))];
-  const res = await syncFailoverAlarms((region) => deps.aws.cloudwatch(r.targetIn(region)), owner, desired, { regions, ...(prev.alarmsHash && { lastHash: prev.alarmsHash }), dryRun: ctx.plan.dryRun });
+  const regions = [
+    ...new Set([r.regions.primary, r.regions.secondary, db?.primary.region, db?.replica.region, ROUTE53_REGION].filter((x): x is string => !!x)),
+  ];
+  const res = await syncFailoverAlarms((region) => deps.aws.cloudwatch(r.targetIn(region)), owner, desired, {
+    regions,
+    ...(prev.alarmsHash && { lastHash: prev.alarmsHash }),
+    dryRun: ctx.plan.dryRun,
+  });
   if (!res.skipped) for (const w of desired.warnings) ctx.warn('AlarmActionSkipped', w);
   for (const c of res.changes) {
     ctx.plan.changes.push({ action: c.action, resource: c.resource, region: c.region, ...(c.detail && { detail: c.detail }) });

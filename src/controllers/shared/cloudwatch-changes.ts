@@ -11,7 +11,10 @@ export function record(ctx: SyncContext, changes: readonly Change[]): void {
     if (c.action === 'Create' || c.action === 'Delete') {
       const verb = c.action === 'Create' ? 'Created' : 'Deleted';
       const kind = c.resource.split(' ')[0] ?? 'resource';
-      ctx.normal(`${verb}${kind.charAt(0).toUpperCase()}${kind.slice(1).replace(/[^A-Za-z]/g, '')}`, `${verb} ${c.resource} in ${c.region}${c.detail ? ` (${c.detail})` : ''}`);
+      ctx.normal(
+        `${verb}${kind.charAt(0).toUpperCase()}${kind.slice(1).replace(/[^A-Za-z]/g, '')}`,
+        `${verb} ${c.resource} in ${c.region}${c.detail ? ` (${c.detail})` : ''}`,
+      );
     }
   }
 }

@@ -1,6 +1,6 @@
 // What every reconciler is handed by main.ts.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { collectionPath, KINDS, type AnyKind } from '../../api/types.ts';
+import { type AnyKind, collectionPath, KINDS } from '../../api/types.ts';
 import type { AwsClients } from '../../aws/types.ts';
 import type { EventRecorder } from '../../runtime/events.ts';
 import type { Logger } from '../../runtime/logger.ts';

@@ -1,19 +1,22 @@
 // One reconcile, the same for every kind (crossplane-runtime's managed reconciler):
 // get → paused? → deleting? (finalize) → validate → finalizer before any create → sync → status.
-import { ANNOTATIONS, FINALIZER, type AnyKind, type Condition, type PlannedChange } from '../../api/types.ts';
-import { setCondition, synced, ready, type ConditionInput } from '../../runtime/conditions.ts';
+import { ANNOTATIONS, type AnyKind, type Condition, FINALIZER, type PlannedChange } from '../../api/types.ts';
+import { withAbortSignal } from '../../aws/abort-scope.ts';
+import { OutcomeUnknownError } from '../../aws/middleware.ts';
+import { type ConditionInput, ready, setCondition, synced } from '../../runtime/conditions.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizers.ts';
-import { objectPath, type KubeObject } from '../../runtime/kube-object.ts';
+import { type KubeObject, objectPath } from '../../runtime/kube-object.ts';
 import { kubeRequest, MERGE_PATCH } from '../../runtime/kube-request.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { TerminalError, type ObjectKey, type Reconcile, type ReconcileResult } from '../../runtime/reconciler.ts';
+import { type ObjectKey, type Reconcile, type ReconcileResult, TerminalError } from '../../runtime/reconciler.ts';
 import type { ControllerDeps } from './deps.ts';
 import { Planner } from './planner.ts';
 import { describeError, SyncError } from './sync-error.ts';
-import { OutcomeUnknownError } from '../../aws/middleware.ts';
-import { withAbortSignal } from '../../aws/abort-scope.ts';
 
-export interface FieldError { field: string; message: string }
+export interface FieldError {
+  field: string;
+  message: string;
+}
 
 /** Synced messages naming this API's annotation, status field and AWS: the runtime knows none of them. */
 export const PAUSED_MESSAGE = `The ${ANNOTATIONS.paused} annotation is "true": no AWS calls are made. Remove it to resume.`;
@@ -100,8 +103,12 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
     const dryRun = isTrue(ann[ANNOTATIONS.dryRun]);
     const at = now();
     const ctx: SyncContext = {
-      plan: new Planner(dryRun, (reason, message) => void deps.events.normal(obj as never, reason, message),
-        (resource) => patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, `${resource}@${at.toISOString()}`, signal), signal),
+      plan: new Planner(
+        dryRun,
+        (reason, message) => void deps.events.normal(obj as never, reason, message),
+        (resource) => patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, `${resource}@${at.toISOString()}`, signal),
+        signal,
+      ),
       log,
       signal,
       now: at,
@@ -172,14 +179,20 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       }
       // The part that went on keeps its own pace (a failover must not wait out a backoff grown
       // by a Route 53 outage); the failed part is retried at that pace too, at most PARTIAL_RETRY_MS.
-      if (r.partialError !== undefined) return await failed(r.partialError, status, r.conditions, Math.min(r.requeueAfterMs ?? PARTIAL_RETRY_MS, PARTIAL_RETRY_MS));
+      if (r.partialError !== undefined)
+        return await failed(r.partialError, status, r.conditions, Math.min(r.requeueAfterMs ?? PARTIAL_RETRY_MS, PARTIAL_RETRY_MS));
       await writeStatus(withConds(status, [...r.conditions, dryRun ? synced.dryRun(DRY_RUN_MESSAGE) : synced.success()]));
       return r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : undefined;
     } catch (err) {
       return failed(err);
     }
 
-    async function failed(err: unknown, status: Record<string, unknown> = storedStatus(), conds: ConditionInput[] = [], partialRetryMs?: number): Promise<ReconcileResult> {
+    async function failed(
+      err: unknown,
+      status: Record<string, unknown> = storedStatus(),
+      conds: ConditionInput[] = [],
+      partialRetryMs?: number,
+    ): Promise<ReconcileResult> {
       if (signal.aborted) throw err;
       const d = describeError(err);
       log.warn('reconcile failed', { reason: d.reason, error: d.message });

@@ -1,6 +1,6 @@
 // Errors a reconciler raises on purpose: they carry the condition reason and the spec field
 // they are about, so status and Events can tell the user exactly what to fix.
-import { classifyError, errorCode, callContextOf } from '../../aws/errors.ts';
+import { callContextOf, classifyError, errorCode } from '../../aws/errors.ts';
 
 export class SyncError extends Error {
   constructor(
@@ -37,9 +37,18 @@ export function describeError(err: unknown, fieldHint?: string): DescribedError 
   if (code && code !== 'Unknown') {
     const call = ctx ? `${ctx.service} ${ctx.operation}${ctx.region ? ` in ${ctx.region}` : ''}` : 'AWS';
     const where = fieldHint ? `${fieldHint}: ` : '';
-    const advice = cls === 'Terminal' ? ' Fix the spec (or the AWS resource it names); the controller retries with backoff.' :
-      cls === 'Throttled' ? ' AWS is throttling; the controller slows down and retries.' : ' Retrying with backoff.';
-    return { reason: awsReason(code), message: `${where}${call} failed with ${code}: ${raw}.${advice}`, terminal: cls === 'Terminal', throttled: cls === 'Throttled' };
+    const advice =
+      cls === 'Terminal'
+        ? ' Fix the spec (or the AWS resource it names); the controller retries with backoff.'
+        : cls === 'Throttled'
+          ? ' AWS is throttling; the controller slows down and retries.'
+          : ' Retrying with backoff.';
+    return {
+      reason: awsReason(code),
+      message: `${where}${call} failed with ${code}: ${raw}.${advice}`,
+      terminal: cls === 'Terminal',
+      throttled: cls === 'Throttled',
+    };
   }
   return { reason: 'ReconcileError', message: `${raw}. Retrying with backoff.`, terminal: false, throttled: false };
 }
