@@ -63,11 +63,19 @@ test(`${N} clients converge; resyncs of unchanged clients make no CloudWatch Put
   }
   assert.ok(overview.includes(`clients: ${N}`), 'the overview lists every client');
   // Four saved queries per client (top talkers, rejected, bytes each way), each client's in status.
-  const items = await listClients();
-  assert.equal(
-    items.filter((o) => condition(o, 'QueryDefinitionsSynced')?.status === 'True' && Object.keys(o.status?.queryDefinitionIds ?? {}).length === 4).length,
-    N,
-  );
+  // Ready does not wait for them (a client is usable without its saved queries), and Logs takes
+  // 5 calls/s per account: the last few may land after the last client turned Ready.
+  const querySynced = async () =>
+    (await listClients()).filter(
+      (o) => condition(o, 'QueryDefinitionsSynced')?.status === 'True' && Object.keys(o.status?.queryDefinitionIds ?? {}).length === 4,
+    ).length;
+  const queriesBy = Date.now() + 120_000;
+  let withQueries = await querySynced();
+  while (withQueries < N && Date.now() < queriesBy) {
+    await sleep(2000);
+    withQueries = await querySynced();
+  }
+  assert.equal(withQueries, N);
   const saved = await queryDefinitions(bed.stack, 'mrc/');
   assert.equal(saved.length, 4 * N, 'one set of saved queries per client, no duplicates');
   await sleep(3000);
