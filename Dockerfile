@@ -18,9 +18,15 @@ FROM ${NODE_IMAGE} AS runtime
 WORKDIR /app
 # HOME=/tmp: the root filesystem is read-only in the pod and /tmp is an emptyDir,
 # so anything that wants a home directory (the AWS SDK's ~/.aws lookup) finds one.
+# NODE_OPTIONS (measured in docs/performance.md, "Memory"):
+# - a young generation capped at 2 MiB per semi-space: V8 otherwise grows it to tens of MiB
+#   under the allocation bursts of list/watch/status traffic and keeps it (~50-100 MiB of RSS);
+# - source maps for our own code only (the stack traces of dist/ point at src/): the preload
+#   turns them on before anything loads, without node_modules' maps, which --enable-source-maps
+#   would read too (~10 MiB of heap, ~30 MiB of RSS).
 ENV NODE_ENV=production \
     HOME=/tmp \
-    NODE_OPTIONS=--enable-source-maps
+    NODE_OPTIONS="--max-semi-space-size=2 --import=data:text/javascript,import{setSourceMapsSupport}from'node:module';setSourceMapsSupport(true)"
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

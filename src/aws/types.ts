@@ -60,3 +60,31 @@ export interface ExternalResource<Spec, O> {
   update(spec: Spec, seen: O): Promise<void>;
   delete(seen: O): Promise<void>;
 }
+
+/** One change to AWS, as the caller's planner lists it (dry-run) and reports it (Events). */
+export interface MutationChange {
+  action: 'Create' | 'Update' | 'Delete' | 'Accept' | 'Associate' | 'Disassociate' | 'Promote' | 'Put';
+  /** e.g. `HealthCheck`, `dashboard mrc_prod_cc_clients_acme`: its first word names the kind. */
+  resource: string;
+  region?: string;
+  detail?: string;
+}
+
+/**
+ * Runs one mutating AWS call through the caller's single change path (the controllers' Planner):
+ * it lists the change, skips `fn` in dry-run (and answers undefined), records a create's intent
+ * before the call, and reports what was done. The aws layer calls it once per mutating call and
+ * knows nothing of what happens around it.
+ */
+export type Mutate = <T>(change: MutationChange, fn: () => Promise<T>, describe?: (result: T) => string) => Promise<T | undefined>;
+
+/** A Mutate for callers without a planner: every change runs at once. */
+export const mutateNow: Mutate = (_change, fn) => fn();
+
+/** A Mutate that only lists: nothing runs (a dry run without a planner). */
+export function listOnly(into: MutationChange[]): Mutate {
+  return async (change) => {
+    into.push(change);
+    return undefined;
+  };
+}

@@ -2,7 +2,8 @@
 // cache and calling handlers. It owns the failure modes client-node leaves to the caller:
 // watches that end or fail are resumed from the last resourceVersion with backoff, 410 Gone
 // (HTTP or in-stream) relists and reconciles the cache, a watch that goes silent is aborted
-// by a watchdog, handler exceptions are caught, and cached objects are frozen so nobody can
+// by a watchdog, handler exceptions are caught, and cached objects are stripped of what nobody
+// reads (managedFields) and frozen, so they can be handed out without a copy and nobody can
 // mutate the cache through a reference.
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
@@ -78,6 +79,32 @@ export function cacheChanges<T extends KubeObject>(previous: ReadonlyMap<string,
     else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) out.push({ type: 'update', obj, old });
   }
   return out;
+}
+
+/** Annotation kubectl's client-side apply keeps a full copy of the object in; nobody here reads it. */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * What the cache keeps of an object: everything but `metadata.managedFields` (server-side apply
+ * bookkeeping, often larger than the object itself), the deprecated `metadata.selfLink` and
+ * kubectl's last-applied-configuration annotation (another copy of the object). Nothing reads
+ * them, and every write is a patch (merge patch or apply) that never sends them back, so
+ * dropping them loses nothing. Kept: spec, status and the metadata writes need (uid,
+ * resourceVersion, generation, labels, other annotations, finalizers, ownerReferences, timestamps).
+ */
+export function stripForCache<T extends KubeObject>(obj: T): T {
+  const {
+    managedFields: _managedFields,
+    selfLink: _selfLink,
+    ...metadata
+  } = obj.metadata as KubeObject['metadata'] & { managedFields?: unknown; selfLink?: unknown };
+  const annotations = metadata.annotations;
+  if (annotations && LAST_APPLIED_ANNOTATION in annotations) {
+    const { [LAST_APPLIED_ANNOTATION]: _lastApplied, ...rest } = annotations;
+    if (Object.keys(rest).length > 0) metadata.annotations = rest;
+    else delete metadata.annotations;
+  }
+  return { ...obj, metadata };
 }
 
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 30_000, jitter: 0.2 };
@@ -214,7 +241,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       });
       // List items of built-in kinds come without apiVersion/kind; events need them.
       const kind = page.kind?.replace(/List$/, '');
-      for (const item of page.items ?? []) items.push({ ...item, apiVersion: item.apiVersion ?? page.apiVersion, kind: item.kind ?? kind });
+      for (const item of page.items ?? []) items.push(stripForCache({ ...item, apiVersion: item.apiVersion ?? page.apiVersion, kind: item.kind ?? kind }));
       cont = page.metadata?.continue || undefined;
       listRv = page.metadata?.resourceVersion;
     } while (cont);
@@ -298,7 +325,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (type === 'BOOKMARK') return undefined;
 
     const key = objectKey(obj);
-    const frozen = deepFreeze(obj);
+    const frozen = deepFreeze(stripForCache(obj));
     const old = this.store.get(key);
     if (type === 'DELETED') {
       this.store.delete(key);

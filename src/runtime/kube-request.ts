@@ -42,6 +42,25 @@ export const isGone = (err: unknown): boolean => httpStatusOf(err) === 410;
 
 const http = new IsomorphicFetchHttpLibrary();
 
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+/**
+ * One connection pool per kubeconfig context and server. client-node builds a new undici Agent
+ * for every request, so every call opened its own TLS connection (a handshake and a TLS
+ * context per call, left to idle out): CPU, and native memory that is not given back.
+ * Headers (the bearer token, which may rotate) are still applied per request.
+ */
+const pools = new WeakMap<KubeConfig, Map<string, Dispatcher>>();
+
+function sharedDispatcher(kc: KubeConfig, server: string, fresh: Dispatcher): Dispatcher {
+  let byKey = pools.get(kc);
+  if (!byKey) pools.set(kc, (byKey = new Map()));
+  const key = `${kc.getCurrentContext()}|${server}`;
+  const pooled = byKey.get(key);
+  if (pooled) return pooled;
+  byKey.set(key, fresh);
+  return fresh;
+}
+
 export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest): Promise<T> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('kubeconfig has no current cluster');
@@ -56,6 +75,8 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   }
   if (req.signal) ctx.setSignal(req.signal);
   await kc.applySecurityAuthentication(ctx);
+  const fresh = ctx.getDispatcher();
+  if (fresh) ctx.setDispatcher(sharedDispatcher(kc, cluster.server, fresh));
 
   const res = await http.send(ctx).toPromise();
   const text = await res.body.text();

@@ -186,17 +186,18 @@ export class Manager {
     c.queue.add(typeof key === 'string' ? key : keyString(key));
   }
 
-  /** A private copy of the cached object (registered kind or secondary-watch kind), if cached. */
+  /**
+   * The cached object (registered kind or secondary-watch kind), if cached. It is the cache's
+   * own object, deeply frozen and shared: a caller that changes it must `structuredClone` it
+   * first (a write to it throws in strict mode). No copy is made per read.
+   */
   getCached<T extends KubeObject = KubeObject>(kind: string, key: ObjectKey | string): T | undefined {
-    const obj = this.sourceOf(kind).informer.get(typeof key === 'string' ? key : keyString(key));
-    return obj === undefined ? undefined : (structuredClone(obj) as T);
+    return this.sourceOf(kind).informer.get(typeof key === 'string' ? key : keyString(key)) as T | undefined;
   }
 
-  /** Private copies of every cached object of a kind. */
+  /** Every cached object of a kind: the cache's own frozen objects, as getCached. */
   listCached<T extends KubeObject = KubeObject>(kind: string): T[] {
-    return this.sourceOf(kind)
-      .informer.list()
-      .map((o) => structuredClone(o) as T);
+    return this.sourceOf(kind).informer.list() as T[];
   }
 
   async waitForSync(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {

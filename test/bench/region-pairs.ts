@@ -2,12 +2,12 @@
 // applied at once through the controller process, AWS calls counted at the fault proxy
 // (no faults set: it only logs), apiserver requests read from the apiserver's own counters.
 import { API_VERSION } from '../../src/api/types.ts';
-import { startController, type ControllerProcess } from '../env/controller.ts';
+import { type ControllerProcess, startController } from '../env/controller.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
-import { seedVpc, type SeededVpc } from '../env/seed.ts';
+import { type SeededVpc, seedVpc } from '../env/seed.ts';
 import type { Stack } from '../env/stack.ts';
-import { Kube, condition, type Obj } from '../integration/helpers.ts';
-import { apiserverRequests, controllerMemory, diffCounts, isMutating, mib, sleep, sumWrites, tallyCalls, type ProcessMemory } from './metrics.ts';
+import { condition, Kube, type Obj } from '../integration/helpers.ts';
+import { apiserverRequests, controllerMemory, diffCounts, isMutating, mib, type ProcessMemory, sleep, sumWrites, tallyCalls } from './metrics.ts';
 
 export const PAIR_NS = 'bench-pairs';
 
@@ -30,6 +30,13 @@ export interface SteadyResult {
   awsMutating: Record<string, number>;
   awsReads: Record<string, number>;
   awsReadsPerObjectPerInterval: number;
+  /**
+   * AWS reads per RegionPair reconcile in the window, and that times the pair count: the reads
+   * of one drift pass (every pair reconciled once), also when the controller cannot fit a whole
+   * pass into the window (at 100 pairs the EC2 read bucket is what limits it).
+   */
+  awsReadsPerReconcile: number;
+  awsReadsPerPass: number;
   apiserverMultiregionWrites: number;
   apiserverByVerbResource: Record<string, number>;
   reconciles: number;
@@ -37,10 +44,20 @@ export interface SteadyResult {
 
 function pairObj(name: string, east: SeededVpc, west: SeededVpc): Obj {
   return {
-    apiVersion: API_VERSION, kind: 'RegionPair', metadata: { name, namespace: PAIR_NS },
+    apiVersion: API_VERSION,
+    kind: 'RegionPair',
+    metadata: { name, namespace: PAIR_NS },
     spec: {
-      primary: { region: 'us-east-1', vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds, routeTableIds: [east.routeTableId] }], cidrs: [east.cidr] },
-      secondary: { region: 'us-west-2', vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds, routeTableIds: [west.routeTableId] }], cidrs: [west.cidr] },
+      primary: {
+        region: 'us-east-1',
+        vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds, routeTableIds: [east.routeTableId] }],
+        cidrs: [east.cidr],
+      },
+      secondary: {
+        region: 'us-west-2',
+        vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds, routeTableIds: [west.routeTableId] }],
+        cidrs: [west.cidr],
+      },
       flowLogs: { enabled: true, retentionDays: 14, deliveryRoleArn: 'arn:aws:iam::123456789012:role/flow-logs' },
     },
   };
@@ -48,7 +65,10 @@ function pairObj(name: string, east: SeededVpc, west: SeededVpc): Obj {
 
 async function reconcileCount(ctrl: ControllerProcess): Promise<number> {
   const page = await (await fetch(ctrl.metricsUrl)).text();
-  return page.split('\n').filter((l) => l.startsWith('multiregion_reconcile_total{')).reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+  return page
+    .split('\n')
+    .filter((l) => l.startsWith('multiregion_reconcile_total{'))
+    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 export interface PairBench {
@@ -56,7 +76,10 @@ export interface PairBench {
   steady?: SteadyResult;
 }
 
-export async function benchRegionPairs(stack: Stack, o: { pairs: number; driftSeconds: number; quietSeconds: number; timeoutMs: number; log: (s: string) => void }): Promise<PairBench> {
+export async function benchRegionPairs(
+  stack: Stack,
+  o: { pairs: number; driftSeconds: number; quietSeconds: number; timeoutMs: number; log: (s: string) => void },
+): Promise<PairBench> {
   const kube = new Kube(stack.kc);
   await kube.ensureNamespace(PAIR_NS);
   const seed = { endpoint: stack.motoEndpoint };
@@ -68,7 +91,9 @@ export async function benchRegionPairs(stack: Stack, o: { pairs: number; driftSe
   const proxy = new FaultProxy(stack.motoEndpoint);
   await proxy.start();
   const ctrl = await startController({
-    kubeconfigPath: stack.kubeconfigPath, awsEndpoint: proxy.endpoint, clusterId: 'bench',
+    kubeconfigPath: stack.kubeconfigPath,
+    awsEndpoint: proxy.endpoint,
+    clusterId: 'bench',
     args: [`--drift-interval=${o.driftSeconds}s`, '--log-level=info'],
   });
   try {
@@ -92,15 +117,20 @@ export async function benchRegionPairs(stack: Stack, o: { pairs: number; driftSe
     const apiAfter = await apiserverRequests(stack.kc);
     const times = [...readyAt.values()].sort((a, b) => a - b);
     const convergence: ConvergenceResult = {
-      pairs: o.pairs, ready: readyAt.size, seconds,
+      pairs: o.pairs,
+      ready: readyAt.size,
+      seconds,
       perPairSeconds: { p50: (times[Math.floor(times.length / 2)] ?? NaN) / 1000, max: (times.at(-1) ?? NaN) / 1000 },
-      awsCalls: tallyCalls(convergeCalls), awsCallsTotal: convergeCalls.length,
+      awsCalls: tallyCalls(convergeCalls),
+      awsCallsTotal: convergeCalls.length,
       awsMutatingTotal: convergeCalls.filter((c) => isMutating(c.operation)).length,
       apiserverByVerb: diffCounts(apiAfter.byVerb, apiBefore.byVerb),
       apiserverByVerbResource: diffCounts(apiAfter.byVerbResource, apiBefore.byVerbResource),
       memoryAfter: await controllerMemory(ctrl.metricsUrl),
     };
-    o.log(`  ${readyAt.size}/${o.pairs} pairs Ready in ${seconds.toFixed(1)} s; ${convergeCalls.length} AWS calls; RSS ${mib(convergence.memoryAfter.rssBytes)} MiB`);
+    o.log(
+      `  ${readyAt.size}/${o.pairs} pairs Ready in ${seconds.toFixed(1)} s; ${convergeCalls.length} AWS calls; RSS ${mib(convergence.memoryAfter.rssBytes)} MiB`,
+    );
     if (readyAt.size < names.length) {
       o.log(`  not all Ready; last controller log lines:\n${ctrl.logs().split('\n').slice(-15).join('\n')}`);
       return { convergence };
@@ -119,16 +149,26 @@ export async function benchRegionPairs(stack: Stack, o: { pairs: number; driftSe
     const writes = diffCounts(quietApiAfter.byVerb, quietApiBefore.byVerb);
     const reads = quietCalls.filter((c) => !isMutating(c.operation));
     const intervals = quietSeconds / o.driftSeconds;
+    const reconciles = (await reconcileCount(ctrl)) - recBefore;
+    const perReconcile = reconciles > 0 ? reads.length / reconciles : NaN;
     const steady: SteadyResult = {
-      seconds: quietSeconds, driftIntervalSeconds: o.driftSeconds,
+      seconds: quietSeconds,
+      driftIntervalSeconds: o.driftSeconds,
       awsMutating: tallyCalls(quietCalls.filter((c) => isMutating(c.operation))),
       awsReads: tallyCalls(reads),
       awsReadsPerObjectPerInterval: Math.round((reads.length / o.pairs / intervals) * 10) / 10,
+      awsReadsPerReconcile: Math.round(perReconcile * 10) / 10,
+      awsReadsPerPass: Math.round(perReconcile * o.pairs),
       apiserverMultiregionWrites: sumWrites(writes),
       apiserverByVerbResource: diffCounts(quietApiAfter.byVerbResource, quietApiBefore.byVerbResource),
-      reconciles: (await reconcileCount(ctrl)) - recBefore,
+      reconciles,
     };
-    o.log(`  quiet ${quietSeconds.toFixed(0)} s: ${Object.values(steady.awsMutating).reduce((a, b) => a + b, 0)} AWS mutating calls, ${reads.length} AWS reads, ${steady.apiserverMultiregionWrites} multiregion.dev writes`);
+    o.log(
+      `  quiet ${quietSeconds.toFixed(0)} s: ${Object.values(steady.awsMutating).reduce((a, b) => a + b, 0)} AWS mutating calls, ${reads.length} AWS reads, ${steady.apiserverMultiregionWrites} multiregion.dev writes`,
+    );
+    o.log(
+      `  ${reconciles} reconciles: ${steady.awsReadsPerReconcile} AWS reads per reconcile = ${steady.awsReadsPerPass} reads per drift pass of ${o.pairs} pairs`,
+    );
     return { convergence, steady };
   } finally {
     await ctrl.stop();

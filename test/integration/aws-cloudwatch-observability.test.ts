@@ -24,6 +24,7 @@ import { deleteDashboard, syncDashboard } from '../../src/aws/cloudwatch/dashboa
 import { deleteFailoverAlarms, desiredFailoverAlarms, syncFailoverAlarms } from '../../src/aws/cloudwatch/failover-alarms.ts';
 import type { OverviewClient, OverviewInput } from '../../src/aws/cloudwatch/overview-dashboard.ts';
 import { deleteOverview, desiredOverview, syncOverview } from '../../src/aws/cloudwatch/overview-sync.ts';
+import { listOnly, type Mutate, type MutationChange } from '../../src/aws/types.ts';
 import { type Moto, startMoto } from '../env/moto.ts';
 
 let moto: Moto;
@@ -201,6 +202,37 @@ describe('CloudWatch observability on moto', { timeout: 120_000 }, () => {
     assert.equal(changes.length, 4);
     assert.ok(changes.every((x) => x.action === 'Create' && x.region === 'us-east-1'));
     assert.deepEqual(c.writes(), []);
+    assert.equal((await c.cw.send(new ListDashboardsCommand({}))).DashboardEntries?.length ?? 0, 0);
+  });
+
+  it("sends each write through the caller's mutate, once per mutating call; a mutate that only lists writes nothing", async () => {
+    const c = clients();
+    const d = desiredClientObservability(input);
+    const listed: MutationChange[] = [];
+    const dry = await syncClientObservability(c.cw, c.logs, d, { mutate: listOnly(listed) });
+    assert.deepEqual(c.writes(), [], 'a listing mutate (dry-run) sends no write');
+    assert.ok(listed.length >= 5, `dashboard, alarms and queries listed: ${listed.map((x) => x.resource).join(', ')}`);
+
+    const seen: Array<{ change: MutationChange; writes: string[] }> = [];
+    const mutate: Mutate = async (change, fn) => {
+      const before = c.writes().length;
+      const r = await fn();
+      seen.push({ change, writes: c.writes().slice(before) });
+      return r;
+    };
+    const r = await syncClientObservability(c.cw, c.logs, d, { mutate });
+    const names = (xs: readonly MutationChange[]) => xs.map((x) => `${x.action} ${x.resource}`);
+    assert.deepEqual(names(seen.map((x) => x.change)), names(listed), 'the run makes exactly the changes the dry run listed');
+    assert.deepEqual(names(r.changes), names(dry.changes));
+    for (const x of seen) assert.equal(x.writes.length, 1, `${x.change.resource}: one AWS write per mutate (${x.writes.join(', ')})`);
+    assert.equal(c.writes().length, seen.length, 'no write outside mutate');
+    assert.equal(Object.keys(r.queryDefinitionIds ?? {}).length, d.queryDefinitions.length, 'ids come back through mutate');
+
+    seen.length = 0;
+    const before = c.writes().length;
+    await deleteClientObservability(c.cw, c.logs, owner, { mutate });
+    assert.ok(seen.length >= 5 && seen.every((x) => x.change.action === 'Delete' && x.writes.length === 1));
+    assert.equal(c.writes().length - before, seen.length, 'each delete is its own mutate');
     assert.equal((await c.cw.send(new ListDashboardsCommand({}))).DashboardEntries?.length ?? 0, 0);
   });
 

@@ -14,6 +14,7 @@ import { type HealthCheckInput, healthCheckConfig } from '../../src/aws/route53/
 import { HealthChecks, type ObservedHealthCheck } from '../../src/aws/route53/health-checks.ts';
 import { desiredRecords, type FailoverRecordsInput, type Side, type TargetInput } from '../../src/aws/route53/records.ts';
 import { registryRecord, registryValue } from '../../src/aws/route53/registry.ts';
+import { listOnly, type Mutate, type MutationChange } from '../../src/aws/types.ts';
 import {
   allRecords,
   type CallLog,
@@ -294,6 +295,43 @@ test('dry run plans without writing; an empty desired set is refused', async () 
   assert.equal(calls.count('ChangeResourceRecordSets'), 0);
   assert.deepEqual(await at(zone, p.recordName), []);
   await assert.rejects(records.sync({ zoneId: zone, owner: testOwner('dry'), recordName: p.recordName }, []), /empty desired record set/);
+});
+
+test("the one write goes through the caller's mutate (the Planner); a listing mutate sends nothing", async () => {
+  const p: Policy = { name: 'via', recordName: 'via.example.com', targets: IPS };
+  const target = { zoneId: zone, owner: testOwner(p.name), recordName: p.recordName };
+  const input: FailoverRecordsInput = {
+    policyName: p.name,
+    recordName: p.recordName,
+    ttl: 60,
+    ...{ primary: { target: IPS.primary }, secondary: { target: IPS.secondary } },
+  };
+  const listed: MutationChange[] = [];
+  const dry = await records.sync(target, desiredRecords(input, 'primary'), { mutate: listOnly(listed) });
+  assert.equal(calls.count('ChangeResourceRecordSets'), 0);
+  assert.deepEqual(listed, [{ action: 'Update', resource: 'Route53FailoverRecords', detail: '3 changes at via.example.com' }]);
+  assert.equal(dry.change, undefined);
+
+  const seen: Array<{ change: MutationChange; sent: number }> = [];
+  const mutate: Mutate = async (change, fn) => {
+    const before = calls.count('ChangeResourceRecordSets');
+    const r = await fn();
+    seen.push({ change, sent: calls.count('ChangeResourceRecordSets') - before });
+    return r;
+  };
+  const res = await records.sync(target, desiredRecords(input, 'primary'), {
+    mutate,
+    change: (n) => ({ action: 'Update', resource: 'Route53FailoverRecords', detail: `${n} for the test` }),
+  });
+  assert.deepEqual(seen, [{ change: { action: 'Update', resource: 'Route53FailoverRecords', detail: '3 for the test' }, sent: 1 }]);
+  assert.ok(res.change, 'the submitted change comes back through mutate');
+  seen.length = 0;
+  await records.remove(target, { mutate });
+  assert.deepEqual(
+    seen.map((x) => [x.change.action, x.sent]),
+    [['Delete', 1]],
+  );
+  assert.deepEqual(await at(zone, p.recordName), []);
 });
 
 test('deletion leaves no record and no check, and nothing of anyone else is touched', async () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
+import { AddTagsToResourceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import { PolicyBed } from './failover-policy-bed.ts';
 import { EAST, WEST } from './failover-policy-fixtures.ts';
 import { condition } from './helpers.ts';
@@ -69,13 +69,46 @@ describe('FailoverPolicy database', () => {
     const s = await bed.dbs.setup({ mode: 'Manual', activeRegion: EAST });
     await first.exited;
     const mid = await bed.kube.get('FailoverPolicy', NS, s.name);
-    assert.match(mid?.metadata.annotations?.['multiregion.dev/create-pending'] ?? '', /DBInstanceReadReplica@/, 'intent recorded before the call');
+    assert.match(mid?.metadata.annotations?.['multiregion.dev/create-pending'] ?? '', /^DBInstanceReadReplica.*@/, 'intent recorded before the call');
     await bed.start({ behindProxy: true });
     await bed.kube.waitFor('FailoverPolicy', NS, s.name, 'replica in status', (x) => x.status?.database?.replica?.identifier === s.replica, 90_000);
     await sleep(3_000);
     assert.equal(p.count('rds', 'CreateDBInstanceReadReplica'), 1, 'one create call in all (moto would silently replace a second)');
     const replica = await bed.dbs.instance(WEST, s.replica);
     assert.ok(replica.ReadReplicaSourceDBInstanceIdentifier, 'the replica exists and replicates the primary');
+  });
+
+  test('a create left in doubt that AWS does not show yet is not repeated while fresh (CreatePending); removing the record lets it go', async () => {
+    const { first, proxy: p } = await bed.startKilledAfter('rds', 'CreateDBInstanceReadReplica');
+    const s = await bed.dbs.setup({ mode: 'Manual', activeRegion: EAST });
+    await first.exited;
+    // As if AWS's reads lagged the create: the replica is not to be seen under its name by the
+    // restarted controller (moto cannot delete a read replica; renaming hides it as well).
+    await bed.aws
+      .rds(WEST)
+      .send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: s.replica, NewDBInstanceIdentifier: `${s.replica}-hidden`, ApplyImmediately: true }));
+    await bed.start({ behindProxy: true });
+    const held = await bed.kube.waitFor(
+      'FailoverPolicy',
+      NS,
+      s.name,
+      'CreatePending',
+      (x) => (x.status?.conditions ?? []).some((c: { reason?: string }) => c.reason === 'CreatePending'),
+      60_000,
+    );
+    const why = (held.status.conditions as Array<{ reason?: string; message?: string }>).find((c) => c.reason === 'CreatePending');
+    assert.match(why?.message ?? '', /DBInstanceReadReplica/, 'the message names the resource');
+    assert.match(why?.message ?? '', /remove the multiregion\.dev\/create-pending annotation/, 'and says what to do');
+    assert.equal(p.count('rds', 'CreateDBInstanceReadReplica'), 1, 'no blind second create');
+
+    await bed.kube.mergePatch(
+      { kind: 'FailoverPolicy', namespace: NS, name: s.name },
+      { metadata: { annotations: { 'multiregion.dev/create-pending': null } } },
+    );
+    // Looked at again within the database half's retry (15 s): now it creates.
+    for (let i = 0; i < 60 && p.count('rds', 'CreateDBInstanceReadReplica') < 2; i++) await sleep(1_000);
+    assert.equal(p.count('rds', 'CreateDBInstanceReadReplica'), 2, 'created once the operator removed the record');
+    assert.ok((await bed.dbs.instance(WEST, s.replica)).ReadReplicaSourceDBInstanceIdentifier, 'the replica exists again');
   });
 
   test('killed right after fencing (ModifyDBInstance reached AWS): the restart fences once more, promotes exactly once, converges', async () => {

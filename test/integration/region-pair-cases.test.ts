@@ -151,7 +151,7 @@ describe('RegionPair cases', () => {
     const pending = await kube.get('RegionPair', NS, name);
     assert.match(
       pending?.metadata.annotations?.['multiregion.dev/create-pending'] ?? '',
-      /TransitGatewayPeeringAttachment@/,
+      /^TransitGatewayPeeringAttachment .*@/,
       'intent recorded before the call',
     );
     await run();

@@ -101,6 +101,26 @@ test('status, label and unrelated annotation changes do not wake the reconciler'
   assert.equal(callCount('plain'), before, 'no reconcile for changes that leave the generation alone');
 });
 
+test("getCached and listCached hand out the cache's own frozen objects, without managedFields", async () => {
+  const stored = await createWidget(cluster.kc, ns, 'shared-read');
+  assert.ok((stored.metadata as { managedFields?: unknown }).managedFields, 'the apiserver sends managedFields');
+  await waitCached(stored);
+  const key = { namespace: ns, name: 'shared-read' };
+  const a = manager.getCached<Widget>(KIND, key)!;
+  assert.equal(manager.getCached<Widget>(KIND, key), a, 'no copy per read');
+  assert.ok(manager.listCached<Widget>(KIND).includes(a), 'listCached returns the same object');
+  assert.ok(Object.isFrozen(a) && Object.isFrozen(a.metadata) && Object.isFrozen(a.spec), 'deeply frozen');
+  assert.equal((a.metadata as { managedFields?: unknown }).managedFields, undefined, 'managedFields stripped');
+  assert.equal(a.metadata.uid, stored.metadata.uid);
+  assert.equal(a.metadata.resourceVersion, stored.metadata.resourceVersion);
+  assert.throws(() => {
+    (a.metadata as { finalizers?: string[] }).finalizers = ['x'];
+  }, TypeError);
+  const mine = structuredClone(a);
+  mine.metadata.finalizers = ['x'];
+  assert.equal(a.metadata.finalizers, undefined, 'a clone is the way to change it');
+});
+
 test('a spec change (new generation) is reconciled', async () => {
   const before = callCount('plain');
   const stored = await patchWidget(cluster.kc, ns, 'plain', { spec: { size: 3 } });

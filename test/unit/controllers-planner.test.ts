@@ -3,7 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { PlannedChange } from '../../src/api/types.ts';
-import { Planner } from '../../src/controllers/shared/planner.ts';
+import { OutcomeUnknownError } from '../../src/aws/middleware.ts';
+import { type CreateGuard, CreateInDoubtError, Planner, parseCreatePending } from '../../src/controllers/shared/planner.ts';
 
 /** A Planner whose side effects are written to `log`, in order. */
 function planner(dryRun: boolean, opts: { signal?: AbortSignal; beforeCreate?: (resource: string) => Promise<void> } = {}) {
@@ -33,7 +34,7 @@ describe('Planner.apply', () => {
       dryRun: false,
       change: { action: 'Create', resource: 'TransitGateway', region: 'us-east-1' },
       describe: (r) => `transit gateway ${r}`,
-      log: ['pending TransitGateway', 'call', 'event CreatedTransitGateway: Created transit gateway tgw-1 in us-east-1'],
+      log: ['pending TransitGateway us-east-1', 'call', 'event CreatedTransitGateway: Created transit gateway tgw-1 in us-east-1'],
     },
     {
       reason: 'a delete becomes an Event named after the resource when there is no describe',
@@ -116,5 +117,128 @@ describe('Planner.apply', () => {
       /AccessDenied/,
     );
     assert.deepEqual(log, []);
+  });
+});
+
+describe('Planner: Event reasons', () => {
+  it('names the reason after the first word of the resource, CamelCase (CloudWatch resources carry their name)', async () => {
+    const log: string[] = [];
+    const p = new Planner(
+      false,
+      (reason, message) => log.push(`${reason}: ${message}`),
+      async () => undefined,
+    );
+    await p.apply({ action: 'Create', resource: 'dashboard mrc_prod', region: 'us-east-1' }, async () => 'ok');
+    await p.apply({ action: 'Delete', resource: 'alarm mrc/prod/x', region: 'us-west-2' }, async () => 'ok');
+    await p.mutate(
+      { action: 'Create', resource: 'TransitGateway' },
+      async () => 'tgw-1',
+      (r) => `transit gateway ${r}`,
+    );
+    assert.deepEqual(log, [
+      'CreatedDashboard: Created dashboard mrc_prod in us-east-1',
+      'DeletedAlarm: Deleted alarm mrc/prod/x in us-west-2',
+      'CreatedTransitGateway: Created transit gateway tgw-1',
+    ]);
+  });
+});
+
+describe('parseCreatePending', () => {
+  const cases: Array<{ reason: string; value: string | undefined; want?: { resource: string; at: string } }> = [
+    { reason: 'no annotation, nothing in doubt', value: undefined },
+    {
+      reason: 'the value the Planner writes',
+      value: 'DBInstanceReadReplica@2026-12-03T12:00:00.000Z',
+      want: { resource: 'DBInstanceReadReplica', at: '2026-12-03T12:00:00.000Z' },
+    },
+    {
+      reason: 'a resource with spaces',
+      value: 'dashboard mrc_x@2026-12-03T12:00:00.000Z',
+      want: { resource: 'dashboard mrc_x', at: '2026-12-03T12:00:00.000Z' },
+    },
+    { reason: 'no time: not ours to trust', value: 'TransitGateway' },
+    { reason: 'a time that is no time', value: 'TransitGateway@2026-99-99Tnope' },
+  ];
+  for (const c of cases) {
+    it(c.reason, () => {
+      const got = parseCreatePending(c.value);
+      assert.deepEqual(got && { resource: got.resource, at: got.at.toISOString() }, c.want);
+    });
+  }
+});
+
+describe('Planner: a create left in doubt (crossplane-runtime create-pending)', () => {
+  const at = new Date('2026-12-03T12:00:00.000Z');
+  const guard = (nowOffsetMs: number, extra: Partial<CreateGuard> = {}): CreateGuard => ({
+    inDoubt: { resource: 'DBInstanceReadReplica us-west-2', at },
+    now: new Date(at.getTime() + nowOffsetMs),
+    windowMs: 90_000,
+    annotation: 'multiregion.dev/create-pending',
+    ...extra,
+  });
+  const make = (g: CreateGuard, dryRun = false) => {
+    const log: string[] = [];
+    const p = new Planner(
+      dryRun,
+      (r) => log.push(`event ${r}`),
+      async (r) => void log.push(`pending ${r}`),
+      undefined,
+      g,
+    );
+    const call = async () => {
+      log.push('call');
+      return 'x';
+    };
+    return { p, log, call };
+  };
+
+  it('refuses a second create of what it names while AWS reads may still lag, and says when and what to do', async () => {
+    const { p, log, call } = make(guard(30_000));
+    const err = await p.apply({ action: 'Create', resource: 'DBInstanceReadReplica', region: 'us-west-2' }, call).catch((e: unknown) => e);
+    assert.ok(err instanceof CreateInDoubtError);
+    assert.equal(err.reason, 'CreatePending');
+    assert.equal(err.retryAfterMs, 60_000, 'looked at again when the window ends');
+    assert.match(err.message, /DBInstanceReadReplica/);
+    assert.match(err.message, /2026-12-03T12:01:30.000Z/);
+    assert.match(err.message, /remove the multiregion\.dev\/create-pending annotation/);
+    assert.deepEqual(log, [], 'no intent written, no call');
+  });
+
+  const goes: Array<{ reason: string; g: CreateGuard; resource: string; region?: string; action?: 'Create' | 'Update' }> = [
+    { reason: 'once the window has passed, the create goes ahead', g: guard(90_000), resource: 'DBInstanceReadReplica' },
+    { reason: 'another resource is not held back', g: guard(1_000), resource: 'HealthCheck' },
+    { reason: 'the same kind in another region (the other side) is not held back', g: guard(1_000), resource: 'DBInstanceReadReplica', region: 'us-east-1' },
+    { reason: 'nothing in doubt', g: guard(1_000, { inDoubt: undefined }) as CreateGuard, resource: 'DBInstanceReadReplica' },
+    { reason: 'an update of it is no second create', g: guard(1_000), resource: 'DBInstanceReadReplica', action: 'Update' },
+  ];
+  for (const c of goes) {
+    it(c.reason, async () => {
+      const { p, call } = make(c.g);
+      assert.equal(await p.apply({ action: c.action ?? 'Create', resource: c.resource, region: c.region ?? 'us-west-2' }, call), 'x');
+    });
+  }
+
+  it('dry-run lists the create and refuses nothing', async () => {
+    const { p, log, call } = make(guard(1_000), true);
+    assert.equal(await p.apply({ action: 'Create', resource: 'DBInstanceReadReplica' }, call), undefined);
+    assert.deepEqual(log, []);
+    assert.equal(p.changes.length, 1);
+  });
+
+  it('an AWS "no" settles the create (the record goes); a lost answer leaves it in doubt', async () => {
+    let cleared = 0;
+    const { p } = make(guard(0, { inDoubt: undefined, createFailed: async () => void cleared++ }));
+    await assert.rejects(
+      p.apply({ action: 'Create', resource: 'HealthCheck' }, async () => {
+        throw new Error('InvalidInput');
+      }),
+    );
+    assert.equal(cleared, 1);
+    await assert.rejects(
+      p.apply({ action: 'Create', resource: 'HealthCheck' }, async () => {
+        throw new OutcomeUnknownError('CreateHealthCheck', new Error('socket hang up'));
+      }),
+    );
+    assert.equal(cleared, 1, 'kept: the next pass must find it by tags or wait');
   });
 });

@@ -7,6 +7,7 @@ import {
   compactTime,
   failoverReadiness,
   finalSnapshotIdentifier,
+  plannedChangeOf,
   reseedIdentifier,
   toPlannedChanges,
 } from '../../src/controllers/failover-policy/failover-ready.ts';
@@ -149,11 +150,19 @@ describe('toPlannedChanges (dry-run)', () => {
     assert.deepEqual(
       planned.map((p) => [p.action, p.resource, p.region]),
       [
-        ['Promote', 'rds-db-instance/orders-db-replica', B],
-        ['Update', 'rds-db-instance/orders-db', A],
-        ['Delete', 'rds-db-instance/orders-db', A],
+        ['Promote', 'DBInstance', B],
+        ['Update', 'DBInstance', A],
+        ['Delete', 'DBInstance', A],
       ],
     );
+    assert.equal(planned[0]?.detail, 'orders-db-replica', 'the instance is named in the detail');
+    assert.match(planned[1]?.detail ?? '', /^orders-db: fence/);
     assert.match(planned[2]?.detail ?? '', /final snapshot orders-db-final-x/);
+  });
+
+  it('names a create the way the Planner records its intent (the create-pending annotation names the resource)', () => {
+    const c = plannedChangeOf({ type: 'createReplica', region: B, identifier: 'r', sourceArn: 'arn:x', sourceRegion: A, adoptExisting: false } as never);
+    assert.equal(c?.resource, 'DBInstanceReadReplica');
+    assert.equal(c?.action, 'Create');
   });
 });

@@ -17,7 +17,7 @@ import {
 import { AwsError } from '../errors.ts';
 import type { Owner } from '../types.ts';
 import { canonicalJson } from './canonical.ts';
-import { type Change, clientRegion, type SyncOptions } from './changes.ts';
+import { type Change, type ChangeMutate, clientRegion, type SyncOptions, tracked } from './changes.ts';
 
 export interface MetricStatSpec {
   namespace: string;
@@ -157,27 +157,30 @@ export async function syncAlarms(
   const wanted = new Set(specs.map((s) => s.name));
   const seen = await describeAlarms(cw, [...new Set([...wanted, ...managedNames])]);
   const tags = ownerTags(owner);
-  const changes: Change[] = [];
+  const { mutate, changes } = tracked(opts);
   for (const spec of specs) {
     const current = seen.get(spec.name);
     const diff = current ? alarmDiff(spec, current) : [];
     if (current && diff.length === 0) {
-      if (opts.retag && !opts.dryRun) await retag(cw, current, owner, tags, region);
+      if (opts.retag) await retag(cw, current, owner, tags, region, mutate);
       continue;
     }
-    changes.push({ action: current ? 'Update' : 'Create', resource: `alarm ${spec.name}`, region, ...(current ? { detail: diff.join(', ') } : {}) });
-    if (opts.dryRun) continue;
-    if (current) await assertOwned(cw, current, owner, region);
-    await cw.send(new PutMetricAlarmCommand(putAlarmInput(spec, tags)));
-    // PutMetricAlarm ignores Tags when the alarm already exists.
-    if (current?.AlarmArn) await cw.send(new TagResourceCommand({ ResourceARN: current.AlarmArn, Tags: tags }));
+    const change: Change = { action: current ? 'Update' : 'Create', resource: `alarm ${spec.name}`, region, ...(current ? { detail: diff.join(', ') } : {}) };
+    await mutate(change, async () => {
+      if (current) await assertOwned(cw, current, owner, region);
+      await cw.send(new PutMetricAlarmCommand(putAlarmInput(spec, tags)));
+      // PutMetricAlarm ignores Tags when the alarm already exists.
+      if (current?.AlarmArn) await cw.send(new TagResourceCommand({ ResourceARN: current.AlarmArn, Tags: tags }));
+    });
   }
   const stale = [...seen.values()].filter((a) => a.AlarmName && !wanted.has(a.AlarmName) && managedNames.includes(a.AlarmName));
-  if (stale.length === 0) return changes;
-  for (const a of stale) changes.push({ action: 'Delete', resource: `alarm ${a.AlarmName}`, region });
-  if (opts.dryRun) return changes;
-  for (const a of stale) await assertOwned(cw, a, owner, region);
-  await cw.send(new DeleteAlarmsCommand({ AlarmNames: stale.map((a) => a.AlarmName as string) }));
+  // One call per alarm (an owner has a few), so that each delete is one change of its own.
+  for (const a of stale) {
+    await mutate({ action: 'Delete', resource: `alarm ${a.AlarmName}`, region }, async () => {
+      await assertOwned(cw, a, owner, region);
+      await cw.send(new DeleteAlarmsCommand({ AlarmNames: [a.AlarmName as string] }));
+    });
+  }
   return changes;
 }
 
@@ -224,10 +227,15 @@ async function assertOwned(cw: CloudWatchClient, alarm: MetricAlarm, owner: Owne
   });
 }
 
-async function retag(cw: CloudWatchClient, alarm: MetricAlarm, owner: Owner, want: Tag[], region: string): Promise<void> {
+async function retag(cw: CloudWatchClient, alarm: MetricAlarm, owner: Owner, want: Tag[], region: string, mutate: ChangeMutate): Promise<void> {
   const have = await assertOwned(cw, alarm, owner, region);
   const missing = want.filter((t) => !have.some((h) => h.Key === t.Key && h.Value === t.Value));
-  if (missing.length > 0 && alarm.AlarmArn) await cw.send(new TagResourceCommand({ ResourceARN: alarm.AlarmArn, Tags: missing }));
+  const arn = alarm.AlarmArn;
+  if (missing.length === 0 || !arn) return;
+  const detail = `tags ${missing.map((t) => t.Key).join(', ')}`;
+  await mutate({ action: 'Update', resource: `alarm ${alarm.AlarmName}`, region, detail }, () =>
+    cw.send(new TagResourceCommand({ ResourceARN: arn, Tags: missing })),
+  );
 }
 
 function dims(d: Record<string, string>) {

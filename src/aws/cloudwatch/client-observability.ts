@@ -107,7 +107,7 @@ export async function syncClientObservability(
 ): Promise<ClientSyncResult> {
   const alarmNames = desired.alarms.map((a) => a.name);
   if (!opts.verify && opts.lastHash === desired.hash) return { skipped: true, hash: desired.hash, changes: [], alarmNames };
-  const dryRun = { dryRun: opts.dryRun };
+  const via = { dryRun: opts.dryRun, mutate: opts.mutate };
   // Each part converges on its own: a failure in one (say, query definitions) must not keep the
   // others stale. The first error is thrown once all three have had their turn.
   const changes: Change[] = [];
@@ -120,10 +120,10 @@ export async function syncClientObservability(
       return undefined;
     }
   };
-  changes.push(...((await attempt(() => syncDashboard(cw, desired.dashboardName, desired.dashboardBody, dryRun))) ?? []));
+  changes.push(...((await attempt(() => syncDashboard(cw, desired.dashboardName, desired.dashboardBody, via))) ?? []));
   const retag = opts.lastHash !== desired.hash;
-  changes.push(...((await attempt(() => syncAlarms(cw, desired.owner, desired.alarms, clientAlarmNames(desired.owner), { ...dryRun, retag }))) ?? []));
-  const q = await attempt(() => syncQueryDefinitions(logs, desired.queryPrefix, desired.queryDefinitions, dryRun));
+  changes.push(...((await attempt(() => syncAlarms(cw, desired.owner, desired.alarms, clientAlarmNames(desired.owner), { ...via, retag }))) ?? []));
+  const q = await attempt(() => syncQueryDefinitions(logs, desired.queryPrefix, desired.queryDefinitions, via));
   if (errors.length > 0) throw errors[0];
   changes.push(...(q?.changes ?? []));
   const queryDefinitionIds: Partial<Record<Question, string>> = {};

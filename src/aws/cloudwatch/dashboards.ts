@@ -1,20 +1,35 @@
 // Dashboards written only when their content changed: GetDashboard, compare canonical JSON, and
 // PutDashboard only on a difference. Dashboards cannot be tagged; ownership is the name (names.ts).
-import { type CloudWatchClient, DeleteDashboardsCommand, GetDashboardCommand, PutDashboardCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  type CloudWatchClient,
+  DeleteDashboardsCommand,
+  GetDashboardCommand,
+  PutDashboardCommand,
+  type PutDashboardCommandOutput,
+} from '@aws-sdk/client-cloudwatch';
 import { isNotFound } from '../errors.ts';
 import { canonicalJson, sameJson } from './canonical.ts';
-import { type Change, clientRegion, type SyncOptions } from './changes.ts';
+import { type Change, clientRegion, type SyncOptions, tracked } from './changes.ts';
 
 export async function syncDashboard(cw: CloudWatchClient, name: string, body: object | string, opts: SyncOptions = {}): Promise<Change[]> {
   const text = typeof body === 'string' ? body : canonicalJson(body);
   const current = await readDashboard(cw, name);
   if (current !== undefined && sameJson(current, text)) return [];
+  const { mutate, changes } = tracked(opts);
   const change: Change = { action: current === undefined ? 'Create' : 'Update', resource: `dashboard ${name}`, region: await clientRegion(cw) };
-  if (opts.dryRun) return [change];
-  const out = await cw.send(new PutDashboardCommand({ DashboardName: name, DashboardBody: text }));
   // Success may still carry validation warnings (e.g. a widget AWS will not render): surface them.
-  const warnings = (out.DashboardValidationMessages ?? []).map((m) => `${m.DataPath ?? ''} ${m.Message ?? ''}`.trim());
-  return [warnings.length > 0 ? { ...change, detail: warnings.join('; ') } : change];
+  const warningsOf = (out: PutDashboardCommandOutput) => (out.DashboardValidationMessages ?? []).map((m) => `${m.DataPath ?? ''} ${m.Message ?? ''}`.trim());
+  const out = await mutate(
+    change,
+    () => cw.send(new PutDashboardCommand({ DashboardName: name, DashboardBody: text })),
+    (o) => {
+      const w = warningsOf(o);
+      return w.length > 0 ? `${change.resource} (${w.join('; ')})` : change.resource;
+    },
+  );
+  const warnings = out ? warningsOf(out) : [];
+  if (warnings.length > 0) change.detail = warnings.join('; ');
+  return changes;
 }
 
 /** The body as AWS holds it, or undefined when there is no such dashboard. */
@@ -28,15 +43,16 @@ export async function readDashboard(cw: CloudWatchClient, name: string): Promise
   }
 }
 
-/** Deletes one of our dashboards; already gone is success. */
+/** Deletes one of our dashboards; already gone is success (and no change). */
 export async function deleteDashboard(cw: CloudWatchClient, name: string, opts: SyncOptions = {}): Promise<Change[]> {
-  const change: Change = { action: 'Delete', resource: `dashboard ${name}`, region: await clientRegion(cw) };
-  if (opts.dryRun) return (await readDashboard(cw, name)) === undefined ? [] : [change];
-  try {
-    await cw.send(new DeleteDashboardsCommand({ DashboardNames: [name] }));
-    return [change];
-  } catch (err) {
-    if (isNotFound(err)) return [];
-    throw err;
-  }
+  if ((await readDashboard(cw, name)) === undefined) return [];
+  const { mutate, changes } = tracked(opts);
+  await mutate({ action: 'Delete', resource: `dashboard ${name}`, region: await clientRegion(cw) }, async () => {
+    try {
+      await cw.send(new DeleteDashboardsCommand({ DashboardNames: [name] }));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  });
+  return changes;
 }

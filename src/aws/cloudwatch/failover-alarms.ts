@@ -93,7 +93,7 @@ export async function syncFailoverAlarms(
   const changes: Change[] = [];
   for (const region of regions) {
     const retag = opts.lastHash !== desired.hash;
-    changes.push(...(await syncAlarms(cwFor(region), owner, desired.byRegion[region] ?? [], names, { dryRun: opts.dryRun, retag })));
+    changes.push(...(await syncAlarms(cwFor(region), owner, desired.byRegion[region] ?? [], names, { dryRun: opts.dryRun, mutate: opts.mutate, retag })));
   }
   return { skipped: false, hash: desired.hash, changes };
 }

@@ -8,7 +8,7 @@ import {
   PutQueryDefinitionCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { isNotFound } from '../errors.ts';
-import { type Change, clientRegion, type SyncOptions } from './changes.ts';
+import { type Change, clientRegion, type SyncOptions, tracked } from './changes.ts';
 
 export interface DesiredQueryDefinition {
   name: string;
@@ -67,21 +67,25 @@ export async function syncQueryDefinitions(
   const plan = planQueryDefinitions(prefix, await listQueryDefinitions(logs, prefix), desired);
   const region = await clientRegion(logs);
   const ids: Record<string, string> = { ...plan.keep };
-  const changes: Change[] = [
-    ...plan.put.map((p): Change => ({ action: p.id ? 'Update' : 'Create', resource: `query definition ${p.name}`, region })),
-    ...plan.delete.map((d): Change => ({ action: 'Delete', resource: `query definition ${d.name}`, region, detail: d.id })),
-  ];
-  if (opts.dryRun) {
-    for (const p of plan.put) if (p.id) ids[p.name] = p.id;
-    return { changes, ids };
-  }
+  const { mutate, changes } = tracked(opts);
   for (const p of plan.put) {
-    const out = await logs.send(
-      new PutQueryDefinitionCommand({ name: p.name, queryString: p.queryString, logGroupNames: p.logGroupNames, ...(p.id ? { queryDefinitionId: p.id } : {}) }),
+    const out = await mutate({ action: p.id ? 'Update' : 'Create', resource: `query definition ${p.name}`, region }, () =>
+      logs.send(
+        new PutQueryDefinitionCommand({
+          name: p.name,
+          queryString: p.queryString,
+          logGroupNames: p.logGroupNames,
+          ...(p.id ? { queryDefinitionId: p.id } : {}),
+        }),
+      ),
     );
-    ids[p.name] = out.queryDefinitionId ?? p.id ?? '';
+    // In dry-run (out undefined) only a definition that already exists has an id to report.
+    if (out) ids[p.name] = out.queryDefinitionId ?? p.id ?? '';
+    else if (p.id) ids[p.name] = p.id;
   }
-  for (const d of plan.delete) await deleteById(logs, d.id);
+  for (const d of plan.delete) {
+    await mutate({ action: 'Delete', resource: `query definition ${d.name}`, region, detail: d.id }, () => deleteById(logs, d.id));
+  }
   return { changes, ids };
 }
 

@@ -9,12 +9,14 @@ import {
   type EC2Client,
   type Filter,
   type FlowLog,
+  paginateDescribeFlowLogs,
 } from '@aws-sdk/client-ec2';
 import { AwsError, isAlreadyExists, isNotFound } from '../errors.ts';
 import { tagsToMap } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
-import { oldestFirst, ownedOnSide, ownerFilter, sideTags, sideTagSpec, type Side } from './ownership.ts';
-import { collectPages } from './pages.ts';
+import { oldestFirst, ownedOnSide, type Side, sideTagSpec, sideTags } from './ownership.ts';
+import { collectPages, collectPaginator } from './pages.ts';
+import { clusterFilter, sharedReads } from './shared-reads.ts';
 
 export interface FlowLogSpec {
   owner: Owner;
@@ -54,13 +56,14 @@ export function flowLog(ec2: EC2Client): ExternalResource<FlowLogSpec, ObservedF
       const observed = toObserved(fl, spec);
       const diff: string[] = [];
       if (observed.logGroupName !== spec.logGroupName) diff.push(`logGroupName: ${observed.logGroupName} → ${spec.logGroupName}`);
-      if (spec.deliveryRoleArn && observed.deliveryRoleArn !== spec.deliveryRoleArn) diff.push(`deliveryRoleArn: ${observed.deliveryRoleArn} → ${spec.deliveryRoleArn}`);
+      if (spec.deliveryRoleArn && observed.deliveryRoleArn !== spec.deliveryRoleArn)
+        diff.push(`deliveryRoleArn: ${observed.deliveryRoleArn} → ${spec.deliveryRoleArn}`);
       return { exists: true, upToDate: diff.length === 0, observed, ...(diff.length && { diff }) };
     },
 
     async create(spec) {
       assertAcceptable(spec);
-      const existing = await findOwnedFlowLog(ec2, spec);
+      const existing = await findOwnedFlowLog(ec2, spec, true);
       return existing ? toObserved(existing, spec) : createFlowLog(ec2, spec);
     },
 
@@ -98,13 +101,20 @@ async function createFlowLog(ec2: EC2Client, spec: FlowLogSpec): Promise<Observe
     const failed = out.Unsuccessful?.[0]?.Error;
     if (!failed || !isAlreadyExists({ name: failed.Code })) {
       const message = failed?.Message ?? 'no flow log id returned';
-      throw new AwsError({ class: 'Recoverable', code: failed?.Code ?? 'Unknown', message, service: 'ec2', operation: 'CreateFlowLogs', subject: spec.transitGatewayId });
+      throw new AwsError({
+        class: 'Recoverable',
+        code: failed?.Code ?? 'Unknown',
+        message,
+        service: 'ec2',
+        operation: 'CreateFlowLogs',
+        subject: spec.transitGatewayId,
+      });
     }
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }
   // AWS allows one flow log per resource and destination: a retried create lands here.
-  const found = await findOwnedFlowLog(ec2, spec);
+  const found = await findOwnedFlowLog(ec2, spec, true);
   if (found) return toObserved(found, spec);
   throw new AwsError({
     // Recoverable: our own create that Describe does not show yet looks the same.
@@ -130,10 +140,20 @@ async function deleteFlowLog(ec2: EC2Client, seen: ObservedFlowLog): Promise<voi
   }
 }
 
-/** Our flow log on this TGW (tags checked client-side; filters only narrow). */
-export async function findOwnedFlowLog(ec2: EC2Client, spec: FlowLogSpec): Promise<FlowLog | undefined> {
-  const all = await describeFlowLogs(ec2, [{ Name: 'resource-id', Values: [spec.transitGatewayId] }, ...ownerFilter(spec.owner)]);
+/** Our flow log on this TGW, from the region's shared list (tags checked client-side; the filter only narrows). */
+export async function findOwnedFlowLog(ec2: EC2Client, spec: FlowLogSpec, fresh = false): Promise<FlowLog | undefined> {
+  const all = await clusterFlowLogs(ec2, spec.owner.clusterId, fresh);
   return pickOwnedFlowLog(all, spec);
+}
+
+/** Every flow log of this cluster in the client's region: one paginated read shared by every object. */
+export function clusterFlowLogs(ec2: EC2Client, clusterId: string, fresh = false): Promise<FlowLog[]> {
+  return sharedReads(ec2).read(
+    'flow-logs',
+    clusterId,
+    () => collectPaginator(paginateDescribeFlowLogs({ client: ec2, stopOnSameToken: true }, { Filter: clusterFilter(clusterId) }), (p) => p.FlowLogs),
+    { fresh },
+  );
 }
 
 export function pickOwnedFlowLog(all: FlowLog[], spec: Pick<FlowLogSpec, 'owner' | 'side' | 'transitGatewayId'>): FlowLog | undefined {

@@ -2,8 +2,8 @@
 // so on per side, and the peering attachment is visible from both sides, so the side is part
 // of what identifies a resource.
 import type { Filter, ResourceType, TagSpecification } from '@aws-sdk/client-ec2';
+import { isOwnedBy, ownershipTags, TAG_KEYS, TAG_PREFIX, type Tag, type TagsLike, tagsToMap, toEc2TagSpec } from '../tags.ts';
 import type { Owner } from '../types.ts';
-import { isOwnedBy, ownershipTags, tagsToMap, toEc2TagSpec, type Tag, type TagsLike, TAG_KEYS, TAG_PREFIX } from '../tags.ts';
 
 export type Side = 'primary' | 'secondary';
 
@@ -25,9 +25,7 @@ export function sideTagSpec(resourceType: ResourceType, owner: Owner, side: Side
  * each reject the same resource, and ownership is decided client-side anyway.
  */
 export function ownerFilter(owner: Owner): Filter[] {
-  return owner.uid
-    ? [{ Name: `tag:${TAG_KEYS.uid}`, Values: [owner.uid] }]
-    : [{ Name: `tag:${TAG_KEYS.owner}`, Values: [`${owner.namespace}/${owner.name}`] }];
+  return owner.uid ? [{ Name: `tag:${TAG_KEYS.uid}`, Values: [owner.uid] }] : [{ Name: `tag:${TAG_KEYS.owner}`, Values: [`${owner.namespace}/${owner.name}`] }];
 }
 
 /** The real check, done client-side on the returned tags. */

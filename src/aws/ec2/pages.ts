@@ -17,3 +17,17 @@ export async function collectPages<T>(
   }
   return out;
 }
+
+/**
+ * Collects an SDK paginator (built with `stopOnSameToken: true`, so a repeated token ends the
+ * walk) into one list, bounded like collectPages.
+ */
+export async function collectPaginator<P, T>(pages: AsyncIterable<P>, itemsOf: (page: P) => T[] | undefined): Promise<T[]> {
+  const out: T[] = [];
+  let count = 0;
+  for await (const page of pages) {
+    out.push(...(itemsOf(page) ?? []));
+    if (++count >= MAX_PAGES) break;
+  }
+  return out;
+}

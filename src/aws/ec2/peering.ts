@@ -9,13 +9,15 @@ import {
   DescribeTransitGatewayPeeringAttachmentsCommand,
   type EC2Client,
   type Filter,
+  paginateDescribeTransitGatewayPeeringAttachments,
   type TransitGatewayPeeringAttachment,
 } from '@aws-sdk/client-ec2';
 import { errorCode, isNotFound } from '../errors.ts';
-import { TAG_KEYS, TAG_PREFIX, tagsToMap, type TagsLike } from '../tags.ts';
+import { TAG_KEYS, TAG_PREFIX, type TagsLike, tagsToMap } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
-import { isPresent, oldestFirst, sideTags, sideTagSpec } from './ownership.ts';
-import { collectPages } from './pages.ts';
+import { isPresent, oldestFirst, sideTagSpec, sideTags } from './ownership.ts';
+import { collectPages, collectPaginator } from './pages.ts';
+import { clusterFilter, sharedReads } from './shared-reads.ts';
 
 export interface PeeringSpec {
   owner: Owner;
@@ -74,7 +76,8 @@ export function peeringRequester(ec2: EC2Client): ExternalResource<PeeringSpec, 
     },
 
     async create(spec) {
-      const existing = await findForSpec(ec2, spec);
+      // A fresh read: no idempotency token here, a cached "absent" would request a second peering.
+      const existing = await findForSpec(ec2, spec, false, true);
       if (existing) {
         const diff = peerDiff(existing, spec);
         // Creating beside it would leave two; the controller deletes the stale one first.
@@ -142,7 +145,9 @@ export function pickOwnedPeering(
 /** Every ownership tag of ours (the keys under multiregion.dev/) is on the peering; user tags may differ. */
 function carriesOurTags(have: TagsLike | undefined, ours: TagsLike): boolean {
   const got = tagsToMap(have);
-  return Object.entries(tagsToMap(ours)).filter(([k]) => k.startsWith(TAG_PREFIX)).every(([k, v]) => got[k] === v);
+  return Object.entries(tagsToMap(ours))
+    .filter(([k]) => k.startsWith(TAG_PREFIX))
+    .every(([k, v]) => got[k] === v);
 }
 
 /** Either side: the peering by id, or undefined when this region/account does not see it (yet). */
@@ -208,13 +213,33 @@ export function describePeerings(ec2: EC2Client, filters: Filter[], ids?: string
   });
 }
 
-async function findForSpec(ec2: EC2Client, spec: PeeringSpec, includeDeleting = false): Promise<ObservedPeering | undefined> {
+/** Every peering attachment of this cluster in the client's region: one paginated read shared by every object. */
+export function clusterPeerings(ec2: EC2Client, clusterId: string, fresh = false): Promise<TransitGatewayPeeringAttachment[]> {
+  return sharedReads(ec2).read(
+    'peering-attachments',
+    clusterId,
+    () =>
+      collectPaginator(
+        paginateDescribeTransitGatewayPeeringAttachments({ client: ec2, stopOnSameToken: true }, { Filters: clusterFilter(clusterId) }),
+        (p) => p.TransitGatewayPeeringAttachments,
+      ),
+    { fresh },
+  );
+}
+
+/**
+ * The peering in status (when known) or ours by tags, both from the region's shared list; the
+ * id in status is read directly only when the list lacks it (not tagged by this cluster, or gone).
+ */
+async function findForSpec(ec2: EC2Client, spec: PeeringSpec, includeDeleting = false, fresh = false): Promise<ObservedPeering | undefined> {
   const ours = peeringTags(spec.owner);
+  const all = await clusterPeerings(ec2, spec.owner.clusterId, fresh);
   if (spec.attachmentId) {
-    const byId = await describePeering(ec2, spec.attachmentId);
+    const listed = all.find((p) => p.TransitGatewayAttachmentId === spec.attachmentId);
+    const byId = listed ? toObserved(listed) : await describePeering(ec2, spec.attachmentId);
     if (byId && isPresent(byId.state, includeDeleting)) return { ...byId, owned: carriesOurTags(byId.tags, ours) };
   }
-  return findPeeringByOwner(ec2, ours, { transitGatewayId: spec.transitGatewayId, includeDeleting });
+  return pickOwnedPeering(all, ours, { transitGatewayId: spec.transitGatewayId, includeDeleting });
 }
 
 function peerDiff(p: ObservedPeering, spec: PeeringSpec): string[] {

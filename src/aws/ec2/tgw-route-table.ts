@@ -8,16 +8,18 @@ import {
   DescribeTransitGatewayAttachmentsCommand,
   DescribeTransitGatewayRouteTablesCommand,
   DisassociateTransitGatewayRouteTableCommand,
-  GetTransitGatewayRouteTableAssociationsCommand,
   type EC2Client,
   type Filter,
+  GetTransitGatewayRouteTableAssociationsCommand,
+  paginateDescribeTransitGatewayRouteTables,
   type TransitGatewayRouteTable,
 } from '@aws-sdk/client-ec2';
 import { errorCode, isNotFound } from '../errors.ts';
 import { tagsToMap } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
-import { isPresent, oldestFirst, ownedOnSide, ownerFilter, sideTagSpec, type Side } from './ownership.ts';
-import { collectPages } from './pages.ts';
+import { isPresent, oldestFirst, ownedOnSide, type Side, sideTagSpec } from './ownership.ts';
+import { collectPages, collectPaginator } from './pages.ts';
+import { clusterFilter, sharedReads } from './shared-reads.ts';
 
 export interface RouteTableSpec {
   owner: Owner;
@@ -52,7 +54,7 @@ export function tgwRouteTable(ec2: EC2Client): ExternalResource<RouteTableSpec, 
     },
 
     async create(spec) {
-      const existing = await findOwnedRouteTable(ec2, spec);
+      const existing = await findOwnedRouteTable(ec2, spec, false, true);
       if (existing) return toObserved(existing, spec);
       const out = await ec2.send(
         new CreateTransitGatewayRouteTableCommand({
@@ -87,16 +89,33 @@ export function tgwRouteTable(ec2: EC2Client): ExternalResource<RouteTableSpec, 
 }
 
 /**
- * Our table for this side on this TGW. Tag filters are sent to narrow the answer on AWS, but
- * not every implementation applies them (moto ignores them here), so ownership is decided on
- * the returned Tags — correct everywhere.
+ * Our table for this side on this TGW, from the region's shared list (`fresh`: read it again
+ * first). The tag filter narrows the answer on AWS, but not every implementation applies it
+ * (moto ignores it here), so the TGW and ownership are decided on the returned fields —
+ * correct everywhere.
  */
-export async function findOwnedRouteTable(ec2: EC2Client, spec: RouteTableSpec, includeDeleting = false): Promise<TransitGatewayRouteTable | undefined> {
-  const all = await describeRouteTables(ec2, [
-    { Name: 'transit-gateway-id', Values: [spec.transitGatewayId] },
-    ...ownerFilter(spec.owner),
-  ]);
+export async function findOwnedRouteTable(
+  ec2: EC2Client,
+  spec: RouteTableSpec,
+  includeDeleting = false,
+  fresh = false,
+): Promise<TransitGatewayRouteTable | undefined> {
+  const all = await clusterRouteTables(ec2, spec.owner.clusterId, fresh);
   return pickOwnedRouteTable(all, spec, includeDeleting);
+}
+
+/** Every TGW route table of this cluster in the client's region: one paginated read shared by every object. */
+export function clusterRouteTables(ec2: EC2Client, clusterId: string, fresh = false): Promise<TransitGatewayRouteTable[]> {
+  return sharedReads(ec2).read(
+    'route-tables',
+    clusterId,
+    () =>
+      collectPaginator(
+        paginateDescribeTransitGatewayRouteTables({ client: ec2, stopOnSameToken: true }, { Filters: clusterFilter(clusterId) }),
+        (p) => p.TransitGatewayRouteTables,
+      ),
+    { fresh },
+  );
 }
 
 export function pickOwnedRouteTable(all: TransitGatewayRouteTable[], spec: RouteTableSpec, includeDeleting = false): TransitGatewayRouteTable | undefined {
@@ -127,9 +146,7 @@ async function describeRouteTable(ec2: EC2Client, id: string): Promise<TransitGa
 export async function getAssociations(ec2: EC2Client, routeTableId: string, attachmentId?: string): Promise<Association[]> {
   const filters = attachmentId ? [{ Name: 'transit-gateway-attachment-id', Values: [attachmentId] }] : undefined;
   const all = await collectPages(async (NextToken) => {
-    const out = await ec2.send(
-      new GetTransitGatewayRouteTableAssociationsCommand({ TransitGatewayRouteTableId: routeTableId, Filters: filters, NextToken }),
-    );
+    const out = await ec2.send(new GetTransitGatewayRouteTableAssociationsCommand({ TransitGatewayRouteTableId: routeTableId, Filters: filters, NextToken }));
     return { items: out.Associations, nextToken: out.NextToken };
   });
   return all
@@ -140,6 +157,15 @@ export async function getAssociations(ec2: EC2Client, routeTableId: string, atta
       ...(a.ResourceId && { resourceId: a.ResourceId }),
       state: a.State ?? 'unknown',
     }));
+}
+
+/**
+ * Every association of our table, read once per table for every caller within the shared-read
+ * window (a pair asks for its VPC attachments' and its peering's in one pass); any association,
+ * disassociation or attachment delete through the client makes the next look read again.
+ */
+export function tableAssociations(ec2: EC2Client, routeTableId: string): Promise<Association[]> {
+  return sharedReads(ec2).read('associations', routeTableId, () => getAssociations(ec2, routeTableId));
 }
 
 /**
@@ -178,9 +204,7 @@ export async function ensureAssociated(ec2: EC2Client, routeTableId: string, att
 
 export async function disassociate(ec2: EC2Client, routeTableId: string, attachmentId: string): Promise<void> {
   try {
-    await ec2.send(
-      new DisassociateTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: routeTableId, TransitGatewayAttachmentId: attachmentId }),
-    );
+    await ec2.send(new DisassociateTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: routeTableId, TransitGatewayAttachmentId: attachmentId }));
   } catch (err) {
     if (isNotFound(err) || errorCode(err) === 'Resource.NotAssociated') return;
     throw err;
@@ -197,9 +221,7 @@ async function liveAssociations(ec2: EC2Client, routeTableId: string): Promise<A
   const ids = assocs.map((a) => a.attachmentId);
   // A filter, not TransitGatewayAttachmentIds: unknown ids would fail the whole call on AWS.
   const live = await collectPages(async (NextToken) => {
-    const out = await ec2.send(
-      new DescribeTransitGatewayAttachmentsCommand({ Filters: [{ Name: 'transit-gateway-attachment-id', Values: ids }], NextToken }),
-    );
+    const out = await ec2.send(new DescribeTransitGatewayAttachmentsCommand({ Filters: [{ Name: 'transit-gateway-attachment-id', Values: ids }], NextToken }));
     return { items: out.TransitGatewayAttachments, nextToken: out.NextToken };
   });
   // An attachment AWS is deleting takes its association with it: only the others are disassociated.

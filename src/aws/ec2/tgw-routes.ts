@@ -2,12 +2,7 @@
 // carry it out. Only routes to attachments the caller manages are ever removed or replaced;
 // routes a person added to other attachments are left alone and reported as conflicts when
 // they take a CIDR we want.
-import {
-  CreateTransitGatewayRouteCommand,
-  DeleteTransitGatewayRouteCommand,
-  SearchTransitGatewayRoutesCommand,
-  type EC2Client,
-} from '@aws-sdk/client-ec2';
+import { CreateTransitGatewayRouteCommand, DeleteTransitGatewayRouteCommand, type EC2Client, SearchTransitGatewayRoutesCommand } from '@aws-sdk/client-ec2';
 import { isAlreadyExists, isNotFound } from '../errors.ts';
 
 export interface TgwRoute {
@@ -80,7 +75,12 @@ export function planTgwRoutes(input: TgwRoutePlanInput): TgwRoutePlan {
     const first = wanted.get(cidr);
     if (first) {
       if (first.attachmentId !== d.attachmentId) {
-        plan.conflicts.push({ destinationCidr: cidr, wantedAttachmentId: d.attachmentId, currentAttachmentIds: [first.attachmentId], reason: 'DuplicateDesired' });
+        plan.conflicts.push({
+          destinationCidr: cidr,
+          wantedAttachmentId: d.attachmentId,
+          currentAttachmentIds: [first.attachmentId],
+          reason: 'DuplicateDesired',
+        });
       }
       continue;
     }

@@ -5,16 +5,18 @@ import {
   CreateTransitGatewayCommand,
   DeleteTransitGatewayCommand,
   DescribeTransitGatewaysCommand,
-  ModifyTransitGatewayCommand,
   type EC2Client,
   type Filter,
+  ModifyTransitGatewayCommand,
+  paginateDescribeTransitGateways,
   type TransitGateway,
 } from '@aws-sdk/client-ec2';
 import { isNotFound } from '../errors.ts';
 import { tagsToMap } from '../tags.ts';
 import type { ExternalResource, Observation, Owner } from '../types.ts';
-import { isPresent, oldestFirst, ownedOnSide, ownerFilter, sideTagSpec, type Side } from './ownership.ts';
-import { collectPages } from './pages.ts';
+import { isPresent, oldestFirst, ownedOnSide, type Side, sideTagSpec } from './ownership.ts';
+import { collectPages, collectPaginator } from './pages.ts';
+import { clusterFilter, sharedReads } from './shared-reads.ts';
 
 export interface TransitGatewaySpec {
   owner: Owner;
@@ -57,7 +59,8 @@ export function transitGateway(ec2: EC2Client): ExternalResource<TransitGatewayS
 
     async create(spec) {
       if (spec.adoptId) throw new Error(`transit gateway ${spec.adoptId} is adopted: it is never created`);
-      const existing = await findOwned(ec2, spec.owner, spec.side);
+      // A fresh read: a cached "absent" must never lead to a second TGW.
+      const existing = await findOwned(ec2, spec.owner, spec.side, false, true);
       if (existing) return toObserved(existing, spec);
       const out = await ec2.send(
         new CreateTransitGatewayCommand({
@@ -76,7 +79,7 @@ export function transitGateway(ec2: EC2Client): ExternalResource<TransitGatewayS
     },
 
     /** Only our own TGW is changed, and only back to defaults-off (the ASN is fixed once attached). */
-    async update(spec, seen) {
+    async update(_spec, seen) {
       if (!seen.owned || seen.adopted) return;
       if (!seen.defaultAssociation && !seen.defaultPropagation) return;
       await ec2.send(
@@ -124,10 +127,27 @@ export async function describeById(ec2: EC2Client, id: string): Promise<TransitG
   }
 }
 
-/** Our TGW for this side, ignoring deleted ones (and deleting ones unless asked); the oldest when a crash left two. */
-export async function findOwned(ec2: EC2Client, owner: Owner, side: Side, includeDeleting = false): Promise<TransitGateway | undefined> {
-  const all = await describeTransitGateways(ec2, ownerFilter(owner));
+/**
+ * Our TGW for this side, ignoring deleted ones (and deleting ones unless asked); the oldest
+ * when a crash left two. Read from the region's shared list (`fresh`: read it again first).
+ */
+export async function findOwned(ec2: EC2Client, owner: Owner, side: Side, includeDeleting = false, fresh = false): Promise<TransitGateway | undefined> {
+  const all = await clusterTransitGateways(ec2, owner.clusterId, fresh);
   return pickOwnedTransitGateway(all, owner, side, includeDeleting);
+}
+
+/** Every TGW of this cluster in the client's region: one paginated read shared by every object. */
+export function clusterTransitGateways(ec2: EC2Client, clusterId: string, fresh = false): Promise<TransitGateway[]> {
+  return sharedReads(ec2).read(
+    'transit-gateways',
+    clusterId,
+    () =>
+      collectPaginator(
+        paginateDescribeTransitGateways({ client: ec2, stopOnSameToken: true }, { Filters: clusterFilter(clusterId) }),
+        (p) => p.TransitGateways,
+      ),
+    { fresh },
+  );
 }
 
 export function pickOwnedTransitGateway(all: TransitGateway[], owner: Owner, side: Side, includeDeleting = false): TransitGateway | undefined {

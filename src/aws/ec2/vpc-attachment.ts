@@ -5,16 +5,18 @@ import {
   CreateTransitGatewayVpcAttachmentCommand,
   DeleteTransitGatewayVpcAttachmentCommand,
   DescribeTransitGatewayVpcAttachmentsCommand,
-  ModifyTransitGatewayVpcAttachmentCommand,
   type EC2Client,
   type Filter,
+  ModifyTransitGatewayVpcAttachmentCommand,
+  paginateDescribeTransitGatewayVpcAttachments,
   type TransitGatewayVpcAttachment,
 } from '@aws-sdk/client-ec2';
 import { errorCode, isAlreadyExists, isNotFound } from '../errors.ts';
 import { TAG_KEYS, tagsToMap } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
-import { isPresent, oldestFirst, ownedOnSide, sideTags, sideTagSpec, type Side } from './ownership.ts';
-import { collectPages } from './pages.ts';
+import { isPresent, oldestFirst, ownedOnSide, type Side, sideTagSpec, sideTags } from './ownership.ts';
+import { collectPages, collectPaginator } from './pages.ts';
+import { clusterFilter, sharedReads } from './shared-reads.ts';
 
 export interface VpcAttachmentSpec {
   owner: Owner;
@@ -60,7 +62,7 @@ export function vpcAttachment(ec2: EC2Client): ExternalResource<VpcAttachmentSpe
     },
 
     async create(spec) {
-      const existing = await findAttachment(ec2, spec);
+      const existing = await findAttachment(ec2, spec, false, true);
       if (existing) return toObserved(existing, spec);
       let created: TransitGatewayVpcAttachment | undefined;
       try {
@@ -75,7 +77,7 @@ export function vpcAttachment(ec2: EC2Client): ExternalResource<VpcAttachmentSpe
         created = out.TransitGatewayVpcAttachment;
       } catch (err) {
         if (!isAlreadyExists(err) && !errorCode(err).startsWith('Duplicate')) throw err;
-        const again = await findAttachment(ec2, spec);
+        const again = await findAttachment(ec2, spec, false, true);
         if (!again) throw err;
         return toObserved(again, spec);
       }
@@ -121,8 +123,20 @@ export function subnetDiff(current: readonly string[], desired: readonly string[
   return { add: [...want].filter((s) => !have.has(s)).sort(), remove: [...have].filter((s) => !want.has(s)).sort() };
 }
 
-/** The live attachment of this VPC to this TGW, ours first. */
-async function findAttachment(ec2: EC2Client, spec: VpcAttachmentSpec, includeDeleting = false): Promise<TransitGatewayVpcAttachment | undefined> {
+/**
+ * The live attachment of this VPC to this TGW, ours first. Ours (tagged) comes from the
+ * region's shared list; only when that has none is the (TGW, VPC) read directly, since an
+ * attachment someone else made, or ours before its tags, carries no tag to be listed by.
+ * `fresh`: no cached list (before a create).
+ */
+async function findAttachment(
+  ec2: EC2Client,
+  spec: VpcAttachmentSpec,
+  includeDeleting = false,
+  fresh = false,
+): Promise<TransitGatewayVpcAttachment | undefined> {
+  const shared = pickVpcAttachment(await clusterVpcAttachments(ec2, spec.owner.clusterId, fresh), spec, includeDeleting);
+  if (shared && ownedOnSide(shared.Tags, spec.owner, spec.side)) return shared;
   const all = await describeVpcAttachments(ec2, [
     { Name: 'transit-gateway-id', Values: [spec.transitGatewayId] },
     { Name: 'vpc-id', Values: [spec.vpcId] },
@@ -130,11 +144,27 @@ async function findAttachment(ec2: EC2Client, spec: VpcAttachmentSpec, includeDe
   return pickVpcAttachment(all, spec, includeDeleting);
 }
 
-export function pickVpcAttachment(all: TransitGatewayVpcAttachment[], spec: VpcAttachmentSpec, includeDeleting = false): TransitGatewayVpcAttachment | undefined {
-  const live = oldestFirst(
-    all.filter((a) => a.TransitGatewayId === spec.transitGatewayId && a.VpcId === spec.vpcId && isPresent(a.State, includeDeleting)),
-  );
+export function pickVpcAttachment(
+  all: TransitGatewayVpcAttachment[],
+  spec: VpcAttachmentSpec,
+  includeDeleting = false,
+): TransitGatewayVpcAttachment | undefined {
+  const live = oldestFirst(all.filter((a) => a.TransitGatewayId === spec.transitGatewayId && a.VpcId === spec.vpcId && isPresent(a.State, includeDeleting)));
   return live.find((a) => ownedOnSide(a.Tags, spec.owner, spec.side)) ?? live[0];
+}
+
+/** Every VPC attachment of this cluster in the client's region: one paginated read shared by every object. */
+export function clusterVpcAttachments(ec2: EC2Client, clusterId: string, fresh = false): Promise<TransitGatewayVpcAttachment[]> {
+  return sharedReads(ec2).read(
+    'vpc-attachments',
+    clusterId,
+    () =>
+      collectPaginator(
+        paginateDescribeTransitGatewayVpcAttachments({ client: ec2, stopOnSameToken: true }, { Filters: clusterFilter(clusterId) }),
+        (p) => p.TransitGatewayVpcAttachments,
+      ),
+    { fresh },
+  );
 }
 
 export function describeVpcAttachments(ec2: EC2Client, filters: Filter[], ids?: string[]): Promise<TransitGatewayVpcAttachment[]> {

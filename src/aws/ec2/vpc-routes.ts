@@ -2,14 +2,7 @@
 // tables belong to the user: we only ever create, replace or delete routes whose target is
 // our TGW (or a TGW of ours that was replaced), and a route for a wanted CIDR that goes
 // elsewhere is reported as a conflict, never overwritten.
-import {
-  CreateRouteCommand,
-  DeleteRouteCommand,
-  DescribeRouteTablesCommand,
-  ReplaceRouteCommand,
-  type EC2Client,
-  type Route,
-} from '@aws-sdk/client-ec2';
+import { CreateRouteCommand, DeleteRouteCommand, DescribeRouteTablesCommand, type EC2Client, ReplaceRouteCommand, type Route } from '@aws-sdk/client-ec2';
 import { isAlreadyExists, isNotFound } from '../errors.ts';
 import { normalizeCidr } from './tgw-routes.ts';
 

@@ -3,14 +3,15 @@
 // changed and it is never deleted. Create it before the flow log: a flow log created first
 // fails delivery until the group appears (moto marks it FAILED for good).
 import {
+  type CloudWatchLogsClient,
   CreateLogGroupCommand,
   DeleteLogGroupCommand,
   DescribeLogGroupsCommand,
   ListTagsForResourceCommand,
-  PutRetentionPolicyCommand,
-  type CloudWatchLogsClient,
   type LogGroup,
+  PutRetentionPolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { sharedReadsOf } from '../ec2/shared-reads.ts';
 import { AwsError, isAlreadyExists, isNotFound } from '../errors.ts';
 import { isOwnedBy, ownershipTags, toLogsTags } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
@@ -44,9 +45,9 @@ export interface ObservedLogGroup {
 export function logGroup(logs: CloudWatchLogsClient): ExternalResource<LogGroupSpec, ObservedLogGroup> {
   return {
     async observe(spec) {
-      const g = await describe(logs, spec.name);
-      if (!g) return { exists: false, upToDate: false };
-      const observed = await toObserved(logs, g, spec.owner);
+      const seen = await sharedGroup(logs, spec.name);
+      if (!seen) return { exists: false, upToDate: false };
+      const observed = toObserved(seen, spec.owner);
       if (observed.owned && spec.retentionDays !== undefined && observed.retentionDays !== spec.retentionDays) {
         return { exists: true, upToDate: false, observed, diff: [`retentionDays: ${observed.retentionDays ?? 'never expire'} → ${spec.retentionDays}`] };
       }
@@ -60,9 +61,9 @@ export function logGroup(logs: CloudWatchLogsClient): ExternalResource<LogGroupS
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
       }
-      const g = await describe(logs, spec.name);
-      if (!g) throw new Error(`log group ${spec.name} not found right after creating it`);
-      const observed = await toObserved(logs, g, spec.owner);
+      const seen = await sharedGroup(logs, spec.name, true);
+      if (!seen) throw new Error(`log group ${spec.name} not found right after creating it`);
+      const observed = toObserved(seen, spec.owner);
       if (observed.owned && spec.retentionDays !== undefined && observed.retentionDays !== spec.retentionDays) {
         await putRetention(logs, spec.name, spec.retentionDays);
         observed.retentionDays = spec.retentionDays;
@@ -90,7 +91,14 @@ export function logGroup(logs: CloudWatchLogsClient): ExternalResource<LogGroupS
 function validate(spec: LogGroupSpec): void {
   const problem = retentionProblem(spec.retentionDays);
   if (problem) {
-    throw new AwsError({ class: 'Terminal', code: 'InvalidRetentionDays', message: problem, service: 'logs', operation: 'PutRetentionPolicy', subject: `log group ${spec.name}` });
+    throw new AwsError({
+      class: 'Terminal',
+      code: 'InvalidRetentionDays',
+      message: problem,
+      service: 'logs',
+      operation: 'PutRetentionPolicy',
+      subject: `log group ${spec.name}`,
+    });
   }
 }
 
@@ -110,13 +118,39 @@ async function describe(logs: CloudWatchLogsClient, name: string): Promise<LogGr
   return undefined;
 }
 
-async function toObserved(logs: CloudWatchLogsClient, g: LogGroup, owner: Owner): Promise<ObservedLogGroup> {
-  const arn = g.logGroupArn ?? (g.arn ?? '').replace(/:\*$/, '');
-  const out = await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+interface SeenGroup {
+  group: LogGroup;
+  arn: string;
+  tags: Record<string, string>;
+}
+
+/**
+ * A group and its tags, read once per name, region and account for every object within the
+ * shared-read window: pairs share the default group name. Any write through the client
+ * (create, retention, tags, delete) makes the next look read again.
+ */
+function sharedGroup(logs: CloudWatchLogsClient, name: string, fresh = false): Promise<SeenGroup | undefined> {
+  const reads = sharedReadsOf(logs, (op) => (/^(Describe|Get|List|Filter|Start|Stop|Test)/.test(op) ? [] : ['log-groups']));
+  return reads.read(
+    'log-groups',
+    name,
+    async () => {
+      const group = await describe(logs, name);
+      if (!group) return undefined;
+      const arn = group.logGroupArn ?? (group.arn ?? '').replace(/:\*$/, '');
+      const out = await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+      return { group, arn, tags: { ...(out.tags ?? {}) } };
+    },
+    { fresh },
+  );
+}
+
+function toObserved(seen: SeenGroup, owner: Owner): ObservedLogGroup {
+  const g = seen.group;
   return {
     name: g.logGroupName ?? '',
-    arn,
+    arn: seen.arn,
     ...(g.retentionInDays !== undefined && { retentionDays: g.retentionInDays }),
-    owned: isOwnedBy(out.tags ?? {}, owner),
+    owned: isOwnedBy(seen.tags, owner),
   };
 }

@@ -2,12 +2,22 @@
 // read the records and the registry record → ownership → plan → check the change list again →
 // re-read the registry just before writing → submit to the zone's batcher.
 import type { Change, Route53Client } from '@aws-sdk/client-route-53';
+import { listOnly, type Mutate, type MutationChange, mutateNow } from '../types.ts';
 import type { SubmittedChange, ZoneBatcher } from './batcher.ts';
 import { normalizeName } from './names.ts';
 import { type Conflict, isEmptyPlan, plan, planChanges } from './plan.ts';
 import { type RRSet, setIdentifiers } from './records.ts';
 import { assertChangesOwned, type Ownership, ownedSetIdentifiers, type RegistryOwner, readOwnership, registryChanges, registryName } from './registry.ts';
 import { readRecordsAt } from './zone-reader.ts';
+
+export interface RecordsWriteOptions {
+  /** Read and plan, write nothing (ignored when `mutate` is given: it decides). */
+  dryRun?: boolean;
+  /** Runs the one write (a batch of `changes.length` record changes): the caller's change path. */
+  mutate?: Mutate;
+  /** How that write is listed and reported; the default names `Route53FailoverRecords` and the count. */
+  change?: (count: number) => MutationChange;
+}
 
 export interface RecordsTarget {
   zoneId: string;
@@ -47,7 +57,7 @@ export class FailoverRecords {
   ) {}
 
   /** Makes the records at `recordName` the desired ones (from desiredRecords()). */
-  async sync(target: RecordsTarget, desired: RRSet[], opts: { dryRun?: boolean } = {}): Promise<SyncResult> {
+  async sync(target: RecordsTarget, desired: RRSet[], opts: RecordsWriteOptions = {}): Promise<SyncResult> {
     // external-dns#414: an empty desired set must never be read as "delete everything".
     if (desired.length === 0) throw new Error('refusing to sync an empty desired record set; call remove() to delete records');
     const ids = setIdentifiers(target.owner.name);
@@ -62,13 +72,13 @@ export class FailoverRecords {
       const p = plan(current, desired, ownedSetIdentifiers(ownership, target.owner.name));
       if (isEmptyPlan(p)) return { ownership: ownership.state, changes: [], conflicts: p.conflicts, current };
       const changes = [...(p.upserts.length > 0 ? registryChanges(ownership, target.recordName, target.owner, 'claim') : []), ...planChanges(p)];
-      const change = await this.write(target, ownership, changes, opts);
+      const change = await this.write(target, ownership, changes, opts, 'Update');
       return { ownership: ownership.state, changes, conflicts: p.conflicts, current, ...(change && { change }) };
     });
   }
 
   /** Deletes our records at `recordName` and the registry record; leaves anything not provably ours. */
-  async remove(target: RecordsTarget, opts: { dryRun?: boolean } = {}): Promise<SyncResult> {
+  async remove(target: RecordsTarget, opts: RecordsWriteOptions = {}): Promise<SyncResult> {
     return this.locked(target, async () => {
       const { current, ownership } = await this.read(target);
       if (ownership.state === 'foreign') return foreignResult(target, ownership, current);
@@ -76,7 +86,7 @@ export class FailoverRecords {
       const p = plan(current, [], ownedSetIdentifiers(ownership, target.owner.name));
       // The registry record goes in the same batch, last: our records never outlive it.
       const changes = [...planChanges(p), ...registryChanges(ownership, target.recordName, target.owner, 'release')];
-      const change = await this.write(target, ownership, changes, opts);
+      const change = await this.write(target, ownership, changes, opts, 'Delete');
       return { ownership: ownership.state, changes, conflicts: [], current, ...(change && { change }) };
     });
   }
@@ -90,12 +100,28 @@ export class FailoverRecords {
   }
 
   /** Sends the changes; resolves once Route 53 accepted them (see batcher.ts), not when they are INSYNC. */
-  private async write(target: RecordsTarget, ownership: Ownership, changes: Change[], opts: { dryRun?: boolean }): Promise<SubmittedChange | undefined> {
+  private async write(
+    target: RecordsTarget,
+    ownership: Ownership,
+    changes: Change[],
+    opts: RecordsWriteOptions,
+    action: 'Update' | 'Delete',
+  ): Promise<SubmittedChange | undefined> {
     assertChangesOwned(changes, ownership, target.recordName, target.owner);
-    if (opts.dryRun || changes.length === 0) return undefined;
-    const fresh = readOwnership(await readRecordsAt(this.client, target.zoneId, registryName(target.recordName)), target.recordName, target.owner);
-    if (fresh.state !== ownership.state) throw new OwnershipChanged(target.recordName, ownership.state, fresh.state);
-    return this.batcher.submit(target.zoneId, changes, `${target.owner.namespace}/${target.owner.name}`);
+    if (changes.length === 0) return undefined;
+    const name = normalizeName(target.recordName);
+    const change = opts.change?.(changes.length) ?? { action, resource: 'Route53FailoverRecords', detail: `${changes.length} changes at ${name}` };
+    // One batch, one mutation: in a dry run it is only listed (and not even the registry is re-read).
+    const mutate = opts.mutate ?? (opts.dryRun ? listOnly([]) : mutateNow);
+    return mutate(
+      change,
+      async () => {
+        const fresh = readOwnership(await readRecordsAt(this.client, target.zoneId, registryName(target.recordName)), target.recordName, target.owner);
+        if (fresh.state !== ownership.state) throw new OwnershipChanged(target.recordName, ownership.state, fresh.state);
+        return this.batcher.submit(target.zoneId, changes, `${target.owner.namespace}/${target.owner.name}`);
+      },
+      () => `failover records at ${name}`,
+    );
   }
 
   private async locked<T>(target: RecordsTarget, fn: () => Promise<T>): Promise<T> {

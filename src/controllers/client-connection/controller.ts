@@ -1,16 +1,15 @@
-import type { ClientConnection } from '../../api/types.ts';
+import type { ClientConnection, RegionPair } from '../../api/types.ts';
 import { validateClientAgainstPair, validateClientConnection } from '../../api/validate.ts';
 import type { KubeObject } from '../../runtime/kube-object.ts';
 import { keyString } from '../../runtime/reconciler.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import { COLLECTIONS } from '../shared/deps.ts';
-import { makeReconcile, type FieldError } from '../shared/lifecycle.ts';
-import { refPermitted } from '../shared/owner.ts';
 import { DriftChecks, PartRetries } from '../shared/drift-checks.ts';
+import { type FieldError, makeReconcile } from '../shared/lifecycle.ts';
+import { refPermitted } from '../shared/owner.ts';
 import { finalizeClientConnection } from './finalize.ts';
 import { clientsOf, pairChangedForClients, pairKeyOf } from './pair.ts';
 import { syncClientConnection } from './sync.ts';
-import type { RegionPair } from '../../api/types.ts';
 
 export interface ClientConnectionOptions {
   /** The manager's drift interval: how often an unchanged client is read back from AWS. */

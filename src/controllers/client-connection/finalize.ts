@@ -1,7 +1,7 @@
 // Deleting a ClientConnection (deletionPolicy Delete): its routes (only CIDRs it programmed),
 // then its dashboard, alarms and saved queries (found by their deterministic names). An object
 // that never got past RefNotPermitted recorded nothing and costs no AWS call here either.
-import type { ClientConnection, ClientConnectionStatus } from '../../api/types.ts';
+import type { ClientConnection, ClientConnectionStatus, RegionPair } from '../../api/types.ts';
 import { deleteClientObservability } from '../../aws/cloudwatch/client-observability.ts';
 import { callContextOf } from '../../aws/errors.ts';
 import type { AwsTarget } from '../../aws/types.ts';
@@ -9,12 +9,10 @@ import type { KubeObject } from '../../runtime/kube-object.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { FinalizeResult, SyncContext } from '../shared/lifecycle.ts';
 import { ownerOf, refPermitted } from '../shared/owner.ts';
-import { targetOf } from '../shared/target.ts';
 import { describeError } from '../shared/sync-error.ts';
-import { record } from '../shared/cloudwatch-changes.ts';
+import { targetOf } from '../shared/target.ts';
 import { pairKeyOf } from './pair.ts';
 import { removeStaleRoutes } from './routes.ts';
-import type { RegionPair } from '../../api/types.ts';
 
 export async function finalizeClientConnection(deps: ControllerDeps, obj: ClientConnection, ctx: SyncContext): Promise<FinalizeResult<ClientConnectionStatus>> {
   const st = obj.status ?? {};
@@ -25,13 +23,16 @@ export async function finalizeClientConnection(deps: ControllerDeps, obj: Client
   await removeStaleRoutes(ec2Of, st.routes ?? [], undefined, ctx);
 
   try {
-    record(ctx, await deleteClientObservability(deps.aws.cloudwatch(target), deps.aws.logs(target), ownerOf(obj, deps.clusterId), { dryRun: ctx.plan.dryRun }));
+    await deleteClientObservability(deps.aws.cloudwatch(target), deps.aws.logs(target), ownerOf(obj, deps.clusterId), { mutate: ctx.plan.mutate });
   } catch (err) {
     // Dashboard and alarms were deleted when the first error is a Logs one. Saved queries this
     // client never recorded creating are not worth blocking the deletion for (the emulator
     // cannot even list them); ones it did record are retried.
     if (callContextOf(err)?.service !== 'logs' || Object.keys(st.queryDefinitionIds ?? {}).length > 0) throw err;
-    ctx.warn('QueryDefinitionsNotChecked', `Could not list saved Logs Insights queries to delete; none were recorded as created: ${describeError(err).message}`);
+    ctx.warn(
+      'QueryDefinitionsNotChecked',
+      `Could not list saved Logs Insights queries to delete; none were recorded as created: ${describeError(err).message}`,
+    );
   }
   return { done: !ctx.plan.dryRun };
 }

@@ -8,16 +8,16 @@
 // alarms or the routes (Ready). On AWS, PutQueryDefinition/DescribeQueryDefinitions work; the
 // moto emulator used by the tests (5.2.x) does not implement them (HTML 500), and the failure is
 // shown there exactly as AWS errors would be.
-import type { ClientConnectionStatus } from '../../api/types.ts';
+
 import type { DefaultedClientConnectionSpec } from '../../api/defaults.ts';
-import { desiredClientObservability, syncClientObservability, type DesiredClientObservability } from '../../aws/cloudwatch/client-observability.ts';
+import type { ClientConnectionStatus } from '../../api/types.ts';
+import { type DesiredClientObservability, desiredClientObservability, syncClientObservability } from '../../aws/cloudwatch/client-observability.ts';
 import { dashboardName } from '../../aws/cloudwatch/names.ts';
 import { syncQueryDefinitions } from '../../aws/cloudwatch/query-definitions.ts';
 import { callContextOf } from '../../aws/errors.ts';
 import type { AwsClients, AwsTarget, Owner } from '../../aws/types.ts';
 import type { ConditionInput } from '../../runtime/conditions.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
-import { record } from '../shared/cloudwatch-changes.ts';
 import { describeError } from '../shared/sync-error.ts';
 
 export interface ObservabilityInput {
@@ -76,19 +76,24 @@ export async function syncObservability(aws: AwsClients, i: ObservabilityInput, 
     alarmNames: desired.alarms.map((a) => a.name),
     logGroupName: i.logGroupName,
   };
-  const ok: ConditionInput = { type: QUERIES_CONDITION, status: 'True', reason: 'Synced', message: `${desired.queryDefinitions.length} saved Logs Insights queries are in place.` };
+  const ok: ConditionInput = {
+    type: QUERIES_CONDITION,
+    status: 'True',
+    reason: 'Synced',
+    message: `${desired.queryDefinitions.length} saved Logs Insights queries are in place.`,
+  };
 
   try {
-    const r = await syncClientObservability(cw, logs, desired, { lastHash: i.previous.observabilityHash, verify: i.verify, dryRun });
-    record(ctx, r.changes);
+    // Each CloudWatch and Logs write is one Planner.apply: listed in dry-run, an Event when made.
+    const mutate = ctx.plan.mutate;
+    const r = await syncClientObservability(cw, logs, desired, { lastHash: i.previous.observabilityHash, verify: i.verify, mutate });
     if (r.skipped) {
       const status = { ...base, queryDefinitionIds: i.previous.queryDefinitionIds ?? {}, observabilityHash: desired.hash };
       const previousOk = !i.previousQueries || i.previousQueries.status === 'True';
       if (previousOk || !i.retryQueries) return { status, queries: i.previousQueries ?? ok, queriesFailed: false, warnings: desired.warnings, skipped: true };
       // Dashboard and alarms are in place under this hash; only the saved queries are retried.
       try {
-        const q = await syncQueryDefinitions(logs, desired.queryPrefix, desired.queryDefinitions, { dryRun });
-        record(ctx, q.changes);
+        const q = await syncQueryDefinitions(logs, desired.queryPrefix, desired.queryDefinitions, { mutate });
         const ids: Record<string, string> = {};
         for (const d of desired.queryDefinitions) if (q.ids[d.name]) ids[d.question] = q.ids[d.name] as string;
         return { status: { ...status, queryDefinitionIds: ids }, queries: ok, queriesFailed: false, warnings: desired.warnings, skipped: false };
@@ -97,25 +102,37 @@ export async function syncObservability(aws: AwsClients, i: ObservabilityInput, 
       }
     }
     return {
-      status: { ...base, queryDefinitionIds: { ...r.queryDefinitionIds } as Record<string, string>, observabilityHash: dryRun ? i.previous.observabilityHash : desired.hash },
-      queries: ok, queriesFailed: false, warnings: desired.warnings, skipped: false,
+      status: {
+        ...base,
+        queryDefinitionIds: { ...r.queryDefinitionIds } as Record<string, string>,
+        observabilityHash: dryRun ? i.previous.observabilityHash : desired.hash,
+      },
+      queries: ok,
+      queriesFailed: false,
+      warnings: desired.warnings,
+      skipped: false,
     };
   } catch (err) {
     // The module gives every part its turn and throws the first error: a Logs error first means
     // the dashboard and the alarms went through. Anything else is the sync's failure.
     if (callContextOf(err)?.service !== 'logs') throw err;
-    // The module's list of changes is lost with the error: say what is known to be in place.
-    if (!dryRun && i.previous.observabilityHash !== desired.hash) {
-      ctx.normal('ObservabilityUpdated', `Dashboard ${desired.dashboardName} and ${desired.alarms.length} alarms in ${i.target.region} are in place (saved queries failed; see QueryDefinitionsSynced).`);
-    }
+    // The dashboard and alarm writes were reported by the Planner as they were made.
     return {
       status: { ...base, queryDefinitionIds: i.previous.queryDefinitionIds ?? {}, observabilityHash: dryRun ? i.previous.observabilityHash : desired.hash },
-      queries: queriesFailed(err), queriesFailed: true, warnings: desired.warnings, skipped: false,
+      queries: queriesFailed(err),
+      queriesFailed: true,
+      warnings: desired.warnings,
+      skipped: false,
     };
   }
 }
 
 function queriesFailed(err: unknown): ConditionInput {
   const d = describeError(err);
-  return { type: QUERIES_CONDITION, status: 'False', reason: d.reason, message: `Saved Logs Insights queries could not be written (the dashboard and alarms are in place; retried with backoff): ${d.message}` };
+  return {
+    type: QUERIES_CONDITION,
+    status: 'False',
+    reason: d.reason,
+    message: `Saved Logs Insights queries could not be written (the dashboard and alarms are in place; retried with backoff): ${d.message}`,
+  };
 }

@@ -37,13 +37,20 @@ export function resolvePair(manager: Manager, c: ClientConnection): PairSide {
   const key = pairKeyOf(c);
   const pair = manager.getCached<KubeObject>('RegionPair', key) as RegionPair | undefined;
   if (!pair) {
-    throw new SyncError(`RegionPair ${key.namespace}/${key.name} does not exist. Create it or fix spec.regionPairRef.`, 'RegionPairNotFound', 'spec.regionPairRef', true);
+    throw new SyncError(
+      `RegionPair ${key.namespace}/${key.name} does not exist. Create it or fix spec.regionPairRef.`,
+      'RegionPairNotFound',
+      'spec.regionPairRef',
+      true,
+    );
   }
   if (!refPermitted(pair, c.metadata.namespace)) {
     throw new SyncError(
       `RegionPair ${key.namespace}/${key.name} does not allow references from namespace ${c.metadata.namespace}. ` +
         `Its owner must add "${c.metadata.namespace}" to its spec.allowedNamespaces; nothing is done in AWS until then.`,
-      'RefNotPermitted', 'spec.regionPairRef', true,
+      'RefNotPermitted',
+      'spec.regionPairRef',
+      true,
     );
   }
   return pairSide(pair, c.spec.side);
@@ -76,6 +83,7 @@ export function pairChangedForClients(n: KubeObject, o: KubeObject): boolean {
   const a = n as unknown as RegionPair;
   const b = o as unknown as RegionPair;
   if (a.metadata.generation !== b.metadata.generation || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp) return true;
-  return (['primary', 'secondary'] as const).some((s) =>
-    a.status?.[s]?.transitGatewayId !== b.status?.[s]?.transitGatewayId || a.status?.[s]?.routeTableId !== b.status?.[s]?.routeTableId);
+  return (['primary', 'secondary'] as const).some(
+    (s) => a.status?.[s]?.transitGatewayId !== b.status?.[s]?.transitGatewayId || a.status?.[s]?.routeTableId !== b.status?.[s]?.routeTableId,
+  );
 }

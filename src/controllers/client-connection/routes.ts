@@ -29,13 +29,25 @@ export interface ClientRouteResult {
 
 export const desiredRouteStatus = (i: Pick<ClientRouteInput, 'region' | 'routeTableId' | 'attachmentId' | 'cidrs'>): RouteStatus[] =>
   [...new Set(i.cidrs.map(normalizeCidr))].sort().map((destinationCidr) => ({
-    region: i.region, routeTableId: i.routeTableId, destinationCidr, target: i.attachmentId, state: 'active',
+    region: i.region,
+    routeTableId: i.routeTableId,
+    destinationCidr,
+    target: i.attachmentId,
+    state: 'active',
   }));
 
 const sameRoutes = (a: RouteStatus[], b: RouteStatus[]): boolean =>
-  a.length === b.length && a.every((r, i) => {
+  a.length === b.length &&
+  a.every((r, i) => {
     const o = b[i];
-    return !!o && r.region === o.region && r.routeTableId === o.routeTableId && r.destinationCidr === o.destinationCidr && r.target === o.target && r.state === o.state;
+    return (
+      !!o &&
+      r.region === o.region &&
+      r.routeTableId === o.routeTableId &&
+      r.destinationCidr === o.destinationCidr &&
+      r.target === o.target &&
+      r.state === o.state
+    );
   });
 
 export async function syncClientRoutes(i: ClientRouteInput, ctx: SyncContext): Promise<ClientRouteResult> {
@@ -57,21 +69,28 @@ export async function syncClientRoutes(i: ClientRouteInput, ctx: SyncContext): P
       plan.add.length ? `add ${plan.add.map((r) => r.destinationCidr).join(', ')}` : '',
       plan.replace.length ? `replace ${plan.replace.map((r) => r.destinationCidr).join(', ')}` : '',
       plan.remove.length ? `remove ${plan.remove.join(', ')}` : '',
-    ].filter(Boolean).join('; ');
+    ]
+      .filter(Boolean)
+      .join('; ');
     const action = plan.add.length || plan.replace.length ? 'Update' : 'Delete';
-    await ctx.plan.apply({ action, resource: 'TransitGatewayRoutes', region: i.region, detail: `${detail} in ${i.routeTableId} → ${i.attachmentId}` },
-      () => applyTgwRoutePlan(i.ec2, i.routeTableId, plan));
+    await ctx.plan.apply({ action, resource: 'TransitGatewayRoutes', region: i.region, detail: `${detail} in ${i.routeTableId} → ${i.attachmentId}` }, () =>
+      applyTgwRoutePlan(i.ec2, i.routeTableId, plan),
+    );
     if (!ctx.plan.dryRun) ctx.normal('RoutesUpdated', `Routes in ${i.routeTableId} (${i.region}): ${detail} → ${i.attachmentId}.`);
   }
   const conflicted = new Set(plan.conflicts.map((c) => c.destinationCidr));
   const routes = want.filter((r) => !conflicted.has(r.destinationCidr));
-  const conflicts = plan.conflicts.map((c) =>
-    `${c.destinationCidr} is routed to ${c.currentAttachmentIds.join(', ') || 'a blackhole'} in ${i.routeTableId}`);
+  const conflicts = plan.conflicts.map((c) => `${c.destinationCidr} is routed to ${c.currentAttachmentIds.join(', ') || 'a blackhole'} in ${i.routeTableId}`);
   return { routes: ctx.plan.dryRun ? previous : routes, conflicts, skipped: false };
 }
 
 /** Routes this client left in another table (its side or the pair changed): removed, ours only. */
-export async function removeStaleRoutes(ec2Of: (region: string) => EC2Client | undefined, previous: RouteStatus[], keepTableId: string | undefined, ctx: SyncContext): Promise<void> {
+export async function removeStaleRoutes(
+  ec2Of: (region: string) => EC2Client | undefined,
+  previous: RouteStatus[],
+  keepTableId: string | undefined,
+  ctx: SyncContext,
+): Promise<void> {
   const stale = previous.filter((r) => r.routeTableId && r.routeTableId !== keepTableId);
   const byTable = new Map<string, RouteStatus[]>();
   for (const r of stale) byTable.set(r.routeTableId as string, [...(byTable.get(r.routeTableId as string) ?? []), r]);
@@ -82,12 +101,18 @@ export async function removeStaleRoutes(ec2Of: (region: string) => EC2Client | u
     const current = await listOrNone(ec2, table);
     if (!current) continue;
     const plan = planTgwRoutes({
-      desired: [], current, managedAttachmentIds: [...new Set(rs.map((r) => r.target))],
-      previouslyProgrammed: rs.map((r) => r.destinationCidr), allowRemoveAll: true,
+      desired: [],
+      current,
+      managedAttachmentIds: [...new Set(rs.map((r) => r.target))],
+      previouslyProgrammed: rs.map((r) => r.destinationCidr),
+      allowRemoveAll: true,
     });
     if (isEmptyPlan(plan)) continue;
-    await ctx.plan.apply({ action: 'Delete', resource: 'TransitGatewayRoutes', region, detail: `${plan.remove.join(', ')} in ${table}` },
-      () => applyTgwRoutePlan(ec2, table, plan), () => `routes ${plan.remove.join(', ')} in ${table}`);
+    await ctx.plan.apply(
+      { action: 'Delete', resource: 'TransitGatewayRoutes', region, detail: `${plan.remove.join(', ')} in ${table}` },
+      () => applyTgwRoutePlan(ec2, table, plan),
+      () => `routes ${plan.remove.join(', ')} in ${table}`,
+    );
   }
 }
 

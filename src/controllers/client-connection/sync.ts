@@ -7,10 +7,10 @@ import type { ConditionInput } from '../../runtime/conditions.ts';
 import { ready } from '../../runtime/conditions.ts';
 import { keyString } from '../../runtime/reconciler.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
+import type { DriftChecks, PartRetries } from '../shared/drift-checks.ts';
 import type { SyncContext, SyncResult } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
 import { targetOf } from '../shared/target.ts';
-import type { DriftChecks, PartRetries } from '../shared/drift-checks.ts';
 import { QUERIES_CONDITION, syncObservability } from './observability.ts';
 import { pairKeyOf, resolvePair } from './pair.ts';
 import { removeStaleRoutes, syncClientRoutes } from './routes.ts';
@@ -23,7 +23,12 @@ export interface Trackers {
   queryRetries: PartRetries;
 }
 
-export async function syncClientConnection(deps: ControllerDeps, t: Trackers, obj: ClientConnection, ctx: SyncContext): Promise<SyncResult<ClientConnectionStatus>> {
+export async function syncClientConnection(
+  deps: ControllerDeps,
+  t: Trackers,
+  obj: ClientConnection,
+  ctx: SyncContext,
+): Promise<SyncResult<ClientConnectionStatus>> {
   const spec = defaultClientConnectionSpec(obj.spec);
   const ps = resolvePair(deps.manager, obj);
   const { conditions: prevConds, plannedChanges: _planned, ...prev } = obj.status ?? {};
@@ -31,12 +36,17 @@ export async function syncClientConnection(deps: ControllerDeps, t: Trackers, ob
   if (!ps.ready) {
     return {
       status: prev,
-      conditions: [ready.unavailable(`Waiting for RegionPair ${keyString(pk)} to create its ${spec.side} Transit Gateway and route table.`, 'RegionPairNotReady')],
+      conditions: [
+        ready.unavailable(`Waiting for RegionPair ${keyString(pk)} to create its ${spec.side} Transit Gateway and route table.`, 'RegionPairNotReady'),
+      ],
       requeueAfterMs: PAIR_WAIT_MS,
     };
   }
   if (!ps.flowLogsEnabled) {
-    ctx.warn('FlowLogsDisabled', `RegionPair ${keyString(pk)} has no flow logs enabled: the dashboard queries over ${ps.logGroupName} will show no data until spec.flowLogs.enabled is true.`);
+    ctx.warn(
+      'FlowLogsDisabled',
+      `RegionPair ${keyString(pk)} has no flow logs enabled: the dashboard queries over ${ps.logGroupName} will show no data until spec.flowLogs.enabled is true.`,
+    );
   }
 
   const key = keyString({ namespace: obj.metadata.namespace, name: obj.metadata.name });
@@ -52,25 +62,38 @@ export async function syncClientConnection(deps: ControllerDeps, t: Trackers, ob
   // After a change of spec.side the old routes are in the other side's table (and region).
   const sideIn = (r: string) => (['primary', 'secondary'] as const).map((s) => ps.pair.spec[s]).find((s) => s.region === r);
   await removeStaleRoutes((r) => (r === region ? ec2 : sideIn(r) && deps.aws.ec2(targetOf(sideIn(r)!))), previousRoutes, ps.ready.routeTableId, ctx);
-  const routes = await syncClientRoutes({
-    ec2, region, routeTableId: ps.ready.routeTableId, attachmentId: spec.attachment.id,
-    cidrs: spec.routes ? spec.client.cidrs : [], previous: previousRoutes.filter((r) => r.routeTableId === ps.ready?.routeTableId), verify,
-  }, ctx);
-  if (routes.conflicts.length) ctx.warn('RouteConflict', `client routes not programmed: ${routes.conflicts.join('; ')}. Remove those routes or change spec.client.cidrs.`);
+  const routes = await syncClientRoutes(
+    {
+      ec2,
+      region,
+      routeTableId: ps.ready.routeTableId,
+      attachmentId: spec.attachment.id,
+      cidrs: spec.routes ? spec.client.cidrs : [],
+      previous: previousRoutes.filter((r) => r.routeTableId === ps.ready?.routeTableId),
+      verify,
+    },
+    ctx,
+  );
+  if (routes.conflicts.length)
+    ctx.warn('RouteConflict', `client routes not programmed: ${routes.conflicts.join('; ')}. Remove those routes or change spec.client.cidrs.`);
 
-  const obs = await syncObservability(deps.aws, {
-    owner: ownerOf(obj, deps.clusterId),
-    pairOwner: ownerOf(ps.pair, deps.clusterId),
-    spec,
-    target,
-    accountId: ps.ready.status.accountId ?? (await deps.aws.accountId(target)),
-    transitGatewayId: ps.ready.transitGatewayId,
-    logGroupName: ps.logGroupName,
-    previous: prev,
-    ...(previousQueries(prevConds) && { previousQueries: previousQueries(prevConds) }),
-    verify,
-    retryQueries: t.queryRetries.due(key, now),
-  }, ctx);
+  const obs = await syncObservability(
+    deps.aws,
+    {
+      owner: ownerOf(obj, deps.clusterId),
+      pairOwner: ownerOf(ps.pair, deps.clusterId),
+      spec,
+      target,
+      accountId: ps.ready.status.accountId ?? (await deps.aws.accountId(target)),
+      transitGatewayId: ps.ready.transitGatewayId,
+      logGroupName: ps.logGroupName,
+      previous: prev,
+      ...(previousQueries(prevConds) && { previousQueries: previousQueries(prevConds) }),
+      verify,
+      retryQueries: t.queryRetries.due(key, now),
+    },
+    ctx,
+  );
   for (const w of obs.warnings) ctx.warn('ObservabilityWarning', w);
   if (obs.queriesFailed) ctx.warn('QueryDefinitionsFailed', obs.queries.message);
 
@@ -80,15 +103,31 @@ export async function syncClientConnection(deps: ControllerDeps, t: Trackers, ob
   const routesOk = routes.conflicts.length === 0;
   const conditions: ConditionInput[] = [
     routesOk
-      ? { type: 'RoutesProgrammed', status: 'True', reason: spec.routes ? 'Programmed' : 'Disabled',
-        message: spec.routes ? `${spec.client.cidrs.join(', ')} → ${spec.attachment.id} in ${ps.ready.routeTableId} (${region}).` : 'spec.routes is false: no static routes are managed.' }
-      : { type: 'RoutesProgrammed', status: 'False', reason: 'RouteConflict', message: `Conflicting routes: ${routes.conflicts.join('; ')}. Remove them or change spec.client.cidrs.` },
+      ? {
+          type: 'RoutesProgrammed',
+          status: 'True',
+          reason: spec.routes ? 'Programmed' : 'Disabled',
+          message: spec.routes
+            ? `${spec.client.cidrs.join(', ')} → ${spec.attachment.id} in ${ps.ready.routeTableId} (${region}).`
+            : 'spec.routes is false: no static routes are managed.',
+        }
+      : {
+          type: 'RoutesProgrammed',
+          status: 'False',
+          reason: 'RouteConflict',
+          message: `Conflicting routes: ${routes.conflicts.join('; ')}. Remove them or change spec.client.cidrs.`,
+        },
     obs.queries,
   ];
   const allReady = routesOk && !ctx.plan.dryRun;
-  conditions.push(allReady
-    ? ready.available(`Dashboard ${obs.status.dashboardName}, ${obs.status.alarmNames?.length ?? 0} alarms and the routes are in place.`)
-    : ready.unavailable(ctx.plan.dryRun ? 'Dry run: nothing is created.' : 'Client routes conflict with existing routes; see RoutesProgrammed.', ctx.plan.dryRun ? 'DryRun' : 'RouteConflict'));
+  conditions.push(
+    allReady
+      ? ready.available(`Dashboard ${obs.status.dashboardName}, ${obs.status.alarmNames?.length ?? 0} alarms and the routes are in place.`)
+      : ready.unavailable(
+          ctx.plan.dryRun ? 'Dry run: nothing is created.' : 'Client routes conflict with existing routes; see RoutesProgrammed.',
+          ctx.plan.dryRun ? 'DryRun' : 'RouteConflict',
+        ),
+  );
 
   const status: ClientConnectionStatus = { ...prev, ...obs.status, routes: routes.routes, region };
   return { status, conditions, ...(retryIn !== undefined && { requeueAfterMs: retryIn }) };

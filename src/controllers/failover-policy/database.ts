@@ -26,7 +26,7 @@ import {
   type RegionHealth,
   refsToObserve,
 } from './failover-machine.ts';
-import { type ReadyCondition, toPlannedChanges } from './failover-ready.ts';
+import { plannedChangeOf, type ReadyCondition } from './failover-ready.ts';
 import { PLANNED_REASONS } from './failover-steps.ts';
 import { type ResolvedPolicy, sideOfRegion } from './resolve.ts';
 import { readConnectionSecret, writeConnectionSecret } from './secret.ts';
@@ -105,7 +105,8 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
     d = decide({ spec, status, obs });
     for (const e of d.events) (e.type === 'Warning' ? run.ctx.warn : run.ctx.normal)(e.reason, e.message);
     if (run.ctx.plan.dryRun) {
-      run.ctx.plan.changes.push(...toPlannedChanges(d.actions));
+      // Every action goes the one way, through the Planner, which lists it and runs nothing.
+      for (const a of d.actions) await execute(run, a);
       return { status, failoverReady: d.failoverReady, ...(obs.lag && { lagSeconds: obs.lag.seconds }) };
     }
     if (d.actions[0]?.type === 'recordStep') await run.persist(d.status);
@@ -206,13 +207,16 @@ async function walLagAfterFence(run: DatabaseRun, spec: MachineSpec, status: Mac
 async function execute(run: DatabaseRun, a: FailoverAction): Promise<void> {
   const { deps, r, owner, ctx, obj } = run;
   const rds = (region: string) => deps.aws.rds(r.targetIn(region));
+  // Each change is one Planner.apply: listed in dry-run (and not run), otherwise run, with the
+  // create's intent recorded first and creates/deletes/promotions reported as Events.
+  const change = plannedChangeOf(a);
+  if (!change) return;
   switch (a.type) {
     case 'recordStep':
       return;
     case 'createReplica': {
-      // The Planner records the intent (create-pending) before the create.
       await ctx.plan.apply(
-        { action: 'Create', resource: 'DBInstanceReadReplica', region: a.region, detail: `${a.identifier} of ${a.sourceArn}` },
+        change,
         () =>
           createCrossRegionReplica(rds(a.region), {
             sourceArn: a.sourceArn,
@@ -231,41 +235,49 @@ async function execute(run: DatabaseRun, a: FailoverAction): Promise<void> {
       );
       return;
     }
-    case 'fence': {
-      const res = await fence(rds(a.region), deps.aws.ec2(r.targetIn(a.region)), a.identifier, owner);
-      if (res.confirmed) ctx.normal('Fenced', `old writer ${a.identifier} in ${a.region}: ${res.reason}`);
-      else ctx.warn('FencePending', `old writer ${a.identifier} in ${a.region} not fenced yet: ${res.reason}`);
+    case 'fence':
+      await ctx.plan.apply(change, async () => {
+        const res = await fence(rds(a.region), deps.aws.ec2(r.targetIn(a.region)), a.identifier, owner);
+        if (res.confirmed) ctx.normal('Fenced', `old writer ${a.identifier} in ${a.region}: ${res.reason}`);
+        else ctx.warn('FencePending', `old writer ${a.identifier} in ${a.region} not fenced yet: ${res.reason}`);
+      });
       return;
-    }
-    case 'unfence': {
-      const res = await unfence(rds(a.region), a.identifier);
-      if (res === 'Restored') ctx.normal('Unfenced', `${a.identifier} in ${a.region} has its security groups back`);
+    case 'unfence':
+      await ctx.plan.apply(change, async () => {
+        const res = await unfence(rds(a.region), a.identifier);
+        if (res === 'Restored') ctx.normal('Unfenced', `${a.identifier} in ${a.region} has its security groups back`);
+      });
       return;
-    }
     case 'promote':
       await ctx.plan.apply(
-        { action: 'Promote', resource: 'DBInstance', region: a.region, detail: a.identifier },
+        change,
         () => promote(rds(a.region), a.identifier),
         () => `replica ${a.identifier}`,
       );
       return;
-    case 'writeSecret': {
-      const engine = r.spec.database?.engine ?? '';
-      await writeConnectionSecret(
-        deps.kc,
-        obj.metadata.namespace,
-        a.name,
-        { ...a.data, engine },
-        {
-          'app.kubernetes.io/managed-by': 'multiregion-controller',
-          'multiregion.dev/failover-policy': obj.metadata.name,
-        },
-        ctx.signal,
-      );
-      ctx.normal('SecretWritten', `connection Secret ${a.name} names the writer in ${a.data.region}`);
+    case 'writeSecret':
+      await ctx.plan.apply(change, async () => {
+        const engine = r.spec.database?.engine ?? '';
+        await writeConnectionSecret(
+          deps.kc,
+          obj.metadata.namespace,
+          a.name,
+          { ...a.data, engine },
+          {
+            'app.kubernetes.io/managed-by': 'multiregion-controller',
+            'multiregion.dev/failover-policy': obj.metadata.name,
+          },
+          ctx.signal,
+        );
+        ctx.normal('SecretWritten', `connection Secret ${a.name} names the writer in ${a.data.region}`);
+      });
       return;
-    }
     case 'switchDns': {
+      // The records' own changes go through the Planner inside syncRecords; in dry-run only this is listed.
+      if (ctx.plan.dryRun) {
+        await ctx.plan.apply(change, async () => undefined);
+        return;
+      }
       const side = sideOfRegion(r, a.activeRegion);
       if (!side)
         throw new SyncError(`no DNS side serves ${a.activeRegion}: set spec.dns.primary.region / secondary.region`, 'DnsRegionUnknown', 'spec.dns', true);
@@ -285,7 +297,7 @@ async function execute(run: DatabaseRun, a: FailoverAction): Promise<void> {
     }
     case 'retireInstance':
       await ctx.plan.apply(
-        { action: 'Delete', resource: 'DBInstance', region: a.region, detail: `${a.identifier}, final snapshot ${a.finalSnapshotIdentifier}` },
+        change,
         () => deleteWithFinalSnapshot(rds(a.region), a.identifier, a.finalSnapshotIdentifier),
         () => `ex-writer ${a.identifier} (final snapshot ${a.finalSnapshotIdentifier})`,
       );

@@ -144,7 +144,11 @@ export class PolicyDns {
   /** Makes the record pair send traffic to `active` (UPSERTs only what differs). */
   async syncRecords(active: Side): Promise<void> {
     const desired = desiredRecords(this.recordsInput(), active);
-    const res = await this.records.sync(this.target, desired, { dryRun: this.ctx.plan.dryRun });
+    // The batch is one Planner.apply: listed in dry-run, sent otherwise.
+    const res = await this.records.sync(this.target, desired, {
+      mutate: this.ctx.plan.mutate,
+      change: (n) => ({ action: 'Update', resource: 'Route53FailoverRecords', detail: `${n} changes at ${this.target.recordName}, PRIMARY → ${active}` }),
+    });
     if (res.ownership === 'foreign' || res.conflicts.length > 0) {
       this.state.conflict = res.conflicts.map((c) => c.reason).join('; ') || `the name is claimed by ${res.claimedBy ?? 'someone else'}`;
       this.state.recordsInPlace = false;
@@ -153,13 +157,8 @@ export class PolicyDns {
       return;
     }
     delete this.state.conflict;
-    if (res.changes.length > 0) {
-      this.ctx.plan.changes.push({
-        action: 'Update',
-        resource: 'Route53FailoverRecords',
-        detail: `${res.changes.length} changes at ${this.target.recordName}, PRIMARY → ${active}`,
-      });
-      if (!this.ctx.plan.dryRun) this.ctx.normal('RecordsUpdated', `failover records at ${this.target.recordName} written; PRIMARY serves the ${active} side`);
+    if (res.changes.length > 0 && !this.ctx.plan.dryRun) {
+      this.ctx.normal('RecordsUpdated', `failover records at ${this.target.recordName} written; PRIMARY serves the ${active} side`);
     }
     if (res.change) this.lookedAt = res.change.id; // its status just came with the answer
     if (res.change?.status === 'PENDING') this.state.pendingChange = { id: res.change.id, submittedAt: this.ctx.now.toISOString() };
@@ -206,15 +205,8 @@ export class PolicyDns {
 
   /** Deletion: our records and the registry record, then every check of ours. */
   async remove(): Promise<void> {
-    const res = await this.records.remove(this.target, { dryRun: this.ctx.plan.dryRun });
-    if (res.changes.length > 0) {
-      this.ctx.plan.changes.push({
-        action: 'Delete',
-        resource: 'Route53FailoverRecords',
-        detail: `${res.changes.length} changes at ${this.target.recordName}`,
-      });
-      if (!this.ctx.plan.dryRun) this.ctx.normal('DeletedRecords', `failover records at ${this.target.recordName} deleted`);
-    }
+    // One Planner.apply: listed in dry-run; otherwise sent and reported (DeletedRoute53FailoverRecords).
+    await this.records.remove(this.target, { mutate: this.ctx.plan.mutate });
     for (const side of SIDES) {
       const known = this.obj.status?.healthCheckIds?.[side];
       if (known)

@@ -12,7 +12,7 @@ import { classifyError } from '../../aws/errors.ts';
 import { getChangeStatus } from '../../aws/route53/change-status.ts';
 import type { FailoverRecords, RecordsTarget } from '../../aws/route53/failover-records.ts';
 import { desiredRecords, type FailoverRecordsInput, type RRSet, type Side } from '../../aws/route53/records.ts';
-import type { Owner } from '../../aws/types.ts';
+import type { Mutate, Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
 import type { DnsKit } from './dns.ts';
@@ -106,7 +106,7 @@ function finish(inp: DrillInput, out: DrillOutcome, meta: Pick<DrillProgress, 'r
   // The shadow records never outlive the drill; a failed removal is retried by the next drill's UPSERT/remove.
   const k = kitOf(inp);
   return k.records
-    .remove(k.target)
+    .remove(k.target, { mutate: ctx.plan.mutate })
     .catch((err: unknown) => void ctx.warn('DrillCleanupFailed', `shadow records at ${k.target.recordName} not removed: ${String(err)}`))
     .then(() => ({ ...out, lastDrill }));
 }
@@ -151,7 +151,7 @@ async function startDrill(inp: DrillInput, meta: Pick<DrillProgress, 'startedAt'
   if (inp.blockedBy) return failed(inp, startedAt, `no drill while ${inp.blockedBy}`, false);
   const k = kitOf(inp);
   try {
-    const first = await writeShadow(k.records, k.target, desiredRecords(k.input, inp.activeSide));
+    const first = await writeShadow(k.records, k.target, desiredRecords(k.input, inp.activeSide), inp.ctx.plan.mutate);
     if (first.conflict) return failed(inp, startedAt, `the shadow record ${k.target.recordName} cannot be written: ${first.conflict}`);
     if (inp.ready.status !== 'True') return failed(inp, startedAt, `the standby is not ready to take over (${inp.ready.reason}): ${inp.ready.message}`);
     const p: DrillProgress = {
@@ -217,7 +217,7 @@ function waitInsync(_inp: DrillInput, p: DrillProgress): Step {
 
 /** The shadow PRIMARY moves to the standby side; the replica lag now is the drill's RPO. */
 async function switchShadow(inp: DrillInput, k: Kit, p: DrillProgress): Promise<Step> {
-  const res = await writeShadow(k.records, k.target, desiredRecords(k.input, p.standby));
+  const res = await writeShadow(k.records, k.target, desiredRecords(k.input, p.standby), inp.ctx.plan.mutate);
   if (res.conflict) return failed(inp, p.startedAt, `the shadow record ${k.target.recordName} cannot be switched: ${res.conflict}`);
   const { changeId: _, waitingFor: __, ...rest } = p;
   const next: DrillProgress = {
@@ -254,8 +254,13 @@ async function lookForAnswer(inp: DrillInput, k: Kit, p: DrillProgress): Promise
 }
 
 /** Writes the shadow pair; a PENDING change comes back as its id. */
-async function writeShadow(records: FailoverRecords, target: RecordsTarget, desired: RRSet[]): Promise<{ conflict?: string; changeId?: string }> {
-  const res = await records.sync(target, desired);
+async function writeShadow(
+  records: FailoverRecords,
+  target: RecordsTarget,
+  desired: RRSet[],
+  mutate: Mutate,
+): Promise<{ conflict?: string; changeId?: string }> {
+  const res = await records.sync(target, desired, { mutate });
   if (res.ownership === 'foreign') return { conflict: `the name is claimed by ${res.claimedBy ?? 'someone else'}` };
   if (res.conflicts.length > 0) return { conflict: res.conflicts.map((c) => c.reason).join('; ') };
   return res.change?.status === 'PENDING' ? { changeId: res.change.id } : {};

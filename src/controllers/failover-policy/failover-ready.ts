@@ -204,28 +204,32 @@ export function stepIndex(step: FailoverStep): number {
   return ORDER.indexOf(step);
 }
 
-/** Dry-run: what the actions would change, for status.plannedChanges (recordStep changes nothing in AWS). */
+/**
+ * The one description of each action's change, used the same in dry-run (status.plannedChanges)
+ * and for real (the Planner's Events and create-pending record); recordStep changes nothing.
+ */
+export function plannedChangeOf(a: FailoverAction): PlannedChange | undefined {
+  switch (a.type) {
+    case 'recordStep':
+      return undefined;
+    case 'createReplica':
+      return { action: 'Create', resource: 'DBInstanceReadReplica', region: a.region, detail: `${a.identifier}: read replica of ${a.sourceArn}` };
+    case 'fence':
+      return { action: 'Update', resource: 'DBInstance', region: a.region, detail: `${a.identifier}: fence (deny-all security group, reboot)` };
+    case 'unfence':
+      return { action: 'Update', resource: 'DBInstance', region: a.region, detail: `${a.identifier}: unfence (restore its security groups)` };
+    case 'promote':
+      return { action: 'Promote', resource: 'DBInstance', region: a.region, detail: a.identifier };
+    case 'retireInstance':
+      return { action: 'Delete', resource: 'DBInstance', region: a.region, detail: `${a.identifier}, after final snapshot ${a.finalSnapshotIdentifier}` };
+    case 'writeSecret':
+      return { action: 'Put', resource: `secret/${a.name}`, region: a.data.region, detail: `host ${a.data.host}` };
+    case 'switchDns':
+      return { action: 'Update', resource: 'Route53FailoverRecords', region: a.activeRegion, detail: `send traffic to ${a.activeRegion}` };
+  }
+}
+
+/** Dry-run: what the actions would change, for status.plannedChanges. */
 export function toPlannedChanges(actions: readonly FailoverAction[]): PlannedChange[] {
-  return actions.flatMap((a): PlannedChange[] => {
-    switch (a.type) {
-      case 'recordStep':
-        return [];
-      case 'createReplica':
-        return [{ action: 'Create', resource: `rds-db-instance/${a.identifier}`, region: a.region, detail: `read replica of ${a.sourceArn}` }];
-      case 'fence':
-        return [{ action: 'Update', resource: `rds-db-instance/${a.identifier}`, region: a.region, detail: 'fence: deny-all security group, reboot' }];
-      case 'unfence':
-        return [{ action: 'Update', resource: `rds-db-instance/${a.identifier}`, region: a.region, detail: 'unfence: restore its security groups' }];
-      case 'promote':
-        return [{ action: 'Promote', resource: `rds-db-instance/${a.identifier}`, region: a.region }];
-      case 'retireInstance':
-        return [
-          { action: 'Delete', resource: `rds-db-instance/${a.identifier}`, region: a.region, detail: `after final snapshot ${a.finalSnapshotIdentifier}` },
-        ];
-      case 'writeSecret':
-        return [{ action: 'Put', resource: `secret/${a.name}`, region: a.data.region, detail: `host ${a.data.host}` }];
-      case 'switchDns':
-        return [{ action: 'Update', resource: 'route53-failover-records', region: a.activeRegion, detail: `send traffic to ${a.activeRegion}` }];
-    }
-  });
+  return actions.flatMap((a) => plannedChangeOf(a) ?? []);
 }

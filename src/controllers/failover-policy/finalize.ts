@@ -52,13 +52,13 @@ export async function finalizeFailoverPolicy(
   const owner = ownerOf(obj, deps.clusterId);
   await new PolicyDns(deps, kit.dns, r, obj, owner, ctx).remove();
   // A drill cut short by the deletion leaves no shadow records behind.
-  if (obj.status?.drillInProgress) await kit.dns.recordsFor(deps.aws.route53(r.route53)).remove(shadowTarget(r, owner), { dryRun: ctx.plan.dryRun });
+  if (obj.status?.drillInProgress) await kit.dns.recordsFor(deps.aws.route53(r.route53)).remove(shadowTarget(r, owner), { mutate: ctx.plan.mutate });
   if (obj.status?.alarmsHash || r.spec.alarms) {
     const db = r.spec.database;
     const regions = [
       ...new Set([r.regions.primary, r.regions.secondary, db?.primary.region, db?.replica.region, ROUTE53_REGION].filter((x): x is string => !!x)),
     ];
-    await deleteFailoverAlarms((region) => deps.aws.cloudwatch(r.targetIn(region)), owner, regions, { dryRun: ctx.plan.dryRun });
+    await deleteFailoverAlarms((region) => deps.aws.cloudwatch(r.targetIn(region)), owner, regions, { mutate: ctx.plan.mutate });
   }
   kit.board.unwatch(key);
   return { done: !ctx.plan.dryRun };

@@ -300,13 +300,10 @@ async function syncAlarms(
   const res = await syncFailoverAlarms((region) => deps.aws.cloudwatch(r.targetIn(region)), owner, desired, {
     regions,
     ...(prev.alarmsHash && { lastHash: prev.alarmsHash }),
-    dryRun: ctx.plan.dryRun,
+    // Each alarm write is one Planner.apply: listed in dry-run, creates and deletes become Events.
+    mutate: ctx.plan.mutate,
   });
   if (!res.skipped) for (const w of desired.warnings) ctx.warn('AlarmActionSkipped', w);
-  for (const c of res.changes) {
-    ctx.plan.changes.push({ action: c.action, resource: c.resource, region: c.region, ...(c.detail && { detail: c.detail }) });
-    if (!ctx.plan.dryRun && c.action !== 'Update') ctx.normal(c.action === 'Create' ? 'CreatedAlarm' : 'DeletedAlarm', `${c.resource} in ${c.region}`);
-  }
   if (!a) return undefined;
   return ctx.plan.dryRun ? prev.alarmsHash : res.hash;
 }

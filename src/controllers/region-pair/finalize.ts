@@ -16,8 +16,8 @@ import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { FinalizeResult, SyncContext } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
-import { finalizePairOverview } from './overview.ts';
 import { targetOf } from '../shared/target.ts';
+import { finalizePairOverview } from './overview.ts';
 
 type Step = () => Promise<string | undefined>;
 
@@ -25,7 +25,10 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
   const spec = defaultRegionPairSpec(obj.spec);
   const owner = ownerOf(obj, deps.clusterId);
   const st = obj.status ?? {};
-  const sides: Array<[Side, RegionSideSpec]> = [['primary', spec.primary], ['secondary', spec.secondary]];
+  const sides: Array<[Side, RegionSideSpec]> = [
+    ['primary', spec.primary],
+    ['secondary', spec.secondary],
+  ];
   const ec2 = (s: RegionSideSpec) => deps.aws.ec2(targetOf(s));
   const del = (resource: string, region: string, detail: string, fn: () => Promise<void>) =>
     ctx.plan.apply({ action: 'Delete', resource, region, detail }, fn, () => `${resource} ${detail}`);
@@ -45,15 +48,30 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
         const tables = (s.vpcAttachments ?? []).flatMap((a) => a.routeTableIds ?? []);
         if (tables.length) {
           const prev = (st.routes ?? []).filter((r) => r.region === s.region && r.target === tgw.id).map((r) => r.destinationCidr);
-          const plan = planVpcRoutes({ transitGatewayId: tgw.id, transitGatewayOwned: tgw.owned, previouslyProgrammed: prev, desiredCidrs: [], tables: await describeVpcRoutes(ec2(s), tables), allowRemoveAll: true });
-          if (!isEmptyVpcPlan(plan)) await del('VpcRoutes', s.region, `${plan.remove.length} routes to ${tgw.id}`, () => applyVpcRoutePlan(ec2(s), tgw.id, plan));
+          const plan = planVpcRoutes({
+            transitGatewayId: tgw.id,
+            transitGatewayOwned: tgw.owned,
+            previouslyProgrammed: prev,
+            desiredCidrs: [],
+            tables: await describeVpcRoutes(ec2(s), tables),
+            allowRemoveAll: true,
+          });
+          if (!isEmptyVpcPlan(plan))
+            await del('VpcRoutes', s.region, `${plan.remove.length} routes to ${tgw.id}`, () => applyVpcRoutePlan(ec2(s), tgw.id, plan));
         }
         const rt = (await tgwRouteTable(ec2(s)).observe({ owner, side, transitGatewayId: tgw.id })).observed;
         const peeringId = st.peering?.attachmentId;
         if (rt && peeringId) {
           const prev = (st.routes ?? []).filter((r) => r.routeTableId === rt.id).map((r) => r.destinationCidr);
-          const plan = planTgwRoutes({ desired: [], current: await listStaticRoutes(ec2(s), rt.id), managedAttachmentIds: [peeringId], previouslyProgrammed: prev, allowRemoveAll: true });
-          if (!isEmptyPlan(plan)) await del('TransitGatewayRoutes', s.region, `${plan.remove.length} routes in ${rt.id}`, () => applyTgwRoutePlan(ec2(s), rt.id, plan));
+          const plan = planTgwRoutes({
+            desired: [],
+            current: await listStaticRoutes(ec2(s), rt.id),
+            managedAttachmentIds: [peeringId],
+            previouslyProgrammed: prev,
+            allowRemoveAll: true,
+          });
+          if (!isEmptyPlan(plan))
+            await del('TransitGatewayRoutes', s.region, `${plan.remove.length} routes in ${rt.id}`, () => applyTgwRoutePlan(ec2(s), rt.id, plan));
         }
       }
       return undefined;
@@ -64,7 +82,15 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
       const s = await tgwOf('secondary', spec.secondary);
       if (!p || !s) return undefined;
       const req = peeringRequester(ec2(spec.primary));
-      const o = await req.observe({ owner, transitGatewayId: p.id, peerTransitGatewayId: s.id, peerAccountId: s.accountId ?? st.secondary?.accountId ?? '', peerRegion: spec.secondary.region, includeDeleting: true, ...(st.peering?.attachmentId && { attachmentId: st.peering.attachmentId }) });
+      const o = await req.observe({
+        owner,
+        transitGatewayId: p.id,
+        peerTransitGatewayId: s.id,
+        peerAccountId: s.accountId ?? st.secondary?.accountId ?? '',
+        peerRegion: spec.secondary.region,
+        includeDeleting: true,
+        ...(st.peering?.attachmentId && { attachmentId: st.peering.attachmentId }),
+      });
       // Found by the id in status but without our tags: not ours to delete, nor to wait for.
       if (!o.observed?.owned) return undefined;
       const seen = o.observed;
@@ -81,7 +107,10 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
         const r = tgwRouteTable(ec2(s));
         const rt = (await r.observe({ owner, side, transitGatewayId: tgw.id, includeDeleting: true })).observed;
         if (!rt?.owned) continue;
-        if (rt.state === 'deleting') { waiting = `Waiting for route table ${rt.id} to be deleted.`; continue; }
+        if (rt.state === 'deleting') {
+          waiting = `Waiting for route table ${rt.id} to be deleted.`;
+          continue;
+        }
         await del('TransitGatewayRouteTable', s.region, rt.id, () => r.delete(rt));
         waiting = `Deleting route table ${rt.id}.`;
       }
@@ -95,9 +124,22 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
         if (!tgw) continue;
         for (const att of s.vpcAttachments ?? []) {
           const r = vpcAttachment(ec2(s));
-          const a = (await r.observe({ owner, side, transitGatewayId: tgw.id, transitGatewayOwned: tgw.owned, vpcId: att.vpcId, subnetIds: att.subnetIds, includeDeleting: true })).observed;
+          const a = (
+            await r.observe({
+              owner,
+              side,
+              transitGatewayId: tgw.id,
+              transitGatewayOwned: tgw.owned,
+              vpcId: att.vpcId,
+              subnetIds: att.subnetIds,
+              includeDeleting: true,
+            })
+          ).observed;
           if (!a?.owned) continue;
-          if (a.state === 'deleting') { waiting = `Waiting for attachment ${a.id} to be deleted.`; continue; }
+          if (a.state === 'deleting') {
+            waiting = `Waiting for attachment ${a.id} to be deleted.`;
+            continue;
+          }
           await del('TransitGatewayVpcAttachment', s.region, a.id, () => r.delete(a));
           waiting = `Deleting attachment ${a.id}.`;
         }
@@ -110,7 +152,10 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
       for (const [side, s] of sides) {
         const tgw = await tgwOf(side, s);
         if (!tgw || tgw.adopted || !tgw.owned) continue;
-        if (tgw.state === 'deleting') { waiting = `Waiting for transit gateway ${tgw.id} to be deleted.`; continue; }
+        if (tgw.state === 'deleting') {
+          waiting = `Waiting for transit gateway ${tgw.id} to be deleted.`;
+          continue;
+        }
         await finalizeFlowLog(deps, owner, side, s, tgw.id, spec.flowLogs?.logGroupName, del);
         await del('TransitGateway', s.region, tgw.id, () => transitGateway(ec2(s)).delete(tgw));
         waiting = `Deleting transit gateway ${tgw.id}.`;
@@ -129,7 +174,10 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
         if (!g?.owned) continue;
         const others = await flowLogsInto(ec2(s), name);
         if (others.length) {
-          ctx.normal('LogGroupKept', `log group ${name} in ${s.region} is kept: ${others.length} other flow log(s) still deliver into it (${others.map((f) => f.FlowLogId).join(', ')}).`);
+          ctx.normal(
+            'LogGroupKept',
+            `log group ${name} in ${s.region} is kept: ${others.length} other flow log(s) still deliver into it (${others.map((f) => f.FlowLogId).join(', ')}).`,
+          );
           continue;
         }
         await del('LogGroup', s.region, g.name, () => r.delete(g));
@@ -147,8 +195,15 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
   return { done: !ctx.plan.dryRun };
 }
 
-async function finalizeFlowLog(deps: ControllerDeps, owner: Owner, side: Side, s: RegionSideSpec, tgwId: string, logGroupName: string | undefined,
-  del: (resource: string, region: string, detail: string, fn: () => Promise<void>) => Promise<unknown>): Promise<void> {
+async function finalizeFlowLog(
+  deps: ControllerDeps,
+  owner: Owner,
+  side: Side,
+  s: RegionSideSpec,
+  tgwId: string,
+  logGroupName: string | undefined,
+  del: (resource: string, region: string, detail: string, fn: () => Promise<void>) => Promise<unknown>,
+): Promise<void> {
   if (!logGroupName) return;
   const r = flowLog(deps.aws.ec2(targetOf(s)));
   const f = (await r.observe({ owner, side, transitGatewayId: tgwId, logGroupName })).observed;

@@ -4,6 +4,7 @@
 // informer caches; the content hash in status means it is only written when the list (or another
 // part of its content) changes. Client and policy adds/removes wake the pair (overviewWatches).
 import type { ClientConnection, FailoverPolicy, ObjectRef, RegionPair, RegionPairStatus } from '../../api/types.ts';
+import { ANNOTATIONS } from '../../api/types.ts';
 import { dashboardName } from '../../aws/cloudwatch/names.ts';
 import type { OverviewClient, OverviewPolicy } from '../../aws/cloudwatch/overview-dashboard.ts';
 import { deleteOverview, desiredOverview, syncOverview } from '../../aws/cloudwatch/overview-sync.ts';
@@ -11,10 +12,8 @@ import type { KubeObject } from '../../runtime/kube-object.ts';
 import type { SecondaryWatch } from '../../runtime/manager.ts';
 import type { ObjectKey } from '../../runtime/reconciler.ts';
 import { keyString } from '../../runtime/reconciler.ts';
-import { ANNOTATIONS } from '../../api/types.ts';
-import { DriftChecks } from '../shared/drift-checks.ts';
-import { record } from '../shared/cloudwatch-changes.ts';
 import { COLLECTIONS, type ControllerDeps } from '../shared/deps.ts';
+import { DriftChecks } from '../shared/drift-checks.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
 import { ownerOf, refNamespace, refPermitted } from '../shared/owner.ts';
 import { describeError } from '../shared/sync-error.ts';
@@ -74,7 +73,10 @@ export async function syncPairOverview(deps: ControllerDeps, pair: RegionPair, s
     pairName: pair.metadata.name,
     pairNamespace: pair.metadata.namespace,
     regions: { primary: pair.spec.primary.region, secondary: pair.spec.secondary.region },
-    transitGatewayIds: { ...(status.primary?.transitGatewayId && { primary: status.primary.transitGatewayId }), ...(status.secondary?.transitGatewayId && { secondary: status.secondary.transitGatewayId }) },
+    transitGatewayIds: {
+      ...(status.primary?.transitGatewayId && { primary: status.primary.transitGatewayId }),
+      ...(status.secondary?.transitGatewayId && { secondary: status.secondary.transitGatewayId }),
+    },
     ...(status.peering?.attachmentId && { peeringAttachmentId: status.peering.attachmentId }),
     clients,
     policies,
@@ -83,24 +85,30 @@ export async function syncPairOverview(deps: ControllerDeps, pair: RegionPair, s
   const token = pair.metadata.annotations?.[ANNOTATIONS.reconcileNow];
   const verify = checks.due(key, token, ctx.now.getTime());
   try {
-    const r = await syncOverview(deps.aws.cloudwatch(targetOf(pair.spec.primary)), desired, { lastHash: prev.overviewHash, verify, dryRun: ctx.plan.dryRun });
-    record(ctx, r.changes);
+    const r = await syncOverview(deps.aws.cloudwatch(targetOf(pair.spec.primary)), desired, { lastHash: prev.overviewHash, verify, mutate: ctx.plan.mutate });
     if (verify && !ctx.plan.dryRun) checks.checked(key, token, ctx.now.getTime());
     if (ctx.plan.dryRun) return prev;
     return { overviewDashboardName: desired.name, overviewDashboardUrl: desired.url, overviewHash: r.hash };
   } catch (err) {
-    ctx.warn('OverviewDashboardFailed', `The overview dashboard ${desired.name} could not be written; the network is unaffected: ${describeError(err).message}`);
+    ctx.warn(
+      'OverviewDashboardFailed',
+      `The overview dashboard ${desired.name} could not be written; the network is unaffected: ${describeError(err).message}`,
+    );
     return prev;
   }
 }
 
 /** Part of the RegionPair's deletion: the overview goes with the pair. */
 export async function finalizePairOverview(deps: ControllerDeps, pair: RegionPair, ctx: SyncContext): Promise<void> {
-  record(ctx, await deleteOverview(deps.aws.cloudwatch(targetOf(pair.spec.primary)), ownerOf(pair, deps.clusterId), { dryRun: ctx.plan.dryRun }));
+  await deleteOverview(deps.aws.cloudwatch(targetOf(pair.spec.primary)), ownerOf(pair, deps.clusterId), { mutate: ctx.plan.mutate });
   checks.forget(keyString({ namespace: pair.metadata.namespace, name: pair.metadata.name }));
 }
 
-interface Member { metadata: { namespace?: string; name?: string; generation?: number; deletionTimestamp?: string }; spec?: { regionPairRef?: ObjectRef; side?: string; client?: { displayName?: string } }; status?: FailoverPolicy['status'] }
+interface Member {
+  metadata: { namespace?: string; name?: string; generation?: number; deletionTimestamp?: string };
+  spec?: { regionPairRef?: ObjectRef; side?: string; client?: { displayName?: string } };
+  status?: FailoverPolicy['status'];
+}
 
 const pairOf = (o: Member): ObjectKey | undefined => {
   const ref = o.spec?.regionPairRef;
@@ -129,12 +137,14 @@ export function overviewWatches(deps: ControllerDeps): SecondaryWatch[] {
         // Not registered: nothing to wake.
       }
     }
-    return keyString(before ?? { namespace: '', name: '' }) !== keyString(after ?? { namespace: '', name: '' }) ||
+    return (
+      keyString(before ?? { namespace: '', name: '' }) !== keyString(after ?? { namespace: '', name: '' }) ||
       a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp ||
       a.spec?.side !== b.spec?.side ||
       a.spec?.client?.displayName !== b.spec?.client?.displayName ||
       JSON.stringify(a.status?.healthCheckIds ?? {}) !== JSON.stringify(b.status?.healthCheckIds ?? {}) ||
-      JSON.stringify(a.status?.database?.replica ?? {}) !== JSON.stringify(b.status?.database?.replica ?? {});
+      JSON.stringify(a.status?.database?.replica ?? {}) !== JSON.stringify(b.status?.database?.replica ?? {})
+    );
   };
   return [
     { path: COLLECTIONS.ClientConnection, kind: 'ClientConnection', map, predicate },

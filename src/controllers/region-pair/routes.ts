@@ -13,7 +13,13 @@ export interface RoutesOutcome {
 }
 
 /** `previous`: status.routes of the last pass, so routes we made stay ours even where AWS omits the target. */
-export async function syncRoutes(local: SideState, peer: SideState, peeringId: string | undefined, previous: RouteStatus[], ctx: SyncContext): Promise<RoutesOutcome> {
+export async function syncRoutes(
+  local: SideState,
+  peer: SideState,
+  peeringId: string | undefined,
+  previous: RouteStatus[],
+  ctx: SyncContext,
+): Promise<RoutesOutcome> {
   const out: RoutesOutcome = { routes: [], conflicts: [], programmed: true };
   const region = local.spec.region;
   const peerCidrs = peer.spec.cidrs;
@@ -25,38 +31,66 @@ export async function syncRoutes(local: SideState, peer: SideState, peeringId: s
   const current = await listStaticRoutes(local.ec2, rtId);
   const plan = planTgwRoutes({
     desired: peerCidrs.map((c) => ({ destinationCidr: c, attachmentId: peeringId })),
-    current, managedAttachmentIds: [peeringId], previouslyProgrammed: prevTgw,
+    current,
+    managedAttachmentIds: [peeringId],
+    previouslyProgrammed: prevTgw,
   });
-  for (const c of plan.conflicts) out.conflicts.push(`${region} ${rtId} ${c.destinationCidr}: ${c.reason} (${c.currentAttachmentIds.join(',') || 'unknown target'})`);
+  for (const c of plan.conflicts)
+    out.conflicts.push(`${region} ${rtId} ${c.destinationCidr}: ${c.reason} (${c.currentAttachmentIds.join(',') || 'unknown target'})`);
   if (plan.add.length && prevTgw.length) {
     const gone = plan.add.filter((a) => prevTgw.includes(a.destinationCidr));
     if (gone.length) local.drift.push(`${region}: TGW routes ${gone.map((g) => g.destinationCidr).join(', ')} were removed outside the controller`);
   }
   if (!isEmptyPlan(plan)) {
-    await ctx.plan.apply({ action: 'Update', resource: 'TransitGatewayRoutes', region, detail: `${rtId}: +[${[...plan.add, ...plan.replace].map((a) => a.destinationCidr).join(',')}] -[${plan.remove.join(',')}]` },
-      () => applyTgwRoutePlan(local.ec2, rtId, plan));
+    await ctx.plan.apply(
+      {
+        action: 'Update',
+        resource: 'TransitGatewayRoutes',
+        region,
+        detail: `${rtId}: +[${[...plan.add, ...plan.replace].map((a) => a.destinationCidr).join(',')}] -[${plan.remove.join(',')}]`,
+      },
+      () => applyTgwRoutePlan(local.ec2, rtId, plan),
+    );
   }
   const conflicted = new Set(plan.conflicts.map((c) => c.destinationCidr));
   for (const c of peerCidrs) {
-    out.routes.push({ region, routeTableId: rtId, destinationCidr: c, target: peeringId, state: conflicted.has(c) ? 'conflict' : (ctx.plan.dryRun && plan.add.some((a) => a.destinationCidr === c)) ? 'planned' : 'active' });
+    out.routes.push({
+      region,
+      routeTableId: rtId,
+      destinationCidr: c,
+      target: peeringId,
+      state: conflicted.has(c) ? 'conflict' : ctx.plan.dryRun && plan.add.some((a) => a.destinationCidr === c) ? 'planned' : 'active',
+    });
   }
 
   const tables = (local.spec.vpcAttachments ?? []).flatMap((a) => a.routeTableIds ?? []);
   if (tables.length) {
     const prevVpc = previous.filter((r) => r.region === region && r.routeTableId !== rtId && r.target === tgwId).map((r) => r.destinationCidr);
     const current = await describeVpcRoutes(local.ec2, tables);
-    const vplan = planVpcRoutes({ transitGatewayId: tgwId, transitGatewayOwned: local.tgw?.owned ?? false, previouslyProgrammed: prevVpc, desiredCidrs: peerCidrs, tables: current });
+    const vplan = planVpcRoutes({
+      transitGatewayId: tgwId,
+      transitGatewayOwned: local.tgw?.owned ?? false,
+      previouslyProgrammed: prevVpc,
+      desiredCidrs: peerCidrs,
+      tables: current,
+    });
     for (const c of vplan.conflicts) out.conflicts.push(`${region} ${c.routeTableId} ${c.destinationCidr}: routed to ${c.currentTarget}, not to ${tgwId}`);
     const missingBefore = vplan.create.filter((c) => previous.some((p) => p.routeTableId === c.routeTableId && p.destinationCidr === c.destinationCidr));
-    if (missingBefore.length) local.drift.push(`${region}: VPC routes ${missingBefore.map((m) => `${m.routeTableId} ${m.destinationCidr}`).join(', ')} were removed outside the controller`);
+    if (missingBefore.length)
+      local.drift.push(
+        `${region}: VPC routes ${missingBefore.map((m) => `${m.routeTableId} ${m.destinationCidr}`).join(', ')} were removed outside the controller`,
+      );
     if (!isEmptyVpcPlan(vplan)) {
-      await ctx.plan.apply({ action: 'Update', resource: 'VpcRoutes', region, detail: `+${vplan.create.length} ~${vplan.replace.length} -${vplan.remove.length}` },
-        () => applyVpcRoutePlan(local.ec2, tgwId, vplan));
+      await ctx.plan.apply(
+        { action: 'Update', resource: 'VpcRoutes', region, detail: `+${vplan.create.length} ~${vplan.replace.length} -${vplan.remove.length}` },
+        () => applyVpcRoutePlan(local.ec2, tgwId, vplan),
+      );
     }
     const vconf = new Set(vplan.conflicts.map((c) => `${c.routeTableId} ${c.destinationCidr}`));
-    for (const t of tables) for (const c of peerCidrs) {
-      out.routes.push({ region, routeTableId: t, destinationCidr: c, target: tgwId, state: vconf.has(`${t} ${c}`) ? 'conflict' : 'active' });
-    }
+    for (const t of tables)
+      for (const c of peerCidrs) {
+        out.routes.push({ region, routeTableId: t, destinationCidr: c, target: tgwId, state: vconf.has(`${t} ${c}`) ? 'conflict' : 'active' });
+      }
   }
   if (out.conflicts.length) out.programmed = false;
   return out;

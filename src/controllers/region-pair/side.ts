@@ -2,12 +2,11 @@
 // their associations with that table.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { RegionSideSpec, SideStatus } from '../../api/types.ts';
-import { transitGateway, type ObservedTransitGateway } from '../../aws/ec2/transit-gateway.ts';
-import { tgwRouteTable } from '../../aws/ec2/tgw-route-table.ts';
-import { ensureAssociated, getAssociations } from '../../aws/ec2/tgw-route-table.ts';
+import type { Side } from '../../aws/ec2/ownership.ts';
+import { ensureAssociated, tableAssociations, tgwRouteTable } from '../../aws/ec2/tgw-route-table.ts';
+import { type ObservedTransitGateway, transitGateway } from '../../aws/ec2/transit-gateway.ts';
 import { vpcAttachment } from '../../aws/ec2/vpc-attachment.ts';
 import { checkVpcReferences } from '../../aws/ec2/vpc-references.ts';
-import type { Side } from '../../aws/ec2/ownership.ts';
 import type { AwsClients, AwsTarget, Owner } from '../../aws/types.ts';
 import { ensure } from '../shared/ensure.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
@@ -35,27 +34,64 @@ export async function resolveAccount(aws: AwsClients, side: Side, spec: RegionSi
   } catch (err) {
     const d = describeError(err);
     if (spec.roleArn) {
-      throw new SyncError(`cannot assume ${spec.roleArn}${spec.externalId ? ' with the given externalId' : ''}: ${d.message} ` +
-        'Check the role exists, trusts the controller\'s identity, and the externalId matches.', 'AssumeRoleFailed', `spec.${side}.roleArn`, d.terminal, { cause: err });
+      throw new SyncError(
+        `cannot assume ${spec.roleArn}${spec.externalId ? ' with the given externalId' : ''}: ${d.message} ` +
+          "Check the role exists, trusts the controller's identity, and the externalId matches.",
+        'AssumeRoleFailed',
+        `spec.${side}.roleArn`,
+        d.terminal,
+        { cause: err },
+      );
     }
-    throw new SyncError(`the controller's own AWS credentials do not work in ${spec.region}: ${d.message}`, 'CredentialsUnavailable', `spec.${side}.region`, false, { cause: err });
+    throw new SyncError(
+      `the controller's own AWS credentials do not work in ${spec.region}: ${d.message}`,
+      'CredentialsUnavailable',
+      `spec.${side}.region`,
+      false,
+      { cause: err },
+    );
   }
 }
 
-export async function syncSide(aws: AwsClients, owner: Owner, side: Side, spec: RegionSideSpec, accountId: string, ctx: SyncContext, previous?: SideStatus): Promise<SideState> {
+export async function syncSide(
+  aws: AwsClients,
+  owner: Owner,
+  side: Side,
+  spec: RegionSideSpec,
+  accountId: string,
+  ctx: SyncContext,
+  previous?: SideStatus,
+): Promise<SideState> {
   const target = targetOf(spec);
   const ec2 = aws.ec2(target);
   const st: SideState = { side, spec, ec2, target, status: { accountId }, pending: [], drift: [] };
   const region = spec.region;
   const adoptId = spec.transitGateway?.id;
 
-  const tgw = await ensure(transitGateway(ec2), { owner, side, ...(adoptId && { adoptId }), ...(spec.transitGateway?.amazonSideAsn !== undefined && { amazonSideAsn: spec.transitGateway.amazonSideAsn }) },
-    ctx.plan, { resource: 'TransitGateway', region }, (o) => `transit gateway ${o.id}`).catch((err) => {
-    if (adoptId) throw new SyncError(`transit gateway ${adoptId} was not found in ${region}: ${describeError(err).message}`, 'TransitGatewayNotFound', `spec.${side}.transitGateway.id`, true, { cause: err });
+  const tgw = await ensure(
+    transitGateway(ec2),
+    { owner, side, ...(adoptId && { adoptId }), ...(spec.transitGateway?.amazonSideAsn !== undefined && { amazonSideAsn: spec.transitGateway.amazonSideAsn }) },
+    ctx.plan,
+    { resource: 'TransitGateway', region },
+    (o) => `transit gateway ${o.id}`,
+  ).catch((err) => {
+    if (adoptId)
+      throw new SyncError(
+        `transit gateway ${adoptId} was not found in ${region}: ${describeError(err).message}`,
+        'TransitGatewayNotFound',
+        `spec.${side}.transitGateway.id`,
+        true,
+        { cause: err },
+      );
     throw err;
   });
   if (adoptId && tgw.created) {
-    throw new SyncError(`transit gateway ${adoptId} does not exist in ${region} (account ${accountId})`, 'TransitGatewayNotFound', `spec.${side}.transitGateway.id`, true);
+    throw new SyncError(
+      `transit gateway ${adoptId} does not exist in ${region} (account ${accountId})`,
+      'TransitGatewayNotFound',
+      `spec.${side}.transitGateway.id`,
+      true,
+    );
   }
   if (!tgw.observed) return st;
   st.tgw = tgw.observed;
@@ -63,12 +99,18 @@ export async function syncSide(aws: AwsClients, owner: Owner, side: Side, spec: 
   st.status.transitGatewayAdopted = tgw.observed.adopted;
   if (tgw.observed.adopted && (tgw.observed.defaultAssociation || tgw.observed.defaultPropagation)) {
     // Reported through the TransitGatewayDefaults condition; the Event only when it turns bad.
-    st.defaultsWarning = `adopted transit gateway ${tgw.observed.id} (${side}) has default route-table association/propagation enabled: ` +
+    st.defaultsWarning =
+      `adopted transit gateway ${tgw.observed.id} (${side}) has default route-table association/propagation enabled: ` +
       'every attachment lands in one table and traffic can loop. The controller does not change an adopted TGW; disable both defaults on it.';
   }
 
-  const rt = await ensure(tgwRouteTable(ec2), { owner, side, transitGatewayId: tgw.observed.id }, ctx.plan,
-    { resource: 'TransitGatewayRouteTable', region }, (o) => `transit gateway route table ${o.id}`);
+  const rt = await ensure(
+    tgwRouteTable(ec2),
+    { owner, side, transitGatewayId: tgw.observed.id },
+    ctx.plan,
+    { resource: 'TransitGatewayRouteTable', region },
+    (o) => `transit gateway route table ${o.id}`,
+  );
   if (rt.observed) st.status.routeTableId = rt.observed.id;
 
   const known = new Set(Object.keys(previous?.vpcAttachmentIds ?? {}));
@@ -79,13 +121,28 @@ export async function syncSide(aws: AwsClients, owner: Owner, side: Side, spec: 
       const problems = await checkVpcReferences(ec2, att.vpcId, att.subnetIds, att.routeTableIds ?? []);
       const first = problems[0];
       if (first) {
-        throw new SyncError(problems.map((p) => p.message).join('; '), first.key === 'vpcId' ? 'VpcNotFound' : first.key === 'subnetIds' ? 'InvalidSubnet' : 'InvalidRouteTable',
-          `spec.${side}.vpcAttachments[${i}].${first.key}`, true);
+        throw new SyncError(
+          problems.map((p) => p.message).join('; '),
+          first.key === 'vpcId' ? 'VpcNotFound' : first.key === 'subnetIds' ? 'InvalidSubnet' : 'InvalidRouteTable',
+          `spec.${side}.vpcAttachments[${i}].${first.key}`,
+          true,
+        );
       }
     }
-    const a = await ensure(vpcAttachment(ec2), {
-      owner, side, transitGatewayId: tgw.observed.id, transitGatewayOwned: tgw.observed.owned, vpcId: att.vpcId, subnetIds: att.subnetIds,
-    }, ctx.plan, { resource: 'TransitGatewayVpcAttachment', region, detail: att.vpcId }, (o) => `VPC attachment ${o.id} for ${att.vpcId}`).catch((err) => {
+    const a = await ensure(
+      vpcAttachment(ec2),
+      {
+        owner,
+        side,
+        transitGatewayId: tgw.observed.id,
+        transitGatewayOwned: tgw.observed.owned,
+        vpcId: att.vpcId,
+        subnetIds: att.subnetIds,
+      },
+      ctx.plan,
+      { resource: 'TransitGatewayVpcAttachment', region, detail: att.vpcId },
+      (o) => `VPC attachment ${o.id} for ${att.vpcId}`,
+    ).catch((err) => {
       const d = describeError(err);
       if (/Vpc/i.test(d.reason)) throw new SyncError(d.message, d.reason, `spec.${side}.vpcAttachments[${i}].vpcId`, d.terminal, { cause: err });
       if (/Subnet/i.test(d.reason)) throw new SyncError(d.message, d.reason, `spec.${side}.vpcAttachments[${i}].subnetIds`, d.terminal, { cause: err });
@@ -94,7 +151,10 @@ export async function syncSide(aws: AwsClients, owner: Owner, side: Side, spec: 
     if (a.diff?.length) st.drift.push(`${side} attachment ${att.vpcId}: ${a.diff.join('; ')}`);
     if (!a.observed) continue;
     if (!a.observed.owned && !a.created) {
-      ctx.warn('VpcAttachedElsewhere', `${att.vpcId} is already attached to ${tgw.observed.id} by someone else (${a.observed.id}); it is used but not managed.`);
+      ctx.warn(
+        'VpcAttachedElsewhere',
+        `${att.vpcId} is already attached to ${tgw.observed.id} by someone else (${a.observed.id}); it is used but not managed.`,
+      );
     }
     st.status.vpcAttachmentIds[att.vpcId] = a.observed.id;
     if (rt.observed) await associate(st, rt.observed.id, a.observed.id, ctx, a.created);
@@ -104,14 +164,16 @@ export async function syncSide(aws: AwsClients, owner: Owner, side: Side, spec: 
 
 /** Associates an attachment with our table; a missing association on a known attachment is drift. */
 export async function associate(st: SideState, routeTableId: string, attachmentId: string, ctx: SyncContext, isNew = false): Promise<void> {
-  const [current] = await getAssociations(st.ec2, routeTableId, attachmentId);
+  const current = (await tableAssociations(st.ec2, routeTableId)).find((a) => a.attachmentId === attachmentId);
   if (current?.state === 'associated') return;
   if (current) {
     st.pending.push(attachmentId);
     return;
   }
   if (!isNew) st.drift.push(`${st.side}: ${attachmentId} was not associated with ${routeTableId}`);
-  const state = await ctx.plan.apply({ action: 'Associate', resource: 'TransitGatewayRouteTableAssociation', region: st.spec.region, detail: `${attachmentId} → ${routeTableId}` },
-    () => ensureAssociated(st.ec2, routeTableId, attachmentId));
+  const state = await ctx.plan.apply(
+    { action: 'Associate', resource: 'TransitGatewayRouteTableAssociation', region: st.spec.region, detail: `${attachmentId} → ${routeTableId}` },
+    () => ensureAssociated(st.ec2, routeTableId, attachmentId),
+  );
   if (state !== 'associated') st.pending.push(attachmentId);
 }

@@ -22,10 +22,7 @@ export async function syncRegionPair(deps: ControllerDeps, obj: RegionPair, ctx:
   const prev = obj.status ?? {};
 
   // Reaching both sides first: a wrong role fails here, before anything is created.
-  const [pAcct, sAcct] = await Promise.all([
-    resolveAccount(deps.aws, 'primary', spec.primary),
-    resolveAccount(deps.aws, 'secondary', spec.secondary),
-  ]);
+  const [pAcct, sAcct] = await Promise.all([resolveAccount(deps.aws, 'primary', spec.primary), resolveAccount(deps.aws, 'secondary', spec.secondary)]);
   const p = await syncSide(deps.aws, owner, 'primary', spec.primary, pAcct, ctx, prev.primary);
   const s = await syncSide(deps.aws, owner, 'secondary', spec.secondary, sAcct, ctx, prev.secondary);
 
@@ -52,9 +49,22 @@ export async function syncRegionPair(deps: ControllerDeps, obj: RegionPair, ctx:
       ? { type: 'PeeringAvailable', status: 'True', reason: 'Available', message: peering.message }
       : { type: 'PeeringAvailable', status: 'False', reason: peering.state ? `Peering${cap(peering.state)}` : 'PeeringMissing', message: peering.message },
     routesProgrammed
-      ? { type: 'RoutesProgrammed', status: 'True', reason: 'Programmed', message: `Routes to ${spec.secondary.cidrs.join(', ')} and ${spec.primary.cidrs.join(', ')} are in place.` }
-      : { type: 'RoutesProgrammed', status: 'False', reason: conflicts.length ? 'RouteConflict' : 'Waiting',
-        message: conflicts.length ? `Conflicting routes: ${conflicts.join('; ')}. Remove them or change spec cidrs.` : pending.length ? `Waiting for associations: ${pending.join(', ')}.` : 'Waiting for the peering.' },
+      ? {
+          type: 'RoutesProgrammed',
+          status: 'True',
+          reason: 'Programmed',
+          message: `Routes to ${spec.secondary.cidrs.join(', ')} and ${spec.primary.cidrs.join(', ')} are in place.`,
+        }
+      : {
+          type: 'RoutesProgrammed',
+          status: 'False',
+          reason: conflicts.length ? 'RouteConflict' : 'Waiting',
+          message: conflicts.length
+            ? `Conflicting routes: ${conflicts.join('; ')}. Remove them or change spec cidrs.`
+            : pending.length
+              ? `Waiting for associations: ${pending.join(', ')}.`
+              : 'Waiting for the peering.',
+        },
   ];
   const allReady = peering.available && routesProgrammed && !ctx.plan.dryRun;
   const defaultsWarnings = [p.defaultsWarning, s.defaultsWarning].filter((w): w is string => !!w);
@@ -63,9 +73,18 @@ export async function syncRegionPair(deps: ControllerDeps, obj: RegionPair, ctx:
     if (before?.reason !== 'AdoptedDefaultsOn') ctx.warn('AdoptedTransitGatewayDefaultsOn', defaultsWarnings.join(' '));
     conditions.push({ type: 'TransitGatewayDefaults', status: 'False', reason: 'AdoptedDefaultsOn', message: defaultsWarnings.join(' ') });
   } else {
-    conditions.push({ type: 'TransitGatewayDefaults', status: 'True', reason: 'DefaultsDisabled', message: 'Default route-table association and propagation are off on both transit gateways.' });
+    conditions.push({
+      type: 'TransitGatewayDefaults',
+      status: 'True',
+      reason: 'DefaultsDisabled',
+      message: 'Default route-table association and propagation are off on both transit gateways.',
+    });
   }
-  conditions.push(allReady ? ready.available() : ready.creating(ctx.plan.dryRun ? 'Dry run: nothing is created.' : peering.available ? 'Programming routes.' : peering.message));
+  conditions.push(
+    allReady
+      ? ready.available()
+      : ready.creating(ctx.plan.dryRun ? 'Dry run: nothing is created.' : peering.available ? 'Programming routes.' : peering.message),
+  );
 
   const status: RegionPairStatus = {
     primary: p.status,

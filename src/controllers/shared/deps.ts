@@ -18,6 +18,8 @@ export interface ControllerDeps {
   metrics: Metrics;
   manager: Manager;
   now?: () => Date;
+  /** How long a create left in doubt blocks a second one (default planner.ts CREATE_IN_DOUBT_WINDOW_MS). */
+  createPendingWindowMs?: number;
 }
 
 /** Collection path of each kind (all namespaces), from the API's one list of kinds. */

@@ -10,7 +10,7 @@ import { kubeRequest, MERGE_PATCH } from '../../runtime/kube-request.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { type ObjectKey, type Reconcile, type ReconcileResult, TerminalError } from '../../runtime/reconciler.ts';
 import type { ControllerDeps } from './deps.ts';
-import { Planner } from './planner.ts';
+import { CREATE_IN_DOUBT_WINDOW_MS, CreateInDoubtError, Planner, parseCreatePending } from './planner.ts';
 import { describeError, SyncError } from './sync-error.ts';
 
 export interface FieldError {
@@ -96,7 +96,8 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       h.forget?.(key);
       return;
     }
-    const obj = cached as T;
+    // The cache hands out its frozen object; this pass changes its copy (finalizers, status).
+    const obj = structuredClone(cached) as T;
     const signal = rctx?.signal ?? new AbortController().signal;
     const log = deps.logger.child({ kind: h.kind, namespace: key.namespace, name: key.name });
     const ann = obj.metadata.annotations ?? {};
@@ -108,6 +109,15 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
         (reason, message) => void deps.events.normal(obj as never, reason, message),
         (resource) => patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, `${resource}@${at.toISOString()}`, signal),
         signal,
+        // The create-pending record left by a pass that never finished: a create of what it names,
+        // which this pass did not find by its tags, waits out AWS's read lag instead of repeating.
+        {
+          inDoubt: parseCreatePending(ann[ANNOTATIONS.createPending]),
+          now: at,
+          windowMs: deps.createPendingWindowMs ?? CREATE_IN_DOUBT_WINDOW_MS,
+          annotation: ANNOTATIONS.createPending,
+          createFailed: () => patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, null, signal),
+        },
       ),
       log,
       signal,
@@ -203,6 +213,8 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
         log.warn('could not write the error to status', { error: String(statusErr) });
       }
       if (partialRetryMs !== undefined) return { requeueAfterMs: partialRetryMs };
+      // Refused a blind second create: looked at again once AWS reads can be trusted, not backed off.
+      if (err instanceof CreateInDoubtError) return { requeueAfterMs: err.retryAfterMs };
       if (d.terminal) throw new TerminalError(d.message, d.reason);
       // A create whose answer was lost is not an AWS problem to back off from: the next pass
       // reads first, finds what was made (or not) by its tags, and carries on.
