@@ -20,26 +20,7 @@ export function twoStandaloneInstances(w: Work): boolean {
   w.degraded = true;
   if (!writer.exists || (writer.fenced && writer.fenceTagged)) {
     const was = s.database.writer;
-    s.database = { writer: { region: standby.region, identifier: standby.identifier } };
-    s.activeRegion = standby.region;
-    // A new record: its completedAt names the next re-seeded replica, which must not collide.
-    s.lastFailover = {
-      completedAt: obs.now,
-      reason: 'WriterRecovered',
-      from: was.region,
-      fromIdentifier: was.identifier,
-      to: standby.region,
-      toIdentifier: standby.identifier,
-    };
-    w.actions.push({ type: 'recordStep', step: 'WriterRecovered' });
-    w.events.push({
-      type: 'Warning',
-      reason: 'WriterRecovered',
-      message: `${was.identifier} is ${writer.exists ? 'fenced' : 'gone'} and ${standby.identifier} in ${standby.region} takes writes: status now names it the writer`,
-    });
-    w.transition = 'WriterRecovered';
-    requeue(w, 0);
-    return true;
+    return writerRecovered(w, standby, `${was.identifier} is ${writer.exists ? 'fenced' : 'gone'} and ${standby.identifier} in ${standby.region} takes writes`);
   }
   w.events.push({
     type: 'Warning',
@@ -58,7 +39,7 @@ export function twoStandaloneInstances(w: Work): boolean {
  * nothing is touched.
  */
 function standbyWriterWhileWriterUnreachable(w: Work, standby: NonNullable<Observations['standby']>): boolean {
-  const { s, obs } = w;
+  const { s } = w;
   const was = s.database.writer;
   w.degraded = true;
   if (!standby.promoteRequested) {
@@ -70,8 +51,21 @@ function standbyWriterWhileWriterUnreachable(w: Work, standby: NonNullable<Obser
     requeue(w, WAIT.lag);
     return true;
   }
+  return writerRecovered(
+    w,
+    standby,
+    `${standby.identifier} in ${standby.region} was promoted by this controller and ${was.region} does not answer`,
+    `Unconfirmed: ${was.region} does not answer; fenced as soon as it does`,
+  );
+}
+
+/** Status follows AWS: the standby is the writer, recorded as a failover of its own. */
+function writerRecovered(w: Work, standby: NonNullable<Observations['standby']>, why: string, fencing?: string): true {
+  const { s, obs } = w;
+  const was = s.database.writer;
   s.database = { writer: { region: standby.region, identifier: standby.identifier } };
   s.activeRegion = standby.region;
+  // A new record: its completedAt names the next re-seeded replica, which must not collide.
   s.lastFailover = {
     completedAt: obs.now,
     reason: 'WriterRecovered',
@@ -79,14 +73,10 @@ function standbyWriterWhileWriterUnreachable(w: Work, standby: NonNullable<Obser
     fromIdentifier: was.identifier,
     to: standby.region,
     toIdentifier: standby.identifier,
-    fencing: `Unconfirmed: ${was.region} does not answer; fenced as soon as it does`,
+    ...(fencing && { fencing }),
   };
   w.actions.push({ type: 'recordStep', step: 'WriterRecovered' });
-  w.events.push({
-    type: 'Warning',
-    reason: 'WriterRecovered',
-    message: `${standby.identifier} in ${standby.region} was promoted by this controller and ${was.region} does not answer: status now names it the writer`,
-  });
+  w.events.push({ type: 'Warning', reason: 'WriterRecovered', message: `${why}: status now names it the writer` });
   w.transition = 'WriterRecovered';
   requeue(w, 0);
   return true;
