@@ -18,8 +18,9 @@ import { type ControllerProcess, startController } from '../env/controller.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
 import { seedVpc } from '../env/seed.ts';
 import { getStack, type Stack } from '../env/stack.ts';
+import { pairObj, side } from '../reliability/harness.ts';
 import { markDeleting, SlowDeletes } from './aws-ec2-slow-deletes.ts';
-import { condition, Kube, type Obj, uniqueName } from './helpers.ts';
+import { condition, Kube, uniqueName } from './helpers.ts';
 
 const NS = 'rp-deleting';
 const FINALIZER = 'multiregion.dev/finalizer';
@@ -82,24 +83,7 @@ test('deletion waits while AWS is still deleting each resource, keeps its finali
   ]);
   ctrl = await startController({ kubeconfigPath: stack.kubeconfigPath, awsEndpoint: proxy.endpoint });
   const name = uniqueName('slow');
-  const obj: Obj = {
-    apiVersion: 'multiregion.dev/v1alpha1',
-    kind: 'RegionPair',
-    metadata: { name, namespace: NS },
-    spec: {
-      primary: {
-        region: 'us-east-1',
-        vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds, routeTableIds: [east.routeTableId] }],
-        cidrs: ['10.0.0.0/16'],
-      },
-      secondary: {
-        region: 'us-west-2',
-        vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds, routeTableIds: [west.routeTableId] }],
-        cidrs: ['10.1.0.0/16'],
-      },
-    },
-  };
-  await kube.apply(obj);
+  await kube.apply(pairObj(NS, name, { primary: side('us-east-1', east), secondary: side('us-west-2', west) }));
   const ready = await kube.waitCondition('RegionPair', NS, name, 'Ready', 'True', undefined, 90_000);
   const st = ready.status;
   const routeTables = [st.primary.routeTableId, st.secondary.routeTableId];
