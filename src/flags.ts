@@ -14,6 +14,8 @@ export interface Flags {
   concurrency: number;
   driftIntervalMs: number;
   watchNamespace?: string;
+  /** Objects act only within the AccessPolicies covering their namespace (docs/tenancy.md). */
+  requireAccessPolicy: boolean;
   logLevel: string;
   awsMaxAttempts: number;
   awsConnectTimeoutMs: number;
@@ -23,6 +25,10 @@ export interface Flags {
   healthPeriodSeconds: number;
   /** Per-account client-side rate limits that replace the published defaults (raised quotas). */
   awsRateLimits: Record<string, BucketLimit>;
+  /** Automatic failback starts only after home held Healthy this long (and at least unhealthyForSeconds). */
+  failbackStablePeriodMs: number;
+  /** After an automatic failback that did not complete, the next waits this long. */
+  failbackCooldownMs: number;
   help: boolean;
 }
 
@@ -45,6 +51,9 @@ Flags (environment variable in brackets):
   --health-period DURATION         how much of the health metric is judged at once (default 60s,
                                    the metric's resolution on AWS; shorter only for emulators) [MRC_HEALTH_PERIOD]
   --watch-namespace NS             only watch this namespace (default: all)
+  --require-access-policy BOOL     tenant boundaries: an object acts in AWS only within the AccessPolicies
+                                   covering its namespace, else Synced=False AccessDenied and no AWS call
+                                   (default false; the Helm chart and kustomize set true) [MRC_REQUIRE_ACCESS_POLICY]
   --aws-max-attempts N             SDK attempts per call, with standard retry (default 5)
   --aws-connect-timeout DURATION   time to open a connection to AWS (default 3s) [MRC_AWS_CONNECT_TIMEOUT]
   --aws-request-timeout DURATION   time one attempt waits for AWS to answer (default 10s); no answer
@@ -52,6 +61,11 @@ Flags (environment variable in brackets):
   --aws-rate-limits LIST           per-account call rates for accounts with raised quotas, replacing
                                    the published defaults: FAMILY=RATE[/BURST],… e.g.
                                    cloudwatch:PutMetricAlarm=10/20,ec2:describe=40 [MRC_AWS_RATE_LIMITS]
+  --failback-stable-period DURATION  Automatic failback starts only after the home region held
+                                   Healthy this long (default 10m) [MRC_FAILBACK_STABLE_PERIOD]
+  --failback-cooldown DURATION     after an automatic failback that did not complete (home turned
+                                   unhealthy again), the next waits this long (default 1h);
+                                   spec.failover.failbackMaxAttemptsPerDay caps them [MRC_FAILBACK_COOLDOWN]
   --log-level LEVEL                error|warn|info|debug (default info)
   --help                           print this text
 `;
@@ -107,10 +121,13 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'health-observe-interval': { type: 'string' },
       'health-period': { type: 'string' },
       'watch-namespace': { type: 'string' },
+      'require-access-policy': { type: 'string' },
       'aws-max-attempts': { type: 'string' },
       'aws-connect-timeout': { type: 'string' },
       'aws-request-timeout': { type: 'string' },
       'aws-rate-limits': { type: 'string' },
+      'failback-stable-period': { type: 'string' },
+      'failback-cooldown': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -136,10 +153,13 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     healthObserveIntervalMs: parseDuration(values['health-observe-interval'] ?? env.MRC_HEALTH_OBSERVE_INTERVAL ?? '30s'),
     healthPeriodSeconds: healthPeriod(values['health-period'] ?? env.MRC_HEALTH_PERIOD ?? '60s'),
     watchNamespace: values['watch-namespace'] ?? env.MRC_WATCH_NAMESPACE ?? undefined,
+    requireAccessPolicy: parseBool('require-access-policy', values['require-access-policy'] ?? env.MRC_REQUIRE_ACCESS_POLICY ?? 'false'),
     awsMaxAttempts: parsePositiveInt('aws-max-attempts', values['aws-max-attempts'] ?? '5'),
     awsConnectTimeoutMs: parsePositiveDuration('aws-connect-timeout', values['aws-connect-timeout'] ?? env.MRC_AWS_CONNECT_TIMEOUT ?? '3s'),
     awsRequestTimeoutMs: parsePositiveDuration('aws-request-timeout', values['aws-request-timeout'] ?? env.MRC_AWS_REQUEST_TIMEOUT ?? '10s'),
     awsRateLimits: parseRateLimits(values['aws-rate-limits'] ?? env.MRC_AWS_RATE_LIMITS ?? ''),
+    failbackStablePeriodMs: parsePositiveDuration('failback-stable-period', values['failback-stable-period'] ?? env.MRC_FAILBACK_STABLE_PERIOD ?? '10m'),
+    failbackCooldownMs: parsePositiveDuration('failback-cooldown', values['failback-cooldown'] ?? env.MRC_FAILBACK_COOLDOWN ?? '1h'),
     logLevel,
     help,
   };

@@ -61,6 +61,7 @@ async function main(): Promise<void> {
     kc,
     aws,
     clusterId: flags.clusterId,
+    requireAccessPolicy: flags.requireAccessPolicy,
     logger,
     metrics,
     manager,

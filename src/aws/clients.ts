@@ -3,16 +3,17 @@
 // signal of the reconcile it is called from; nothing else in the controller constructs an SDK
 // client.
 
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { STSClient } from '@aws-sdk/client-sts';
+import type { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { currentAbortSignal, joinSignals, outsideAbortScope } from './abort-scope.ts';
 import { callMiddlewarePlugin } from './middleware.ts';
 import { RateLimiter } from './ratelimit.ts';
+import { cloudwatchSdk, credentialProvidersSdk, ec2Sdk, logsSdk, rdsSdk, route53Sdk, stsSdk } from './sdk.ts';
 import type { AwsClients, AwsTarget, CallRecord } from './types.ts';
 
 export type AwsCredentials = Awaited<ReturnType<ReturnType<typeof fromNodeProviderChain>>>;
@@ -75,13 +76,14 @@ interface CommonConfig {
   requestHandler: RequestHandlerOptions;
 }
 
+// Each service's package is loaded by its first client (src/aws/sdk.ts), not at start.
 const FACTORIES: { [S in ServiceName]: (c: CommonConfig) => ClientByService[S] } = {
-  ec2: (c) => new EC2Client(c),
-  route53: (c) => new Route53Client(c),
-  rds: (c) => new RDSClient(c),
-  cloudwatch: (c) => new CloudWatchClient(c),
-  logs: (c) => new CloudWatchLogsClient(c),
-  sts: (c) => new STSClient(c),
+  ec2: (c) => new ec2Sdk.EC2Client(c),
+  route53: (c) => new route53Sdk.Route53Client(c),
+  rds: (c) => new rdsSdk.RDSClient(c),
+  cloudwatch: (c) => new cloudwatchSdk.CloudWatchClient(c),
+  logs: (c) => new logsSdk.CloudWatchLogsClient(c),
+  sts: (c) => new stsSdk.STSClient(c),
 };
 
 /**
@@ -124,6 +126,18 @@ export function shareCredentials(fetch: AwsCredentialIdentityProvider, now = Dat
   };
 }
 
+/**
+ * The SDK's default credentials chain, built when credentials are first needed: building it
+ * loads @aws-sdk/credential-providers, which a controller that never calls AWS does not need.
+ */
+function nodeProviderChainOnFirstUse(): AwsCredentialIdentityProvider {
+  let chain: AwsCredentialIdentityProvider | undefined;
+  return () => {
+    chain ??= credentialProvidersSdk.fromNodeProviderChain();
+    return chain();
+  };
+}
+
 type Send = (command: unknown, optionsOrCb?: unknown, cb?: unknown) => unknown;
 
 /**
@@ -159,7 +173,7 @@ export function createAwsClients(opts: AwsClientsOptions = {}): AwsClientsHandle
     // after them would otherwise hold the call until the SDK's 15 min socket default.
     socketTimeout: requestTimeout,
   };
-  const base = opts.baseCredentials ?? shareCredentials(fromNodeProviderChain());
+  const base = opts.baseCredentials ?? shareCredentials(nodeProviderChainOnFirstUse());
   const endpoint = opts.endpointUrl ? { endpoint: opts.endpointUrl } : {};
   const clients = new Map<string, ClientByService[ServiceName]>();
   const roleCredentials = new Map<string, AwsCredentialIdentityProvider>();
@@ -171,7 +185,7 @@ export function createAwsClients(opts: AwsClientsOptions = {}): AwsClientsHandle
     const key = targetKey('role', region, t);
     let provider = roleCredentials.get(key);
     if (!provider) {
-      const assume = fromTemporaryCredentials({
+      const assume = credentialProvidersSdk.fromTemporaryCredentials({
         masterCredentials: base,
         params: {
           RoleArn: t.roleArn,
@@ -222,7 +236,7 @@ export function createAwsClients(opts: AwsClientsOptions = {}): AwsClientsHandle
       if (!id) {
         const sts = get('sts', { ...t, region: t.region || DEFAULT_STS_REGION });
         // Cached for every reconcile: not cancelled with the one that asked first.
-        id = outsideAbortScope(() => sts.send(new GetCallerIdentityCommand({}))).then((r) => {
+        id = outsideAbortScope(() => sts.send(new stsSdk.GetCallerIdentityCommand({}))).then((r) => {
           if (!r.Account) throw new Error('STS GetCallerIdentity returned no account');
           return r.Account;
         });

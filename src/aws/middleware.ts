@@ -6,7 +6,7 @@
 
 import { AbortError, currentAbortSignal } from './abort-scope.ts';
 import { attachCallContext, callContextOf, isThrottling } from './errors.ts';
-import { bucketsForCall, type RateLimiter } from './ratelimit.ts';
+import { bucketsForCall, limiterKey, type RateLimiter } from './ratelimit.ts';
 import type { CallRecord } from './types.ts';
 
 export interface CallMiddlewareOptions {
@@ -141,7 +141,8 @@ export function callMiddleware(opts: CallMiddlewareOptions): Middleware {
     const signal = isMutating(operation) ? signalOf(context) : undefined;
     const what = `${opts.service} ${operation} in ${opts.region}`;
     refuseIfCancelled(signal, what);
-    const wait = opts.limiter.takeAll(opts.accountKey, buckets);
+    const key = limiterKey(opts.service, opts.accountKey, opts.region);
+    const wait = opts.limiter.takeAll(key, buckets);
     await (signal ? untilCancelled(wait, signal, what) : wait);
     refuseIfCancelled(signal, what);
     const started = performance.now();
@@ -160,7 +161,7 @@ export function callMiddleware(opts: CallMiddlewareOptions): Middleware {
       return result;
     } catch (err) {
       const throttled = isThrottling(err);
-      if (throttled) for (const b of buckets) opts.limiter.slowDown(opts.accountKey, b.family);
+      if (throttled) for (const b of buckets) opts.limiter.slowDown(key, b.family);
       // An AssumeRole failure surfaces through the outer call: keep the innermost context.
       if (!callContextOf(err)) attachCallContext(err, { service: opts.service, operation, region: opts.region });
       report(throttled ? 'throttled' : 'error');

@@ -1,4 +1,4 @@
-// Client-side token buckets per (account, API family), sized from AWS's published limits, so
+// Client-side token buckets per (account, Region for regional services, API family), sized from AWS's published limits, so
 // the controller stays under them instead of learning them from throttling errors. A bucket
 // that gets throttled anyway halves its rate and climbs back slowly (AIMD).
 
@@ -16,9 +16,12 @@ export const LIMITS: Readonly<Record<string, BucketLimit>> = {
   // EC2 request-token buckets: non-mutating 100 burst / 20 per s, mutating 200 / 5 per s.
   'ec2:describe': { ratePerSec: 20, burst: 100 },
   'ec2:mutate': { ratePerSec: 5, burst: 200 },
-  rds: { ratePerSec: 12, burst: 40 },
+  // RDS API request throttling (RDS user guide): per account and region, a burst of 300 and
+  // 12 per second sustained (the key is per account and Region: limiterKey).
+  rds: { ratePerSec: 12, burst: 300 },
   route53: ROUTE53_ACCOUNT,
-  // Route 53's published per-action bucket: 50 capacity, refilled at 0.5 per second.
+  // Route 53's published per-action bucket (developer guide, "Throttling for Amazon Route 53 API
+  // requests"): CreateHealthCheck has a capacity of 50, refilled at 0.5 per second.
   'route53:CreateHealthCheck': { ratePerSec: 0.5, burst: 50 },
   'route53:GetHealthCheckStatus': { ratePerSec: 1, burst: 1 },
   // Record changes, not calls: 1,500 burst / 100 per s, UPSERT counting twice.
@@ -75,6 +78,18 @@ export function recordChangeCost(input: unknown): number {
   const changes = (input as { ChangeBatch?: { Changes?: { Action?: string }[] } } | undefined)?.ChangeBatch?.Changes;
   if (!Array.isArray(changes) || changes.length === 0) return 1;
   return changes.reduce((n, c) => n + (c.Action === 'UPSERT' ? 2 : 1), 0);
+}
+
+/** Services whose quotas AWS counts per account across all Regions; every other one counts per account and Region. */
+const GLOBAL_SERVICES = new Set(['route53', 'sts']);
+
+/**
+ * The key of a call's buckets: EC2, RDS, CloudWatch and Logs publish their request rates per
+ * account **and Region**, so two Regions never share a bucket (a failover that works both
+ * Regions at once gets both Regions' rates); Route 53 (global) and STS count per account.
+ */
+export function limiterKey(service: string, accountKey: string, region: string): string {
+  return GLOBAL_SERVICES.has(service) ? accountKey : `${accountKey} ${region}`;
 }
 
 /** Every bucket one call must draw from: Route 53 calls pay per action and per account. */

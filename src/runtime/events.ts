@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { toKubeTime } from './conditions.ts';
-import type { KubeObject } from './kube-object.ts';
+import type { KubeObjectLike } from './kube-object.ts';
 import { isNotFound, kubeRequest, MERGE_PATCH } from './kube-request.ts';
 import type { Logger } from './logger.ts';
 
@@ -28,7 +28,7 @@ export interface SeenEvent {
 export type EventAction = { action: 'create' } | { action: 'bump'; count: number };
 
 /** Events aggregate when they are about the same object incarnation (uid) and say the same thing. */
-export function aggregationKey(obj: KubeObject, type: EventType, reason: string, message: string): string {
+export function aggregationKey(obj: KubeObjectLike, type: EventType, reason: string, message: string): string {
   const m = obj.metadata;
   return JSON.stringify([obj.apiVersion, obj.kind, m.namespace ?? '', m.name, m.uid ?? '', type, reason, message]);
 }
@@ -64,16 +64,16 @@ export class EventRecorder {
     this.now = o.now ?? Date.now;
   }
 
-  normal(obj: KubeObject, reason: string, message: string): Promise<void> {
+  normal(obj: KubeObjectLike, reason: string, message: string): Promise<void> {
     return this.record(obj, 'Normal', reason, message);
   }
 
-  warning(obj: KubeObject, reason: string, message: string): Promise<void> {
+  warning(obj: KubeObjectLike, reason: string, message: string): Promise<void> {
     return this.record(obj, 'Warning', reason, message);
   }
 
   /** Resolves when the Event is written or the attempt failed (logged); never rejects. */
-  record(obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  record(obj: KubeObjectLike, type: EventType, reason: string, message: string): Promise<void> {
     const msg = truncateMessage(message);
     const key = aggregationKey(obj, type, reason, msg);
     const prev = this.chains.get(key) ?? Promise.resolve();
@@ -89,7 +89,7 @@ export class EventRecorder {
     return next;
   }
 
-  private async write(key: string, obj: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
+  private async write(key: string, obj: KubeObjectLike, type: EventType, reason: string, message: string): Promise<void> {
     const nowMs = this.now();
     const ts = toKubeTime(new Date(nowMs));
     const seen = this.seen.get(key);

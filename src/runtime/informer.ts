@@ -4,10 +4,12 @@
 // (HTTP or in-stream) relists and reconciles the cache, a watch that goes silent is aborted
 // by a watchdog, handler exceptions are caught, and cached objects are stripped of what nobody
 // reads (managedFields) and frozen, so they can be handed out without a copy and nobody can
-// mutate the cache through a reference.
+// mutate the cache through a reference. Named indexes (cache-index.ts) change with the store,
+// before any handler hears of the change, so a handler reading an index sees the new state.
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.ts';
-import { deepFreeze, type KubeObject, objectKey } from './kube-object.ts';
+import { CacheIndexes, type IndexFunc, NAMESPACE_INDEX } from './cache-index.ts';
+import { deepFreeze, type KubeObject, type KubeObjectLike, objectKey } from './kube-object.ts';
 import { httpStatusOf, kubeRequest } from './kube-request.ts';
 import type { Logger } from './logger.ts';
 
@@ -70,7 +72,7 @@ export type CacheChange<T> = { type: 'add'; obj: T } | { type: 'update'; obj: T;
  * What handlers must hear when the cache is replaced by a relist: deletes for objects that
  * vanished (their final state is the cached one), adds for new ones, updates for changed ones.
  */
-export function cacheChanges<T extends KubeObject>(previous: ReadonlyMap<string, T>, fresh: ReadonlyMap<string, T>): CacheChange<T>[] {
+export function cacheChanges<T extends KubeObjectLike>(previous: ReadonlyMap<string, T>, fresh: ReadonlyMap<string, T>): CacheChange<T>[] {
   const out: CacheChange<T>[] = [];
   for (const [key, old] of previous) if (!fresh.has(key)) out.push({ type: 'delete', obj: old });
   for (const [key, obj] of fresh) {
@@ -92,7 +94,7 @@ export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-confi
  * dropping them loses nothing. Kept: spec, status and the metadata writes need (uid,
  * resourceVersion, generation, labels, other annotations, finalizers, ownerReferences, timestamps).
  */
-export function stripForCache<T extends KubeObject>(obj: T): T {
+export function stripForCache<T extends KubeObjectLike>(obj: T): T {
   const {
     managedFields: _managedFields,
     selfLink: _selfLink,
@@ -111,8 +113,9 @@ const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 250, maxMs: 30_000, jitter: 0.
 /** A watch that ended sooner than this without delivering anything counts as a failure. */
 const MIN_HEALTHY_WATCH_MS = 1_000;
 
-export class Informer<T extends KubeObject = KubeObject> {
+export class Informer<T extends KubeObjectLike = KubeObject> {
   private store = new Map<string, T>();
+  private readonly indexes: CacheIndexes<T>;
   private resourceVersion: string | undefined;
   private synced = false;
   private started = false;
@@ -129,6 +132,12 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.watcher = new Watch(o.kc);
     this.stallMs = o.stallMs ?? 5 * 60_000;
     this.backoff = { ...DEFAULT_BACKOFF, ...o.backoff };
+    this.indexes = new CacheIndexes<T>((index, key, err) => this.o.logger.error('index function threw', { kind: o.kind, index, key, err }));
+  }
+
+  /** Adds a named index (the objects already cached are indexed at once). */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    this.indexes.add(name, fn, this.store);
   }
 
   /** Adds a set of handlers; each is called synchronously, and a throw is logged, never propagated. */
@@ -153,9 +162,24 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.synced;
   }
 
-  /** Cached objects (frozen: clone before changing them). */
-  list(): T[] {
-    return [...this.store.values()];
+  /** Cached objects, all or one namespace's (frozen: clone before changing them). */
+  list(namespace?: string): T[] {
+    return namespace === undefined ? [...this.store.values()] : this.byIndex(NAMESPACE_INDEX, namespace);
+  }
+
+  /** Keys of the objects the index `name` holds under `value`; nothing else is looked at. */
+  indexKeys(name: string, value: string): string[] {
+    return this.indexes.keys(name, value);
+  }
+
+  /** The cached objects (frozen, not copies) the index `name` holds under `value`. */
+  byIndex(name: string, value: string): T[] {
+    const out: T[] = [];
+    for (const key of this.indexes.keys(name, value)) {
+      const obj = this.store.get(key);
+      if (obj) out.push(obj);
+    }
+    return out;
   }
 
   keys(): string[] {
@@ -251,6 +275,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     const fresh = new Map<string, T>();
     for (const item of items) fresh.set(objectKey(item), deepFreeze(item));
     this.store = fresh;
+    this.indexes.replace(fresh);
     this.resourceVersion = listRv;
     this.synced = true;
     this.lastProgressAt = Date.now();
@@ -329,9 +354,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     const old = this.store.get(key);
     if (type === 'DELETED') {
       this.store.delete(key);
+      this.indexes.delete(key);
       this.dispatch('onDelete', frozen);
     } else if (type === 'ADDED' || type === 'MODIFIED') {
       this.store.set(key, frozen);
+      this.indexes.set(key, frozen);
       if (old) this.dispatch('onUpdate', frozen, old);
       else this.dispatch('onAdd', frozen);
     }

@@ -14,10 +14,18 @@ export interface KubeObjectMeta {
   creationTimestamp?: string;
 }
 
-export interface KubeObject {
+/**
+ * What the runtime reads of any object. Typed kinds declared as interfaces (which have no index
+ * signature, so they are not KubeObjects) fit it, so the runtime's generics take them as they are.
+ */
+export interface KubeObjectLike {
   apiVersion?: string;
   kind?: string;
   metadata: KubeObjectMeta;
+}
+
+/** An object whose other fields are read untyped. */
+export interface KubeObject extends KubeObjectLike {
   [field: string]: unknown;
 }
 

@@ -2,28 +2,60 @@
 // watched collection, one work queue per kind, workers only while this replica leads, periodic
 // drift checks, and a shutdown that stops taking work, lets in-flight reconciles finish for a
 // grace period, cancels the rest and waits for them to end (at most the renew deadline),
-// then releases the lease and stops the informers.
+// then releases the lease and stops the informers. `cache<T>(kind)` is the typed read side of
+// the informers, with named indexes registered before start (controller-runtime's IndexField).
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type BackoffOptions, jittered, sleep } from './backoff.ts';
+import type { IndexFunc } from './cache-index.ts';
 import { Informer } from './informer.ts';
-import { type KubeObject, objectKey } from './kube-object.ts';
+import { type KubeObject, type KubeObjectLike, objectKey } from './kube-object.ts';
 import { DEFAULT_RENEW_DEADLINE_MS, LeaderElector } from './leader.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
-import { anyChange, shouldEnqueueUpdate, type UpdatePredicate } from './predicates.ts';
+import { anyChange, shouldEnqueueUpdate } from './predicates.ts';
 import { keyString, type ObjectKey, parseKey, type Reconcile, TerminalError } from './reconciler.ts';
 import { type WorkerPool, WorkQueue } from './workqueue.ts';
 
-/** Another collection whose changes wake keys of the registering kind. */
-export interface SecondaryWatch {
+/**
+ * Another collection whose changes wake keys of the registering kind. `T` is the type of the
+ * watched objects as the caller knows it from the path; `watchOf` turns a typed watch into one a
+ * registration lists.
+ */
+export interface SecondaryWatch<T extends KubeObjectLike = KubeObject> {
   /** Collection path; shares the informer of any other registration watching the same path. */
   path: string;
-  /** Name for logs, metrics and getCached (defaults to the path). */
+  /** Name for logs, metrics and cache() (defaults to the path). */
   kind?: string;
   /** Keys of the registering kind that depend on `obj`. */
-  map: (obj: KubeObject) => ObjectKey[];
+  map: (obj: T) => ObjectKey[];
   /** Which updates count (default: any stored change, status included). */
-  predicate?: UpdatePredicate;
+  predicate?: (newObj: T, oldObj: T) => boolean;
+  /** A cluster-scoped collection (e.g. Namespaces): watched whole even when the manager watches one namespace. */
+  clusterScoped?: boolean;
+}
+
+/** A watch of typed objects, for a registration's `watchesFor`: the runtime hands `map` what the path serves. */
+export const watchOf = <T extends KubeObjectLike>(w: SecondaryWatch<T>): SecondaryWatch => w as unknown as SecondaryWatch;
+
+/**
+ * The typed read side of one kind's informer: the cache's own objects, deeply frozen and shared
+ * (a caller that changes one must `structuredClone` it first; a write to it throws). `T` is the
+ * kind's type as the caller knows it: the runtime stores whatever the apiserver serves at the path.
+ */
+export interface KindCache<T extends KubeObjectLike> {
+  get(key: ObjectKey | string): T | undefined;
+  /** Every cached object, or one namespace's (read from the built-in namespace index). */
+  list(namespace?: string): T[];
+  /** The objects the index `name` holds under `value`; no other object is looked at. */
+  byIndex(name: string, value: string): T[];
+  /** Keys of the objects the index `name` holds under `value`. */
+  indexKeys(name: string, value: string): ObjectKey[];
+  /**
+   * Registers a named index (before start): `fn` gives the values an object is found under, e.g.
+   * the key of the object it references. The informer keeps it current on add, update, delete
+   * and relist.
+   */
+  addIndex(name: string, fn: IndexFunc<T>): void;
 }
 
 export interface Registration {
@@ -88,6 +120,8 @@ interface Source {
 export class Manager {
   private readonly controllers = new Map<string, Controller>();
   private readonly sources = new Map<string, Source>();
+  /** Indexes registered before start, by kind, then by index name. */
+  private readonly indexes = new Map<string, Map<string, IndexFunc<KubeObject>>>();
   /** Aborted when the current leadership term ends; reconciles get its signal. */
   private term: AbortController | undefined;
   private elector: LeaderElector | undefined;
@@ -115,6 +149,11 @@ export class Manager {
     // kind also watches that path.
     for (const c of this.controllers.values()) this.source(c.reg.path, c.reg.kind);
     for (const c of this.controllers.values()) this.wire(c);
+    // Before any informer lists, so no object is ever cached without its index entries.
+    for (const [kind, byName] of this.indexes) {
+      const informer = this.sourceOf(kind).informer;
+      for (const [name, fn] of byName) informer.addIndex(name, fn);
+    }
     for (const s of this.sources.values()) s.informer.start();
     for (const c of this.controllers.values()) this.scheduleDrift(c);
 
@@ -187,17 +226,29 @@ export class Manager {
   }
 
   /**
-   * The cached object (registered kind or secondary-watch kind), if cached. It is the cache's
-   * own object, deeply frozen and shared: a caller that changes it must `structuredClone` it
-   * first (a write to it throws in strict mode). No copy is made per read.
+   * The typed cache of a kind (registered or watched). It may be taken before start, to add
+   * indexes; reads need the informers, so they work from start on.
    */
-  getCached<T extends KubeObject = KubeObject>(kind: string, key: ObjectKey | string): T | undefined {
-    return this.sourceOf(kind).informer.get(typeof key === 'string' ? key : keyString(key)) as T | undefined;
+  cache<T extends KubeObjectLike>(kind: string): KindCache<T> {
+    // The one place the runtime takes the caller's word for the type of what the kind's path serves.
+    const informer = () => this.sourceOf(kind).informer as unknown as Informer<T>;
+    return {
+      get: (key) => informer().get(typeof key === 'string' ? key : keyString(key)),
+      list: (namespace) => informer().list(namespace),
+      byIndex: (name, value) => informer().byIndex(name, value),
+      indexKeys: (name, value) => informer().indexKeys(name, value).map(parseKey),
+      addIndex: (name, fn) => this.addIndex(kind, name, fn),
+    };
   }
 
-  /** Every cached object of a kind: the cache's own frozen objects, as getCached. */
-  listCached<T extends KubeObject = KubeObject>(kind: string): T[] {
-    return this.sourceOf(kind).informer.list() as T[];
+  /** The cached object (registered kind or secondary-watch kind), if cached: `cache(kind).get`. */
+  getCached<T extends KubeObjectLike = KubeObject>(kind: string, key: ObjectKey | string): T | undefined {
+    return this.cache<T>(kind).get(key);
+  }
+
+  /** Every cached object of a kind: `cache(kind).list()`. */
+  listCached<T extends KubeObjectLike = KubeObject>(kind: string): T[] {
+    return this.cache<T>(kind).list();
   }
 
   async waitForSync(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
@@ -209,18 +260,27 @@ export class Manager {
     return true;
   }
 
+  private addIndex<T extends KubeObjectLike>(kind: string, name: string, fn: IndexFunc<T>): void {
+    if (this.started) throw new Error(`index ${name} on ${kind}: indexes are added before the manager starts`);
+    const byName = this.indexes.get(kind) ?? new Map<string, IndexFunc<KubeObject>>();
+    if (byName.has(name)) throw new Error(`index ${name} on ${kind} is already registered`);
+    // Stored untyped beside the other kinds' indexes; the informer of `kind` only hands it `T`s.
+    byName.set(name, fn as unknown as IndexFunc<KubeObject>);
+    this.indexes.set(kind, byName);
+  }
+
   private sourceOf(kind: string): Source {
     for (const s of this.sources.values()) if (s.kind === kind) return s;
     throw new Error(`no informer for kind ${kind}`);
   }
 
-  private source(path: string, kind: string): Source {
+  private source(path: string, kind: string, clusterScoped = false): Source {
     let s = this.sources.get(path);
     if (!s) {
       const m = this.o.metrics;
       const informer = new Informer({
         kc: this.o.kc,
-        path: this.o.namespace ? namespacedPath(path, this.o.namespace) : path,
+        path: this.o.namespace && !clusterScoped ? namespacedPath(path, this.o.namespace) : path,
         kind,
         logger: this.o.logger,
         stallMs: this.o.stallMs,
@@ -251,7 +311,7 @@ export class Manager {
       },
     });
     for (const w of c.reg.watchesFor ?? []) {
-      const src = this.source(w.path, w.kind ?? w.path);
+      const src = this.source(w.path, w.kind ?? w.path, w.clusterScoped);
       const wake = (obj: KubeObject) => {
         for (const k of w.map(obj)) c.queue.add(keyString(k));
       };

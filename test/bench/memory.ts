@@ -52,6 +52,22 @@ export interface MemoryResult {
 
 const PAUSED = { 'multiregion.dev/paused': 'true' };
 
+/**
+ * The bench's own request to the apiserver, tried again when the connection failed before an
+ * answer: on a machine at load 20–60 one of 5,000 requests did, and ended the phase. Both kinds
+ * are safe to send twice: an apply of the same object, a patch setting the same annotation value.
+ */
+async function retryDroppedRequest<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof TypeError && err.message === 'fetch failed')) throw err;
+      await sleep(500 * attempt);
+    }
+  }
+}
+
 function pausedPair(i: number): Obj {
   const hex = i.toString(16).padStart(17, '0');
   return {
@@ -166,7 +182,7 @@ export async function benchMemory(
       const before = await apiserverRequests(stack.kc);
       const t0 = Date.now();
       const idx = Array.from({ length: level - made }, (_, k) => made + k);
-      await inChunks(idx, 50, (i) => kube.apply(pausedPair(i)));
+      await inChunks(idx, 50, (i) => retryDroppedRequest(() => kube.apply(pausedPair(i))));
       made = level;
       let paused = 0;
       // At least 100 ms per new object: a loaded machine must not cut the step short (the figure
@@ -206,9 +222,11 @@ export async function benchMemory(
           Array.from({ length: top.objects }, (_, i) => i),
           50,
           (i) =>
-            kube.mergePatch(
-              { kind: 'RegionPair', namespace: MEM_NS, name: `idle-${i}` },
-              { metadata: { annotations: { 'multiregion.dev/reconcile-now': stamp } } },
+            retryDroppedRequest(() =>
+              kube.mergePatch(
+                { kind: 'RegionPair', namespace: MEM_NS, name: `idle-${i}` },
+                { metadata: { annotations: { 'multiregion.dev/reconcile-now': stamp } } },
+              ),
             ),
         );
       }

@@ -37,6 +37,8 @@ export interface SteadyResult {
    */
   awsReadsPerReconcile: number;
   awsReadsPerPass: number;
+  /** AWS reads in the window over the drift intervals it spans (no reconcile count involved). */
+  awsReadsPerInterval: number;
   apiserverMultiregionWrites: number;
   apiserverByVerbResource: Record<string, number>;
   reconciles: number;
@@ -159,6 +161,7 @@ export async function benchRegionPairs(
       awsReadsPerObjectPerInterval: Math.round((reads.length / o.pairs / intervals) * 10) / 10,
       awsReadsPerReconcile: Math.round(perReconcile * 10) / 10,
       awsReadsPerPass: Math.round(perReconcile * o.pairs),
+      awsReadsPerInterval: Math.round(reads.length / intervals),
       apiserverMultiregionWrites: sumWrites(writes),
       apiserverByVerbResource: diffCounts(quietApiAfter.byVerbResource, quietApiBefore.byVerbResource),
       reconciles,
@@ -167,7 +170,12 @@ export async function benchRegionPairs(
       `  quiet ${quietSeconds.toFixed(0)} s: ${Object.values(steady.awsMutating).reduce((a, b) => a + b, 0)} AWS mutating calls, ${reads.length} AWS reads, ${steady.apiserverMultiregionWrites} multiregion.dev writes`,
     );
     o.log(
-      `  ${reconciles} reconciles: ${steady.awsReadsPerReconcile} AWS reads per reconcile = ${steady.awsReadsPerPass} reads per drift pass of ${o.pairs} pairs`,
+      `  ${reconciles} reconciles: ${steady.awsReadsPerReconcile} AWS reads per reconcile = ${steady.awsReadsPerPass} reads per drift pass of ${o.pairs} pairs (${steady.awsReadsPerInterval} per ${o.driftSeconds} s interval measured)`,
+    );
+    o.log(
+      `  reads by operation: ${Object.entries(steady.awsReads)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
     );
     return { convergence, steady };
   } finally {

@@ -7,7 +7,18 @@ region (in the same backend moto resets), PutQueryDefinition creates with a new 
 the one named by queryDefinitionId (ResourceNotFoundException if it does not exist) and answers
 a repeated clientToken (the SDK's idempotency token) with the first call's id,
 DescribeQueryDefinitions filters by name prefix and pages with maxResults/nextToken,
-DeleteQueryDefinition answers success or ResourceNotFoundException. Everything else is moto's.
+DeleteQueryDefinition answers success or ResourceNotFoundException.
+
+It also makes DescribeTransitGatewayAttachments report each attachment's `Association` as the
+route table it is associated with. moto 5.2.x always reports the TGW's default route table there,
+whatever AssociateTransitGatewayRouteTable / DisassociateTransitGatewayRouteTable did; the API
+reference describes `Association` as the attachment's current association (route table id and
+state), absent when it has none. The association is recorded where moto records the table's side
+(so GetTransitGatewayRouteTableAssociations and the attachment agree), per side: moto keeps one
+object for both sides of a peering, so DescribeTransitGatewayAttachments answers with each side's
+view of it (its own association; on the accepter side its own TGW as TransitGatewayId and the
+requester's as ResourceId, as AWS shows it there). A deleted attachment has no association.
+Everything else is moto's.
 """
 
 import json
@@ -15,9 +26,12 @@ import sys
 import time
 import uuid
 
+from moto.ec2.models.transit_gateway_attachments import TransitGatewayAttachment, TransitGatewayAttachmentBackend
+from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTableBackend
 from moto.logs.exceptions import InvalidParameterException, ResourceNotFoundException
 from moto.logs.responses import LogsResponse
 from moto.server import main
+from moto.utilities.utils import filter_resources
 
 MAX_QUERY_LENGTH = 10000
 MAX_NAME_LENGTH = 255
@@ -80,6 +94,80 @@ def delete_query_definition(self):
     del store[qid]
     return json.dumps({"success": True})
 
+
+_set_table_association = TransitGatewayRouteTableBackend.set_route_table_association
+_unset_table_association = TransitGatewayRouteTableBackend.unset_route_table_association
+
+
+def _side(backend):
+    return (backend.account_id, backend.region_name)
+
+
+def _associations(attachment):
+    # Per side: moto keeps one object for both sides of a peering, each side associates its own.
+    if not hasattr(attachment, "ext_associations"):
+        attachment.ext_associations = {}
+    return attachment.ext_associations
+
+
+def set_route_table_association(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
+    _set_table_association(self, transit_gateway_attachment_id, transit_gateway_route_table_id)
+    _associations(self.transit_gateway_attachments[transit_gateway_attachment_id])[_side(self)] = transit_gateway_route_table_id
+
+
+def unset_route_table_association(self, tgw_rt_id, tgw_attach_id):
+    _unset_table_association(self, tgw_rt_id, tgw_attach_id)
+    attachment = self.transit_gateway_attachments.get(tgw_attach_id)
+    if attachment is not None and _associations(attachment).get(_side(self)) == tgw_rt_id:
+        del _associations(attachment)[_side(self)]
+
+
+def _association_on(attachment, side):
+    table = _associations(attachment).get(side)
+    if not table or attachment.state in ("deleting", "deleted", "failed", "rejected"):
+        return None
+    return {"State": "associated", "TransitGatewayRouteTableId": table}
+
+
+class SideView:
+    """One side's view of an attachment: its own association, and for the accepter of a peering
+    its own TGW as TransitGatewayId (the requester's as ResourceId), as AWS shows it there."""
+
+    def __init__(self, attachment, side):
+        self._attachment = attachment
+        self._on = side
+        info = getattr(attachment, "accepter_tgw_info", None)
+        accepter = info is not None and (info["OwnerId"], info["Region"]) == side and side != (attachment.owner_id, attachment.requester_tgw_info["Region"])
+        self.transit_gateway_id = info["TransitGatewayId"] if accepter else attachment.transit_gateway_id
+        self.resource_id = attachment.transit_gateway_id if accepter else attachment.resource_id
+
+    def __getattr__(self, name):
+        return getattr(self._attachment, name)
+
+    @property
+    def association(self):
+        return _association_on(self._attachment, self._on)
+
+
+def describe_transit_gateway_attachments(self, transit_gateways_attachment_ids=None, filters=None):
+    found = _describe_attachments(self, transit_gateways_attachment_ids=transit_gateways_attachment_ids, filters=None)
+    views = [SideView(a, _side(self)) for a in found]
+    if filters:
+        attr_pairs = (("resource-id", "resource_id"), ("resource-type", "resource_type"), ("transit-gateway-id", "transit_gateway_id"))
+        views = filter_resources(views, filters, attr_pairs)
+    return views
+
+
+def attachment_association(self):
+    # Outside a side's view (other operations' answers): the creating side's association.
+    return _association_on(self, (self.owner_id, self.ec2_backend.region_name))
+
+
+_describe_attachments = TransitGatewayAttachmentBackend.describe_transit_gateway_attachments
+TransitGatewayRouteTableBackend.set_route_table_association = set_route_table_association
+TransitGatewayRouteTableBackend.unset_route_table_association = unset_route_table_association
+TransitGatewayAttachmentBackend.describe_transit_gateway_attachments = describe_transit_gateway_attachments
+TransitGatewayAttachment.association = property(attachment_association)
 
 LogsResponse.put_query_definition = put_query_definition
 LogsResponse.describe_query_definitions = describe_query_definitions

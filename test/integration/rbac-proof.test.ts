@@ -75,6 +75,7 @@ before(async () => {
 after(async () => {
   await ctrl?.stop();
   await kube.purge('RegionPair', NS).catch(() => {});
+  await kube.delete('AccessPolicy', '', 'rbac-proof').catch(() => {});
   await stack.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -98,7 +99,14 @@ describe('RBAC proof: the controller as the chart ServiceAccount', () => {
     ctrl = await startController({
       kubeconfigPath: join(dir, 'sa-kubeconfig'),
       awsEndpoint: stack.motoEndpoint,
-      args: [`--leader-election-namespace=${releaseNamespace}`, `--leader-election-id=${leaseName}`],
+      // Tenant boundaries on, as the chart runs it: the SA must read AccessPolicies and Namespaces.
+      args: [`--leader-election-namespace=${releaseNamespace}`, `--leader-election-id=${leaseName}`, '--require-access-policy=true'],
+    });
+    await kube.apply({
+      apiVersion: 'multiregion.dev/v1alpha1',
+      kind: 'AccessPolicy',
+      metadata: { name: 'rbac-proof' },
+      spec: { namespaces: [NS], vpcs: [east.vpcId, west.vpcId] },
     });
     const name = uniqueName('rbac');
     const pair: Obj = {
@@ -174,6 +182,8 @@ describe('RBAC proof: the controller as the chart ServiceAccount', () => {
     { verb: 'create', resource: 'secrets', namespace: NS },
     { verb: 'create', resource: 'leases', group: 'coordination.k8s.io', namespace: releaseNamespace },
     { verb: 'update', resource: 'leases', group: 'coordination.k8s.io', namespace: releaseNamespace, name: 'multiregion-controller' },
+    { verb: 'watch', resource: 'accesspolicies', group: 'multiregion.dev' },
+    { verb: 'list', resource: 'namespaces' },
   ];
   const denied: Access[] = [
     { verb: 'delete', resource: 'regionpairs', group: 'multiregion.dev', namespace: NS },
@@ -192,6 +202,8 @@ describe('RBAC proof: the controller as the chart ServiceAccount', () => {
     { verb: 'create', resource: 'clusterrolebindings', group: 'rbac.authorization.k8s.io' },
     { verb: 'impersonate', resource: 'users' },
     { verb: 'update', resource: 'customresourcedefinitions', group: 'apiextensions.k8s.io' },
+    { verb: 'create', resource: 'accesspolicies', group: 'multiregion.dev' },
+    { verb: 'patch', resource: 'namespaces', name: NS },
   ];
 
   test('allowed: exactly the verbs the controller uses', async () => {

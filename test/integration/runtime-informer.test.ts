@@ -122,13 +122,17 @@ test('a watch that stays silent past stallMs is restarted, and keeps delivering 
   await waitSeen(seen, 'add', 'after-stall');
 });
 
-test('apiserver restart: the watch resumes, 410 Gone relists, changes made while it was down arrive', async (t) => {
+test('apiserver restart: the watch resumes, 410 Gone relists, changes made while it was down arrive (in the indexes too)', async (t) => {
   const { kube, kc } = cluster;
   const ns = await createNamespace(kc, 'rt-informer');
   await createWidget(kc, ns, 'survivor', { size: 1 });
   await createWidget(kc, ns, 'doomed');
   const { informer, seen } = startInformer(t, { path: widgets(ns), backoff: { baseMs: 100, maxMs: 1_000 } });
   await waitFor('informer synced', async () => informer.hasSynced() && informer.size() === 2, 10_000, 50);
+  // Added to the filled cache: what is there is indexed at once, the relist must rebuild it.
+  informer.addIndex('spec.size', (w) => [String(w.spec?.size)]);
+  const sized = (size: number) => informer.indexKeys('spec.size', String(size)).sort();
+  assert.deepEqual(sized(1), [`${ns}/doomed`, `${ns}/survivor`]);
   const etcd = argvValue(processWith(`--data-dir=${join(kube.dir, 'etcd')}`), '--listen-client-urls');
   const certDir = `--cert-dir=${join(kube.dir, 'certs')}`;
   const apiserverPid = processWith(certDir).pid;
@@ -155,9 +159,15 @@ test('apiserver restart: the watch resumes, 410 Gone relists, changes made while
   assert.ok((stats.restartsByCause.gone ?? 0) >= 1, `expected a 410 restart, got ${JSON.stringify(stats)}`);
   assert.ok(stats.relists >= 1, `expected a relist, got ${JSON.stringify(stats)}`);
 
+  // The relist moved survivor from size 1 to 42 and dropped doomed, as no watch event told it.
+  assert.deepEqual(sized(1), []);
+  assert.deepEqual(sized(42), [`${ns}/survivor`]);
+  assert.equal(informer.byIndex('spec.size', '42')[0], informer.get(`${ns}/survivor`), 'the index resolves to the cached object');
+
   await createWidget(kc, ns, 'after-restart');
   await waitSeen(seen, 'add', 'after-restart');
   assert.deepEqual(informer.keys().sort(), [`${ns}/after-restart`, `${ns}/survivor`]);
+  assert.deepEqual(sized(1), [`${ns}/after-restart`], 'the watch after the relist keeps the index');
 });
 
 interface Proc {

@@ -30,6 +30,9 @@ const QUIET_MS = 700;
 const KIND = 'Widget';
 /** The runtime knows no annotation names: the caller hands it the ones that carry commands. */
 const RECONCILE_NOW = 'example.com/reconcile-now';
+/** An index the caller defines (as the controllers index spec.regionPairRef): widgets by spec.owner. */
+const BY_OWNER = 'spec.owner';
+const ownerOf = (w: Widget): string[] => (typeof w.spec?.owner === 'string' ? [w.spec.owner] : []);
 
 let cluster: TestCluster;
 let ns: string;
@@ -59,6 +62,7 @@ before(async () => {
     commandAnnotations: [RECONCILE_NOW],
   });
   manager.register({ kind: KIND, path: widgets(ns), reconcile: recordingReconcile(() => manager, calls) });
+  manager.cache<Widget>(KIND).addIndex(BY_OWNER, ownerOf);
   await manager.start();
   assert.ok(await manager.waitForSync(10_000), 'informers synced');
 });
@@ -119,6 +123,38 @@ test("getCached and listCached hand out the cache's own frozen objects, without 
   const mine = structuredClone(a);
   mine.metadata.finalizers = ['x'];
   assert.equal(a.metadata.finalizers, undefined, 'a clone is the way to change it');
+});
+
+test('cache<T>(kind): typed reads, a namespace list, and an index that follows add, update and delete', async () => {
+  const cache = manager.cache<Widget>(KIND);
+  const names = (list: Widget[]) => list.map((w) => w.metadata.name).sort();
+  for (const [name, owner] of [
+    ['idx-a', 'alice'],
+    ['idx-b', 'alice'],
+    ['idx-c', 'bob'],
+  ] as const) {
+    await waitCached(await createWidget(cluster.kc, ns, name, { size: 1, owner }));
+  }
+  assert.deepEqual(names(cache.byIndex(BY_OWNER, 'alice')), ['idx-a', 'idx-b']);
+  assert.deepEqual(names(cache.byIndex(BY_OWNER, 'bob')), ['idx-c']);
+  assert.deepEqual(cache.indexKeys(BY_OWNER, 'bob'), [{ namespace: ns, name: 'idx-c' }]);
+  const a = cache.byIndex(BY_OWNER, 'alice').find((w) => w.metadata.name === 'idx-a');
+  assert.equal(a, cache.get({ namespace: ns, name: 'idx-a' }), 'the index hands out the cached object itself, no copy');
+  assert.ok(a && Object.isFrozen(a.spec), 'still deeply frozen');
+  assert.equal(cache.get(`${ns}/idx-a`), a, 'a string key reads the same object');
+  assert.ok(names(cache.list(ns)).includes('idx-c'));
+  assert.deepEqual(cache.list('no-such-namespace'), []);
+
+  // An update that changes the owner moves the widget from one value to the other.
+  await waitCached(await patchWidget(cluster.kc, ns, 'idx-a', { spec: { owner: 'bob' } }));
+  assert.deepEqual(names(cache.byIndex(BY_OWNER, 'alice')), ['idx-b']);
+  assert.deepEqual(names(cache.byIndex(BY_OWNER, 'bob')), ['idx-a', 'idx-c']);
+
+  await deleteWidget(cluster.kc, ns, 'idx-c');
+  await waitFor('idx-c gone from the cache', async () => cache.get({ namespace: ns, name: 'idx-c' }) === undefined, 5_000, 20);
+  assert.deepEqual(names(cache.byIndex(BY_OWNER, 'bob')), ['idx-a']);
+  assert.throws(() => cache.addIndex('late', ownerOf), /before the manager starts/);
+  assert.throws(() => cache.byIndex('spec.size', '1'), /no index named spec.size/);
 });
 
 test('a spec change (new generation) is reconciled', async () => {

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { crdFor, renderCrds } from '../../src/api/generate-crds.ts';
+import { CRD_KINDS, crdFor, renderCrds } from '../../src/api/generate-crds.ts';
 import type { Schema } from '../../src/api/schemas/common.ts';
-import { KINDS } from '../../src/api/types.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -27,7 +26,7 @@ interface Crd {
     }>;
   };
 }
-const crds = KINDS.map((k) => ({ k, crd: crdFor(k) as unknown as Crd }));
+const crds = CRD_KINDS.map((k) => ({ k, crd: crdFor(k) as unknown as Crd }));
 const schemaOf = (c: Crd): Schema => c.spec.versions[0]!.schema.openAPIV3Schema;
 
 function walk(s: Schema, path: string, visit: (s: Schema, path: string) => void): void {
@@ -57,17 +56,20 @@ const expectedColumns: Record<string, string[]> = {
   RegionPair: ['Primary', 'Secondary', 'Peering', 'Ready', 'Synced', 'Age'],
   FailoverPolicy: ['Active', 'Phase', 'FailoverReady', 'Ready', 'Synced', 'Age'],
   ClientConnection: ['Pair', 'Side', 'Ready', 'Synced', 'Age'],
+  AccessPolicy: ['Namespaces', 'Selector', 'Accounts', 'Age'],
 };
-const expectedShort: Record<string, string> = { RegionPair: 'rp', FailoverPolicy: 'fp', ClientConnection: 'cc' };
+const expectedShort: Record<string, string> = { RegionPair: 'rp', FailoverPolicy: 'fp', ClientConnection: 'cc', AccessPolicy: 'ap' };
+// AccessPolicy is the admin's, cluster-wide, and only read: no status to write.
+const clusterScoped = new Set(['AccessPolicy']);
 
 for (const { k, crd } of crds) {
   test(`${k.kind}: names, scope, status subresource, printer columns`, () => {
-    assert.equal(crd.spec.scope, 'Namespaced');
+    assert.equal(crd.spec.scope, clusterScoped.has(k.kind) ? 'Cluster' : 'Namespaced');
     assert.deepEqual(crd.spec.names.shortNames, [expectedShort[k.kind]]);
     assert.deepEqual(crd.spec.names.categories, ['multiregion']);
     const v = crd.spec.versions[0]!;
     assert.equal(v.name, 'v1alpha1');
-    assert.deepEqual(v.subresources, { status: {} });
+    assert.deepEqual(v.subresources, clusterScoped.has(k.kind) ? undefined : { status: {} });
     assert.deepEqual(
       v.additionalPrinterColumns.map((c) => c.name),
       expectedColumns[k.kind],
@@ -149,7 +151,12 @@ function structuralErrors(s: Schema, v: unknown, path: string): string[] {
   return errs;
 }
 
-const examples: Record<string, string> = { RegionPair: 'region-pair.yaml', FailoverPolicy: 'failover-policy.yaml', ClientConnection: 'client-connection.yaml' };
+const examples: Record<string, string> = {
+  RegionPair: 'region-pair.yaml',
+  FailoverPolicy: 'failover-policy.yaml',
+  ClientConnection: 'client-connection.yaml',
+  AccessPolicy: 'access-policy.yaml',
+};
 
 for (const { k, crd } of crds) {
   test(`examples/${examples[k.kind]} is a ${k.kind} that passes the structural schema`, () => {

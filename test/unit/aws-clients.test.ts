@@ -11,7 +11,7 @@ import { withAbortSignal } from '../../src/aws/abort-scope.ts';
 import { type AwsCredentials, accountKeyOf, createAwsClients, shareCredentials } from '../../src/aws/clients.ts';
 import { callContextOf } from '../../src/aws/errors.ts';
 import { CALL_MIDDLEWARE_NAME, callMiddleware, callMiddlewarePlugin, isMutating, isNoAnswer, operationName } from '../../src/aws/middleware.ts';
-import { RateLimiter } from '../../src/aws/ratelimit.ts';
+import { limiterKey, RateLimiter } from '../../src/aws/ratelimit.ts';
 import { isRegionUnreachable } from '../../src/aws/rds/fence.ts';
 import type { AwsTarget, CallRecord } from '../../src/aws/types.ts';
 
@@ -118,6 +118,25 @@ async function runMiddleware(result: 'ok' | Error, limiter = new RateLimiter()) 
   );
   return { calls, outcome, limiter };
 }
+
+test('call middleware: RDS buckets are per account and Region, Route 53 per account', async () => {
+  // One RDS token per 100 s: a second call in the same Region waits, the first in another Region does not.
+  const limiter = new RateLimiter({ limits: { rds: { ratePerSec: 0.01, burst: 1 } } });
+  const rdsCall = async (region: string): Promise<number> => {
+    const mw = callMiddleware({ service: 'rds', region, accountKey: 'default', limiter });
+    const handler = mw(async () => ({ output: {}, response: {} }), { commandName: 'DescribeDBInstancesCommand', clientName: 'RDSClient' });
+    const started = performance.now();
+    await handler({ input: {}, request: {} });
+    return performance.now() - started;
+  };
+  assert.ok((await rdsCall('us-east-1')) < 500, 'the first call takes the burst token');
+  assert.ok((await rdsCall('eu-west-1')) < 500, "eu-west-1 has its own bucket, not us-east-1's");
+  const second = limiter.take(limiterKey('rds', 'default', 'us-east-1'), 'rds').then(() => 'took');
+  const later = new Promise((r) => setTimeout(() => r('waits'), 200).unref());
+  assert.equal(await Promise.race([second, later]), 'waits', "a second us-east-1 call waits for us-east-1's bucket");
+  assert.equal(limiterKey('route53', 'default', 'us-east-1'), limiterKey('route53', 'default', 'eu-west-1'), 'Route 53 is global');
+  assert.notEqual(limiterKey('ec2', 'a', 'us-east-1'), limiterKey('ec2', 'b', 'us-east-1'), 'accounts never share');
+});
 
 const outcomes: { reason: string; result: 'ok' | Error; want: CallRecord['outcome']; slowed: boolean }[] = [
   { reason: 'success', result: 'ok', want: 'success', slowed: false },
@@ -361,7 +380,7 @@ test('a read in a cancelled reconcile does not hang either', async () => {
 test('a mutating call cancelled while it waits for the rate limiter stops waiting and is not sent', async () => {
   // One token, refilled every 10 s: the second mutating EC2 call of the account waits.
   const limiter = new RateLimiter({ limits: { 'ec2:mutate': { ratePerSec: 0.1, burst: 1 } } });
-  await limiter.take('default', 'ec2:mutate');
+  await limiter.take(limiterKey('ec2', 'default', region.region), 'ec2:mutate');
   await withSilentRegion({ limiter }, async ({ clients, server }) => {
     const cancel = new AbortController();
     setTimeout(() => cancel.abort(new Error('shutting down')), 200);

@@ -33,7 +33,7 @@ const limits: { family: string; rate: number; burst: number }[] = [
   { family: 'route53:records', rate: 100, burst: 1500 },
   { family: 'ec2:describe', rate: 20, burst: 100 },
   { family: 'ec2:mutate', rate: 5, burst: 200 },
-  { family: 'rds', rate: 12, burst: 40 },
+  { family: 'rds', rate: 12, burst: 300 },
   { family: 'cloudwatch:PutMetricAlarm', rate: 3, burst: 3 },
   { family: 'cloudwatch:GetMetricData', rate: 50, burst: 50 },
   { family: 'logs', rate: 5, burst: 5 },

@@ -140,6 +140,9 @@ const allowed: Record<string, string[]> = {
   'multiregion.dev/clientconnections/finalizers': ['update'],
   '/events': ['create', 'patch'],
   '/secrets': ['get', 'create', 'patch', 'update'],
+  // Tenant boundaries: the admin's AccessPolicies and Namespace labels, read only.
+  'multiregion.dev/accesspolicies': ['get', 'list', 'watch'],
+  '/namespaces': ['get', 'list', 'watch'],
 };
 /** "group/resource" -> sorted verbs, merged over rules. */
 function grants(rules: Rule[]): Record<string, string[]> {
@@ -191,6 +194,12 @@ test('leader election off: no Lease Role, flag false', () => {
   const objs = helmTemplate(['--set', 'controller.leaderElection.enabled=false']);
   assert.equal(objs.filter((o) => o.kind === 'Role').length, 0);
   assert.ok(podOf(objs).containers[0]!.args.includes('--leader-elect=false'));
+});
+
+test('tenant boundaries are on by default and can be turned off (--require-access-policy)', () => {
+  assert.ok(podOf(defaults).containers[0]!.args.includes('--require-access-policy=true'));
+  const off = helmTemplate(['--set', 'controller.requireAccessPolicy=false']);
+  assert.ok(podOf(off).containers[0]!.args.includes('--require-access-policy=false'));
 });
 
 test('IRSA annotation lands on the ServiceAccount the pod uses', () => {
@@ -277,5 +286,10 @@ test('CRDs ship in the chart crds/ folder, one per kind', () => {
     .filter((o) => o.kind === 'CustomResourceDefinition')
     .map((o) => o.metadata.name)
     .sort();
-  assert.deepEqual(crds, ['clientconnections.multiregion.dev', 'failoverpolicies.multiregion.dev', 'regionpairs.multiregion.dev']);
+  assert.deepEqual(crds, [
+    'accesspolicies.multiregion.dev',
+    'clientconnections.multiregion.dev',
+    'failoverpolicies.multiregion.dev',
+    'regionpairs.multiregion.dev',
+  ]);
 });

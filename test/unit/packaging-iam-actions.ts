@@ -1,7 +1,9 @@
 // The IAM actions the code calls: every `new XCommand(` in src/aws and src/controllers,
-// resolved through that file's imports to the SDK package it comes from.
+// resolved through that file's imports to the SDK package it comes from, and every command or
+// paginator reached through a loader of src/aws/sdk.ts (`new ec2Sdk.XCommand(`).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { SDK_PACKAGES } from '../../src/aws/sdk.ts';
 import { repoRoot } from './packaging-tools.ts';
 
 /** SDK package -> IAM service prefix. */
@@ -60,6 +62,15 @@ export function codeActions(dirs = ['src/aws', 'src/controllers']): Map<string, 
         if (!prefix) throw new Error(`${where}: ${imp.pkg} has no IAM prefix in packaging-iam-actions.ts`);
         const action = `${prefix}:${imp.name.replace(/Command$/, '')}`;
         if (!actions.has(action)) actions.set(action, where);
+      }
+      // The packages are loaded on first use (src/aws/sdk.ts): `new ec2Sdk.XCommand(` and
+      // `ec2Sdk.paginateX(` name the package through the loader.
+      for (const m of source.matchAll(/\b(\w+Sdk)\.(?:(\w+)Command\b|paginate(\w+)\()/g)) {
+        const pkg = SDK_PACKAGES[m[1] as keyof typeof SDK_PACKAGES];
+        const prefix = pkg && iamPrefix[pkg];
+        if (!prefix) continue; // credentialProvidersSdk: its calls are sts:AssumeRole, listed as implied
+        const action = `${prefix}:${m[2] ?? m[3]}`;
+        if (!actions.has(action)) actions.set(action, relative(repoRoot, file));
       }
     }
   }

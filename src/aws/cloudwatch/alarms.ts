@@ -2,22 +2,13 @@
 // an owner's alarm names, a field-by-field comparison of what we set, and PutMetricAlarm only for
 // the ones that differ. Alarms carry our ownership tags; before overwriting or deleting one we
 // check them, so an alarm someone else made under a colliding name is never touched.
-import {
-  type CloudWatchClient,
-  DeleteAlarmsCommand,
-  DescribeAlarmsCommand,
-  ListTagsForResourceCommand,
-  type MetricAlarm,
-  PutMetricAlarmCommand,
-  type PutMetricAlarmCommandInput,
-  type Statistic,
-  type Tag,
-  TagResourceCommand,
-} from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricAlarm, PutMetricAlarmCommandInput, Statistic, Tag } from '@aws-sdk/client-cloudwatch';
 import { AwsError } from '../errors.ts';
+import { cloudwatchSdk } from '../sdk.ts';
 import type { Owner } from '../types.ts';
 import { canonicalJson } from './canonical.ts';
 import { type Change, type ChangeMutate, clientRegion, type SyncOptions, tracked } from './changes.ts';
+import { alarmsUnder } from './shared-reads.ts';
 
 export interface MetricStatSpec {
   namespace: string;
@@ -155,7 +146,10 @@ export async function syncAlarms(
 ): Promise<Change[]> {
   const region = await clientRegion(cw);
   const wanted = new Set(specs.map((s) => s.name));
-  const seen = await describeAlarms(cw, [...new Set([...wanted, ...managedNames])]);
+  const names = [...new Set([...wanted, ...managedNames])];
+  let seen = opts.sharedPrefix ? await sharedSubset(cw, opts.sharedPrefix, names) : await describeAlarms(cw, names);
+  // The shared list may be a few seconds old: what it says must change is read again first.
+  if (opts.sharedPrefix && needsWrite(specs, seen, wanted, managedNames)) seen = await describeAlarms(cw, names);
   const tags = ownerTags(owner);
   const { mutate, changes } = tracked(opts);
   for (const spec of specs) {
@@ -168,9 +162,9 @@ export async function syncAlarms(
     const change: Change = { action: current ? 'Update' : 'Create', resource: `alarm ${spec.name}`, region, ...(current ? { detail: diff.join(', ') } : {}) };
     await mutate(change, async () => {
       if (current) await assertOwned(cw, current, owner, region);
-      await cw.send(new PutMetricAlarmCommand(putAlarmInput(spec, tags)));
+      await cw.send(new cloudwatchSdk.PutMetricAlarmCommand(putAlarmInput(spec, tags)));
       // PutMetricAlarm ignores Tags when the alarm already exists.
-      if (current?.AlarmArn) await cw.send(new TagResourceCommand({ ResourceARN: current.AlarmArn, Tags: tags }));
+      if (current?.AlarmArn) await cw.send(new cloudwatchSdk.TagResourceCommand({ ResourceARN: current.AlarmArn, Tags: tags }));
     });
   }
   const stale = [...seen.values()].filter((a) => a.AlarmName && !wanted.has(a.AlarmName) && managedNames.includes(a.AlarmName));
@@ -178,7 +172,7 @@ export async function syncAlarms(
   for (const a of stale) {
     await mutate({ action: 'Delete', resource: `alarm ${a.AlarmName}`, region }, async () => {
       await assertOwned(cw, a, owner, region);
-      await cw.send(new DeleteAlarmsCommand({ AlarmNames: [a.AlarmName as string] }));
+      await cw.send(new cloudwatchSdk.DeleteAlarmsCommand({ AlarmNames: [a.AlarmName as string] }));
     });
   }
   return changes;
@@ -190,6 +184,34 @@ export interface AlarmSyncOptions extends SyncOptions {
    * owner's spec changed (user tags may have); routine drift checks leave it off.
    */
   retag?: boolean;
+  /**
+   * Read the alarms from the region's shared list of every alarm under this prefix (a drift check
+   * of many owners at once, alarmsUnder in shared-reads.ts) instead of one DescribeAlarms each.
+   */
+  sharedPrefix?: string;
+}
+
+async function sharedSubset(cw: CloudWatchClient, prefix: string, names: readonly string[]): Promise<Map<string, MetricAlarm>> {
+  const all = await alarmsUnder(cw, prefix);
+  const out = new Map<string, MetricAlarm>();
+  for (const n of names) {
+    const a = all.get(n);
+    if (a) out.set(n, a);
+  }
+  return out;
+}
+
+function needsWrite(
+  specs: readonly MetricAlarmSpec[],
+  seen: ReadonlyMap<string, MetricAlarm>,
+  wanted: ReadonlySet<string>,
+  managed: readonly string[],
+): boolean {
+  const differs = specs.some((s) => {
+    const cur = seen.get(s.name);
+    return !cur || alarmDiff(s, cur).length > 0;
+  });
+  return differs || [...seen.keys()].some((n) => !wanted.has(n) && managed.includes(n));
 }
 
 /** Deletes the owner's alarms among `names`; names that don't exist are fine. */
@@ -203,7 +225,7 @@ export async function describeAlarms(cw: CloudWatchClient, names: readonly strin
     const batch = names.slice(i, i + 100);
     let NextToken: string | undefined;
     do {
-      const page = await cw.send(new DescribeAlarmsCommand({ AlarmNames: batch, AlarmTypes: ['MetricAlarm'], NextToken }));
+      const page = await cw.send(new cloudwatchSdk.DescribeAlarmsCommand({ AlarmNames: batch, AlarmTypes: ['MetricAlarm'], NextToken }));
       for (const a of page.MetricAlarms ?? []) if (a.AlarmName) out.set(a.AlarmName, a);
       NextToken = page.NextToken;
     } while (NextToken);
@@ -213,7 +235,7 @@ export async function describeAlarms(cw: CloudWatchClient, names: readonly strin
 
 /** The alarm's tags, once they prove it is this owner's; otherwise a Terminal error. */
 async function assertOwned(cw: CloudWatchClient, alarm: MetricAlarm, owner: Owner, region: string): Promise<Tag[]> {
-  const tags = alarm.AlarmArn ? ((await cw.send(new ListTagsForResourceCommand({ ResourceARN: alarm.AlarmArn }))).Tags ?? []) : [];
+  const tags = alarm.AlarmArn ? ((await cw.send(new cloudwatchSdk.ListTagsForResourceCommand({ ResourceARN: alarm.AlarmArn }))).Tags ?? []) : [];
   const get = (k: string) => tags.find((t) => t.Key === k)?.Value;
   if (get(TAG.cluster) === owner.clusterId && get(TAG.owner) === `${owner.namespace}/${owner.name}` && get(TAG.kind) === owner.kind) return tags;
   throw new AwsError({
@@ -234,7 +256,7 @@ async function retag(cw: CloudWatchClient, alarm: MetricAlarm, owner: Owner, wan
   if (missing.length === 0 || !arn) return;
   const detail = `tags ${missing.map((t) => t.Key).join(', ')}`;
   await mutate({ action: 'Update', resource: `alarm ${alarm.AlarmName}`, region, detail }, () =>
-    cw.send(new TagResourceCommand({ ResourceARN: arn, Tags: missing })),
+    cw.send(new cloudwatchSdk.TagResourceCommand({ ResourceARN: arn, Tags: missing })),
   );
 }
 

@@ -11,7 +11,7 @@ import type { Change, SyncOptions } from './changes.ts';
 import { clientAlarmNames, clientAlarmSpecs } from './client-alarms.ts';
 import { type ClientDashboardInput, clientDashboardBody, type DashboardWidget } from './dashboard.ts';
 import { deleteDashboard, syncDashboard } from './dashboards.ts';
-import { alarmArn, dashboardName, dashboardUrl, ownedName, ownerPrefix } from './names.ts';
+import { alarmArn, dashboardName, dashboardUrl, kindPrefixes, ownedName, ownerPrefix } from './names.ts';
 import { clientQueries, type Question } from './queries.ts';
 import { type DesiredQueryDefinition, deleteQueryDefinitions, syncQueryDefinitions } from './query-definitions.ts';
 import type { DashboardBody } from './widgets.ts';
@@ -107,6 +107,10 @@ export async function syncClientObservability(
 ): Promise<ClientSyncResult> {
   const alarmNames = desired.alarms.map((a) => a.name);
   if (!opts.verify && opts.lastHash === desired.hash) return { skipped: true, hash: desired.hash, changes: [], alarmNames };
+  // A drift check of an unchanged client reads the region's lists shared by every client (one
+  // DescribeAlarms, one ListDashboards, one DescribeQueryDefinitions per region and window);
+  // a changed one reads its own.
+  const shared = opts.lastHash === desired.hash ? kindPrefixes(desired.owner) : {};
   const via = { dryRun: opts.dryRun, mutate: opts.mutate };
   // Each part converges on its own: a failure in one (say, query definitions) must not keep the
   // others stale. The first error is thrown once all three have had their turn.
@@ -120,10 +124,12 @@ export async function syncClientObservability(
       return undefined;
     }
   };
-  changes.push(...((await attempt(() => syncDashboard(cw, desired.dashboardName, desired.dashboardBody, via))) ?? []));
+  const dashboardVia = { ...via, ...(shared.dashboard && { sharedPrefix: shared.dashboard }) };
+  const ownedVia = { ...via, ...(shared.owned && { sharedPrefix: shared.owned }) };
+  changes.push(...((await attempt(() => syncDashboard(cw, desired.dashboardName, desired.dashboardBody, dashboardVia))) ?? []));
   const retag = opts.lastHash !== desired.hash;
-  changes.push(...((await attempt(() => syncAlarms(cw, desired.owner, desired.alarms, clientAlarmNames(desired.owner), { ...via, retag }))) ?? []));
-  const q = await attempt(() => syncQueryDefinitions(logs, desired.queryPrefix, desired.queryDefinitions, via));
+  changes.push(...((await attempt(() => syncAlarms(cw, desired.owner, desired.alarms, clientAlarmNames(desired.owner), { ...ownedVia, retag }))) ?? []));
+  const q = await attempt(() => syncQueryDefinitions(logs, desired.queryPrefix, desired.queryDefinitions, ownedVia));
   if (errors.length > 0) throw errors[0];
   changes.push(...(q?.changes ?? []));
   const queryDefinitionIds: Partial<Record<Question, string>> = {};

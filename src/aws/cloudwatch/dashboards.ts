@@ -1,27 +1,53 @@
 // Dashboards written only when their content changed: GetDashboard, compare canonical JSON, and
 // PutDashboard only on a difference. Dashboards cannot be tagged; ownership is the name (names.ts).
-import {
-  type CloudWatchClient,
-  DeleteDashboardsCommand,
-  GetDashboardCommand,
-  PutDashboardCommand,
-  type PutDashboardCommandOutput,
-} from '@aws-sdk/client-cloudwatch';
+import { createHash } from 'node:crypto';
+import type { CloudWatchClient, DashboardEntry, PutDashboardCommandOutput } from '@aws-sdk/client-cloudwatch';
 import { isNotFound } from '../errors.ts';
+import { cloudwatchSdk } from '../sdk.ts';
 import { canonicalJson, sameJson } from './canonical.ts';
 import { type Change, clientRegion, type SyncOptions, tracked } from './changes.ts';
+import { dashboardsUnder } from './shared-reads.ts';
 
-export async function syncDashboard(cw: CloudWatchClient, name: string, body: object | string, opts: SyncOptions = {}): Promise<Change[]> {
+export interface DashboardSyncOptions extends SyncOptions {
+  /**
+   * A drift check of many owners: the region's shared ListDashboards under this prefix tells
+   * whether the dashboard changed since it last matched (last-modified time and size); only
+   * then is its body read. The API has no cheaper way to see a body.
+   */
+  sharedPrefix?: string;
+}
+
+/** Per client: dashboards whose body matched, with the list entry seen then and a hash of the body (not the body: memory). */
+const matchedByClient = new WeakMap<CloudWatchClient, Map<string, { modified: number; size: number; hash: string }>>();
+
+const hashOf = (text: string): string => createHash('sha256').update(text).digest('base64');
+
+export async function syncDashboard(cw: CloudWatchClient, name: string, body: object | string, opts: DashboardSyncOptions = {}): Promise<Change[]> {
   const text = typeof body === 'string' ? body : canonicalJson(body);
+  let matched = matchedByClient.get(cw);
+  if (!matched) {
+    matched = new Map();
+    matchedByClient.set(cw, matched);
+  }
+  const entry = opts.sharedPrefix ? (await dashboardsUnder(cw, opts.sharedPrefix)).get(name) : undefined;
+  const last = matched.get(name);
+  const hash = opts.sharedPrefix ? hashOf(text) : '';
+  const unchanged = (e: DashboardEntry | undefined) =>
+    !!e && !!last && last.hash === hash && e.LastModified?.getTime() === last.modified && e.Size === last.size;
+  if (unchanged(entry)) return [];
+  matched.delete(name);
   const current = await readDashboard(cw, name);
-  if (current !== undefined && sameJson(current, text)) return [];
+  if (current !== undefined && sameJson(current, text)) {
+    if (entry?.LastModified && entry.Size !== undefined) matched.set(name, { modified: entry.LastModified.getTime(), size: entry.Size, hash });
+    return [];
+  }
   const { mutate, changes } = tracked(opts);
   const change: Change = { action: current === undefined ? 'Create' : 'Update', resource: `dashboard ${name}`, region: await clientRegion(cw) };
   // Success may still carry validation warnings (e.g. a widget AWS will not render): surface them.
   const warningsOf = (out: PutDashboardCommandOutput) => (out.DashboardValidationMessages ?? []).map((m) => `${m.DataPath ?? ''} ${m.Message ?? ''}`.trim());
   const out = await mutate(
     change,
-    () => cw.send(new PutDashboardCommand({ DashboardName: name, DashboardBody: text })),
+    () => cw.send(new cloudwatchSdk.PutDashboardCommand({ DashboardName: name, DashboardBody: text })),
     (o) => {
       const w = warningsOf(o);
       return w.length > 0 ? `${change.resource} (${w.join('; ')})` : change.resource;
@@ -35,7 +61,7 @@ export async function syncDashboard(cw: CloudWatchClient, name: string, body: ob
 /** The body as AWS holds it, or undefined when there is no such dashboard. */
 export async function readDashboard(cw: CloudWatchClient, name: string): Promise<string | undefined> {
   try {
-    const out = await cw.send(new GetDashboardCommand({ DashboardName: name }));
+    const out = await cw.send(new cloudwatchSdk.GetDashboardCommand({ DashboardName: name }));
     return out.DashboardBody ?? '';
   } catch (err) {
     if (isNotFound(err)) return undefined;
@@ -49,7 +75,7 @@ export async function deleteDashboard(cw: CloudWatchClient, name: string, opts: 
   const { mutate, changes } = tracked(opts);
   await mutate({ action: 'Delete', resource: `dashboard ${name}`, region: await clientRegion(cw) }, async () => {
     try {
-      await cw.send(new DeleteDashboardsCommand({ DashboardNames: [name] }));
+      await cw.send(new cloudwatchSdk.DeleteDashboardsCommand({ DashboardNames: [name] }));
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

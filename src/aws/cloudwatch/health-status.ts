@@ -21,14 +21,9 @@
 // SampleCount query says how many): with fewer it is no share yet (one unhealthy probe of a
 // flapping check would read 0), and the newest complete period speaks instead. So a dead region
 // reads Unhealthy a few probes into the first minute it is down all along, not a minute later.
-import {
-  type CloudWatchClient,
-  GetMetricDataCommand,
-  type GetMetricDataCommandOutput,
-  type MetricDataQuery,
-  type MetricDataResult,
-} from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, GetMetricDataCommandOutput, MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
 import { toAwsError } from '../errors.ts';
+import { cloudwatchSdk } from '../sdk.ts';
 
 /** Same literals as the API's Health. */
 export type HealthState = 'Healthy' | 'Unhealthy' | 'Unknown';
@@ -167,7 +162,7 @@ export class HealthObserver {
       let out: GetMetricDataCommandOutput;
       try {
         out = await this.cloudwatch.send(
-          new GetMetricDataCommand({
+          new cloudwatchSdk.GetMetricDataCommand({
             MetricDataQueries: healthQueries(ids, this.periodSeconds),
             StartTime: start,
             EndTime: end,

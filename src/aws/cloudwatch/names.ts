@@ -51,6 +51,20 @@ export function dashboardUrl(region: string, name: string): string {
   return `https://${region}.console.aws.amazon.com/${q}`;
 }
 
+/**
+ * The prefixes every owner of one kind in this cluster shares: one list read under them serves
+ * all of those owners (alarms and query definitions; dashboards). Only a prefix the owner's own
+ * names start with is returned (a cluster id long enough to be cut by `fit` gets none).
+ */
+export function kindPrefixes(owner: OwnerRef): { owned?: string; dashboard?: string } {
+  const owned = `mrc/${slug(owner.clusterId)}/${kindSlug(owner.kind)}/`;
+  const dashboard = `mrc_${slug(owner.clusterId)}_${kindSlug(owner.kind)}_`;
+  return {
+    ...(ownerPrefix(owner).startsWith(owned) && { owned }),
+    ...(dashboardName(owner).startsWith(dashboard) && { dashboard }),
+  };
+}
+
 /** `mrc/<cluster>/<kind>/<namespace>/<name>/`: the prefix shared by the owner's query definitions and alarms. */
 export function ownerPrefix(owner: OwnerRef): string {
   const base = `mrc/${slug(owner.clusterId)}/${kindSlug(owner.kind)}/${owner.namespace}/${owner.name}`;

@@ -28,7 +28,14 @@ export async function syncOverview(
   opts: SyncOptions & { lastHash?: string; verify?: boolean } = {},
 ): Promise<{ skipped: boolean; hash: string; changes: Change[] }> {
   if (!opts.verify && opts.lastHash === desired.hash) return { skipped: true, hash: desired.hash, changes: [] };
-  return { skipped: false, hash: desired.hash, changes: await syncDashboard(cw, desired.name, desired.body, opts) };
+  // A drift check of an unchanged overview: the region's shared ListDashboards of every pair's
+  // overview tells whether it changed since it last matched (dashboards.ts), not a GetDashboard each.
+  const kindPrefix = opts.lastHash === desired.hash ? /^mrc_[a-z0-9-]+_[a-z]+_/.exec(desired.name)?.[0] : undefined;
+  return {
+    skipped: false,
+    hash: desired.hash,
+    changes: await syncDashboard(cw, desired.name, desired.body, { ...opts, ...(kindPrefix && { sharedPrefix: kindPrefix }) }),
+  };
 }
 
 export function deleteOverview(cw: CloudWatchClient, owner: OwnerRef, opts: SyncOptions = {}): Promise<Change[]> {

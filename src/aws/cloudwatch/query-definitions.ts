@@ -1,13 +1,10 @@
 // Saved Logs Insights queries, written only when their text or log groups changed. They cannot be
 // tagged: we find ours by the deterministic name prefix (names.ts ownerPrefix) and never look at,
 // change or delete a definition outside that prefix.
-import {
-  type CloudWatchLogsClient,
-  DeleteQueryDefinitionCommand,
-  DescribeQueryDefinitionsCommand,
-  PutQueryDefinitionCommand,
-} from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { isNotFound } from '../errors.ts';
+import { logsReads } from '../logs/shared-reads.ts';
+import { logsSdk } from '../sdk.ts';
 import { type Change, clientRegion, type SyncOptions, tracked } from './changes.ts';
 
 export interface DesiredQueryDefinition {
@@ -58,20 +55,35 @@ export interface QueryDefinitionSync {
   ids: Record<string, string>;
 }
 
+export interface QueryDefinitionSyncOptions extends SyncOptions {
+  /**
+   * A drift check of many owners: read the region's shared list of every definition under this
+   * (wider) prefix, one DescribeQueryDefinitions for all of them; what it says must change is
+   * listed again directly before anything is written.
+   */
+  sharedPrefix?: string;
+}
+
 export async function syncQueryDefinitions(
   logs: CloudWatchLogsClient,
   prefix: string,
   desired: readonly DesiredQueryDefinition[],
-  opts: SyncOptions = {},
+  opts: QueryDefinitionSyncOptions = {},
 ): Promise<QueryDefinitionSync> {
-  const plan = planQueryDefinitions(prefix, await listQueryDefinitions(logs, prefix), desired);
+  let plan = planQueryDefinitions(
+    prefix,
+    opts.sharedPrefix ? await sharedUnder(logs, opts.sharedPrefix, prefix) : await listQueryDefinitions(logs, prefix),
+    desired,
+  );
+  if (opts.sharedPrefix && (plan.put.length > 0 || plan.delete.length > 0))
+    plan = planQueryDefinitions(prefix, await listQueryDefinitions(logs, prefix), desired);
   const region = await clientRegion(logs);
   const ids: Record<string, string> = { ...plan.keep };
   const { mutate, changes } = tracked(opts);
   for (const p of plan.put) {
     const out = await mutate({ action: p.id ? 'Update' : 'Create', resource: `query definition ${p.name}`, region }, () =>
       logs.send(
-        new PutQueryDefinitionCommand({
+        new logsSdk.PutQueryDefinitionCommand({
           name: p.name,
           queryString: p.queryString,
           logGroupNames: p.logGroupNames,
@@ -99,7 +111,7 @@ export async function listQueryDefinitions(logs: CloudWatchLogsClient, prefix: s
   const out: ExistingQueryDefinition[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await logs.send(new DescribeQueryDefinitionsCommand({ queryDefinitionNamePrefix: prefix, maxResults: 1000, nextToken }));
+    const page = await logs.send(new logsSdk.DescribeQueryDefinitionsCommand({ queryDefinitionNamePrefix: prefix, maxResults: 1000, nextToken }));
     for (const q of page.queryDefinitions ?? []) {
       if (!q.queryDefinitionId || !q.name) continue;
       out.push({ id: q.queryDefinitionId, name: q.name, queryString: q.queryString ?? '', logGroupNames: q.logGroupNames ?? [] });
@@ -109,9 +121,14 @@ export async function listQueryDefinitions(logs: CloudWatchLogsClient, prefix: s
   return out;
 }
 
+async function sharedUnder(logs: CloudWatchLogsClient, shared: string, prefix: string): Promise<ExistingQueryDefinition[]> {
+  const all = await logsReads(logs).read('query-definitions', shared, () => listQueryDefinitions(logs, shared));
+  return all.filter((d) => d.name.startsWith(prefix));
+}
+
 async function deleteById(logs: CloudWatchLogsClient, id: string): Promise<void> {
   try {
-    await logs.send(new DeleteQueryDefinitionCommand({ queryDefinitionId: id }));
+    await logs.send(new logsSdk.DeleteQueryDefinitionCommand({ queryDefinitionId: id }));
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }

@@ -1,7 +1,8 @@
 // Replica lag of RDS read replicas, read from CloudWatch (AWS/RDS ReplicaLag, in seconds) in the
 // replica's region — the metric is published where the replica lives, so it stays readable
 // when the primary's region is down. One GetMetricData call covers up to 500 replicas.
-import { type CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import { cloudwatchSdk } from '../sdk.ts';
 
 export interface LagSample {
   seconds: number;
@@ -58,7 +59,7 @@ export async function readRdsMetricSeries(
     const seenTokens = new Set<string>();
     for (let page = 0; page < MAX_PAGES; page++) {
       const out = await cw.send(
-        new GetMetricDataCommand({ StartTime: start, EndTime: now, ScanBy: 'TimestampDescending', MetricDataQueries: queries, NextToken: token }),
+        new cloudwatchSdk.GetMetricDataCommand({ StartTime: start, EndTime: now, ScanBy: 'TimestampDescending', MetricDataQueries: queries, NextToken: token }),
       );
       for (const r of out.MetricDataResults ?? []) {
         const id = r.Id ? byQueryId.get(r.Id) : undefined;

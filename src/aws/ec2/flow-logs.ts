@@ -2,16 +2,9 @@
 // see ../logs/log-group.ts). For transit gateways AWS refuses TrafficType (it logs all
 // traffic) and accepts only MaxAggregationInterval 60. A flow log cannot be changed: a new
 // group or role means delete and create.
-import {
-  CreateFlowLogsCommand,
-  DeleteFlowLogsCommand,
-  DescribeFlowLogsCommand,
-  type EC2Client,
-  type Filter,
-  type FlowLog,
-  paginateDescribeFlowLogs,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client, Filter, FlowLog } from '@aws-sdk/client-ec2';
 import { AwsError, isAlreadyExists, isNotFound } from '../errors.ts';
+import { ec2Sdk } from '../sdk.ts';
 import { tagsToMap } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
 import { oldestFirst, ownedOnSide, type Side, sideTagSpec, sideTags } from './ownership.ts';
@@ -86,7 +79,7 @@ async function createFlowLog(ec2: EC2Client, spec: FlowLogSpec): Promise<Observe
   assertAcceptable(spec);
   try {
     const out = await ec2.send(
-      new CreateFlowLogsCommand({
+      new ec2Sdk.CreateFlowLogsCommand({
         ResourceType: 'TransitGateway',
         ResourceIds: [spec.transitGatewayId],
         LogDestinationType: 'cloud-watch-logs',
@@ -129,7 +122,7 @@ async function createFlowLog(ec2: EC2Client, spec: FlowLogSpec): Promise<Observe
 async function deleteFlowLog(ec2: EC2Client, seen: ObservedFlowLog): Promise<void> {
   if (!seen.owned) return;
   try {
-    const out = await ec2.send(new DeleteFlowLogsCommand({ FlowLogIds: [seen.id] }));
+    const out = await ec2.send(new ec2Sdk.DeleteFlowLogsCommand({ FlowLogIds: [seen.id] }));
     const failed = out.Unsuccessful?.[0]?.Error;
     if (failed && !isNotFound({ name: failed.Code })) {
       const message = failed.Message ?? 'flow log not deleted';
@@ -151,7 +144,7 @@ export function clusterFlowLogs(ec2: EC2Client, clusterId: string, fresh = false
   return sharedReads(ec2).read(
     'flow-logs',
     clusterId,
-    () => collectPaginator(paginateDescribeFlowLogs({ client: ec2, stopOnSameToken: true }, { Filter: clusterFilter(clusterId) }), (p) => p.FlowLogs),
+    () => collectPaginator(ec2Sdk.paginateDescribeFlowLogs({ client: ec2, stopOnSameToken: true }, { Filter: clusterFilter(clusterId) }), (p) => p.FlowLogs),
     { fresh },
   );
 }
@@ -163,7 +156,7 @@ export function pickOwnedFlowLog(all: FlowLog[], spec: Pick<FlowLogSpec, 'owner'
 
 export function describeFlowLogs(ec2: EC2Client, filters: Filter[]): Promise<FlowLog[]> {
   return collectPages(async (NextToken) => {
-    const out = await ec2.send(new DescribeFlowLogsCommand({ Filter: filters, NextToken }));
+    const out = await ec2.send(new ec2Sdk.DescribeFlowLogsCommand({ Filter: filters, NextToken }));
     return { items: out.FlowLogs, nextToken: out.NextToken };
   });
 }

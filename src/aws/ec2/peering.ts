@@ -2,17 +2,9 @@
 // region/account); the secondary accepts it in its region/account, where it shows up with
 // the same id. CreateTransitGatewayPeeringAttachment has no idempotency token: after a crash
 // between create and status write, findPeeringByOwner finds it again before a second create.
-import {
-  AcceptTransitGatewayPeeringAttachmentCommand,
-  CreateTransitGatewayPeeringAttachmentCommand,
-  DeleteTransitGatewayPeeringAttachmentCommand,
-  DescribeTransitGatewayPeeringAttachmentsCommand,
-  type EC2Client,
-  type Filter,
-  paginateDescribeTransitGatewayPeeringAttachments,
-  type TransitGatewayPeeringAttachment,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client, Filter, TransitGatewayPeeringAttachment } from '@aws-sdk/client-ec2';
 import { errorCode, isNotFound } from '../errors.ts';
+import { ec2Sdk } from '../sdk.ts';
 import { TAG_KEYS, TAG_PREFIX, type TagsLike, tagsToMap } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
 import { isPresent, oldestFirst, sideTagSpec, sideTags } from './ownership.ts';
@@ -85,7 +77,7 @@ export function peeringRequester(ec2: EC2Client): ExternalResource<PeeringSpec, 
         return existing;
       }
       const out = await ec2.send(
-        new CreateTransitGatewayPeeringAttachmentCommand({
+        new ec2Sdk.CreateTransitGatewayPeeringAttachmentCommand({
           TransitGatewayId: spec.transitGatewayId,
           PeerTransitGatewayId: spec.peerTransitGatewayId,
           PeerAccountId: spec.peerAccountId,
@@ -172,7 +164,7 @@ export async function acceptPeering(ec2Peer: EC2Client, id: string): Promise<Acc
   const view = await observeAccepterSide(ec2Peer, id);
   if (view.state !== 'pendingAcceptance') return view;
   try {
-    const out = await ec2Peer.send(new AcceptTransitGatewayPeeringAttachmentCommand({ TransitGatewayAttachmentId: id }));
+    const out = await ec2Peer.send(new ec2Sdk.AcceptTransitGatewayPeeringAttachmentCommand({ TransitGatewayAttachmentId: id }));
     const p = out.TransitGatewayPeeringAttachment;
     return p ? { state: p.State ?? 'pending', observed: toObserved(p) } : observeAccepterSide(ec2Peer, id);
   } catch (err) {
@@ -189,7 +181,7 @@ export async function deletePeering(ec2: EC2Client, id: string): Promise<void> {
   // Gone, or already being deleted: nothing to ask for.
   if (!now || !isPresent(now.state)) return;
   try {
-    await ec2.send(new DeleteTransitGatewayPeeringAttachmentCommand({ TransitGatewayAttachmentId: id }));
+    await ec2.send(new ec2Sdk.DeleteTransitGatewayPeeringAttachmentCommand({ TransitGatewayAttachmentId: id }));
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
@@ -199,7 +191,7 @@ export function describePeerings(ec2: EC2Client, filters: Filter[], ids?: string
   return collectPages(async (NextToken) => {
     try {
       const out = await ec2.send(
-        new DescribeTransitGatewayPeeringAttachmentsCommand({
+        new ec2Sdk.DescribeTransitGatewayPeeringAttachmentsCommand({
           ...(filters.length && { Filters: filters }),
           ...(ids && { TransitGatewayAttachmentIds: ids }),
           NextToken,
@@ -220,7 +212,7 @@ export function clusterPeerings(ec2: EC2Client, clusterId: string, fresh = false
     clusterId,
     () =>
       collectPaginator(
-        paginateDescribeTransitGatewayPeeringAttachments({ client: ec2, stopOnSameToken: true }, { Filters: clusterFilter(clusterId) }),
+        ec2Sdk.paginateDescribeTransitGatewayPeeringAttachments({ client: ec2, stopOnSameToken: true }, { Filters: clusterFilter(clusterId) }),
         (p) => p.TransitGatewayPeeringAttachments,
       ),
     { fresh },

@@ -13,19 +13,31 @@ import { AbortError, currentAbortSignal, outsideAbortScope } from '../abort-scop
 import { TAG_KEYS } from '../tags.ts';
 
 /**
- * The lists shared per region (variant: the cluster id of the tag filter), and the
- * associations of one TGW route table (variant: the table id), which a pair reads once for
- * its VPC attachment and again for its peering in the same pass.
+ * The lists shared per region (variant: the cluster id of the tag filter); the associations of
+ * one TGW route table (variant: the table id), read only for an attachment the region's list of
+ * attachments does not hold; that list of attachments on our TGWs and the user's VPC route
+ * tables (variant: none; each remembers what the pairs asked for: attachment-associations.ts,
+ * vpc-route-reads.ts).
  */
-export type SharedReadType = 'transit-gateways' | 'route-tables' | 'vpc-attachments' | 'peering-attachments' | 'flow-logs' | 'associations';
+export type SharedReadType =
+  | 'transit-gateways'
+  | 'route-tables'
+  | 'vpc-attachments'
+  | 'peering-attachments'
+  | 'attachments'
+  | 'flow-logs'
+  | 'associations'
+  | 'vpc-route-tables';
 
 export const SHARED_READ_TYPES: readonly SharedReadType[] = [
   'transit-gateways',
   'route-tables',
   'vpc-attachments',
   'peering-attachments',
+  'attachments',
   'flow-logs',
   'associations',
+  'vpc-route-tables',
 ];
 
 /** Long enough for one drift wave of many objects to share a read, short enough to stay near live. */
@@ -138,36 +150,35 @@ function waitFor<T>(promise: Promise<T>): Promise<T> {
   });
 }
 
-// Writes that change none of the shared reads: routes are read per table, uncached.
-const CHANGES_NOTHING_SHARED = new Set([
-  'CreateRoute',
-  'DeleteRoute',
-  'ReplaceRoute',
-  'CreateTransitGatewayRoute',
-  'DeleteTransitGatewayRoute',
-  'ReplaceTransitGatewayRoute',
-]);
+// Writes that change none of the shared reads: TGW routes are cached per table by
+// tgw-route-reads.ts, which drops the table a write names itself.
+const CHANGES_NOTHING_SHARED = new Set(['CreateTransitGatewayRoute', 'DeleteTransitGatewayRoute', 'ReplaceTransitGatewayRoute']);
 
 const CHANGES: Readonly<Record<string, readonly SharedReadType[]>> = {
   CreateTransitGateway: ['transit-gateways'],
   ModifyTransitGateway: ['transit-gateways'],
   DeleteTransitGateway: ['transit-gateways'],
   CreateTransitGatewayRouteTable: ['route-tables'],
-  DeleteTransitGatewayRouteTable: ['route-tables', 'associations'],
-  AssociateTransitGatewayRouteTable: ['associations'],
-  DisassociateTransitGatewayRouteTable: ['associations'],
-  CreateTransitGatewayVpcAttachment: ['vpc-attachments'],
-  ModifyTransitGatewayVpcAttachment: ['vpc-attachments'],
+  // Deleting a table ends its associations, which every attachment's own Association shows too.
+  DeleteTransitGatewayRouteTable: ['route-tables', 'associations', 'attachments'],
+  AssociateTransitGatewayRouteTable: ['associations', 'attachments'],
+  DisassociateTransitGatewayRouteTable: ['associations', 'attachments'],
+  CreateTransitGatewayVpcAttachment: ['vpc-attachments', 'attachments'],
+  ModifyTransitGatewayVpcAttachment: ['vpc-attachments', 'attachments'],
   // Deleting an attachment ends its association.
-  DeleteTransitGatewayVpcAttachment: ['vpc-attachments', 'associations'],
-  AcceptTransitGatewayVpcAttachment: ['vpc-attachments'],
-  RejectTransitGatewayVpcAttachment: ['vpc-attachments'],
-  CreateTransitGatewayPeeringAttachment: ['peering-attachments'],
-  DeleteTransitGatewayPeeringAttachment: ['peering-attachments', 'associations'],
-  AcceptTransitGatewayPeeringAttachment: ['peering-attachments'],
-  RejectTransitGatewayPeeringAttachment: ['peering-attachments'],
+  DeleteTransitGatewayVpcAttachment: ['vpc-attachments', 'associations', 'attachments'],
+  AcceptTransitGatewayVpcAttachment: ['vpc-attachments', 'attachments'],
+  RejectTransitGatewayVpcAttachment: ['vpc-attachments', 'attachments'],
+  CreateTransitGatewayPeeringAttachment: ['peering-attachments', 'attachments'],
+  DeleteTransitGatewayPeeringAttachment: ['peering-attachments', 'associations', 'attachments'],
+  AcceptTransitGatewayPeeringAttachment: ['peering-attachments', 'attachments'],
+  RejectTransitGatewayPeeringAttachment: ['peering-attachments', 'attachments'],
   CreateFlowLogs: ['flow-logs'],
   DeleteFlowLogs: ['flow-logs'],
+  // The user's VPC route tables, read for every pair at once (vpc-route-reads.ts).
+  CreateRoute: ['vpc-route-tables'],
+  DeleteRoute: ['vpc-route-tables'],
+  ReplaceRoute: ['vpc-route-tables'],
 };
 
 /**

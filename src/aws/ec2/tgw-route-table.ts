@@ -1,20 +1,9 @@
 // One side's dedicated TGW route table (found by our tags) and its associations. An
 // attachment is associated with at most one route table: moving it is disassociate, wait,
 // associate — so association reports 'pending' until AWS has finished the move.
-import {
-  AssociateTransitGatewayRouteTableCommand,
-  CreateTransitGatewayRouteTableCommand,
-  DeleteTransitGatewayRouteTableCommand,
-  DescribeTransitGatewayAttachmentsCommand,
-  DescribeTransitGatewayRouteTablesCommand,
-  DisassociateTransitGatewayRouteTableCommand,
-  type EC2Client,
-  type Filter,
-  GetTransitGatewayRouteTableAssociationsCommand,
-  paginateDescribeTransitGatewayRouteTables,
-  type TransitGatewayRouteTable,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client, Filter, TransitGatewayRouteTable } from '@aws-sdk/client-ec2';
 import { errorCode, isNotFound } from '../errors.ts';
+import { ec2Sdk } from '../sdk.ts';
 import { tagsToMap } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
 import { isPresent, oldestFirst, ownedOnSide, type Side, sideTagSpec } from './ownership.ts';
@@ -57,7 +46,7 @@ export function tgwRouteTable(ec2: EC2Client): ExternalResource<RouteTableSpec, 
       const existing = await findOwnedRouteTable(ec2, spec, false, true);
       if (existing) return toObserved(existing, spec);
       const out = await ec2.send(
-        new CreateTransitGatewayRouteTableCommand({
+        new ec2Sdk.CreateTransitGatewayRouteTableCommand({
           TransitGatewayId: spec.transitGatewayId,
           TagSpecifications: sideTagSpec('transit-gateway-route-table', spec.owner, spec.side, 'rtb'),
         }),
@@ -77,7 +66,7 @@ export function tgwRouteTable(ec2: EC2Client): ExternalResource<RouteTableSpec, 
       const assocs = await liveAssociations(ec2, seen.id);
       for (const a of assocs) if (a.state === 'associated') await disassociate(ec2, seen.id, a.attachmentId);
       try {
-        await ec2.send(new DeleteTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: seen.id }));
+        await ec2.send(new ec2Sdk.DeleteTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: seen.id }));
       } catch (err) {
         if (isNotFound(err)) return;
         // Disassociation is asynchronous on AWS: the table goes on the next pass.
@@ -111,7 +100,7 @@ export function clusterRouteTables(ec2: EC2Client, clusterId: string, fresh = fa
     clusterId,
     () =>
       collectPaginator(
-        paginateDescribeTransitGatewayRouteTables({ client: ec2, stopOnSameToken: true }, { Filters: clusterFilter(clusterId) }),
+        ec2Sdk.paginateDescribeTransitGatewayRouteTables({ client: ec2, stopOnSameToken: true }, { Filters: clusterFilter(clusterId) }),
         (p) => p.TransitGatewayRouteTables,
       ),
     { fresh },
@@ -127,14 +116,14 @@ export function pickOwnedRouteTable(all: TransitGatewayRouteTable[], spec: Route
 
 export function describeRouteTables(ec2: EC2Client, filters: Filter[]): Promise<TransitGatewayRouteTable[]> {
   return collectPages(async (NextToken) => {
-    const out = await ec2.send(new DescribeTransitGatewayRouteTablesCommand({ Filters: filters, NextToken }));
+    const out = await ec2.send(new ec2Sdk.DescribeTransitGatewayRouteTablesCommand({ Filters: filters, NextToken }));
     return { items: out.TransitGatewayRouteTables, nextToken: out.NextToken };
   });
 }
 
 async function describeRouteTable(ec2: EC2Client, id: string): Promise<TransitGatewayRouteTable | undefined> {
   try {
-    const out = await ec2.send(new DescribeTransitGatewayRouteTablesCommand({ TransitGatewayRouteTableIds: [id] }));
+    const out = await ec2.send(new ec2Sdk.DescribeTransitGatewayRouteTablesCommand({ TransitGatewayRouteTableIds: [id] }));
     return out.TransitGatewayRouteTables?.find((t) => t.TransitGatewayRouteTableId === id);
   } catch (err) {
     if (isNotFound(err)) return undefined;
@@ -146,7 +135,9 @@ async function describeRouteTable(ec2: EC2Client, id: string): Promise<TransitGa
 export async function getAssociations(ec2: EC2Client, routeTableId: string, attachmentId?: string): Promise<Association[]> {
   const filters = attachmentId ? [{ Name: 'transit-gateway-attachment-id', Values: [attachmentId] }] : undefined;
   const all = await collectPages(async (NextToken) => {
-    const out = await ec2.send(new GetTransitGatewayRouteTableAssociationsCommand({ TransitGatewayRouteTableId: routeTableId, Filters: filters, NextToken }));
+    const out = await ec2.send(
+      new ec2Sdk.GetTransitGatewayRouteTableAssociationsCommand({ TransitGatewayRouteTableId: routeTableId, Filters: filters, NextToken }),
+    );
     return { items: out.Associations, nextToken: out.NextToken };
   });
   return all
@@ -183,7 +174,7 @@ export async function ensureAssociated(ec2: EC2Client, routeTableId: string, att
   if (mine) return mine.state === 'associated' ? 'associated' : 'pending';
   try {
     const out = await ec2.send(
-      new AssociateTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: routeTableId, TransitGatewayAttachmentId: attachmentId }),
+      new ec2Sdk.AssociateTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: routeTableId, TransitGatewayAttachmentId: attachmentId }),
     );
     return out.Association?.State === 'associated' ? 'associated' : 'pending';
   } catch (err) {
@@ -204,7 +195,9 @@ export async function ensureAssociated(ec2: EC2Client, routeTableId: string, att
 
 export async function disassociate(ec2: EC2Client, routeTableId: string, attachmentId: string): Promise<void> {
   try {
-    await ec2.send(new DisassociateTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: routeTableId, TransitGatewayAttachmentId: attachmentId }));
+    await ec2.send(
+      new ec2Sdk.DisassociateTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: routeTableId, TransitGatewayAttachmentId: attachmentId }),
+    );
   } catch (err) {
     if (isNotFound(err) || errorCode(err) === 'Resource.NotAssociated') return;
     throw err;
@@ -221,7 +214,9 @@ async function liveAssociations(ec2: EC2Client, routeTableId: string): Promise<A
   const ids = assocs.map((a) => a.attachmentId);
   // A filter, not TransitGatewayAttachmentIds: unknown ids would fail the whole call on AWS.
   const live = await collectPages(async (NextToken) => {
-    const out = await ec2.send(new DescribeTransitGatewayAttachmentsCommand({ Filters: [{ Name: 'transit-gateway-attachment-id', Values: ids }], NextToken }));
+    const out = await ec2.send(
+      new ec2Sdk.DescribeTransitGatewayAttachmentsCommand({ Filters: [{ Name: 'transit-gateway-attachment-id', Values: ids }], NextToken }),
+    );
     return { items: out.TransitGatewayAttachments, nextToken: out.NextToken };
   });
   // An attachment AWS is deleting takes its association with it: only the others are disassociated.
@@ -230,7 +225,7 @@ async function liveAssociations(ec2: EC2Client, routeTableId: string): Promise<A
 }
 
 async function currentAssociation(ec2: EC2Client, attachmentId: string): Promise<{ routeTableId: string; state: string } | undefined> {
-  const out = await ec2.send(new DescribeTransitGatewayAttachmentsCommand({ TransitGatewayAttachmentIds: [attachmentId] }));
+  const out = await ec2.send(new ec2Sdk.DescribeTransitGatewayAttachmentsCommand({ TransitGatewayAttachmentIds: [attachmentId] }));
   const a = out.TransitGatewayAttachments?.find((x) => x.TransitGatewayAttachmentId === attachmentId)?.Association;
   return a?.TransitGatewayRouteTableId ? { routeTableId: a.TransitGatewayRouteTableId, state: a.State ?? 'unknown' } : undefined;
 }

@@ -2,8 +2,9 @@
 // carry it out. Only routes to attachments the caller manages are ever removed or replaced;
 // routes a person added to other attachments are left alone and reported as conflicts when
 // they take a CIDR we want.
-import { CreateTransitGatewayRouteCommand, DeleteTransitGatewayRouteCommand, type EC2Client, SearchTransitGatewayRoutesCommand } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { isAlreadyExists, isNotFound } from '../errors.ts';
+import { ec2Sdk } from '../sdk.ts';
 
 export interface TgwRoute {
   destinationCidr: string;
@@ -122,7 +123,7 @@ export function planTgwRoutes(input: TgwRoutePlanInput): TgwRoutePlan {
  */
 export async function listStaticRoutes(ec2: EC2Client, routeTableId: string): Promise<TgwRoute[]> {
   const out = await ec2.send(
-    new SearchTransitGatewayRoutesCommand({
+    new ec2Sdk.SearchTransitGatewayRoutesCommand({
       TransitGatewayRouteTableId: routeTableId,
       Filters: [{ Name: 'type', Values: ['static'] }],
     }),
@@ -153,7 +154,7 @@ export async function applyTgwRoutePlan(ec2: EC2Client, routeTableId: string, pl
 export async function createTgwRoute(ec2: EC2Client, routeTableId: string, r: DesiredTgwRoute): Promise<void> {
   try {
     await ec2.send(
-      new CreateTransitGatewayRouteCommand({
+      new ec2Sdk.CreateTransitGatewayRouteCommand({
         TransitGatewayRouteTableId: routeTableId,
         DestinationCidrBlock: r.destinationCidr,
         TransitGatewayAttachmentId: r.attachmentId,
@@ -166,7 +167,7 @@ export async function createTgwRoute(ec2: EC2Client, routeTableId: string, r: De
 
 export async function deleteTgwRoute(ec2: EC2Client, routeTableId: string, cidr: string): Promise<void> {
   try {
-    await ec2.send(new DeleteTransitGatewayRouteCommand({ TransitGatewayRouteTableId: routeTableId, DestinationCidrBlock: cidr }));
+    await ec2.send(new ec2Sdk.DeleteTransitGatewayRouteCommand({ TransitGatewayRouteTableId: routeTableId, DestinationCidrBlock: cidr }));
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }

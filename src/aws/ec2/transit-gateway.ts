@@ -1,17 +1,9 @@
 // One side's transit gateway: adopted by id, or created by us and found again by its tags.
 // CreateTransitGateway takes no ClientToken, so create is made idempotent by looking for our
 // tagged TGW first (the create-pending protocol's "find before create again").
-import {
-  CreateTransitGatewayCommand,
-  DeleteTransitGatewayCommand,
-  DescribeTransitGatewaysCommand,
-  type EC2Client,
-  type Filter,
-  ModifyTransitGatewayCommand,
-  paginateDescribeTransitGateways,
-  type TransitGateway,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client, Filter, TransitGateway } from '@aws-sdk/client-ec2';
 import { isNotFound } from '../errors.ts';
+import { ec2Sdk } from '../sdk.ts';
 import { tagsToMap } from '../tags.ts';
 import type { ExternalResource, Observation, Owner } from '../types.ts';
 import { isPresent, oldestFirst, ownedOnSide, type Side, sideTagSpec } from './ownership.ts';
@@ -63,7 +55,7 @@ export function transitGateway(ec2: EC2Client): ExternalResource<TransitGatewayS
       const existing = await findOwned(ec2, spec.owner, spec.side, false, true);
       if (existing) return toObserved(existing, spec);
       const out = await ec2.send(
-        new CreateTransitGatewayCommand({
+        new ec2Sdk.CreateTransitGatewayCommand({
           Description: `multiregion ${spec.owner.namespace}/${spec.owner.name} ${spec.side}`,
           Options: {
             // Defaults on would put every attachment in one table, and traffic can loop.
@@ -83,7 +75,7 @@ export function transitGateway(ec2: EC2Client): ExternalResource<TransitGatewayS
       if (!seen.owned || seen.adopted) return;
       if (!seen.defaultAssociation && !seen.defaultPropagation) return;
       await ec2.send(
-        new ModifyTransitGatewayCommand({
+        new ec2Sdk.ModifyTransitGatewayCommand({
           TransitGatewayId: seen.id,
           Options: { DefaultRouteTableAssociation: 'disable', DefaultRouteTablePropagation: 'disable' },
         }),
@@ -97,7 +89,7 @@ export function transitGateway(ec2: EC2Client): ExternalResource<TransitGatewayS
       // Gone, or already being deleted: nothing to ask for.
       if (!now || !isPresent(now.State)) return;
       try {
-        await ec2.send(new DeleteTransitGatewayCommand({ TransitGatewayId: seen.id }));
+        await ec2.send(new ec2Sdk.DeleteTransitGatewayCommand({ TransitGatewayId: seen.id }));
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -119,7 +111,7 @@ function compare(spec: TransitGatewaySpec, o: ObservedTransitGateway): Pick<Obse
 
 export async function describeById(ec2: EC2Client, id: string): Promise<TransitGateway | undefined> {
   try {
-    const out = await ec2.send(new DescribeTransitGatewaysCommand({ TransitGatewayIds: [id] }));
+    const out = await ec2.send(new ec2Sdk.DescribeTransitGatewaysCommand({ TransitGatewayIds: [id] }));
     return out.TransitGateways?.find((t) => t.TransitGatewayId === id);
   } catch (err) {
     if (isNotFound(err)) return undefined;
@@ -143,7 +135,7 @@ export function clusterTransitGateways(ec2: EC2Client, clusterId: string, fresh 
     clusterId,
     () =>
       collectPaginator(
-        paginateDescribeTransitGateways({ client: ec2, stopOnSameToken: true }, { Filters: clusterFilter(clusterId) }),
+        ec2Sdk.paginateDescribeTransitGateways({ client: ec2, stopOnSameToken: true }, { Filters: clusterFilter(clusterId) }),
         (p) => p.TransitGateways,
       ),
     { fresh },
@@ -156,7 +148,7 @@ export function pickOwnedTransitGateway(all: TransitGateway[], owner: Owner, sid
 
 export function describeTransitGateways(ec2: EC2Client, filters: Filter[]): Promise<TransitGateway[]> {
   return collectPages(async (NextToken) => {
-    const out = await ec2.send(new DescribeTransitGatewaysCommand({ Filters: filters, NextToken }));
+    const out = await ec2.send(new ec2Sdk.DescribeTransitGatewaysCommand({ Filters: filters, NextToken }));
     return { items: out.TransitGateways, nextToken: out.NextToken };
   });
 }

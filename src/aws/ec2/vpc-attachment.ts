@@ -1,17 +1,8 @@
 // A VPC attached to one side's TGW. AWS allows one attachment per (TGW, VPC), which is the
 // natural key; our tags say whether we may change or delete it.
-import {
-  CreateTagsCommand,
-  CreateTransitGatewayVpcAttachmentCommand,
-  DeleteTransitGatewayVpcAttachmentCommand,
-  DescribeTransitGatewayVpcAttachmentsCommand,
-  type EC2Client,
-  type Filter,
-  ModifyTransitGatewayVpcAttachmentCommand,
-  paginateDescribeTransitGatewayVpcAttachments,
-  type TransitGatewayVpcAttachment,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client, Filter, TransitGatewayVpcAttachment } from '@aws-sdk/client-ec2';
 import { errorCode, isAlreadyExists, isNotFound } from '../errors.ts';
+import { ec2Sdk } from '../sdk.ts';
 import { TAG_KEYS, tagsToMap } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
 import { isPresent, oldestFirst, ownedOnSide, type Side, sideTagSpec, sideTags } from './ownership.ts';
@@ -67,7 +58,7 @@ export function vpcAttachment(ec2: EC2Client): ExternalResource<VpcAttachmentSpe
       let created: TransitGatewayVpcAttachment | undefined;
       try {
         const out = await ec2.send(
-          new CreateTransitGatewayVpcAttachmentCommand({
+          new ec2Sdk.CreateTransitGatewayVpcAttachmentCommand({
             TransitGatewayId: spec.transitGatewayId,
             VpcId: spec.vpcId,
             SubnetIds: spec.subnetIds,
@@ -93,7 +84,7 @@ export function vpcAttachment(ec2: EC2Client): ExternalResource<VpcAttachmentSpe
       const { add, remove } = subnetDiff(seen.subnetIds, spec.subnetIds);
       if (!add.length && !remove.length) return;
       await ec2.send(
-        new ModifyTransitGatewayVpcAttachmentCommand({
+        new ec2Sdk.ModifyTransitGatewayVpcAttachmentCommand({
           TransitGatewayAttachmentId: seen.id,
           ...(add.length && { AddSubnetIds: add }),
           ...(remove.length && { RemoveSubnetIds: remove }),
@@ -108,7 +99,7 @@ export function vpcAttachment(ec2: EC2Client): ExternalResource<VpcAttachmentSpe
       // Gone, or already being deleted: nothing to ask for.
       if (!now || !isPresent(now.State)) return;
       try {
-        await ec2.send(new DeleteTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId: seen.id }));
+        await ec2.send(new ec2Sdk.DeleteTransitGatewayVpcAttachmentCommand({ TransitGatewayAttachmentId: seen.id }));
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -160,7 +151,7 @@ export function clusterVpcAttachments(ec2: EC2Client, clusterId: string, fresh =
     clusterId,
     () =>
       collectPaginator(
-        paginateDescribeTransitGatewayVpcAttachments({ client: ec2, stopOnSameToken: true }, { Filters: clusterFilter(clusterId) }),
+        ec2Sdk.paginateDescribeTransitGatewayVpcAttachments({ client: ec2, stopOnSameToken: true }, { Filters: clusterFilter(clusterId) }),
         (p) => p.TransitGatewayVpcAttachments,
       ),
     { fresh },
@@ -171,7 +162,7 @@ export function describeVpcAttachments(ec2: EC2Client, filters: Filter[], ids?: 
   return collectPages(async (NextToken) => {
     try {
       const out = await ec2.send(
-        new DescribeTransitGatewayVpcAttachmentsCommand({
+        new ec2Sdk.DescribeTransitGatewayVpcAttachmentsCommand({
           ...(filters.length && { Filters: filters }),
           ...(ids && { TransitGatewayAttachmentIds: ids }),
           NextToken,
@@ -186,7 +177,7 @@ export function describeVpcAttachments(ec2: EC2Client, filters: Filter[], ids?: 
 }
 
 async function tag(ec2: EC2Client, id: string, spec: VpcAttachmentSpec): Promise<void> {
-  await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: sideTags(spec.owner, spec.side, spec.vpcId) }));
+  await ec2.send(new ec2Sdk.CreateTagsCommand({ Resources: [id], Tags: sideTags(spec.owner, spec.side, spec.vpcId) }));
 }
 
 function toObserved(a: TransitGatewayVpcAttachment, spec: VpcAttachmentSpec): ObservedVpcAttachment {

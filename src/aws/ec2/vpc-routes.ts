@@ -2,8 +2,9 @@
 // tables belong to the user: we only ever create, replace or delete routes whose target is
 // our TGW (or a TGW of ours that was replaced), and a route for a wanted CIDR that goes
 // elsewhere is reported as a conflict, never overwritten.
-import { CreateRouteCommand, DeleteRouteCommand, DescribeRouteTablesCommand, type EC2Client, ReplaceRouteCommand, type Route } from '@aws-sdk/client-ec2';
+import type { EC2Client, Route, RouteTable } from '@aws-sdk/client-ec2';
 import { isAlreadyExists, isNotFound } from '../errors.ts';
+import { ec2Sdk } from '../sdk.ts';
 import { normalizeCidr } from './tgw-routes.ts';
 
 export interface VpcRoute {
@@ -87,30 +88,34 @@ export function planVpcRoutes(input: VpcRoutePlanInput): VpcRoutePlan {
 /** The routes of the given tables, IPv4 and IPv6 (prefix-list routes are never ours). */
 export async function describeVpcRoutes(ec2: EC2Client, routeTableIds: string[]): Promise<VpcRouteTableRoutes[]> {
   if (routeTableIds.length === 0) return [];
-  const out = await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: routeTableIds }));
-  return (out.RouteTables ?? []).map((t) => ({
+  const out = await ec2.send(new ec2Sdk.DescribeRouteTablesCommand({ RouteTableIds: routeTableIds }));
+  return (out.RouteTables ?? []).map(toVpcRouteTableRoutes);
+}
+
+export function toVpcRouteTableRoutes(t: RouteTable): VpcRouteTableRoutes {
+  return {
     routeTableId: t.RouteTableId ?? '',
     routes: (t.Routes ?? []).flatMap((r) => {
       const cidr = r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock;
       return cidr ? [{ destinationCidr: cidr, target: targetOf(r), state: r.State ?? 'unknown', ...(r.Origin && { origin: r.Origin }) }] : [];
     }),
-  }));
+  };
 }
 
 export async function applyVpcRoutePlan(ec2: EC2Client, transitGatewayId: string, plan: VpcRoutePlan): Promise<void> {
   for (const c of plan.remove) {
     try {
-      await ec2.send(new DeleteRouteCommand({ RouteTableId: c.routeTableId, ...destination(c.destinationCidr) }));
+      await ec2.send(new ec2Sdk.DeleteRouteCommand({ RouteTableId: c.routeTableId, ...destination(c.destinationCidr) }));
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
   }
   for (const c of plan.replace) {
-    await ec2.send(new ReplaceRouteCommand({ RouteTableId: c.routeTableId, TransitGatewayId: transitGatewayId, ...destination(c.destinationCidr) }));
+    await ec2.send(new ec2Sdk.ReplaceRouteCommand({ RouteTableId: c.routeTableId, TransitGatewayId: transitGatewayId, ...destination(c.destinationCidr) }));
   }
   for (const c of plan.create) {
     try {
-      await ec2.send(new CreateRouteCommand({ RouteTableId: c.routeTableId, TransitGatewayId: transitGatewayId, ...destination(c.destinationCidr) }));
+      await ec2.send(new ec2Sdk.CreateRouteCommand({ RouteTableId: c.routeTableId, TransitGatewayId: transitGatewayId, ...destination(c.destinationCidr) }));
     } catch (err) {
       // Someone added it since we looked: the next plan sees whose it is.
       if (!isAlreadyExists(err)) throw err;

@@ -2,19 +2,12 @@
 // (the default), so a group we did not create is used as it is: its retention is not
 // changed and it is never deleted. Create it before the flow log: a flow log created first
 // fails delivery until the group appears (moto marks it FAILED for good).
-import {
-  type CloudWatchLogsClient,
-  CreateLogGroupCommand,
-  DeleteLogGroupCommand,
-  DescribeLogGroupsCommand,
-  ListTagsForResourceCommand,
-  type LogGroup,
-  PutRetentionPolicyCommand,
-} from '@aws-sdk/client-cloudwatch-logs';
-import { sharedReadsOf } from '../ec2/shared-reads.ts';
+import type { CloudWatchLogsClient, LogGroup } from '@aws-sdk/client-cloudwatch-logs';
 import { AwsError, isAlreadyExists, isNotFound } from '../errors.ts';
+import { logsSdk } from '../sdk.ts';
 import { isOwnedBy, ownershipTags, toLogsTags } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
+import { logsReads } from './shared-reads.ts';
 
 /** The only values PutRetentionPolicy accepts (moto accepts any number, AWS does not). */
 export const ALLOWED_RETENTION_DAYS: readonly number[] = [
@@ -57,7 +50,7 @@ export function logGroup(logs: CloudWatchLogsClient): ExternalResource<LogGroupS
     async create(spec) {
       validate(spec);
       try {
-        await logs.send(new CreateLogGroupCommand({ logGroupName: spec.name, tags: toLogsTags(ownershipTags(spec.owner)) }));
+        await logs.send(new logsSdk.CreateLogGroupCommand({ logGroupName: spec.name, tags: toLogsTags(ownershipTags(spec.owner)) }));
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
       }
@@ -80,7 +73,7 @@ export function logGroup(logs: CloudWatchLogsClient): ExternalResource<LogGroupS
     async delete(seen) {
       if (!seen.owned) return;
       try {
-        await logs.send(new DeleteLogGroupCommand({ logGroupName: seen.name }));
+        await logs.send(new logsSdk.DeleteLogGroupCommand({ logGroupName: seen.name }));
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -103,14 +96,14 @@ function validate(spec: LogGroupSpec): void {
 }
 
 async function putRetention(logs: CloudWatchLogsClient, name: string, days: number): Promise<void> {
-  await logs.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: days }));
+  await logs.send(new logsSdk.PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: days }));
 }
 
 /** Exact name match: the API only filters by prefix. */
 async function describe(logs: CloudWatchLogsClient, name: string): Promise<LogGroup | undefined> {
   let nextToken: string | undefined;
   for (let page = 0; page < 100; page++) {
-    const out = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name, nextToken }));
+    const out = await logs.send(new logsSdk.DescribeLogGroupsCommand({ logGroupNamePrefix: name, nextToken }));
     const hit = out.logGroups?.find((g) => g.logGroupName === name);
     if (hit || !out.nextToken || out.nextToken === nextToken) return hit;
     nextToken = out.nextToken;
@@ -130,7 +123,7 @@ interface SeenGroup {
  * (create, retention, tags, delete) makes the next look read again.
  */
 function sharedGroup(logs: CloudWatchLogsClient, name: string, fresh = false): Promise<SeenGroup | undefined> {
-  const reads = sharedReadsOf(logs, (op) => (/^(Describe|Get|List|Filter|Start|Stop|Test)/.test(op) ? [] : ['log-groups']));
+  const reads = logsReads(logs);
   return reads.read(
     'log-groups',
     name,
@@ -138,7 +131,7 @@ function sharedGroup(logs: CloudWatchLogsClient, name: string, fresh = false): P
       const group = await describe(logs, name);
       if (!group) return undefined;
       const arn = group.logGroupArn ?? (group.arn ?? '').replace(/:\*$/, '');
-      const out = await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }));
+      const out = await logs.send(new logsSdk.ListTagsForResourceCommand({ resourceArn: arn }));
       return { group, arn, tags: { ...(out.tags ?? {}) } };
     },
     { fresh },

@@ -19,25 +19,10 @@
 // checks also say that region is Unhealthy (a region whose API is down but whose application
 // answers could still take writes); after the failover it keeps fencing the ex-writer until
 // the region answers and the fence is confirmed.
-import {
-  CreateSecurityGroupCommand,
-  DeleteSecurityGroupCommand,
-  DescribeSecurityGroupsCommand,
-  type EC2Client,
-  type IpPermission,
-  RevokeSecurityGroupEgressCommand,
-  type SecurityGroup,
-} from '@aws-sdk/client-ec2';
-import {
-  AddTagsToResourceCommand,
-  type DBInstance,
-  ModifyDBInstanceCommand,
-  type ModifyDBInstanceCommandOutput,
-  type RDSClient,
-  RebootDBInstanceCommand,
-  RemoveTagsFromResourceCommand,
-} from '@aws-sdk/client-rds';
+import type { EC2Client, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
+import type { DBInstance, ModifyDBInstanceCommandOutput, RDSClient } from '@aws-sdk/client-rds';
 import { errorCode, isAlreadyExists, isNotFound, isThrottling } from '../errors.ts';
+import { ec2Sdk, rdsSdk } from '../sdk.ts';
 import { isOwnedBy, ownershipTags, TAG_PREFIX, tagsToMap, toEc2TagSpec } from '../tags.ts';
 import type { Owner } from '../types.ts';
 import { describeInstance } from './instances.ts';
@@ -72,9 +57,15 @@ export interface FenceObservation {
 
 const GONE_STATES = new Set(['deleting', 'deleted']);
 
-export async function fence(rds: RDSClient, ec2: EC2Client, identifier: string, owner: Owner, opts: { vpcId?: string; now?: Date } = {}): Promise<FenceResult> {
+export async function fence(
+  rds: RDSClient,
+  ec2: EC2Client,
+  identifier: string,
+  owner: Owner,
+  opts: { vpcId?: string; now?: Date /** The caller's own DescribeDBInstances answer of this pass: not read again. */; instance?: DBInstance } = {},
+): Promise<FenceResult> {
   try {
-    const i = await describeInstance(rds, identifier);
+    const i = opts.instance?.DBInstanceIdentifier === identifier ? opts.instance : await describeInstance(rds, identifier);
     const settled = settledState(i, identifier);
     if (settled) return settled;
     const instance = i as DBInstance;
@@ -84,40 +75,47 @@ export async function fence(rds: RDSClient, ec2: EC2Client, identifier: string, 
     const current = groupIds(instance);
     const vpcId = opts.vpcId ?? instance.DBSubnetGroup?.VpcId ?? (await vpcOfGroups(ec2, current));
     if (!vpcId) throw new Error(`cannot tell the VPC of DB instance ${identifier}: give it a DB subnet group`);
-    const deny = await ensureDenyGroup(ec2, vpcId, identifier, owner);
+    const group = await obtainDenyGroup(ec2, vpcId, identifier, owner, tags[FENCE_TAGS.group] === undefined);
+    const deny = group.GroupId;
 
     if (!(current.length === 1 && current[0] === deny)) {
       // Saved before the swap, and never overwritten: a second fence must not record the deny group as "original".
       const from = tags[FENCE_TAGS.from] ?? current.join(',');
-      await rds.send(
-        new AddTagsToResourceCommand({
-          ResourceName: arn,
-          Tags: [
-            { Key: FENCE_TAGS.from, Value: from },
-            { Key: FENCE_TAGS.group, Value: deny },
-          ],
-        }),
-      );
+      // Both before the swap, neither needs the other: side by side.
+      await Promise.all([
+        revokeEgress(ec2, group),
+        rds.send(
+          new rdsSdk.AddTagsToResourceCommand({
+            ResourceName: arn,
+            Tags: [
+              { Key: FENCE_TAGS.from, Value: from },
+              { Key: FENCE_TAGS.group, Value: deny },
+            ],
+          }),
+        ),
+      ]);
       let out: ModifyDBInstanceCommandOutput;
       try {
-        out = await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, VpcSecurityGroupIds: [deny], ApplyImmediately: true }));
+        out = await rds.send(new rdsSdk.ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, VpcSecurityGroupIds: [deny], ApplyImmediately: true }));
       } catch (err) {
         if (!isInvalidState(err)) throw err;
         return pending(`${identifier} is busy (${instance.DBInstanceStatus}); its security groups are swapped once it is available`, deny);
       }
       if (!onlyGroupActive(out.DBInstance ?? {}, deny)) return pending(`security groups of ${identifier} are being changed to ${deny}`, deny);
-    } else if (!onlyGroupActive(instance, deny)) {
-      return pending(`security group ${deny} of ${identifier} is not active yet`, deny);
+    } else {
+      // Swapped by an earlier fence: the group still must allow nothing.
+      await revokeEgress(ec2, group);
+      if (!onlyGroupActive(instance, deny)) return pending(`security group ${deny} of ${identifier} is not active yet`, deny);
     }
 
     if (tags[FENCE_TAGS.at] === undefined) {
       try {
-        await rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: identifier }));
+        await rds.send(new rdsSdk.RebootDBInstanceCommand({ DBInstanceIdentifier: identifier }));
       } catch (err) {
         if (!isInvalidState(err)) throw err;
         return pending(`${identifier} is busy; it is rebooted to cut open connections once it is available`, deny);
       }
-      await rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: FENCE_TAGS.at, Value: (opts.now ?? new Date()).toISOString() }] }));
+      await rds.send(new rdsSdk.AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: FENCE_TAGS.at, Value: (opts.now ?? new Date()).toISOString() }] }));
     }
     return {
       confirmed: true,
@@ -171,56 +169,76 @@ export async function unfence(rds: RDSClient, identifier: string): Promise<'Rest
   const original = from.split(',').filter((s) => s !== '');
   if (original.length === 0) throw new Error(`DB instance ${identifier}: no saved security groups to restore`);
   if (!sameSet(groupIds(i), original)) {
-    await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, VpcSecurityGroupIds: original, ApplyImmediately: true }));
+    await rds.send(new rdsSdk.ModifyDBInstanceCommand({ DBInstanceIdentifier: identifier, VpcSecurityGroupIds: original, ApplyImmediately: true }));
   }
   if (i.DBInstanceArn) {
-    await rds.send(new RemoveTagsFromResourceCommand({ ResourceName: i.DBInstanceArn, TagKeys: Object.values(FENCE_TAGS) }));
+    await rds.send(new rdsSdk.RemoveTagsFromResourceCommand({ ResourceName: i.DBInstanceArn, TagKeys: Object.values(FENCE_TAGS) }));
   }
   return 'Restored';
 }
 
 /** Our fence group for one instance in one VPC: found by name, else created with no rules at all. */
 export async function ensureDenyGroup(ec2: EC2Client, vpcId: string, identifier: string, owner: Owner): Promise<string> {
+  const group = await obtainDenyGroup(ec2, vpcId, identifier, owner, false);
+  await revokeEgress(ec2, group);
+  return group.GroupId;
+}
+
+/**
+ * The fence group, found or created, and checked to be ours; its egress is not revoked yet.
+ * `createFirst`: no earlier fence recorded a group, so it most likely does not exist: create it
+ * straight away and look it up only if it does (one EC2 call less while the failover waits).
+ */
+async function obtainDenyGroup(
+  ec2: EC2Client,
+  vpcId: string,
+  identifier: string,
+  owner: Owner,
+  createFirst: boolean,
+): Promise<SecurityGroup & { GroupId: string }> {
   const name = fenceGroupName(identifier);
-  let group = await findGroup(ec2, vpcId, name);
+  let group = createFirst ? undefined : await findGroup(ec2, vpcId, name);
   if (!group) {
     try {
       const out = await ec2.send(
-        new CreateSecurityGroupCommand({
+        new ec2Sdk.CreateSecurityGroupCommand({
           GroupName: name,
           VpcId: vpcId,
           Description: `multiregion fence for DB instance ${identifier}: allows no traffic`,
           TagSpecifications: toEc2TagSpec('security-group', ownershipTags(owner, { Name: name })),
         }),
       );
-      // Right after a create, Describe may not show the group yet: assume the default rule.
-      const seen = await findGroup(ec2, vpcId, name).catch(() => undefined);
-      group = seen ?? { GroupId: out.GroupId, Tags: ownershipTags(owner), IpPermissionsEgress: [DEFAULT_EGRESS] };
+      // Just created with our tags and, as every new VPC group, only the default egress rule:
+      // nothing to read back (Describe may not even show it yet), and a fence is on the clock.
+      group = { GroupId: out.GroupId, GroupName: name, VpcId: vpcId, Tags: ownershipTags(owner, { Name: name }), IpPermissionsEgress: [DEFAULT_EGRESS] };
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       group = await findGroup(ec2, vpcId, name);
     }
   }
-  if (!group?.GroupId) throw new Error(`security group ${name} in ${vpcId} could not be created or found`);
+  const id = group?.GroupId;
+  if (!group || !id) throw new Error(`security group ${name} in ${vpcId} could not be created or found`);
   if (!isOwnedBy(group.Tags, owner)) {
     throw new Error(`security group ${name} in ${vpcId} exists without our ownership tags: it is not used as a fence`);
   }
-  // A new group allows all egress by default; a fence allows nothing.
+  return { ...group, GroupId: id };
+}
+
+/** A new group allows all egress by default; a fence allows nothing. */
+async function revokeEgress(ec2: EC2Client, group: SecurityGroup & { GroupId: string }): Promise<void> {
   const egress = group.IpPermissionsEgress ?? [];
-  if (egress.length > 0) {
-    try {
-      await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: group.GroupId, IpPermissions: egress }));
-    } catch (err) {
-      if (errorCode(err) !== 'InvalidPermission.NotFound') throw err;
-    }
+  if (egress.length === 0) return;
+  try {
+    await ec2.send(new ec2Sdk.RevokeSecurityGroupEgressCommand({ GroupId: group.GroupId, IpPermissions: egress }));
+  } catch (err) {
+    if (errorCode(err) !== 'InvalidPermission.NotFound') throw err;
   }
-  return group.GroupId;
 }
 
 /** Deletes our fence groups in a VPC that nothing uses any more (DependencyViolation: still attached, kept). */
 export async function deleteUnusedFenceGroups(ec2: EC2Client, vpcId: string, owner: Owner): Promise<string[]> {
   const out = await ec2.send(
-    new DescribeSecurityGroupsCommand({
+    new ec2Sdk.DescribeSecurityGroupsCommand({
       Filters: [
         { Name: 'vpc-id', Values: [vpcId] },
         { Name: 'group-name', Values: [`${FENCE_PREFIX}*`] },
@@ -231,7 +249,7 @@ export async function deleteUnusedFenceGroups(ec2: EC2Client, vpcId: string, own
   for (const g of out.SecurityGroups ?? []) {
     if (!g.GroupId || !g.GroupName?.startsWith(FENCE_PREFIX) || !isOwnedBy(g.Tags, owner)) continue;
     try {
-      await ec2.send(new DeleteSecurityGroupCommand({ GroupId: g.GroupId }));
+      await ec2.send(new ec2Sdk.DeleteSecurityGroupCommand({ GroupId: g.GroupId }));
       deleted.push(g.GroupId);
     } catch (err) {
       if (isNotFound(err)) continue;
@@ -290,13 +308,13 @@ function onlyGroupActive(i: DBInstance, groupId: string): boolean {
 
 async function vpcOfGroups(ec2: EC2Client, ids: string[]): Promise<string | undefined> {
   if (ids.length === 0) return undefined;
-  const out = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: ids }));
+  const out = await ec2.send(new ec2Sdk.DescribeSecurityGroupsCommand({ GroupIds: ids }));
   return out.SecurityGroups?.find((g) => g.VpcId)?.VpcId;
 }
 
 async function findGroup(ec2: EC2Client, vpcId: string, name: string): Promise<SecurityGroup | undefined> {
   const out = await ec2.send(
-    new DescribeSecurityGroupsCommand({
+    new ec2Sdk.DescribeSecurityGroupsCommand({
       Filters: [
         { Name: 'vpc-id', Values: [vpcId] },
         { Name: 'group-name', Values: [name] },

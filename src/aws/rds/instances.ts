@@ -1,18 +1,9 @@
 // RDS DB instances of a failover pair: the writer, its cross-region read replica, and the
 // ex-writers a failover leaves behind. Nothing here decides *when* to act — that is the
 // failover state machine's job; these functions only make each action safe to repeat.
-import {
-  AddTagsToResourceCommand,
-  CreateDBInstanceReadReplicaCommand,
-  type DBInstance,
-  DeleteDBInstanceCommand,
-  DescribeDBInstancesCommand,
-  PromoteReadReplicaCommand,
-  type RDSClient,
-  RemoveTagsFromResourceCommand,
-  StopDBInstanceCommand,
-} from '@aws-sdk/client-rds';
+import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { errorCode, isAlreadyExists, isNotFound } from '../errors.ts';
+import { rdsSdk } from '../sdk.ts';
 import { isOwnedBy, ownershipTags, TAG_PREFIX, tagsToMap, toRdsTags } from '../tags.ts';
 import type { Owner } from '../types.ts';
 
@@ -24,7 +15,7 @@ export const PROMOTE_REQUESTED_TAG = `${TAG_PREFIX}promote-requested-at`;
 /** The instance, or undefined when RDS says it does not exist. */
 export async function describeInstance(rds: RDSClient, identifier: string): Promise<DBInstance | undefined> {
   try {
-    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+    const out = await rds.send(new rdsSdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
     return out.DBInstances?.find((i) => i.DBInstanceIdentifier === identifier);
   } catch (err) {
     if (isNotFound(err)) return undefined;
@@ -40,7 +31,7 @@ export async function describeAllInstances(rds: RDSClient): Promise<DBInstance[]
   const seen = new Set<string>();
   let marker: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const res = await rds.send(new DescribeDBInstancesCommand({ MaxRecords: 100, Marker: marker }));
+    const res = await rds.send(new rdsSdk.DescribeDBInstancesCommand({ MaxRecords: 100, Marker: marker }));
     out.push(...(res.DBInstances ?? []));
     if (!res.Marker || seen.has(res.Marker)) break;
     seen.add(res.Marker);
@@ -108,7 +99,7 @@ export async function createCrossRegionReplica(rds: RDSClient, req: CrossRegionR
   if (existing) return { instance: existing, outcome: acceptExisting(existing, req) };
   try {
     const out = await rds.send(
-      new CreateDBInstanceReadReplicaCommand({
+      new rdsSdk.CreateDBInstanceReadReplicaCommand({
         DBInstanceIdentifier: req.identifier,
         // By ARN: the SDK sees the other region in it and presigns the source-region request
         // (PreSignedUrl) that encrypted cross-region replicas need; there is no SourceRegion input.
@@ -169,23 +160,24 @@ export function sameInstance(a: string, b: string): boolean {
  * refusal (HTTP 4xx) removes the mark again; an ambiguous failure (timeout, 5xx) keeps it.
  * An instance already promoting or promoted answers InvalidDBInstanceState: that counts as done.
  */
-export async function promote(rds: RDSClient, identifier: string, now: Date = new Date()): Promise<DBInstance> {
-  const before = await describeInstance(rds, identifier);
+export async function promote(rds: RDSClient, identifier: string, now: Date = new Date(), known?: DBInstance): Promise<DBInstance> {
+  // `known`: the caller's own DescribeDBInstances answer of this pass; read again only without one.
+  const before = known?.DBInstanceIdentifier === identifier ? known : await describeInstance(rds, identifier);
   const arn = before?.DBInstanceArn;
   if (!before || !arn) throw new Error(`DB instance ${identifier} not found: nothing to promote`);
-  await rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: PROMOTE_REQUESTED_TAG, Value: now.toISOString() }] }));
+  await rds.send(new rdsSdk.AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: PROMOTE_REQUESTED_TAG, Value: now.toISOString() }] }));
   let instance: DBInstance | undefined;
   try {
-    instance = (await rds.send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: identifier }))).DBInstance;
+    instance = (await rds.send(new rdsSdk.PromoteReadReplicaCommand({ DBInstanceIdentifier: identifier }))).DBInstance;
   } catch (err) {
     if (isInvalidState(err)) instance = await describeInstance(rds, identifier);
     const promoting = instance && (isStandaloneWriter(instance) || PROMOTING_STATES.has(instance.DBInstanceStatus ?? ''));
     if (!promoting) {
-      if (definitelyRefused(err)) await rds.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [PROMOTE_REQUESTED_TAG] }));
+      if (definitelyRefused(err)) await rds.send(new rdsSdk.RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [PROMOTE_REQUESTED_TAG] }));
       throw err;
     }
   }
-  await rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: PROMOTED_TAG, Value: now.toISOString() }] }));
+  await rds.send(new rdsSdk.AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: PROMOTED_TAG, Value: now.toISOString() }] }));
   return instance ?? before;
 }
 
@@ -232,7 +224,7 @@ export function isAvailableReplica(i: DBInstance): boolean {
 /** Stops an instance; already stopped or stopping counts as done. AWS refuses replicas and sources of replicas. */
 export async function stopInstance(rds: RDSClient, identifier: string): Promise<'Stopping' | 'Stopped'> {
   try {
-    await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: identifier }));
+    await rds.send(new rdsSdk.StopDBInstanceCommand({ DBInstanceIdentifier: identifier }));
     return 'Stopping';
   } catch (err) {
     if (!isInvalidState(err)) throw err;
@@ -260,7 +252,7 @@ export async function deleteWithFinalSnapshot(rds: RDSClient, identifier: string
   }
   try {
     await rds.send(
-      new DeleteDBInstanceCommand({
+      new rdsSdk.DeleteDBInstanceCommand({
         DBInstanceIdentifier: identifier,
         SkipFinalSnapshot: false,
         FinalDBSnapshotIdentifier: snapshotId,
@@ -286,7 +278,7 @@ export async function deleteReplica(rds: RDSClient, identifier: string): Promise
     throw new Error(`DB instance ${identifier} is a writer now: delete it with deleteWithFinalSnapshot`);
   }
   try {
-    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: identifier, SkipFinalSnapshot: true }));
+    await rds.send(new rdsSdk.DeleteDBInstanceCommand({ DBInstanceIdentifier: identifier, SkipFinalSnapshot: true }));
     return 'Deleting';
   } catch (err) {
     if (isNotFound(err)) return 'Gone';

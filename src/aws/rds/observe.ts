@@ -35,10 +35,16 @@ export interface InstanceView extends InstanceRef {
 }
 
 export async function observeInstance(rds: RDSClient, ref: InstanceRef, owner: Owner): Promise<InstanceView> {
+  return (await observeInstanceWithAnswer(rds, ref, owner)).view;
+}
+
+/** The view, and the DescribeDBInstances answer it came from (for an action of the same pass). */
+export async function observeInstanceWithAnswer(rds: RDSClient, ref: InstanceRef, owner: Owner): Promise<{ view: InstanceView; instance?: DBInstance }> {
   try {
-    return toInstanceView(ref, await describeInstance(rds, ref.identifier), owner);
+    const instance = await describeInstance(rds, ref.identifier);
+    return { view: toInstanceView(ref, instance, owner), ...(instance && { instance }) };
   } catch (err) {
-    if (isRegionUnreachable(err)) return { ...ref, reachable: false, exists: false, fenceReason: describeError(err) };
+    if (isRegionUnreachable(err)) return { view: { ...ref, reachable: false, exists: false, fenceReason: describeError(err) } };
     throw err;
   }
 }

@@ -7,8 +7,9 @@
 // (change-status.ts), never a worker held here. Throttling, PriorRequestNotComplete and 5xx are
 // retried by the SDK client's standard retry (aws/clients.ts); what still fails goes to the
 // owners, whose reconcile retries with backoff.
-import { type Change, ChangeResourceRecordSetsCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import type { Change, Route53Client } from '@aws-sdk/client-route-53';
 import { errorCode, toAwsError } from '../errors.ts';
+import { route53Sdk } from '../sdk.ts';
 import { type BatchLimits, bisect, type ChangeGroup, costOf, fits, mergeChanges, packBatch, ROUTE53_LIMITS } from './batch-cost.ts';
 
 export interface ZoneBatcherOptions {
@@ -151,7 +152,7 @@ export class ZoneBatcher {
     const changes = groups.flatMap((g) => g.changes);
     let change: SubmittedChange;
     try {
-      const out = await this.client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: changes } }));
+      const out = await this.client.send(new route53Sdk.ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Changes: changes } }));
       change = { id: out.ChangeInfo?.Id ?? '', status: out.ChangeInfo?.Status === 'INSYNC' ? 'INSYNC' : 'PENDING' };
     } catch (err) {
       if (CONTENT_ERRORS.has(errorCode(err)) && groups.length > 1) {

@@ -1,13 +1,14 @@
 // One look at a Route 53 change: the caller that submitted it keeps its id (in status) and asks
 // again on a later pass, so no worker waits the minute or so a change takes to be INSYNC.
-import { GetChangeCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import { toAwsError } from '../errors.ts';
+import { route53Sdk } from '../sdk.ts';
 
 export type ChangeStatus = 'PENDING' | 'INSYNC';
 
 export async function getChangeStatus(client: Route53Client, id: string): Promise<ChangeStatus> {
   try {
-    const out = await client.send(new GetChangeCommand({ Id: id }));
+    const out = await client.send(new route53Sdk.GetChangeCommand({ Id: id }));
     return out.ChangeInfo?.Status === 'INSYNC' ? 'INSYNC' : 'PENDING';
   } catch (err) {
     throw toAwsError(err, { service: 'route53', operation: 'GetChange', subject: `change ${id}` });

@@ -2,20 +2,9 @@
 // CreateHealthCheck has a CallerReference but moto does not honour it, and a crash can fall
 // between the create and the status write: so a check is found again by its ownership tags or
 // its deterministic reference before another is created.
-import {
-  ChangeTagsForResourceCommand,
-  CreateHealthCheckCommand,
-  DeleteHealthCheckCommand,
-  GetHealthCheckCommand,
-  type HealthCheck,
-  type HealthCheckConfig,
-  ListHealthChecksCommand,
-  type ListHealthChecksCommandOutput,
-  ListTagsForResourcesCommand,
-  type Route53Client,
-  UpdateHealthCheckCommand,
-} from '@aws-sdk/client-route-53';
+import type { HealthCheck, HealthCheckConfig, ListHealthChecksCommandOutput, Route53Client } from '@aws-sdk/client-route-53';
 import { errorCode, isAlreadyExists, isNotFound, toAwsError } from '../errors.ts';
+import { route53Sdk } from '../sdk.ts';
 import { isOwnedBy, ownershipTags, TAG_PREFIX, type Tag, tagsToMap, toRoute53Tags } from '../tags.ts';
 import type { ExternalResource, Observation, Owner } from '../types.ts';
 import { callerReference, callerReferencePrefix, diffHealthCheck, generationOf, requiresReplacement, updateInput } from './health-check-config.ts';
@@ -66,7 +55,7 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
       let check: HealthCheck | undefined;
       try {
         const out = await this.client.send(
-          new CreateHealthCheckCommand({ CallerReference: callerReference(spec.owner, spec.side, generation), HealthCheckConfig: spec.config }),
+          new route53Sdk.CreateHealthCheckCommand({ CallerReference: callerReference(spec.owner, spec.side, generation), HealthCheckConfig: spec.config }),
         );
         check = out.HealthCheck;
       } catch (err) {
@@ -87,7 +76,7 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
     }
     if (diff.length > 0) {
       try {
-        await this.client.send(new UpdateHealthCheckCommand(updateInput(seen.id, seen.version, spec.config, seen.config)));
+        await this.client.send(new route53Sdk.UpdateHealthCheckCommand(updateInput(seen.id, seen.version, spec.config, seen.config)));
       } catch (err) {
         throw toAwsError(err, { service: 'route53', operation: 'UpdateHealthCheck', subject: `health check ${seen.id}` });
       }
@@ -110,7 +99,7 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
 
   async deleteId(id: string): Promise<void> {
     try {
-      await this.client.send(new DeleteHealthCheckCommand({ HealthCheckId: id }));
+      await this.client.send(new route53Sdk.DeleteHealthCheckCommand({ HealthCheckId: id }));
     } catch (err) {
       if (isNotFound(err)) return;
       throw toAwsError(err, { service: 'route53', operation: 'DeleteHealthCheck', subject: `health check ${id}` });
@@ -121,7 +110,7 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
   // skipping ListTagsForResource halves the calls of every resync.
   private async get(id: string, spec: DesiredHealthCheck): Promise<ObservedHealthCheck | undefined> {
     try {
-      const out = await this.client.send(new GetHealthCheckCommand({ HealthCheckId: id }));
+      const out = await this.client.send(new route53Sdk.GetHealthCheckCommand({ HealthCheckId: id }));
       if (!out.HealthCheck?.Id) return undefined;
       return toObserved(out.HealthCheck, callerReferencePrefix(spec.owner, spec.side), true, []);
     } catch (err) {
@@ -156,7 +145,7 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
     for (;;) {
       let page: ListHealthChecksCommandOutput;
       try {
-        page = await this.client.send(new ListHealthChecksCommand({ MaxItems: LIST_PAGE, ...(marker ? { Marker: marker } : {}) }));
+        page = await this.client.send(new route53Sdk.ListHealthChecksCommand({ MaxItems: LIST_PAGE, ...(marker ? { Marker: marker } : {}) }));
       } catch (err) {
         throw toAwsError(err, { service: 'route53', operation: 'ListHealthChecks' });
       }
@@ -171,7 +160,9 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
     const out = new Map<string, Record<string, string>>();
     for (let i = 0; i < ids.length; i += TAG_BATCH) {
       try {
-        const page = await this.client.send(new ListTagsForResourcesCommand({ ResourceType: 'healthcheck', ResourceIds: ids.slice(i, i + TAG_BATCH) }));
+        const page = await this.client.send(
+          new route53Sdk.ListTagsForResourcesCommand({ ResourceType: 'healthcheck', ResourceIds: ids.slice(i, i + TAG_BATCH) }),
+        );
         for (const set of page.ResourceTagSets ?? []) if (set.ResourceId) out.set(set.ResourceId, tagsToMap(set.Tags));
       } catch (err) {
         throw toAwsError(err, { service: 'route53', operation: 'ListTagsForResources' });
@@ -183,7 +174,7 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
   private async tag(id: string, spec: DesiredHealthCheck): Promise<void> {
     try {
       await this.client.send(
-        new ChangeTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id, AddTags: healthCheckTags(spec.owner, spec.side) }),
+        new route53Sdk.ChangeTagsForResourceCommand({ ResourceType: 'healthcheck', ResourceId: id, AddTags: healthCheckTags(spec.owner, spec.side) }),
       );
     } catch (err) {
       throw toAwsError(err, { service: 'route53', operation: 'ChangeTagsForResource', subject: `health check ${id}` });

@@ -1,13 +1,14 @@
 // What Route 53 itself would answer for a name (TestDNSAnswer): the authoritative view without
 // waiting for resolvers and TTLs. Emulators (moto) do not implement it; the caller is told the
 // answer is unavailable and why, and falls back to reading the record set back.
-import { type Route53Client, type RRType, TestDNSAnswerCommand } from '@aws-sdk/client-route-53';
+import type { Route53Client, RRType } from '@aws-sdk/client-route-53';
+import { route53Sdk } from '../sdk.ts';
 
 export type DnsAnswer = { available: true; values: string[]; responseCode: string } | { available: false; reason: string };
 
 export async function testDnsAnswer(client: Route53Client, zoneId: string, recordName: string, recordType: string): Promise<DnsAnswer> {
   try {
-    const out = await client.send(new TestDNSAnswerCommand({ HostedZoneId: zoneId, RecordName: recordName, RecordType: recordType as RRType }));
+    const out = await client.send(new route53Sdk.TestDNSAnswerCommand({ HostedZoneId: zoneId, RecordName: recordName, RecordType: recordType as RRType }));
     return { available: true, values: (out.RecordData ?? []).map(normalizeAnswer).sort(), responseCode: out.ResponseCode ?? '' };
   } catch (err) {
     const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };

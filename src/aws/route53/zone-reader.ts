@@ -1,8 +1,9 @@
 // Reading the records at one name without listing the whole zone: Route 53 lists records
 // sorted by name (labels reversed), so starting at the name and stopping at the first other
 // name reads exactly the records there.
-import { ListResourceRecordSetsCommand, type ListResourceRecordSetsCommandOutput, type Route53Client } from '@aws-sdk/client-route-53';
+import type { ListResourceRecordSetsCommandOutput, Route53Client } from '@aws-sdk/client-route-53';
 import { toAwsError } from '../errors.ts';
+import { route53Sdk } from '../sdk.ts';
 import { normalizeName, toFqdn } from './names.ts';
 import { type RRSet, recordKey } from './records.ts';
 
@@ -18,7 +19,7 @@ export async function readRecordsAt(client: Route53Client, zoneId: string, name:
     let out: ListResourceRecordSetsCommandOutput;
     try {
       out = await client.send(
-        new ListResourceRecordSetsCommand({
+        new route53Sdk.ListResourceRecordSetsCommand({
           HostedZoneId: zoneId,
           StartRecordName: start.name,
           ...(start.type ? { StartRecordType: start.type as RRSet['Type'] } : {}),

@@ -1,12 +1,15 @@
 import type { ClientConnection, RegionPair } from '../../api/types.ts';
 import { validateClientAgainstPair, validateClientConnection } from '../../api/validate.ts';
 import type { KubeObject } from '../../runtime/kube-object.ts';
+import { watchOf } from '../../runtime/manager.ts';
 import { keyString } from '../../runtime/reconciler.ts';
+import { accessHooks } from '../shared/access-gate.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import { COLLECTIONS } from '../shared/deps.ts';
 import { DriftChecks, PartRetries } from '../shared/drift-checks.ts';
 import { type FieldError, makeReconcile } from '../shared/lifecycle.ts';
 import { refPermitted } from '../shared/owner.ts';
+import { clientConnectionUses } from './access-uses.ts';
 import { finalizeClientConnection } from './finalize.ts';
 import { clientsOf, pairChangedForClients, pairKeyOf } from './pair.ts';
 import { syncClientConnection } from './sync.ts';
@@ -17,7 +20,8 @@ export interface ClientConnectionOptions {
 }
 
 export function registerClientConnection(deps: ControllerDeps, o: ClientConnectionOptions): void {
-  const t = { drift: new DriftChecks(o.driftIntervalMs), queryRetries: new PartRetries(o.driftIntervalMs) };
+  const t = { drift: new DriftChecks(o.driftIntervalMs), queryRetries: new PartRetries(o.driftIntervalMs), driftIntervalMs: o.driftIntervalMs };
+  const access = accessHooks<ClientConnection>(deps, 'ClientConnection', clientConnectionUses);
   deps.manager.register({
     kind: 'ClientConnection',
     path: COLLECTIONS.ClientConnection,
@@ -31,10 +35,14 @@ export function registerClientConnection(deps: ControllerDeps, o: ClientConnecti
         t.drift.forget(keyString(key));
         t.queryRetries.succeeded(keyString(key));
       },
+      ...(access.accessDenied && { accessDenied: access.accessDenied }),
     }),
     // A RegionPair change (its side's IDs, its spec, allowedNamespaces) re-enqueues its clients;
     // its own status writes (e.g. the overview hash) don't.
-    watchesFor: [{ path: COLLECTIONS.RegionPair, kind: 'RegionPair', map: (pair) => clientsOf(deps.manager, pair), predicate: pairChangedForClients }],
+    watchesFor: [
+      watchOf<RegionPair>({ path: COLLECTIONS.RegionPair, kind: 'RegionPair', map: (pair) => clientsOf(deps.manager, pair), predicate: pairChangedForClients }),
+      ...access.watches,
+    ],
   });
 }
 

@@ -3,9 +3,9 @@
 // has a Transit Gateway and our route table) for the client to be wired in.
 import { DEFAULTS } from '../../api/defaults.ts';
 import type { ClientConnection, RegionPair, RegionSideSpec, SideStatus } from '../../api/types.ts';
-import type { KubeObject } from '../../runtime/kube-object.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import type { ObjectKey } from '../../runtime/reconciler.ts';
+import { BY_REGION_PAIR, pairIndexValue } from '../shared/indexes.ts';
 import { refNamespace, refPermitted } from '../shared/owner.ts';
 import { SyncError } from '../shared/sync-error.ts';
 
@@ -13,11 +13,6 @@ export const pairKeyOf = (c: ClientConnection): ObjectKey => ({
   namespace: refNamespace(c.spec.regionPairRef, c.metadata.namespace),
   name: c.spec.regionPairRef.name,
 });
-
-export const references = (c: ClientConnection, pair: { metadata: { namespace?: string; name?: string } }): boolean => {
-  const k = pairKeyOf(c);
-  return k.namespace === pair.metadata.namespace && k.name === pair.metadata.name;
-};
 
 export interface PairSide {
   pair: RegionPair;
@@ -35,7 +30,7 @@ export interface PairSide {
  */
 export function resolvePair(manager: Manager, c: ClientConnection): PairSide {
   const key = pairKeyOf(c);
-  const pair = manager.getCached<KubeObject>('RegionPair', key) as RegionPair | undefined;
+  const pair = manager.cache<RegionPair>('RegionPair').get(key);
   if (!pair) {
     throw new SyncError(
       `RegionPair ${key.namespace}/${key.name} does not exist. Create it or fix spec.regionPairRef.`,
@@ -70,18 +65,13 @@ export function pairSide(pair: RegionPair, side: 'primary' | 'secondary'): PairS
   return out;
 }
 
-/** The clients a RegionPair change concerns (for the secondary watch). */
-export function clientsOf(manager: Manager, pair: KubeObject): ObjectKey[] {
-  return manager
-    .listCached<KubeObject>('ClientConnection')
-    .filter((o) => references(o as unknown as ClientConnection, pair))
-    .map((o) => ({ namespace: o.metadata.namespace ?? '', name: o.metadata.name ?? '' }));
+/** The clients a RegionPair change concerns (for the secondary watch): an index read, not a scan of every client. */
+export function clientsOf(manager: Manager, pair: RegionPair): ObjectKey[] {
+  return manager.cache<ClientConnection>('ClientConnection').indexKeys(BY_REGION_PAIR, pairIndexValue(pair));
 }
 
 /** What of a RegionPair its clients use: spec, the sides' IDs, being deleted. Not its overview hash. */
-export function pairChangedForClients(n: KubeObject, o: KubeObject): boolean {
-  const a = n as unknown as RegionPair;
-  const b = o as unknown as RegionPair;
+export function pairChangedForClients(a: RegionPair, b: RegionPair): boolean {
   if (a.metadata.generation !== b.metadata.generation || a.metadata.deletionTimestamp !== b.metadata.deletionTimestamp) return true;
   return (['primary', 'secondary'] as const).some(
     (s) => a.status?.[s]?.transitGatewayId !== b.status?.[s]?.transitGatewayId || a.status?.[s]?.routeTableId !== b.status?.[s]?.routeTableId,

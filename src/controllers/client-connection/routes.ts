@@ -5,6 +5,7 @@
 // read: hundreds of unchanged clients cost no EC2 call per resync.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { RouteStatus } from '../../api/types.ts';
+import { staticRoutesOf } from '../../aws/ec2/tgw-route-reads.ts';
 import { applyTgwRoutePlan, isEmptyPlan, listStaticRoutes, normalizeCidr, planTgwRoutes, type TgwRoute } from '../../aws/ec2/tgw-routes.ts';
 import { isNotFound } from '../../aws/errors.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
@@ -18,6 +19,8 @@ export interface ClientRouteInput {
   cidrs: string[];
   previous: RouteStatus[];
   verify: boolean;
+  /** The manager's drift interval: paces the rotation of unchanged tables' reads (tgw-route-reads.ts). */
+  driftIntervalMs?: number;
 }
 
 export interface ClientRouteResult {
@@ -53,12 +56,16 @@ const sameRoutes = (a: RouteStatus[], b: RouteStatus[]): boolean =>
 export async function syncClientRoutes(i: ClientRouteInput, ctx: SyncContext): Promise<ClientRouteResult> {
   const want = desiredRouteStatus(i);
   const previous = [...i.previous].sort((a, b) => (a.destinationCidr < b.destinationCidr ? -1 : 1));
-  if (!i.verify && sameRoutes(want, previous)) return { routes: previous, conflicts: [], skipped: true };
+  const unchanged = sameRoutes(want, previous);
+  if (!i.verify && unchanged) return { routes: previous, conflicts: [], skipped: true };
+  // A drift check of unchanged routes reads the table on the region's rotation, shared with the
+  // pair and the other clients in it; changed routes read it now.
+  const current = await staticRoutesOf(i.ec2, i.routeTableId, { fresh: !unchanged, ...(i.driftIntervalMs !== undefined && { intervalMs: i.driftIntervalMs }) });
 
   const ours = previous.filter((r) => r.routeTableId === i.routeTableId);
   const plan = planTgwRoutes({
     desired: want.map((r) => ({ destinationCidr: r.destinationCidr, attachmentId: i.attachmentId })),
-    current: await listStaticRoutes(i.ec2, i.routeTableId),
+    current,
     // The attachment may have changed in the spec: routes to the old one are ours to replace.
     managedAttachmentIds: [...new Set([i.attachmentId, ...ours.map((r) => r.target)])],
     previouslyProgrammed: ours.map((r) => r.destinationCidr),

@@ -21,6 +21,8 @@ export const PAIR_WAIT_MS = 10_000;
 export interface Trackers {
   drift: DriftChecks;
   queryRetries: PartRetries;
+  /** The manager's drift interval (paces the shared TGW route table reads). */
+  driftIntervalMs?: number;
 }
 
 export async function syncClientConnection(
@@ -71,6 +73,7 @@ export async function syncClientConnection(
       cidrs: spec.routes ? spec.client.cidrs : [],
       previous: previousRoutes.filter((r) => r.routeTableId === ps.ready?.routeTableId),
       verify,
+      ...(t.driftIntervalMs !== undefined && { driftIntervalMs: t.driftIntervalMs }),
     },
     ctx,
   );

@@ -2,13 +2,15 @@
 // observe → decide → (record the step in status first) → run the actions in order → again,
 // while the machine asks for an immediate re-run. A failed step write stops the pass: no
 // action runs whose step is not recorded.
+
+import type { DBInstance } from '@aws-sdk/client-rds';
 import type { FailoverPolicy, FailoverPolicyStatus } from '../../api/types.ts';
 import { ANNOTATIONS } from '../../api/types.ts';
 import { type LagSample, readRdsMetricSeries } from '../../aws/cloudwatch/replica-lag.ts';
 import { OutcomeUnknownError } from '../../aws/middleware.ts';
 import { fence, unfence } from '../../aws/rds/fence.ts';
 import { createCrossRegionReplica, deleteWithFinalSnapshot, promote, ReplicaConflictError } from '../../aws/rds/instances.ts';
-import { type InstanceRef, type InstanceView, observeInstance } from '../../aws/rds/observe.ts';
+import { type InstanceRef, type InstanceView, observeInstanceWithAnswer } from '../../aws/rds/observe.ts';
 import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
@@ -28,6 +30,7 @@ import {
 } from './failover-machine.ts';
 import { plannedChangeOf, type ReadyCondition } from './failover-ready.ts';
 import { PLANNED_REASONS } from './failover-steps.ts';
+import type { FailbackTiming } from './failover-trigger.ts';
 import { type ResolvedPolicy, sideOfRegion } from './resolve.ts';
 import { readConnectionSecret, writeConnectionSecret } from './secret.ts';
 
@@ -46,6 +49,8 @@ export interface DatabaseRun {
   health: Record<string, RegionHealth | undefined>;
   /** Writes the machine's fields into the object's status now (the step record). */
   persist(m: MachineStatus): Promise<void>;
+  /** The operator's failback timing (flags); the machine's defaults when absent. */
+  failback?: FailbackTiming;
 }
 
 export interface DatabaseResult {
@@ -100,17 +105,32 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   let status = machineStatusOf(run.obj.status);
   let d: Decision | undefined;
   let obs: Observations | undefined;
+  // What the last round read, and under which refs: still true when that round changed nothing.
+  let unchanged: { key: string; obs: Observations } | undefined;
+  // A recorded step whose write waits for the next one (see recordPlan).
+  let unwritten = false;
+  let yielded = false;
+  const answers: Answers = new Map();
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    obs = await observe(run, spec, status, silent);
-    d = decide({ spec, status, obs });
+    const key = observationKey(spec, status);
+    obs = unchanged?.key === key ? { ...unchanged.obs, now: nowOf(run) } : await observe(run, spec, status, silent, answers);
+    d = decide({ spec, status, obs, ...(run.failback && { failback: run.failback }) });
     for (const e of d.events) (e.type === 'Warning' ? run.ctx.warn : run.ctx.normal)(e.reason, e.message);
     if (run.ctx.plan.dryRun) {
       // Every action goes the one way, through the Planner, which lists it and runs nothing.
       for (const a of d.actions) await execute(run, a);
       return { status, failoverReady: d.failoverReady, ...(obs.lag && { lagSeconds: obs.lag.seconds }) };
     }
-    if (d.actions[0]?.type === 'recordStep') await run.persist(d.status);
-    for (const a of d.actions) if (!skipSilent(run, a, silent)) await execute(run, a);
+    const plan = recordPlan(d, unwritten);
+    if (plan.write) await run.persist(d.status);
+    unwritten = plan.defer;
+    for (const a of d.actions) if (!skipSilent(run, a, silent)) await execute(run, a, answers);
+    // An action changed AWS: its instance's answer is stale now.
+    if (d.actions.some((a) => a.type !== 'recordStep')) answers.clear();
+    unchanged = d.actions.every((a) => a.type === 'recordStep') ? { key, obs } : undefined;
+    // The promote is out: the rest of this failover waits for AWS. Other policies' failovers
+    // queued behind this worker take it first; this one comes back at once, at the queue's end.
+    yielded = d.actions.some((a) => a.type === 'promote');
     if (d.events.some((e) => e.reason === 'FailoverCompleted') && d.status.lastFailover) {
       run.deps.metrics.failoversTotal.inc({
         namespace: run.obj.metadata.namespace,
@@ -119,10 +139,11 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
       });
     }
     status = d.status;
-    if (d.requeueAfterMs !== 0) break;
+    if (d.requeueAfterMs !== 0 || yielded) break;
   }
   if (!d || !obs) throw new Error('runDatabase: no decision');
-  const requeue = d.requeueAfterMs === 0 ? 1_000 : d.requeueAfterMs;
+  // A step was just recorded (or the pass yielded): the next pass follows at once.
+  const requeue = d.requeueAfterMs === 0 ? NEXT_PASS_MS : d.requeueAfterMs;
   return {
     status,
     failoverReady: d.failoverReady,
@@ -132,6 +153,42 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   };
 }
 
+/** The smallest requeue the queue takes as "again" (0 means "not again"): the key goes to the queue's end. */
+export const NEXT_PASS_MS = 1;
+
+/**
+ * When a decision's status is written. A step is recorded before any work that follows it: a
+ * decision that records a step and acts, or waits, writes first. One that only records a step
+ * and goes straight on (Triggered, Fenced: their work is the next step's) is written together
+ * with the next step, in one write instead of two. Nothing reaches AWS in between, so a crash
+ * there loses only a step nothing acted on, which the next pass decides again.
+ */
+export function recordPlan(d: Pick<Decision, 'actions' | 'requeueAfterMs'>, unwritten: boolean): { write: boolean; defer: boolean } {
+  const records = d.actions.some((a) => a.type === 'recordStep');
+  const acts = d.actions.some((a) => a.type !== 'recordStep');
+  const pending = unwritten || records;
+  if (!pending) return { write: false, defer: false };
+  if (!acts && d.requeueAfterMs === 0) return { write: false, defer: true };
+  return { write: true, defer: false };
+}
+
+/**
+ * What an observation was taken for: the instances refsToObserve names and whether the WAL lag
+ * is read. A round after one that changed nothing in AWS or Kubernetes (it only recorded a step)
+ * reuses the reads when this is the same: they are the same pass's, milliseconds old.
+ */
+export function observationKey(spec: MachineSpec, status: MachineStatus): string {
+  const ip = status.inProgress;
+  const wal = ip?.step === 'Fenced' && PLANNED_REASONS.has(ip.reason);
+  const refs = refsToObserve(spec, status);
+  const at = (r: InstanceRef | undefined) => r && `${r.region}/${r.identifier}`;
+  return JSON.stringify([at(refs.writer), at(refs.standby), at(refs.exWriter), wal]);
+}
+
+function nowOf(run: DatabaseRun): string {
+  return (run.deps.now?.() ?? new Date()).toISOString();
+}
+
 /** Fence and unfence of a region that did not answer this pass wait for the next pass (the machine re-emits them). */
 function skipSilent(run: DatabaseRun, a: FailoverAction, silent: Map<string, string>): boolean {
   if ((a.type !== 'fence' && a.type !== 'unfence') || !silent.has(a.region)) return false;
@@ -139,30 +196,48 @@ function skipSilent(run: DatabaseRun, a: FailoverAction, silent: Map<string, str
   return true;
 }
 
-async function observe(run: DatabaseRun, spec: MachineSpec, status: MachineStatus, silent: Map<string, string>): Promise<Observations> {
+/** DescribeDBInstances answers of this pass by region/identifier: the fence and the promote use them instead of reading again. */
+type Answers = Map<string, DBInstance>;
+const answerKey = (ref: InstanceRef): string => `${ref.region}/${ref.identifier}`;
+
+async function observe(run: DatabaseRun, spec: MachineSpec, status: MachineStatus, silent: Map<string, string>, answers: Answers): Promise<Observations> {
   const { deps, r, owner, obj } = run;
   const refs = refsToObserve(spec, status);
+  // Independent of the instances: read beside them, not after.
+  const secretRead = readConnectionSecret(deps.kc, obj.metadata.namespace, spec.database.connectionSecret.name, run.ctx.signal);
+  secretRead.catch(() => undefined);
   const view = async (ref: InstanceRef): Promise<InstanceView> => {
     const why = silent.get(ref.region);
     if (why !== undefined) return { ...ref, reachable: false, exists: false, fenceReason: why };
-    const v = await observeInstance(deps.aws.rds(r.targetIn(ref.region)), ref, owner);
+    const { view: v, instance } = await observeInstanceWithAnswer(deps.aws.rds(r.targetIn(ref.region)), ref, owner);
+    if (instance) answers.set(answerKey(ref), instance);
+    else answers.delete(answerKey(ref));
     if (!v.reachable) silent.set(ref.region, v.fenceReason ?? `RDS in ${ref.region} did not answer`);
     return v;
   };
-  const [writer, standby, exWriter] = await Promise.all([view(refs.writer), refs.standby && view(refs.standby), refs.exWriter && view(refs.exWriter)]);
+  // The standby's lag is read beside the instances (one round trip, not two); it counts only
+  // if the standby exists. A region whose CloudWatch does not answer gives no lag: unknown,
+  // which blocks promotion. Nor is a region that did not answer earlier in this pass asked again
+  // (its lag would not count anyway: the standby there reads unreachable), so one pass waits out
+  // a dead region's request timeout once, not once per round.
+  const lagRead = refs.standby && !silent.has(refs.standby.region) ? readSeries(run, 'ReplicaLag', refs.standby) : Promise.resolve([]);
+  const [writer, standby, exWriter, series] = await Promise.all([
+    view(refs.writer),
+    refs.standby && view(refs.standby),
+    refs.exWriter && view(refs.exWriter),
+    lagRead,
+  ]);
   let lag: Observations['lag'];
   let lagHistory: Observations['lagHistory'];
   if (standby?.reachable && standby.exists) {
-    // A region whose CloudWatch does not answer gives no lag: unknown, which blocks promotion.
-    const series = await readSeries(run, 'ReplicaLag', standby);
     lagHistory = series.map(point);
     lag = newestPoint(lagHistory);
   }
   const sourceWalLag = await walLagAfterFence(run, spec, status, writer);
-  const secret = await readConnectionSecret(deps.kc, obj.metadata.namespace, spec.database.connectionSecret.name, run.ctx.signal);
+  const secret = await secretRead;
   const active = run.dns.state.activeSide;
   return {
-    now: (deps.now?.() ?? new Date()).toISOString(),
+    now: nowOf(run),
     health: run.health,
     writer,
     ...(standby && { standby }),
@@ -204,7 +279,7 @@ async function walLagAfterFence(run: DatabaseRun, spec: MachineSpec, status: Mac
   return newest && { megabytes: newest.seconds, at: newest.at };
 }
 
-async function execute(run: DatabaseRun, a: FailoverAction): Promise<void> {
+async function execute(run: DatabaseRun, a: FailoverAction, answers: Answers = new Map()): Promise<void> {
   const { deps, r, owner, ctx, obj } = run;
   const rds = (region: string) => deps.aws.rds(r.targetIn(region));
   // Each change is one Planner.apply: listed in dry-run (and not run), otherwise run, with the
@@ -237,7 +312,8 @@ async function execute(run: DatabaseRun, a: FailoverAction): Promise<void> {
     }
     case 'fence':
       await ctx.plan.apply(change, async () => {
-        const res = await fence(rds(a.region), deps.aws.ec2(r.targetIn(a.region)), a.identifier, owner);
+        const instance = answers.get(answerKey(a));
+        const res = await fence(rds(a.region), deps.aws.ec2(r.targetIn(a.region)), a.identifier, owner, { ...(instance && { instance }) });
         if (res.confirmed) ctx.normal('Fenced', `old writer ${a.identifier} in ${a.region}: ${res.reason}`);
         else ctx.warn('FencePending', `old writer ${a.identifier} in ${a.region} not fenced yet: ${res.reason}`);
       });
@@ -251,7 +327,7 @@ async function execute(run: DatabaseRun, a: FailoverAction): Promise<void> {
     case 'promote':
       await ctx.plan.apply(
         change,
-        () => promote(rds(a.region), a.identifier),
+        () => promote(rds(a.region), a.identifier, new Date(), answers.get(answerKey(a))),
         () => `replica ${a.identifier}`,
       );
       return;

@@ -23,6 +23,28 @@ export const DNS_INSYNC_TIMEOUT_MS = 10 * 60_000;
 /** One FailoverRecords (and so one ZoneBatcher) per Route 53 client, i.e. per account. */
 export class DnsKit {
   private readonly byClient = new WeakMap<Route53Client, FailoverRecords>();
+  /** Each policy's DNS state as its last full pass read it (see sync.ts deferDns), by namespace/name. */
+  private readonly lastRead = new Map<string, { uid?: string; generation?: number; state: DnsState }>();
+
+  /** What the last full DNS pass of this very object (same uid and generation) found, if it settled. */
+  lastState(obj: FailoverPolicy): DnsState | undefined {
+    const e = this.lastRead.get(`${obj.metadata.namespace}/${obj.metadata.name}`);
+    if (!e || e.uid !== obj.metadata.uid || e.generation !== obj.metadata.generation) return undefined;
+    const st = e.state;
+    return st.pendingChange || st.error !== undefined || st.conflict ? undefined : structuredClone(st);
+  }
+
+  remember(obj: FailoverPolicy, state: DnsState): void {
+    this.lastRead.set(`${obj.metadata.namespace}/${obj.metadata.name}`, {
+      ...(obj.metadata.uid && { uid: obj.metadata.uid }),
+      ...(obj.metadata.generation !== undefined && { generation: obj.metadata.generation }),
+      state: structuredClone(state),
+    });
+  }
+
+  forget(key: string): void {
+    this.lastRead.delete(key);
+  }
 
   recordsFor(client: Route53Client): FailoverRecords {
     let r = this.byClient.get(client);
@@ -76,6 +98,11 @@ export class PolicyDns {
   }
 
   private readonly records: FailoverRecords;
+
+  /** Takes a state an earlier pass read instead of reading Route 53 (see sync.ts deferDns). */
+  adopt(st: DnsState): void {
+    Object.assign(this.state, st);
+  }
 
   /** Health checks of both sides; ids land in state.healthCheckIds. */
   async syncChecks(): Promise<void> {

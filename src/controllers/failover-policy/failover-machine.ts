@@ -32,7 +32,7 @@ import {
 } from './failover-ready.ts';
 import { twoStandaloneInstances } from './failover-recovery.ts';
 import { advance } from './failover-steps.ts';
-import { spendIdleAcceptance, startIfTriggered } from './failover-trigger.ts';
+import { type FailbackTiming, spendIdleAcceptance, startIfTriggered } from './failover-trigger.ts';
 
 export type FailoverStep =
   | 'Triggered'
@@ -187,6 +187,8 @@ export interface MachineInput {
   spec: MachineSpec;
   status: MachineStatus;
   obs: Observations;
+  /** The operator's failback timing (flags); the defaults when absent. */
+  failback?: FailbackTiming;
 }
 
 /** Mutable while one decide() runs; never the caller's objects. */
@@ -195,6 +197,8 @@ export interface Work {
   s: MachineStatus & { database: { writer: InstanceRef; replica?: InstanceRef & { lagSeconds?: number } }; activeRegion: string };
   obs: Observations;
   nowMs: number;
+  /** Absent: the defaults (FAILBACK_STABLE_MS, FAILBACK_COOLDOWN_MS). */
+  failback?: FailbackTiming;
   actions: FailoverAction[];
   events: MachineEvent[];
   requeueAfterMs?: number;
@@ -223,12 +227,20 @@ export function refsToObserve(spec: MachineSpec, status: MachineStatus): { write
   return { writer, ...(standby && { standby }), ...(exWriter && { exWriter }) };
 }
 
-export function decide({ spec, status, obs }: MachineInput): Decision {
+export function decide({ spec, status, obs, failback }: MachineInput): Decision {
   const s = structuredClone(status);
   const refs = refsToObserve(spec, s);
   const database = { ...s.database, writer: refs.writer, ...(refs.standby && { replica: { ...s.database?.replica, ...refs.standby } }) };
   if (database.replica && obs.lag && obs.standby && sameRef(obs.standby, database.replica)) database.replica.lagSeconds = obs.lag.seconds;
-  const w: Work = { spec, s: { ...s, database, activeRegion: s.activeRegion ?? refs.writer.region }, obs, nowMs: Date.parse(obs.now), actions: [], events: [] };
+  const w: Work = {
+    spec,
+    s: { ...s, database, activeRegion: s.activeRegion ?? refs.writer.region },
+    obs,
+    nowMs: Date.parse(obs.now),
+    ...(failback && { failback }),
+    actions: [],
+    events: [],
+  };
 
   if (w.s.inProgress) advance(w);
   else steady(w);

@@ -181,7 +181,7 @@ export function sameRef(a: InstanceRef | undefined, b: InstanceRef | undefined):
 }
 
 export const WAIT = { aws: 15_000, lag: 30_000, fence: 15_000 } as const;
-/** A region back from an outage often flaps: fail back only after it held Healthy this long. */
+/** A region back from an outage often flaps: fail back only after it held Healthy this long (the default of --failback-stable-period). */
 export const FAILBACK_STABLE_MS = 10 * 60_000;
 
 export function requeue(w: Work, ms: number): void {

@@ -9,7 +9,13 @@ import { PLANNED_REASONS } from './failover-steps.ts';
 export type Trigger = { to: string; reason: TriggerReason; accepted?: string } | { blocked: string; message: string; degraded: boolean } | { waitMs: number };
 
 /** Manual: the spec's activeRegion differs. Automatic: the active region stayed Unhealthy long enough, or failback is due. */
-export function findTrigger(spec: MachineSpec, s: Work['s'], obs: Observations, nowMs: number): Trigger | undefined {
+export function findTrigger(
+  spec: MachineSpec,
+  s: Work['s'],
+  obs: Observations,
+  nowMs: number,
+  failbackStableMs: number = FAILBACK_STABLE_MS,
+): Trigger | undefined {
   const active = s.activeRegion;
   const other = otherRegion(spec, active);
   const home = homeRegion(spec);
@@ -48,7 +54,7 @@ export function findTrigger(spec: MachineSpec, s: Work['s'], obs: Observations, 
   if (active !== home && spec.failover.failback === 'Automatic') {
     const homeHealth = healthOf(obs, home);
     if (homeHealth.state !== 'Healthy' || activeHealth.state !== 'Healthy') return undefined;
-    const left = Math.max(unhealthyFor, FAILBACK_STABLE_MS) - heldForMs(homeHealth, nowMs);
+    const left = Math.max(unhealthyFor, failbackStableMs) - heldForMs(homeHealth, nowMs);
     if (left > 0) return { waitMs: left };
     return { to: home, reason: 'Failback' };
   }
@@ -57,7 +63,7 @@ export function findTrigger(spec: MachineSpec, s: Work['s'], obs: Observations, 
 
 export function startIfTriggered(w: Work): void {
   const { s, obs, spec } = w;
-  const t = findTrigger(spec, s, obs, w.nowMs);
+  const t = findTrigger(spec, s, obs, w.nowMs, w.failback?.stableMs);
   if (!t) return;
   if ('waitMs' in t) return requeue(w, t.waitMs);
   if ('blocked' in t) {
@@ -105,8 +111,18 @@ const DAY_MS = 24 * 3_600_000;
 /**
  * After an automatic failback that did not complete (home turned unhealthy again, so it was
  * aborted after fencing — and rebooting — the serving writer), wait this long before the next.
+ * The default of --failback-cooldown.
  */
 export const FAILBACK_COOLDOWN_MS = 60 * 60_000;
+
+/** Failback timing, from the operator's flags (--failback-stable-period, --failback-cooldown). */
+export interface FailbackTiming {
+  /** Home must have held Healthy this long (and at least unhealthyForSeconds) before a failback starts. */
+  stableMs: number;
+  /** The wait after a failback that did not complete, before the next one. */
+  cooldownMs: number;
+}
+export const DEFAULT_FAILBACK_TIMING: FailbackTiming = { stableMs: FAILBACK_STABLE_MS, cooldownMs: FAILBACK_COOLDOWN_MS };
 
 function recentFailbacks(w: Work): string[] {
   return (w.s.failbackAttempts ?? []).filter((at) => w.nowMs - Date.parse(at) < DAY_MS);
@@ -139,7 +155,7 @@ function failbackHeld(w: Work): boolean {
   }
   const last = recent.at(-1);
   const completed = last !== undefined && s.lastFailover?.reason === 'Failback' && s.lastFailover.startedAt === last;
-  const wait = last === undefined || completed ? 0 : Date.parse(last) + FAILBACK_COOLDOWN_MS - w.nowMs;
+  const wait = last === undefined || completed ? 0 : Date.parse(last) + (w.failback?.cooldownMs ?? FAILBACK_COOLDOWN_MS) - w.nowMs;
   if (wait > 0) {
     w.events.push({
       type: 'Normal',

@@ -34,7 +34,7 @@ export function resolvePolicy(deps: ControllerDeps, obj: FailoverPolicy): Resolv
   let pair: RegionPair | undefined;
   if (ref) {
     const ns = refNamespace(ref, obj.metadata.namespace);
-    pair = deps.manager.getCached('RegionPair', { namespace: ns, name: ref.name }) as unknown as RegionPair | undefined;
+    pair = deps.manager.cache<RegionPair>('RegionPair').get({ namespace: ns, name: ref.name });
     if (!pair) {
       throw new SyncError(
         `RegionPair ${ns}/${ref.name} does not exist; create it or remove spec.regionPairRef`,

@@ -12,10 +12,11 @@ import type { SyncContext, SyncResult } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
 import { describeError } from '../shared/sync-error.ts';
 import { MACHINE_KEYS, machineStatusOf, runDatabase } from './database.ts';
-import { type DnsKit, PolicyDns } from './dns.ts';
+import { type DnsKit, type DnsState, PolicyDns } from './dns.ts';
 import { maybeDrill } from './drill.ts';
-import type { Blocked, MachineStatus, RegionHealth } from './failover-machine.ts';
-import { pendingMessage, type ReadyCondition } from './failover-ready.ts';
+import type { Blocked, FailoverStep, MachineStatus, RegionHealth } from './failover-machine.ts';
+import { heldForMs, pendingMessage, type ReadyCondition, stepIndex } from './failover-ready.ts';
+import type { FailbackTiming } from './failover-trigger.ts';
 import type { HealthBoard, HealthEntry } from './health-board.ts';
 import { type ResolvedPolicy, ROUTE53_REGION, resolvePolicy, SIDES, sideOfRegion } from './resolve.ts';
 
@@ -28,6 +29,8 @@ export interface PolicyKit {
   board: HealthBoard;
   /** Caps the wait for the next scheduled drill (default 5 minutes). */
   driftIntervalMs?: number;
+  /** The operator's failback timing (--failback-stable-period, --failback-cooldown). */
+  failback?: FailbackTiming;
 }
 
 export async function syncFailoverPolicy(
@@ -45,11 +48,26 @@ export async function syncFailoverPolicy(
   // The DNS half and the database half fail independently: a Route 53 outage (its control plane
   // lives in us-east-1) must not stop a promotion, and an RDS error must not stop the records.
   let dnsError: unknown;
-  try {
-    await dns.syncChecks();
-  } catch (err) {
-    if (ctx.signal.aborted) throw err;
-    dnsError = err;
+  const deferred = deferDns(
+    {
+      hasDatabase: !!r.spec.database,
+      mode: r.spec.failover.mode,
+      activeSide: sideOfRegion(r, prev.activeRegion) ?? 'primary',
+      unhealthyForSeconds: r.spec.failover.unhealthyForSeconds,
+    },
+    prev,
+    kit.board,
+    kit.dns.lastState(obj),
+    ctx.now,
+  );
+  if (deferred) dns.adopt(deferred);
+  else {
+    try {
+      await dns.syncChecks();
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      dnsError = err;
+    }
   }
   // Checks not re-read this pass are still the ones recorded: health keeps being observed.
   const ids = dnsError ? { ...prev.healthCheckIds, ...dns.state.healthCheckIds } : dns.state.healthCheckIds;
@@ -62,7 +80,8 @@ export async function syncFailoverPolicy(
   for (const side of SIDES) deps.metrics.setHealth(namespace, name, side, health[side].state);
 
   let active: Side = r.spec.database ? (sideOfRegion(r, prev.activeRegion) ?? 'primary') : dnsOnlyActiveSide(r, health);
-  if (!dnsError) {
+  if (deferred) active = deferred.activeSide ?? active;
+  else if (!dnsError) {
     try {
       if (r.spec.database) active = (await dns.readActiveSide()) ?? active;
       await dns.syncRecords(active);
@@ -108,6 +127,7 @@ export async function syncFailoverPolicy(
       ctx,
       dns,
       health: healthByRegion,
+      ...(kit.failback && { failback: kit.failback }),
       persist: async (m) => {
         const full = compose(obj.status ?? {}, m, dnsFields);
         // The change this pass knows of, not the one the pass started with.
@@ -157,6 +177,8 @@ export async function syncFailoverPolicy(
   const pending = dns.state.pendingChange;
   if (pending && !ctx.plan.dryRun) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, changePollMs(pending.submittedAt, ctx.now));
 
+  // What this pass read of Route 53 (and wrote) is what a pass that defers the DNS half takes.
+  if (!deferred && !dnsError) kit.dns.remember(obj, dns.state);
   const alarmsHash = await syncAlarms(deps, r, owner, prev, machine, ids[active], ctx);
   const status = compose(obj.status ?? {}, machine, {
     ...dnsFields,
@@ -183,7 +205,10 @@ export async function syncFailoverPolicy(
           reason: 'ChangePending',
           message: `Route 53 change ${pending.id} (accepted ${pending.submittedAt}) is not INSYNC yet; it is looked at again shortly.`,
         }
-      : halfCondition('DnsSynced', 'Route 53 health checks and records', dns.state.error),
+      : deferred
+        ? // Route 53 was not read in this pass: what the last pass that read it said still stands.
+          (prev.conditions?.find((c) => c.type === 'DnsSynced') ?? halfCondition('DnsSynced', 'Route 53 health checks and records', undefined))
+        : halfCondition('DnsSynced', 'Route 53 health checks and records', dns.state.error),
     ...(r.spec.database
       ? [halfCondition('DatabaseSynced', 'the database failover machine', databaseError === undefined ? undefined : describeError(databaseError).message)]
       : []),
@@ -198,6 +223,43 @@ export async function syncFailoverPolicy(
   const partialError = databaseError ?? dnsError;
   return { status, conditions, ...(requeueAfterMs !== undefined && { requeueAfterMs }), ...(partialError !== undefined && { partialError }) };
 }
+
+/**
+ * The failover first: while the writer's region is Unhealthy (Automatic: a failover is waiting
+ * out unhealthyForSeconds or about to start) or a failover has not sent its promote yet, a pass
+ * does not re-read Route 53 (two health checks, the zone twice: five calls at the account's 10/s)
+ * but takes what the last full pass of the same generation read. With many policies failing over
+ * at once, those reads would hold every worker behind the Route 53 bucket while promotions wait.
+ * Nothing of the failover up to the promote needs DNS; the records move after it, in passes that
+ * read Route 53 again. Without such a state (a restart, a spec change, a pending change or a
+ * DNS error last time), the pass reads as always.
+ */
+export function deferDns(
+  policy: { hasDatabase: boolean; mode: string; activeSide: Side; unhealthyForSeconds: number },
+  prev: FailoverPolicyStatus,
+  board: Pick<HealthBoard, 'get'>,
+  lastRead: DnsState | undefined,
+  now: Date,
+): DnsState | undefined {
+  if (!policy.hasDatabase || !lastRead) return undefined;
+  const nowMs = now.getTime();
+  const ip = prev.inProgress;
+  if (ip) {
+    const beforePromote = stepIndex(ip.step as FailoverStep) < stepIndex('PromoteRequested');
+    return beforePromote && nowMs - Date.parse(ip.startedAt ?? '') <= DEFER_DNS_MAX_MS ? lastRead : undefined;
+  }
+  if (policy.mode !== 'Automatic') return undefined;
+  const active = sideHealth(board, prev.healthCheckIds ?? {}, prev.health, now.toISOString())[policy.activeSide];
+  if (active.state !== 'Unhealthy') return undefined;
+  return heldForMs(active, nowMs) <= policy.unhealthyForSeconds * 1000 + DEFER_DNS_MAX_MS ? lastRead : undefined;
+}
+
+/**
+ * A failover that has not got to its promote this long after it started (or was due) is held
+ * (the RPO guard, an unconfirmed fence, an outage): its passes read Route 53 again, so DnsSynced
+ * tells the truth about it while it waits.
+ */
+export const DEFER_DNS_MAX_MS = 60_000;
 
 /** One half's own condition: each says whether its last pass reached AWS, whatever the other did. */
 function halfCondition(type: 'DnsSynced' | 'DatabaseSynced', what: string, error: string | undefined): ConditionInput {

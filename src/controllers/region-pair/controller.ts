@@ -1,13 +1,21 @@
 import type { RegionPair } from '../../api/types.ts';
+import { accessHooks } from '../shared/access-gate.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import { COLLECTIONS } from '../shared/deps.ts';
 import { makeReconcile } from '../shared/lifecycle.ts';
+import { regionPairUses } from './access-uses.ts';
 import { finalizeRegionPair } from './finalize.ts';
 import { overviewWatches } from './overview.ts';
 import { syncRegionPair } from './sync.ts';
 import { validateRegionPair } from './validate.ts';
 
-export function registerRegionPair(deps: ControllerDeps): void {
+export interface RegionPairOptions {
+  /** The manager's drift interval: paces how often unchanged TGW route tables are read back. */
+  driftIntervalMs?: number;
+}
+
+export function registerRegionPair(deps: ControllerDeps, o: RegionPairOptions = {}): void {
+  const access = accessHooks<RegionPair>(deps, 'RegionPair', regionPairUses);
   deps.manager.register({
     kind: 'RegionPair',
     path: COLLECTIONS.RegionPair,
@@ -15,10 +23,11 @@ export function registerRegionPair(deps: ControllerDeps): void {
       kind: 'RegionPair',
       path: COLLECTIONS.RegionPair,
       validate: validateRegionPair,
-      sync: (obj, ctx) => syncRegionPair(deps, obj, ctx),
+      sync: (obj, ctx) => syncRegionPair(deps, obj, ctx, o.driftIntervalMs),
       finalize: (obj, ctx) => finalizeRegionPair(deps, obj, ctx),
+      ...(access.accessDenied && { accessDenied: access.accessDenied }),
     }),
     // Clients and policies coming, going or changing wake the pair to rebuild its overview.
-    watchesFor: overviewWatches(deps),
+    watchesFor: [...overviewWatches(deps), ...access.watches],
   });
 }

@@ -8,12 +8,12 @@ import { ANNOTATIONS } from '../../api/types.ts';
 import { dashboardName } from '../../aws/cloudwatch/names.ts';
 import type { OverviewClient, OverviewPolicy } from '../../aws/cloudwatch/overview-dashboard.ts';
 import { deleteOverview, desiredOverview, syncOverview } from '../../aws/cloudwatch/overview-sync.ts';
-import type { KubeObject } from '../../runtime/kube-object.ts';
-import type { SecondaryWatch } from '../../runtime/manager.ts';
+import { type SecondaryWatch, watchOf } from '../../runtime/manager.ts';
 import type { ObjectKey } from '../../runtime/reconciler.ts';
 import { keyString } from '../../runtime/reconciler.ts';
 import { COLLECTIONS, type ControllerDeps } from '../shared/deps.ts';
 import { DriftChecks } from '../shared/drift-checks.ts';
+import { BY_REGION_PAIR, pairIndexValue } from '../shared/indexes.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
 import { ownerOf, refNamespace, refPermitted } from '../shared/owner.ts';
 import { describeError } from '../shared/sync-error.ts';
@@ -28,19 +28,14 @@ const checks = new DriftChecks(300_000);
 const refersTo = (ref: ObjectRef | undefined, from: string, pair: RegionPair): boolean =>
   !!ref && ref.name === pair.metadata.name && refNamespace(ref, from) === pair.metadata.namespace;
 
-/** Cached objects of a kind; none when no informer watches it (e.g. a kind not registered). */
-function cached<T>(deps: ControllerDeps, kind: string): T[] {
-  try {
-    return deps.manager.listCached<KubeObject>(kind) as unknown as T[];
-  } catch {
-    return [];
-  }
-}
-
+/** The pair's clients and policies: read from the spec.regionPairRef index, not by scanning every object of the kinds. */
 export function overviewMembers(deps: ControllerDeps, pair: RegionPair): { clients: OverviewClient[]; policies: OverviewPolicy[] } {
   const member = (o: { metadata: { namespace: string; deletionTimestamp?: string } }, ref: ObjectRef | undefined) =>
     !o.metadata.deletionTimestamp && refersTo(ref, o.metadata.namespace, pair) && refPermitted(pair, o.metadata.namespace);
-  const clients = cached<ClientConnection>(deps, 'ClientConnection')
+  const referencing = pairIndexValue(pair);
+  const clients = deps.manager
+    .cache<ClientConnection>('ClientConnection')
+    .byIndex(BY_REGION_PAIR, referencing)
     .filter((c) => member(c, c.spec.regionPairRef))
     .map((c) => ({
       name: c.metadata.name,
@@ -50,7 +45,9 @@ export function overviewMembers(deps: ControllerDeps, pair: RegionPair): { clien
       region: pair.spec[c.spec.side].region,
       dashboardName: dashboardName(ownerOf(c, deps.clusterId)),
     }));
-  const policies = cached<FailoverPolicy>(deps, 'FailoverPolicy')
+  const policies = deps.manager
+    .cache<FailoverPolicy>('FailoverPolicy')
+    .byIndex(BY_REGION_PAIR, referencing)
     .filter((p) => member(p, p.spec.regionPairRef))
     .map((p) => ({
       name: p.metadata.name,
@@ -104,8 +101,9 @@ export async function finalizePairOverview(deps: ControllerDeps, pair: RegionPai
   checks.forget(keyString({ namespace: pair.metadata.namespace, name: pair.metadata.name }));
 }
 
+/** What the overview watches read of a ClientConnection or a FailoverPolicy. */
 interface Member {
-  metadata: { namespace?: string; name?: string; generation?: number; deletionTimestamp?: string };
+  metadata: { namespace?: string; name: string; generation?: number; deletionTimestamp?: string };
   spec?: { regionPairRef?: ObjectRef; side?: string; client?: { displayName?: string } };
   status?: FailoverPolicy['status'];
 }
@@ -121,13 +119,11 @@ const pairOf = (o: Member): ObjectKey | undefined => {
  * only sees the new object). Enqueueing from a predicate is a side effect, so it cannot throw.
  */
 export function overviewWatches(deps: ControllerDeps): SecondaryWatch[] {
-  const map = (o: KubeObject): ObjectKey[] => {
-    const k = pairOf(o as unknown as Member);
+  const map = (o: Member): ObjectKey[] => {
+    const k = pairOf(o);
     return k ? [k] : [];
   };
-  const predicate = (n: KubeObject, o: KubeObject): boolean => {
-    const a = n as unknown as Member;
-    const b = o as unknown as Member;
+  const predicate = (a: Member, b: Member): boolean => {
     const before = pairOf(b);
     const after = pairOf(a);
     if (before && (!after || keyString(before) !== keyString(after))) {
@@ -147,7 +143,7 @@ export function overviewWatches(deps: ControllerDeps): SecondaryWatch[] {
     );
   };
   return [
-    { path: COLLECTIONS.ClientConnection, kind: 'ClientConnection', map, predicate },
-    { path: COLLECTIONS.FailoverPolicy, kind: 'FailoverPolicy', map, predicate },
+    watchOf<Member>({ path: COLLECTIONS.ClientConnection, kind: 'ClientConnection', map, predicate }),
+    watchOf<Member>({ path: COLLECTIONS.FailoverPolicy, kind: 'FailoverPolicy', map, predicate }),
   ];
 }

@@ -1,8 +1,10 @@
 // Routes to the other side's CIDRs: static TGW routes via the peering attachment, and routes
 // in the listed VPC route tables via the local TGW. Only routes we own are ever removed.
 import type { RouteStatus } from '../../api/types.ts';
-import { applyTgwRoutePlan, isEmptyPlan, listStaticRoutes, planTgwRoutes } from '../../aws/ec2/tgw-routes.ts';
-import { applyVpcRoutePlan, describeVpcRoutes, isEmptyVpcPlan, planVpcRoutes } from '../../aws/ec2/vpc-routes.ts';
+import { staticRoutesOf } from '../../aws/ec2/tgw-route-reads.ts';
+import { applyTgwRoutePlan, isEmptyPlan, normalizeCidr, planTgwRoutes } from '../../aws/ec2/tgw-routes.ts';
+import { sharedVpcRoutes } from '../../aws/ec2/vpc-route-reads.ts';
+import { applyVpcRoutePlan, isEmptyVpcPlan, planVpcRoutes } from '../../aws/ec2/vpc-routes.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
 import type { SideState } from './side.ts';
 
@@ -12,13 +14,18 @@ export interface RoutesOutcome {
   programmed: boolean;
 }
 
-/** `previous`: status.routes of the last pass, so routes we made stay ours even where AWS omits the target. */
+/**
+ * `previous`: status.routes of the last pass, so routes we made stay ours even where AWS omits the
+ * target. `driftIntervalMs`: the manager's, which paces the rotation of TGW route table reads
+ * (tgw-route-reads.ts); VPC route tables come from the region's shared read (vpc-route-reads.ts).
+ */
 export async function syncRoutes(
   local: SideState,
   peer: SideState,
   peeringId: string | undefined,
   previous: RouteStatus[],
   ctx: SyncContext,
+  driftIntervalMs?: number,
 ): Promise<RoutesOutcome> {
   const out: RoutesOutcome = { routes: [], conflicts: [], programmed: true };
   const region = local.spec.region;
@@ -27,8 +34,12 @@ export async function syncRoutes(
   const tgwId = local.tgw?.id;
   if (!rtId || !tgwId || !peeringId) return { ...out, programmed: false };
 
-  const prevTgw = previous.filter((r) => r.region === region && r.routeTableId === rtId).map((r) => r.destinationCidr);
-  const current = await listStaticRoutes(local.ec2, rtId);
+  const prevTgwRoutes = previous.filter((r) => r.region === region && r.routeTableId === rtId);
+  const prevTgw = prevTgwRoutes.map((r) => r.destinationCidr);
+  // What status records is not what the spec wants (a new pair, new CIDRs, a new peering, a
+  // conflict last time): read the table now rather than trust a cached read.
+  const changed = !sameSet(prevTgw, peerCidrs) || prevTgwRoutes.some((r) => r.target !== peeringId || r.state !== 'active');
+  const current = await staticRoutesOf(local.ec2, rtId, { fresh: changed, ...(driftIntervalMs !== undefined && { intervalMs: driftIntervalMs }) });
   const plan = planTgwRoutes({
     desired: peerCidrs.map((c) => ({ destinationCidr: c, attachmentId: peeringId })),
     current,
@@ -66,7 +77,7 @@ export async function syncRoutes(
   const tables = (local.spec.vpcAttachments ?? []).flatMap((a) => a.routeTableIds ?? []);
   if (tables.length) {
     const prevVpc = previous.filter((r) => r.region === region && r.routeTableId !== rtId && r.target === tgwId).map((r) => r.destinationCidr);
-    const current = await describeVpcRoutes(local.ec2, tables);
+    const current = await sharedVpcRoutes(local.ec2, tables);
     const vplan = planVpcRoutes({
       transitGatewayId: tgwId,
       transitGatewayOwned: local.tgw?.owned ?? false,
@@ -95,3 +106,9 @@ export async function syncRoutes(
   if (out.conflicts.length) out.programmed = false;
   return out;
 }
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
+  const x = new Set(a.map(normalizeCidr));
+  const y = new Set(b.map(normalizeCidr));
+  return x.size === y.size && [...x].every((c) => y.has(c));
+};

@@ -2,6 +2,7 @@
 // their associations with that table.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { RegionSideSpec, SideStatus } from '../../api/types.ts';
+import { associationOf } from '../../aws/ec2/attachment-associations.ts';
 import type { Side } from '../../aws/ec2/ownership.ts';
 import { ensureAssociated, tableAssociations, tgwRouteTable } from '../../aws/ec2/tgw-route-table.ts';
 import { type ObservedTransitGateway, transitGateway } from '../../aws/ec2/transit-gateway.ts';
@@ -162,9 +163,14 @@ export async function syncSide(
   return st;
 }
 
-/** Associates an attachment with our table; a missing association on a known attachment is drift. */
+/**
+ * Associates an attachment with our table; a missing association on a known attachment is drift.
+ * The association is read from the attachment's own, in the region's shared list of attachments on our TGWs.
+ */
 export async function associate(st: SideState, routeTableId: string, attachmentId: string, ctx: SyncContext, isNew = false): Promise<void> {
-  const current = (await tableAssociations(st.ec2, routeTableId)).find((a) => a.attachmentId === attachmentId);
+  const current = st.tgw
+    ? await associationOf(st.ec2, st.tgw.id, routeTableId, attachmentId)
+    : (await tableAssociations(st.ec2, routeTableId)).find((a) => a.attachmentId === attachmentId);
   if (current?.state === 'associated') return;
   if (current) {
     st.pending.push(attachmentId);

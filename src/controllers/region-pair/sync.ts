@@ -16,7 +16,8 @@ import { resolveAccount, syncSide } from './side.ts';
 /** How soon to look again while AWS is still moving (peering acceptance, associations). */
 export const WAIT_REQUEUE_MS = 5_000;
 
-export async function syncRegionPair(deps: ControllerDeps, obj: RegionPair, ctx: SyncContext): Promise<SyncResult<RegionPairStatus>> {
+/** `driftIntervalMs`: the manager's, which paces how often unchanged TGW route tables are read. */
+export async function syncRegionPair(deps: ControllerDeps, obj: RegionPair, ctx: SyncContext, driftIntervalMs?: number): Promise<SyncResult<RegionPairStatus>> {
   const spec = defaultRegionPairSpec(obj.spec);
   const owner = ownerOf(obj, deps.clusterId);
   const prev = obj.status ?? {};
@@ -29,7 +30,10 @@ export async function syncRegionPair(deps: ControllerDeps, obj: RegionPair, ctx:
   const peering = await syncPeering(owner, p, s, prev.peering?.attachmentId, ctx);
   const previousRoutes = prev.routes ?? [];
   const routes = peering.available
-    ? [await syncRoutes(p, s, peering.attachmentId, previousRoutes, ctx), await syncRoutes(s, p, peering.attachmentId, previousRoutes, ctx)]
+    ? [
+        await syncRoutes(p, s, peering.attachmentId, previousRoutes, ctx, driftIntervalMs),
+        await syncRoutes(s, p, peering.attachmentId, previousRoutes, ctx, driftIntervalMs),
+      ]
     : [];
   if (spec.flowLogs?.enabled) {
     const fl = { ...spec.flowLogs, logGroupName: spec.flowLogs.logGroupName, retentionDays: spec.flowLogs.retentionDays };

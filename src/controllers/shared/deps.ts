@@ -20,6 +20,8 @@ export interface ControllerDeps {
   now?: () => Date;
   /** How long a create left in doubt blocks a second one (default planner.ts CREATE_IN_DOUBT_WINDOW_MS). */
   createPendingWindowMs?: number;
+  /** --require-access-policy: objects act only within the AccessPolicies covering their namespace (access-gate.ts). */
+  requireAccessPolicy?: boolean;
 }
 
 /** Collection path of each kind (all namespaces), from the API's one list of kinds. */

@@ -5,7 +5,7 @@ import { withAbortSignal } from '../../aws/abort-scope.ts';
 import { OutcomeUnknownError } from '../../aws/middleware.ts';
 import { type ConditionInput, ready, setCondition, synced } from '../../runtime/conditions.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizers.ts';
-import { type KubeObject, objectPath } from '../../runtime/kube-object.ts';
+import { objectPath } from '../../runtime/kube-object.ts';
 import { kubeRequest, MERGE_PATCH } from '../../runtime/kube-request.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { type ObjectKey, type Reconcile, type ReconcileResult, TerminalError } from '../../runtime/reconciler.ts';
@@ -61,6 +61,8 @@ export interface KindHandler<T extends AnyKind> {
   finalize(obj: T, ctx: SyncContext): Promise<FinalizeResult<NonNullable<T['status']>>>;
   /** Called when the object is gone from the cache (e.g. to forget metrics). */
   forget?(key: ObjectKey): void;
+  /** Tenant boundaries (access-gate.ts): a message when the object may not act in AWS at all. */
+  accessDenied?(obj: T): string | undefined;
 }
 
 const isTrue = (v: string | undefined): boolean => v === 'true';
@@ -91,13 +93,13 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
   return (key, rctx) => withAbortSignal(rctx?.signal ?? new AbortController().signal, () => reconcileOne(key, rctx));
 
   async function reconcileOne(key: ObjectKey, rctx: Parameters<Reconcile>[1]): Promise<ReconcileResult | void> {
-    const cached = deps.manager.getCached<KubeObject>(h.kind, key) as T | undefined;
+    const cached = deps.manager.cache<T>(h.kind).get(key);
     if (!cached) {
       h.forget?.(key);
       return;
     }
     // The cache hands out its frozen object; this pass changes its copy (finalizers, status).
-    const obj = structuredClone(cached) as T;
+    const obj = structuredClone(cached);
     const signal = rctx?.signal ?? new AbortController().signal;
     const log = deps.logger.child({ kind: h.kind, namespace: key.namespace, name: key.name });
     const ann = obj.metadata.annotations ?? {};
@@ -106,7 +108,7 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
     const ctx: SyncContext = {
       plan: new Planner(
         dryRun,
-        (reason, message) => void deps.events.normal(obj as never, reason, message),
+        (reason, message) => void deps.events.normal(obj, reason, message),
         (resource) => patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, `${resource}@${at.toISOString()}`, signal),
         signal,
         // The create-pending record left by a pass that never finished: a create of what it names,
@@ -122,8 +124,8 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       log,
       signal,
       now: at,
-      warn: (reason, message) => void deps.events.warning(obj as never, reason, message),
-      normal: (reason, message) => void deps.events.normal(obj as never, reason, message),
+      warn: (reason, message) => void deps.events.warning(obj, reason, message),
+      normal: (reason, message) => void deps.events.normal(obj, reason, message),
     };
     // A kind may persist status during the pass (the failover machine records each step before
     // acting on it): every write below starts from what is stored now, never from a snapshot
@@ -135,7 +137,7 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       for (const c of conds) list = setCondition(list, c, gen, at) as Condition[];
       return { ...status, conditions: list };
     };
-    const writeStatus = (status: Record<string, unknown>) => deps.status.write(h.path, obj as never, status, { signal });
+    const writeStatus = (status: Record<string, unknown>) => deps.status.write(h.path, obj, status, { signal });
 
     // Paused: no AWS call at all, not even on delete (the finalizer stays until unpaused).
     if (isTrue(ann[ANNOTATIONS.paused])) {
@@ -143,17 +145,30 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       return;
     }
 
+    // Outside its AccessPolicies: no AWS call, not even the finalizer's deletes (a narrowed policy
+    // never deletes anything). Only an Orphan delete, which calls nothing, still goes through.
+    const leavesAws = obj.metadata.deletionTimestamp && (!hasFinalizer(obj, FINALIZER) || obj.spec.deletionPolicy === 'Orphan');
+    const denied = leavesAws ? undefined : h.accessDenied?.(obj);
+    if (denied !== undefined) {
+      ctx.warn('AccessDenied', denied);
+      const blocked = obj.metadata.deletionTimestamp
+        ? 'Deletion blocked: this object may no longer touch what it names, so nothing is deleted in AWS. Widen an AccessPolicy to let the cleanup run, or set spec.deletionPolicy: Orphan to leave everything in AWS.'
+        : 'Access denied; see Synced.';
+      await writeStatus(withConds(storedStatus(), [synced.error(denied, 'AccessDenied'), ready.unavailable(blocked, 'AccessDenied')]));
+      return;
+    }
+
     if (obj.metadata.deletionTimestamp) {
       if (!hasFinalizer(obj, FINALIZER)) return;
       if ((obj.spec.deletionPolicy ?? 'Delete') === 'Orphan') {
         ctx.normal('Orphaned', 'deletionPolicy is Orphan: every AWS resource is left in place.');
-        await removeFinalizer(deps.kc, h.path, obj as never, FINALIZER, signal);
+        await removeFinalizer(deps.kc, h.path, obj, FINALIZER, signal);
         return;
       }
       try {
         const r = await h.finalize(obj, ctx);
         if (r.done) {
-          await removeFinalizer(deps.kc, h.path, obj as never, FINALIZER, signal);
+          await removeFinalizer(deps.kc, h.path, obj, FINALIZER, signal);
           return;
         }
         await writeStatus(withConds({ ...storedStatus(), ...(r.status ?? {}) }, [ready.deleting(r.message ?? 'Deleting AWS resources.'), synced.success()]));
@@ -173,9 +188,9 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
 
     try {
       if (!dryRun && !hasFinalizer(obj, FINALIZER)) {
-        const stored = await addFinalizer(deps.kc, h.path, obj as never, FINALIZER, signal);
-        obj.metadata.resourceVersion = (stored as { metadata: { resourceVersion?: string } }).metadata.resourceVersion;
-        obj.metadata.finalizers = (stored as { metadata: { finalizers?: string[] } }).metadata.finalizers;
+        const stored = await addFinalizer(deps.kc, h.path, obj, FINALIZER, signal);
+        obj.metadata.resourceVersion = stored.metadata.resourceVersion;
+        obj.metadata.finalizers = stored.metadata.finalizers;
       }
       const r = await h.sync(obj, ctx);
       const planned: PlannedChange[] | undefined = dryRun ? ctx.plan.changes : undefined;
