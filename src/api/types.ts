@@ -113,6 +113,8 @@ export interface SideStatus {
   transitGatewayAdopted?: boolean;
   routeTableId?: string;
   vpcAttachmentIds?: Record<string, string>;
+  /** Adopted attachment id → the route table it was associated with before the pair moved it; restored on delete. */
+  previousAssociations?: Record<string, string>;
   flowLogId?: string;
   logGroupArn?: string;
 }

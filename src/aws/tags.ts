@@ -81,6 +81,16 @@ export function isOwnedBy(tags: TagsLike | undefined, owner: Owner): boolean {
 }
 
 /**
+ * The check before any delete, disassociate or other destructive call: stricter than isOwnedBy,
+ * the resource must carry this cluster's id AND this object's uid. An id read from status (which
+ * anyone who can write status controls) is never enough on its own.
+ */
+export function ownsForDelete(tags: TagsLike | undefined, owner: Owner): boolean {
+  const have = tagsToMap(tags);
+  return owner.uid !== '' && have[TAG_KEYS.uid] === owner.uid && isOwnedBy(have, owner);
+}
+
+/**
  * EC2 `Filters` that narrow a Describe to this owner's resources. Filters are a hint, not a
  * check: some Describe calls ignore tag filters, and the uid is not filtered — always confirm
  * with isOwnedBy.

@@ -107,7 +107,10 @@ export function printReport(r: BenchResults): void {
   }
   const s = r.regionPairs?.steady;
   if (s) {
-    rows.push([`Quiet ${s.seconds.toFixed(0)} s, drift ${s.driftIntervalSeconds} s`, `${s.reconciles} reconciles`]);
+    rows.push([
+      `Quiet ${s.seconds.toFixed(0)} s, drift ${s.driftIntervalSeconds} s`,
+      `${s.reconciles} reconciles; ${s.settled ? 'settled' : 'NOT settled (still writing)'} after ${s.settleSeconds.toFixed(0)} s`,
+    ]);
     rows.push(['  AWS mutating calls', `${sum(s.awsMutating)} ${sum(s.awsMutating) ? `(${fmt(s.awsMutating)})` : ''}`]);
     rows.push(['  AWS reads', `${sum(s.awsReads)} = ${s.awsReadsPerObjectPerInterval} per pair per drift interval`]);
     rows.push(['  apiserver writes to multiregion.dev', String(s.apiserverMultiregionWrites)]);
@@ -118,7 +121,7 @@ export function printReport(r: BenchResults): void {
   if (sl)
     rows.push([
       `RegionPairs, ${sl.convergence.pairs}`,
-      `${sl.convergence.ready}/${sl.convergence.pairs} Ready in ${sl.convergence.seconds.toFixed(1)} s${sl.steady ? `; quiet ${sl.steady.seconds.toFixed(0)} s: ${sl.steady.awsReadsPerPass} AWS reads per drift pass, ${sum(sl.steady.awsMutating)} mutating, ${sl.steady.apiserverMultiregionWrites} multiregion.dev writes` : ''}`,
+      `${sl.convergence.ready}/${sl.convergence.pairs} Ready in ${sl.convergence.seconds.toFixed(1)} s${sl.steady ? `; ${sl.steady.settled ? 'settled' : 'not settled'} after ${sl.steady.settleSeconds.toFixed(0)} s; quiet ${sl.steady.seconds.toFixed(0)} s: ${sl.steady.awsReadsPerPass} AWS reads per drift pass, ${sum(sl.steady.awsMutating)} mutating, ${sl.steady.apiserverMultiregionWrites} multiregion.dev writes` : ''}`,
     ]);
   const mem = r.memory;
   if (mem) {

@@ -108,7 +108,7 @@ async function execute(a: FailoverAction, stage: Stage): Promise<void> {
       await promote(client(rds, a.region), a.identifier, new Date(stage.now));
       return;
     case 'retireInstance':
-      await deleteWithFinalSnapshot(client(rds, a.region), a.identifier, a.finalSnapshotIdentifier);
+      await deleteWithFinalSnapshot(client(rds, a.region), a.identifier, a.finalSnapshotIdentifier, owner);
       return;
     case 'writeSecret':
       stage.secret = { region: a.data.region, host: a.data.host };

@@ -207,6 +207,6 @@ test('a check tagged for another owner is never observed as ours; delete of a go
   );
   const seen = await hcs.observe(desired({ type: 'HTTP' }));
   assert.equal(seen.exists, false);
-  await hcs.deleteId('00000000-0000-0000-0000-000000000000');
+  await hcs.deleteId('00000000-0000-0000-0000-000000000000', owner);
   assert.equal(await countChecks(), 1);
 });

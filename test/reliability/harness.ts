@@ -153,6 +153,8 @@ export interface Tally {
   stalledFailovers?: number;
   lostSteps?: number;
   note?: string;
+  /** Any other counter a file reports: the summary sums it as a bad count, which must be 0. */
+  [counter: string]: number | string | Record<string, number> | undefined;
 }
 // The files of one `node --test` run are children of the same runner: its pid keys the file
 // (test/env/run-lanes.ts, whose files have runners of their own, names one file for the run).

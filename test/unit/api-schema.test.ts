@@ -65,6 +65,7 @@ const sideStatus = {
   transitGatewayAdopted: false,
   routeTableId: 'tgw-rtb-0123456789abcdef0',
   vpcAttachmentIds: { 'vpc-0123456789abcdef0': 'tgw-attach-0123456789abcdef0' },
+  previousAssociations: { 'tgw-attach-0123456789abcdef0': 'tgw-rtb-0fedcba9876543210' },
   flowLogId: 'fl-0123456789abcdef0',
   logGroupArn: 'arn:aws:logs:us-east-1:111111111111:log-group:/aws/tgw/flow-logs',
 };

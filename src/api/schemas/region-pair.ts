@@ -171,6 +171,10 @@ const sideStatus = (which: string): Schema =>
     transitGatewayAdopted: bool('True when the gateway was adopted by spec id; adopted gateways are never deleted.'),
     routeTableId: str('The dedicated TGW route table of this side.'),
     vpcAttachmentIds: mapOf('TGW VPC attachment id per VPC id.', str('tgw-attach id.')),
+    previousAssociations: mapOf(
+      'Per adopted attachment id (one the spec lists but the controller did not create): the TGW route table it was associated with before the controller moved it to its own table. Put back when the pair is deleted.',
+      str('tgw-rtb id.'),
+    ),
     flowLogId: str('Flow log id (fl-...), when flow logs are enabled.'),
     logGroupArn: str('ARN of the flow-log group.'),
   });

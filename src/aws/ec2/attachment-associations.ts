@@ -9,7 +9,7 @@ import type { EC2Client, TransitGatewayAttachment } from '@aws-sdk/client-ec2';
 import { ec2Sdk } from '../sdk.ts';
 import { collectPaginator } from './pages.ts';
 import { sharedReads } from './shared-reads.ts';
-import { type Association, tableAssociations } from './tgw-route-table.ts';
+import { type Association, currentAssociation, tableAssociations } from './tgw-route-table.ts';
 import { FILTER_VALUES_MAX, WANTED_FOR_MS } from './vpc-route-reads.ts';
 
 interface Snapshot {
@@ -83,4 +83,20 @@ export async function associationOf(ec2: EC2Client, transitGatewayId: string, ro
   const seen = associationIn(await attachmentsOn(ec2, [transitGatewayId]), routeTableId, attachmentId);
   if (seen.known) return seen.association;
   return (await tableAssociations(ec2, routeTableId)).find((a) => a.attachmentId === attachmentId);
+}
+
+/**
+ * Whichever table the attachment is associated with now (ours or anyone's), from the region's
+ * shared list, else read for this attachment alone: what an adopted attachment's owner set up.
+ */
+export async function anyAssociationOf(
+  ec2: EC2Client,
+  transitGatewayId: string,
+  attachmentId: string,
+): Promise<{ routeTableId: string; state: string } | undefined> {
+  const a = (await attachmentsOn(ec2, [transitGatewayId])).find((x) => x.TransitGatewayAttachmentId === attachmentId);
+  if (!a) return currentAssociation(ec2, attachmentId);
+  const assoc = a.Association;
+  if (!assoc?.TransitGatewayRouteTableId || assoc.State === 'disassociated') return undefined;
+  return { routeTableId: assoc.TransitGatewayRouteTableId, state: assoc.State ?? 'unknown' };
 }

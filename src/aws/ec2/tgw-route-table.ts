@@ -57,24 +57,37 @@ export function tgwRouteTable(ec2: EC2Client): ExternalResource<RouteTableSpec, 
 
     async update() {},
 
-    /** Disassociates everything first (AWS refuses to delete a table with associations). */
+    /** Disassociates nothing it was not told about: see deleteRouteTable. */
     async delete(seen) {
-      if (!seen.owned) return;
-      const now = await describeRouteTable(ec2, seen.id);
-      // Gone, or already being deleted: nothing to ask for.
-      if (!now || !isPresent(now.State)) return;
-      const assocs = await liveAssociations(ec2, seen.id);
-      for (const a of assocs) if (a.state === 'associated') await disassociate(ec2, seen.id, a.attachmentId);
-      try {
-        await ec2.send(new ec2Sdk.DeleteTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: seen.id }));
-      } catch (err) {
-        if (isNotFound(err)) return;
-        // Disassociation is asynchronous on AWS: the table goes on the next pass.
-        if (assocs.length > 0 && errorCode(err) === 'IncorrectState') return;
-        throw err;
-      }
+      await deleteRouteTable(ec2, seen, new Set());
     },
   };
+}
+
+/**
+ * Deletes our table. AWS refuses to delete a table with associations, so the associations of
+ * `listed` attachments (the ones the spec names, and our peering) are removed first; any other
+ * attachment associated with it is somebody else's decision and is never disassociated: the
+ * table then stays, and its ids are returned for the caller to report.
+ */
+export async function deleteRouteTable(ec2: EC2Client, seen: ObservedRouteTable, listed: ReadonlySet<string>): Promise<{ unlisted: string[] }> {
+  if (!seen.owned) return { unlisted: [] };
+  const now = await describeRouteTable(ec2, seen.id);
+  // Gone, or already being deleted: nothing to ask for.
+  if (!now || !isPresent(now.State)) return { unlisted: [] };
+  const assocs = await liveAssociations(ec2, seen.id);
+  const unlisted = assocs.filter((a) => !listed.has(a.attachmentId)).map((a) => a.attachmentId);
+  if (unlisted.length) return { unlisted };
+  for (const a of assocs) if (a.state === 'associated') await disassociate(ec2, seen.id, a.attachmentId);
+  try {
+    await ec2.send(new ec2Sdk.DeleteTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: seen.id }));
+  } catch (err) {
+    if (isNotFound(err)) return { unlisted: [] };
+    // Disassociation is asynchronous on AWS: the table goes on the next pass.
+    if (assocs.length > 0 && errorCode(err) === 'IncorrectState') return { unlisted: [] };
+    throw err;
+  }
+  return { unlisted: [] };
 }
 
 /**
@@ -224,10 +237,20 @@ async function liveAssociations(ec2: EC2Client, routeTableId: string): Promise<A
   return assocs.filter((a) => alive.has(a.attachmentId));
 }
 
-async function currentAssociation(ec2: EC2Client, attachmentId: string): Promise<{ routeTableId: string; state: string } | undefined> {
-  const out = await ec2.send(new ec2Sdk.DescribeTransitGatewayAttachmentsCommand({ TransitGatewayAttachmentIds: [attachmentId] }));
-  const a = out.TransitGatewayAttachments?.find((x) => x.TransitGatewayAttachmentId === attachmentId)?.Association;
-  return a?.TransitGatewayRouteTableId ? { routeTableId: a.TransitGatewayRouteTableId, state: a.State ?? 'unknown' } : undefined;
+/** The table an attachment is associated with now (read fresh), or undefined for none or no attachment. */
+export async function currentAssociation(ec2: EC2Client, attachmentId: string): Promise<{ routeTableId: string; state: string } | undefined> {
+  const out = await ec2.send(new ec2Sdk.DescribeTransitGatewayAttachmentsCommand({ TransitGatewayAttachmentIds: [attachmentId] })).catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+  const a = out?.TransitGatewayAttachments?.find((x) => x.TransitGatewayAttachmentId === attachmentId)?.Association;
+  if (!a?.TransitGatewayRouteTableId || a.State === 'disassociated') return undefined;
+  return { routeTableId: a.TransitGatewayRouteTableId, state: a.State ?? 'unknown' };
+}
+
+/** Associates an attachment with a table that is not ours: only to put back an association recorded before adoption. */
+export async function restoreAssociation(ec2: EC2Client, routeTableId: string, attachmentId: string): Promise<void> {
+  await ec2.send(new ec2Sdk.AssociateTransitGatewayRouteTableCommand({ TransitGatewayRouteTableId: routeTableId, TransitGatewayAttachmentId: attachmentId }));
 }
 
 function toObserved(t: TransitGatewayRouteTable, spec: RouteTableSpec): ObservedRouteTable {

@@ -30,6 +30,12 @@ export interface TgwRoutePlanInput {
   previouslyProgrammed?: string[];
   /** An empty desired set removes nothing unless this is set (guards against a half-read spec). */
   allowRemoveAll?: boolean;
+  /**
+   * The attachments are shared (a ClientConnection's attachment also carries other clients' and
+   * hand-added routes): only CIDRs in previouslyProgrammed are ever removed or replaced, whatever
+   * attachment their route names.
+   */
+  onlyRecorded?: boolean;
 }
 
 export interface TgwRouteConflict {
@@ -94,7 +100,7 @@ export function planTgwRoutes(input: TgwRoutePlanInput): TgwRoutePlan {
     else if (targets.includes(d.attachmentId)) plan.unchanged.push(want);
     else if (cur.state === 'blackhole' && before.has(cidr)) plan.replace.push(want);
     else if (targets.length === 0 && cur.state !== 'blackhole') plan.unchanged.push(want);
-    else if (targets.length > 0 && targets.every((t) => managed.has(t))) plan.replace.push(want);
+    else if (targets.length > 0 && targets.every((t) => managed.has(t)) && (!input.onlyRecorded || before.has(cidr))) plan.replace.push(want);
     else {
       plan.conflicts.push({
         destinationCidr: cidr,
@@ -108,7 +114,10 @@ export function planTgwRoutes(input: TgwRoutePlanInput): TgwRoutePlan {
   if (wanted.size === 0 && !input.allowRemoveAll) return plan;
   for (const [cidr, r] of current) {
     if (wanted.has(cidr)) continue;
-    const ours = r.attachmentIds.length > 0 ? r.attachmentIds.some((t) => managed.has(t)) : before.has(cidr);
+    const ours =
+      input.onlyRecorded || r.attachmentIds.length === 0
+        ? before.has(cidr) && r.attachmentIds.every((t) => managed.has(t))
+        : r.attachmentIds.some((t) => managed.has(t));
     if (ours) plan.remove.push(cidr);
   }
   plan.remove.sort();

@@ -27,8 +27,12 @@ export interface VpcRoutePlanInput {
   transitGatewayOwned: boolean;
   /** Earlier TGWs of ours for this side (replaced): their routes are ours to move or remove. */
   formerTransitGatewayIds?: string[];
-  /** CIDRs we programmed before (status.routes); with an adopted TGW only these are removed. */
-  previouslyProgrammed?: string[];
+  /**
+   * Routes we programmed before (status.routes, without the ones that were there first); with an
+   * adopted TGW only these are removed. A bare CIDR counts in every table; a table and CIDR only
+   * in that table (a route we made in one table may have been there already in another).
+   */
+  previouslyProgrammed?: Array<string | VpcRouteChange>;
   desiredCidrs: string[];
   tables: VpcRouteTableRoutes[];
   /** An empty desired set removes nothing unless this is set (guards against a half-read spec). */
@@ -57,7 +61,10 @@ export const isEmptyVpcPlan = (p: VpcRoutePlan): boolean => !p.create.length && 
 
 export function planVpcRoutes(input: VpcRoutePlanInput): VpcRoutePlan {
   const former = new Set(input.formerTransitGatewayIds ?? []);
-  const before = new Set((input.previouslyProgrammed ?? []).map(normalizeCidr));
+  const before = new Set(
+    (input.previouslyProgrammed ?? []).map((p) => (typeof p === 'string' ? normalizeCidr(p) : routeKey(p.routeTableId, p.destinationCidr))),
+  );
+  const programmedIn = (table: string, cidr: string): boolean => before.has(cidr) || before.has(routeKey(table, cidr));
   const desired = [...new Set(input.desiredCidrs.map(normalizeCidr))];
   const wanted = new Set(desired);
   const plan: VpcRoutePlan = { create: [], replace: [], remove: [], conflicts: [], unchanged: [] };
@@ -78,12 +85,14 @@ export function planVpcRoutes(input: VpcRoutePlanInput): VpcRoutePlan {
     if (wanted.size === 0 && !input.allowRemoveAll) continue;
     for (const [cidr, r] of routes) {
       if (wanted.has(cidr) || r.origin === 'CreateRouteTable') continue;
-      const toOurs = r.target === input.transitGatewayId && (input.transitGatewayOwned || before.has(cidr));
+      const toOurs = r.target === input.transitGatewayId && (input.transitGatewayOwned || programmedIn(table.routeTableId, cidr));
       if (toOurs || former.has(r.target)) plan.remove.push(at(cidr));
     }
   }
   return plan;
 }
+
+const routeKey = (table: string, cidr: string): string => `${table} ${normalizeCidr(cidr)}`;
 
 /** The routes of the given tables, IPv4 and IPv6 (prefix-list routes are never ours). */
 export async function describeVpcRoutes(ec2: EC2Client, routeTableIds: string[]): Promise<VpcRouteTableRoutes[]> {

@@ -4,7 +4,7 @@
 import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { errorCode, isAlreadyExists, isNotFound } from '../errors.ts';
 import { rdsSdk } from '../sdk.ts';
-import { isOwnedBy, ownershipTags, TAG_PREFIX, tagsToMap, toRdsTags } from '../tags.ts';
+import { isOwnedBy, ownershipTags, ownsForDelete, TAG_PREFIX, tagsToMap, toRdsTags } from '../tags.ts';
 import type { Owner } from '../types.ts';
 
 /** Written by promote() once PromoteReadReplica was accepted; see isStandaloneWriter. */
@@ -173,6 +173,7 @@ export async function promote(rds: RDSClient, identifier: string, now: Date = ne
     if (isInvalidState(err)) instance = await describeInstance(rds, identifier);
     const promoting = instance && (isStandaloneWriter(instance) || PROMOTING_STATES.has(instance.DBInstanceStatus ?? ''));
     if (!promoting) {
+      // ownership: removes only the mark this call added just above, nothing of the instance's own.
       if (definitelyRefused(err)) await rds.send(new rdsSdk.RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [PROMOTE_REQUESTED_TAG] }));
       throw err;
     }
@@ -221,20 +222,6 @@ export function isAvailableReplica(i: DBInstance): boolean {
   return i.DBInstanceStatus === 'available' && !!i.ReadReplicaSourceDBInstanceIdentifier && !isStandaloneWriter(i);
 }
 
-/** Stops an instance; already stopped or stopping counts as done. AWS refuses replicas and sources of replicas. */
-export async function stopInstance(rds: RDSClient, identifier: string): Promise<'Stopping' | 'Stopped'> {
-  try {
-    await rds.send(new rdsSdk.StopDBInstanceCommand({ DBInstanceIdentifier: identifier }));
-    return 'Stopping';
-  } catch (err) {
-    if (!isInvalidState(err)) throw err;
-    const now = await describeInstance(rds, identifier);
-    if (now?.DBInstanceStatus === 'stopped') return 'Stopped';
-    if (now?.DBInstanceStatus === 'stopping') return 'Stopping';
-    throw err;
-  }
-}
-
 export type DeleteOutcome = 'Deleting' | 'AlreadyDeleting' | 'Gone';
 
 /**
@@ -242,11 +229,13 @@ export type DeleteOutcome = 'Deleting' | 'AlreadyDeleting' | 'Gone';
  * only copy of writes the failover did not carry over. Refuses without a snapshot name.
  * Automated backups are kept too (DeleteAutomatedBackups false).
  */
-export async function deleteWithFinalSnapshot(rds: RDSClient, identifier: string, snapshotId: string): Promise<DeleteOutcome> {
+export async function deleteWithFinalSnapshot(rds: RDSClient, identifier: string, snapshotId: string, owner: Owner): Promise<DeleteOutcome> {
   if (!snapshotId.trim()) throw new Error(`refusing to delete DB instance ${identifier} without a final snapshot name`);
   const now = await describeInstance(rds, identifier);
   if (!now) return 'Gone';
   if (now.DBInstanceStatus === 'deleting') return 'AlreadyDeleting';
+  // Read again right before the delete: only an instance with our cluster id and uid goes.
+  if (!ownsForDelete(now.TagList, owner)) throw new Error(`refusing to delete DB instance ${identifier}: it does not carry our ownership tags`);
   if (now.DeletionProtection) {
     throw new Error(`DB instance ${identifier} has deletion protection on: turn it off to let the controller delete it`);
   }
@@ -259,26 +248,6 @@ export async function deleteWithFinalSnapshot(rds: RDSClient, identifier: string
         DeleteAutomatedBackups: false,
       }),
     );
-    return 'Deleting';
-  } catch (err) {
-    if (isNotFound(err)) return 'Gone';
-    throw err;
-  }
-}
-
-/**
- * Deletes a read replica we own. Replicas hold no writes of their own, and AWS does not take a
- * final snapshot of a replica, so none is asked for. Refuses an instance that is a writer now.
- */
-export async function deleteReplica(rds: RDSClient, identifier: string): Promise<DeleteOutcome> {
-  const now = await describeInstance(rds, identifier);
-  if (!now) return 'Gone';
-  if (now.DBInstanceStatus === 'deleting') return 'AlreadyDeleting';
-  if (!now.ReadReplicaSourceDBInstanceIdentifier || isStandaloneWriter(now)) {
-    throw new Error(`DB instance ${identifier} is a writer now: delete it with deleteWithFinalSnapshot`);
-  }
-  try {
-    await rds.send(new rdsSdk.DeleteDBInstanceCommand({ DBInstanceIdentifier: identifier, SkipFinalSnapshot: true }));
     return 'Deleting';
   } catch (err) {
     if (isNotFound(err)) return 'Gone';

@@ -2,7 +2,7 @@
 // stays pure and its tests need no AWS. A region that does not answer is reported as such
 // (reachable: false) instead of throwing: for a failover, "cannot see it" is an observation.
 import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
-import { isOwnedBy, tagsToMap } from '../tags.ts';
+import { ownsForDelete, tagsToMap } from '../tags.ts';
 import type { Owner } from '../types.ts';
 import { describeError, FENCE_TAGS, fenceStateOf, isRegionUnreachable } from './fence.ts';
 import { describeInstance, isAvailableReplica, isStandaloneWriter, promoteRequested } from './instances.ts';
@@ -23,7 +23,7 @@ export interface InstanceView extends InstanceRef {
   sourceArn?: string;
   arn?: string;
   endpoint?: { host: string; port: number };
-  /** Carries this policy's ownership tags (created by us, so ours to delete). */
+  /** Carries this policy's ownership tags with its uid (created by us, so ours to delete: the same check as the delete). */
   owned?: boolean;
   /** Made unable to take writes (deny-all security groups, stopped) or gone. */
   fenced?: boolean;
@@ -64,7 +64,7 @@ export function toInstanceView(ref: InstanceRef, i: DBInstance | undefined, owne
     ...(i.ReadReplicaSourceDBInstanceIdentifier && { sourceArn: i.ReadReplicaSourceDBInstanceIdentifier }),
     ...(i.DBInstanceArn && { arn: i.DBInstanceArn }),
     ...(host && port !== undefined && { endpoint: { host, port } }),
-    owned: isOwnedBy(i.TagList, owner),
+    owned: ownsForDelete(i.TagList, owner),
     fenced: fence.fenced,
     fenceReason: fence.reason,
     fenceTagged: tagsToMap(i.TagList)[FENCE_TAGS.from] !== undefined,

@@ -5,7 +5,7 @@
 import type { HealthCheck, HealthCheckConfig, ListHealthChecksCommandOutput, Route53Client } from '@aws-sdk/client-route-53';
 import { errorCode, isAlreadyExists, isNotFound, toAwsError } from '../errors.ts';
 import { route53Sdk } from '../sdk.ts';
-import { isOwnedBy, ownershipTags, TAG_PREFIX, type Tag, tagsToMap, toRoute53Tags } from '../tags.ts';
+import { isOwnedBy, ownershipTags, ownsForDelete, TAG_PREFIX, type Tag, tagsToMap, toRoute53Tags } from '../tags.ts';
 import type { ExternalResource, Observation, Owner } from '../types.ts';
 import { callerReference, callerReferencePrefix, diffHealthCheck, generationOf, requiresReplacement, updateInput } from './health-check-config.ts';
 import type { Side } from './records.ts';
@@ -35,7 +35,12 @@ export interface ObservedHealthCheck {
   tagged: boolean;
   /** Other checks of the same owner and side (duplicates, or the old one of a replacement). */
   strays: string[];
+  /** Whose check this was observed as: delete() checks it against the live tags again. */
+  owner: Owner;
 }
+
+/** What deleteId did: a check that is not provably ours is left alone, whatever status said. */
+export type HealthCheckDeleteOutcome = 'Deleted' | 'Gone' | 'NotOurs';
 
 export class HealthChecks implements ExternalResource<DesiredHealthCheck, ObservedHealthCheck> {
   constructor(private readonly client: Route53Client) {}
@@ -64,7 +69,7 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
       }
       if (!check?.Id) throw new Error('CreateHealthCheck returned no id');
       await this.tag(check.Id, spec);
-      return toObserved(check, prefix, true, []);
+      return toObserved(check, prefix, true, [], spec.owner);
     }
   }
 
@@ -92,27 +97,45 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
     return this.create({ ...spec, knownId: undefined, minGeneration: Math.max(spec.minGeneration ?? 0, seen.generation + 1) });
   }
 
-  /** Deletes the check and its strays; an already deleted one is success. */
+  /** Deletes the check and its strays, each only after its ownership is checked; an already deleted one is success. */
   async delete(seen: ObservedHealthCheck): Promise<void> {
-    for (const id of [seen.id, ...seen.strays]) await this.deleteId(id);
+    for (const id of [seen.id, ...seen.strays]) await this.deleteId(id, seen.owner);
   }
 
-  async deleteId(id: string): Promise<void> {
+  /**
+   * Deletes the check only when it is provably this owner's: our cluster id and object uid in its
+   * tags, or (created, then a crash before tagging) our deterministic CallerReference and no
+   * ownership tags at all. Ids come from status, which is not proof of anything.
+   */
+  async deleteId(id: string, owner: Owner): Promise<HealthCheckDeleteOutcome> {
+    const check = await this.read(id);
+    if (!check) return 'Gone';
+    const tags = (await this.tagsOf([id])).get(id) ?? {};
+    if (!ownsHealthCheck(tags, check.CallerReference, owner)) return 'NotOurs';
     try {
       await this.client.send(new route53Sdk.DeleteHealthCheckCommand({ HealthCheckId: id }));
+      return 'Deleted';
     } catch (err) {
-      if (isNotFound(err)) return;
+      if (isNotFound(err) || errorCode(err) === 'NoSuchHealthCheck') return 'Gone';
       throw toAwsError(err, { service: 'route53', operation: 'DeleteHealthCheck', subject: `health check ${id}` });
     }
   }
 
-  // The id from status is trusted without a tag read: only the controller writes status, and
-  // skipping ListTagsForResource halves the calls of every resync.
+  // The id from status is not trusted: anyone who can write status could name a foreign check,
+  // which update() would then change. Our CallerReference (a hash of cluster id, object uid and
+  // side) comes with the GetHealthCheck answer, so this costs no extra call; a check without it
+  // is looked for by tags in findByOwner.
   private async get(id: string, spec: DesiredHealthCheck): Promise<ObservedHealthCheck | undefined> {
+    const check = await this.read(id);
+    const prefix = callerReferencePrefix(spec.owner, spec.side);
+    if (!check?.Id || generationOf(check.CallerReference, prefix) === undefined) return undefined;
+    return toObserved(check, prefix, true, [], spec.owner);
+  }
+
+  private async read(id: string): Promise<HealthCheck | undefined> {
     try {
       const out = await this.client.send(new route53Sdk.GetHealthCheckCommand({ HealthCheckId: id }));
-      if (!out.HealthCheck?.Id) return undefined;
-      return toObserved(out.HealthCheck, callerReferencePrefix(spec.owner, spec.side), true, []);
+      return out.HealthCheck?.Id ? out.HealthCheck : undefined;
     } catch (err) {
       if (errorCode(err) === 'NoSuchHealthCheck' || isNotFound(err)) return undefined;
       throw toAwsError(err, { service: 'route53', operation: 'GetHealthCheck', subject: `health check ${id}` });
@@ -129,7 +152,7 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
         const t = tags.get(c.Id ?? '') ?? {};
         const tagged = isOwnedBy(t, spec.owner) && t[SIDE_TAG] === spec.side;
         const byRef = generationOf(c.CallerReference, prefix) !== undefined;
-        return tagged || byRef ? toObserved(c, prefix, tagged, []) : undefined;
+        return tagged || byRef ? toObserved(c, prefix, tagged, [], spec.owner) : undefined;
       })
       .filter((c): c is ObservedHealthCheck => c !== undefined)
       // Every reconcile must pick the same one: newest generation, tagged first, then by id.
@@ -194,7 +217,14 @@ export function healthCheckTags(owner: Owner, side: Side): Tag[] {
   return toRoute53Tags([...ours, ...user]);
 }
 
-function toObserved(c: HealthCheck, prefix: string, tagged: boolean, strays: string[]): ObservedHealthCheck {
+/** Pure: may this owner delete the check? Tags with our cluster id and uid, or our reference on an untagged check. */
+export function ownsHealthCheck(tags: Record<string, string>, callerRef: string | undefined, owner: Owner): boolean {
+  if (ownsForDelete(tags, owner)) return true;
+  const anyOfOurs = Object.keys(tags).some((k) => k.startsWith(TAG_PREFIX));
+  return !anyOfOurs && (['primary', 'secondary'] as const).some((side) => generationOf(callerRef, callerReferencePrefix(owner, side)) !== undefined);
+}
+
+function toObserved(c: HealthCheck, prefix: string, tagged: boolean, strays: string[], owner: Owner): ObservedHealthCheck {
   return {
     id: c.Id ?? '',
     version: c.HealthCheckVersion,
@@ -202,5 +232,6 @@ function toObserved(c: HealthCheck, prefix: string, tagged: boolean, strays: str
     config: c.HealthCheckConfig ?? { Type: undefined },
     tagged,
     strays,
+    owner,
   };
 }

@@ -1,6 +1,7 @@
 // The client's static routes: its CIDRs → its attachment, in the pair's route table on its side.
-// Only CIDRs this client programmed (status.routes) or routes to its own attachment are ever
-// removed; anything else holding a CIDR we want is a conflict, reported, never overwritten.
+// Only CIDRs this client programmed (status.routes) are ever removed: its attachment may carry
+// other clients' routes and hand-added ones. Anything else holding a CIDR we want is a conflict,
+// reported, never overwritten.
 // When status already records exactly the desired routes and no drift check is due, nothing is
 // read: hundreds of unchanged clients cost no EC2 call per resync.
 import type { EC2Client } from '@aws-sdk/client-ec2';
@@ -70,6 +71,8 @@ export async function syncClientRoutes(i: ClientRouteInput, ctx: SyncContext): P
     managedAttachmentIds: [...new Set([i.attachmentId, ...ours.map((r) => r.target)])],
     previouslyProgrammed: ours.map((r) => r.destinationCidr),
     allowRemoveAll: true,
+    // The attachment carries other clients' and hand-added routes: only CIDRs we recorded go.
+    onlyRecorded: true,
   });
   if (!isEmptyPlan(plan)) {
     const detail = [
@@ -113,6 +116,7 @@ export async function removeStaleRoutes(
       managedAttachmentIds: [...new Set(rs.map((r) => r.target))],
       previouslyProgrammed: rs.map((r) => r.destinationCidr),
       allowRemoveAll: true,
+      onlyRecorded: true,
     });
     if (isEmptyPlan(plan)) continue;
     await ctx.plan.apply(

@@ -8,7 +8,7 @@ import type { FailoverPolicy, FailoverPolicyStatus } from '../../api/types.ts';
 import { ANNOTATIONS } from '../../api/types.ts';
 import { type LagSample, readRdsMetricSeries } from '../../aws/cloudwatch/replica-lag.ts';
 import { OutcomeUnknownError } from '../../aws/middleware.ts';
-import { fence, unfence } from '../../aws/rds/fence.ts';
+import { deleteFenceGroupsOf, fence, unfence } from '../../aws/rds/fence.ts';
 import { createCrossRegionReplica, deleteWithFinalSnapshot, promote, ReplicaConflictError } from '../../aws/rds/instances.ts';
 import { type InstanceRef, type InstanceView, observeInstanceWithAnswer } from '../../aws/rds/observe.ts';
 import type { Owner } from '../../aws/types.ts';
@@ -320,7 +320,12 @@ async function execute(run: DatabaseRun, a: FailoverAction, answers: Answers = n
       return;
     case 'unfence':
       await ctx.plan.apply(change, async () => {
-        const res = await unfence(rds(a.region), a.identifier);
+        // The fence ends here: its deny-all group goes too once nothing uses it.
+        const res = await unfence(rds(a.region), a.identifier, {
+          ec2: deps.aws.ec2(r.targetIn(a.region)),
+          owner,
+          onError: (err) => ctx.warn('FenceGroupKept', `the fence group of ${a.identifier} in ${a.region} could not be deleted yet: ${describeError(err)}`),
+        });
         if (res === 'Restored') ctx.normal('Unfenced', `${a.identifier} in ${a.region} has its security groups back`);
       });
       return;
@@ -374,7 +379,15 @@ async function execute(run: DatabaseRun, a: FailoverAction, answers: Answers = n
     case 'retireInstance':
       await ctx.plan.apply(
         change,
-        () => deleteWithFinalSnapshot(rds(a.region), a.identifier, a.finalSnapshotIdentifier),
+        async () => {
+          const outcome = await deleteWithFinalSnapshot(rds(a.region), a.identifier, a.finalSnapshotIdentifier, owner);
+          // The fenced ex-writer is gone: the fence ends, and its deny-all group with it.
+          if (outcome === 'Gone')
+            await deleteFenceGroupsOf(deps.aws.ec2(r.targetIn(a.region)), a.identifier, owner).catch((err: unknown) =>
+              ctx.warn('FenceGroupKept', `the fence group of ${a.identifier} in ${a.region} could not be deleted yet: ${describeError(err)}`),
+            );
+          return outcome;
+        },
         () => `ex-writer ${a.identifier} (final snapshot ${a.finalSnapshotIdentifier})`,
       );
       return;

@@ -224,10 +224,16 @@ export class PolicyDns {
       if (live.has(id)) continue;
       await this.ctx.plan.apply(
         { action: 'Delete', resource: 'HealthCheck', detail: id },
-        () => this.checks.deleteId(id),
+        () => this.deleteOwnedCheck(id),
         () => `health check ${id}`,
       );
     }
+  }
+
+  /** The ids come from status: a check without our tags is left alone and said so, never deleted. */
+  private async deleteOwnedCheck(id: string): Promise<void> {
+    const outcome = await this.checks.deleteId(id, this.owner);
+    if (outcome === 'NotOurs') this.ctx.warn('ForeignHealthCheck', `health check ${id} named in status does not carry our ownership tags: left alone`);
   }
 
   /** Deletion: our records and the registry record, then every check of ours. */
@@ -239,7 +245,7 @@ export class PolicyDns {
       if (known)
         await this.ctx.plan.apply(
           { action: 'Delete', resource: 'HealthCheck', detail: known },
-          () => this.checks.deleteId(known),
+          () => this.deleteOwnedCheck(known),
           () => `health check ${known}`,
         );
       // Found by ownership tag or reference: a check created just before a crash.

@@ -1,23 +1,27 @@
 // Deleting a RegionPair (deletionPolicy Delete): reverse order — routes → associations →
 // peering → route tables → attachments → TGWs → flow logs and log group — each step only
 // for what carries our tags, waiting (by requeue) while AWS is still deleting.
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { defaultRegionPairSpec } from '../../api/defaults.ts';
 import type { RegionPair, RegionPairStatus, RegionSideSpec } from '../../api/types.ts';
 import { flowLog, flowLogsInto } from '../../aws/ec2/flow-logs.ts';
 import type { Side } from '../../aws/ec2/ownership.ts';
 import { peeringRequester } from '../../aws/ec2/peering.ts';
-import { tgwRouteTable } from '../../aws/ec2/tgw-route-table.ts';
+import { currentAssociation, deleteRouteTable, disassociate, restoreAssociation, tgwRouteTable } from '../../aws/ec2/tgw-route-table.ts';
 import { applyTgwRoutePlan, isEmptyPlan, listStaticRoutes, planTgwRoutes } from '../../aws/ec2/tgw-routes.ts';
 import { transitGateway } from '../../aws/ec2/transit-gateway.ts';
 import { vpcAttachment } from '../../aws/ec2/vpc-attachment.ts';
 import { applyVpcRoutePlan, describeVpcRoutes, isEmptyVpcPlan, planVpcRoutes } from '../../aws/ec2/vpc-routes.ts';
+import { isNotFound } from '../../aws/errors.ts';
 import { logGroup } from '../../aws/logs/log-group.ts';
 import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { FinalizeResult, SyncContext } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
+import { describeError } from '../shared/sync-error.ts';
 import { targetOf } from '../shared/target.ts';
 import { finalizePairOverview } from './overview.ts';
+import { programmedByUs } from './routes.ts';
 
 type Step = () => Promise<string | undefined>;
 
@@ -47,7 +51,10 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
         if (!tgw) continue;
         const tables = (s.vpcAttachments ?? []).flatMap((a) => a.routeTableIds ?? []);
         if (tables.length) {
-          const prev = (st.routes ?? []).filter((r) => r.region === s.region && r.target === tgw.id).map((r) => r.destinationCidr);
+          // Only what this pair made: a route that was there first (preexisting) stays, per table.
+          const prev = programmedByUs(st.routes ?? [])
+            .filter((r) => r.region === s.region && r.target === tgw.id)
+            .map((r) => (r.routeTableId ? { routeTableId: r.routeTableId, destinationCidr: r.destinationCidr } : r.destinationCidr));
           const plan = planVpcRoutes({
             transitGatewayId: tgw.id,
             transitGatewayOwned: tgw.owned,
@@ -98,7 +105,18 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
       await del('TransitGatewayPeeringAttachment', spec.primary.region, seen.id, () => req.delete(seen));
       return `Deleting peering ${seen.id}.`;
     },
-    // 4. route tables (their delete disassociates the VPC attachments first).
+    // 3b. adopted attachments go back to the table they were associated with before the pair.
+    async () => {
+      let waiting: string | undefined;
+      for (const [side, s] of sides) {
+        for (const [attachmentId, previous] of Object.entries(st[side]?.previousAssociations ?? {})) {
+          const w = await restorePrevious(ec2(s), s.region, attachmentId, previous, ctx);
+          if (w) waiting = w;
+        }
+      }
+      return waiting;
+    },
+    // 4. route tables (their delete disassociates the attachments the spec lists first).
     async () => {
       let waiting: string | undefined;
       for (const [side, s] of sides) {
@@ -111,8 +129,15 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
           waiting = `Waiting for route table ${rt.id} to be deleted.`;
           continue;
         }
-        await del('TransitGatewayRouteTable', s.region, rt.id, () => r.delete(rt));
-        waiting = `Deleting route table ${rt.id}.`;
+        // Only the spec's attachments (and our peering) are disassociated; anything else in the table stays.
+        const listed = new Set([...Object.values(st[side]?.vpcAttachmentIds ?? {}), ...(st.peering?.attachmentId ? [st.peering.attachmentId] : [])]);
+        let unlisted: string[] = [];
+        await del('TransitGatewayRouteTable', s.region, rt.id, async () => {
+          unlisted = (await deleteRouteTable(ec2(s), rt, listed)).unlisted;
+        });
+        waiting = unlisted.length
+          ? `Route table ${rt.id} is kept: ${unlisted.join(', ')} ${unlisted.length === 1 ? 'is' : 'are'} associated with it and not listed in the spec; disassociate ${unlisted.length === 1 ? 'it' : 'them'} to finish.`
+          : `Deleting route table ${rt.id}.`;
       }
       return waiting;
     },
@@ -193,6 +218,34 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
   // 8. the overview dashboard, last: it shows the pair until the pair is gone.
   await finalizePairOverview(deps, obj, ctx);
   return { done: !ctx.plan.dryRun };
+}
+
+/**
+ * Puts one adopted attachment back in the table recorded before the pair moved it: off our
+ * table first, then into the recorded one (AWS moves asynchronously, so each is a pass).
+ * Undefined when it is back, gone, or its table no longer exists (said in an Event).
+ */
+async function restorePrevious(ec2: EC2Client, region: string, attachmentId: string, previous: string, ctx: SyncContext): Promise<string | undefined> {
+  const now = await currentAssociation(ec2, attachmentId);
+  if (now?.routeTableId === previous) return now.state === 'associated' ? undefined : `Waiting for ${attachmentId} to be associated with ${previous} again.`;
+  const apply = (action: 'Associate' | 'Disassociate', detail: string, fn: () => Promise<void>) =>
+    ctx.plan.apply({ action, resource: 'TransitGatewayRouteTableAssociation', region, detail }, fn);
+  if (now) {
+    if (now.state !== 'associated') return `Waiting for ${attachmentId} to leave ${now.routeTableId}.`;
+    await apply('Disassociate', `${attachmentId} → ${now.routeTableId}`, () => disassociate(ec2, now.routeTableId, attachmentId));
+    return `Moving ${attachmentId} back to ${previous}.`;
+  }
+  try {
+    await apply('Associate', `${attachmentId} → ${previous}`, () => restoreAssociation(ec2, previous, attachmentId));
+  } catch (err) {
+    // The recorded table (or the attachment) is gone: nothing to put back, and the pair must still go.
+    if (isNotFound(err)) {
+      ctx.warn('AssociationNotRestored', `${attachmentId} was not put back in ${previous}: ${describeError(err).message}`);
+      return undefined;
+    }
+    throw err;
+  }
+  return `Moving ${attachmentId} back to ${previous}.`;
 }
 
 async function finalizeFlowLog(

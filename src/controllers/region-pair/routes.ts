@@ -8,6 +8,15 @@ import { applyVpcRoutePlan, isEmptyVpcPlan, planVpcRoutes } from '../../aws/ec2/
 import type { SyncContext } from '../shared/lifecycle.ts';
 import type { SideState } from './side.ts';
 
+/**
+ * status.routes state of a desired VPC route that was already there, to our TGW, before this
+ * object made it: listed (traffic flows) but not ours, so never removed by this object.
+ */
+export const PREEXISTING = 'preexisting';
+
+/** The status.routes entries this object made (and may remove): not the ones that were there first. */
+export const programmedByUs = (routes: readonly RouteStatus[]): RouteStatus[] => routes.filter((r) => r.state !== PREEXISTING);
+
 export interface RoutesOutcome {
   routes: RouteStatus[];
   conflicts: string[];
@@ -76,7 +85,9 @@ export async function syncRoutes(
 
   const tables = (local.spec.vpcAttachments ?? []).flatMap((a) => a.routeTableIds ?? []);
   if (tables.length) {
-    const prevVpc = previous.filter((r) => r.region === region && r.routeTableId !== rtId && r.target === tgwId).map((r) => r.destinationCidr);
+    const prevVpc = programmedByUs(previous)
+      .filter((r) => r.region === region && r.routeTableId !== rtId && r.target === tgwId)
+      .map((r) => (r.routeTableId ? { routeTableId: r.routeTableId, destinationCidr: r.destinationCidr } : r.destinationCidr));
     const current = await sharedVpcRoutes(local.ec2, tables);
     const vplan = planVpcRoutes({
       transitGatewayId: tgwId,
@@ -86,7 +97,9 @@ export async function syncRoutes(
       tables: current,
     });
     for (const c of vplan.conflicts) out.conflicts.push(`${region} ${c.routeTableId} ${c.destinationCidr}: routed to ${c.currentTarget}, not to ${tgwId}`);
-    const missingBefore = vplan.create.filter((c) => previous.some((p) => p.routeTableId === c.routeTableId && p.destinationCidr === c.destinationCidr));
+    const missingBefore = vplan.create.filter((c) =>
+      programmedByUs(previous).some((p) => p.routeTableId === c.routeTableId && normalizeCidr(p.destinationCidr) === c.destinationCidr),
+    );
     if (missingBefore.length)
       local.drift.push(
         `${region}: VPC routes ${missingBefore.map((m) => `${m.routeTableId} ${m.destinationCidr}`).join(', ')} were removed outside the controller`,
@@ -97,10 +110,21 @@ export async function syncRoutes(
         () => applyVpcRoutePlan(local.ec2, tgwId, vplan),
       );
     }
-    const vconf = new Set(vplan.conflicts.map((c) => `${c.routeTableId} ${c.destinationCidr}`));
+    const key = (t: string, c: string) => `${t} ${normalizeCidr(c)}`;
+    const vconf = new Set(vplan.conflicts.map((c) => key(c.routeTableId, c.destinationCidr)));
+    // A route to an adopted TGW found in place is not ours unless an earlier pass made it: it
+    // stays listed, as preexisting, and neither removing the CIDR nor deleting the pair removes
+    // it. Every route to a TGW we created is ours (nobody could have made it before us).
+    const ours = new Set(prevVpc.map((p) => (typeof p === 'string' ? normalizeCidr(p) : key(p.routeTableId, p.destinationCidr))));
+    const found = new Set(
+      vplan.unchanged
+        .filter((u) => !(local.tgw?.owned ?? false) && !ours.has(key(u.routeTableId, u.destinationCidr)) && !ours.has(u.destinationCidr))
+        .map((u) => key(u.routeTableId, u.destinationCidr)),
+    );
     for (const t of tables)
       for (const c of peerCidrs) {
-        out.routes.push({ region, routeTableId: t, destinationCidr: c, target: tgwId, state: vconf.has(`${t} ${c}`) ? 'conflict' : 'active' });
+        const state = vconf.has(key(t, c)) ? 'conflict' : found.has(key(t, c)) ? PREEXISTING : 'active';
+        out.routes.push({ region, routeTableId: t, destinationCidr: c, target: tgwId, state });
       }
   }
   if (out.conflicts.length) out.programmed = false;

@@ -2,7 +2,7 @@
 // their associations with that table.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { RegionSideSpec, SideStatus } from '../../api/types.ts';
-import { associationOf } from '../../aws/ec2/attachment-associations.ts';
+import { anyAssociationOf, associationOf } from '../../aws/ec2/attachment-associations.ts';
 import type { Side } from '../../aws/ec2/ownership.ts';
 import { ensureAssociated, tableAssociations, tgwRouteTable } from '../../aws/ec2/tgw-route-table.ts';
 import { type ObservedTransitGateway, transitGateway } from '../../aws/ec2/transit-gateway.ts';
@@ -116,6 +116,9 @@ export async function syncSide(
 
   const known = new Set(Object.keys(previous?.vpcAttachmentIds ?? {}));
   st.status.vpcAttachmentIds = {};
+  // Kept for as long as the pair lives: the finalizer puts each of these back.
+  if (previous?.previousAssociations && Object.keys(previous.previousAssociations).length)
+    st.status.previousAssociations = { ...previous.previousAssociations };
   for (const [i, att] of (spec.vpcAttachments ?? []).entries()) {
     if (!known.has(att.vpcId)) {
       // First time this VPC is seen: check what the spec names before attaching anything.
@@ -158,9 +161,32 @@ export async function syncSide(
       );
     }
     st.status.vpcAttachmentIds[att.vpcId] = a.observed.id;
-    if (rt.observed) await associate(st, rt.observed.id, a.observed.id, ctx, a.created);
+    if (!rt.observed) continue;
+    if (!a.observed.owned && !a.created && !(await recordBeforeAdopting(st, rt.observed.id, a.observed.id, att.vpcId, ctx))) continue;
+    await associate(st, rt.observed.id, a.observed.id, ctx, a.created);
   }
   return st;
+}
+
+/**
+ * An attachment the spec lists but we did not create belongs with whatever table its owner
+ * chose. Before moving it to ours, that table is recorded in status (and said in an Event), so
+ * that deleting the pair can put it back; the move waits for the next pass, after the status
+ * holding the record has been written. True when the attachment may be associated now.
+ */
+async function recordBeforeAdopting(st: SideState, routeTableId: string, attachmentId: string, vpcId: string, ctx: SyncContext): Promise<boolean> {
+  if (st.status.previousAssociations?.[attachmentId] || !st.tgw) return true;
+  const current = await anyAssociationOf(st.ec2, st.tgw.id, attachmentId);
+  if (!current || current.routeTableId === routeTableId) return true;
+  if (ctx.plan.dryRun) return false;
+  st.status.previousAssociations = { ...st.status.previousAssociations, [attachmentId]: current.routeTableId };
+  ctx.normal(
+    'AttachmentAdopted',
+    `${attachmentId} (${vpcId}, ${st.side}) was not created by this pair and is associated with ${current.routeTableId}: ` +
+      `recorded in status.${st.side}.previousAssociations; it moves to ${routeTableId} next, and goes back to ${current.routeTableId} when the pair is deleted.`,
+  );
+  st.pending.push(attachmentId);
+  return false;
 }
 
 /**
@@ -176,7 +202,9 @@ export async function associate(st: SideState, routeTableId: string, attachmentI
     st.pending.push(attachmentId);
     return;
   }
-  if (!isNew) st.drift.push(`${st.side}: ${attachmentId} was not associated with ${routeTableId}`);
+  // An adopted attachment still in the table recorded for it is being moved, not drifting.
+  const adopting = st.status.previousAssociations?.[attachmentId] !== undefined && !isNew;
+  if (!isNew && !adopting) st.drift.push(`${st.side}: ${attachmentId} was not associated with ${routeTableId}`);
   const state = await ctx.plan.apply(
     { action: 'Associate', resource: 'TransitGatewayRouteTableAssociation', region: st.spec.region, detail: `${attachmentId} → ${routeTableId}` },
     () => ensureAssociated(st.ec2, routeTableId, attachmentId),

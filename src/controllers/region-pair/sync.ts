@@ -7,6 +7,7 @@ import { ready } from '../../runtime/conditions.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext, SyncResult } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
+import { SyncError } from '../shared/sync-error.ts';
 import { syncFlowLogs } from './flow-logs.ts';
 import { syncPairOverview } from './overview.ts';
 import { syncPeering } from './peering.ts';
@@ -44,7 +45,12 @@ export async function syncRegionPair(deps: ControllerDeps, obj: RegionPair, ctx:
   const drift = [...p.drift, ...s.drift];
   if (drift.length && !ctx.plan.dryRun) ctx.warn('DriftRepaired', `changed outside the controller and put back: ${drift.join('; ')}`);
   const conflicts = routes.flatMap((r) => r.conflicts);
-  if (conflicts.length) ctx.warn('RouteConflict', `routes not programmed because another target holds the CIDR: ${conflicts.join('; ')}`);
+  // A route someone else holds is never overwritten: Synced=False (reason RouteConflict, naming
+  // the table and CIDR) and its Warning Event come from the lifecycle, through partialError. A dry
+  // run only reports it.
+  const conflictMessage = `routes not programmed because another target holds the CIDR: ${conflicts.join('; ')}`;
+  if (conflicts.length && ctx.plan.dryRun) ctx.warn('RouteConflict', conflictMessage);
+  const conflictError = conflicts.length && !ctx.plan.dryRun ? new SyncError(conflictMessage, 'RouteConflict') : undefined;
   const pending = [...p.pending, ...s.pending];
   const routesProgrammed = peering.available && routes.every((r) => r.programmed) && pending.length === 0;
 
@@ -98,7 +104,12 @@ export async function syncRegionPair(deps: ControllerDeps, obj: RegionPair, ctx:
     ...(drift.length ? { drift } : {}),
   };
   Object.assign(status, await syncPairOverview(deps, obj, status, ctx));
-  return { status, conditions, ...(!allReady && !ctx.plan.dryRun && { requeueAfterMs: WAIT_REQUEUE_MS }) };
+  return {
+    status,
+    conditions,
+    ...(!allReady && !ctx.plan.dryRun && { requeueAfterMs: WAIT_REQUEUE_MS }),
+    ...(conflictError && { partialError: conflictError }),
+  };
 }
 
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
