@@ -211,7 +211,9 @@ export const routeStatus = (): Schema =>
       routeTableId: str('Transit Gateway route table holding the route.'),
       destinationCidr: str('Destination CIDR block.'),
       target: str('Attachment the route sends traffic to (peering or client attachment id).'),
-      state: str('Route state as AWS reports it: active, blackhole, pending, deleted.'),
+      state: str(
+        "Route state: as AWS reports it (active, blackhole, pending, deleted), or the controller's own: planned (dry-run), conflict (a route to another target holds the CIDR; never overwritten), preexisting (there before this object; recorded, never removed).",
+      ),
     },
     { required: ['region', 'destinationCidr', 'target', 'state'] },
   );
