@@ -4,6 +4,7 @@
 // understands works here, while we keep control of content types and raw JSON (no
 // ObjectSerializer rewriting of unknown fields or MicroTime values).
 import { HttpMethod, IsomorphicFetchHttpLibrary, type KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { noteWrite } from './own-writes.ts';
 
 export interface KubeRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -81,7 +82,10 @@ export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest)
   const res = await http.send(ctx).toPromise();
   const text = await res.body.text();
   const parsed = parseJson(text);
-  if (res.httpStatusCode >= 200 && res.httpStatusCode < 300) return parsed as T;
+  if (res.httpStatusCode >= 200 && res.httpStatusCode < 300) {
+    noteWrite(req.method, req.path, parsed);
+    return parsed as T;
+  }
 
   const status = parsed as { reason?: string; message?: string } | undefined;
   const reason = status?.reason ?? `HTTP${res.httpStatusCode}`;

@@ -8,10 +8,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { type BackoffOptions, jittered, sleep } from './backoff.ts';
 import type { IndexFunc } from './cache-index.ts';
 import { Informer } from './informer.ts';
-import { type KubeObject, type KubeObjectLike, objectKey } from './kube-object.ts';
+import { type KubeObject, type KubeObjectLike, objectKey, objectPath } from './kube-object.ts';
 import { DEFAULT_RENEW_DEADLINE_MS, LeaderElector } from './leader.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
+import { OwnWrites, withOwnWrites } from './own-writes.ts';
 import { anyChange, shouldEnqueueUpdate } from './predicates.ts';
 import { keyString, type ObjectKey, parseKey, type Reconcile, TerminalError } from './reconciler.ts';
 import { type WorkerPool, WorkQueue } from './workqueue.ts';
@@ -108,6 +109,8 @@ export function namespacedPath(collectionPath: string, namespace: string): strin
 interface Controller {
   reg: Registration;
   queue: WorkQueue;
+  /** Keys whose last reconcile wrote the object, until the informer brings that version back. */
+  writes: OwnWrites;
   pool?: WorkerPool;
   driftTimer?: NodeJS.Timeout;
 }
@@ -139,7 +142,7 @@ export class Manager {
       onDepth: (d) => m?.workqueueDepth.set({ kind: reg.kind }, d),
       onRetry: () => m?.workqueueRetriesTotal.inc({ kind: reg.kind }),
     });
-    this.controllers.set(reg.kind, { reg, queue });
+    this.controllers.set(reg.kind, { reg, queue, writes: new OwnWrites() });
   }
 
   async start(): Promise<void> {
@@ -300,13 +303,17 @@ export class Manager {
     own.informer.on({
       onAdd: (obj) => {
         countObjects();
+        c.writes.seen(objectKey(obj), obj.metadata.resourceVersion);
         c.queue.add(objectKey(obj));
       },
       onUpdate: (obj, old) => {
-        if (shouldEnqueueUpdate(obj, old, this.o.commandAnnotations)) c.queue.add(objectKey(obj));
+        // A reconcile held back for its own write runs now, even when the write was status only.
+        const resumed = c.writes.seen(objectKey(obj), obj.metadata.resourceVersion);
+        if (resumed || shouldEnqueueUpdate(obj, old, this.o.commandAnnotations)) c.queue.add(objectKey(obj));
       },
       onDelete: (obj) => {
         countObjects();
+        c.writes.seen(objectKey(obj), undefined);
         c.queue.add(objectKey(obj));
       },
     });
@@ -372,10 +379,24 @@ export class Manager {
     const kind = c.reg.kind;
     const { namespace, name } = parseKey(key);
     const log = this.o.logger.child({ kind, namespace, name });
+    // The cache does not show this key's last write yet: the pass would work from the state before it.
+    const wait = c.writes.waitFor(key);
+    if (wait !== undefined) {
+      c.queue.addAfter(key, wait);
+      return;
+    }
     const started = performance.now();
     const elapsed = () => performance.now() - started;
+    const own = this.sources.get(c.reg.path)?.informer;
+    // Writes name the object under the kind's collection; a registration may give that collection
+    // already namespaced (watching one namespace), so both spellings count.
+    const paths = [objectPath(c.reg.path, namespace, name), `${c.reg.path.replace(/\/+$/, '')}/${encodeURIComponent(name)}`].flatMap((p) => [p, `${p}/status`]);
+    const wrote = (rv: string) => {
+      // The watch may have brought the write back before its answer arrived.
+      if (own?.get(key)?.metadata.resourceVersion !== rv) c.writes.wrote(key, rv);
+    };
     try {
-      const res = await c.reg.reconcile({ namespace, name }, { signal });
+      const res = await withOwnWrites(paths, wrote, () => c.reg.reconcile({ namespace, name }, { signal }));
       if (signal.aborted) return;
       c.queue.forget(key);
       if (res?.requeueAfterMs && res.requeueAfterMs > 0) {

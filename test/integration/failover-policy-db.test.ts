@@ -100,6 +100,15 @@ describe('FailoverPolicy database', () => {
     assert.match(why?.message ?? '', /DBInstanceReadReplica/, 'the message names the resource');
     assert.match(why?.message ?? '', /remove the multiregion\.dev\/create-pending annotation/, 'and says what to do');
     assert.equal(p.count('rds', 'CreateDBInstanceReadReplica'), 1, 'no blind second create');
+    // The DNS half went on in that pass: the record must outlive it (it was cleared, and the next
+    // pass created blindly), and a record of any other create must not replace it.
+    assert.match(held.metadata.annotations?.['multiregion.dev/create-pending'] ?? '', /DBInstanceReadReplica/, 'the record outlives the pass');
+    await bed.kube.mergePatch(
+      { kind: 'FailoverPolicy', namespace: NS, name: s.name },
+      { metadata: { annotations: { 'multiregion.dev/reconcile-now': 'again' } } },
+    );
+    await sleep(4_000);
+    assert.equal(p.count('rds', 'CreateDBInstanceReadReplica'), 1, 'no blind second create on the next pass either');
 
     await bed.kube.mergePatch(
       { kind: 'FailoverPolicy', namespace: NS, name: s.name },

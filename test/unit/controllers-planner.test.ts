@@ -4,7 +4,14 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { PlannedChange } from '../../src/api/types.ts';
 import { OutcomeUnknownError } from '../../src/aws/middleware.ts';
-import { type CreateGuard, CreateInDoubtError, Planner, parseCreatePending } from '../../src/controllers/shared/planner.ts';
+import {
+  type CreateGuard,
+  CreateInDoubtError,
+  CreatePendingRecords,
+  formatCreatePending,
+  Planner,
+  parseCreatePending,
+} from '../../src/controllers/shared/planner.ts';
 
 /** A Planner whose side effects are written to `log`, in order. */
 function planner(dryRun: boolean, opts: { signal?: AbortSignal; beforeCreate?: (resource: string) => Promise<void> } = {}) {
@@ -144,33 +151,76 @@ describe('Planner: Event reasons', () => {
 });
 
 describe('parseCreatePending', () => {
-  const cases: Array<{ reason: string; value: string | undefined; want?: { resource: string; at: string } }> = [
-    { reason: 'no annotation, nothing in doubt', value: undefined },
+  const cases: Array<{ reason: string; value: string | undefined; want: Array<{ resource: string; at: string }> }> = [
+    { reason: 'no annotation, nothing in doubt', value: undefined, want: [] },
     {
       reason: 'the value the Planner writes',
       value: 'DBInstanceReadReplica@2026-12-03T12:00:00.000Z',
-      want: { resource: 'DBInstanceReadReplica', at: '2026-12-03T12:00:00.000Z' },
+      want: [{ resource: 'DBInstanceReadReplica', at: '2026-12-03T12:00:00.000Z' }],
     },
     {
       reason: 'a resource with spaces',
       value: 'dashboard mrc_x@2026-12-03T12:00:00.000Z',
-      want: { resource: 'dashboard mrc_x', at: '2026-12-03T12:00:00.000Z' },
+      want: [{ resource: 'dashboard mrc_x', at: '2026-12-03T12:00:00.000Z' }],
     },
-    { reason: 'no time: not ours to trust', value: 'TransitGateway' },
-    { reason: 'a time that is no time', value: 'TransitGateway@2026-99-99Tnope' },
+    {
+      reason: 'one record a line (two creates in doubt)',
+      value: 'DBInstanceReadReplica us-west-2 db@2026-12-03T12:00:00.000Z\nHealthCheck us-east-1@2026-12-03T12:00:05.000Z',
+      want: [
+        { resource: 'DBInstanceReadReplica us-west-2 db', at: '2026-12-03T12:00:00.000Z' },
+        { resource: 'HealthCheck us-east-1', at: '2026-12-03T12:00:05.000Z' },
+      ],
+    },
+    { reason: 'no time: not ours to trust', value: 'TransitGateway', want: [] },
+    { reason: 'a time that is no time', value: 'TransitGateway@2026-99-99Tnope', want: [] },
   ];
   for (const c of cases) {
     it(c.reason, () => {
       const got = parseCreatePending(c.value);
-      assert.deepEqual(got && { resource: got.resource, at: got.at.toISOString() }, c.want);
+      assert.deepEqual(
+        got.map((r) => ({ resource: r.resource, at: r.at.toISOString() })),
+        c.want,
+      );
     });
   }
+});
+
+describe('CreatePendingRecords', () => {
+  const t0 = new Date('2026-12-03T12:00:00.000Z');
+  const t1 = new Date('2026-12-03T12:00:30.000Z');
+  it('a second create keeps the record of the first (the defect: it replaced it, and the next pass created the first blindly)', () => {
+    const r = new CreatePendingRecords(parseCreatePending('DBInstanceReadReplica us-west-2 db@2026-12-03T12:00:00.000Z'));
+    const value = r.started('HealthCheck us-east-1', t1);
+    assert.deepEqual(
+      parseCreatePending(value).map((x) => x.resource),
+      ['DBInstanceReadReplica us-west-2 db', 'HealthCheck us-east-1'],
+    );
+  });
+  it('starting the same create again renews its time, not a second line', () => {
+    const r = new CreatePendingRecords([{ resource: 'TransitGateway us-east-1', at: t0 }]);
+    assert.equal(r.started('TransitGateway us-east-1', t1), 'TransitGateway us-east-1@2026-12-03T12:00:30.000Z');
+  });
+  it('a create answered "no" removes only its own record; the last one removes the annotation', () => {
+    const r = new CreatePendingRecords([
+      { resource: 'A', at: t0 },
+      { resource: 'B', at: t1 },
+    ]);
+    assert.equal(r.settled('A'), 'B@2026-12-03T12:00:30.000Z');
+    assert.equal(r.settled('B'), null);
+  });
+  it('format and parse agree', () => {
+    const records = [
+      { resource: 'x y: z', at: t0 },
+      { resource: 'w', at: t1 },
+    ];
+    assert.deepEqual(parseCreatePending(formatCreatePending(records) ?? undefined), records);
+  });
 });
 
 describe('Planner: a create left in doubt (crossplane-runtime create-pending)', () => {
   const at = new Date('2026-12-03T12:00:00.000Z');
   const guard = (nowOffsetMs: number, extra: Partial<CreateGuard> = {}): CreateGuard => ({
-    inDoubt: { resource: 'DBInstanceReadReplica us-west-2', at },
+    inDoubt: [{ resource: 'DBInstanceReadReplica us-west-2', at }],
     now: new Date(at.getTime() + nowOffsetMs),
     windowMs: 90_000,
     annotation: 'multiregion.dev/create-pending',
@@ -210,6 +260,11 @@ describe('Planner: a create left in doubt (crossplane-runtime create-pending)', 
     { reason: 'the same kind in another region (the other side) is not held back', g: guard(1_000), resource: 'DBInstanceReadReplica', region: 'us-east-1' },
     { reason: 'nothing in doubt', g: guard(1_000, { inDoubt: undefined }) as CreateGuard, resource: 'DBInstanceReadReplica' },
     { reason: 'an update of it is no second create', g: guard(1_000), resource: 'DBInstanceReadReplica', action: 'Update' },
+    {
+      reason: 'a record of another create only holds back that one',
+      g: guard(1_000, { inDoubt: [{ resource: 'HealthCheck us-west-2', at }] }),
+      resource: 'DBInstanceReadReplica',
+    },
   ];
   for (const c of goes) {
     it(c.reason, async () => {
@@ -225,9 +280,22 @@ describe('Planner: a create left in doubt (crossplane-runtime create-pending)', 
     assert.equal(p.changes.length, 1);
   });
 
-  it('an AWS "no" settles the create (the record goes); a lost answer leaves it in doubt', async () => {
+  it('a second record held with another in doubt still refuses the one it names', async () => {
+    const { p, call } = make(
+      guard(1_000, {
+        inDoubt: [
+          { resource: 'HealthCheck us-east-1', at },
+          { resource: 'DBInstanceReadReplica us-west-2', at },
+        ],
+      }),
+    );
+    await assert.rejects(p.apply({ action: 'Create', resource: 'DBInstanceReadReplica', region: 'us-west-2' }, call), CreateInDoubtError);
+  });
+
+  it('an AWS "no" settles the create (its record goes); a lost answer leaves it in doubt', async () => {
     let cleared = 0;
-    const { p } = make(guard(0, { inDoubt: undefined, createFailed: async () => void cleared++ }));
+    const settled: string[] = [];
+    const { p } = make(guard(0, { inDoubt: undefined, createFailed: async (r) => void (cleared++, settled.push(r)) }));
     await assert.rejects(
       p.apply({ action: 'Create', resource: 'HealthCheck' }, async () => {
         throw new Error('InvalidInput');
@@ -240,5 +308,6 @@ describe('Planner: a create left in doubt (crossplane-runtime create-pending)', 
       }),
     );
     assert.equal(cleared, 1, 'kept: the next pass must find it by tags or wait');
+    assert.deepEqual(settled, ['HealthCheck'], 'the record of the create that failed, by its identity');
   });
 });

@@ -10,7 +10,7 @@ import { kubeRequest, MERGE_PATCH } from '../../runtime/kube-request.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { type ObjectKey, type Reconcile, type ReconcileResult, TerminalError } from '../../runtime/reconciler.ts';
 import type { ControllerDeps } from './deps.ts';
-import { CREATE_IN_DOUBT_WINDOW_MS, CreateInDoubtError, Planner, parseCreatePending } from './planner.ts';
+import { CREATE_IN_DOUBT_WINDOW_MS, CreateInDoubtError, CreatePendingRecords, Planner, parseCreatePending } from './planner.ts';
 import { describeError, SyncError } from './sync-error.ts';
 
 export interface FieldError {
@@ -105,20 +105,22 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
     const ann = obj.metadata.annotations ?? {};
     const dryRun = isTrue(ann[ANNOTATIONS.dryRun]);
     const at = now();
+    const pending = parseCreatePending(ann[ANNOTATIONS.createPending]);
+    const records = new CreatePendingRecords(pending);
     const ctx: SyncContext = {
       plan: new Planner(
         dryRun,
         (reason, message) => void deps.events.normal(obj, reason, message),
-        (resource) => patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, `${resource}@${at.toISOString()}`, signal),
+        (resource) => patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, records.started(resource, at), signal),
         signal,
         // The create-pending record left by a pass that never finished: a create of what it names,
         // which this pass did not find by its tags, waits out AWS's read lag instead of repeating.
         {
-          inDoubt: parseCreatePending(ann[ANNOTATIONS.createPending]),
+          inDoubt: pending,
           now: at,
           windowMs: deps.createPendingWindowMs ?? CREATE_IN_DOUBT_WINDOW_MS,
           annotation: ANNOTATIONS.createPending,
-          createFailed: () => patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, null, signal),
+          createFailed: (resource) => patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, records.settled(resource), signal),
         },
       ),
       log,
@@ -198,8 +200,10 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       if (planned) status.plannedChanges = planned;
       else delete status.plannedChanges;
       // Cleared before the status write, so whoever sees the new status (Ready=True) also sees
-      // no create left in doubt: every create of this pass has its answer by now.
-      if (obj.metadata.annotations?.[ANNOTATIONS.createPending] !== undefined || ctxPendingSet(obj)) {
+      // no create left in doubt: every create of this pass has its answer by now. Not when a part
+      // failed (a FailoverPolicy's database half refused a create in doubt while its DNS half went
+      // on): that part's record must outlive this pass, or the next one creates blindly.
+      if (r.partialError === undefined && (obj.metadata.annotations?.[ANNOTATIONS.createPending] !== undefined || ctxPendingSet(obj))) {
         await patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, null, signal);
       }
       // The part that went on keeps its own pace (a failover must not wait out a backoff grown

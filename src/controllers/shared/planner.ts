@@ -19,11 +19,45 @@ export interface CreateInDoubt {
   at: Date;
 }
 
-/** Pure: the `<resource>@<iso time>` value of the create-pending annotation, or undefined. */
-export function parseCreatePending(value: string | undefined): CreateInDoubt | undefined {
-  const m = value?.match(/^(.+)@(\d{4}-\d\d-\d\dT[^@]+)$/);
-  const at = m?.[2] ? new Date(m[2]) : undefined;
-  return m?.[1] && at && !Number.isNaN(at.getTime()) ? { resource: m[1], at } : undefined;
+/**
+ * Pure: the records of the create-pending annotation, one `<resource>@<iso time>` a line.
+ * One a create: a pass that refuses one create in doubt may still make another (the other half
+ * of a FailoverPolicy), and that must not erase the record of the first.
+ */
+export function parseCreatePending(value: string | undefined): CreateInDoubt[] {
+  return (value ?? '').split('\n').flatMap((line) => {
+    const m = line.match(/^(.+)@(\d{4}-\d\d-\d\dT[^@]+)$/);
+    const at = m?.[2] ? new Date(m[2]) : undefined;
+    return m?.[1] && at && !Number.isNaN(at.getTime()) ? [{ resource: m[1], at }] : [];
+  });
+}
+
+/** Pure: the annotation's value for these records; null (remove it) when there are none. */
+export function formatCreatePending(records: readonly CreateInDoubt[]): string | null {
+  return records.length ? records.map((r) => `${r.resource}@${r.at.toISOString()}`).join('\n') : null;
+}
+
+/** The records as a pass changes them: a create adds (or renews) its own, a refused create removes only its own. */
+export class CreatePendingRecords {
+  private readonly records: CreateInDoubt[];
+  constructor(found: readonly CreateInDoubt[]) {
+    this.records = [...found];
+  }
+  /** The annotation's value once `resource`'s create starts at `at`. */
+  started(resource: string, at: Date): string {
+    this.remove(resource);
+    this.records.push({ resource, at });
+    return formatCreatePending(this.records) as string;
+  }
+  /** The annotation's value once `resource`'s create is known to have made nothing. */
+  settled(resource: string): string | null {
+    this.remove(resource);
+    return formatCreatePending(this.records);
+  }
+  private remove(resource: string): void {
+    const i = this.records.findIndex((r) => r.resource === resource);
+    if (i >= 0) this.records.splice(i, 1);
+  }
 }
 
 /**
@@ -49,14 +83,14 @@ export class CreateInDoubtError extends SyncError {
 }
 
 export interface CreateGuard {
-  /** The record found at the start of the pass (parseCreatePending). */
-  inDoubt?: CreateInDoubt;
+  /** The records found at the start of the pass (parseCreatePending). */
+  inDoubt?: readonly CreateInDoubt[];
   now: Date;
   windowMs: number;
   /** The annotation's name, for the message. */
   annotation: string;
-  /** AWS answered a create with an error: its outcome is known (nothing made), the record goes. */
-  createFailed?: () => Promise<void>;
+  /** AWS answered a create of `resource` with an error: its outcome is known (nothing made), its record goes. */
+  createFailed?: (resource: string) => Promise<void>;
 }
 
 export class Planner {
@@ -84,8 +118,8 @@ export class Planner {
     this.changes.push(change);
     if (this.dryRun) return undefined;
     this.signal?.throwIfAborted();
-    if (change.action === 'Create') {
-      const which = createIdentity(change);
+    const which = change.action === 'Create' ? createIdentity(change) : undefined;
+    if (which) {
       this.refuseBlindCreate(which);
       await this.beforeCreate?.(which);
     }
@@ -96,7 +130,7 @@ export class Planner {
     } catch (err) {
       // An answer that says "no" settles the create; a lost answer (or a call cut short) leaves it in doubt.
       const settled = change.action === 'Create' && !(err instanceof OutcomeUnknownError) && !this.signal?.aborted;
-      if (settled) await this.guard?.createFailed?.().catch(() => undefined);
+      if (settled && which) await this.guard?.createFailed?.(which).catch(() => undefined);
       throw err;
     }
     if (change.action === 'Create' || change.action === 'Delete' || change.action === 'Accept' || change.action === 'Promote') {
@@ -110,10 +144,11 @@ export class Planner {
 
   private refuseBlindCreate(resource: string): void {
     const g = this.guard;
-    if (!g?.inDoubt || g.inDoubt.resource !== resource) return;
-    const until = new Date(g.inDoubt.at.getTime() + g.windowMs);
+    const inDoubt = g?.inDoubt?.find((r) => r.resource === resource);
+    if (!g || !inDoubt) return;
+    const until = new Date(inDoubt.at.getTime() + g.windowMs);
     const left = until.getTime() - g.now.getTime();
-    if (left > 0) throw new CreateInDoubtError(g.inDoubt, until, left, g.annotation);
+    if (left > 0) throw new CreateInDoubtError(inDoubt, until, left, g.annotation);
   }
 }
 
