@@ -1,11 +1,26 @@
 # syntax=docker/dockerfile:1
-# The controller image: `node dist/main.js`, built from this tree.
-#   docker build -t multiregion-controller:0.1.0 .
-# Both stages use the same glibc base: TypeScript 7's compiler is a native binary
-# chosen by npm per platform, and the build and runtime stages must agree on it.
-ARG NODE_IMAGE=node:24-slim
+# The controller image: `node dist/main.js` on a distroless Node 24 base (no shell, no package
+# manager), as a non-root user, built from this tree. Build and push (docs/release.md):
+#   docker buildx build --platform linux/amd64,linux/arm64 \
+#     -t REGISTRY/multiregion-controller:0.1.0 --push .
+# No Docker engine runs on the dev and CI machines: test/unit/packaging-dockerfile.test.ts checks
+# this file statically.
+#
+# Both bases are pinned by digest (a tag can be moved to other content, a digest cannot); the tag
+# beside it is for people. To move to a newer build of the same tag, look the digests up, e.g.
+#   crane digest gcr.io/distroless/nodejs24-debian12:nonroot
+#   crane digest node:24-bookworm-slim
+# (crane: github.com/google/go-containerregistry/cmd/crane) and replace them here. Both are
+# Debian 12 (bookworm) based.
+ARG BUILD_IMAGE=node:24-bookworm-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot@sha256:14d42e2511532589a7c7e01a753667a74fcc96266e137e8125006b87b0c32d0a
 
-FROM ${NODE_IMAGE} AS build
+# The build stage runs on the builder's own platform: what it hands on (dist/ and the production
+# node_modules) is plain JavaScript, the same for every target (no production dependency has a
+# native part or an install script; packaging-dockerfile.test.ts checks the lockfile), so a
+# multi-platform build compiles once and emulates nothing. TypeScript 7's compiler is a native
+# binary npm picks for this platform; it is a dev dependency and never reaches the runtime stage.
+FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build
 WORKDIR /app
 # Dependencies first, so a source-only change reuses this layer.
 COPY package.json package-lock.json ./
@@ -14,7 +29,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM ${NODE_IMAGE} AS runtime
+FROM ${RUNTIME_IMAGE} AS runtime
 WORKDIR /app
 # HOME=/tmp: the root filesystem is read-only in the pod and /tmp is an emptyDir,
 # so anything that wants a home directory (the AWS SDK's ~/.aws lookup) finds one.
@@ -27,12 +42,16 @@ WORKDIR /app
 ENV NODE_ENV=production \
     HOME=/tmp \
     NODE_OPTIONS="--max-semi-space-size=2 --import=data:text/javascript,import{setSourceMapsSupport}from'node:module';setSourceMapsSupport(true)"
+LABEL org.opencontainers.image.title="multiregion-controller" \
+      org.opencontainers.image.description="Kubernetes controller for multi-region AWS" \
+      org.opencontainers.image.licenses="Apache-2.0"
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# 65532 is the conventional "nonroot" id: no passwd entry is needed, and
-# runAsNonRoot can verify a numeric USER.
+# 65532 is distroless's "nonroot" user, named by number: runAsNonRoot can only verify a
+# numeric USER, and no passwd lookup is needed.
 USER 65532:65532
 EXPOSE 8080 8081
-# Exec form: node is PID 1 and receives SIGTERM itself (graceful shutdown releases the lease).
-ENTRYPOINT ["node", "dist/main.js"]
+# Exec form with the base's node binary: node is PID 1 and receives SIGTERM itself (graceful
+# shutdown releases the lease). Flags come from the pod's args (the Helm chart sets them).
+ENTRYPOINT ["/nodejs/bin/node", "dist/main.js"]

@@ -8,7 +8,7 @@ export MRC_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/multiregion-controlle
 NODE_BIN := $(shell bash test/env/ensure-node.sh)
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: help deps node-deps moto k8s tools build typecheck lint format crds test test-unit test-integration test-reliability test-suites local local-helm bench drill clean
+.PHONY: help deps node-deps moto k8s tools build release typecheck lint format crds test test-unit test-integration test-reliability test-suites local local-helm bench drill clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -25,14 +25,40 @@ moto: ## the pinned moto server (pip)
 k8s: ## kube-apiserver + etcd built from Go modules into the cache (10-20 min the first time)
 	@bash test/env/build-k8s.sh >/dev/null
 
-tools: ## helm (built from Go modules), lua5.4 and promtool (Debian) for the packaging checks
+tools: ## helm and an OCI registry (built from Go modules), lua5.4 and promtool (Debian) for the packaging and release checks
 	@bash test/env/install-tools.sh
 	@bash test/env/build-helm.sh >/dev/null
+	@bash test/env/build-registry.sh >/dev/null
 
 deps: node-deps moto k8s tools ## everything the tests and the local stack need
 
 build: node-deps ## compile src/ to dist/ (what the image ships)
 	npm run build
+
+# Release artifacts (docs/release.md), all in $(RELEASE_DIR):
+#   npm/multiregion-controller-$(VERSION).tgz    the CLI: `npm install -g` it for `multiregion`
+#   chart/multiregion-controller-$(VERSION).tgz  the Helm chart, pushed to $(CHART_REPO) when set
+# The npm package is staged apart (package/): a fresh compile of src/ (nothing stale from ./dist),
+# and package-lock.json shipped as npm-shrinkwrap.json, so an install gets exactly the dependency
+# versions the tests ran with (and needs no registry when npm's cache already has them).
+RELEASE_DIR ?= dist/release
+# e.g. oci://ghcr.io/OWNER/charts (log in first: helm registry login); empty: package only.
+CHART_REPO ?=
+# 1: push over plain HTTP (a registry on loopback, as the tests run).
+CHART_PLAIN_HTTP ?=
+VERSION = $(shell node -p 'require("./package.json").version')
+HELM = $(shell bash test/env/build-helm.sh)
+
+release: node-deps tools ## the CLI's npm tarball (a fresh dist/) and the Helm chart in dist/release/ (RELEASE_DIR); pushes the chart to CHART_REPO when set
+	@grep -q '^## \[$(VERSION)\]' CHANGELOG.md || { echo "release: CHANGELOG.md has no '## [$(VERSION)]' entry" >&2; exit 1; }
+	rm -rf $(RELEASE_DIR)/package $(RELEASE_DIR)/npm $(RELEASE_DIR)/chart
+	mkdir -p $(RELEASE_DIR)/package $(RELEASE_DIR)/npm $(RELEASE_DIR)/chart
+	npx tsc -p tsconfig.build.json --outDir $(RELEASE_DIR)/package/dist --sourceMap false
+	cp package.json README.md LICENSE CHANGELOG.md $(RELEASE_DIR)/package/
+	cp package-lock.json $(RELEASE_DIR)/package/npm-shrinkwrap.json
+	npm pack $(abspath $(RELEASE_DIR))/package --pack-destination $(RELEASE_DIR)/npm --loglevel=warn
+	$(HELM) package helm/multiregion-controller --destination $(RELEASE_DIR)/chart
+	$(if $(CHART_REPO),$(HELM) push $(RELEASE_DIR)/chart/multiregion-controller-$(VERSION).tgz $(CHART_REPO) $(if $(CHART_PLAIN_HTTP),--plain-http),@echo "release: chart not pushed (set CHART_REPO=oci://REGISTRY/PATH to push it)")
 
 typecheck: node-deps
 	npx tsc --noEmit -p tsconfig.json

@@ -1,9 +1,17 @@
 // Command-line flags (each also readable from an environment variable, for the Helm chart).
 import { parseArgs } from 'node:util';
 import { type BucketLimit, isRateFamily, LIMITS } from './aws/ratelimit.ts';
+import { checkFleetDurations } from './runtime/fleet-lease.ts';
 
 export interface Flags {
+  /** This cluster's name: the default fleet id and member id. */
   clusterId: string;
+  /** The `multiregion.dev/cluster` tag value, shared by every member of a fleet (default: clusterId). */
+  fleetId: string;
+  /** This member's identity in the fleet lease (default: clusterId). */
+  memberId: string;
+  /** One controller per regional cluster, one acting (docs/multi-cluster.md); absent: a single cluster, always acting. */
+  coordination?: FleetCoordinationFlags;
   awsEndpointUrl?: string;
   kubeconfig?: string;
   metricsBindAddress: string;
@@ -30,6 +38,16 @@ export interface Flags {
   /** After an automatic failback that did not complete, the next waits this long. */
   failbackCooldownMs: number;
   help: boolean;
+  /** Print the version and exit (no other flag is required then). */
+  version: boolean;
+}
+
+export interface FleetCoordinationFlags {
+  table: string;
+  region: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
 }
 
 export const USAGE = `multiregion-controller — runs multi-region AWS (TGW peering, Route 53 + RDS failover,
@@ -38,6 +56,18 @@ client dashboards) from RegionPair, FailoverPolicy and ClientConnection objects.
 Flags (environment variable in brackets):
   --cluster-id ID                  identifies this cluster in AWS ownership tags; two clusters
                                    sharing an account must use different ids   [MRC_CLUSTER_ID] (required)
+  --fleet-id ID                    the ownership tag value every member of a fleet shares (one controller
+                                   per regional cluster, one acting: docs/multi-cluster.md); needs
+                                   --coordination-table (default: --cluster-id)   [MRC_FLEET_ID]
+  --member-id ID                   this member's name in the fleet lease (default: --cluster-id) [MRC_MEMBER_ID]
+  --coordination-table NAME        DynamoDB table holding the fleet lease; set, this controller acts only
+                                   while it holds the lease                     [MRC_COORDINATION_TABLE]
+  --coordination-region REGION     the Region whose replica of the table this member calls (its own)
+                                                                                [MRC_COORDINATION_REGION]
+  --coordination-lease-duration DURATION  how long an unrenewed lease keeps others waiting (default 15s)
+  --coordination-renew-deadline DURATION  the holder stops acting when no renewal succeeded for this long;
+                                   at most the lease duration less 1s (default 10s)
+  --coordination-retry-period DURATION    how often the lease is renewed or tried (default 2s)
   --aws-endpoint-url URL           send every AWS call here (e.g. a local moto) [AWS_ENDPOINT_URL]
   --kubeconfig PATH                default: in-cluster, then $KUBECONFIG, then ~/.kube/config
   --metrics-bind-address ADDR      Prometheus /metrics (default :8080)
@@ -68,6 +98,7 @@ Flags (environment variable in brackets):
                                    spec.failover.failbackMaxAttemptsPerDay caps them [MRC_FAILBACK_COOLDOWN]
   --log-level LEVEL                error|warn|info|debug (default info)
   --help                           print this text
+  --version                        print the version and exit
 `;
 
 /** Parses "90s", "5m", "1h", "250ms" or a bare number of seconds into milliseconds. */
@@ -109,6 +140,13 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     strict: true,
     options: {
       'cluster-id': { type: 'string' },
+      'fleet-id': { type: 'string' },
+      'member-id': { type: 'string' },
+      'coordination-table': { type: 'string' },
+      'coordination-region': { type: 'string' },
+      'coordination-lease-duration': { type: 'string' },
+      'coordination-renew-deadline': { type: 'string' },
+      'coordination-retry-period': { type: 'string' },
       'aws-endpoint-url': { type: 'string' },
       kubeconfig: { type: 'string' },
       'metrics-bind-address': { type: 'string' },
@@ -130,17 +168,26 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'failback-cooldown': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
     },
   });
   const help = values.help ?? false;
+  const version = values.version ?? false;
   const clusterId = values['cluster-id'] ?? env.MRC_CLUSTER_ID ?? '';
-  if (!help && !/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/.test(clusterId)) {
+  if (!help && !version && !/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/.test(clusterId)) {
     throw new Error('--cluster-id is required: 1-40 lowercase letters, digits or dashes (it is written into AWS tags)');
   }
+  const fleetId = values['fleet-id'] ?? env.MRC_FLEET_ID ?? clusterId;
+  const memberId = values['member-id'] ?? env.MRC_MEMBER_ID ?? clusterId;
+  const coordination = parseCoordination(values, env);
+  if (!help && !version) checkFleet(clusterId, fleetId, memberId, coordination);
   const logLevel = values['log-level'] ?? env.MRC_LOG_LEVEL ?? 'info';
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) throw new Error(`--log-level: unknown level "${logLevel}"`);
   return {
     clusterId,
+    fleetId,
+    memberId,
+    ...(coordination && { coordination }),
     awsEndpointUrl: values['aws-endpoint-url'] ?? env.AWS_ENDPOINT_URL ?? undefined,
     kubeconfig: values.kubeconfig ?? undefined,
     metricsBindAddress: values['metrics-bind-address'] ?? env.MRC_METRICS_BIND_ADDRESS ?? ':8080',
@@ -162,7 +209,51 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     failbackCooldownMs: parsePositiveDuration('failback-cooldown', values['failback-cooldown'] ?? env.MRC_FAILBACK_COOLDOWN ?? '1h'),
     logLevel,
     help,
+    version,
   };
+}
+
+const ID = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+
+type CoordinationValues = Partial<Record<`coordination-${'table' | 'region' | 'lease-duration' | 'renew-deadline' | 'retry-period'}`, string>>;
+
+function parseCoordination(values: CoordinationValues, env: NodeJS.ProcessEnv): FleetCoordinationFlags | undefined {
+  const table = values['coordination-table'] ?? env.MRC_COORDINATION_TABLE;
+  const region = values['coordination-region'] ?? env.MRC_COORDINATION_REGION;
+  const timing = ['coordination-lease-duration', 'coordination-renew-deadline', 'coordination-retry-period'] as const;
+  if (!table) {
+    const stray = [...(region ? ['coordination-region'] : []), ...timing.filter((k) => values[k] !== undefined)];
+    if (stray.length) throw new Error(`--${stray[0]} needs --coordination-table (the fleet lease's DynamoDB table)`);
+    return undefined;
+  }
+  // DynamoDB's table name rules.
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) throw new Error(`--coordination-table: "${table}" is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)`);
+  if (!region) throw new Error('--coordination-region is required with --coordination-table: the Region of the table replica this member calls (its own)');
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new Error(`--coordination-region: "${region}" is not an AWS Region name (e.g. us-east-1)`);
+  const c: FleetCoordinationFlags = {
+    table,
+    region,
+    leaseDurationMs: parsePositiveDuration('coordination-lease-duration', values['coordination-lease-duration'] ?? '15s'),
+    renewDeadlineMs: parsePositiveDuration('coordination-renew-deadline', values['coordination-renew-deadline'] ?? '10s'),
+    retryPeriodMs: parsePositiveDuration('coordination-retry-period', values['coordination-retry-period'] ?? '2s'),
+  };
+  try {
+    checkFleetDurations(c.leaseDurationMs, c.renewDeadlineMs, c.retryPeriodMs);
+  } catch (e) {
+    throw new Error(`--coordination-*: ${(e as Error).message}`);
+  }
+  return c;
+}
+
+/** Two clusters sharing ownership without a lease would both act: two writers. */
+function checkFleet(clusterId: string, fleetId: string, memberId: string, coordination: FleetCoordinationFlags | undefined): void {
+  if (!ID.test(fleetId)) throw new Error('--fleet-id: 1-40 lowercase letters, digits or dashes (it is written into AWS tags)');
+  if (!ID.test(memberId)) throw new Error('--member-id: 1-40 lowercase letters, digits or dashes');
+  if (!coordination && fleetId !== clusterId) {
+    throw new Error(
+      `--fleet-id ${fleetId} shares AWS resources with the fleet's other members: it needs --coordination-table and --coordination-region, or every member would act at once`,
+    );
+  }
 }
 
 /** Whole seconds, at least 10; AWS keeps HealthCheckStatus at one-minute resolution, so keep 60 there. */

@@ -1,16 +1,41 @@
 // Wiring: flags/env → runtime + aws + controllers. Nothing else lives here.
 import { KubeConfig } from '@kubernetes/client-node';
 import { COMMAND_ANNOTATIONS } from './api/types.ts';
-import { createAwsClients } from './aws/clients.ts';
+import { type AwsClientsHandle, createAwsClients } from './aws/clients.ts';
+import { LeaseTable } from './aws/dynamodb/lease-table.ts';
 import { RateLimiter } from './aws/ratelimit.ts';
 import { registerControllers } from './controllers/index.ts';
 import { type Flags, parseFlags, USAGE } from './flags.ts';
 import { EventRecorder } from './runtime/events.ts';
+import { FleetLease } from './runtime/fleet-lease.ts';
 import { startHttpServers } from './runtime/http.ts';
-import { createLogger, type LogLevel } from './runtime/logger.ts';
+import { defaultIdentity } from './runtime/leader.ts';
+import { createLogger, type Logger, type LogLevel } from './runtime/logger.ts';
 import { Manager } from './runtime/manager.ts';
 import { Metrics } from './runtime/metrics.ts';
 import { StatusWriter } from './runtime/status.ts';
+import { buildVersion } from './version.ts';
+
+/**
+ * One controller per regional cluster, one acting (docs/multi-cluster.md): the fleet lease is an
+ * item of a DynamoDB table, held by whichever replica leads this cluster. Its holder names this
+ * member and the replica's own identity (unique per process: a restarted member waits out its old
+ * lease like anyone else).
+ */
+function fleetLease(flags: Flags, aws: AwsClientsHandle, logger: Logger, metrics: Metrics, identity: string): FleetLease | undefined {
+  const c = flags.coordination;
+  if (!c) return undefined;
+  const table = new LeaseTable(() => aws.dynamodb({ region: c.region }), c.table, `fleet/${flags.fleetId}`);
+  return new FleetLease({
+    store: table,
+    identity: `${flags.memberId}/${identity}`,
+    logger: logger.child({ component: 'fleet-lease' }),
+    leaseDurationMs: c.leaseDurationMs,
+    renewDeadlineMs: c.renewDeadlineMs,
+    retryPeriodMs: c.retryPeriodMs,
+    registry: metrics.registry,
+  });
+}
 
 function loadKubeConfig(flags: Flags): KubeConfig {
   const kc = new KubeConfig();
@@ -32,8 +57,12 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  if (flags.version) {
+    process.stdout.write(`multiregion-controller ${buildVersion()}\n`);
+    return;
+  }
   const logger = createLogger({ level: flags.logLevel as LogLevel });
-  const metrics = new Metrics();
+  const metrics = new Metrics({ buildInfo: { version: buildVersion(), node_version: process.version } });
   const kc = loadKubeConfig(flags);
   const aws = createAwsClients({
     endpointUrl: flags.awsEndpointUrl,
@@ -46,21 +75,32 @@ async function main(): Promise<void> {
       logger.debug('aws call', rec);
     },
   });
+  // The chart gives POD_NAME (downward API): the Lease then names the pod that leads, even with hostNetwork or a set hostname.
+  const identity = defaultIdentity(process.env.POD_NAME || undefined);
+  const fleet = fleetLease(flags, aws, logger, metrics, identity);
   const manager = new Manager({
     kc,
     logger,
     metrics,
-    leaderElection: { enabled: flags.leaderElect, namespace: flags.leaderElectionNamespace, name: flags.leaderElectionId },
+    leaderElection: {
+      enabled: flags.leaderElect,
+      namespace: flags.leaderElectionNamespace,
+      name: flags.leaderElectionId,
+      identity,
+    },
     driftIntervalMs: flags.driftIntervalMs,
     concurrency: flags.concurrency,
     queueBackoff: { baseMs: 500, maxMs: 300_000 },
     commandAnnotations: COMMAND_ANNOTATIONS,
     ...(flags.watchNamespace && { namespace: flags.watchNamespace }),
+    ...(fleet && { fleet }),
   });
   const deps = {
     kc,
     aws,
-    clusterId: flags.clusterId,
+    // Ownership tags name the fleet: a member that takes over finds what another created.
+    clusterId: flags.fleetId,
+    sharedByFleet: flags.coordination !== undefined,
     requireAccessPolicy: flags.requireAccessPolicy,
     logger,
     metrics,
@@ -95,7 +135,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: String(reason) }));
 
-  logger.info('starting', { clusterId: flags.clusterId, leaderElect: flags.leaderElect, awsEndpoint: flags.awsEndpointUrl ? 'override' : 'default' });
+  logger.info('starting', {
+    version: buildVersion(),
+    clusterId: flags.clusterId,
+    ...(flags.coordination && { fleetId: flags.fleetId, memberId: flags.memberId, coordinationTable: flags.coordination.table }),
+    leaderElect: flags.leaderElect,
+    awsEndpoint: flags.awsEndpointUrl ? 'override' : 'default',
+  });
   await manager.start();
 }
 

@@ -1,120 +1,77 @@
-// Standard 5-field cron (minute hour day-of-month month day-of-week), evaluated in UTC, for
-// FailoverPolicy spec.drill.schedule. The apiserver only bounds its length; this is the check.
-// Supported: * , - / numbers, JAN-DEC, SUN-SAT, 7 = Sunday, and @yearly/@monthly/@weekly/@daily/@hourly.
+// FailoverPolicy spec.drill.schedule and spec.drill.timeZone, on top of the cron-parser package,
+// which does the parsing, the calendar and the daylight-saving arithmetic. What stays here is
+// the API's narrower grammar and its messages: the apiserver only bounds the fields' lengths,
+// so the controller (validate.ts) refuses what this module refuses.
+import { CronExpressionParser } from 'cron-parser';
+
+/** The API's default: a schedule without a time zone keeps meaning UTC. */
+export const DEFAULT_TIME_ZONE = 'UTC';
 
 export interface CronSchedule {
-  minutes: Set<number>;
-  hours: Set<number>;
-  daysOfMonth: Set<number>;
-  months: Set<number>;
-  daysOfWeek: Set<number>;
-  /** Vixie cron's rule: when neither day field starts with *, a day matches if either matches. */
-  dayOr: boolean;
+  /** Exactly five fields, or a macro cron-parser knows. */
+  expression: string;
+  /** IANA name the fields are read in. */
+  timeZone: string;
 }
 
 export type CronParse = { ok: true; schedule: CronSchedule } | { ok: false; error: string };
 
-const MACROS: Record<string, string> = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *',
-};
+/** @midnight is Vixie cron's name for @daily; cron-parser only knows the latter. */
+const MACRO_ALIASES: Record<string, string> = { '@midnight': '@daily' };
 
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-
-interface FieldSpec {
-  name: string;
-  min: number;
-  max: number;
-  names?: string[];
-  namesStart?: number;
-}
-const FIELDS: FieldSpec[] = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: MONTHS, namesStart: 1 },
-  { name: 'day of week', min: 0, max: 7, names: DAYS, namesStart: 0 },
-];
-
-export function parseCron(expr: string): CronParse {
-  const text = MACROS[expr.trim().toLowerCase()] ?? expr.trim();
-  const parts = text.split(/\s+/);
-  if (parts.length !== 5) return { ok: false, error: `expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}` };
-  const sets: Set<number>[] = [];
-  for (const [i, part] of parts.entries()) {
-    const spec = FIELDS[i]!;
-    const r = parseField(part, spec);
-    if (typeof r === 'string') return { ok: false, error: `${spec.name} "${part}": ${r}` };
-    sets.push(r);
-  }
-  const [minutes, hours, daysOfMonth, months, rawDays] = sets as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
-  const daysOfWeek = new Set([...rawDays].map((d) => d % 7));
-  return { ok: true, schedule: { minutes, hours, daysOfMonth, months, daysOfWeek, dayOr: !parts[2]!.startsWith('*') && !parts[4]!.startsWith('*') } };
-}
-
-function parseField(field: string, spec: FieldSpec): Set<number> | string {
-  const out = new Set<number>();
-  for (const item of field.split(',')) {
-    const m = /^([^/]+)(?:\/(\d+))?$/.exec(item);
-    if (!m) return 'malformed';
-    const [, range = '', stepText] = m;
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (step < 1) return 'step must be at least 1';
-    let lo: number;
-    let hi: number;
-    if (range === '*') {
-      [lo, hi] = [spec.min, spec.max];
-    } else {
-      const ends = range.split('-');
-      if (ends.length > 2) return 'malformed range';
-      const values = ends.map((e) => value(e, spec));
-      if (values.some((v) => v === undefined)) return `values must be ${spec.min}-${spec.max}${spec.names ? ' or names' : ''}`;
-      lo = values[0]!;
-      hi = values[1] ?? (stepText === undefined ? lo : spec.max);
-      if (lo > hi) return 'range start after end';
+/**
+ * Standard 5-field cron (minute hour day-of-month month day-of-week, names and 7 = Sunday, plus
+ * cron-parser's L and #) read in `timeZone`, or a macro such as @weekly.
+ */
+export function parseCron(expr: string, timeZone: string = DEFAULT_TIME_ZONE): CronParse {
+  const text = expr.trim().startsWith('@') ? expr.trim().toLowerCase() : expr.trim();
+  const expression = MACRO_ALIASES[text] ?? text;
+  if (!expression.startsWith('@')) {
+    // cron-parser reads six fields as seconds first and pads short ones: an expression with a
+    // field too many or too few would parse, every field shifted by one.
+    const fields = expression.split(/\s+/).filter((f) => f !== '');
+    if (fields.length !== 5) return { ok: false, error: `expected 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}` };
+    // H picks a random value on every parse unless seeded: the controller parses on every pass,
+    // so the drill's slot would move each time.
+    if (fields.some((f) => f.split(',').some((item) => /^H(?![A-Z])/i.test(item)))) {
+      return { ok: false, error: 'H (hashed) values are not supported: the drill slot must not move; write the minute and hour' };
     }
-    for (let v = lo; v <= hi; v += step) out.add(v);
   }
-  return out;
+  const zoneError = timeZoneError(timeZone);
+  if (zoneError) return { ok: false, error: zoneError };
+  try {
+    CronExpressionParser.parse(expression, { tz: timeZone, currentDate: new Date(0) });
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+  return { ok: true, schedule: { expression, timeZone } };
 }
 
-function value(text: string, spec: FieldSpec): number | undefined {
-  const named = spec.names?.indexOf(text.toUpperCase()) ?? -1;
-  if (named >= 0) return named + (spec.namesStart ?? 0);
-  if (!/^\d+$/.test(text)) return undefined;
-  const n = Number(text);
-  return n >= spec.min && n <= spec.max ? n : undefined;
-}
-
-/** The first time strictly after `after` (UTC, whole minutes) the schedule fires; undefined if none within 5 years (e.g. 30 FEB). */
-export function nextCronTime(schedule: CronSchedule, after: Date): Date | undefined {
-  const t = new Date(after.getTime());
-  t.setUTCSeconds(0, 0);
-  t.setUTCMinutes(t.getUTCMinutes() + 1);
-  const limit = after.getTime() + 5 * 366 * 24 * 3600 * 1000;
-  while (t.getTime() <= limit) {
-    if (!schedule.months.has(t.getUTCMonth() + 1) || !dayMatches(schedule, t)) {
-      t.setUTCDate(t.getUTCDate() + 1);
-      t.setUTCHours(0, 0, 0, 0);
-    } else if (!schedule.hours.has(t.getUTCHours())) {
-      t.setUTCHours(t.getUTCHours() + 1, 0, 0, 0);
-    } else if (!schedule.minutes.has(t.getUTCMinutes())) {
-      t.setUTCMinutes(t.getUTCMinutes() + 1, 0, 0);
-    } else {
-      return t;
-    }
+/**
+ * Why `timeZone` is not an IANA zone name, or undefined when it is. Intl knows the zones of
+ * the Node runtime's ICU data, the same cron-parser (through Luxon) computes with. Numeric
+ * offsets are refused: Intl takes them, cron-parser does not, and they ignore daylight saving.
+ */
+export function timeZoneError(timeZone: string): string | undefined {
+  const example = 'an IANA time zone name such as Europe/Berlin, America/New_York or UTC';
+  if (/^[+-]\d/.test(timeZone.trim())) return `"${timeZone}" is an offset, not a time zone; use ${example} (a zone follows daylight saving time)`;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+  } catch {
+    return `"${timeZone}" is not a known time zone; use ${example}`;
   }
   return undefined;
 }
 
-function dayMatches(s: CronSchedule, t: Date): boolean {
-  const dom = s.daysOfMonth.has(t.getUTCDate());
-  const dow = s.daysOfWeek.has(t.getUTCDay());
-  return s.dayOr ? dom || dow : dom && dow;
+/**
+ * The first time strictly after `after` (whole minutes) the schedule fires, read in its time zone
+ * (a slot skipped by a daylight-saving jump fires in the hour after it; a repeated one fires once).
+ * Undefined if it never fires again.
+ */
+export function nextCronTime(schedule: CronSchedule, after: Date): Date | undefined {
+  try {
+    return CronExpressionParser.parse(schedule.expression, { tz: schedule.timeZone, currentDate: after }).next().toDate();
+  } catch {
+    return undefined;
+  }
 }

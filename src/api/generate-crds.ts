@@ -84,13 +84,19 @@ const PER_KIND: Record<CrdKind['kind'], { schema: () => Schema; columns: Printer
 
 export const CATEGORIES = ['multiregion'];
 
+/**
+ * Deleting a CRD deletes every object of its kind, and with them the finalizers that guard the AWS
+ * resources: Helm must keep the CRDs on uninstall, and Argo CD must never prune them.
+ */
+export const CRD_ANNOTATIONS = { 'helm.sh/resource-policy': 'keep', 'argocd.argoproj.io/sync-options': 'Prune=false' } as const;
+
 /** The CustomResourceDefinition object of one kind. */
 export function crdFor(k: CrdKind): Record<string, unknown> {
   const { schema, columns, clusterScoped } = PER_KIND[k.kind];
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${k.plural}.${GROUP}`, labels: { 'app.kubernetes.io/part-of': 'multiregion-controller' } },
+    metadata: { name: `${k.plural}.${GROUP}`, labels: { 'app.kubernetes.io/part-of': 'multiregion-controller' }, annotations: { ...CRD_ANNOTATIONS } },
     spec: {
       group: GROUP,
       names: { kind: k.kind, listKind: `${k.kind}List`, plural: k.plural, singular: k.singular, shortNames: k.shortNames, categories: CATEGORIES },

@@ -14,6 +14,8 @@ export const ANNOTATIONS = {
   createPending: 'multiregion.dev/create-pending',
   /** break-glass for one blocked failover (RPO unknown or fence unconfirmed); each new value is used once */
   acceptDataLoss: 'multiregion.dev/accept-data-loss',
+  /** a fleet's id for this object in AWS tags (docs/multi-cluster.md, migration); default: derived from the fleet id and the object's name */
+  fleetUid: 'multiregion.dev/fleet-uid',
 } as const;
 
 /**
@@ -28,6 +30,8 @@ export const COMMAND_ANNOTATIONS: readonly string[] = [
   ANNOTATIONS.drillNow,
   // a blocked failover waits for it, so setting it must wake the reconcile at once
   ANNOTATIONS.acceptDataLoss,
+  // a fleet member's resources are found by it: a new value must be looked at at once
+  ANNOTATIONS.fleetUid,
 ];
 
 export const FINALIZER = 'multiregion.dev/finalizer';
@@ -198,12 +202,19 @@ export interface FailoverSpec {
   failbackMaxAttemptsPerDay?: number;
 }
 
+export interface DrillSpec {
+  /** 5-field cron, read in `timeZone` */
+  schedule?: string;
+  /** IANA zone name; default UTC */
+  timeZone?: string;
+}
+
 export interface FailoverPolicySpec {
   regionPairRef?: ObjectRef;
   dns: DnsSpec;
   database?: DatabaseSpec;
   failover?: FailoverSpec;
-  drill?: { schedule?: string };
+  drill?: DrillSpec;
   alarms?: { replicaLagSeconds?: number; latencyMillis?: number; snsTopicArn?: string };
   tags?: Record<string, string>;
   deletionPolicy?: DeletionPolicy;
@@ -211,6 +222,18 @@ export interface FailoverPolicySpec {
 
 export type Health = 'Healthy' | 'Unhealthy' | 'Unknown';
 export type FailoverPhase = 'Healthy' | 'FailingOver' | 'FailedOver' | 'FailingBack' | 'Degraded';
+
+/** The most steps kept per failover or drill (the schema's maxItems); a failover records 8, Triggered … Completed. */
+export const MAX_STEP_MARKS = 16;
+
+/** One step of a failover or drill and when it was recorded: what `multiregion timeline` draws. */
+export interface StepMark {
+  step: string;
+  at: string;
+  /** health of the region traffic leaves, and of the one it moves to, when the step was recorded */
+  fromHealth?: Health;
+  toHealth?: Health;
+}
 
 export interface FailoverRecord {
   startedAt?: string;
@@ -229,6 +252,8 @@ export interface FailoverRecord {
   toIdentifier?: string;
   /** why promotion went ahead without a confirmed fence or a known RPO: `Policy` (spec.failover.promoteWhenFenceUnconfirmed) or `Annotation <value>` */
   dataLossAccepted?: string;
+  /** every step recorded so far, oldest first */
+  steps?: StepMark[];
 }
 
 export interface FailoverPolicyStatus extends CommonStatus {
@@ -260,6 +285,8 @@ export interface FailoverPolicyStatus extends CommonStatus {
     reason?: string;
     /** last value of the drill-now annotation handled: a value starts one drill */
     trigger?: string;
+    /** the drill's steps, oldest first */
+    steps?: StepMark[];
   };
   /** the Route 53 change of the failover records that is not INSYNC yet; cleared once it is */
   dnsChange?: { id: string; submittedAt: string };
@@ -286,6 +313,8 @@ export interface DrillProgress {
   rpoSeconds?: number;
   /** what the next pass looks for */
   waitingFor?: string;
+  /** the steps recorded so far, oldest first */
+  steps?: StepMark[];
 }
 
 // ---------------------------------------------------------- ClientConnection

@@ -1,8 +1,8 @@
 // Checks the CRD schema cannot make: quadratic ones the CEL cost budget would not allow
-// (overlaps inside one list), syntax CEL has no parser for (cron), and checks that need a
+// (overlaps inside one list), syntax CEL has no parser for (cron, time zones), and checks that need a
 // second object (a client against its RegionPair). The schema's own rules are not repeated.
 import { cidrsOverlap, overlappingPairs, parseCidr } from './cidr.ts';
-import { parseCron } from './cron.ts';
+import { DEFAULT_TIME_ZONE, parseCron, timeZoneError } from './cron.ts';
 import type { ClientConnectionSpec, DnsSideSpec, FailoverPolicySpec, RegionPairSpec, RegionSideSpec } from './types.ts';
 
 export interface FieldIssue {
@@ -38,9 +38,14 @@ function sideIssues(path: string, side: RegionSideSpec): FieldIssue[] {
 
 export function validateFailoverPolicy(spec: FailoverPolicySpec): FieldIssue[] {
   const issues: FieldIssue[] = [];
+  // CEL has no list of time zones: the zone is checked here, with the runtime's own.
+  const timeZone = spec.drill?.timeZone;
+  const zoneError = timeZone === undefined ? undefined : timeZoneError(timeZone);
+  if (zoneError) issues.push({ field: 'spec.drill.timeZone', message: zoneError });
   const schedule = spec.drill?.schedule;
   if (schedule !== undefined) {
-    const parsed = parseCron(schedule);
+    // A bad zone is reported once, on its own field; the schedule is still checked (in UTC).
+    const parsed = parseCron(schedule, zoneError ? DEFAULT_TIME_ZONE : timeZone);
     if (!parsed.ok) issues.push({ field: 'spec.drill.schedule', message: `not a valid cron expression: ${parsed.error}` });
   }
   return issues;

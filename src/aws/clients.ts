@@ -5,15 +5,18 @@
 
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { GlobalAcceleratorClient } from '@aws-sdk/client-global-accelerator';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { currentAbortSignal, joinSignals, outsideAbortScope } from './abort-scope.ts';
+import { GA_API_REGION } from './global-accelerator/api-region.ts';
 import { callMiddlewarePlugin } from './middleware.ts';
 import { RateLimiter } from './ratelimit.ts';
-import { cloudwatchSdk, credentialProvidersSdk, ec2Sdk, logsSdk, rdsSdk, route53Sdk, stsSdk } from './sdk.ts';
+import { cloudwatchSdk, credentialProvidersSdk, dynamodbSdk, ec2Sdk, globalAcceleratorSdk, logsSdk, rdsSdk, route53Sdk, stsSdk } from './sdk.ts';
 import type { AwsClients, AwsTarget, CallRecord } from './types.ts';
 
 export type AwsCredentials = Awaited<ReturnType<ReturnType<typeof fromNodeProviderChain>>>;
@@ -35,6 +38,8 @@ export interface AwsClientsOptions {
 }
 
 export interface AwsClientsHandle extends AwsClients {
+  /** DynamoDB, for the fleet lease only (main.ts wires it; no controller uses it). */
+  dynamodb(t: AwsTarget): DynamoDBClient;
   /** Closes the sockets of every client built so far (shutdown, end of tests). */
   destroy(): void;
 }
@@ -48,7 +53,7 @@ const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
-type ServiceName = 'ec2' | 'route53' | 'rds' | 'cloudwatch' | 'logs' | 'sts';
+type ServiceName = 'ec2' | 'route53' | 'rds' | 'cloudwatch' | 'logs' | 'sts' | 'globalaccelerator' | 'dynamodb';
 interface ClientByService {
   ec2: EC2Client;
   route53: Route53Client;
@@ -56,6 +61,8 @@ interface ClientByService {
   cloudwatch: CloudWatchClient;
   logs: CloudWatchLogsClient;
   sts: STSClient;
+  globalaccelerator: GlobalAcceleratorClient;
+  dynamodb: DynamoDBClient;
 }
 
 /** NodeHttpHandler options, in the shorthand every client config accepts. */
@@ -84,6 +91,8 @@ const FACTORIES: { [S in ServiceName]: (c: CommonConfig) => ClientByService[S] }
   cloudwatch: (c) => new cloudwatchSdk.CloudWatchClient(c),
   logs: (c) => new logsSdk.CloudWatchLogsClient(c),
   sts: (c) => new stsSdk.STSClient(c),
+  globalaccelerator: (c) => new globalAcceleratorSdk.GlobalAcceleratorClient(c),
+  dynamodb: (c) => new dynamodbSdk.DynamoDBClient(c),
 };
 
 /**
@@ -203,7 +212,7 @@ export function createAwsClients(opts: AwsClientsOptions = {}): AwsClientsHandle
   };
 
   const get = <S extends ServiceName>(service: S, t: AwsTarget): ClientByService[S] => {
-    const region = service === 'route53' ? ROUTE53_SIGNING_REGION : t.region;
+    const region = service === 'route53' ? ROUTE53_SIGNING_REGION : service === 'globalaccelerator' ? GA_API_REGION : t.region;
     if (!region) throw new Error(`AWS ${service} client needs a region`);
     const key = targetKey(service, region, t);
     const cached = clients.get(key);
@@ -229,6 +238,8 @@ export function createAwsClients(opts: AwsClientsOptions = {}): AwsClientsHandle
     cloudwatch: (t) => get('cloudwatch', t),
     logs: (t) => get('logs', t),
     sts: (t) => get('sts', t),
+    dynamodb: (t) => get('dynamodb', t),
+    globalAccelerator: (t) => get('globalaccelerator', { ...t, region: GA_API_REGION }),
     accountId(t) {
       // The account does not depend on the region: one lookup per identity.
       const key = targetKey('account', '', t);

@@ -49,6 +49,9 @@ const TERMINAL_CODES = new Set([
   'InvalidParameterCombinationException',
   'InvalidParameter',
   'InvalidParameterException',
+  // Global Accelerator's names for a value it refuses.
+  'InvalidArgumentException',
+  'InvalidPortRangeException',
   'MissingParameter',
   'ValidationError',
   'ValidationException',

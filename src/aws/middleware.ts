@@ -96,11 +96,11 @@ export function isMutating(operation: string): boolean {
   return !/^(Describe|Get|List|Search|Lookup|Test|Filter)/.test(operation);
 }
 
-/** Creates that AWS would carry out twice if sent twice (no ClientToken / CallerReference). */
+/** Creates that AWS would carry out twice if sent twice (no ClientToken / CallerReference / IdempotencyToken). */
 export function isUnsafeToRepeat(operation: string, input: object): boolean {
   if (!/^(Create|Accept|Promote)/.test(operation)) return false;
-  const i = input as { ClientToken?: unknown; CallerReference?: unknown };
-  return i.ClientToken === undefined && i.CallerReference === undefined;
+  const i = input as { ClientToken?: unknown; CallerReference?: unknown; IdempotencyToken?: unknown };
+  return i.ClientToken === undefined && i.CallerReference === undefined && i.IdempotencyToken === undefined;
 }
 
 /** Whether a failed call may still have reached AWS and been applied. */

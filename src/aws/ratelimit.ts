@@ -35,7 +35,13 @@ export const LIMITS: Readonly<Record<string, BucketLimit>> = {
   'cloudwatch:GetMetricData': { ratePerSec: 50, burst: 50 },
   'cloudwatch:PutMetricData': { ratePerSec: 150, burst: 150 },
   logs: { ratePerSec: 5, burst: 5 },
+  // The fleet lease only: about one conditional write per retry period (DynamoDB limits capacity per table, not calls).
+  dynamodb: { ratePerSec: 10, burst: 10 },
   'logs:DescribeLogGroups': { ratePerSec: 10, burst: 10 },
+  // Global Accelerator publishes no API request rate ("Quotas for AWS Global Accelerator" in its
+  // developer guide lists resource quotas only): a conservative bucket, per account, since the
+  // whole API lives in one Region (us-west-2).
+  globalaccelerator: { ratePerSec: 5, burst: 10 },
 };
 
 const READ_ONLY = /^(Describe|Get|List|Search)/;
@@ -81,12 +87,13 @@ export function recordChangeCost(input: unknown): number {
 }
 
 /** Services whose quotas AWS counts per account across all Regions; every other one counts per account and Region. */
-const GLOBAL_SERVICES = new Set(['route53', 'sts']);
+const GLOBAL_SERVICES = new Set(['route53', 'sts', 'globalaccelerator']);
 
 /**
  * The key of a call's buckets: EC2, RDS, CloudWatch and Logs publish their request rates per
  * account **and Region**, so two Regions never share a bucket (a failover that works both
- * Regions at once gets both Regions' rates); Route 53 (global) and STS count per account.
+ * Regions at once gets both Regions' rates); Route 53 (global), STS and Global Accelerator (whose
+ * API lives in one Region) count per account.
  */
 export function limiterKey(service: string, accountKey: string, region: string): string {
   return GLOBAL_SERVICES.has(service) ? accountKey : `${accountKey} ${region}`;

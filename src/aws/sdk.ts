@@ -20,7 +20,9 @@ export const SDK_PACKAGES = {
   rdsSdk: '@aws-sdk/client-rds',
   cloudwatchSdk: '@aws-sdk/client-cloudwatch',
   logsSdk: '@aws-sdk/client-cloudwatch-logs',
+  globalAcceleratorSdk: '@aws-sdk/client-global-accelerator',
   stsSdk: '@aws-sdk/client-sts',
+  dynamodbSdk: '@aws-sdk/client-dynamodb',
   credentialProvidersSdk: '@aws-sdk/credential-providers',
 } as const;
 
@@ -46,5 +48,7 @@ export const route53Sdk = lazyPackage<typeof import('@aws-sdk/client-route-53')>
 export const rdsSdk = lazyPackage<typeof import('@aws-sdk/client-rds')>(SDK_PACKAGES.rdsSdk);
 export const cloudwatchSdk = lazyPackage<typeof import('@aws-sdk/client-cloudwatch')>(SDK_PACKAGES.cloudwatchSdk);
 export const logsSdk = lazyPackage<typeof import('@aws-sdk/client-cloudwatch-logs')>(SDK_PACKAGES.logsSdk);
+export const globalAcceleratorSdk = lazyPackage<typeof import('@aws-sdk/client-global-accelerator')>(SDK_PACKAGES.globalAcceleratorSdk);
 export const stsSdk = lazyPackage<typeof import('@aws-sdk/client-sts')>(SDK_PACKAGES.stsSdk);
+export const dynamodbSdk = lazyPackage<typeof import('@aws-sdk/client-dynamodb')>(SDK_PACKAGES.dynamodbSdk);
 export const credentialProvidersSdk = lazyPackage<typeof import('@aws-sdk/credential-providers')>(SDK_PACKAGES.credentialProvidersSdk);

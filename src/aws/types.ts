@@ -3,6 +3,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { GlobalAcceleratorClient } from '@aws-sdk/client-global-accelerator';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { STSClient } from '@aws-sdk/client-sts';
@@ -22,6 +23,8 @@ export interface AwsClients {
   cloudwatch(t: AwsTarget): CloudWatchClient;
   logs(t: AwsTarget): CloudWatchLogsClient;
   sts(t: AwsTarget): STSClient;
+  /** Always signed for us-west-2, where GA's API lives, whatever `t.region` says (the account still comes from `t`). */
+  globalAccelerator(t: Pick<AwsTarget, 'roleArn' | 'externalId'> & { region?: string }): GlobalAcceleratorClient;
   /** Account id behind the target's credentials (STS GetCallerIdentity, cached). */
   accountId(t: AwsTarget): Promise<string>;
 }

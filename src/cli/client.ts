@@ -3,16 +3,25 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { collectionPath, type KindInfo } from '../api/types.ts';
 import { kubeRequest, MERGE_PATCH } from '../runtime/kube-request.ts';
+import { UsageError } from './errors.ts';
 import { objectPath } from './kinds.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the CLI reads arbitrary apiserver JSON and prints fields by path
 export type Json = Record<string, any>;
 
-/** `--kubeconfig` when given, else what kubectl would use ($KUBECONFIG, ~/.kube/config, in-cluster). */
-export function loadKubeConfig(path?: string): KubeConfig {
+/**
+ * `--kubeconfig` when given, else what kubectl would use ($KUBECONFIG, ~/.kube/config, in-cluster);
+ * `--context` picks one of its contexts, as kubectl's does.
+ */
+export function loadKubeConfig(path?: string, context?: string): KubeConfig {
   const kc = new KubeConfig();
   if (path) kc.loadFromFile(path);
   else kc.loadFromDefault();
+  if (context !== undefined) {
+    const known = kc.getContexts().map((c) => c.name);
+    if (!known.includes(context)) throw new UsageError(`--context: no context "${context}" in the kubeconfig (it has: ${known.join(', ') || 'none'})`);
+    kc.setCurrentContext(context);
+  }
   return kc;
 }
 

@@ -7,37 +7,53 @@ import { type CliArgs, parseCli, USAGE } from './args.ts';
 import { CliClient, contextNamespace, loadKubeConfig } from './client.ts';
 import { drillCommand } from './commands/drill.ts';
 import { failoverCommand } from './commands/failover.ts';
+import { iamPolicyCommand } from './commands/iam-policy.ts';
 import { planCommand } from './commands/plan.ts';
 import { statusCommand } from './commands/status.ts';
+import { parseSubject, TIMELINE_USAGE, timelineCommand } from './commands/timeline.ts';
+import { versionCommand } from './commands/version.ts';
+import { UsageError } from './errors.ts';
 import { resolveKind } from './kinds.ts';
 
 const MINUTE = 60_000;
 
 function need(args: CliArgs, count: number, usage: string): string[] {
-  if (args.positionals.length !== count) throw new Error(`usage: multiregion ${usage}`);
+  if (args.positionals.length !== count) throw new UsageError(`usage: multiregion ${usage}`);
   return args.positionals;
 }
 
 export async function run(argv: string[], log: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): Promise<string> {
+  // Offline, with flags of its own: no kubeconfig is read.
+  if (argv[0] === 'iam-policy') return iamPolicyCommand(argv.slice(1), log);
+  if (argv[0] === 'version' || argv[0] === '--version') return versionCommand(argv.slice(1));
   const args = parseCli(argv);
   if (args.help || args.command === '' || args.command === 'help') return USAGE;
-  const kc = loadKubeConfig(args.kubeconfig);
+  const kc = loadKubeConfig(args.kubeconfig, args.context);
   const client = new CliClient(kc);
   const namespace = args.namespace ?? contextNamespace(kc);
   switch (args.command) {
     case 'status':
-      return statusCommand(client, args.allNamespaces ? undefined : namespace);
+      return statusCommand(client, args.allNamespaces ? undefined : namespace, args.output);
     case 'plan': {
       const [kind, name] = need(args, 2, 'plan KIND NAME -n NS [--keep]');
-      return planCommand(client, { kind: resolveKind(kind!), name: name!, namespace, keep: args.keep, timeoutMs: args.timeoutMs ?? 2 * MINUTE }, log);
+      return planCommand(
+        client,
+        { kind: resolveKind(kind!), name: name!, namespace, keep: args.keep, timeoutMs: args.timeoutMs ?? 2 * MINUTE, output: args.output },
+        log,
+      );
     }
     case 'drill': {
       const [name] = need(args, 1, 'drill NAME -n NS');
       return drillCommand(client, { name: name!, namespace, timeoutMs: args.timeoutMs ?? 15 * MINUTE }, log);
     }
+    case 'timeline': {
+      const [name, subject, ...extra] = args.positionals;
+      if (!name || extra.length > 0) throw new UsageError(`usage: multiregion ${TIMELINE_USAGE}`);
+      return timelineCommand(client, { name, namespace, subject: parseSubject(subject), output: args.output === 'svg' ? 'svg' : 'text' });
+    }
     case 'failover': {
       const [name] = need(args, 1, 'failover NAME -n NS (--to REGION | --accept-data-loss) [--yes]');
-      if (!args.to && !args.acceptDataLoss) throw new Error('failover needs --to REGION, --accept-data-loss, or both');
+      if (!args.to && !args.acceptDataLoss) throw new UsageError('failover needs --to REGION, --accept-data-loss, or both');
       return failoverCommand(
         client,
         {
@@ -52,7 +68,7 @@ export async function run(argv: string[], log: (s: string) => void = (s) => proc
       );
     }
     default:
-      throw new Error(`unknown command "${args.command}"\n\n${USAGE}`);
+      throw new UsageError(`unknown command "${args.command}"\n\n${USAGE}`);
   }
 }
 
@@ -63,7 +79,8 @@ if (import.meta.url === entry) {
     (out) => process.stdout.write(out),
     (err: unknown) => {
       process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
+      // A UsageError (bad flags) carries exit code 2.
+      process.exitCode = (err as { exitCode?: number } | undefined)?.exitCode ?? 1;
     },
   );
 }

@@ -3,10 +3,13 @@
 import { ANNOTATIONS, type Condition } from '../api/types.ts';
 
 export const STATUS_HEADERS = ['Name', 'Kind', 'Ready', 'Synced', 'Active', 'Phase', 'Health', 'Lag', 'FailoverReady'] as const;
+/** `-o wide`: where it runs, the last failover, and why it is not Ready. */
+export const WIDE_HEADERS = [...STATUS_HEADERS, 'Regions', 'Pair', 'LastFailover', 'Message'] as const;
 
 export interface StatusObject {
   kind?: string;
   metadata: { name: string; namespace?: string; generation?: number; annotations?: Record<string, string> };
+  spec?: { primary?: { region?: string }; secondary?: { region?: string }; regionPairRef?: { name?: string } };
   status?: {
     observedGeneration?: number;
     conditions?: Condition[];
@@ -15,6 +18,7 @@ export interface StatusObject {
     health?: { primary?: string; secondary?: string };
     database?: { replica?: { lagSeconds?: number } };
     peering?: { state?: string };
+    lastFailover?: { completedAt?: string; rtoSeconds?: number; reason?: string };
   };
 }
 
@@ -60,13 +64,31 @@ export function statusRow(o: StatusObject): string[] {
   return [...common, NONE, o.status?.peering?.state ?? NONE, NONE, NONE, NONE];
 }
 
-/** Rows sorted by namespace/name, pairs before policies of the same name. */
-export function statusRows(objects: readonly StatusObject[]): string[][] {
-  return [...objects]
-    .sort(
-      (a, b) =>
-        `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`) ||
-        (a.kind ?? '').localeCompare(b.kind ?? '') * -1,
-    )
-    .map(statusRow);
+/** The wide columns after statusRow's: a pair's regions, a policy's pair and last failover, the Ready message when not True (cut at 80). */
+export function wideCells(o: StatusObject): string[] {
+  const regions = [o.spec?.primary?.region, o.spec?.secondary?.region].filter(Boolean);
+  const lf = o.status?.lastFailover;
+  const last = lf?.completedAt ? `${lf.completedAt}${lf.rtoSeconds !== undefined ? ` RTO ${lf.rtoSeconds}s` : ''}` : NONE;
+  const ready = o.status?.conditions?.find((c) => c.type === 'Ready');
+  const message = ready && ready.status !== 'True' && ready.message ? ready.message : '';
+  return [
+    regions.length ? regions.join(',') : NONE,
+    o.spec?.regionPairRef?.name ?? NONE,
+    last,
+    message.length > 80 ? `${message.slice(0, 79)}…` : message || NONE,
+  ];
+}
+
+/** Sorted by namespace/name, pairs before policies of the same name. */
+export function sortForStatus<T extends StatusObject>(objects: readonly T[]): T[] {
+  return [...objects].sort(
+    (a, b) =>
+      `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`) ||
+      (a.kind ?? '').localeCompare(b.kind ?? '') * -1,
+  );
+}
+
+/** Rows sorted by namespace/name, pairs before policies of the same name; `wide` adds wideCells. */
+export function statusRows(objects: readonly StatusObject[], wide = false): string[][] {
+  return sortForStatus(objects).map((o) => (wide ? [...statusRow(o), ...wideCells(o)] : statusRow(o)));
 }

@@ -33,7 +33,8 @@ export const DEFAULT_LEASE_DURATION_MS = 15_000;
 export const DEFAULT_RENEW_DEADLINE_MS = 10_000;
 export const DEFAULT_RETRY_PERIOD_MS = 2_000;
 
-export const defaultIdentity = (): string => `${hostname()}_${process.pid}_${randomBytes(4).toString('hex')}`;
+/** `<name>_<pid>_<random>`: the Lease names the pod holding it (`name`, e.g. the downward API's pod name; else the host name), and stays unique per process. */
+export const defaultIdentity = (name: string = hostname()): string => `${name}_${process.pid}_${randomBytes(4).toString('hex')}`;
 
 type Attempt = 'held' | 'heldByOther' | 'failed';
 

@@ -7,6 +7,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { type BackoffOptions, jittered, sleep } from './backoff.ts';
 import type { IndexFunc } from './cache-index.ts';
+import { type FleetCoordinator, fleetViewOf } from './fleet-lease.ts';
 import { Informer } from './informer.ts';
 import { type KubeObject, type KubeObjectLike, objectKey, objectPath } from './kube-object.ts';
 import { DEFAULT_RENEW_DEADLINE_MS, LeaderElector } from './leader.ts';
@@ -98,6 +99,12 @@ export interface ManagerOptions {
    * caller cannot forget its commands by leaving them out.
    */
   commandAnnotations: readonly string[];
+  /**
+   * One controller per regional cluster, one acting (fleet-lease.ts): competed for while this
+   * replica leads its cluster. Reconciles of a member that does not act get `fleet.acting`
+   * false; those of the acting member get a signal that is also aborted when it stops acting.
+   */
+  fleet?: FleetCoordinator;
 }
 
 /** `/apis/g/v/plural` → `/apis/g/v/namespaces/<ns>/plural` (and `/api/v1/x` likewise). */
@@ -128,6 +135,8 @@ export class Manager {
   /** Aborted when the current leadership term ends; reconciles get its signal. */
   private term: AbortController | undefined;
   private elector: LeaderElector | undefined;
+  /** Settles once the fleet lease of the last term is given up (after its reconciles ended). */
+  private fleetRetired: Promise<void> = Promise.resolve();
   private started = false;
   private stopping = false;
 
@@ -190,6 +199,7 @@ export class Manager {
     if (drained.includes(false)) this.o.logger.warn('shutdown grace period over: cancelling in-flight reconciles', { graceMs });
     this.stopWorking('shutting down');
     await this.waitForCancelled();
+    await this.fleetRetired;
     await this.elector?.stop();
     await Promise.all([...this.sources.values()].map((s) => s.informer.stop()));
   }
@@ -346,6 +356,12 @@ export class Manager {
     this.term = term;
     this.o.metrics?.leader.set(1);
     void (async () => {
+      // Competed for while the caches sync; the previous term's lease must be given up first.
+      if (this.o.fleet) {
+        await this.fleetRetired;
+        if (term.signal.aborted) return;
+        this.o.fleet.start(() => this.fleetChanged());
+      }
       // Reconciling from a partial cache would treat missing objects as deleted.
       while (!(await this.waitForSync(60_000, term.signal))) {
         if (term.signal.aborted) return;
@@ -371,11 +387,34 @@ export class Manager {
     }
     term.abort(new Error(why));
     this.o.logger.info('workers stopped', { why });
+    if (this.o.fleet) this.fleetRetired = this.retireFleet(this.o.fleet, this.fleetRetired);
+  }
+
+  /**
+   * Gives the fleet lease up once the cancelled reconciles have ended (no longer than the renew
+   * deadline, as for the Lease): another member must not start beside a call still in flight.
+   */
+  private async retireFleet(fleet: FleetCoordinator, previous: Promise<void>): Promise<void> {
+    await previous;
+    await this.waitForCancelled();
+    await fleet.stop();
+  }
+
+  /** The fleet lease changed hands, or this member started or stopped acting: every object says so (and the acting member works). */
+  private fleetChanged(): void {
+    if (!this.term) return;
+    for (const c of this.controllers.values()) {
+      for (const key of this.sources.get(c.reg.path)?.informer.keys() ?? []) c.queue.add(key);
+    }
   }
 
   /** One reconcile, and its outcome mapped onto the queue and the metrics. Never throws. */
-  private async process(c: Controller, key: string, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return;
+  private async process(c: Controller, key: string, termSignal: AbortSignal): Promise<void> {
+    if (termSignal.aborted) return;
+    // A member of a fleet: the acting one's reconciles also end when it stops acting.
+    const fleet = this.o.fleet?.state();
+    const signal = fleet?.signal ? AbortSignal.any([termSignal, fleet.signal]) : termSignal;
+    const fleetView = fleet && fleetViewOf(fleet);
     const kind = c.reg.kind;
     const { namespace, name } = parseKey(key);
     const log = this.o.logger.child({ kind, namespace, name });
@@ -396,7 +435,7 @@ export class Manager {
       if (own?.get(key)?.metadata.resourceVersion !== rv) c.writes.wrote(key, rv);
     };
     try {
-      const res = await withOwnWrites(paths, wrote, () => c.reg.reconcile({ namespace, name }, { signal }));
+      const res = await withOwnWrites(paths, wrote, () => c.reg.reconcile({ namespace, name }, { signal, ...(fleetView && { fleet: fleetView }) }));
       if (signal.aborted) return;
       c.queue.forget(key);
       if (res?.requeueAfterMs && res.requeueAfterMs > 0) {

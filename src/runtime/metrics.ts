@@ -31,7 +31,11 @@ export class Metrics {
   readonly failoversTotal: Counter<'namespace' | 'name' | 'kind'>;
   readonly managedObjects: Gauge<'kind'>;
 
-  constructor(o: { registry?: Registry; processMetrics?: boolean } = {}) {
+  /**
+   * `buildInfo`: labels naming the build that runs (e.g. version, node_version), given by the
+   * caller: the runtime does not know what it is part of.
+   */
+  constructor(o: { registry?: Registry; processMetrics?: boolean; buildInfo?: Record<string, string> } = {}) {
     this.registry = o.registry ?? new Registry();
     const registers = [this.registry];
     if (o.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
@@ -122,6 +126,16 @@ export class Metrics {
       registers,
     });
     this.leader.set(0);
+    if (o.buildInfo) {
+      // The Prometheus *_build_info convention: always 1, the labels carry the facts, so a query
+      // can join them onto any series of the same instance (`* on(instance) group_left(version)`).
+      new Gauge({
+        name: 'multiregion_build_info',
+        help: 'Always 1; the labels say which build of the controller runs (version, Node.js version).',
+        labelNames: Object.keys(o.buildInfo),
+        registers,
+      }).set(o.buildInfo, 1);
+    }
   }
 
   /** Pass to the AWS layer as its per-call callback (bound, so it can be handed around). */

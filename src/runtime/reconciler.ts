@@ -1,4 +1,5 @@
 // The contract between the runtime and the per-kind controllers (controller-runtime's Reconciler).
+import type { FleetView } from './fleet-lease.ts';
 
 export interface ObjectKey {
   namespace: string;
@@ -24,6 +25,8 @@ export interface ReconcileContext {
    * to SDK calls as abortSignal) before each mutating step.
    */
   signal: AbortSignal;
+  /** A member of a fleet (fleet-lease.ts): whether it acts, and who does. Absent for a single cluster. */
+  fleet?: FleetView;
 }
 
 /**

@@ -42,10 +42,13 @@ export interface FailoverRound {
   /** AWS calls at the proxy from the flip to the last promote, by `service:Operation`. */
   reactionAwsCalls: Record<string, number>;
   /**
-   * Seconds AWS's published RDS bucket (per account: LIMITS.rds) alone needs for the RDS calls
-   * made from the flip to the last promote, the burst spent first: no controller can beat it.
+   * Seconds AWS's published RDS bucket (per account and Region: LIMITS.rds) alone needs for the
+   * RDS calls made from the flip to the last promote, the burst spent first: the busier Region's.
+   * No controller can beat it.
    */
   rdsFloorSeconds: number;
+  /** RDS calls from the flip to the last promote, by Region. */
+  rdsCallsByRegion: Record<string, number>;
   /** Per policy: from the put until the controller's health board saw the primary Unhealthy. */
   detectSeconds: number[];
   /** Per promote (in order): from the failover's trigger (FailingOver in status.history) to PromoteReadReplica. */
@@ -90,11 +93,17 @@ export function p99IsWorstSample(samples: number): boolean {
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
-/** The published RDS bucket's floor for these calls (see FailoverRound.rdsFloorSeconds). */
-export function rdsFloor(calls: Record<string, number>): number {
-  const rds = Object.entries(calls).reduce((n, [k, v]) => (k.startsWith('rds:') ? n + v : n), 0);
+/** RDS calls by Region: AWS counts the RDS request rate per account and Region (as the limiter does: limiterKey). */
+export function rdsCallsByRegion(calls: readonly { service: string; region: string }[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of calls) if (c.service === 'rds') out[c.region] = (out[c.region] ?? 0) + 1;
+  return out;
+}
+
+/** The published RDS bucket's floor for these calls, per Region (see FailoverRound.rdsFloorSeconds). */
+export function rdsFloor(byRegion: Record<string, number>): number {
   const limit = LIMITS.rds!;
-  return Math.max(0, rds - limit.burst) / limit.ratePerSec;
+  return Math.max(0, ...Object.values(byRegion).map((n) => Math.max(0, n - limit.burst) / limit.ratePerSec));
 }
 
 async function listPolicies(kube: Kube, ns: string): Promise<Obj[]> {
@@ -245,7 +254,9 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
     const calls = promotes().sort((a, b) => a.at - b.at);
     if (calls.length < o.policies) o.log(`  round ${o.round}: only ${calls.length}/${o.policies} PromoteReadReplica calls seen`);
     const last = calls.at(-1);
-    const reactionAwsCalls = tallyCalls(proxy.calls.slice(mark, last ? proxy.calls.indexOf(last) + 1 : undefined));
+    const window = proxy.calls.slice(mark, last ? proxy.calls.indexOf(last) + 1 : undefined);
+    const reactionAwsCalls = tallyCalls(window);
+    const rdsByRegion = rdsCallsByRegion(window);
 
     // One put for all: every policy's reaction starts at putAt, so each call is one sample
     // whichever policy it was. The promote-requested tags check that each was another policy's.
@@ -255,6 +266,13 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
       if (i?.TagList?.some((t) => t.Key === PROMOTE_REQUESTED_TAG)) tagged.add(n);
     }
     const reactionSeconds = calls.map((c) => round2((c.at - putAt) / 1000 - o.unhealthyForSeconds));
+    // The window's calls in order, seconds after the put: where the time went, call by call.
+    if (process.env.BENCH_FAILOVER_LOG) {
+      const lines = window.map(
+        (c) => `${((c.at - putAt) / 1000).toFixed(3)} ${c.region} ${c.service}:${c.operation}${c.status && c.status >= 300 ? ` ${c.status}` : ''}`,
+      );
+      writeFileSync(`${process.env.BENCH_FAILOVER_LOG}.calls.${o.round}`, `${lines.join('\n')}\n`);
+    }
     // Where the time went, from the policies' own status: when the health board saw the primary
     // Unhealthy (health.primarySince), and when the failover was triggered (the FailingOver
     // history entry). Promotes in call order against those in order: the split is statistical.
@@ -276,7 +294,8 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
       loadAverage: { atFlip: round2(atFlip), atEnd: round2(atEnd) },
       setupAwsCalls: tallyCalls(proxy.calls.slice(setupMark, mark)),
       reactionAwsCalls,
-      rdsFloorSeconds: round2(rdsFloor(reactionAwsCalls)),
+      rdsFloorSeconds: round2(rdsFloor(rdsByRegion)),
+      rdsCallsByRegion: rdsByRegion,
       ...split,
     };
   } finally {
@@ -323,7 +342,13 @@ export async function benchFailover(
       const det = [...r.detectSeconds].sort((a, b) => a - b);
       const eng = [...r.triggerToPromoteSeconds].sort((a, b) => a - b);
       o.log(
-        `  round ${round}: board saw Unhealthy p50 ${percentile(det, 50)} s / max ${det.at(-1)} s after the put; trigger → promote p50 ${percentile(eng, 50)} s / max ${eng.at(-1)} s; RDS floor ${r.rdsFloorSeconds} s`,
+        `  round ${round}: board saw Unhealthy p50 ${percentile(det, 50)} s / max ${det.at(-1)} s after the put; trigger → promote p50 ${percentile(eng, 50)} s / max ${eng.at(-1)} s; RDS calls ${Object.entries(
+          r.rdsCallsByRegion,
+        )
+          .map(([region, n]) => `${n} in ${region}`)
+          .join(
+            ', ',
+          )} (${(Object.values(r.rdsCallsByRegion).reduce((a, b) => a + b, 0) / Math.max(1, r.promoted)).toFixed(1)} per failover), RDS floor ${r.rdsFloorSeconds} s`,
       );
       o.log(
         `  round ${round}: reaction p50 ${percentile(sorted, 50)} s, max ${sorted.at(-1)} s over ${sorted.length} (load ${r.loadAverage.atFlip} → ${r.loadAverage.atEnd})`,

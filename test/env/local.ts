@@ -40,14 +40,17 @@ const viaHelm = process.env.MRC_LOCAL_HELM === '1';
 let controllerKubeconfig = kubeconfig;
 let leaseArgs = ['--leader-election-namespace=default'];
 if (viaHelm) {
-  await kubeRequest(kc, {
-    method: 'PATCH',
-    path: `/api/v1/namespaces/${releaseNamespace}`,
-    query: { fieldManager: 'make-local', force: 'true' },
-    contentType: 'application/apply-patch+yaml',
-    body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: releaseNamespace } },
-  });
-  const objs = await applyChart(kc, undefined, ['--set', 'clusterId=local']);
+  // apps holds the example FailoverPolicy: the chart's Secret Role goes there (rbac.secretNamespaces).
+  for (const ns of [releaseNamespace, 'apps']) {
+    await kubeRequest(kc, {
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${ns}`,
+      query: { fieldManager: 'make-local', force: 'true' },
+      contentType: 'application/apply-patch+yaml',
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+    });
+  }
+  const objs = await applyChart(kc, undefined, ['--set', 'clusterId=local', '--set', 'rbac.secretNamespaces={apps}']);
   await installCrds(kc);
   const sa = objs.find((o) => o.kind === 'ServiceAccount')!.metadata.name;
   const leaseId = (objs.find((o) => o.kind === 'Role' && JSON.stringify(o).includes('leases'))!.rules as Array<{ resourceNames?: string[] }>).flatMap(

@@ -18,6 +18,15 @@ state), absent when it has none. The association is recorded where moto records 
 object for both sides of a peering, so DescribeTransitGatewayAttachments answers with each side's
 view of it (its own association; on the accepter side its own TGW as TransitGatewayId and the
 requester's as ResourceId, as AWS shows it there). A deleted attachment has no association.
+
+SearchTransitGatewayRoutes: moto stores a static route's target as one object where the API
+reference has a list (`TransitGatewayAttachments`: resource id, resource type, attachment id), so
+moto's answer had an empty list and no route showed what it routes to. The answer carries the
+list, as on AWS. CreateTransitGatewayVpcAttachment: moto reads its TagSpecifications under the
+route table's resource type, so an attachment created with tags had none; they are read under
+`transit-gateway-attachment`, as the API reference has it.
+
+Global Accelerator, which moto lacks entirely, comes from moto_ga.py next to this file (see there).
 Everything else is moto's.
 """
 
@@ -26,12 +35,16 @@ import sys
 import time
 import uuid
 
+from moto.core.responses import ActionResult
 from moto.ec2.models.transit_gateway_attachments import TransitGatewayAttachment, TransitGatewayAttachmentBackend
 from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRouteTableBackend
+from moto.ec2.responses.transit_gateway_attachments import TransitGatewayAttachment as TransitGatewayAttachmentResponse
 from moto.logs.exceptions import InvalidParameterException, ResourceNotFoundException
 from moto.logs.responses import LogsResponse
 from moto.server import main
 from moto.utilities.utils import filter_resources
+
+import moto_ga
 
 MAX_QUERY_LENGTH = 10000
 MAX_NAME_LENGTH = 255
@@ -163,15 +176,43 @@ def attachment_association(self):
     return _association_on(self, (self.owner_id, self.ec2_backend.region_name))
 
 
+def create_transit_gateway_vpc_attachment(self):
+    tags = self._parse_tag_specification().get("transit-gateway-attachment", {})
+    attachment = self.ec2_backend.create_transit_gateway_vpc_attachment(
+        transit_gateway_id=self._get_param("TransitGatewayId"),
+        tags=tags,
+        vpc_id=self._get_param("VpcId"),
+        subnet_ids=self._get_param("SubnetIds", []),
+        options=self._get_param("Options", {}),
+    )
+    return ActionResult({"TransitGatewayVpcAttachment": attachment})
+
+
+_search_routes = TransitGatewayRouteTableBackend.search_transit_gateway_routes
+
+
+def search_transit_gateway_routes(self, transit_gateway_route_table_id, filters, max_results=None):
+    routes = _search_routes(self, transit_gateway_route_table_id, filters, max_results=None)
+    out = []
+    for r in routes:
+        target = r.get("transitGatewayAttachments")
+        out.append({**r, "transitGatewayAttachments": [target]} if isinstance(target, dict) else r)
+    return out[: int(max_results)] if max_results else out
+
+
 _describe_attachments = TransitGatewayAttachmentBackend.describe_transit_gateway_attachments
 TransitGatewayRouteTableBackend.set_route_table_association = set_route_table_association
 TransitGatewayRouteTableBackend.unset_route_table_association = unset_route_table_association
+TransitGatewayRouteTableBackend.search_transit_gateway_routes = search_transit_gateway_routes
+TransitGatewayAttachmentResponse.create_transit_gateway_vpc_attachment = create_transit_gateway_vpc_attachment
 TransitGatewayAttachmentBackend.describe_transit_gateway_attachments = describe_transit_gateway_attachments
 TransitGatewayAttachment.association = property(attachment_association)
 
 LogsResponse.put_query_definition = put_query_definition
 LogsResponse.describe_query_definitions = describe_query_definitions
 LogsResponse.delete_query_definition = delete_query_definition
+
+moto_ga.install()
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -4,6 +4,7 @@
 # test/unit/packaging-copies.test.ts fails whenever a copy differs from its source.
 #   crds/*.yaml                 -> helm/multiregion-controller/crds/, deploy/crds/
 #   deploy/prometheus/rules.yaml -> helm/multiregion-controller/files/prometheus-rules.yaml
+#   deploy/grafana/multiregion-controller.json -> helm/multiregion-controller/files/grafana-dashboard.json
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 shopt -s nullglob
@@ -27,4 +28,5 @@ done
 } >deploy/crds/kustomization.yaml
 
 cp deploy/prometheus/rules.yaml helm/multiregion-controller/files/prometheus-rules.yaml
-echo "sync-copies: ${#crds[@]} CRDs and the Prometheus rules copied" >&2
+cp deploy/grafana/multiregion-controller.json helm/multiregion-controller/files/grafana-dashboard.json
+echo "sync-copies: ${#crds[@]} CRDs, the Prometheus rules and the Grafana dashboard copied" >&2

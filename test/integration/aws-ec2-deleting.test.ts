@@ -121,7 +121,6 @@ async function world(px: EC2Client) {
     owner,
     side: 'primary',
     transitGatewayId: tgw.id,
-    transitGatewayOwned: true,
     vpcId: vpc.vpcId,
     subnetIds: vpc.subnetIds,
   };

@@ -2,7 +2,7 @@
 // AssumeRole), against moto; state read back with the SDK on both sides.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DescribeTransitGatewayPeeringAttachmentsCommand, DescribeTransitGatewaysCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { DeleteTagsCommand, DescribeTransitGatewayPeeringAttachmentsCommand, DescribeTransitGatewaysCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { acceptPeering, findPeeringByOwner, observeAccepterSide, type PeeringSpec, peeringRequester, peeringTags } from '../../src/aws/ec2/peering.ts';
 import { ensureAssociated, getAssociations, tgwRouteTable } from '../../src/aws/ec2/tgw-route-table.ts';
 import { transitGateway } from '../../src/aws/ec2/transit-gateway.ts';
@@ -135,4 +135,18 @@ test('create-pending: a peering created before a crash is found by owner, not cr
   const renewed = await requester.create(spec);
   assert.notEqual(renewed.id, again.id);
   assert.equal((await findPeeringByOwner(primary, peeringTags(owner)))?.id, renewed.id);
+});
+
+test('delete reads the tags again: a peering that no longer carries ours (re-tagged since it was observed, or an id from status) is left alone', async () => {
+  const secondary = ec2Client(bed.endpoint, SECONDARY_REGION);
+  const { primary, tgwA, tgwB } = await twoSides(secondary);
+  const spec: PeeringSpec = { owner, transitGatewayId: tgwA.id, peerTransitGatewayId: tgwB.id, peerAccountId: DEFAULT_ACCOUNT, peerRegion: SECONDARY_REGION };
+  const requester = peeringRequester(primary);
+  const made = await requester.create(spec);
+  const seen = (await requester.observe({ ...spec, attachmentId: made.id })).observed!;
+  assert.equal(seen.owned, true);
+  // Someone takes it over between our read and our delete: our tags are gone from it.
+  await primary.send(new DeleteTagsCommand({ Resources: [made.id], Tags: Object.keys(seen.tags).map((Key) => ({ Key })) }));
+  await requester.delete(seen);
+  assert.equal(await peeringState(primary, made.id), 'pendingAcceptance', 'not deleted');
 });

@@ -39,7 +39,6 @@ async function primarySide() {
     owner,
     side: 'primary',
     transitGatewayId: tgw.id,
-    transitGatewayOwned: true,
     vpcId: vpc.vpcId,
     subnetIds: vpc.subnetIds,
   });
@@ -90,7 +89,11 @@ test('TGW static routes: added, then exactly the CIDR change applied; the userâ€
   await applyTgwRoutePlan(ec2, rt.id, plan1);
   assert.deepEqual(await staticRoutes(rt.id), ['10.1.0.0/16', '10.2.0.0/16', '192.168.0.0/16']);
 
-  // Nothing changed: nothing planned (moto returns no targets; the plan tolerates it).
+  // Each static route names its target, as on AWS (the test stack's moto; moto 5.2.1 gave none).
+  const targets = Object.fromEntries((await listStaticRoutes(ec2, rt.id)).map((r) => [r.destinationCidr, r.attachmentIds]));
+  assert.deepEqual(targets, { '10.1.0.0/16': [peering.id], '10.2.0.0/16': [peering.id], '192.168.0.0/16': [att.id] });
+
+  // Nothing changed: nothing planned.
   const steady = planTgwRoutes({
     desired: desired(['10.1.0.0/16', '10.2.0.0/16']),
     current: await listStaticRoutes(ec2, rt.id),

@@ -82,7 +82,6 @@ test('route tables, VPC attachments, flow logs and peerings: one read per type f
       owner: o,
       side: 'primary',
       transitGatewayId: tgw.id,
-      transitGatewayOwned: true,
       vpcId: vpc.vpcId,
       subnetIds: vpc.subnetIds,
     });
@@ -98,7 +97,6 @@ test('route tables, VPC attachments, flow logs and peerings: one read per type f
         owner: o,
         side: 'primary',
         transitGatewayId: tgw.id,
-        transitGatewayOwned: true,
         vpcId: vpc.vpcId,
         subnetIds: vpc.subnetIds,
       }),
@@ -188,7 +186,6 @@ test("a table's associations: read once for the pass, and again right after an a
     owner: a,
     side: 'primary',
     transitGatewayId: tgw.id,
-    transitGatewayOwned: true,
     vpcId: vpc.vpcId,
     subnetIds: vpc.subnetIds,
   });

@@ -54,7 +54,6 @@ async function sides(ec2: EC2Client, n: number) {
       owner,
       side: 'primary',
       transitGatewayId: tgw.id,
-      transitGatewayOwned: true,
       vpcId: vpc.vpcId,
       subnetIds: vpc.subnetIds,
     });

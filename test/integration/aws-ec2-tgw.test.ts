@@ -124,7 +124,6 @@ test('route table per side found by tags; VPC attachment tagged, associated, re-
     owner,
     side: 'primary',
     transitGatewayId: tgw.id,
-    transitGatewayOwned: true,
     vpcId: vpc.vpcId,
     subnetIds: vpc.subnetIds.slice(0, 2),
   };
@@ -185,12 +184,12 @@ test('route table per side found by tags; VPC attachment tagged, associated, re-
   assert.deepEqual(await liveTgws(), []);
 });
 
-test('an attachment someone else made is reported, never changed; an untagged one on our TGW is claimed', async () => {
+test('an attachment someone else made is reported, never changed, even untagged on our own TGW', async () => {
   const userTgw = (await ec2.send(new CreateTransitGatewayCommand({}))).TransitGateway!.TransitGatewayId!;
   const vpc = await makeVpc(ec2, '10.1', 2);
   await ec2.send(new CreateTransitGatewayVpcAttachmentCommand({ TransitGatewayId: userTgw, VpcId: vpc.vpcId, SubnetIds: [vpc.subnetIds[0]!] }));
   const atts = vpcAttachment(ec2);
-  const spec: VpcAttachmentSpec = { owner, side: 'primary', transitGatewayId: userTgw, transitGatewayOwned: false, vpcId: vpc.vpcId, subnetIds: vpc.subnetIds };
+  const spec: VpcAttachmentSpec = { owner, side: 'primary', transitGatewayId: userTgw, vpcId: vpc.vpcId, subnetIds: vpc.subnetIds };
   const foreign = await atts.observe(spec);
   assert.equal(foreign.exists, true);
   assert.equal(foreign.observed?.owned, false);
@@ -202,17 +201,31 @@ test('an attachment someone else made is reported, never changed; an untagged on
   assert.deepEqual(still?.SubnetIds, [vpc.subnetIds[0]], 'subnets untouched');
   assert.equal(still?.State, 'available', 'not deleted');
 
-  // A crash between CreateTransitGatewayVpcAttachment and CreateTags leaves it untagged on our TGW.
+  // Our tags come with the create call, so nothing of ours is ever untagged: an untagged
+  // attachment, even on a TGW we created, is someone else's (it was claimed and tagged as ours).
   const tgw = await transitGateway(ec2).create(tgwSpec);
   const vpc2 = await makeVpc(ec2, '10.2', 1);
-  await ec2.send(new CreateTransitGatewayVpcAttachmentCommand({ TransitGatewayId: tgw.id, VpcId: vpc2.vpcId, SubnetIds: vpc2.subnetIds }));
-  const ours: VpcAttachmentSpec = { owner, side: 'primary', transitGatewayId: tgw.id, transitGatewayOwned: true, vpcId: vpc2.vpcId, subnetIds: vpc2.subnetIds };
+  const theirs = (await ec2.send(new CreateTransitGatewayVpcAttachmentCommand({ TransitGatewayId: tgw.id, VpcId: vpc2.vpcId, SubnetIds: vpc2.subnetIds })))
+    .TransitGatewayVpcAttachment!.TransitGatewayAttachmentId!;
+  const ours: VpcAttachmentSpec = { owner, side: 'primary', transitGatewayId: tgw.id, vpcId: vpc2.vpcId, subnetIds: vpc2.subnetIds };
   const untagged = await atts.observe(ours);
-  assert.equal(untagged.observed?.owned, true);
-  assert.equal(untagged.observed?.untagged, true);
-  assert.equal(untagged.upToDate, false);
+  assert.equal(untagged.observed?.id, theirs);
+  assert.equal(untagged.observed?.owned, false, 'not claimed');
   await atts.update(ours, untagged.observed!);
-  const tagged = await atts.observe(ours);
-  assert.equal(tagged.upToDate, true);
-  assert.equal(tagged.observed?.untagged, false);
+  await atts.delete(untagged.observed!);
+  const [after] =
+    (await ec2.send(new DescribeTransitGatewayVpcAttachmentsCommand({ TransitGatewayAttachmentIds: [theirs] }))).TransitGatewayVpcAttachments ?? [];
+  assert.deepEqual(after?.Tags ?? [], [], 'never tagged as ours');
+  assert.equal(after?.State, 'available', 'not deleted');
+});
+
+test('a VPC attachment is tagged by its create call alone (no CreateTags after it)', async () => {
+  const tgw = await transitGateway(ec2).create(tgwSpec);
+  const vpc = await makeVpc(ec2, '10.3', 1);
+  const spec: VpcAttachmentSpec = { owner, side: 'primary', transitGatewayId: tgw.id, vpcId: vpc.vpcId, subnetIds: vpc.subnetIds };
+  const made = await vpcAttachment(ec2).create(spec);
+  const [read] =
+    (await ec2.send(new DescribeTransitGatewayVpcAttachmentsCommand({ TransitGatewayAttachmentIds: [made.id] }))).TransitGatewayVpcAttachments ?? [];
+  assert.equal(tagsToMap(read?.Tags)['multiregion.dev/cluster'], owner.clusterId, 'the tags of the create call, as AWS stores them');
+  assert.equal((await vpcAttachment(ec2).observe(spec)).observed?.owned, true);
 });

@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { parse } from 'yaml';
 import { type ControllerProcess, startController } from '../env/controller.ts';
 import { type SeededVpc, seedVpc } from '../env/seed.ts';
 import { getStack, repoRoot, type Stack } from '../env/stack.ts';
@@ -106,6 +108,35 @@ describe('multiregion CLI', () => {
       cli('plan', 'rp', 'does-not-exist', '-n', NS),
       (e: { code?: number; stderr?: string }) => e.code === 1 && /error: .*404/.test(e.stderr ?? ''),
     );
-    await assert.rejects(cli('failover', 'x', '-n', NS), (e: { stderr?: string }) => /--to REGION/.test(e.stderr ?? ''));
+    await assert.rejects(cli('failover', 'x', '-n', NS), (e: { code?: number; stderr?: string }) => e.code === 2 && /--to REGION/.test(e.stderr ?? ''));
+  });
+
+  test('-o json and -o yaml print the objects as a v1 List; -o wide adds columns', async () => {
+    const json = JSON.parse((await cli('status', '-n', NS, '-o', 'json')).stdout) as {
+      kind: string;
+      items: Array<{ kind: string; metadata: { name: string } }>;
+    };
+    assert.equal(json.kind, 'List');
+    assert.ok(json.items.some((o) => o.kind === 'RegionPair' && o.metadata.name === name));
+    const yaml = parse((await cli('status', '-n', NS, '-o', 'yaml')).stdout) as typeof json;
+    assert.deepEqual(
+      yaml.items.map((o) => o.metadata.name),
+      json.items.map((o) => o.metadata.name),
+    );
+    const wide = (await cli('status', '-n', NS, '-o', 'wide')).stdout;
+    assert.match(wide.split('\n')[0] ?? '', /REGIONS\s+PAIR\s+LASTFAILOVER\s+MESSAGE$/);
+    assert.match(wide, /us-east-1,us-west-2/);
+  });
+
+  test('--context picks a context of the kubeconfig; an unknown one, or a bad -o, is a usage error (exit 2)', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(stack.kubeconfigPath);
+    const { stdout } = await cli('status', '-n', NS, '--context', kc.getCurrentContext());
+    assert.match(stdout, new RegExp(`${NS}/${name} `));
+    await assert.rejects(
+      cli('status', '--context', 'nope'),
+      (e: { code?: number; stderr?: string }) => e.code === 2 && /no context "nope"/.test(e.stderr ?? ''),
+    );
+    await assert.rejects(cli('status', '-o', 'xml'), (e: { code?: number; stderr?: string }) => e.code === 2 && /--output/.test(e.stderr ?? ''));
   });
 });

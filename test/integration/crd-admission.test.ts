@@ -224,6 +224,13 @@ const cases: Case[] = [
   },
   // FailoverPolicy
   {
+    reason: 'a drill time zone given as an offset (an offset ignores daylight saving)',
+    kind: 'fp',
+    change: (s) => (s.drill.timeZone = '+01:00'),
+    field: 'spec.drill.timeZone',
+    message: /should match/,
+  },
+  {
     reason: 'CloudWatchAlarm check without alarmName',
     kind: 'fp',
     change: (s) => (s.dns.primary.healthCheck = { type: 'CloudWatchAlarm' }),
@@ -456,6 +463,13 @@ test('FailoverPolicy defaults: promoteWhenFenceUnconfirmed false and failbackMax
   const created2 = (await api.create(noBlock, undefined, 'All')) as Obj;
   assert.equal(created2.spec.failover.promoteWhenFenceUnconfirmed, false, 'also when the whole failover block is left out');
   assert.equal(created2.spec.failover.failbackMaxAttemptsPerDay, 3);
+});
+
+test('FailoverPolicy drill.timeZone: an IANA name is admitted and kept as written', async () => {
+  const obj = example(EXAMPLES.fp);
+  obj.spec.drill = { schedule: '0 3 * * MON', timeZone: 'America/Argentina/Buenos_Aires' };
+  const created = (await api.create(obj, undefined, 'All')) as Obj;
+  assert.deepEqual(created.spec.drill, { schedule: '0 3 * * MON', timeZone: 'America/Argentina/Buenos_Aires' });
 });
 
 test("updates: a FailoverPolicy's dns.hostedZoneId and dns.recordName are immutable, other fields may change", async () => {

@@ -2,12 +2,17 @@
 // (a real token minted with the TokenRequest API, not the admin token) against the real
 // apiserver, and does its whole job — status, finalizer, Lease, Events — while the same
 // identity is refused everything the chart does not grant.
+// Issue 16, Secrets: the chart is rendered with rbac.secretNamespaces={rbac-proof} only. The
+// controller writes a FailoverPolicy's connection Secret there (with an ownerReference to the
+// policy), cannot read a Secret in kube-system, and a policy in a namespace without the Role
+// says so (ConnectionSecretForbidden) until the namespace is added, without crashing or spinning.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { isNotFound, kubeRequest } from '../../src/runtime/kube-request.ts';
 import { applyChart, RBAC_KINDS, serviceAccountKubeconfig as saKubeconfig } from '../env/chart.ts';
@@ -16,9 +21,15 @@ import { waitFor } from '../env/ports.ts';
 import { seedVpc } from '../env/seed.ts';
 import { getStack, type Stack } from '../env/stack.ts';
 import { releaseNamespace } from '../unit/packaging-tools.ts';
+import { DbPolicies } from './failover-policy-db-fixtures.ts';
+import { Aws, EAST } from './failover-policy-fixtures.ts';
 import { condition, Kube, type Obj, uniqueName } from './helpers.ts';
 
 const NS = 'rbac-proof';
+/** Holds FailoverPolicies too, but is not in rbac.secretNamespaces (until the last test adds it). */
+const NO_SECRETS = 'rbac-proof-nosecrets';
+/** A Secret the admin keeps in kube-system: the controller must not read it. */
+const CANARY = 'rbac-proof-canary';
 let stack: Stack;
 let kube: Kube;
 let ctrl: ControllerProcess | undefined;
@@ -26,9 +37,10 @@ let dir: string;
 let saKc: KubeConfig;
 let saName: string;
 let leaseName: string;
+let aws: Aws | undefined;
 
-/** The chart's RBAC objects, applied with the admin identity (what `helm install` would do). */
-const applyChartRbac = () => applyChart(stack.kc, RBAC_KINDS);
+/** The chart's RBAC objects for these rbac.secretNamespaces, applied with the admin identity (what `helm install` would do). */
+const applyChartRbac = (secretNamespaces = [NS]) => applyChart(stack.kc, RBAC_KINDS, ['--set', `rbac.secretNamespaces={${secretNamespaces.join(',')}}`]);
 
 /** A kubeconfig for the ServiceAccount: same cluster and CA, a token minted by TokenRequest. */
 async function serviceAccountKubeconfig(ns: string, sa: string): Promise<string> {
@@ -65,6 +77,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mrc-rbac-'));
   await kube.ensureNamespace(releaseNamespace);
   await kube.ensureNamespace(NS);
+  await kube.ensureNamespace(NO_SECRETS);
+  await kube.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: CANARY, namespace: 'kube-system' }, stringData: { token: 'not-for-the-controller' } });
   const rbac = await applyChartRbac();
   saName = rbac.find((o) => o.kind === 'ServiceAccount')!.metadata.name;
   const leaseRole = rbac.find((o) => o.kind === 'Role' && JSON.stringify(o).includes('leases'))!;
@@ -76,6 +90,10 @@ after(async () => {
   await ctrl?.stop();
   await kube.purge('RegionPair', NS).catch(() => {});
   await kube.delete('AccessPolicy', '', 'rbac-proof').catch(() => {});
+  for (const ns of [NS, NO_SECRETS]) await kube.purge('FailoverPolicy', ns).catch(() => {});
+  await kube.delete('AccessPolicy', '', 'rbac-proof-db').catch(() => {});
+  await kube.delete('Secret', 'kube-system', CANARY, 'v1').catch(() => {});
+  aws?.destroy();
   await stack.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -178,8 +196,10 @@ describe('RBAC proof: the controller as the chart ServiceAccount', () => {
     { verb: 'update', resource: 'failoverpolicies', subresource: 'finalizers', group: 'multiregion.dev', namespace: NS },
     { verb: 'create', resource: 'events', namespace: NS },
     { verb: 'patch', resource: 'events', namespace: NS },
+    // Connection Secrets: only in rbac.secretNamespaces, only the verbs secret.ts uses.
     { verb: 'get', resource: 'secrets', namespace: NS, name: 'orders-db' },
     { verb: 'create', resource: 'secrets', namespace: NS },
+    { verb: 'patch', resource: 'secrets', namespace: NS, name: 'orders-db' },
     { verb: 'create', resource: 'leases', group: 'coordination.k8s.io', namespace: releaseNamespace },
     { verb: 'update', resource: 'leases', group: 'coordination.k8s.io', namespace: releaseNamespace, name: 'multiregion-controller' },
     { verb: 'watch', resource: 'accesspolicies', group: 'multiregion.dev' },
@@ -189,7 +209,14 @@ describe('RBAC proof: the controller as the chart ServiceAccount', () => {
     { verb: 'delete', resource: 'regionpairs', group: 'multiregion.dev', namespace: NS },
     { verb: 'create', resource: 'failoverpolicies', group: 'multiregion.dev', namespace: NS },
     { verb: 'list', resource: 'secrets' },
+    { verb: 'get', resource: 'secrets', namespace: 'kube-system', name: CANARY },
+    { verb: 'list', resource: 'secrets', namespace: 'kube-system' },
+    { verb: 'create', resource: 'secrets', namespace: 'kube-system' },
+    { verb: 'get', resource: 'secrets', namespace: 'default', name: 'orders-db' },
+    { verb: 'patch', resource: 'secrets', namespace: 'default', name: 'orders-db' },
+    { verb: 'list', resource: 'secrets', namespace: NS },
     { verb: 'watch', resource: 'secrets', namespace: NS },
+    { verb: 'update', resource: 'secrets', namespace: NS, name: 'orders-db' },
     { verb: 'delete', resource: 'secrets', namespace: NS, name: 'orders-db' },
     { verb: 'create', resource: 'pods', namespace: NS },
     { verb: 'get', resource: 'nodes' },
@@ -214,13 +241,122 @@ describe('RBAC proof: the controller as the chart ServiceAccount', () => {
     for (const a of denied) assert.equal(await canI(a), false, `expected denied: ${show(a)}`);
   });
 
-  test('a denied call really fails with 403', async () => {
-    try {
-      await kubeRequest(saKc, { method: 'GET', path: '/api/v1/secrets' });
-      assert.fail('listing secrets cluster-wide should be refused');
-    } catch (e) {
-      assert.ok(!isNotFound(e));
-      assert.equal((e as { code?: number }).code, 403);
+  test('a denied call really fails with 403: no Secret of kube-system can be read or listed, nor all Secrets', async () => {
+    // The canary exists (the admin reads it), so a refusal is RBAC's, not a 404.
+    assert.ok(await kube.get('Secret', 'kube-system', CANARY, 'v1'));
+    for (const path of ['/api/v1/secrets', '/api/v1/namespaces/kube-system/secrets', `/api/v1/namespaces/kube-system/secrets/${CANARY}`]) {
+      try {
+        await kubeRequest(saKc, { method: 'GET', path });
+        assert.fail(`GET ${path} should be refused`);
+      } catch (e) {
+        assert.ok(!isNotFound(e), `GET ${path}: ${e}`);
+        assert.equal((e as { code?: number }).code, 403, `GET ${path}: ${e}`);
+      }
     }
   });
+
+  test('writes the connection Secret in a namespace of rbac.secretNamespaces, owned by its policy, and repairs it', async () => {
+    assert.ok(ctrl, 'the controller of the first test runs');
+    const from = ctrl.logs().length;
+    await stack.resetMoto();
+    aws = new Aws(stack.motoEndpoint);
+    const dbs = new DbPolicies(stack, kube, aws, NS);
+    const s = await dbs.setup({ mode: 'Manual', activeRegion: EAST });
+    await allowDatabases(s.zone);
+    const policy = await kube.get('FailoverPolicy', NS, s.name);
+    const secret = await waitForSecret(NS, s.secret);
+    assert.deepEqual(secret.metadata.ownerReferences, [
+      { apiVersion: 'multiregion.dev/v1alpha1', kind: 'FailoverPolicy', name: s.name, uid: policy!.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
+    const host = (await dbs.instance(EAST, s.db)).Endpoint?.Address;
+    assert.equal((await dbs.secretData(s.secret)).host, host);
+
+    // Someone changes it: the next pass puts the writer back (a server-side apply: patch, as the SA).
+    await kube.mergePatch({ apiVersion: 'v1', kind: 'Secret', namespace: NS, name: s.secret }, { data: { host: Buffer.from('elsewhere').toString('base64') } });
+    await kube.mergePatch(
+      { kind: 'FailoverPolicy', namespace: NS, name: s.name },
+      { metadata: { annotations: { 'multiregion.dev/reconcile-now': 'repair' } } },
+    );
+    await waitFor('the Secret names the writer again', async () => (await dbs.secretData(s.secret)).host === host, 60_000);
+
+    const forbidden = ctrl
+      .logs()
+      .slice(from)
+      .split('\n')
+      .filter((l) => /forbidden|\b403\b/i.test(l));
+    assert.deepEqual(forbidden, [], 'the controller met no Forbidden answer');
+  });
+
+  test('a namespace without the Role: Synced=False ConnectionSecretForbidden with an Event, no crash, no hot loop; adding it to rbac.secretNamespaces heals it', async () => {
+    assert.ok(ctrl && aws, 'the controller and moto of the tests above');
+    const dbs = new DbPolicies(stack, kube, aws, NO_SECRETS);
+    const s = await dbs.setup({ mode: 'Manual', activeRegion: EAST });
+    await allowDatabases(s.zone);
+    const o = await kube.waitCondition('FailoverPolicy', NO_SECRETS, s.name, 'Synced', 'False', 'ConnectionSecretForbidden', 90_000);
+    const msg = condition(o, 'Synced')!.message;
+    assert.match(msg, /^spec\.database\.connectionSecret\.name: /);
+    assert.match(msg, new RegExp(`Secret ${NO_SECRETS}/${s.secret}`));
+    assert.match(msg, /add the namespace to the Helm value rbac\.secretNamespaces/);
+    assert.equal(condition(o, 'DatabaseSynced')?.status, 'False');
+    const warned = async () => (await kube.events(NO_SECRETS, s.name)).find((e) => e.type === 'Warning' && e.reason === 'ConnectionSecretForbidden');
+    const first = await warned();
+    assert.ok(first, 'a Warning Event ConnectionSecretForbidden');
+    assert.equal(await kube.get('Secret', NO_SECRETS, s.secret, 'v1'), undefined, 'no Secret written');
+
+    // Not spinning: over 20 s the same Event repeats a few times (retries at most every 15 s, plus
+    // health and DNS wake-ups), not hundreds; and the process stays up and healthy.
+    await sleep(20_000);
+    const later = await warned();
+    assert.ok((later?.count ?? 1) - (first.count ?? 1) <= 6, `Event repeated ${later?.count} times (was ${first.count})`);
+    assert.equal(ctrl.proc.exitCode, null, 'the controller is still running');
+    assert.ok((await fetch(`${ctrl.healthUrl}/healthz`)).ok);
+
+    // What the message says to do works, without a restart.
+    await applyChartRbac([NS, NO_SECRETS]);
+    const secret = await waitForSecret(NO_SECRETS, s.secret, 90_000);
+    assert.equal(secret.metadata.ownerReferences?.[0]?.uid, o.metadata.uid);
+    await kube.waitCondition('FailoverPolicy', NO_SECRETS, s.name, 'DatabaseSynced', 'True', undefined, 90_000);
+  });
 });
+
+const allowedZones: string[] = [];
+/** Both namespaces may use the seeded databases and these hosted zones (ids are exact in an AccessPolicy). */
+async function allowDatabases(zone: string): Promise<void> {
+  allowedZones.push(zone);
+  await kube.apply({
+    apiVersion: 'multiregion.dev/v1alpha1',
+    kind: 'AccessPolicy',
+    metadata: { name: 'rbac-proof-db' },
+    spec: {
+      namespaces: [NS, NO_SECRETS],
+      hostedZones: allowedZones.map((id) => ({ id })),
+      dbInstances: [
+        { region: 'us-east-1', identifiers: ['orders-*'] },
+        { region: 'us-west-2', identifiers: ['orders-*'] },
+      ],
+    },
+  });
+}
+
+interface SecretObj {
+  metadata: { ownerReferences?: Array<Record<string, unknown>> };
+  data?: Record<string, string>;
+}
+
+/** The Secret once it exists, read with the admin identity. */
+async function waitForSecret(ns: string, name: string, timeoutMs = 60_000): Promise<SecretObj> {
+  let found: SecretObj | undefined;
+  await waitFor(
+    `Secret ${ns}/${name}`,
+    async () => {
+      // Plain JSON (client-node would hand back class instances).
+      found = await kubeRequest<SecretObj>(stack.kc, { method: 'GET', path: `/api/v1/namespaces/${ns}/secrets/${name}` }).catch((e: unknown) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      });
+      return !!found;
+    },
+    timeoutMs,
+  );
+  return found!;
+}

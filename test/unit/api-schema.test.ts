@@ -49,6 +49,7 @@ const record: FailoverRecord = {
   fromIdentifier: 'orders-db',
   toIdentifier: 'orders-db-replica',
   dataLossAccepted: 'Annotation 2025-01-01T00:00:30Z',
+  steps: [{ step: 'Triggered', at: '2025-01-01T00:00:00Z', fromHealth: 'Unhealthy', toHealth: 'Healthy' }],
 };
 
 const side = (region: string, n: string) => ({
@@ -149,7 +150,7 @@ const failoverPolicy: FailoverPolicy = {
       promoteWhenFenceUnconfirmed: false,
       failbackMaxAttemptsPerDay: 3,
     },
-    drill: { schedule: '0 3 1 */3 *' },
+    drill: { schedule: '0 3 1 */3 *', timeZone: 'Europe/Berlin' },
     alarms: { replicaLagSeconds: 30, latencyMillis: 500, snsTopicArn: 'arn:aws:sns:us-east-1:111111111111:oncall' },
     tags: { app: 'orders' },
     deletionPolicy: 'Orphan',
@@ -182,6 +183,7 @@ const failoverPolicy: FailoverPolicy = {
       message: 'ok',
       reason: 'OnDemand',
       trigger: '1',
+      steps: [{ step: 'Answered', at: '2025-01-01T00:05:00Z', fromHealth: 'Healthy', toHealth: 'Healthy' }],
     },
     dnsChange: { id: '/change/C1', submittedAt: '2025-01-01T00:06:00Z' },
     drillInProgress: {
@@ -195,6 +197,7 @@ const failoverPolicy: FailoverPolicy = {
       answerSince: '2025-01-01T00:07:30Z',
       rpoSeconds: 3,
       waitingFor: 'Route 53 change /change/C2 to be INSYNC',
+      steps: [{ step: 'Switched', at: '2025-01-01T00:07:01Z', fromHealth: 'Healthy', toHealth: 'Healthy' }],
     },
   },
 };

@@ -27,7 +27,9 @@ registerHooks({ load(url, context, nextLoad) { appendFileSync(out, url + '\\n');
 
 /** Builds src/ into `dir`/dist, beside a package.json and the repo's node_modules (as the image has them). */
 export function buildInto(dir: string, sourceRoot = repoRoot): string {
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  // The image ships package.json beside dist/: its version is what the build reports (src/version.ts).
+  const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', version }));
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const tsc = join(require.resolve('typescript/package.json'), '..', 'bin', 'tsc');
   execFileSync(process.execPath, [tsc, '-p', join(sourceRoot, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], { stdio: 'pipe' });
@@ -81,9 +83,12 @@ export async function modulesLoadedAtStart(main: string, dir: string): Promise<s
     // Logged after the AWS clients, the controllers and the HTTP servers are set up, as the manager starts.
     await waitForOutput(child, 'starting', 60_000);
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
+    // A process that already exited (a start-up failure) emits no second 'exit': do not wait for one.
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
   }
   return readFileSync(loaded, 'utf8').split('\n').filter(Boolean);
 }

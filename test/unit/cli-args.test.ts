@@ -1,17 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { collectionPath } from '../../src/api/types.ts';
 import { parseCli, parseTimeout, USAGE } from '../../src/cli/args.ts';
-import { formatDrill } from '../../src/cli/commands/drill.ts';
+import { DrillFailedError, drillReport, formatDrill } from '../../src/cli/commands/drill.ts';
 import {
   acceptDataLossNote,
   acceptDataLossRefusal,
   acceptDataLossValue,
   failoverPatch,
   failoverRefusal,
+  heldBecause,
   policyRegions,
 } from '../../src/cli/commands/failover.ts';
+import { UsageError } from '../../src/cli/errors.ts';
 import { objectPath, resolveKind } from '../../src/cli/kinds.ts';
+import { asList, renderData } from '../../src/cli/output.ts';
 
 test('parseCli: kubectl-like flags around positionals', () => {
   const a = parseCli(['plan', 'rp', 'prod', '-n', 'platform', '--keep', '--timeout', '90s', '--kubeconfig', 'kc']);
@@ -128,4 +132,66 @@ test('formatDrill: result, RTO, RPO and message', () => {
     formatDrill({ result: 'Succeeded', rtoSeconds: 42, rpoSeconds: 0, startedAt: 'a', completedAt: 'b', message: 'shadow record switched' }),
     'result: Succeeded, RTO 42s, RPO 0s (started a, completed b)\n  shadow record switched\n',
   );
+});
+
+test('parseCli: -o/--output (table by default) and --context', () => {
+  assert.equal(parseCli(['status']).output, 'table');
+  for (const f of ['json', 'yaml', 'wide', 'table'] as const) assert.equal(parseCli(['status', '-o', f]).output, f);
+  assert.equal(parseCli(['status', '--output=json']).output, 'json');
+  assert.equal(parseCli(['status', '--context', 'prod-east']).context, 'prod-east');
+});
+
+test('bad command lines are UsageErrors (exit code 2): an unknown flag, output or duration', () => {
+  for (const argv of [
+    ['status', '--bogus'],
+    ['status', '-o', 'xml'],
+    ['plan', 'rp', 'x', '--timeout', 'soon'],
+  ]) {
+    assert.throws(
+      () => parseCli(argv),
+      (e: unknown) => e instanceof UsageError && e.exitCode === 2,
+      argv.join(' '),
+    );
+  }
+});
+
+test('the usage text documents -o, --context and the exit codes', () => {
+  assert.match(USAGE, /-o, --output FORMAT/);
+  assert.match(USAGE, /--context NAME/);
+  assert.match(USAGE, /Exit codes: 0 done; 1 .*; 2 a bad command line/s);
+});
+
+test('renderData: json and yaml are the data itself; table and wide are left to the command', () => {
+  const list = asList([{ kind: 'RegionPair', metadata: { name: 'a' } }]);
+  assert.deepEqual(JSON.parse(renderData('json', list) ?? ''), {
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [{ kind: 'RegionPair', metadata: { name: 'a' } }],
+    metadata: {},
+  });
+  assert.deepEqual(parseYaml(renderData('yaml', list) ?? ''), JSON.parse(renderData('json', list) ?? ''));
+  assert.equal(renderData('table', list), undefined);
+  assert.equal(renderData('wide', list), undefined);
+});
+
+test('drillReport: the text of a drill that succeeded; a failed drill is an error (exit 1)', () => {
+  const base = { startedAt: '2026-12-03T10:00:00Z', completedAt: '2026-12-03T10:01:00Z', rtoSeconds: 42 };
+  assert.match(drillReport({ ...base, result: 'Succeeded' }), /^result: Succeeded, RTO 42s/);
+  assert.throws(
+    () => drillReport({ ...base, result: 'Failed', message: 'shadow record not served' }),
+    (e: unknown) => e instanceof DrillFailedError && /result: Failed.*shadow record not served/s.test(e.message),
+  );
+});
+
+test('heldBecause: a failover the controller holds for a human stops the command; others are waited for', () => {
+  const policy = (reason: string, status = 'False', observedGeneration = 3) => ({
+    metadata: { name: 'orders', namespace: 'apps' },
+    spec: { database: {} },
+    status: { observedGeneration, conditions: [{ type: 'Ready', status, reason, message: 'RDS in us-east-1 does not answer' }] },
+  });
+  assert.match(heldBecause(policy('FenceUnconfirmed'), 3) ?? '', /holds the failover \(FenceUnconfirmed\).*--accept-data-loss/);
+  assert.match(heldBecause(policy('RpoUnknown'), 3) ?? '', /RpoUnknown/);
+  assert.equal(heldBecause(policy('FenceUnconfirmed', 'False', 2), 3), undefined, 'status of the generation before the switch');
+  assert.equal(heldBecause(policy('FailingOver'), 3), undefined, 'in progress: wait');
+  assert.equal(heldBecause(policy('Available', 'True'), 3), undefined);
 });

@@ -196,6 +196,12 @@ describe('CreatePendingRecords', () => {
       ['DBInstanceReadReplica us-west-2 db', 'HealthCheck us-east-1'],
     );
   });
+  it('a create that answered is left out of the next value (a pass of several creates names only the one in flight)', () => {
+    const r = new CreatePendingRecords([]);
+    assert.equal(r.started('TransitGateway us-east-1', t0), 'TransitGateway us-east-1@2026-12-03T12:00:00.000Z');
+    r.succeeded('TransitGateway us-east-1');
+    assert.equal(r.started('TransitGatewayPeeringAttachment us-east-1', t1), 'TransitGatewayPeeringAttachment us-east-1@2026-12-03T12:00:30.000Z');
+  });
   it('starting the same create again renews its time, not a second line', () => {
     const r = new CreatePendingRecords([{ resource: 'TransitGateway us-east-1', at: t0 }]);
     assert.equal(r.started('TransitGateway us-east-1', t1), 'TransitGateway us-east-1@2026-12-03T12:00:30.000Z');

@@ -1,5 +1,5 @@
 // Which FailoverPolicy passes leave Route 53 alone: while the writer's region is Unhealthy or a
-// failover has not sent its promote yet, a pass takes the DNS state the last full pass of the same
+// failover has not seen its replica promoted yet, a pass takes the DNS state the last full pass of the same
 // object and generation read, instead of five Route 53 calls ahead of the failover.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -45,8 +45,14 @@ describe('deferDns', () => {
     { reason: 'no earlier read of this object and generation: read', status: prev(), primary: 'Unhealthy', last: undefined, defer: false },
     { reason: 'a failover at LagChecked (before the promote)', status: prev({ inProgress: running('LagChecked') }), primary: 'Healthy', defer: true },
     {
-      reason: 'a failover past PromoteRequested moves the records next: read',
+      reason: 'a failover at PromoteRequested waits for the replica to take writes: no DNS yet, other failovers go first',
       status: prev({ inProgress: running('PromoteRequested') }),
+      primary: 'Unhealthy',
+      defer: true,
+    },
+    {
+      reason: 'a failover at Promoted moves the records next: read',
+      status: prev({ inProgress: running('Promoted') }),
       primary: 'Unhealthy',
       defer: false,
     },

@@ -43,6 +43,28 @@ for (const c of cases) {
   });
 }
 
+test('drillDue: a Europe/Berlin schedule is due at 03:00 local on both sides of the spring change', () => {
+  // 2026-03-29: Berlin goes from CET (UTC+1) to CEST (UTC+2) at 02:00 local.
+  const input = { schedule: '0 3 * * *', timeZone: 'Europe/Berlin', lastDrill: { startedAt: '2026-03-28T02:00:00Z' } };
+  assert.equal(drillDue({ ...input, now: new Date('2026-03-28T12:00:00Z') }).nextAt?.toISOString(), '2026-03-29T01:00:00.000Z');
+  assert.equal(drillDue({ ...input, now: new Date('2026-03-29T00:59:00Z') }).due, undefined, 'not yet 03:00 CEST');
+  const at = drillDue({ ...input, now: new Date('2026-03-29T01:00:30Z') });
+  assert.equal(at.due, 'Schedule');
+  assert.equal(at.nextAt?.toISOString(), '2026-03-30T01:00:00.000Z');
+});
+
+test('drillDue: without a time zone the schedule stays UTC', () => {
+  const got = drillDue({ schedule: '0 3 * * *', lastDrill: { startedAt: '2026-03-28T03:00:00Z' }, now: new Date('2026-03-29T02:00:00Z') });
+  assert.equal(got.due, undefined);
+  assert.equal(got.nextAt?.toISOString(), '2026-03-29T03:00:00.000Z');
+});
+
+test('drillDue: a bad time zone is a schedule error, never a drill', () => {
+  const got = drillDue({ schedule: '0 3 * * *', timeZone: 'Europe/Berlim', lastDrill: { startedAt: '2026-03-01T03:00:00Z' }, now: NOW });
+  assert.equal(got.due, undefined);
+  assert.match(got.scheduleError ?? '', /Europe\/Berlim/);
+});
+
 const requeues: Array<{ next?: string; cap: number; want?: number }> = [
   { cap: 300_000 },
   { next: '2026-03-04T10:31:20Z', cap: 300_000, want: 60_000 },

@@ -670,6 +670,7 @@ const cases: Case[] = [
           fencing: 'Confirmed: x',
           fromIdentifier: 'orders-db',
           toIdentifier: 'orders-db-replica',
+          steps: [{ step: 'Completed', at: iso(T0), fromHealth: 'Healthy', toHealth: 'Healthy' }],
         },
       );
       assert.deepEqual(d.status.history?.at(-1), { at: iso(T0), phase: 'FailedOver', reason: 'FailoverCompleted', from: A, to: B });

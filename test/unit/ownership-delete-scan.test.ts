@@ -27,7 +27,6 @@ const HEADER =
  * `file#function`: a new unchecked call anywhere else fails the test.
  */
 const ELSEWHERE: Record<string, string> = {
-  'src/aws/ec2/peering.ts#deletePeering': 'peering ids from status: item 4, ec2/peering.ts + region-pair/finalize.ts',
   'src/aws/ec2/tgw-routes.ts#deleteTgwRoute': 'TGW routes carry no tags: only CIDRs this object recorded (item 3)',
   'src/aws/ec2/vpc-routes.ts#applyVpcRoutePlan': 'VPC routes carry no tags: only routes this object created (item 2)',
   'src/aws/ec2/tgw-route-table.ts#disassociate': 'attachments the spec lists only (item 1)',
@@ -62,7 +61,8 @@ export function destructiveCalls(where: string, source: string): Call[] {
     let fn = '(top level)';
     for (let j = i; j >= 0; j--) {
       const h = HEADER.exec(lines[j] ?? '');
-      if (h) {
+      // A method header opens its body on its line; a call statement (`ignoreNotFound(ga.send(…`) does not.
+      if (h && (h[1] !== undefined || /\{\s*$/.test(lines[j] ?? ''))) {
         start = j;
         fn = h[1] ?? h[2] ?? fn;
         break;
@@ -86,6 +86,14 @@ test('every Delete/Disassociate/Reject/Remove/Replace call in src/aws is precede
     unchecked.map((c) => `${c.where}:${c.line} ${c.command} in ${c.fn}()`),
     [],
     'these calls act on whatever id they are given: read the tags (ownsForDelete) first',
+  );
+});
+
+test('a call statement inside the function is not taken for a method header', () => {
+  const src = `export async function teardown(ga, owner, arn, mutate) {\n  await assertOwned(ga, owner, arn);\n  await mutate(change, () =>\n    ignoreNotFound(ga.send(new Sdk.DeleteListenerCommand({ ListenerArn: l })),\n  );\n}\n`;
+  assert.deepEqual(
+    destructiveCalls('x.ts', src).map((c) => [c.fn, c.checked]),
+    [['teardown', true]],
   );
 });
 

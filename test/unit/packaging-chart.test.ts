@@ -63,7 +63,7 @@ const rejected: Array<{ reason: string; set: string; error: RegExp }> = [
 
 test('values.schema.json accepts exactly the cluster ids that --cluster-id accepts', () => {
   const flags = readFileSync(join(repoRoot, 'src', 'flags.ts'), 'utf8');
-  const codePattern = /if \(!help && !\/(\^[^/]+\$)\/\.test\(clusterId\)\)/.exec(flags)?.[1];
+  const codePattern = /!\/(\^[^/]+\$)\/\.test\(clusterId\)/.exec(flags)?.[1];
   assert.ok(codePattern, 'cluster id check not found in src/flags.ts');
   const schema = JSON.parse(readFileSync(join(chartDir, 'values.schema.json'), 'utf8')) as { properties: { clusterId: { pattern: string } } };
   assert.equal(schema.properties.clusterId.pattern, `^$|${codePattern}`);
@@ -127,7 +127,8 @@ test('the pod runs as the Dockerfile user, non-root, read-only, no privileges, /
   assert.ok(pod.volumes.find((v) => v.name === tmp.name)?.emptyDir, '/tmp is not an emptyDir');
 });
 
-// The whole Kubernetes API surface of the controller; anything else is a review question.
+// The whole cluster-wide Kubernetes API surface of the controller; anything else is a review
+// question. No Secrets: those are per namespace (rbac.secretNamespaces), tested below.
 const allowed: Record<string, string[]> = {
   'multiregion.dev/regionpairs': ['get', 'list', 'watch', 'patch', 'update'],
   'multiregion.dev/failoverpolicies': ['get', 'list', 'watch', 'patch', 'update'],
@@ -139,7 +140,6 @@ const allowed: Record<string, string[]> = {
   'multiregion.dev/failoverpolicies/finalizers': ['update'],
   'multiregion.dev/clientconnections/finalizers': ['update'],
   '/events': ['create', 'patch'],
-  '/secrets': ['get', 'create', 'patch', 'update'],
   // Tenant boundaries: the admin's AccessPolicies and Namespace labels, read only.
   'multiregion.dev/accesspolicies': ['get', 'list', 'watch'],
   '/namespaces': ['get', 'list', 'watch'],
@@ -181,17 +181,48 @@ test('the Lease is reachable only through a Role in the release namespace, get/u
   assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'multiregion-controller', namespace: 'multiregion-system' }]);
 });
 
-test('rbac.secretNamespaces moves secrets from the ClusterRole to a Role per namespace', () => {
+/** Every Secret grant a render holds, as "Kind namespace: verbs". */
+const secretGrants = (objs: K8sObject[]): string[] =>
+  objs
+    .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+    .flatMap((o) =>
+      rulesOf(o)
+        .filter((r) => r.apiGroups.includes('') && r.resources.includes('secrets'))
+        .map((r) => `${o.kind} ${o.metadata.namespace ?? '*'}: ${[...r.verbs].sort()}`),
+    );
+
+// The verbs src/controllers/failover-policy/secret.ts uses: GET, POST (create), PATCH (apply).
+const SECRET_VERBS = ['create', 'get', 'patch'];
+
+test('by default no Secret access at all: not cluster-wide, not in any namespace', () => {
+  assert.deepEqual(secretGrants(defaults), []);
+});
+
+test('rbac.secretNamespaces: a Role + RoleBinding per namespace with exactly get/create/patch, nothing cluster-wide', () => {
   const objs = helmTemplate(['--set', 'rbac.secretNamespaces={apps,clients}']);
-  assert.ok(!('/secrets' in grants(rulesOf(one(objs, 'ClusterRole')))), 'ClusterRole still grants secrets');
+  assert.deepEqual(secretGrants(objs).sort(), [`Role apps: ${SECRET_VERBS}`, `Role clients: ${SECRET_VERBS}`]);
   const roles = objs.filter((o) => o.kind === 'Role' && o.metadata.name.endsWith('-secrets'));
   assert.deepEqual(roles.map((r) => r.metadata.namespace).sort(), ['apps', 'clients']);
-  for (const r of roles) assert.deepEqual(grants(rulesOf(r)), { '/secrets': ['create', 'get', 'patch', 'update'] });
-  assert.equal(objs.filter((o) => o.kind === 'RoleBinding' && o.metadata.name.endsWith('-secrets')).length, 2);
+  for (const r of roles) assert.deepEqual(rulesOf(r), [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'patch'] }]);
+  const bindings = objs.filter((o) => o.kind === 'RoleBinding' && o.metadata.name.endsWith('-secrets'));
+  assert.deepEqual(bindings.map((b) => b.metadata.namespace).sort(), ['apps', 'clients']);
+  for (const b of bindings) {
+    assert.deepEqual(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'multiregion-controller-secrets' });
+    assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'multiregion-controller', namespace: 'multiregion-system' }]);
+  }
+});
+
+test('rbac.clusterWideSecrets is an explicit opt-in: get/create/patch in the ClusterRole, still no list or watch', () => {
+  const objs = helmTemplate(['--set', 'rbac.clusterWideSecrets=true']);
+  assert.deepEqual(secretGrants(objs), [`ClusterRole *: ${SECRET_VERBS}`]);
+  const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { rbac: Record<string, unknown> };
+  assert.equal(values.rbac.clusterWideSecrets, false);
+  assert.deepEqual(values.rbac.secretNamespaces, []);
 });
 
 test('leader election off: no Lease Role, flag false', () => {
-  const objs = helmTemplate(['--set', 'controller.leaderElection.enabled=false']);
+  // One replica: the chart refuses several without the Lease.
+  const objs = helmTemplate(['--set', 'controller.leaderElection.enabled=false', '--set', 'replicaCount=1']);
   assert.equal(objs.filter((o) => o.kind === 'Role').length, 0);
   assert.ok(podOf(objs).containers[0]!.args.includes('--leader-elect=false'));
 });
@@ -240,7 +271,8 @@ interface NetPolPort {
   protocol: string;
 }
 test('NetworkPolicy: in only metrics and health; out only DNS, API server and AWS on 443', () => {
-  const np = one(helmTemplate(['--set', 'networkPolicy.enabled=true']), 'NetworkPolicy').spec as {
+  // The EKS Pod Identity agent's port (on by default) is packaging-chart-ops.test.ts's subject.
+  const np = one(helmTemplate(['--set', 'networkPolicy.enabled=true', '--set', 'networkPolicy.allowPodIdentityAgent=false']), 'NetworkPolicy').spec as {
     policyTypes: string[];
     ingress: Array<{ ports: NetPolPort[] }>;
     egress: Array<{ ports: NetPolPort[]; to?: Array<{ ipBlock: { cidr: string } }> }>;

@@ -43,3 +43,9 @@ test('the chart PrometheusRule source is byte-identical to deploy/prometheus/rul
   const b = readFileSync(join(chartDir, 'files', 'prometheus-rules.yaml'));
   assert.ok(a.equals(b), `helm/multiregion-controller/files/prometheus-rules.yaml is stale: ${fix}`);
 });
+
+test('the chart dashboard source is byte-identical to deploy/grafana/multiregion-controller.json', () => {
+  const a = readFileSync(join(deployDir, 'grafana', 'multiregion-controller.json'));
+  const b = readFileSync(join(chartDir, 'files', 'grafana-dashboard.json'));
+  assert.ok(a.equals(b), `helm/multiregion-controller/files/grafana-dashboard.json is stale: ${fix}`);
+});

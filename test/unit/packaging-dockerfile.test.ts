@@ -1,5 +1,6 @@
 // Static checks of the Dockerfile (no Docker engine runs on the dev and CI machines): a
-// multi-stage build whose runtime stage runs node directly as a numeric non-root user.
+// multi-stage build whose runtime stage is a distroless Node 24 base pinned by digest and runs
+// node directly as a numeric non-root user.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -54,10 +55,28 @@ test('parseDockerfile joins continuations and names stages', () => {
   ]);
 });
 
-test('two stages on Node 24', () => {
+/** A stage's base with `${ARG}` replaced by the ARG's default. */
+const baseOf = (s: Stage) => s.from.replace(/^\$\{(\w+)\}$/, (_m, name: string) => new RegExp(`^ARG ${name}=(\\S+)`, 'm').exec(dockerfile)?.[1] ?? '');
+const DIGEST = /@sha256:[0-9a-f]{64}$/;
+
+test('build stage on Node 24, runtime stage on distroless Node 24, both pinned by digest', () => {
   assert.ok(stages.length >= 2, 'the image must be multi-stage');
-  const arg = /^ARG NODE_IMAGE=(\S+)/m.exec(dockerfile)?.[1];
-  for (const s of stages) assert.match(s.from === '${NODE_IMAGE}' ? (arg ?? '') : s.from, /^node:24(-|$)/);
+  assert.match(baseOf(build), /^node:24(-[a-z0-9-]+)?@sha256:/);
+  assert.match(baseOf(runtime), /^gcr\.io\/distroless\/nodejs24-debian\d+(:[\w.-]+)?@sha256:/);
+  for (const s of stages) assert.match(baseOf(s), DIGEST, `${s.name ?? s.from}: pin the base by digest`);
+});
+
+test('production dependencies are plain JavaScript (the build stage runs on the build platform)', () => {
+  // The build stage is FROM --platform=$BUILDPLATFORM: a production package with a native part
+  // or an install script would be built for the wrong platform in a multi-platform image.
+  assert.match(dockerfile, new RegExp(`^FROM --platform=\\$BUILDPLATFORM \\S+ AS ${build.name}$`, 'm'));
+  const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { dev?: boolean; os?: string[]; cpu?: string[]; hasInstallScript?: boolean }>;
+  };
+  const native = Object.entries(lock.packages)
+    .filter(([path, p]) => path !== '' && !p.dev && (p.os || p.cpu || p.hasInstallScript))
+    .map(([path]) => path);
+  assert.deepEqual(native, [], 'build these for the target platform instead');
 });
 
 test('build stage: npm ci, npm run build, then prune dev dependencies', () => {
@@ -97,12 +116,12 @@ test('runtime stage copies only dist, production node_modules and package.json f
   assert.deepEqual(sources, ['dist', 'node_modules', 'package.json']);
 });
 
-test('runtime: numeric non-root USER, HOME=/tmp, exec-form ENTRYPOINT running node directly', () => {
+test("runtime: numeric non-root USER, HOME=/tmp, exec-form ENTRYPOINT running the base's node directly", () => {
   const user = ops(runtime, 'USER').at(-1) ?? '';
   assert.match(user, /^[1-9]\d*(:\d+)?$/, 'USER must be numeric and not 0 (runAsNonRoot checks it)');
   assert.match(ops(runtime, 'ENV').join(' '), /\bHOME=\/tmp\b/);
   const entry = ops(runtime, 'ENTRYPOINT').at(-1) ?? '';
-  assert.deepEqual(JSON.parse(entry), ['node', 'dist/main.js'], 'exec form, so SIGTERM reaches node');
+  assert.deepEqual(JSON.parse(entry), ['/nodejs/bin/node', 'dist/main.js'], 'exec form, so SIGTERM reaches node');
   assert.deepEqual(ops(runtime, 'CMD'), [], 'no CMD: flags come from the pod args');
   assert.deepEqual(ops(runtime, 'RUN'), [], 'the runtime stage runs nothing at build time');
 });

@@ -14,6 +14,8 @@ export const iamPrefix: Record<string, string> = {
   '@aws-sdk/client-cloudwatch': 'cloudwatch',
   '@aws-sdk/client-cloudwatch-logs': 'logs',
   '@aws-sdk/client-sts': 'sts',
+  '@aws-sdk/client-global-accelerator': 'globalaccelerator',
+  '@aws-sdk/client-dynamodb': 'dynamodb',
 };
 
 function tsFiles(dir: string): string[] {

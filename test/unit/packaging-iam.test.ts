@@ -1,25 +1,48 @@
-// deploy/iam/controller-policy.json lists exactly the actions the code calls (plus the few that
-// AWS checks behind a call), so a new SDK command without a policy line fails here, not in prod.
+// The controller's IAM policy (the template in src/cli/commands/iam-policy-template.ts, filled in
+// by `multiregion iam-policy`) lists exactly the actions the code calls (plus the few that AWS
+// checks behind a call), so a new SDK command without a policy line fails here, not in prod. The
+// example files in deploy/iam are that command's output for the example in deploy/iam/README.md.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { dashboardName, ownedName } from '../../src/aws/cloudwatch/names.ts';
+import { iamPolicyCommand, parseIamPolicyArgs } from '../../src/cli/commands/iam-policy.ts';
+import { controllerPolicy, type PolicyDocument, type Statement } from '../../src/cli/commands/iam-policy-template.ts';
+import { CONTROLLER_SESSION_NAME } from '../../src/cli/commands/iam-side-role-template.ts';
 import { codeActions, sdkImports } from './packaging-iam-actions.ts';
-import { deployDir, repoRoot } from './packaging-tools.ts';
+import { EXAMPLE_ARGV, EXAMPLE_CLUSTER_ID, readIamJson } from './packaging-iam-example.ts';
+import { repoRoot } from './packaging-tools.ts';
 
-interface Statement {
-  Sid: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
-const readJson = <T>(f: string) => JSON.parse(readFileSync(join(deployDir, 'iam', f), 'utf8')) as T;
-const policy = readJson<{ Version: string; Statement: Statement[] }>('controller-policy.json');
-const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const parsed = parseIamPolicyArgs(EXAMPLE_ARGV);
+if (parsed === 'help') throw new Error('the example asks for help');
+const policy = controllerPolicy(parsed.input);
+const actionsOf = (s: Statement) => s.Action;
 const policyActions = new Set(policy.Statement.flatMap(actionsOf));
 const src = (path: string) => readFileSync(join(repoRoot, path), 'utf8');
+const quiet = () => {};
+
+test('deploy/iam/controller-policy.json is the CLI output for the example (regenerate: deploy/iam/README.md)', () => {
+  assert.deepEqual(readIamJson<PolicyDocument>('controller-policy.json'), JSON.parse(iamPolicyCommand(EXAMPLE_ARGV, quiet)));
+});
+
+test('deploy/iam/secondary-account-role.json is the CLI output for the example with --format side-role-cfn', () => {
+  assert.deepEqual(readIamJson<unknown>('secondary-account-role.json'), JSON.parse(iamPolicyCommand([...EXAMPLE_ARGV, '--format', 'side-role-cfn'], quiet)));
+});
+
+test('deploy/iam/README.md shows the example command line the files were generated with', () => {
+  const readme = src('deploy/iam/README.md');
+  const shown = /multiregion iam-policy ((?:[^\n]*\\\n)*[^\n]*)/.exec(readme)?.[1];
+  assert.ok(shown, 'no `multiregion iam-policy …` command in deploy/iam/README.md');
+  const words = shown
+    .replace(/\\\n/g, ' ')
+    .split(/\s+/)
+    .filter((w) => w && !w.startsWith('>'))
+    .map((w) => w.replace(/^'(.*)'$/, '$1'));
+  const end = words.findIndex((w) => w.endsWith('.json'));
+  assert.deepEqual(end === -1 ? words : words.slice(0, end), EXAMPLE_ARGV);
+});
 
 // Actions AWS authorizes behind a call the code makes, each with the code that triggers it:
 // when the trigger disappears, the permission must go too.
@@ -34,6 +57,21 @@ const implied: Array<{ action: string; why: string; file: string; trigger: RegEx
   { action: 'rds:CreateDBSnapshot', why: 'DeleteDBInstance with a final snapshot', file: 'src/aws/rds/instances.ts', trigger: /FinalDBSnapshotIdentifier:/ },
   { action: 'kms:CreateGrant', why: 'encrypted cross-region replica (KmsKeyId)', file: 'src/aws/rds/instances.ts', trigger: /KmsKeyId:/ },
   { action: 'kms:DescribeKey', why: 'encrypted cross-region replica (KmsKeyId)', file: 'src/aws/rds/instances.ts', trigger: /KmsKeyId:/ },
+  { action: 'logs:TagResource', why: 'CreateLogGroup with tags', file: 'src/aws/logs/log-group.ts', trigger: /CreateLogGroupCommand\(\{[^}]*tags:/ },
+  // ec2:CreateTags authorizes the TagSpecifications of a create call (the code never tags an existing resource).
+  { action: 'ec2:CreateTags', why: 'creates with TagSpecifications', file: 'src/aws/ec2/vpc-attachment.ts', trigger: /TagSpecifications:/ },
+  {
+    action: 'globalaccelerator:TagResource',
+    why: 'CreateAccelerator with Tags',
+    file: 'src/aws/global-accelerator/accelerator.ts',
+    trigger: /Tags: acceleratorTags\(/,
+  },
+  {
+    action: 'iam:CreateServiceLinkedRole',
+    why: "an account's first accelerator creates GA's service-linked role",
+    file: 'src/aws/global-accelerator/accelerator.ts',
+    trigger: /CreateAcceleratorCommand\(/,
+  },
 ];
 
 const called = codeActions();
@@ -42,22 +80,22 @@ test('the code calls AWS at all (the scan found commands)', () => {
   assert.ok(called.size > 10, `only ${called.size} actions found: is the scan broken?`);
 });
 
-test('every action the code calls is in controller-policy.json', () => {
+test('every action the code calls is in the policy', () => {
   const missing = [...called].filter(([a]) => !policyActions.has(a)).map(([a, f]) => `${a} (${f})`);
-  assert.deepEqual(missing, [], 'add these to deploy/iam/controller-policy.json');
+  assert.deepEqual(missing, [], 'add these to src/cli/commands/iam-policy-template.ts');
 });
 
-test('controller-policy.json lists no action that no code needs', () => {
+test('the policy lists no action that no code needs', () => {
   const needed = new Set([...called.keys(), ...implied.map((i) => i.action)]);
   const extra = [...policyActions].filter((a) => !needed.has(a));
-  assert.deepEqual(extra, [], 'remove these from deploy/iam/controller-policy.json (or name their trigger in the implied table)');
+  assert.deepEqual(extra, [], 'remove these from src/cli/commands/iam-policy-template.ts (or name their trigger in the implied table)');
 });
 
 for (const i of implied) {
   test(`${i.action} is still needed: ${i.why}`, () => assert.match(src(i.file), i.trigger));
 }
 
-test('no wildcard actions, only Allow, every statement named', () => {
+test('no wildcard actions, only Allow, every statement named once', () => {
   assert.equal(policy.Version, '2012-10-17');
   const sids = policy.Statement.map((s) => s.Sid);
   assert.equal(new Set(sids).size, sids.length, 'duplicate Sid');
@@ -66,25 +104,6 @@ test('no wildcard actions, only Allow, every statement named', () => {
     for (const a of actionsOf(s)) assert.doesNotMatch(a, /\*/, `${s.Sid}: wildcard action ${a}`);
   }
 });
-
-const statementOf = (action: string) => policy.Statement.filter((s) => actionsOf(s).includes(action));
-
-// Adopted resources carry no ownership tag: the policy itself forbids deleting them.
-const ownedOnly = [
-  'ec2:DeleteTransitGateway',
-  'ec2:DeleteTransitGatewayRouteTable',
-  'ec2:DeleteTransitGatewayVpcAttachment',
-  'ec2:DeleteTransitGatewayPeeringAttachment',
-  'ec2:DeleteFlowLogs',
-  'ec2:DeleteSecurityGroup',
-];
-for (const action of ownedOnly) {
-  test(`${action} is allowed only on resources tagged multiregion.dev/cluster`, () => {
-    const st = statementOf(action);
-    assert.equal(st.length, 1, `${action} must appear in exactly one statement`);
-    assert.deepEqual(st[0]!.Condition, { Null: { 'aws:ResourceTag/multiregion.dev/cluster': 'false' } });
-  });
-}
 
 test('every resource whose delete is tag-conditioned is created with TagSpecifications', () => {
   const created: Array<[string, string]> = [
@@ -98,29 +117,30 @@ test('every resource whose delete is tag-conditioned is created with TagSpecific
   for (const [type, file] of created) assert.match(src(file), new RegExp(`TagSpec\\w*\\('${type}'`), `${file} no longer tags ${type} on create`);
 });
 
-const prefixed: Array<{ reason: string; actions: string[]; resource: string; namesFrom: RegExp }> = [
+// Dashboards and alarms carry the cluster id in their names: the policy allows this cluster's names only.
+const owner = { clusterId: EXAMPLE_CLUSTER_ID, kind: 'ClientConnection', namespace: 'clients', name: 'acme' };
+const named: Array<{ what: string; actions: string[]; resource: string; sample: string }> = [
   {
-    reason: 'dashboards are named mrc_…',
+    what: 'dashboards',
     actions: ['cloudwatch:PutDashboard', 'cloudwatch:GetDashboard', 'cloudwatch:DeleteDashboards'],
-    resource: 'arn:aws:cloudwatch::*:dashboard/mrc_*',
-    namesFrom: /`mrc_\$\{/,
+    resource: `dashboard/mrc_${EXAMPLE_CLUSTER_ID}_*`,
+    sample: dashboardName(owner),
   },
   {
-    reason: 'alarms are named mrc/…',
+    what: 'alarms',
     actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:TagResource'],
-    resource: 'arn:aws:cloudwatch:*:*:alarm:mrc/*',
-    namesFrom: /`mrc\/\$\{/,
+    resource: `alarm:mrc/${EXAMPLE_CLUSTER_ID}/*`,
+    sample: ownedName(owner, 'rejected'),
   },
 ];
-for (const p of prefixed) {
-  test(`CloudWatch writes are limited to our names: ${p.reason}`, () => {
-    assert.match(src('src/aws/cloudwatch/names.ts'), p.namesFrom, 'the naming changed: update the policy resource');
-    for (const a of p.actions)
-      assert.deepEqual(
-        statementOf(a).map((s) => s.Resource),
-        [p.resource],
-        a,
-      );
+for (const n of named) {
+  test(`CloudWatch writes are limited to this cluster's ${n.what} (names from src/aws/cloudwatch/names.ts)`, () => {
+    const prefix = n.resource.slice(n.resource.search(/[/:]/) + 1, -1);
+    assert.ok(n.sample.startsWith(prefix), `${n.sample} does not start with ${prefix}: the naming changed, update the template`);
+    for (const a of n.actions) {
+      const resources = policy.Statement.filter((s) => s.Action.includes(a)).flatMap((s) => s.Resource);
+      assert.ok(resources.length > 0 && resources.every((r) => r.endsWith(`:${n.resource}`)), `${a}: ${resources.join(', ')}`);
+    }
   });
 }
 
@@ -136,10 +156,11 @@ interface RoleTemplate {
     };
   };
 }
-const role = readJson<RoleTemplate>('secondary-account-role.json').Resources.Role.Properties;
+const role = readIamJson<RoleTemplate>('secondary-account-role.json').Resources.Role.Properties;
 
 test('the secondary-account role can do everything the controller does there, except assume further roles', () => {
   const expected = policy.Statement.filter((s) => !actionsOf(s).includes('sts:AssumeRole'));
+  assert.equal(expected.length, policy.Statement.length - 1, 'the example names a side role');
   assert.deepEqual(
     role.Policies.map((p) => p.PolicyDocument.Statement),
     [expected],
@@ -149,7 +170,7 @@ test('the secondary-account role can do everything the controller does there, ex
 
 test('the secondary-account role trusts only the controller role, with the session name the code uses', () => {
   const sessionName = /ROLE_SESSION_NAME = '([^']+)'/.exec(src('src/aws/clients.ts'))?.[1];
-  assert.ok(sessionName, 'ROLE_SESSION_NAME not found in src/aws/clients.ts');
+  assert.equal(sessionName, CONTROLLER_SESSION_NAME, 'ROLE_SESSION_NAME in src/aws/clients.ts and the side-role template differ');
   const [trust] = role.AssumeRolePolicyDocument.Statement;
   assert.equal(trust?.Action, 'sts:AssumeRole');
   assert.deepEqual(trust?.Principal, { AWS: { Ref: 'ControllerRoleArn' } });

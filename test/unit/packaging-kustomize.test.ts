@@ -6,12 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { chartDir, deployDir, helmTemplate, type K8sObject, kustomizeDeploy, releaseNamespace } from './packaging-tools.ts';
+import { chartDir, deployDir, helmTemplate, type K8sObject, kubectlBin, kustomizeDeploy, parseManifests, releaseNamespace, run } from './packaging-tools.ts';
 
 const helm = helmTemplate();
 const kust = kustomizeDeploy();
 const id = (o: K8sObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const find = (objs: K8sObject[], key: string) => objs.find((o) => id(o) === key);
+const kustomize = (dir: string) => parseManifests(run(kubectlBin(), ['kustomize', dir]).stdout);
 
 test('kustomize renders the chart objects plus its Namespace, nothing else', () => {
   const helmIds = helm.map(id).sort();
@@ -51,6 +52,26 @@ for (const h of helm) {
     assert.deepEqual(pick(k), pick(h));
   });
 }
+
+test('the kustomize base grants no Secret access, cluster-wide or in any namespace', () => {
+  const secretRules = kust
+    .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+    .flatMap((o) => (o.rules as Array<{ resources: string[] }>).filter((r) => r.resources.includes('secrets')).map(() => id(o)));
+  assert.deepEqual(secretRules, []);
+});
+
+// deploy/connection-secrets: the per-namespace Role an operator applies where FailoverPolicies
+// keep their connection Secrets; the same objects the chart renders for rbac.secretNamespaces.
+test('deploy/connection-secrets renders the Role + RoleBinding of the chart with rbac.secretNamespaces={apps}', () => {
+  const perNs = kustomize(join(deployDir, 'connection-secrets'));
+  const chart = helmTemplate(['--set', 'rbac.secretNamespaces={apps}']).filter((o) => o.metadata.name.endsWith('-secrets'));
+  assert.deepEqual(perNs.map(id).sort(), chart.map(id).sort());
+  assert.deepEqual(perNs.map(id).sort(), ['Role/apps/multiregion-controller-secrets', 'RoleBinding/apps/multiregion-controller-secrets']);
+  for (const h of chart) {
+    const pick = compared[h.kind]!;
+    assert.deepEqual(pick(find(perNs, id(h))!), pick(h), id(h));
+  }
+});
 
 test('kustomize image tag is the chart appVersion', () => {
   const kustomization = parse(readFileSync(join(deployDir, 'kustomization.yaml'), 'utf8')) as { images: Array<{ name: string; newTag: string }> };

@@ -27,7 +27,8 @@ export function metricNames(expr: string): string[] {
 
 /** Series names the controller exports: names declared in src/runtime/metrics.ts, histograms expanded. */
 export function exportedSeries(): Set<string> {
-  const src = readFileSync(join(repoRoot, 'src', 'runtime', 'metrics.ts'), 'utf8');
+  // The registry's metrics, and the fleet lease's (registered by the lease itself, same registry).
+  const src = ['metrics.ts', 'fleet-lease.ts'].map((f) => readFileSync(join(repoRoot, 'src', 'runtime', f), 'utf8')).join('\n');
   const out = new Set<string>();
   for (const m of src.matchAll(/new (Counter|Gauge|Histogram|Summary)\(\{\s*name:\s*'([a-z_:][a-z0-9_:]*)'/g)) {
     const [, type, name] = m as unknown as [string, string, string];

@@ -1,5 +1,6 @@
 // FailoverPolicy: Route 53 failover records + RDS cross-region replica for one application.
 import { DEFAULTS } from '../defaults.ts';
+import { MAX_STEP_MARKS } from '../types.ts';
 import {
   arr,
   bool,
@@ -297,10 +298,17 @@ const spec = (): Schema =>
       database: database(),
       failover: { ...failover(), default: {} },
       drill: obj('Scheduled failover practice. A drill runs on a shadow record and never moves production traffic.', {
-        schedule: str('Standard 5-field cron expression in UTC (e.g. "0 3 1 */3 *" for 03:00 on the first day of every quarter); checked by the controller.', {
-          minLength: 1,
-          maxLength: 128,
-        }),
+        schedule: str(
+          'Standard 5-field cron expression (minute hour day-of-month month day-of-week), read in timeZone: e.g. "0 3 1 */3 *" for 03:00 on the first day of every quarter. ' +
+            'Names (MON, JAN), L (last) and # (nth weekday) are accepted; seconds and H (hashed) values are not. Checked by the controller.',
+          { minLength: 1, maxLength: 128 },
+        ),
+        timeZone: str(
+          'IANA time zone name the schedule is read in, e.g. Europe/Berlin; default UTC. A zone (not an offset) keeps the drill at the same ' +
+            'local time across daylight-saving changes: a slot the clock skips runs in the hour after, a slot it repeats runs once. ' +
+            'Checked by the controller against the time zones it knows (a bad name: Synced=False, reason InvalidSpec, naming this field).',
+          { minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$' },
+        ),
       }),
       alarms: obj('CloudWatch alarms the controller creates for this application.', {
         replicaLagSeconds: int('Alarm when replica lag exceeds this many seconds (set it below maxReplicaLagSeconds to hear before failover is blocked).', {
@@ -342,6 +350,23 @@ const spec = (): Schema =>
 
 const timestamp = (d: string): Schema => str(d, { format: 'date-time' });
 const health = (d: string): Schema => str(d, { enum: ['Healthy', 'Unhealthy', 'Unknown'] });
+const stepMarks = (d: string): Schema =>
+  arr(
+    `${d} Oldest first, at most ${MAX_STEP_MARKS}; \`multiregion timeline\` draws them.`,
+    obj(
+      'One step and when it was recorded.',
+      {
+        step: str(
+          'Step name, e.g. LagChecked, Fenced, PromoteRequested, Promoted, SecretWritten, DnsSwitched, Completed; for a drill ShadowWritten, Switched, Answered.',
+        ),
+        at: timestamp('When the step was recorded.'),
+        fromHealth: health('Health of the region traffic leaves, when the step was recorded.'),
+        toHealth: health('Health of the region traffic moves to, when the step was recorded.'),
+      },
+      { required: ['step', 'at'] },
+    ),
+    { maxItems: MAX_STEP_MARKS, 'x-kubernetes-list-type': 'atomic' },
+  );
 const failoverRecord = (d: string): Schema =>
   obj(d, {
     startedAt: timestamp('When the failover began.'),
@@ -360,6 +385,7 @@ const failoverRecord = (d: string): Schema =>
       'Set when the promotion went ahead without a confirmed fence or a known RPO, and why: Policy (spec.failover.promoteWhenFenceUnconfirmed) ' +
         'or Annotation <value> (the multiregion.dev/accept-data-loss value an operator set). Absent: the old writer was fenced and the lag was known.',
     ),
+    steps: stepMarks('Every step recorded, with the health of both regions at that moment.'),
   });
 
 const status = (): Schema =>
@@ -425,6 +451,7 @@ const status = (): Schema =>
       message: str('What happened, and what to fix when it failed.'),
       reason: str('What started it: OnDemand (the multiregion.dev/drill-now annotation) or Schedule.'),
       trigger: str('The last multiregion.dev/drill-now value handled; a new value starts one drill.'),
+      steps: stepMarks("The drill's steps."),
     }),
     dnsChange: obj(
       'The Route 53 change of the failover records that is not INSYNC yet. Until it is, the records do not count as in place ' +
@@ -448,6 +475,7 @@ const status = (): Schema =>
         answerSince: timestamp('When the checks of the shadow answer began; the answer timeout counts from here.'),
         rpoSeconds: num('Replica lag in seconds at the switch.'),
         waitingFor: str('What the next pass looks for.'),
+        steps: stepMarks('The steps recorded so far.'),
       },
       { required: ['startedAt', 'reason', 'step', 'stepAt', 'standby'] },
     ),

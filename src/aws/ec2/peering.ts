@@ -94,7 +94,7 @@ export function peeringRequester(ec2: EC2Client): ExternalResource<PeeringSpec, 
     async delete(seen) {
       // Found by the id in status, it may not be ours (someone re-tagged it): left alone.
       if (!seen.owned) return;
-      await deletePeering(ec2, seen.id);
+      await deletePeering(ec2, seen.id, seen.tags);
     },
   };
 }
@@ -174,12 +174,19 @@ export async function acceptPeering(ec2Peer: EC2Client, id: string): Promise<Acc
   }
 }
 
-/** Succeeds when the peering is already gone. */
-export async function deletePeering(ec2: EC2Client, id: string): Promise<void> {
+/**
+ * Deletes peering `id` only while AWS shows it with our ownership tags `ours` (the multiregion.dev/
+ * keys of what observe verified): an id alone, from status or a stale read, is never enough.
+ * Succeeds when the peering is already gone.
+ */
+export async function deletePeering(ec2: EC2Client, id: string, ours: TagsLike): Promise<void> {
   // Look first: an unknown id is NotFound on AWS but HTTP 500 on moto.
-  const now = await describePeering(ec2, id);
+  const [p] = await describePeerings(ec2, [], [id]);
+  const now = p?.TransitGatewayAttachmentId === id ? toObserved(p, ours) : undefined;
   // Gone, or already being deleted: nothing to ask for.
   if (!now || !isPresent(now.state)) return;
+  // No cluster tag to compare is no proof either.
+  if (tagsToMap(ours)[TAG_KEYS.cluster] === undefined || !now.owned) return;
   try {
     await ec2.send(new ec2Sdk.DeleteTransitGatewayPeeringAttachmentCommand({ TransitGatewayAttachmentId: id }));
   } catch (err) {

@@ -60,11 +60,11 @@ export const normalizeCidr = (c: string): string => c.trim().toLowerCase();
 export const isEmptyPlan = (p: TgwRoutePlan): boolean => !p.add.length && !p.replace.length && !p.remove.length;
 
 /**
- * moto quirk: SearchTransitGatewayRoutes returns every static route with an empty
- * TransitGatewayAttachments list. An active static route with no named target for a CIDR we
- * want is therefore counted as present (we created it); AWS always names the target of an
- * active static route, so this only matters against the emulator. Without a named target a
- * route can only be removed when the caller says it programmed that CIDR before.
+ * AWS names the target of every active static route (TransitGatewayAttachments; the test stack's
+ * moto does too, see test/env/moto_server_ext.py). An active static route with no named target
+ * is not expected; should one appear for a CIDR we want, it is counted as present rather than
+ * replaced, and without a named target a route can only be removed when the caller says it
+ * programmed that CIDR before.
  */
 export function planTgwRoutes(input: TgwRoutePlanInput): TgwRoutePlan {
   const managed = new Set(input.managedAttachmentIds);

@@ -3,7 +3,7 @@
 import type { EC2Client, Filter, TransitGatewayVpcAttachment } from '@aws-sdk/client-ec2';
 import { errorCode, isAlreadyExists, isNotFound } from '../errors.ts';
 import { ec2Sdk } from '../sdk.ts';
-import { TAG_KEYS, tagsToMap } from '../tags.ts';
+import { tagsToMap } from '../tags.ts';
 import type { ExternalResource, Owner } from '../types.ts';
 import { isPresent, oldestFirst, ownedOnSide, type Side, sideTagSpec, sideTags } from './ownership.ts';
 import { collectPages, collectPaginator } from './pages.ts';
@@ -13,8 +13,6 @@ export interface VpcAttachmentSpec {
   owner: Owner;
   side: Side;
   transitGatewayId: string;
-  /** We created the TGW: an untagged attachment on it can only be ours (a crash before tagging). */
-  transitGatewayOwned: boolean;
   vpcId: string;
   subnetIds: string[];
   /**
@@ -32,10 +30,12 @@ export interface ObservedVpcAttachment {
   vpcId: string;
   subnetIds: string[];
   state: string;
-  /** Ours to modify and delete. False: someone else attached this VPC; we only report it. */
+  /**
+   * Ours to modify and delete: it carries our tags, which come with the create call (never in a
+   * second one: a crash cannot leave ours untagged). False: someone else attached this VPC,
+   * even to a TGW we created; we only report it.
+   */
   owned: boolean;
-  /** Ours but missing our tags (see transitGatewayOwned): update() tags it. */
-  untagged: boolean;
   tags: Record<string, string>;
 }
 
@@ -46,7 +46,6 @@ export function vpcAttachment(ec2: EC2Client): ExternalResource<VpcAttachmentSpe
       if (!a) return { exists: false, upToDate: false };
       const observed = toObserved(a, spec);
       const diff: string[] = [];
-      if (observed.untagged) diff.push('tags: missing ownership tags');
       const { add, remove } = subnetDiff(observed.subnetIds, spec.subnetIds);
       if (add.length || remove.length) diff.push(`subnets: +[${add.join(',')}] -[${remove.join(',')}]`);
       return { exists: true, upToDate: diff.length === 0, observed, ...(diff.length && { diff }) };
@@ -73,14 +72,12 @@ export function vpcAttachment(ec2: EC2Client): ExternalResource<VpcAttachmentSpe
         return toObserved(again, spec);
       }
       if (!created?.TransitGatewayAttachmentId) throw new Error('CreateTransitGatewayVpcAttachment returned no attachment');
-      // moto drops TagSpecifications on this call; tagging again is harmless on AWS.
-      await tag(ec2, created.TransitGatewayAttachmentId, spec);
+      // The tags came with the create (the IAM policy allows ec2:CreateTags only inside a create call).
       return toObserved({ ...created, Tags: sideTags(spec.owner, spec.side, spec.vpcId) }, spec);
     },
 
     async update(spec, seen) {
       if (!seen.owned) return;
-      if (seen.untagged) await tag(ec2, seen.id, spec);
       const { add, remove } = subnetDiff(seen.subnetIds, spec.subnetIds);
       if (!add.length && !remove.length) return;
       await ec2.send(
@@ -176,23 +173,14 @@ export function describeVpcAttachments(ec2: EC2Client, filters: Filter[], ids?: 
   });
 }
 
-async function tag(ec2: EC2Client, id: string, spec: VpcAttachmentSpec): Promise<void> {
-  await ec2.send(new ec2Sdk.CreateTagsCommand({ Resources: [id], Tags: sideTags(spec.owner, spec.side, spec.vpcId) }));
-}
-
 function toObserved(a: TransitGatewayVpcAttachment, spec: VpcAttachmentSpec): ObservedVpcAttachment {
-  const tags = tagsToMap(a.Tags);
-  const tagged = ownedOnSide(a.Tags, spec.owner, spec.side);
-  // Untagged on a TGW we created: only our create can have made it (the tags come in a second call).
-  const untagged = !tagged && spec.transitGatewayOwned && tags[TAG_KEYS.cluster] === undefined;
   return {
     id: a.TransitGatewayAttachmentId ?? '',
     transitGatewayId: a.TransitGatewayId ?? spec.transitGatewayId,
     vpcId: a.VpcId ?? spec.vpcId,
     subnetIds: [...(a.SubnetIds ?? [])],
     state: a.State ?? 'unknown',
-    owned: tagged || untagged,
-    untagged,
-    tags,
+    owned: ownedOnSide(a.Tags, spec.owner, spec.side),
+    tags: tagsToMap(a.Tags),
   };
 }

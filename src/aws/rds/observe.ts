@@ -1,11 +1,14 @@
 // Read-only views of DB instances for the failover state machine: plain data, so the machine
 // stays pure and its tests need no AWS. A region that does not answer is reported as such
 // (reachable: false) instead of throwing: for a failover, "cannot see it" is an observation.
+// The read is shared with every other observer of the same region (instance-reads.ts): one
+// DescribeDBInstances for all of them, sent after each of them asked.
 import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { ownsForDelete, tagsToMap } from '../tags.ts';
 import type { Owner } from '../types.ts';
 import { describeError, FENCE_TAGS, fenceStateOf, isRegionUnreachable } from './fence.ts';
-import { describeInstance, isAvailableReplica, isStandaloneWriter, promoteRequested } from './instances.ts';
+import { readInstance } from './instance-reads.ts';
+import { isAvailableReplica, isStandaloneWriter, promoteRequested } from './instances.ts';
 
 export interface InstanceRef {
   region: string;
@@ -41,7 +44,7 @@ export async function observeInstance(rds: RDSClient, ref: InstanceRef, owner: O
 /** The view, and the DescribeDBInstances answer it came from (for an action of the same pass). */
 export async function observeInstanceWithAnswer(rds: RDSClient, ref: InstanceRef, owner: Owner): Promise<{ view: InstanceView; instance?: DBInstance }> {
   try {
-    const instance = await describeInstance(rds, ref.identifier);
+    const instance = await readInstance(rds, ref.identifier);
     return { view: toInstanceView(ref, instance, owner), ...(instance && { instance }) };
   } catch (err) {
     if (isRegionUnreachable(err)) return { view: { ...ref, reachable: false, exists: false, fenceReason: describeError(err) } };

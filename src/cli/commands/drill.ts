@@ -40,5 +40,18 @@ export async function drillCommand(client: CliClient, o: DrillOptions, log: (s: 
     o.timeoutMs,
     2000,
   );
-  return formatDrill(done);
+  return drillReport(done);
+}
+
+/** The finished drill's text; a drill that did not succeed is a failed command (exit 1), so scripts and CI can gate on it. */
+export function drillReport(d: Json): string {
+  if (d.result !== 'Succeeded') throw new DrillFailedError(formatDrill(d).trimEnd());
+  return formatDrill(d);
+}
+
+export class DrillFailedError extends Error {
+  constructor(record: string) {
+    super(`drill did not succeed: ${record}`);
+    this.name = 'DrillFailedError';
+  }
 }

@@ -40,6 +40,23 @@ export function failoverRefusal(p: Json, to: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Ready reasons with which the controller holds a failover for a human (failover-steps.ts and
+ * failover-trigger.ts write them): waiting longer changes nothing, so the command stops with exit 1.
+ */
+const HELD = new Set(['FenceUnconfirmed', 'FenceBlocked', 'RpoUnknown', 'FailoverBlocked', 'FailbackBlocked']);
+
+/** Why the controller holds the switch the command asked for (generation `generation`), or undefined. */
+export function heldBecause(p: Json, generation: number): string | undefined {
+  if ((p.status?.observedGeneration ?? 0) < generation) return undefined;
+  const ready = (p.status?.conditions ?? []).find((c: Json) => c.type === 'Ready');
+  if (ready?.status !== 'False' || !HELD.has(ready.reason)) return undefined;
+  const breakGlass = p.spec?.database
+    ? ` If you accept the risk: multiregion failover ${p.metadata?.name} -n ${p.metadata?.namespace} --accept-data-loss.`
+    : '';
+  return `the controller holds the failover (${ready.reason}): ${ready.message ?? ''}${breakGlass}`;
+}
+
 /** Why --accept-data-loss is refused, or undefined when the annotation may be set. */
 export function acceptDataLossRefusal(p: Json): string | undefined {
   if (!p.spec?.database) return 'spec.database is not set: a DNS-only failover never waits on the RPO or a fence, so there is no data loss to accept';
@@ -116,6 +133,8 @@ export async function failoverCommand(client: CliClient, o: FailoverOptions, log
     `${ref} to become active in ${to}`,
     async () => {
       const p = await client.get(kind, o.namespace, o.name);
+      const held = o.acceptDataLoss ? undefined : heldBecause(p, generation);
+      if (held) throw new Error(`${ref}: ${held}`);
       const now = `phase ${p.status?.phase ?? 'unknown'}, active ${p.status?.activeRegion ?? 'unknown'}`;
       if (now !== last) log(`  ${now}`);
       last = now;

@@ -1,7 +1,9 @@
 // `multiregion plan`: turns dry-run on, waits for the controller's plan, prints it, and puts
 // the object back the way it was (unless --keep). An object already in dry-run stays so.
 import { ANNOTATIONS, type KindInfo, type PlannedChange } from '../../api/types.ts';
+import type { Output } from '../args.ts';
 import type { CliClient, Json } from '../client.ts';
+import { renderData } from '../output.ts';
 import { formatPlan } from '../plan-format.ts';
 import { pollUntil } from '../poll.ts';
 
@@ -11,6 +13,8 @@ export interface PlanOptions {
   name: string;
   keep: boolean;
   timeoutMs: number;
+  /** json / yaml: `{kind, namespace, name, plannedChanges}`; table and wide: the text form. */
+  output?: Output;
 }
 
 /** The plan, once the status shows a dry-run reconcile of the current generation. */
@@ -38,7 +42,8 @@ export async function planCommand(client: CliClient, o: PlanOptions, log: (s: st
       async () => plannedChangesOf(await client.get(o.kind, o.namespace, o.name)),
       o.timeoutMs,
     );
-    return formatPlan(ref, changes);
+    const data = renderData(o.output ?? 'table', { kind: o.kind.kind, namespace: o.namespace, name: o.name, plannedChanges: changes });
+    return data ?? formatPlan(ref, changes);
   } finally {
     if (!wasDryRun && !o.keep) {
       await client.annotate(o.kind, o.namespace, o.name, ANNOTATIONS.dryRun, null);

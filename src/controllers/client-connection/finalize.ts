@@ -23,7 +23,7 @@ export async function finalizeClientConnection(deps: ControllerDeps, obj: Client
   await removeStaleRoutes(ec2Of, st.routes ?? [], undefined, ctx);
 
   try {
-    await deleteClientObservability(deps.aws.cloudwatch(target), deps.aws.logs(target), ownerOf(obj, deps.clusterId), { mutate: ctx.plan.mutate });
+    await deleteClientObservability(deps.aws.cloudwatch(target), deps.aws.logs(target), ownerOf(obj, deps), { mutate: ctx.plan.mutate });
   } catch (err) {
     // Dashboard and alarms were deleted when the first error is a Logs one. Saved queries this
     // client never recorded creating are not worth blocking the deletion for (the emulator

@@ -83,8 +83,8 @@ export async function syncClientConnection(
   const obs = await syncObservability(
     deps.aws,
     {
-      owner: ownerOf(obj, deps.clusterId),
-      pairOwner: ownerOf(ps.pair, deps.clusterId),
+      owner: ownerOf(obj, deps),
+      pairOwner: ownerOf(ps.pair, deps),
       spec,
       target,
       accountId: ps.ready.status.accountId ?? (await deps.aws.accountId(target)),

@@ -6,10 +6,11 @@
 import type { DBInstance } from '@aws-sdk/client-rds';
 import type { FailoverPolicy, FailoverPolicyStatus } from '../../api/types.ts';
 import { ANNOTATIONS } from '../../api/types.ts';
-import { type LagSample, readRdsMetricSeries } from '../../aws/cloudwatch/replica-lag.ts';
+import type { LagSample } from '../../aws/cloudwatch/replica-lag.ts';
 import { OutcomeUnknownError } from '../../aws/middleware.ts';
 import { deleteFenceGroupsOf, fence, unfence } from '../../aws/rds/fence.ts';
 import { createCrossRegionReplica, deleteWithFinalSnapshot, promote, ReplicaConflictError } from '../../aws/rds/instances.ts';
+import { readMetricSeries } from '../../aws/rds/metric-reads.ts';
 import { type InstanceRef, type InstanceView, observeInstanceWithAnswer } from '../../aws/rds/observe.ts';
 import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
@@ -28,11 +29,11 @@ import {
   type RegionHealth,
   refsToObserve,
 } from './failover-machine.ts';
-import { plannedChangeOf, type ReadyCondition } from './failover-ready.ts';
+import { plannedChangeOf, type ReadyCondition, stepIndex } from './failover-ready.ts';
 import { PLANNED_REASONS } from './failover-steps.ts';
 import type { FailbackTiming } from './failover-trigger.ts';
 import { type ResolvedPolicy, sideOfRegion } from './resolve.ts';
-import { readConnectionSecret, writeConnectionSecret } from './secret.ts';
+import { readConnectionSecret, type SecretPolicy, writeConnectionSecret } from './secret.ts';
 
 /** Decide/act rounds in one reconcile; a failover needs about eight, the rest waits for a requeue. */
 export const MAX_ROUNDS = 12;
@@ -111,9 +112,10 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   let unwritten = false;
   let yielded = false;
   const answers: Answers = new Map();
+  const lag: LagMemo = {};
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const key = observationKey(spec, status);
-    obs = unchanged?.key === key ? { ...unchanged.obs, now: nowOf(run) } : await observe(run, spec, status, silent, answers);
+    obs = unchanged?.key === key ? { ...unchanged.obs, now: nowOf(run) } : await observe(run, spec, status, silent, answers, lag);
     d = decide({ spec, status, obs, ...(run.failback && { failback: run.failback }) });
     for (const e of d.events) (e.type === 'Warning' ? run.ctx.warn : run.ctx.normal)(e.reason, e.message);
     if (run.ctx.plan.dryRun) {
@@ -200,11 +202,35 @@ function skipSilent(run: DatabaseRun, a: FailoverAction, silent: Map<string, str
 type Answers = Map<string, DBInstance>;
 const answerKey = (ref: InstanceRef): string => `${ref.region}/${ref.identifier}`;
 
-async function observe(run: DatabaseRun, spec: MachineSpec, status: MachineStatus, silent: Map<string, string>, answers: Answers): Promise<Observations> {
+/** The standby's ReplicaLag as this pass read it (by region/identifier), for the rounds that decide nothing on it. */
+interface LagMemo {
+  key?: string;
+  series?: LagSample[];
+}
+
+/**
+ * Whether a round's decision may depend on the standby's lag read now. Not in a running unplanned
+ * failover past its RPO guard: the guard judged the lag from before the outage at Triggered, and
+ * only a planned switchover waits for lag 0 after the fence. Such a round takes the lag this pass
+ * already read (for FailoverReady's message and status): one GetMetricData less per failover.
+ */
+export function lagDecides(status: MachineStatus): boolean {
+  const ip = status.inProgress;
+  return !ip || PLANNED_REASONS.has(ip.reason) || stepIndex(ip.step) < stepIndex('LagChecked');
+}
+
+async function observe(
+  run: DatabaseRun,
+  spec: MachineSpec,
+  status: MachineStatus,
+  silent: Map<string, string>,
+  answers: Answers,
+  lagMemo: LagMemo,
+): Promise<Observations> {
   const { deps, r, owner, obj } = run;
   const refs = refsToObserve(spec, status);
   // Independent of the instances: read beside them, not after.
-  const secretRead = readConnectionSecret(deps.kc, obj.metadata.namespace, spec.database.connectionSecret.name, run.ctx.signal);
+  const secretRead = readConnectionSecret(deps.kc, secretPolicyOf(obj), spec.database.connectionSecret.name, run.ctx.signal);
   secretRead.catch(() => undefined);
   const view = async (ref: InstanceRef): Promise<InstanceView> => {
     const why = silent.get(ref.region);
@@ -220,7 +246,18 @@ async function observe(run: DatabaseRun, spec: MachineSpec, status: MachineStatu
   // which blocks promotion. Nor is a region that did not answer earlier in this pass asked again
   // (its lag would not count anyway: the standby there reads unreachable), so one pass waits out
   // a dead region's request timeout once, not once per round.
-  const lagRead = refs.standby && !silent.has(refs.standby.region) ? readSeries(run, 'ReplicaLag', refs.standby) : Promise.resolve([]);
+  const standbyKey = refs.standby && answerKey(refs.standby);
+  const reuseLag = !lagDecides(status) && lagMemo.key !== undefined && lagMemo.key === standbyKey;
+  const lagRead =
+    !refs.standby || silent.has(refs.standby.region)
+      ? Promise.resolve([])
+      : reuseLag
+        ? Promise.resolve(lagMemo.series ?? [])
+        : readSeries(run, 'ReplicaLag', refs.standby).then((series) => {
+            lagMemo.key = standbyKey;
+            lagMemo.series = series;
+            return series;
+          });
   const [writer, standby, exWriter, series] = await Promise.all([
     view(refs.writer),
     refs.standby && view(refs.standby),
@@ -258,11 +295,9 @@ async function observe(run: DatabaseRun, spec: MachineSpec, status: MachineStatu
 }
 
 function readSeries(run: DatabaseRun, metric: 'ReplicaLag' | 'OldestReplicationSlotLag', ref: InstanceRef): Promise<LagSample[]> {
+  // Shared with the other policies reading the same region's metrics (metric-reads.ts).
   const cw = run.deps.aws.cloudwatch(run.r.targetIn(ref.region));
-  return readRdsMetricSeries(cw, metric, [ref.identifier]).then(
-    (m) => m.get(ref.identifier) ?? [],
-    () => [],
-  );
+  return readMetricSeries(cw, metric, ref.identifier).catch(() => []);
 }
 
 const point = (p: LagSample): LagPoint => ({ seconds: p.seconds, at: p.at.toISOString() });
@@ -339,17 +374,8 @@ async function execute(run: DatabaseRun, a: FailoverAction, answers: Answers = n
     case 'writeSecret':
       await ctx.plan.apply(change, async () => {
         const engine = r.spec.database?.engine ?? '';
-        await writeConnectionSecret(
-          deps.kc,
-          obj.metadata.namespace,
-          a.name,
-          { ...a.data, engine },
-          {
-            'app.kubernetes.io/managed-by': 'multiregion-controller',
-            'multiregion.dev/failover-policy': obj.metadata.name,
-          },
-          ctx.signal,
-        );
+        const how = await writeConnectionSecret(deps.kc, secretPolicyOf(obj), a.name, { ...a.data, engine }, ctx.signal);
+        if (how === 'Adopted') ctx.normal('SecretAdopted', `connection Secret ${a.name} (our labels, no owner) now has this FailoverPolicy as its owner`);
         ctx.normal('SecretWritten', `connection Secret ${a.name} names the writer in ${a.data.region}`);
       });
       return;
@@ -393,3 +419,6 @@ async function execute(run: DatabaseRun, a: FailoverAction, answers: Answers = n
       return;
   }
 }
+
+/** The policy its connection Secret belongs to (its ownerReference). */
+const secretPolicyOf = (obj: FailoverPolicy): SecretPolicy => ({ namespace: obj.metadata.namespace, name: obj.metadata.name, uid: obj.metadata.uid ?? '' });

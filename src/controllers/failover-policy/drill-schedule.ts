@@ -1,6 +1,6 @@
 // When a drill is due (pure): a new value of the drill-now annotation, or the cron schedule
-// firing since the last drill. The last annotation value handled is kept in status, so a value
-// starts one drill only, however often the object is reconciled.
+// (read in spec.drill.timeZone) firing since the last drill. The last annotation value handled
+// is kept in status, so a value starts one drill only, however often the object is reconciled.
 import { nextCronTime, parseCron } from '../../api/cron.ts';
 import type { FailoverPolicyStatus } from '../../api/types.ts';
 
@@ -10,6 +10,8 @@ export interface DrillDueInput {
   /** Value of multiregion.dev/drill-now. */
   annotation?: string;
   schedule?: string;
+  /** IANA zone the schedule is read in; default UTC. */
+  timeZone?: string;
   lastDrill?: LastDrill;
   /** metadata.creationTimestamp: the schedule's base before the first drill. */
   createdAt?: string;
@@ -28,7 +30,7 @@ export function drillDue(input: DrillDueInput): DrillDue {
   const value = input.annotation?.trim();
   if (value && value !== input.lastDrill?.trigger) out.due = 'OnDemand';
   if (!input.schedule) return out;
-  const parsed = parseCron(input.schedule);
+  const parsed = parseCron(input.schedule, input.timeZone);
   if (!parsed.ok) return { ...out, scheduleError: parsed.error };
   const baseIso = input.lastDrill?.startedAt ?? input.createdAt;
   const base = baseIso ? new Date(baseIso) : undefined;

@@ -74,6 +74,7 @@ export async function maybeDrill(inp: DrillInput): Promise<DrillOutcome> {
   const due = drillDue({
     ...(annotation !== undefined && { annotation }),
     ...(inp.r.spec.drill?.schedule && { schedule: inp.r.spec.drill.schedule }),
+    ...(inp.r.spec.drill?.timeZone && { timeZone: inp.r.spec.drill.timeZone }),
     ...(prev && { lastDrill: prev }),
     ...(obj.metadata.creationTimestamp && { createdAt: obj.metadata.creationTimestamp }),
     now: ctx.now,
@@ -154,11 +155,13 @@ async function startDrill(inp: DrillInput, meta: Pick<DrillProgress, 'startedAt'
     const first = await writeShadow(k.records, k.target, desiredRecords(k.input, inp.activeSide), inp.ctx.plan.mutate);
     if (first.conflict) return failed(inp, startedAt, `the shadow record ${k.target.recordName} cannot be written: ${first.conflict}`);
     if (inp.ready.status !== 'True') return failed(inp, startedAt, `the standby is not ready to take over (${inp.ready.reason}): ${inp.ready.message}`);
+    const stepAt = now(inp).toISOString();
     const p: DrillProgress = {
       ...meta,
       step: 'ShadowWritten',
-      stepAt: now(inp).toISOString(),
+      stepAt,
       standby: inp.activeSide === 'primary' ? 'secondary' : 'primary',
+      steps: [{ step: 'ShadowWritten', at: stepAt }],
     };
     if (first.changeId) return waitInsync(inp, { ...p, changeId: first.changeId });
     return await switchShadow(inp, k, p);
@@ -220,10 +223,12 @@ async function switchShadow(inp: DrillInput, k: Kit, p: DrillProgress): Promise<
   const res = await writeShadow(k.records, k.target, desiredRecords(k.input, p.standby), inp.ctx.plan.mutate);
   if (res.conflict) return failed(inp, p.startedAt, `the shadow record ${k.target.recordName} cannot be switched: ${res.conflict}`);
   const { changeId: _, waitingFor: __, ...rest } = p;
+  const stepAt = now(inp).toISOString();
   const next: DrillProgress = {
     ...rest,
     step: 'Switched',
-    stepAt: now(inp).toISOString(),
+    stepAt,
+    steps: [...(p.steps ?? []), { step: 'Switched', at: stepAt }],
     ...(inp.lagSeconds !== undefined && { rpoSeconds: inp.lagSeconds }),
   };
   if (res.changeId) return waitInsync(inp, { ...next, changeId: res.changeId });
@@ -247,6 +252,7 @@ async function lookForAnswer(inp: DrillInput, k: Kit, p: DrillProgress): Promise
       result: 'Succeeded',
       rtoSeconds,
       ...(rpoSeconds !== undefined && { rpoSeconds }),
+      steps: [...(p.steps ?? []), { step: 'Answered', at: at.toISOString() }],
       message: `the shadow record ${k.target.recordName} moved to ${region} in ${rtoSeconds}s${rpoSeconds !== undefined ? `, replica lag ${rpoSeconds}s at the switch` : ''}; ${d.how}`,
     },
     cleanup: true,

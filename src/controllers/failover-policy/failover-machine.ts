@@ -270,16 +270,6 @@ function steady(w: Work): void {
   keepExWriterFenced(w);
 
   const writer = obs.writer;
-  if (writer?.reachable && writer.exists && writer.fenceTagged) {
-    // The current writer must never stay fenced: an aborted failover left our fence on it.
-    w.actions.push({ type: 'unfence', region: writer.region, identifier: writer.identifier });
-    w.events.push({
-      type: 'Warning',
-      reason: 'WriterFenced',
-      message: `writer ${writer.identifier} carries our fence but no failover is running: restoring its security groups`,
-    });
-    requeue(w, WAIT.aws);
-  }
   if (writer?.reachable && !writer.exists) {
     w.degraded = true;
     w.events.push({ type: 'Warning', reason: 'WriterMissing', message: `writer ${writer.identifier} does not exist in ${writer.region}` });
@@ -303,6 +293,19 @@ function steady(w: Work): void {
     }
   }
   startIfTriggered(w);
+  // The current writer must never stay fenced: an aborted failover left our fence on it. Unless a
+  // failover starts now: the fence is then its own (a fleet member taking over from one that
+  // fenced and stopped has no status of that failover, docs/multi-cluster.md), and lifting it
+  // would let the old writer take writes until it is fenced again.
+  if (writer?.reachable && writer.exists && writer.fenceTagged && !s.inProgress) {
+    w.actions.push({ type: 'unfence', region: writer.region, identifier: writer.identifier });
+    w.events.push({
+      type: 'Warning',
+      reason: 'WriterFenced',
+      message: `writer ${writer.identifier} carries our fence but no failover is running: restoring its security groups`,
+    });
+    requeue(w, WAIT.aws);
+  }
   spendIdleAcceptance(w);
 }
 

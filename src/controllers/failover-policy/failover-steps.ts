@@ -5,6 +5,7 @@
 // (promoteRequested) before it calls PromoteReadReplica, so a marked or promoting instance is
 // only ever waited for. That way a crash between the status write and the call cannot leave
 // the failover stuck, and AWS still sees exactly one PromoteReadReplica.
+import { MAX_STEP_MARKS, type StepMark } from '../../api/types.ts';
 import type { InstanceRef } from '../../aws/rds/observe.ts';
 import type { FailoverProgress, FailoverStep, TriggerReason, Work } from './failover-machine.ts';
 import { healthOf, lagFresh, lagValid, requeue, sameRef, secretMatches, stepIndex, WAIT, writeSecret } from './failover-ready.ts';
@@ -49,8 +50,15 @@ export function advance(w: Work): void {
 function record(w: Work, ip: FailoverProgress, step: FailoverStep): void {
   ip.step = step;
   ip.stepAt = w.obs.now;
+  markStep(w, ip, step);
   w.actions.push({ type: 'recordStep', step });
   requeue(w, 0);
+}
+
+/** Keeps the step, its time and both regions' health for `multiregion timeline` (status holds only the last step otherwise). */
+export function markStep(w: Work, ip: FailoverProgress, step: FailoverStep): void {
+  const mark: StepMark = { step, at: w.obs.now, fromHealth: healthOf(w.obs, ip.from).state, toHealth: healthOf(w.obs, ip.to).state };
+  ip.steps = [...(ip.steps ?? []), mark].slice(-MAX_STEP_MARKS);
 }
 
 function fromRef(w: Work, ip: FailoverProgress): InstanceRef {
@@ -302,6 +310,7 @@ function pointDns(w: Work, ip: FailoverProgress): void {
 function complete(w: Work, ip: FailoverProgress): void {
   const started = Date.parse(ip.startedAt);
   const to = toRef(w, ip);
+  markStep(w, ip, 'Completed');
   w.s.lastFailover = {
     startedAt: ip.startedAt,
     completedAt: w.obs.now,
@@ -315,6 +324,7 @@ function complete(w: Work, ip: FailoverProgress): void {
     ...(ip.dataLossAccepted && { dataLossAccepted: ip.dataLossAccepted }),
     ...(ip.fromIdentifier && { fromIdentifier: ip.fromIdentifier }),
     toIdentifier: to.identifier,
+    ...(ip.steps && { steps: ip.steps }),
   };
   w.s.activeRegion = ip.to;
   delete w.s.inProgress;

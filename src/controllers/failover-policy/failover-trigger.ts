@@ -4,7 +4,7 @@
 // Healthy long enough. Starting means recording Triggered; the RPO guard and the fence come next.
 import type { MachineSpec, Observations, TriggerReason, Work } from './failover-machine.ts';
 import { FAILBACK_STABLE_MS, healthOf, heldForMs, homeRegion, otherRegion, requeue, sameRef, WAIT } from './failover-ready.ts';
-import { PLANNED_REASONS } from './failover-steps.ts';
+import { markStep, PLANNED_REASONS } from './failover-steps.ts';
 
 export type Trigger = { to: string; reason: TriggerReason; accepted?: string } | { blocked: string; message: string; degraded: boolean } | { waitMs: number };
 
@@ -99,6 +99,7 @@ export function startIfTriggered(w: Work): void {
     toIdentifier: replica.identifier,
     ...(t.accepted && { dataLossAccepted: t.accepted }),
   };
+  markStep(w, s.inProgress, 'Triggered');
   if (t.accepted && obs.acceptDataLoss !== undefined) s.acceptedDataLoss = obs.acceptDataLoss;
   w.actions.push({ type: 'recordStep', step: 'Triggered' });
   w.transition = t.reason;

@@ -49,7 +49,7 @@ export async function finalizeFailoverPolicy(
     }
     obj.status = { ...obj.status, ...res.status };
   }
-  const owner = ownerOf(obj, deps.clusterId);
+  const owner = ownerOf(obj, deps);
   await new PolicyDns(deps, kit.dns, r, obj, owner, ctx).remove();
   // A drill cut short by the deletion leaves no shadow records behind.
   if (obj.status?.drillInProgress) await kit.dns.recordsFor(deps.aws.route53(r.route53)).remove(shadowTarget(r, owner), { mutate: ctx.plan.mutate });

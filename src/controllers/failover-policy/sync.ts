@@ -40,7 +40,7 @@ export async function syncFailoverPolicy(
   ctx: SyncContext,
 ): Promise<SyncResult<FailoverPolicyStatus>> {
   const r = resolvePolicy(deps, obj);
-  const owner = ownerOf(obj, deps.clusterId);
+  const owner = ownerOf(obj, deps);
   const { namespace, name } = obj.metadata;
   const prev: FailoverPolicyStatus = obj.status ?? {};
   const dns = new PolicyDns(deps, kit.dns, r, obj, owner, ctx);
@@ -226,13 +226,15 @@ export async function syncFailoverPolicy(
 
 /**
  * The failover first: while the writer's region is Unhealthy (Automatic: a failover is waiting
- * out unhealthyForSeconds or about to start) or a failover has not sent its promote yet, a pass
- * does not re-read Route 53 (two health checks, the zone twice: five calls at the account's 10/s)
- * but takes what the last full pass of the same generation read. With many policies failing over
- * at once, those reads would hold every worker behind the Route 53 bucket while promotions wait.
- * Nothing of the failover up to the promote needs DNS; the records move after it, in passes that
- * read Route 53 again. Without such a state (a restart, a spec change, a pending change or a
- * DNS error last time), the pass reads as always.
+ * out unhealthyForSeconds or about to start) or a failover has not seen its replica promoted yet,
+ * a pass does not re-read Route 53 (two health checks, the zone twice: five calls at the
+ * account's 10/s) but takes what the last full pass of the same generation read. With many
+ * policies failing over at once, those reads would hold every worker behind the Route 53 bucket
+ * while other promotions wait: the pass that follows a promote (PromoteRequested, waiting for the
+ * replica to take writes) is one of them. Nothing of the failover up to Promoted needs DNS; the
+ * records move after it (switchDns reads and writes Route 53 itself), and passes from Promoted on
+ * read Route 53 again. Without such a state (a restart, a spec change, a pending change or a DNS
+ * error last time), the pass reads as always.
  */
 export function deferDns(
   policy: { hasDatabase: boolean; mode: string; activeSide: Side; unhealthyForSeconds: number },
@@ -245,8 +247,8 @@ export function deferDns(
   const nowMs = now.getTime();
   const ip = prev.inProgress;
   if (ip) {
-    const beforePromote = stepIndex(ip.step as FailoverStep) < stepIndex('PromoteRequested');
-    return beforePromote && nowMs - Date.parse(ip.startedAt ?? '') <= DEFER_DNS_MAX_MS ? lastRead : undefined;
+    const notPromotedYet = stepIndex(ip.step as FailoverStep) < stepIndex('Promoted');
+    return notPromotedYet && nowMs - Date.parse(ip.startedAt ?? '') <= DEFER_DNS_MAX_MS ? lastRead : undefined;
   }
   if (policy.mode !== 'Automatic') return undefined;
   const active = sideHealth(board, prev.healthCheckIds ?? {}, prev.health, now.toISOString())[policy.activeSide];
@@ -255,7 +257,7 @@ export function deferDns(
 }
 
 /**
- * A failover that has not got to its promote this long after it started (or was due) is held
+ * A failover that has not got its replica promoted this long after it started (or was due) is held
  * (the RPO guard, an unconfirmed fence, an outage): its passes read Route 53 again, so DnsSynced
  * tells the truth about it while it waits.
  */

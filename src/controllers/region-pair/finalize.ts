@@ -27,7 +27,7 @@ type Step = () => Promise<string | undefined>;
 
 export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, ctx: SyncContext): Promise<FinalizeResult<RegionPairStatus>> {
   const spec = defaultRegionPairSpec(obj.spec);
-  const owner = ownerOf(obj, deps.clusterId);
+  const owner = ownerOf(obj, deps);
   const st = obj.status ?? {};
   const sides: Array<[Side, RegionSideSpec]> = [
     ['primary', spec.primary],
@@ -154,7 +154,6 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
               owner,
               side,
               transitGatewayId: tgw.id,
-              transitGatewayOwned: tgw.owned,
               vpcId: att.vpcId,
               subnetIds: att.subnetIds,
               includeDeleting: true,

@@ -43,7 +43,7 @@ export function overviewMembers(deps: ControllerDeps, pair: RegionPair): { clien
       displayName: c.spec.client.displayName,
       side: c.spec.side,
       region: pair.spec[c.spec.side].region,
-      dashboardName: dashboardName(ownerOf(c, deps.clusterId)),
+      dashboardName: dashboardName(ownerOf(c, deps)),
     }));
   const policies = deps.manager
     .cache<FailoverPolicy>('FailoverPolicy')
@@ -66,7 +66,7 @@ export async function syncPairOverview(deps: ControllerDeps, pair: RegionPair, s
     ...(pair.status?.overviewHash && { overviewHash: pair.status.overviewHash }),
   };
   const { clients, policies } = overviewMembers(deps, pair);
-  const desired = desiredOverview(ownerOf(pair, deps.clusterId), {
+  const desired = desiredOverview(ownerOf(pair, deps), {
     pairName: pair.metadata.name,
     pairNamespace: pair.metadata.namespace,
     regions: { primary: pair.spec.primary.region, secondary: pair.spec.secondary.region },
@@ -97,7 +97,7 @@ export async function syncPairOverview(deps: ControllerDeps, pair: RegionPair, s
 
 /** Part of the RegionPair's deletion: the overview goes with the pair. */
 export async function finalizePairOverview(deps: ControllerDeps, pair: RegionPair, ctx: SyncContext): Promise<void> {
-  await deleteOverview(deps.aws.cloudwatch(targetOf(pair.spec.primary)), ownerOf(pair, deps.clusterId), { mutate: ctx.plan.mutate });
+  await deleteOverview(deps.aws.cloudwatch(targetOf(pair.spec.primary)), ownerOf(pair, deps), { mutate: ctx.plan.mutate });
   checks.forget(keyString({ namespace: pair.metadata.namespace, name: pair.metadata.name }));
 }
 

@@ -139,7 +139,6 @@ export async function syncSide(
         owner,
         side,
         transitGatewayId: tgw.observed.id,
-        transitGatewayOwned: tgw.observed.owned,
         vpcId: att.vpcId,
         subnetIds: att.subnetIds,
       },

@@ -20,7 +20,7 @@ export const WAIT_REQUEUE_MS = 5_000;
 /** `driftIntervalMs`: the manager's, which paces how often unchanged TGW route tables are read. */
 export async function syncRegionPair(deps: ControllerDeps, obj: RegionPair, ctx: SyncContext, driftIntervalMs?: number): Promise<SyncResult<RegionPairStatus>> {
   const spec = defaultRegionPairSpec(obj.spec);
-  const owner = ownerOf(obj, deps.clusterId);
+  const owner = ownerOf(obj, deps);
   const prev = obj.status ?? {};
 
   // Reaching both sides first: a wrong role fails here, before anything is created.

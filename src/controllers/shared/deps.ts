@@ -11,7 +11,10 @@ import type { StatusWriter } from '../../runtime/status.ts';
 export interface ControllerDeps {
   kc: KubeConfig;
   aws: AwsClients;
+  /** The `multiregion.dev/cluster` tag value: --fleet-id, which defaults to --cluster-id. */
   clusterId: string;
+  /** A fleet (docs/multi-cluster.md): ownership tags name the fleet's id for an object, not this cluster's uid (owner.ts). */
+  sharedByFleet?: boolean;
   logger: Logger;
   events: EventRecorder;
   status: StatusWriter;

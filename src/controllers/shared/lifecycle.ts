@@ -9,6 +9,7 @@ import { objectPath } from '../../runtime/kube-object.ts';
 import { kubeRequest, MERGE_PATCH } from '../../runtime/kube-request.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { type ObjectKey, type Reconcile, type ReconcileResult, TerminalError } from '../../runtime/reconciler.ts';
+import { actingCondition } from './acting.ts';
 import type { ControllerDeps } from './deps.ts';
 import { CREATE_IN_DOUBT_WINDOW_MS, CreateInDoubtError, CreatePendingRecords, Planner, parseCreatePending } from './planner.ts';
 import { describeError, SyncError } from './sync-error.ts';
@@ -121,6 +122,7 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
           windowMs: deps.createPendingWindowMs ?? CREATE_IN_DOUBT_WINDOW_MS,
           annotation: ANNOTATIONS.createPending,
           createFailed: (resource) => patchAnnotation(deps, h.path, obj, ANNOTATIONS.createPending, records.settled(resource), signal),
+          createSucceeded: (resource) => records.succeeded(resource),
         },
       ),
       log,
@@ -134,12 +136,22 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
     // taken before the pass, or an error would roll recorded steps back.
     const storedStatus = () => (obj.status ?? {}) as Record<string, unknown> & { conditions?: Condition[] };
     const gen = obj.metadata.generation ?? 0;
+    // A fleet member's every status write says whether it acts (docs/multi-cluster.md).
+    const fleet = rctx?.fleet;
+    const acting = fleet && actingCondition(fleet, { deleting: !!obj.metadata.deletionTimestamp && hasFinalizer(obj, FINALIZER) });
     const withConds = (status: Record<string, unknown>, conds: ConditionInput[]): Record<string, unknown> => {
       let list = (storedStatus().conditions ?? []) as Condition[];
-      for (const c of conds) list = setCondition(list, c, gen, at) as Condition[];
+      for (const c of acting ? [...conds, acting] : conds) list = setCondition(list, c, gen, at) as Condition[];
       return { ...status, conditions: list };
     };
     const writeStatus = (status: Record<string, unknown>) => deps.status.write(h.path, obj, status, { signal });
+
+    // Standby: another member acts. No AWS call at all, no finalizer added or removed; the
+    // object only says who acts. The manager wakes every object when that changes.
+    if (fleet && !fleet.acting) {
+      await writeStatus(withConds(storedStatus(), []));
+      return;
+    }
 
     // Paused: no AWS call at all, not even on delete (the finalizer stays until unpaused).
     if (isTrue(ann[ANNOTATIONS.paused])) {

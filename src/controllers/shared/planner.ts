@@ -49,6 +49,13 @@ export class CreatePendingRecords {
     this.records.push({ resource, at });
     return formatCreatePending(this.records) as string;
   }
+  /**
+   * `resource`'s create answered: its outcome is known, so its record is left out of the next
+   * value written (no write of its own: a pass of several creates writes once per create).
+   */
+  succeeded(resource: string): void {
+    this.remove(resource);
+  }
   /** The annotation's value once `resource`'s create is known to have made nothing. */
   settled(resource: string): string | null {
     this.remove(resource);
@@ -91,6 +98,8 @@ export interface CreateGuard {
   annotation: string;
   /** AWS answered a create of `resource` with an error: its outcome is known (nothing made), its record goes. */
   createFailed?: (resource: string) => Promise<void>;
+  /** AWS answered a create of `resource` with success: its record need not be written again. */
+  createSucceeded?: (resource: string) => void;
 }
 
 export class Planner {
@@ -133,6 +142,7 @@ export class Planner {
       if (settled && which) await this.guard?.createFailed?.(which).catch(() => undefined);
       throw err;
     }
+    if (which) this.guard?.createSucceeded?.(which);
     if (change.action === 'Create' || change.action === 'Delete' || change.action === 'Accept' || change.action === 'Promote') {
       const what = describe ? describe(result) : change.resource;
       const where = change.region ? ` in ${change.region}` : '';
