@@ -190,7 +190,7 @@ test('update-accelerator example: rename and disable deploy again; DUAL_STACK ad
   );
   assert.equal(dual.IpSets?.[0]?.IpAddresses?.join(), renamed.IpSets?.[0]?.IpAddresses?.join(), 'the static IPv4 addresses stay');
   assert.match(dual.DualStackDnsName!, /^a[0-9a-f]{16}\.dualstack\.awsglobalaccelerator\.com$/);
-  assert.equal(await failure(ga.send(new UpdateAcceleratorCommand({ AcceleratorArn: `${arn.slice(0, -1)}0`, Name: 'x' }))), 'AcceleratorNotFoundException');
+  assert.equal(await failure(ga.send(new UpdateAcceleratorCommand({ AcceleratorArn: otherId(arn), Name: 'x' }))), 'AcceleratorNotFoundException');
 });
 
 test('update-accelerator-attributes example: flow logs to S3; enabling them without bucket and prefix is refused', async () => {
@@ -252,7 +252,7 @@ test('create-listener / update-listener examples: ARN under the accelerator, Cli
   );
   assert.equal(await failure(backwards), 'InvalidPortRangeException');
   assert.equal(await failure(ga.send(new DescribeListenerCommand({ ListenerArn: `${acc}/listener/00000000` }))), 'ListenerNotFoundException');
-  assert.equal(await failure(ga.send(new ListListenersCommand({ AcceleratorArn: `${acc.slice(0, -1)}0` }))), 'AcceleratorNotFoundException');
+  assert.equal(await failure(ga.send(new ListListenersCommand({ AcceleratorArn: otherId(acc) }))), 'AcceleratorNotFoundException');
 });
 
 test('create-endpoint-group example: defaults from the API reference, HEALTHY endpoints, one group per Region', async () => {
@@ -478,3 +478,8 @@ test('test hooks: endpoint health marks and the deployment delay; /moto-api/rese
   await sleep(1300);
   assert.equal(await status(acc2), 'DEPLOYED', 'the reset restored the default 1 s delay');
 });
+
+/** The same ARN with another last character: an accelerator that does not exist. */
+function otherId(arn: string): string {
+  return `${arn.slice(0, -1)}${arn.endsWith('0') ? '1' : '0'}`;
+}

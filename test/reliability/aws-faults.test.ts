@@ -53,7 +53,10 @@ async function convergeAndDelete(label: string, rules: () => void, lift?: () => 
   rules();
   const name = uniqueName(label);
   await kube.apply(pairObj(NS, name, pairSpec(east, west)));
-  await kube.waitCondition('RegionPair', NS, name, 'Ready', 'True', undefined, 120_000);
+  // A create answered with a 500 or a reset has no known outcome: what it names is not created
+  // again before the 90 s create-pending window ends (CREATE_IN_DOUBT_WINDOW_MS), and random faults
+  // can hit two creates in turn, so convergence may take two windows and the passes between them.
+  await kube.waitCondition('RegionPair', NS, name, 'Ready', 'True', undefined, 240_000);
   lift?.();
   const dup: string[] = [];
   for (const r of REGIONS)

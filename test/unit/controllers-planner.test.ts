@@ -279,6 +279,12 @@ describe('Planner: a create left in doubt (crossplane-runtime create-pending)', 
     });
   }
 
+  it('a repeatable create (a name AWS will not give twice) is neither held back nor recorded', async () => {
+    const { p, log, call } = make(guard(1_000));
+    assert.equal(await p.apply({ action: 'Create', resource: 'DBInstanceReadReplica', region: 'us-west-2' }, call, undefined, { repeatable: true }), 'x');
+    assert.deepEqual(log, ['call', 'event CreatedDBInstanceReadReplica'], 'no create-pending write before the call');
+  });
+
   it('dry-run lists the create and refuses nothing', async () => {
     const { p, log, call } = make(guard(1_000), true);
     assert.equal(await p.apply({ action: 'Create', resource: 'DBInstanceReadReplica' }, call), undefined);

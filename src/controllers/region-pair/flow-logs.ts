@@ -26,6 +26,8 @@ export async function syncFlowLogs(
     ctx.plan,
     { resource: 'LogGroup', region, detail: fl.logGroupName },
     (o) => `log group ${o.name}`,
+    // A second CreateLogGroup of the name fails with AlreadyExists and is adopted (log-group.ts).
+    { repeatable: true },
   );
   if (g.observed) st.status.logGroupArn = g.observed.arn;
   const f = await ensure(

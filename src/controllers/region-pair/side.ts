@@ -145,6 +145,8 @@ export async function syncSide(
       ctx.plan,
       { resource: 'TransitGatewayVpcAttachment', region, detail: att.vpcId },
       (o) => `VPC attachment ${o.id} for ${att.vpcId}`,
+      // AWS allows one attachment per (TGW, VPC): a second create fails and finds the first (vpc-attachment.ts).
+      { repeatable: true },
     ).catch((err) => {
       const d = describeError(err);
       if (/Vpc/i.test(d.reason)) throw new SyncError(d.message, d.reason, `spec.${side}.vpcAttachments[${i}].vpcId`, d.terminal, { cause: err });

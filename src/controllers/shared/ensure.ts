@@ -17,10 +17,12 @@ export async function ensure<S, O>(
   plan: Planner,
   what: Omit<PlannedChange, 'action'>,
   describe: (o: O) => string,
+  /** See Planner.apply: the create is keyed by a name AWS will not give twice. */
+  opts: { repeatable?: boolean } = {},
 ): Promise<Ensured<O>> {
   const obs = await r.observe(spec);
   if (!obs.exists) {
-    const o = await plan.apply({ action: 'Create', ...what }, () => r.create(spec), describe);
+    const o = await plan.apply({ action: 'Create', ...what }, () => r.create(spec), describe, opts);
     return { observed: o, created: true };
   }
   if (!obs.upToDate && obs.observed !== undefined) {

@@ -122,12 +122,17 @@ export class Planner {
   /** `apply` as the aws layer takes it: each of its mutating calls goes this one way. */
   readonly mutate: Mutate = (change, fn, describe) => this.apply(change, fn, describe);
 
-  /** Runs `fn` unless dry-run; returns undefined in dry-run. */
-  async apply<T>(change: PlannedChange, fn: () => Promise<T>, describe?: (r: T) => string): Promise<T | undefined> {
+  /**
+   * Runs `fn` unless dry-run; returns undefined in dry-run. `repeatable`: a create keyed by a name
+   * AWS refuses to reuse (a log group, a VPC attachment per TGW and VPC), whose second call fails
+   * with AlreadyExists and is adopted: it can make no duplicate, so it records no create-pending
+   * and is never held back by one.
+   */
+  async apply<T>(change: PlannedChange, fn: () => Promise<T>, describe?: (r: T) => string, opts: { repeatable?: boolean } = {}): Promise<T | undefined> {
     this.changes.push(change);
     if (this.dryRun) return undefined;
     this.signal?.throwIfAborted();
-    const which = change.action === 'Create' ? createIdentity(change) : undefined;
+    const which = change.action === 'Create' && !opts.repeatable ? createIdentity(change) : undefined;
     if (which) {
       this.refuseBlindCreate(which);
       await this.beforeCreate?.(which);
