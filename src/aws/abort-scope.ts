@@ -29,6 +29,23 @@ export class AbortError extends Error {
   }
 }
 
+/**
+ * `promise`, but given up (AbortError) as soon as `signal` aborts: a reconcile waiting for work it
+ * does not own (a rate-limit token, a read shared with other reconciles) stops waiting when it is
+ * cancelled; the work itself goes on for whoever else waits for it.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(new AbortError(what, signal.reason));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AbortError(what, signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** Joins the scope's signal with one the caller gave explicitly; either one aborts the call. */
 export function joinSignals(explicit: AbortSignal | undefined, scoped: AbortSignal | undefined): AbortSignal | undefined {
   if (!explicit || explicit === scoped) return scoped;

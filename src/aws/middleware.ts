@@ -4,7 +4,7 @@
 // where a cancelled reconcile stops changing AWS, and where a region that does not answer
 // stops costing one timeout per SDK attempt.
 
-import { AbortError, currentAbortSignal } from './abort-scope.ts';
+import { AbortError, currentAbortSignal, untilAborted } from './abort-scope.ts';
 import { attachCallContext, callContextOf, isThrottling } from './errors.ts';
 import { bucketsForCall, limiterKey, type RateLimiter } from './ratelimit.ts';
 import type { CallRecord } from './types.ts';
@@ -125,15 +125,6 @@ function refuseIfCancelled(signal: AbortSignal | undefined, what: string): void 
   if (signal?.aborted) throw new AbortError(what, signal.reason);
 }
 
-/** The limiter's wait can be long; a cancelled mutating call stops waiting at once. */
-function untilCancelled(wait: Promise<void>, signal: AbortSignal, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(new AbortError(what, signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    wait.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 export function callMiddleware(opts: CallMiddlewareOptions): Middleware {
   return (next, context) => async (args) => {
     const operation = operationName(context);
@@ -143,7 +134,8 @@ export function callMiddleware(opts: CallMiddlewareOptions): Middleware {
     refuseIfCancelled(signal, what);
     const key = limiterKey(opts.service, opts.accountKey, opts.region);
     const wait = opts.limiter.takeAll(key, buckets);
-    await (signal ? untilCancelled(wait, signal, what) : wait);
+    // The limiter's wait can be long; a cancelled mutating call stops waiting at once.
+    await (signal ? untilAborted(wait, signal, what) : wait);
     refuseIfCancelled(signal, what);
     const started = performance.now();
     const report = (outcome: CallRecord['outcome']): void => {

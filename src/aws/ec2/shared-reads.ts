@@ -9,7 +9,7 @@
 // The cache hangs off the EC2 client, and there is one client per (region, role), so it is
 // per account and region without a key of its own; a client that is dropped takes it along.
 import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
-import { AbortError, currentAbortSignal, outsideAbortScope } from '../abort-scope.ts';
+import { currentAbortSignal, outsideAbortScope, untilAborted } from '../abort-scope.ts';
 import { TAG_KEYS } from '../tags.ts';
 
 /**
@@ -132,22 +132,7 @@ export class SharedReads<K extends string = SharedReadType> {
 /** Waits for a shared read, but no longer than the caller's reconcile lives. */
 function waitFor<T>(promise: Promise<T>): Promise<T> {
   const signal = currentAbortSignal();
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(new AbortError('shared read', signal.reason));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError('shared read', signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
+  return signal ? untilAborted(promise, signal, 'shared read') : promise;
 }
 
 // Writes that change none of the shared reads: TGW routes are cached per table by

@@ -12,7 +12,7 @@
 // Waiting for the read that is out is what makes callers share; a read out longer than
 // `patienceMs` (a region that does not answer) no longer holds new questions back: they go out
 // at once, so a dead region costs a caller one request timeout, not two.
-import { AbortError, currentAbortSignal, outsideAbortScope } from '../abort-scope.ts';
+import { currentAbortSignal, outsideAbortScope, untilAborted } from '../abort-scope.ts';
 
 export interface CoalescedReadsOptions {
   /** A read out longer than this no longer holds new questions back (default PATIENCE_MS). */
@@ -146,23 +146,5 @@ export class CoalescedReads<V> {
 /** Waits for a shared answer, but no longer than the caller's reconcile lives. */
 function waitFor<T>(promise: Promise<T>): Promise<T> {
   const signal = currentAbortSignal();
-  if (!signal) return promise;
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(new AbortError('shared read', signal.reason));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortError('shared read', signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
+  return signal ? untilAborted(promise, signal, 'shared read') : promise;
 }
