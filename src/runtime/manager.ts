@@ -411,6 +411,12 @@ export class Manager {
   /** One reconcile, and its outcome mapped onto the queue and the metrics. Never throws. */
   private async process(c: Controller, key: string, termSignal: AbortSignal): Promise<void> {
     if (termSignal.aborted) return;
+    // The cache does not show this key's last write yet: the pass would work from the state before it.
+    const wait = c.writes.waitFor(key);
+    if (wait !== undefined) {
+      c.queue.addAfter(key, wait);
+      return;
+    }
     // A member of a fleet: the acting one's reconciles also end when it stops acting.
     const fleet = this.o.fleet?.state();
     const signal = fleet?.signal ? AbortSignal.any([termSignal, fleet.signal]) : termSignal;
@@ -418,12 +424,6 @@ export class Manager {
     const kind = c.reg.kind;
     const { namespace, name } = parseKey(key);
     const log = this.o.logger.child({ kind, namespace, name });
-    // The cache does not show this key's last write yet: the pass would work from the state before it.
-    const wait = c.writes.waitFor(key);
-    if (wait !== undefined) {
-      c.queue.addAfter(key, wait);
-      return;
-    }
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     const own = this.sources.get(c.reg.path)?.informer;
