@@ -100,7 +100,7 @@ local-helm: node-deps moto k8s tools build ## make local, installed through the 
 bench: node-deps moto k8s ## performance figures against the local stack (not a test; under 15 min; --quick via BENCH_ARGS)
 	node --import tsx test/bench/run.ts $(BENCH_ARGS)
 
-drill: ## against a running `make local`: make the example primary unhealthy and follow the failover (RTO, RPO)
+drill: ## against a running `make local`: a Switchover drill there and back, with its timeline (DRILL_TYPE=Automatic: an unplanned failover)
 	node --import tsx test/env/drill.ts
 
 clean:

@@ -37,6 +37,8 @@ export interface Flags {
   failbackStablePeriodMs: number;
   /** After an automatic failback that did not complete, the next waits this long. */
   failbackCooldownMs: number;
+  /** A Switchover drill fails (and settles on a known writer) when a direction is not promoted this long after it started. */
+  drillCatchUpTimeoutMs: number;
   help: boolean;
   /** Print the version and exit (no other flag is required then). */
   version: boolean;
@@ -96,6 +98,9 @@ Flags (environment variable in brackets):
   --failback-cooldown DURATION     after an automatic failback that did not complete (home turned
                                    unhealthy again), the next waits this long (default 1h);
                                    spec.failover.failbackMaxAttemptsPerDay caps them [MRC_FAILBACK_COOLDOWN]
+  --drill-catch-up-timeout DURATION  a Switchover drill fails when a direction is not promoted this
+                                   long after it started (the old writer is fenced meanwhile); it
+                                   then settles on a known writer (default 10m) [MRC_DRILL_CATCH_UP_TIMEOUT]
   --log-level LEVEL                error|warn|info|debug (default info)
   --help                           print this text
   --version                        print the version and exit
@@ -166,6 +171,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'aws-rate-limits': { type: 'string' },
       'failback-stable-period': { type: 'string' },
       'failback-cooldown': { type: 'string' },
+      'drill-catch-up-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
@@ -207,6 +213,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
     awsRateLimits: parseRateLimits(values['aws-rate-limits'] ?? env.MRC_AWS_RATE_LIMITS ?? ''),
     failbackStablePeriodMs: parsePositiveDuration('failback-stable-period', values['failback-stable-period'] ?? env.MRC_FAILBACK_STABLE_PERIOD ?? '10m'),
     failbackCooldownMs: parsePositiveDuration('failback-cooldown', values['failback-cooldown'] ?? env.MRC_FAILBACK_COOLDOWN ?? '1h'),
+    drillCatchUpTimeoutMs: parsePositiveDuration('drill-catch-up-timeout', values['drill-catch-up-timeout'] ?? env.MRC_DRILL_CATCH_UP_TIMEOUT ?? '10m'),
     logLevel,
     help,
     version,

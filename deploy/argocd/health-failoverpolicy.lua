@@ -65,11 +65,37 @@ if phase == "FailingOver" or phase == "FailingBack" then
   return hs
 end
 
+-- Global Accelerator (spec.globalAccelerator): the traffic dials go into every message below.
+local ga = obj.status.globalAccelerator
+local function dials()
+  if ga == nil or ga.dials == nil then return "" end
+  return "; GA dials P:" .. tostring(ga.dials.primary or "?") .. " S:" .. tostring(ga.dials.secondary or "?")
+end
+
 local ready = condition("Ready")
 if ready == nil or ready.status == "Unknown" then
   hs.status = "Progressing"
-  hs.message = said(ready, "Waiting for the Ready condition")
+  hs.message = said(ready, "Waiting for the Ready condition") .. dials()
   return hs
+end
+if ready.status == "True" or converging(ready.reason) then
+  -- A shift that went back needs the operator: traffic is not where the spec says.
+  if ga ~= nil and ga.shift ~= nil and ga.shift.rolledBack == true then
+    hs.status = "Degraded"
+    hs.message = "Shift to " .. tostring(ga.shift.to) .. " rolled back: " .. tostring(ga.shift.message or "the receiving side turned unhealthy") .. dials()
+    return hs
+  end
+  if ga ~= nil and ga.shift ~= nil then
+    hs.status = "Progressing"
+    hs.message = "Shifting traffic to " .. tostring(ga.shift.to) .. ", step " .. tostring((ga.shift.step or 0) + 1) .. dials()
+    return hs
+  end
+  -- A change to the accelerator takes minutes to reach every edge location.
+  if ga ~= nil and ga.status == "IN_PROGRESS" then
+    hs.status = "Progressing"
+    hs.message = "Global Accelerator IN_PROGRESS: a change is deploying" .. dials()
+    return hs
+  end
 end
 if ready.status == "True" then
   hs.status = "Healthy"
@@ -78,7 +104,7 @@ if ready.status == "True" then
   if fr ~= nil and fr.status ~= "True" then
     msg = msg .. "; standby not ready: " .. said(fr, fr.reason or "unknown")
   end
-  hs.message = msg
+  hs.message = msg .. dials()
   return hs
 end
 if converging(ready.reason) then
@@ -86,5 +112,5 @@ if converging(ready.reason) then
 else
   hs.status = "Degraded"
 end
-hs.message = (ready.reason or "NotReady") .. ": " .. said(ready, "not ready")
+hs.message = (ready.reason or "NotReady") .. ": " .. said(ready, "not ready") .. dials()
 return hs

@@ -21,6 +21,7 @@ export const DEFAULTS = {
   dnsTtl: 60,
   healthCheck: { intervalSeconds: 30 as NonNullable<HealthCheckSpec['intervalSeconds']>, failureThreshold: 3 },
   maxReplicaLagSeconds: 60,
+  backupRetentionDays: 7,
   failover: {
     mode: 'Manual' as NonNullable<FailoverSpec['mode']>,
     unhealthyForSeconds: 60,
@@ -72,7 +73,12 @@ export function defaultFailoverPolicySpec(spec: FailoverPolicySpec): DefaultedFa
     failover: { ...failover, ...fill(failover ?? {}, DEFAULTS.failover) },
     deletionPolicy: spec.deletionPolicy ?? DEFAULTS.deletionPolicy,
   };
-  if (database) out.database = { ...database, maxReplicaLagSeconds: database.maxReplicaLagSeconds ?? DEFAULTS.maxReplicaLagSeconds };
+  if (database)
+    out.database = {
+      ...database,
+      maxReplicaLagSeconds: database.maxReplicaLagSeconds ?? DEFAULTS.maxReplicaLagSeconds,
+      backupRetentionDays: database.backupRetentionDays ?? DEFAULTS.backupRetentionDays,
+    };
   return out;
 }
 

@@ -188,7 +188,60 @@ export interface DatabaseSpec {
   primary: { region: string; instanceIdentifier: string; roleArn?: string };
   replica: { region: string; instanceIdentifier: string; instanceClass?: string; kmsKeyId?: string; roleArn?: string };
   maxReplicaLagSeconds?: number;
-  connectionSecret: { name: string };
+  connectionSecret: ConnectionSecretSpec;
+  /** per region: how a replica created there is placed (first replica and every re-seed); wins over replica.instanceClass/kmsKeyId */
+  placement?: DatabasePlacement[];
+  /** set on a writer a failover promotes (default 7) */
+  backupRetentionDays?: number;
+}
+
+export interface DatabasePlacement {
+  region: string;
+  dbSubnetGroupName?: string;
+  vpcSecurityGroupIds?: string[];
+  kmsKeyId?: string;
+  multiAZ?: boolean;
+  instanceClass?: string;
+  storageType?: string;
+  parameterGroupName?: string;
+  optionGroupName?: string;
+}
+
+/** status.database.instances[]: one instance as AWS reported it this pass. */
+export interface DatabaseInstanceStatus {
+  region: string;
+  identifier: string;
+  role: 'writer' | 'replica';
+  status?: string;
+  instanceClass?: string;
+  encrypted?: boolean;
+  multiAZ?: boolean;
+  backupRetentionDays?: number;
+}
+
+/** Keys the controller writes into the connection Secret (before `keys` renames them). */
+export const CONNECTION_SECRET_KEYS = ['host', 'port', 'region', 'role', 'engine'] as const;
+export type ConnectionSecretKey = (typeof CONNECTION_SECRET_KEYS)[number];
+export interface WorkloadRef {
+  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
+  name: string;
+}
+export interface ConnectionSecretSpec {
+  name: string;
+  /** renames of the written keys, e.g. {host: DATABASE_HOST} */
+  keys?: Partial<Record<ConnectionSecretKey, string>>;
+  /** rolled like `kubectl rollout restart` after the Secret's data changes (policy's namespace) */
+  restartWorkloads?: WorkloadRef[];
+  restartSelector?: LabelSelector;
+}
+/** status.database.rollout: the last Secret revision the workloads were rolled for. */
+export interface RolloutStatus {
+  revision: string;
+  /** "Deployment/api": restarted for this revision, or carrying it already */
+  restarted?: string[];
+  /** "Deployment/api: why": not restarted yet, retried */
+  failed?: string[];
+  at?: string;
 }
 
 export interface FailoverSpec {
@@ -207,6 +260,52 @@ export interface DrillSpec {
   schedule?: string;
   /** IANA zone name; default UTC */
   timeZone?: string;
+  /** Dns (default): a shadow record only. Switchover: a real planned switchover to the standby and back (needs spec.database) */
+  type?: 'Dns' | 'Switchover';
+  /** a Switchover drill starts only within this many minutes of its slot (default 60) */
+  windowMinutes?: number;
+}
+
+// Global Accelerator (issue 18): one accelerator per policy, one endpoint group per side.
+export interface GaEndpointSpec {
+  /** NLB/ALB ARN, Elastic IP allocation id or EC2 instance id */
+  id: string;
+  weight?: number;
+  clientIpPreservation?: boolean;
+}
+export interface GaGroupSpec {
+  endpoints: GaEndpointSpec[];
+  healthCheck?: { protocol?: 'TCP' | 'HTTP' | 'HTTPS'; port?: number; path?: string; intervalSeconds?: 10 | 30; thresholdCount?: number };
+  portOverrides?: Array<{ listenerPort: number; endpointPort: number }>;
+}
+export interface GlobalAcceleratorSpec {
+  /** adopt this accelerator (never deleted) — or `create` */
+  acceleratorArn?: string;
+  create?: { name: string; ipAddressType?: 'IPV4' | 'DUAL_STACK'; enabled?: boolean; flowLogs?: { s3Bucket: string; s3Prefix?: string } };
+  listener: { protocol: 'TCP' | 'UDP'; portRanges: Array<{ from: number; to: number }>; clientAffinity?: 'NONE' | 'SOURCE_IP' };
+  primary: GaGroupSpec;
+  secondary: GaGroupSpec;
+  /** planned switchovers only: dial steps of the receiving side, ending at 100 */
+  shift?: { steps: number[]; stepSeconds?: number };
+}
+export interface GlobalAcceleratorStatus {
+  arn?: string;
+  /** named by spec.globalAccelerator.acceleratorArn: never deleted */
+  adopted?: boolean;
+  /** the listener this policy configures (an adopted accelerator may have others) */
+  listenerArn?: string;
+  dnsName?: string;
+  dualStackDnsName?: string;
+  ipAddresses?: string[];
+  /** IN_PROGRESS or DEPLOYED */
+  status?: string;
+  dials?: { primary?: number; secondary?: number };
+  /** per group: Healthy (every endpoint HEALTHY), Unhealthy, or Unknown (INITIAL / no endpoints) */
+  health?: { primary?: Health; secondary?: Health };
+  /** a gradual shift running now (planned switchovers) */
+  shift?: { from: string; to: string; step: number; stepAt: string; startedAt: string; rolledBack?: boolean; message?: string };
+  /** deletion: the step reached (Disabling, WaitingForDeployed, DeletingEndpointGroups, …) */
+  teardown?: string;
 }
 
 export interface FailoverPolicySpec {
@@ -215,7 +314,14 @@ export interface FailoverPolicySpec {
   database?: DatabaseSpec;
   failover?: FailoverSpec;
   drill?: DrillSpec;
-  alarms?: { replicaLagSeconds?: number; latencyMillis?: number; snsTopicArn?: string };
+  alarms?: {
+    replicaLagSeconds?: number;
+    latencyMillis?: number;
+    /** alarm on UnhealthyEndpointCount ≥ this in the active side's Global Accelerator group */
+    globalAcceleratorUnhealthyEndpoints?: number;
+    snsTopicArn?: string;
+  };
+  globalAccelerator?: GlobalAcceleratorSpec;
   tags?: Record<string, string>;
   deletionPolicy?: DeletionPolicy;
 }
@@ -264,6 +370,8 @@ export interface FailoverPolicyStatus extends CommonStatus {
   database?: {
     writer?: { region: string; identifier: string };
     replica?: { region: string; identifier: string; lagSeconds?: number };
+    rollout?: RolloutStatus;
+    instances?: DatabaseInstanceStatus[];
   };
   lastFailover?: FailoverRecord;
   inProgress?: FailoverRecord;
@@ -287,24 +395,64 @@ export interface FailoverPolicyStatus extends CommonStatus {
     trigger?: string;
     /** the drill's steps, oldest first */
     steps?: StepMark[];
+    /** Dns or Switchover (absent: Dns, recorded before the type existed) */
+    type?: 'Dns' | 'Switchover';
+    /** Switchover: each direction as the failover machine completed it */
+    directions?: DrillDirection[];
+    /** Switchover: the writer when the drill ended (a failed drill names where it left the writer) */
+    writer?: { region: string; identifier: string };
   };
   /** the Route 53 change of the failover records that is not INSYNC yet; cleared once it is */
   dnsChange?: { id: string; submittedAt: string };
   /** the drill running now: each pass looks once and requeues, so no worker waits for DNS */
   drillInProgress?: DrillProgress;
+  /** fence groups still to delete once their instance no longer needs them (controllers/failover-policy/fence-sweep.ts) */
+  fenceSweep?: FenceSweepEntry[];
+  globalAccelerator?: GlobalAcceleratorStatus;
+  /** what was changed outside the controller and put back (Global Accelerator dials, endpoints) */
+  drift?: string[];
+}
+
+/** One direction of a Switchover drill: a planned switchover the failover machine ran and completed. */
+export interface DrillDirection {
+  from: string;
+  to: string;
+  fromIdentifier?: string;
+  toIdentifier?: string;
+  startedAt?: string;
+  completedAt?: string;
+  rtoSeconds?: number;
+  rpoSeconds?: number;
+  /** the machine's steps of this direction (Triggered … Completed) */
+  steps?: StepMark[];
+}
+
+/** One instance whose deny-all fence group is still to delete. */
+export interface FenceSweepEntry {
+  region: string;
+  identifier: string;
+  /** when it was recorded */
+  since: string;
+  attempts: number;
+  /** not looked at again before this */
+  nextAttemptAt: string;
+  /** why the last attempt left the group */
+  message?: string;
 }
 
 export interface DrillProgress {
+  /** Dns (absent: Dns) or Switchover (then `switchover` holds its state; step and standby are the Dns drill's) */
+  type?: 'Dns' | 'Switchover';
   startedAt: string;
   /** OnDemand or Schedule */
   reason: string;
   trigger?: string;
-  /** ShadowWritten: the shadow pair points at the active side; Switched: its PRIMARY points at the standby */
-  step: 'ShadowWritten' | 'Switched';
+  /** Dns: ShadowWritten (the shadow pair points at the active side) or Switched (its PRIMARY points at the standby) */
+  step?: 'ShadowWritten' | 'Switched';
   /** when `step` was recorded */
   stepAt: string;
   /** the side the shadow PRIMARY is switched to */
-  standby: 'primary' | 'secondary';
+  standby?: 'primary' | 'secondary';
   /** the Route 53 change of `step` while it is not INSYNC */
   changeId?: string;
   /** Switched: when the answer checks began; the answer timeout counts from here */
@@ -315,6 +463,28 @@ export interface DrillProgress {
   waitingFor?: string;
   /** the steps recorded so far, oldest first */
   steps?: StepMark[];
+  /** Switchover: the state the next pass continues from */
+  switchover?: SwitchoverDrillState;
+}
+
+/**
+ * A Switchover drill in progress. `activeRegion` is the override the failover machine honours
+ * instead of spec.failover (as if Manual with this activeRegion) while the drill runs.
+ */
+export interface SwitchoverDrillState {
+  /** SwitchingOver (to the standby), SwitchingBack (home again), Ending (settling on a known writer after a failure or abandonment) */
+  phase: 'SwitchingOver' | 'SwitchingBack' | 'Ending';
+  /** the region active when the drill started, where it ends */
+  home: string;
+  /** the standby's region the drill switches to */
+  away: string;
+  /** the region the failover machine is to make active now */
+  activeRegion: string;
+  /** when the current phase began: a direction completed after it belongs to it */
+  phaseAt: string;
+  directions?: DrillDirection[];
+  /** Ending: why the drill ends early (Failed or Abandoned) */
+  failure?: { result: 'Failed' | 'Abandoned'; message: string };
 }
 
 // ---------------------------------------------------------- ClientConnection

@@ -3,6 +3,10 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { collectionPath, type KindInfo } from '../api/types.ts';
 import { kubeRequest, MERGE_PATCH } from '../runtime/kube-request.ts';
+
+/** Server-side apply's content type (JSON is YAML). */
+export const APPLY_PATCH = 'application/apply-patch+yaml';
+
 import { UsageError } from './errors.ts';
 import { objectPath } from './kinds.ts';
 
@@ -44,6 +48,21 @@ export class CliClient {
 
   mergePatch(k: KindInfo, namespace: string, name: string, patch: Json): Promise<Json> {
     return kubeRequest<Json>(this.kc, { method: 'PATCH', path: objectPath(k, namespace, name), contentType: MERGE_PATCH, body: patch });
+  }
+
+  /**
+   * Server-side apply of `body` (the caller's whole intent for this object) under `fieldManager`,
+   * forced: the fields in it become that manager's, taken from whoever owned them (a GitOps
+   * controller's apply included), and fields it owned before and left out are removed.
+   */
+  apply(k: KindInfo, namespace: string, name: string, body: Json, fieldManager: string): Promise<Json> {
+    return kubeRequest<Json>(this.kc, {
+      method: 'PATCH',
+      path: objectPath(k, namespace, name),
+      query: { fieldManager, force: true },
+      contentType: APPLY_PATCH,
+      body,
+    });
   }
 
   /** Sets (string) or removes (null) one annotation. */

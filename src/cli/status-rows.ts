@@ -2,14 +2,19 @@
 // first during an incident. Pure: objects in, strings out.
 import { ANNOTATIONS, type Condition } from '../api/types.ts';
 
-export const STATUS_HEADERS = ['Name', 'Kind', 'Ready', 'Synced', 'Active', 'Phase', 'Health', 'Lag', 'FailoverReady'] as const;
-/** `-o wide`: where it runs, the last failover, and why it is not Ready. */
-export const WIDE_HEADERS = [...STATUS_HEADERS, 'Regions', 'Pair', 'LastFailover', 'Message'] as const;
+export const STATUS_HEADERS = ['Name', 'Kind', 'Ready', 'Synced', 'Active', 'Phase', 'Health', 'Lag', 'FailoverReady', 'Dials'] as const;
+/** `-o wide`: where it runs, the last failover, the accelerator's status and static IPs, and why it is not Ready. */
+export const WIDE_HEADERS = [...STATUS_HEADERS, 'Regions', 'Pair', 'LastFailover', 'Accelerator', 'Message'] as const;
 
 export interface StatusObject {
   kind?: string;
   metadata: { name: string; namespace?: string; generation?: number; annotations?: Record<string, string> };
-  spec?: { primary?: { region?: string }; secondary?: { region?: string }; regionPairRef?: { name?: string } };
+  spec?: {
+    primary?: { region?: string };
+    secondary?: { region?: string };
+    regionPairRef?: { name?: string };
+    globalAccelerator?: { shift?: { steps?: number[] } };
+  };
   status?: {
     observedGeneration?: number;
     conditions?: Condition[];
@@ -19,6 +24,12 @@ export interface StatusObject {
     database?: { replica?: { lagSeconds?: number } };
     peering?: { state?: string };
     lastFailover?: { completedAt?: string; rtoSeconds?: number; reason?: string };
+    globalAccelerator?: {
+      status?: string;
+      ipAddresses?: string[];
+      dials?: { primary?: number; secondary?: number };
+      shift?: { to?: string; step?: number; rolledBack?: boolean };
+    };
   };
 }
 
@@ -44,6 +55,30 @@ export function lagCell(seconds: number | undefined): string {
   return seconds === undefined ? NONE : `${seconds}s`;
 }
 
+/**
+ * Global Accelerator traffic dials, "P:100 S:0"; a gradual shift running adds its step and
+ * target ("P:50 S:50 (shift 2/3 to us-west-2)"), one rolled back says so. "-" without GA.
+ */
+export function dialsCell(o: StatusObject): string {
+  const ga = o.status?.globalAccelerator;
+  const d = ga?.dials;
+  if (!d || (d.primary === undefined && d.secondary === undefined)) return NONE;
+  const dials = `P:${d.primary ?? '?'} S:${d.secondary ?? '?'}`;
+  const shift = ga.shift;
+  if (!shift) return dials;
+  if (shift.rolledBack) return `${dials} (shift to ${shift.to ?? '?'} rolled back)`;
+  const steps = o.spec?.globalAccelerator?.shift?.steps?.length;
+  const step = shift.step !== undefined ? `${shift.step + 1}${steps ? `/${steps}` : ''}` : '?';
+  return `${dials} (shift ${step} to ${shift.to ?? '?'})`;
+}
+
+/** `-o wide`: the accelerator's status (IN_PROGRESS while a change deploys) and its static IPs. */
+export function acceleratorCell(o: StatusObject): string {
+  const ga = o.status?.globalAccelerator;
+  if (!ga?.status && !ga?.ipAddresses?.length) return NONE;
+  return [ga.status, ga.ipAddresses?.join(',')].filter(Boolean).join(' ');
+}
+
 export function statusRow(o: StatusObject): string[] {
   const id = `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   const stale = (o.status?.observedGeneration ?? 0) < (o.metadata.generation ?? 0) ? '*' : '';
@@ -58,10 +93,11 @@ export function statusRow(o: StatusObject): string[] {
       healthCell(o.status?.health),
       lagCell(o.status?.database?.replica?.lagSeconds),
       conditionCell(o, 'FailoverReady'),
+      dialsCell(o),
     ];
   }
   // A pair has no active region; its "phase" is the peering attachment's state.
-  return [...common, NONE, o.status?.peering?.state ?? NONE, NONE, NONE, NONE];
+  return [...common, NONE, o.status?.peering?.state ?? NONE, NONE, NONE, NONE, NONE];
 }
 
 /** The wide columns after statusRow's: a pair's regions, a policy's pair and last failover, the Ready message when not True (cut at 80). */
@@ -75,6 +111,7 @@ export function wideCells(o: StatusObject): string[] {
     regions.length ? regions.join(',') : NONE,
     o.spec?.regionPairRef?.name ?? NONE,
     last,
+    acceleratorCell(o),
     message.length > 80 ? `${message.slice(0, 79)}…` : message || NONE,
   ];
 }

@@ -4,6 +4,7 @@
 // record from before step times were kept is drawn as its start and end with a note saying so.
 // timeline-svg.ts and timeline-text.ts draw it.
 import type { FailoverPolicy, FailoverRecord, Health, StepMark } from '../api/types.ts';
+import { switchoverDrillTimeline } from './timeline-switchover.ts';
 
 export type Tone = 'Healthy' | 'Unhealthy' | 'Unknown' | 'work' | 'wait' | 'failed';
 
@@ -89,6 +90,11 @@ export function buildTimeline(policy: FailoverPolicy, now: Date, subject: Subjec
   const pick =
     subject !== 'latest' ? subject : failover && drill ? (ms(drill.startedAt) > ms(failover.startedAt) ? 'drill' : 'failover') : drill ? 'drill' : 'failover';
   if (pick === 'failover' && failover?.startedAt) return failoverTimeline(policy, failover, st.inProgress !== undefined, now, name);
+  if (pick === 'drill' && drill?.startedAt && drill.type === 'Switchover') {
+    const running = st.drillInProgress !== undefined;
+    const d = running ? { ...drill, directions: st.drillInProgress?.switchover?.directions } : drill;
+    return switchoverDrillTimeline(d, name, running, (record) => failoverTimeline(policy, record, false, now, name));
+  }
   if (pick === 'drill' && drill?.startedAt) return drillTimeline(policy, drill, st.drillInProgress !== undefined, now, name);
   const what = subject === 'latest' ? 'failover or drill' : subject;
   throw new NothingToDraw(

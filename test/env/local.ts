@@ -40,7 +40,7 @@ const viaHelm = process.env.MRC_LOCAL_HELM === '1';
 let controllerKubeconfig = kubeconfig;
 let leaseArgs = ['--leader-election-namespace=default'];
 if (viaHelm) {
-  // apps holds the example FailoverPolicy: the chart's Secret Role goes there (rbac.secretNamespaces).
+  // apps holds the example FailoverPolicy: the chart's Secret and rollout Roles go there (rbac.secretNamespaces, rbac.rolloutNamespaces).
   for (const ns of [releaseNamespace, 'apps']) {
     await kubeRequest(kc, {
       method: 'PATCH',
@@ -50,7 +50,7 @@ if (viaHelm) {
       body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
     });
   }
-  const objs = await applyChart(kc, undefined, ['--set', 'clusterId=local', '--set', 'rbac.secretNamespaces={apps}']);
+  const objs = await applyChart(kc, undefined, ['--set', 'clusterId=local', '--set', 'rbac.secretNamespaces={apps}', '--set', 'rbac.rolloutNamespaces={apps}']);
   await installCrds(kc);
   const sa = objs.find((o) => o.kind === 'ServiceAccount')!.metadata.name;
   const leaseId = (objs.find((o) => o.kind === 'Role' && JSON.stringify(o).includes('leases'))!.rules as Array<{ resourceNames?: string[] }>).flatMap(
@@ -188,6 +188,16 @@ console.log(
     '-A',
     '-o',
     'custom-columns=KIND:.kind,NAME:.metadata.name,READY:.status.conditions[?(@.type=="Ready")].reason,SYNCED:.status.conditions[?(@.type=="Synced")].message',
+  ]),
+);
+// The example policy's accelerator (moto_ga.py): its status, static IPs and traffic dials.
+console.log(
+  kubectl([
+    'get',
+    'failoverpolicies',
+    '-A',
+    '-o',
+    'custom-columns=NAME:.metadata.name,ACCELERATOR:.status.globalAccelerator.status,IPS:.status.globalAccelerator.ipAddresses,DIAL_PRIMARY:.status.globalAccelerator.dials.primary,DIAL_SECONDARY:.status.globalAccelerator.dials.secondary',
   ]),
 );
 say('the stack is running. In another terminal:');

@@ -26,7 +26,8 @@ list, as on AWS. CreateTransitGatewayVpcAttachment: moto reads its TagSpecificat
 route table's resource type, so an attachment created with tags had none; they are read under
 `transit-gateway-attachment`, as the API reference has it.
 
-Global Accelerator, which moto lacks entirely, comes from moto_ga.py next to this file (see there).
+Global Accelerator, which moto lacks entirely, comes from moto_ga.py next to this file (see there);
+cross-region CreateDBInstanceReadReplica as AWS does it, from moto_rds.py.
 Everything else is moto's.
 """
 
@@ -45,6 +46,7 @@ from moto.server import main
 from moto.utilities.utils import filter_resources
 
 import moto_ga
+import moto_rds
 
 MAX_QUERY_LENGTH = 10000
 MAX_NAME_LENGTH = 255
@@ -213,6 +215,7 @@ LogsResponse.describe_query_definitions = describe_query_definitions
 LogsResponse.delete_query_definition = delete_query_definition
 
 moto_ga.install()
+moto_rds.install()
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateDBInstanceCommand, type DBInstance, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { deleteUnusedFenceGroups, FENCE_TAGS, fence, fenceGroupName, observeFence, unfence } from '../../src/aws/rds/fence.ts';
+import { FENCE_TAGS, fence, fenceGroupName, observeFence, unfence } from '../../src/aws/rds/fence.ts';
+import { sweepFenceGroupsOf } from '../../src/aws/rds/fence-sweep.ts';
 import { observeInstance } from '../../src/aws/rds/observe.ts';
 import { isOwnedBy, tagsToMap } from '../../src/aws/tags.ts';
 import type { Owner } from '../../src/aws/types.ts';
@@ -110,7 +111,7 @@ describe('fence', () => {
   });
 
   it('unfence restores the saved groups and removes our tags; the unused group can then be deleted', async () => {
-    const { vpcId, appSg } = await createWriter();
+    const { appSg } = await createWriter();
     const r = await fence(rds, ec2, 'orders-db', owner);
     assert.equal(await unfence(rds, 'orders-db'), 'Restored');
     const i = await readBack();
@@ -121,7 +122,7 @@ describe('fence', () => {
     );
     assert.equal((await observeFence(rds, 'orders-db')).fenced, false);
     assert.equal(await unfence(rds, 'orders-db'), 'NotFenced');
-    assert.deepEqual(await deleteUnusedFenceGroups(ec2, vpcId, owner), [r.denyGroupId]);
+    assert.deepEqual(await sweepFenceGroupsOf(rds, ec2, 'orders-db', owner), { deleted: [r.denyGroupId], kept: [] });
   });
 
   it('never uses a group with the fence name that is not ours', async () => {

@@ -79,7 +79,7 @@ describe('multiregion CLI', () => {
   test('status lists the pair with its dry-run flag and Synced reason', async () => {
     const { stdout } = await cli('status', '-n', NS);
     const [header, ...rows] = stdout.trimEnd().split('\n');
-    assert.match(header!, /^NAME\s+KIND\s+READY\s+SYNCED\s+ACTIVE\s+PHASE\s+HEALTH\s+LAG\s+FAILOVERREADY$/);
+    assert.match(header!, /^NAME\s+KIND\s+READY\s+SYNCED\s+ACTIVE\s+PHASE\s+HEALTH\s+LAG\s+FAILOVERREADY\s+DIALS$/);
     const row = rows.find((r) => r.startsWith(`${NS}/${name} [dry-run]`));
     assert.ok(row, stdout);
     assert.match(row!, /RegionPair\s+.*True \(DryRun\)/);
@@ -124,7 +124,7 @@ describe('multiregion CLI', () => {
       json.items.map((o) => o.metadata.name),
     );
     const wide = (await cli('status', '-n', NS, '-o', 'wide')).stdout;
-    assert.match(wide.split('\n')[0] ?? '', /REGIONS\s+PAIR\s+LASTFAILOVER\s+MESSAGE$/);
+    assert.match(wide.split('\n')[0] ?? '', /REGIONS\s+PAIR\s+LASTFAILOVER\s+ACCELERATOR\s+MESSAGE$/);
     assert.match(wide, /us-east-1,us-west-2/);
   });
 

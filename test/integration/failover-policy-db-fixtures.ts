@@ -25,8 +25,15 @@ export class DbPolicies {
     readonly ns: string,
   ) {}
 
-  /** A seeded primary in us-east-1 and a policy with DNS and a replica in us-west-2. */
-  async setup(failover: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<DbSetup> {
+  /**
+   * A seeded primary in us-east-1 and a policy with DNS and a replica in us-west-2. `o.database`:
+   * more spec.database fields (placement, backupRetentionDays); `o.seed`: seeds the primary instead.
+   */
+  async setup(
+    failover: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+    o: { database?: Record<string, unknown>; seed?: (region: string, id: string) => Promise<unknown> } = {},
+  ): Promise<DbSetup> {
     const name = uniqueName('orders');
     const db = `${name}-db`;
     const s: DbSetup = {
@@ -36,7 +43,7 @@ export class DbPolicies {
       replica: `${db}-replica`,
       secret: `${name}-conn`,
     };
-    await seedDatabase({ endpoint: this.stack.motoEndpoint }, EAST, db);
+    await (o.seed ? o.seed(EAST, db) : seedDatabase({ endpoint: this.stack.motoEndpoint }, EAST, db));
     const check = { type: 'HTTPS', path: '/health/deep', port: 443 };
     await this.kube.apply(
       policyObj(this.ns, name, {
@@ -52,6 +59,7 @@ export class DbPolicies {
           replica: { region: WEST, instanceIdentifier: s.replica },
           maxReplicaLagSeconds: 30,
           connectionSecret: { name: s.secret },
+          ...o.database,
         },
         failover,
         ...extra,

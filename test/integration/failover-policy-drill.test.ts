@@ -88,6 +88,9 @@ describe('FailoverPolicy drills', () => {
     const o = await bed.kube.waitFor('FailoverPolicy', NS, s.name, 'drill done', (x) => x.status?.lastDrill?.trigger === 'one', 90_000);
     const d = o.status.lastDrill;
     assert.equal(d.result, 'Succeeded', d.message);
+    // The default type, and its result says what it does not measure.
+    assert.equal(d.type, 'Dns');
+    assert.match(d.message, /measures the DNS answer only: no fencing, no promotion/);
     assert.equal(d.reason, 'OnDemand');
     assert.ok(d.rtoSeconds >= 0 && d.rtoSeconds < 60, `rto ${d.rtoSeconds}`);
     assert.equal(d.rpoSeconds, 3, 'replica lag at the switch');

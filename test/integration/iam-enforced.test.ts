@@ -70,12 +70,17 @@ function controllerClients(keys: IamKeys): AwsClientsHandle {
   return track(createAwsClients({ endpointUrl: moto.endpoint, maxAttempts: 1, baseCredentials: async () => ({ ...keys }) }));
 }
 
-/** The side-role CloudFormation template as CloudFormation would make it: `Ref`s and `Fn::If` resolved. */
+/**
+ * The side-role CloudFormation template as CloudFormation would make it: `Ref`s and `Fn::If`
+ * resolved, and the managed policies attached to the role as one document (the same grants).
+ */
 function sideRoleFrom(template: { Resources: { Role: { Properties: Record<string, unknown> } } }, controllerArn: string, externalId: string) {
   const props = template.Resources.Role.Properties as {
     AssumeRolePolicyDocument: { Statement: Array<Record<string, unknown> & { Condition: { 'Fn::If': [string, unknown, unknown] } }> };
-    Policies: Array<{ PolicyDocument: PolicyDocument }>;
   };
+  const managed = Object.values(template.Resources as unknown as Record<string, { Type: string; Properties: Record<string, unknown> }>)
+    .filter((r) => r.Type === 'AWS::IAM::ManagedPolicy')
+    .map((r) => r.Properties.PolicyDocument as PolicyDocument);
   const resolve = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(resolve);
     if (v && typeof v === 'object') {
@@ -87,7 +92,7 @@ function sideRoleFrom(template: { Resources: { Role: { Properties: Record<string
     return v;
   };
   const trust = props.AssumeRolePolicyDocument.Statement.map(({ Condition, ...rest }) => ({ ...rest, Condition: Condition['Fn::If'][1] }));
-  return { trust: resolve({ Version: '2012-10-17', Statement: trust }), policy: props.Policies[0]!.PolicyDocument };
+  return { trust: resolve({ Version: '2012-10-17', Statement: trust }), policy: { Version: '2012-10-17', Statement: managed.flatMap((d) => d.Statement) } };
 }
 
 async function accessDenied(p: Promise<unknown>): Promise<void> {

@@ -6,6 +6,8 @@
 // controller writes a FailoverPolicy's connection Secret there (with an ownerReference to the
 // policy), cannot read a Secret in kube-system, and a policy in a namespace without the Role
 // says so (ConnectionSecretForbidden) until the namespace is added, without crashing or spinning.
+// Issue 17, rollout: rbac.rolloutNamespaces={rbac-proof}: get/list/patch on the three workload
+// kinds there only; a rollout elsewhere is reported (RolloutForbidden) and holds nothing up.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,8 +41,9 @@ let saName: string;
 let leaseName: string;
 let aws: Aws | undefined;
 
-/** The chart's RBAC objects for these rbac.secretNamespaces, applied with the admin identity (what `helm install` would do). */
-const applyChartRbac = (secretNamespaces = [NS]) => applyChart(stack.kc, RBAC_KINDS, ['--set', `rbac.secretNamespaces={${secretNamespaces.join(',')}}`]);
+/** The chart's RBAC objects for these rbac.secretNamespaces (and rbac.rolloutNamespaces={rbac-proof}), applied with the admin identity (what `helm install` would do). */
+const applyChartRbac = (secretNamespaces = [NS]) =>
+  applyChart(stack.kc, RBAC_KINDS, ['--set', `rbac.secretNamespaces={${secretNamespaces.join(',')}}`, '--set', `rbac.rolloutNamespaces={${NS}}`]);
 
 /** A kubeconfig for the ServiceAccount: same cluster and CA, a token minted by TokenRequest. */
 async function serviceAccountKubeconfig(ns: string, sa: string): Promise<string> {
@@ -200,6 +203,10 @@ describe('RBAC proof: the controller as the chart ServiceAccount', () => {
     { verb: 'get', resource: 'secrets', namespace: NS, name: 'orders-db' },
     { verb: 'create', resource: 'secrets', namespace: NS },
     { verb: 'patch', resource: 'secrets', namespace: NS, name: 'orders-db' },
+    // Rollout restarts: only in rbac.rolloutNamespaces, only the verbs workloads.ts uses.
+    { verb: 'get', resource: 'deployments', group: 'apps', namespace: NS, name: 'api' },
+    { verb: 'list', resource: 'statefulsets', group: 'apps', namespace: NS },
+    { verb: 'patch', resource: 'daemonsets', group: 'apps', namespace: NS, name: 'agent' },
     { verb: 'create', resource: 'leases', group: 'coordination.k8s.io', namespace: releaseNamespace },
     { verb: 'update', resource: 'leases', group: 'coordination.k8s.io', namespace: releaseNamespace, name: 'multiregion-controller' },
     { verb: 'watch', resource: 'accesspolicies', group: 'multiregion.dev' },
@@ -219,6 +226,14 @@ describe('RBAC proof: the controller as the chart ServiceAccount', () => {
     { verb: 'update', resource: 'secrets', namespace: NS, name: 'orders-db' },
     { verb: 'delete', resource: 'secrets', namespace: NS, name: 'orders-db' },
     { verb: 'create', resource: 'pods', namespace: NS },
+    { verb: 'patch', resource: 'deployments', group: 'apps', namespace: NO_SECRETS, name: 'api' },
+    { verb: 'patch', resource: 'deployments', group: 'apps', namespace: 'kube-system', name: 'coredns' },
+    { verb: 'list', resource: 'deployments', group: 'apps' },
+    { verb: 'watch', resource: 'deployments', group: 'apps', namespace: NS },
+    { verb: 'update', resource: 'deployments', group: 'apps', namespace: NS, name: 'api' },
+    { verb: 'delete', resource: 'deployments', group: 'apps', namespace: NS, name: 'api' },
+    { verb: 'create', resource: 'deployments', group: 'apps', namespace: NS },
+    { verb: 'patch', resource: 'replicasets', group: 'apps', namespace: NS, name: 'api' },
     { verb: 'get', resource: 'nodes' },
     { verb: 'update', resource: 'configmaps', namespace: releaseNamespace, name: 'x' },
     { verb: 'update', resource: 'events', namespace: NS },
@@ -316,6 +331,63 @@ describe('RBAC proof: the controller as the chart ServiceAccount', () => {
     const secret = await waitForSecret(NO_SECRETS, s.secret, 90_000);
     assert.equal(secret.metadata.ownerReferences?.[0]?.uid, o.metadata.uid);
     await kube.waitCondition('FailoverPolicy', NO_SECRETS, s.name, 'DatabaseSynced', 'True', undefined, 90_000);
+  });
+
+  test('rolls a listed Deployment as the SA in rbac.rolloutNamespaces; elsewhere RolloutForbidden, the database half not held up', async () => {
+    assert.ok(ctrl && aws, 'the controller and moto of the tests above');
+    const from = ctrl.logs().length;
+    const rev = async (ns: string) =>
+      (
+        await kubeRequest<{ spec: { template: { metadata: { annotations?: Record<string, string> } } } }>(stack.kc, {
+          method: 'GET',
+          path: `/apis/apps/v1/namespaces/${ns}/deployments/api`,
+        })
+      ).spec.template.metadata.annotations?.['multiregion.dev/secret-revision'];
+    const setups: Array<{ ns: string; name: string }> = [];
+    for (const ns of [NS, NO_SECRETS]) {
+      await kube.purge('Deployment', ns, 'apps/v1');
+      await kubeRequest(stack.kc, {
+        method: 'POST',
+        path: `/apis/apps/v1/namespaces/${ns}/deployments`,
+        body: {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'api', namespace: ns },
+          spec: {
+            selector: { matchLabels: { w: 'api' } },
+            template: { metadata: { labels: { w: 'api' } }, spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] } },
+          },
+        },
+      });
+      const s = await new DbPolicies(stack, kube, aws, ns).setup({ mode: 'Manual', activeRegion: EAST });
+      await allowDatabases(s.zone);
+      await kube.mergePatch(
+        { kind: 'FailoverPolicy', namespace: ns, name: s.name },
+        { spec: { database: { connectionSecret: { restartWorkloads: [{ kind: 'Deployment', name: 'api' }] } } } },
+      );
+      await kube.waitFor('FailoverPolicy', ns, s.name, 'first revision recorded', (o) => !!o.status?.database?.rollout?.revision, 90_000);
+      setups.push({ ns, name: s.name });
+    }
+    // A change of the Secret's data (a key renamed) in both namespaces.
+    for (const { ns, name } of setups)
+      await kube.mergePatch({ kind: 'FailoverPolicy', namespace: ns, name }, { spec: { database: { connectionSecret: { keys: { host: 'DATABASE_HOST' } } } } });
+    const ok = await kube.waitCondition('FailoverPolicy', NS, setups[0]!.name, 'WorkloadsRestarted', 'True', 'RolledOut', 90_000);
+    assert.deepEqual(ok.status.database.rollout.restarted, ['Deployment/api']);
+    assert.equal(await rev(NS), ok.status.database.rollout.revision);
+    const no = await kube.waitCondition('FailoverPolicy', NO_SECRETS, setups[1]!.name, 'WorkloadsRestarted', 'False', 'RolloutForbidden', 90_000);
+    assert.match(condition(no, 'WorkloadsRestarted')!.message, /Deployment\/api: 403 Forbidden/);
+    assert.match(condition(no, 'WorkloadsRestarted')!.message, /rbac\.rolloutNamespaces/);
+    assert.equal(condition(no, 'DatabaseSynced')?.status, 'True', 'the database half goes on');
+    assert.equal(await rev(NO_SECRETS), undefined, 'not rolled without the Role');
+    assert.ok((await kube.events(NO_SECRETS, setups[1]!.name)).some((e) => e.type === 'Warning' && e.reason === 'WorkloadRestartFailed'));
+    assert.equal(ctrl.proc.exitCode, null, 'the controller is still running');
+    const forbiddenInNs = ctrl
+      .logs()
+      .slice(from)
+      .split('\n')
+      .filter((l) => /forbidden|\b403\b/i.test(l) && l.includes(`namespaces/${NS}/`));
+    assert.deepEqual(forbiddenInNs, [], 'no Forbidden answer in the namespace with the Role');
+    for (const ns of [NS, NO_SECRETS]) await kube.purge('Deployment', ns, 'apps/v1');
   });
 });
 

@@ -118,7 +118,12 @@ describe('release artifacts', () => {
     assert.match(r.stderr, new RegExp(`Pulled: ${registry.host.replace(/\./g, '\\.')}/charts/${CHART}:${VERSION}`), r.stderr);
     assert.match(r.stdout, /^STATUS: pending-install$/m, r.stdout);
     assert.match(r.stdout, /^kind: Deployment$/m, r.stdout);
-    assert.match(r.stdout, new RegExp(`image: "${CHART}:${VERSION}"`), 'the image tag defaults to the chart appVersion');
+    assert.match(
+      r.stdout,
+      new RegExp(`image: "111111111111\\.dkr\\.ecr\\.us-east-2\\.amazonaws\\.com/${CHART}:${VERSION}"`),
+      'the image tag defaults to the chart appVersion',
+    );
+    assert.match(r.stdout, /WARNING: image\.repository is the chart's placeholder/, 'the install notes say the default image does not exist');
     // A dry run: the apiserver validated the objects and kept none, and helm recorded no release.
     const deployment = await kube.get('Deployment', NS, `${release}-${CHART}`, 'apps/v1');
     assert.equal(deployment, undefined, 'the dry run created the Deployment');

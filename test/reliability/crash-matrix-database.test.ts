@@ -1,6 +1,7 @@
 // Crash matrix for FailoverPolicy with a database. A clean run of one policy's life (converge
 // with a cross-region replica and a lag alarm, a drill on the shadow record, an automatic
-// failover with the fence, the promotion and the re-seeded replica, then deletion) lists its
+// failover with the fence, the promotion, the promoted writer's backup-retention modify and the
+// re-seeded replica, then deletion) lists its
 // mutating AWS calls. The drill's and the failover's are taken one by one, each occurrence on its
 // own (the fence's and the promotion's tag writes are different steps); converge and delete by
 // operation. In each round the controller is SIGKILLed right after AWS applied one call of each
@@ -135,6 +136,11 @@ async function auditFailover(s: DbSetup, o: Obj): Promise<string[]> {
   if ((await dbs.primaryRecordValue(s)) !== '203.0.113.20') bad.push('DNS does not answer with us-west-2');
   const groups = (await dbs.instance(EAST, s.db)).VpcSecurityGroups ?? [];
   if (groups.length !== 1) bad.push(`old writer has ${groups.length} security groups (want only the deny-all one)`);
+  // The promoted writer's backup retention: set once, never sent again by a restart that finds it set.
+  const retention = (await dbs.instance(WEST, s.replica)).BackupRetentionPeriod;
+  if (retention !== BACKUP_DAYS) bad.push(`the promoted writer has backup retention ${retention} (want ${BACKUP_DAYS})`);
+  const modifies = proxy.calls.filter((c) => c.service === 'rds' && c.operation === 'ModifyDBInstance' && c.region === WEST && (c.status ?? 0) < 400).length;
+  if (modifies !== 1) bad.push(`ModifyDBInstance of the promoted writer reached AWS ${modifies} times (want once)`);
   return bad;
 }
 
@@ -155,12 +161,15 @@ interface Phase {
 }
 const SPEC_FAILOVER = { mode: 'Automatic', unhealthyForSeconds: 10 };
 const SPEC_EXTRA = { alarms: { replicaLagSeconds: 60 } };
+/** A retention other than the replica's (7, copied from the seeded writer): the promoted writer gets a ModifyDBInstance of its own. */
+const BACKUP_DAYS = 14;
+const SPEC_DB = { database: { backupRetentionDays: BACKUP_DAYS } };
 const PHASES: Phase[] = [
   {
     name: 'converge',
     everyCall: false,
     act: async (st) => {
-      st.s = await dbs.setup(SPEC_FAILOVER, SPEC_EXTRA);
+      st.s = await dbs.setup(SPEC_FAILOVER, SPEC_EXTRA, SPEC_DB);
     },
     settle: async (st) => {
       st.o = await converged(st.s!);
@@ -237,6 +246,10 @@ describe('FailoverPolicy database crash matrix', () => {
       'rds:CreateDBInstanceReadReplica',
     ]);
     assert.ok(points.failover!.filter((p) => p.startsWith('rds:AddTagsToResource')).length >= 3, 'the fence and both promotion marks');
+    assert.ok(
+      proxy.calls.some((c) => c.operation === 'ModifyDBInstance' && c.region === WEST),
+      'the promoted writer gets its backup retention: that modify is a crash point of its own',
+    );
     assert.deepEqual(
       points.drill!.filter((p) => !p.startsWith('route53:')),
       [],
@@ -282,7 +295,7 @@ describe('FailoverPolicy database crash matrix', () => {
     await fresh();
     await kit.current();
     kit.arm('rds:DeleteDBInstance');
-    const s = await dbs.setup(SPEC_FAILOVER, SPEC_EXTRA);
+    const s = await dbs.setup(SPEC_FAILOVER, SPEC_EXTRA, SPEC_DB);
     const o = await converged(s);
     await dbs.moveToRegionDefaultGroup(WEST, s.replica);
     await aws.putHealth(o.status.healthCheckIds.primary, 0);

@@ -4,7 +4,7 @@ import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { alarmDiff, type MetricAlarmSpec, ownerTags, putAlarmInput } from '../../src/aws/cloudwatch/alarms.ts';
 import { clientAlarmNames, clientAlarmSpecs } from '../../src/aws/cloudwatch/client-alarms.ts';
 import { type ClientObservabilityInput, desiredClientObservability } from '../../src/aws/cloudwatch/client-observability.ts';
-import { desiredFailoverAlarms } from '../../src/aws/cloudwatch/failover-alarms.ts';
+import { desiredFailoverAlarms, failoverAlarmNames } from '../../src/aws/cloudwatch/failover-alarms.ts';
 import { planQueryDefinitions } from '../../src/aws/cloudwatch/query-definitions.ts';
 
 const owner = { clusterId: 'prod', kind: 'ClientConnection', namespace: 'clients', name: 'acme', uid: 'u-1' };
@@ -157,6 +157,35 @@ describe('failover alarms', () => {
     assert.equal(lat.metric?.metricName, 'TimeToFirstByte');
     assert.deepEqual(lat.alarmActions, [], 'the us-west-2 topic cannot serve a us-east-1 alarm');
     assert.equal(d.warnings.length, 1);
+  });
+  it('unhealthy endpoints of the active GA group: UnhealthyEndpointCount in us-west-2, dimensions by id and region', () => {
+    const ga = {
+      threshold: 1,
+      acceleratorArn: 'arn:aws:globalaccelerator::123456789012:accelerator/1234abcd-abcd-1234-abcd-1234abcdefgh',
+      listenerArn: 'arn:aws:globalaccelerator::123456789012:accelerator/1234abcd-abcd-1234-abcd-1234abcdefgh/listener/0123vxyz',
+      activeRegion: 'US-EAST-1',
+    };
+    const d = desiredFailoverAlarms({ owner: fp, gaUnhealthy: ga, snsTopicArn: 'arn:aws:sns:us-west-2:1:t' });
+    assert.deepEqual(Object.keys(d.byRegion), ['us-west-2']);
+    const alarm = d.byRegion['us-west-2']?.[0] as MetricAlarmSpec;
+    assert.match(alarm.name, /ga-unhealthy-endpoints$/);
+    assert.equal(alarm.comparisonOperator, 'GreaterThanOrEqualToThreshold');
+    assert.equal(alarm.threshold, 1);
+    assert.equal(alarm.treatMissingData, 'notBreaching');
+    assert.deepEqual(alarm.alarmActions, ['arn:aws:sns:us-west-2:1:t']);
+    assert.deepEqual(alarm.metric, {
+      namespace: 'AWS/GlobalAccelerator',
+      metricName: 'UnhealthyEndpointCount',
+      dimensions: { Accelerator: '1234abcd-abcd-1234-abcd-1234abcdefgh', Listener: '0123vxyz', EndpointGroup: 'us-east-1' },
+      stat: 'Maximum',
+      period: 60,
+    });
+    const after = desiredFailoverAlarms({ owner: fp, gaUnhealthy: { ...ga, activeRegion: 'us-west-2' } });
+    assert.notEqual(after.hash, desiredFailoverAlarms({ owner: fp, gaUnhealthy: ga }).hash, 'a failover re-puts it on the other group');
+    assert.ok(
+      failoverAlarmNames(fp).some((n) => n.endsWith('ga-unhealthy-endpoints')),
+      'removed from the spec, it is deleted',
+    );
   });
   it('hash follows the replica when it moves region', () => {
     const a = desiredFailoverAlarms({ owner: fp, replica: { region: 'us-west-2', identifier: 'db' }, replicaLagSeconds: 60 });

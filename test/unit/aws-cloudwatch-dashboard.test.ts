@@ -202,6 +202,46 @@ describe('overview dashboard', () => {
     assert.equal(ofType(ws, 'metric').length, 0);
   });
 
+  it('graphs Global Accelerator flows, bytes and endpoint health in us-west-2 by accelerator id (per group when the listener is known)', () => {
+    const arn = 'arn:aws:globalaccelerator::123456789012:accelerator/aaaa-1111';
+    const ws = overviewDashboardBody({
+      ...input,
+      policies: [
+        { name: 'orders', namespace: 'apps', globalAccelerator: { arn } },
+        { name: 'pay', namespace: 'apps', globalAccelerator: { arn: `${arn}2`, listenerArn: `${arn}2/listener/bbbb` } },
+      ],
+    }).widgets;
+    const metrics = ofType(ws, 'metric');
+    const byTitle = (t: string) => props(metrics.find((m) => String(props(m).title).startsWith(t)) as PlacedWidget);
+    for (const t of ['Global Accelerator new flows', 'Global Accelerator bytes', 'Global Accelerator endpoints'])
+      assert.equal(byTitle(t).region, 'us-west-2', t);
+    assert.equal(byTitle('Global Accelerator new flows').stat, 'Sum');
+    assert.deepEqual(byTitle('Global Accelerator new flows').metrics, [
+      ['AWS/GlobalAccelerator', 'NewFlowCount', 'Accelerator', 'aaaa-1111', { label: 'apps/orders' }],
+      ['AWS/GlobalAccelerator', 'NewFlowCount', 'Accelerator', 'aaaa-11112', { label: 'apps/pay' }],
+    ]);
+    assert.deepEqual(
+      (byTitle('Global Accelerator bytes').metrics as unknown[][]).map((r) => r[1]),
+      ['ProcessedBytesIn', 'ProcessedBytesOut', 'ProcessedBytesIn', 'ProcessedBytesOut'],
+    );
+    const endpoints = (byTitle('Global Accelerator endpoints').metrics as unknown[][]).map((r) => r.slice(0, -1));
+    assert.deepEqual(endpoints, [
+      ['AWS/GlobalAccelerator', 'HealthyEndpointCount', 'Accelerator', 'aaaa-1111'],
+      ['AWS/GlobalAccelerator', 'UnhealthyEndpointCount', 'Accelerator', 'aaaa-1111'],
+      ['AWS/GlobalAccelerator', 'HealthyEndpointCount', 'Accelerator', 'aaaa-11112', 'Listener', 'bbbb', 'EndpointGroup', 'us-east-1'],
+      ['AWS/GlobalAccelerator', 'UnhealthyEndpointCount', 'Accelerator', 'aaaa-11112', 'Listener', 'bbbb', 'EndpointGroup', 'us-east-1'],
+      ['AWS/GlobalAccelerator', 'HealthyEndpointCount', 'Accelerator', 'aaaa-11112', 'Listener', 'bbbb', 'EndpointGroup', 'us-west-2'],
+      ['AWS/GlobalAccelerator', 'UnhealthyEndpointCount', 'Accelerator', 'aaaa-11112', 'Listener', 'bbbb', 'EndpointGroup', 'us-west-2'],
+    ]);
+    assert.ok(!JSON.stringify(ws).includes('"Latency"'), 'AWS/GlobalAccelerator has no Latency metric');
+    assertGrid(ws);
+    assert.equal(
+      ofType(overviewDashboardBody(input).widgets, 'metric').filter((m) => String(props(m).title).startsWith('Global Accelerator')).length,
+      0,
+      'no GA graphs without an accelerator',
+    );
+  });
+
   it('splits hundreds of clients over several text widgets', () => {
     const many = Array.from({ length: 120 }, (_, i) => ({ ...input.clients[0]!, name: `c${String(i).padStart(3, '0')}` }));
     const ws = overviewDashboardBody({ ...input, clients: many }).widgets;

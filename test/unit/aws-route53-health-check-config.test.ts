@@ -158,7 +158,7 @@ test('diffHealthCheck lists differing fields as "Field: observed → desired"', 
   for (const c of cases) assert.deepEqual(diffHealthCheck(c.desired, c.observed), c.want, c.reason);
 });
 
-test('requiresReplacement: only type and interval cannot change in place', () => {
+test('requiresReplacement: only type, interval and MeasureLatency cannot change in place', () => {
   const cases = [
     { diff: [], want: false },
     { diff: ['ResourcePath: "/" → "/x"', 'Port: 80 → 81'], want: false },
@@ -211,4 +211,27 @@ test('isShallowCheck flags HTTP(S) checks of / only', () => {
     { hc: { type: 'CloudWatchAlarm', alarmName: 'a', alarmRegion: 'us-east-1' }, want: false },
   ];
   for (const c of cases) assert.equal(isShallowCheck(c.hc), c.want, JSON.stringify(c.hc));
+});
+
+test('MeasureLatency: set on HTTP(S) checks when a latency alarm is asked for, never on TCP; a change replaces the check', () => {
+  const target = { alias: { dnsName: 'nlb-1.elb.us-east-1.amazonaws.com', hostedZoneId: 'Z26' } };
+  const http = healthCheckConfig({ type: 'HTTPS', path: '/health' }, target, F, { measureLatency: true });
+  assert.equal(http.MeasureLatency, true);
+  assert.equal(healthCheckConfig({ type: 'HTTPS', path: '/health' }, target, F).MeasureLatency, undefined);
+  assert.equal(healthCheckConfig({ type: 'TCP', port: 443 }, target, F, { measureLatency: true }).MeasureLatency, undefined);
+  assert.equal(
+    healthCheckConfig({ type: 'CloudWatchAlarm', alarmName: 'a', alarmRegion: 'us-east-1' }, target, F, { measureLatency: true }).MeasureLatency,
+    undefined,
+  );
+
+  const without = healthCheckConfig({ type: 'HTTPS', path: '/health' }, target, F);
+  const on = diffHealthCheck(http, { ...without, MeasureLatency: false });
+  assert.deepEqual(on, ['MeasureLatency: false → true']);
+  assert.equal(requiresReplacement(on), true, 'MeasureLatency can only be set at creation');
+  const off = diffHealthCheck(without, { ...http });
+  assert.deepEqual(off, ['MeasureLatency: true → false']);
+  assert.equal(requiresReplacement(off), true);
+  assert.deepEqual(diffHealthCheck(without, { ...without, MeasureLatency: false }), [], 'false as AWS reports it equals unset');
+  const tcp = healthCheckConfig({ type: 'TCP', port: 443 }, target, F);
+  assert.deepEqual(diffHealthCheck(tcp, { ...tcp, MeasureLatency: true }), [], 'a TCP check is not compared on it');
 });

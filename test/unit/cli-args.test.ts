@@ -8,9 +8,10 @@ import {
   acceptDataLossNote,
   acceptDataLossRefusal,
   acceptDataLossValue,
-  failoverPatch,
+  failoverApply,
   failoverRefusal,
   heldBecause,
+  otherAppliersOfActiveRegion,
   policyRegions,
 } from '../../src/cli/commands/failover.ts';
 import { UsageError } from '../../src/cli/errors.ts';
@@ -40,13 +41,71 @@ test('parseCli: --accept-data-loss alone, with --to, and off by default', () => 
 
 test('the usage text documents --accept-data-loss', () => assert.match(USAGE, /--accept-data-loss/));
 
-test('failoverPatch: the switch, the break-glass annotation, or both in one merge patch', () => {
-  assert.deepEqual(failoverPatch('us-west-2', undefined), { spec: { failover: { activeRegion: 'us-west-2' } } });
-  assert.deepEqual(failoverPatch(undefined, 'v1'), { metadata: { annotations: { 'multiregion.dev/accept-data-loss': 'v1' } } });
-  assert.deepEqual(failoverPatch('us-west-2', 'v1'), {
-    metadata: { annotations: { 'multiregion.dev/accept-data-loss': 'v1' } },
-    spec: { failover: { activeRegion: 'us-west-2' } },
+const managed = (manager: string, operation: string, fieldsV1: object) => ({
+  manager,
+  operation,
+  apiVersion: 'multiregion.dev/v1alpha1',
+  fieldsType: 'FieldsV1',
+  fieldsV1,
+});
+const regionField = { 'f:spec': { 'f:failover': { 'f:activeRegion': {} } } };
+const acceptField = { 'f:metadata': { 'f:annotations': { 'f:multiregion.dev/accept-data-loss': {} } } };
+const live = (managedFields: object[], annotations: Record<string, string> = {}) => ({
+  metadata: { name: 'orders', namespace: 'apps', annotations, managedFields },
+  spec: { failover: { mode: 'Manual', activeRegion: 'us-west-2' } },
+});
+const applyOf = (metadata: object, spec?: object) => ({
+  apiVersion: 'multiregion.dev/v1alpha1',
+  kind: 'FailoverPolicy',
+  metadata: { name: 'orders', namespace: 'apps', ...metadata },
+  ...(spec && { spec }),
+});
+
+test('failoverApply: the switch, the break-glass annotation, or both in one server-side apply', () => {
+  const git = live([managed('argocd-controller', 'Apply', regionField)]);
+  assert.deepEqual(failoverApply(git, 'us-west-2', undefined), applyOf({}, { failover: { activeRegion: 'us-west-2' } }));
+  assert.deepEqual(failoverApply(git, undefined, 'v1'), applyOf({ annotations: { 'multiregion.dev/accept-data-loss': 'v1' } }));
+  assert.deepEqual(
+    failoverApply(git, 'us-west-2', 'v1'),
+    applyOf({ annotations: { 'multiregion.dev/accept-data-loss': 'v1' } }, { failover: { activeRegion: 'us-west-2' } }),
+  );
+});
+
+test('failoverApply carries forward what the CLI owns: an apply drops the fields its manager leaves out', () => {
+  const cliOwnsBoth = live([managed('multiregion-cli', 'Apply', { ...regionField, ...acceptField })], { 'multiregion.dev/accept-data-loss': 'old' });
+  assert.deepEqual(
+    failoverApply(cliOwnsBoth, undefined, 'v2'),
+    applyOf({ annotations: { 'multiregion.dev/accept-data-loss': 'v2' } }, { failover: { activeRegion: 'us-west-2' } }),
+    'an --accept-data-loss run keeps the switch',
+  );
+  assert.deepEqual(
+    failoverApply(cliOwnsBoth, 'us-east-1', undefined),
+    applyOf({ annotations: { 'multiregion.dev/accept-data-loss': 'old' } }, { failover: { activeRegion: 'us-east-1' } }),
+    'a switch keeps an unused break-glass value',
+  );
+  const gitOwns = live([managed('argocd-controller', 'Apply', regionField), managed('kubectl-annotate', 'Update', acceptField)], {
+    'multiregion.dev/accept-data-loss': 'someone',
   });
+  assert.deepEqual(
+    failoverApply(gitOwns, undefined, 'v3'),
+    applyOf({ annotations: { 'multiregion.dev/accept-data-loss': 'v3' } }),
+    "others' fields are not claimed",
+  );
+});
+
+test('otherAppliersOfActiveRegion: the GitOps appliers of the field, not the CLI, not Update managers', () => {
+  assert.deepEqual(
+    otherAppliersOfActiveRegion(
+      live([
+        managed('argocd-controller', 'Apply', regionField),
+        managed('multiregion-cli', 'Apply', regionField),
+        managed('argocd-server', 'Update', regionField),
+        managed('tests', 'Apply', acceptField),
+      ]),
+    ),
+    ['argocd-controller'],
+  );
+  assert.deepEqual(otherAppliersOfActiveRegion(live([])), []);
 });
 
 test('acceptDataLossValue: a new value each time (the ISO time), since the controller uses each value once', () => {

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { conditionCell, healthCell, STATUS_HEADERS, type StatusObject, statusRow, statusRows } from '../../src/cli/status-rows.ts';
+import {
+  acceleratorCell,
+  conditionCell,
+  dialsCell,
+  healthCell,
+  STATUS_HEADERS,
+  type StatusObject,
+  statusRow,
+  statusRows,
+  WIDE_HEADERS,
+  wideCells,
+} from '../../src/cli/status-rows.ts';
 import { renderTable } from '../../src/cli/table.ts';
 
 const cond = (type: string, status: 'True' | 'False' | 'Unknown', reason: string) => ({
@@ -38,14 +49,14 @@ const rows: Array<{ reason: string; obj: StatusObject; want: string[] }> = [
   {
     reason: 'a failed-over policy shows active region, phase, both healths, lag, and why it is not FailoverReady',
     obj: policy,
-    want: ['apps/orders', 'FailoverPolicy', 'True', 'True', 'us-west-2', 'FailedOver', 'P:Unhealthy S:Healthy', '4s', 'False (ReplicaMissing)'],
+    want: ['apps/orders', 'FailoverPolicy', 'True', 'True', 'us-west-2', 'FailedOver', 'P:Unhealthy S:Healthy', '4s', 'False (ReplicaMissing)', '-'],
   },
   {
     reason: 'a pair in dry-run with a stale generation: flagged, Ready marked *, phase is the peering state',
     obj: pair,
-    want: ['platform/prod [dry-run]', 'RegionPair', 'False (Creating)*', 'True (DryRun)', '-', 'pendingAcceptance', '-', '-', '-'],
+    want: ['platform/prod [dry-run]', 'RegionPair', 'False (Creating)*', 'True (DryRun)', '-', 'pendingAcceptance', '-', '-', '-', '-'],
   },
-  { reason: 'an object the controller never saw shows dashes', obj: fresh, want: ['apps/new', 'FailoverPolicy', '-', '-', '-', '-', '-', '-', '-'] },
+  { reason: 'an object the controller never saw shows dashes', obj: fresh, want: ['apps/new', 'FailoverPolicy', '-', '-', '-', '-', '-', '-', '-', '-'] },
 ];
 for (const c of rows) test(`statusRow: ${c.reason}`, () => assert.deepEqual(statusRow(c.obj), c.want));
 
@@ -73,4 +84,42 @@ test('a rendered status table lines up', () => {
   const out = renderTable(STATUS_HEADERS, statusRows([policy, pair])).split('\n');
   assert.equal(out[0]!.indexOf('KIND'), out[1]!.indexOf('FailoverPolicy'));
   assert.equal(out[0]!.indexOf('ACTIVE'), out[1]!.indexOf('us-west-2'));
+});
+
+const withGa = (ga: NonNullable<StatusObject['status']>['globalAccelerator'], steps?: number[]): StatusObject => ({
+  ...policy,
+  ...(steps ? { spec: { globalAccelerator: { shift: { steps } } } } : {}),
+  status: { ...policy.status, globalAccelerator: ga },
+});
+
+const dials: Array<{ reason: string; obj: StatusObject; want: string }> = [
+  { reason: 'no accelerator: a dash', obj: policy, want: '-' },
+  { reason: 'steady dials', obj: withGa({ dials: { primary: 0, secondary: 100 } }), want: 'P:0 S:100' },
+  {
+    reason: 'a shift running shows its step of the spec steps and where it goes',
+    obj: withGa({ dials: { primary: 50, secondary: 50 }, shift: { to: 'us-west-2', step: 1 } }, [10, 50, 100]),
+    want: 'P:50 S:50 (shift 2/3 to us-west-2)',
+  },
+  {
+    reason: 'a shift without spec steps (spec changed) still shows its step',
+    obj: withGa({ dials: { primary: 90, secondary: 10 }, shift: { to: 'us-west-2', step: 0 } }),
+    want: 'P:90 S:10 (shift 1 to us-west-2)',
+  },
+  {
+    reason: 'a rolled-back shift says so',
+    obj: withGa({ dials: { primary: 100, secondary: 0 }, shift: { to: 'us-west-2', step: 1, rolledBack: true } }, [10, 50, 100]),
+    want: 'P:100 S:0 (shift to us-west-2 rolled back)',
+  },
+  { reason: 'one dial not read yet', obj: withGa({ dials: { primary: 100 } }), want: 'P:100 S:?' },
+];
+for (const c of dials) test(`dialsCell: ${c.reason}`, () => assert.equal(dialsCell(c.obj), c.want));
+
+test('statusRow and -o wide: dials in the table, accelerator status and static IPs in wide', () => {
+  const o = withGa({ status: 'IN_PROGRESS', ipAddresses: ['192.0.2.250', '198.51.100.52'], dials: { primary: 100, secondary: 0 } });
+  assert.equal(statusRow(o)[STATUS_HEADERS.indexOf('Dials')], 'P:100 S:0');
+  const wide = statusRows([o], true)[0]!;
+  assert.equal(wide.length, WIDE_HEADERS.length);
+  assert.equal(wide[WIDE_HEADERS.indexOf('Accelerator')], 'IN_PROGRESS 192.0.2.250,198.51.100.52');
+  assert.equal(acceleratorCell(policy), '-');
+  assert.equal(wideCells(pair).length, WIDE_HEADERS.length - STATUS_HEADERS.length);
 });

@@ -43,6 +43,10 @@ export interface SimInstance {
   promoteMarked?: boolean;
   ticksLeft?: number;
   becomes?: 'writer' | 'replica' | 'gone';
+  /** Automated backup retention (default 7, the spec's default: no settings step); Multi-AZ. */
+  backupRetentionDays?: number;
+  multiAZ?: boolean;
+  encrypted?: boolean;
 }
 
 export const arnOf = (region: string, id: string): string => `arn:aws:rds:${region}:123456789012:db:${id}`;
@@ -120,6 +124,9 @@ export class World {
       fenceReason: i.fenced ? 'deny-all' : 'open',
       fenceTagged: i.fenced,
       promoteRequested: i.promoteMarked === true,
+      backupRetentionDays: i.backupRetentionDays ?? 7,
+      multiAZ: i.multiAZ ?? false,
+      ...(i.encrypted !== undefined && { encrypted: i.encrypted }),
     };
   }
 
@@ -195,6 +202,11 @@ export class World {
       case 'retireInstance': {
         const i = this.get(a.region, a.identifier);
         if (i) Object.assign(i, { status: 'deleting', ticksLeft: 1, becomes: 'gone' });
+        return;
+      }
+      case 'configureWriter': {
+        const i = this.get(a.region, a.identifier);
+        if (i) Object.assign(i, { backupRetentionDays: a.backupRetentionDays, ...(a.multiAZ !== undefined && { multiAZ: a.multiAZ }) });
         return;
       }
       case 'recordStep':

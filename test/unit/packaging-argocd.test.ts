@@ -5,28 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { type Json, toLua } from './lua-value.ts';
 import { debianTool, deployDir, repoRoot, run } from './packaging-tools.ts';
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-/** A JSON value as a Lua table literal (null fields are left out, as Argo CD's converter does). */
-export function toLua(v: Json): string {
-  if (v === null) return 'nil';
-  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
-  if (typeof v === 'string') {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: Lua string escapes are exactly the control characters
-    return '"' + v.replace(/[\\"]/g, (c) => '\\' + c).replace(/[\x00-\x1f]/g, (c) => '\\' + c.charCodeAt(0).toString().padStart(3, '0')) + '"';
-  }
-  if (Array.isArray(v)) return '{' + v.map(toLua).join(', ') + '}';
-  return (
-    '{' +
-    Object.entries(v)
-      .filter(([, x]) => x !== null)
-      .map(([k, x]) => `[${toLua(k)}] = ${toLua(x)}`)
-      .join(', ') +
-    '}'
-  );
-}
 
 function health(script: string, obj: Json): { status: string; message: string } {
   const harness = [`obj = ${toLua(obj)}`, `local hs = dofile(${toLua(script)})`, 'io.write(tostring(hs.status), "\\n", tostring(hs.message))'].join('\n');
@@ -163,6 +143,63 @@ const cases: Case[] = [
     }),
     status: 'Healthy',
     message: /standby not ready: lag 120s > 60s/,
+  },
+  {
+    reason: 'FailoverPolicy with an accelerator: the dials are in the healthy message',
+    kinds: ['FailoverPolicy'],
+    obj: object({ status: { activeRegion: 'us-east-1', globalAccelerator: { status: 'DEPLOYED', dials: { primary: 100, secondary: 0 } } } }),
+    status: 'Healthy',
+    message: /^Active region us-east-1; GA dials P:100 S:0$/,
+  },
+  {
+    reason: 'FailoverPolicy whose accelerator is IN_PROGRESS is Progressing, with the dials',
+    kinds: ['FailoverPolicy'],
+    obj: object({ status: { activeRegion: 'us-east-1', globalAccelerator: { status: 'IN_PROGRESS', dials: { primary: 100, secondary: 0 } } } }),
+    status: 'Progressing',
+    message: /^Global Accelerator IN_PROGRESS: a change is deploying; GA dials P:100 S:0$/,
+  },
+  {
+    reason: 'FailoverPolicy in a gradual shift is Progressing, with its step and dials',
+    kinds: ['FailoverPolicy'],
+    obj: object({
+      status: {
+        activeRegion: 'us-east-1',
+        globalAccelerator: {
+          status: 'DEPLOYED',
+          dials: { primary: 50, secondary: 50 },
+          shift: { from: 'us-east-1', to: 'us-west-2', step: 1, stepAt: '2026-01-01T00:00:00Z', startedAt: '2026-01-01T00:00:00Z' },
+        },
+      },
+    }),
+    status: 'Progressing',
+    message: /^Shifting traffic to us-west-2, step 2; GA dials P:50 S:50$/,
+  },
+  {
+    reason: 'FailoverPolicy whose shift rolled back is Degraded and says why',
+    kinds: ['FailoverPolicy'],
+    obj: object({
+      status: {
+        globalAccelerator: {
+          status: 'DEPLOYED',
+          dials: { primary: 100, secondary: 0 },
+          shift: { from: 'us-east-1', to: 'us-west-2', step: 1, rolledBack: true, message: 'us-west-2 turned Unhealthy at 50%' },
+        },
+      },
+    }),
+    status: 'Degraded',
+    message: /^Shift to us-west-2 rolled back: us-west-2 turned Unhealthy at 50%; GA dials P:100 S:0$/,
+  },
+  {
+    reason: 'FailoverPolicy not Ready for a broken reason stays Degraded with an accelerator IN_PROGRESS',
+    kinds: ['FailoverPolicy'],
+    obj: object({
+      status: {
+        conditions: [cond('Ready', 'False', 'RecordConflict', 'foreign record'), synced],
+        globalAccelerator: { status: 'IN_PROGRESS', dials: { primary: 100 } },
+      },
+    }),
+    status: 'Degraded',
+    message: /^RecordConflict: foreign record; GA dials P:100 S:\?$/,
   },
 ];
 

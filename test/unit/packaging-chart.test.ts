@@ -80,7 +80,7 @@ test('appVersion follows package.json, and the image defaults to it', () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
   const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string };
   assert.equal(chart.appVersion, pkg.version);
-  assert.equal(podOf(defaults).containers[0]?.image, `multiregion-controller:${pkg.version}`);
+  assert.equal(podOf(defaults).containers[0]?.image, `111111111111.dkr.ecr.us-east-2.amazonaws.com/multiregion-controller:${pkg.version}`);
 });
 
 test('two replicas, leader election on, the flags and probes the controller serves', () => {
@@ -218,6 +218,37 @@ test('rbac.clusterWideSecrets is an explicit opt-in: get/create/patch in the Clu
   const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { rbac: Record<string, unknown> };
   assert.equal(values.rbac.clusterWideSecrets, false);
   assert.deepEqual(values.rbac.secretNamespaces, []);
+});
+
+/** Every grant on apps/v1 workloads a render holds, as "Kind namespace: resources: verbs". */
+const workloadGrants = (objs: K8sObject[]): string[] =>
+  objs
+    .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+    .flatMap((o) =>
+      rulesOf(o)
+        .filter((r) => r.apiGroups.includes('apps'))
+        .map((r) => `${o.kind} ${o.metadata.namespace ?? '*'}: ${[...r.resources].sort()}: ${[...r.verbs].sort()}`),
+    );
+
+// The verbs src/controllers/failover-policy/workloads.ts uses: GET one, GET a list (selector), PATCH.
+const ROLLOUT = 'daemonsets,deployments,statefulsets: get,list,patch';
+
+test('by default no access to workloads: not cluster-wide, not in any namespace', () => {
+  assert.deepEqual(workloadGrants(defaults), []);
+  const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { rbac: Record<string, unknown> };
+  assert.deepEqual(values.rbac.rolloutNamespaces, []);
+});
+
+test('rbac.rolloutNamespaces: a Role + RoleBinding per namespace with exactly get/list/patch on the three workload kinds', () => {
+  const objs = helmTemplate(['--set', 'rbac.rolloutNamespaces={apps,clients}']);
+  assert.deepEqual(workloadGrants(objs).sort(), [`Role apps: ${ROLLOUT}`, `Role clients: ${ROLLOUT}`]);
+  const bindings = objs.filter((o) => o.kind === 'RoleBinding' && o.metadata.name.endsWith('-rollout'));
+  assert.deepEqual(bindings.map((b) => b.metadata.namespace).sort(), ['apps', 'clients']);
+  for (const b of bindings) {
+    assert.deepEqual(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'multiregion-controller-rollout' });
+    assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'multiregion-controller', namespace: 'multiregion-system' }]);
+  }
+  assert.deepEqual(secretGrants(objs), [], 'no Secret access comes with it');
 });
 
 test('leader election off: no Lease Role, flag false', () => {

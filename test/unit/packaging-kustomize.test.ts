@@ -73,10 +73,31 @@ test('deploy/connection-secrets renders the Role + RoleBinding of the chart with
   }
 });
 
-test('kustomize image tag is the chart appVersion', () => {
+// deploy/workload-rollout: the per-namespace Role for the application cutover (rollout restarts);
+// the same objects the chart renders for rbac.rolloutNamespaces.
+test('deploy/workload-rollout renders the Role + RoleBinding of the chart with rbac.rolloutNamespaces={apps}', () => {
+  const perNs = kustomize(join(deployDir, 'workload-rollout'));
+  const chart = helmTemplate(['--set', 'rbac.rolloutNamespaces={apps}']).filter((o) => o.metadata.name.endsWith('-rollout'));
+  assert.deepEqual(perNs.map(id).sort(), chart.map(id).sort());
+  assert.deepEqual(perNs.map(id).sort(), ['Role/apps/multiregion-controller-rollout', 'RoleBinding/apps/multiregion-controller-rollout']);
+  for (const h of chart) {
+    const pick = compared[h.kind]!;
+    assert.deepEqual(pick(find(perNs, id(h))!), pick(h), id(h));
+  }
+});
+
+test('the kustomize base grants no access to workloads', () => {
+  const rules = kust
+    .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+    .flatMap((o) => (o.rules as Array<{ apiGroups: string[] }>).filter((r) => r.apiGroups.includes('apps')).map(() => id(o)));
+  assert.deepEqual(rules, []);
+});
+
+test("kustomize image is the chart's default repository at the chart appVersion", () => {
   const kustomization = parse(readFileSync(join(deployDir, 'kustomization.yaml'), 'utf8')) as { images: Array<{ name: string; newTag: string }> };
   const chart = parse(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8')) as { appVersion: string };
-  assert.deepEqual(kustomization.images, [{ name: 'multiregion-controller', newTag: chart.appVersion }]);
+  const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { image: { repository: string } };
+  assert.deepEqual(kustomization.images, [{ name: 'multiregion-controller', newName: values.image.repository, newTag: chart.appVersion }]);
 });
 
 test('the kustomize base leaves the cluster id empty, so an overlay must set it', () => {

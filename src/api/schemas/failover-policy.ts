@@ -5,7 +5,6 @@ import {
   arr,
   bool,
   type CelRule,
-  DNS_SUBDOMAIN_PATTERN,
   deletionPolicy,
   HOSTED_ZONE_ID_PATTERN,
   hostname,
@@ -14,7 +13,6 @@ import {
   obj,
   region,
   regionPairRef,
-  roleArn,
   rootSchema,
   type Schema,
   snsTopicArn,
@@ -22,8 +20,11 @@ import {
   str,
   tags,
 } from './common.ts';
-
-const RDS_ID = { pattern: '^[a-zA-Z](-?[a-zA-Z0-9])*$', maxLength: 63 };
+import { rolloutStatusSchema } from './connection-secret.ts';
+import { database, databaseInstancesStatus } from './failover-policy-database.ts';
+import { drillInProgressFields, drillSpecFields, drillSpecRules, lastDrillFields } from './failover-policy-drill.ts';
+import { fenceSweepStatus } from './failover-policy-fence-sweep.ts';
+import { globalAcceleratorSpec, globalAcceleratorStatus } from './failover-policy-ga.ts';
 
 const target = (): Schema =>
   obj(
@@ -178,66 +179,6 @@ const dns = (): Schema =>
     },
   );
 
-const database = (): Schema =>
-  obj(
-    'RDS failover: a cross-region read replica that is promoted when this policy fails over. Exactly one writer exists at any time; promotion is fenced.',
-    {
-      engine: str('Database engine. Instance-level cross-region read replicas exist for these engines (Aurora uses global clusters, not covered here).', {
-        enum: ['postgres', 'mysql', 'mariadb'],
-      }),
-      primary: obj(
-        'The current writer instance.',
-        {
-          region: region('Region of the writer.'),
-          instanceIdentifier: str('DB instance identifier of the writer.', RDS_ID),
-          roleArn: roleArn("Role to assume for RDS calls in the writer's account. Omitted: the RegionPair side's role, else the controller's own credentials."),
-        },
-        { required: ['region', 'instanceIdentifier'] },
-      ),
-      replica: obj(
-        'The standby: a cross-region read replica of the writer, created when missing.',
-        {
-          region: region("Region of the replica; must differ from the writer's."),
-          instanceIdentifier: str('DB instance identifier of the replica.', RDS_ID),
-          instanceClass: str(
-            "Instance class when the replica is created, e.g. db.r6g.large. Default: the writer's class (the standby must carry the full load).",
-            {
-              pattern: String.raw`^db\.[a-z0-9-]+\.[a-z0-9]+$`,
-              maxLength: 64,
-            },
-          ),
-          kmsKeyId: str(
-            "KMS key in the replica's region for an encrypted writer: KMS keys are regional, so a cross-region replica of an encrypted instance needs one.",
-            {
-              minLength: 1,
-              maxLength: 2048,
-            },
-          ),
-          roleArn: roleArn(
-            "Role to assume for RDS calls in the replica's account. Omitted: the RegionPair side's role, else the controller's own credentials.",
-          ),
-        },
-        { required: ['region', 'instanceIdentifier'] },
-      ),
-      maxReplicaLagSeconds: int('RPO guard: the replica is never promoted while its lag exceeds this, and FailoverReady is False.', {
-        minimum: 0,
-        maximum: 86400,
-        default: DEFAULTS.maxReplicaLagSeconds,
-      }),
-      connectionSecret: obj(
-        "Secret in this policy's namespace that the controller writes with host, port, region and role of the current writer; applications read DATABASE_HOST there so a failover needs no redeploy.",
-        { name: str('Name of the Secret.', { pattern: DNS_SUBDOMAIN_PATTERN, maxLength: 253 }) },
-        { required: ['name'] },
-      ),
-    },
-    {
-      required: ['engine', 'primary', 'replica', 'connectionSecret'],
-      'x-kubernetes-validations': [
-        { rule: 'self.primary.region != self.replica.region', message: 'the replica must be in another region than the writer', fieldPath: '.replica.region' },
-      ],
-    },
-  );
-
 const failover = (): Schema =>
   obj(
     'How and when traffic and the writer move between regions.',
@@ -297,7 +238,8 @@ const spec = (): Schema =>
       dns: dns(),
       database: database(),
       failover: { ...failover(), default: {} },
-      drill: obj('Scheduled failover practice. A drill runs on a shadow record and never moves production traffic.', {
+      drill: obj('Scheduled failover practice: Dns (a shadow record) or Switchover (a real planned switchover and back).', {
+        ...drillSpecFields(),
         schedule: str(
           'Standard 5-field cron expression (minute hour day-of-month month day-of-week), read in timeZone: e.g. "0 3 1 */3 *" for 03:00 on the first day of every quarter. ' +
             'Names (MON, JAN), L (last) and # (nth weekday) are accepted; seconds and H (hashed) values are not. Checked by the controller.',
@@ -314,9 +256,19 @@ const spec = (): Schema =>
         replicaLagSeconds: int('Alarm when replica lag exceeds this many seconds (set it below maxReplicaLagSeconds to hear before failover is blocked).', {
           minimum: 1,
         }),
-        latencyMillis: int("Alarm when the health check's measured latency exceeds this many milliseconds.", { minimum: 1 }),
+        latencyMillis: int(
+          "Alarm when the active side's health check measures a time to first byte above this many milliseconds (Route 53 TimeToFirstByte; HTTP and HTTPS checks). " +
+            'Setting or removing it replaces the HTTP(S) health checks: Route 53 measures latency only for checks created with MeasureLatency. ' +
+            'Global Accelerator publishes no latency metric, so this alarm also serves policies with spec.globalAccelerator.',
+          { minimum: 1 },
+        ),
+        globalAcceleratorUnhealthyEndpoints: int(
+          "Alarm when at least this many endpoints of the active side's Global Accelerator endpoint group are unhealthy (AWS/GlobalAccelerator UnhealthyEndpointCount, in us-west-2). Needs spec.globalAccelerator.",
+          { minimum: 1 },
+        ),
         snsTopicArn: snsTopicArn(),
       }),
+      globalAccelerator: globalAcceleratorSpec(),
       tags: tags(),
       deletionPolicy: deletionPolicy(),
     },
@@ -344,6 +296,7 @@ const spec = (): Schema =>
           message: 'activeRegion must be the region of dns.primary or dns.secondary',
           fieldPath: '.failover.activeRegion',
         },
+        ...drillSpecRules(),
       ],
     },
   );
@@ -414,6 +367,8 @@ const status = (): Schema =>
         { region: str('Region.'), identifier: str('DB instance identifier.'), lagSeconds: num('Replica lag in seconds at the last observation.') },
         { required: ['region', 'identifier'] },
       ),
+      rollout: rolloutStatusSchema(),
+      instances: databaseInstancesStatus(),
     }),
     lastFailover: failoverRecord('The last completed failover or failback.'),
     inProgress: failoverRecord('The failover running now, step by step.'),
@@ -452,6 +407,7 @@ const status = (): Schema =>
       reason: str('What started it: OnDemand (the multiregion.dev/drill-now annotation) or Schedule.'),
       trigger: str('The last multiregion.dev/drill-now value handled; a new value starts one drill.'),
       steps: stepMarks("The drill's steps."),
+      ...lastDrillFields(),
     }),
     dnsChange: obj(
       'The Route 53 change of the failover records that is not INSYNC yet. Until it is, the records do not count as in place ' +
@@ -476,9 +432,12 @@ const status = (): Schema =>
         rpoSeconds: num('Replica lag in seconds at the switch.'),
         waitingFor: str('What the next pass looks for.'),
         steps: stepMarks('The steps recorded so far.'),
+        ...drillInProgressFields(),
       },
-      { required: ['startedAt', 'reason', 'step', 'stepAt', 'standby'] },
+      { required: ['startedAt', 'reason', 'stepAt'] },
     ),
+    ...globalAcceleratorStatus(),
+    ...fenceSweepStatus(),
   });
 
 export const failoverPolicySchema = (): Schema =>

@@ -1,6 +1,8 @@
 // FailoverPolicy alarms: replica lag above the limit (AWS/RDS ReplicaLag of the replica, in the
-// replica's region), and optionally health-check latency (AWS/Route53, which publishes health
-// check metrics only in us-east-1). Put only when changed, deleted from regions they left (the
+// replica's region), optionally health-check latency (AWS/Route53, which publishes health
+// check metrics only in us-east-1; AWS/GlobalAccelerator has no latency metric), and optionally
+// unhealthy endpoints in the active Global Accelerator endpoint group (AWS/GlobalAccelerator,
+// published in us-west-2 only). Put only when changed, deleted from regions they left (the
 // replica changes region after a failover).
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Owner } from '../types.ts';
@@ -8,9 +10,10 @@ import { type MetricAlarmSpec, syncAlarms } from './alarms.ts';
 import { contentHash } from './canonical.ts';
 import type { Change, SyncOptions } from './changes.ts';
 import { alarmActions } from './client-alarms.ts';
+import { GA_METRICS_REGION, GA_NAMESPACE, gaDimensions } from './ga-metrics.ts';
 import { type OwnerRef, ownedName } from './names.ts';
 
-const SUFFIX = { lag: 'replica-lag', latency: 'health-check-latency' } as const;
+const SUFFIX = { lag: 'replica-lag', latency: 'health-check-latency', gaUnhealthy: 'ga-unhealthy-endpoints' } as const;
 const ROUTE53_METRICS_REGION = 'us-east-1';
 
 export interface FailoverAlarmInput {
@@ -22,6 +25,12 @@ export interface FailoverAlarmInput {
    * checks created with MeasureLatency; without it the alarm sees no data (not breaching).
    */
   latency?: { millis: number; healthCheckId: string; metric?: 'TimeToFirstByte' | 'ConnectionTime' };
+  /**
+   * spec.alarms.gaUnhealthyEndpoints: alarm when at least `threshold` endpoints of the active
+   * side's endpoint group (the group in `activeRegion` of `listenerArn`) are unhealthy. The
+   * dimensions follow the active region, so a failover re-puts it.
+   */
+  gaUnhealthy?: { threshold: number; acceleratorArn: string; listenerArn: string; activeRegion: string };
   /** One topic; used only by alarms in its own region. */
   snsTopicArn?: string;
 }
@@ -71,11 +80,32 @@ export function desiredFailoverAlarms(input: FailoverAlarmInput): DesiredFailove
       metric: { namespace: 'AWS/Route53', metricName, dimensions: { HealthCheckId: input.latency.healthCheckId }, stat: 'Average', period: 60 },
     });
   }
+  if (input.gaUnhealthy) {
+    const g = input.gaUnhealthy;
+    add(GA_METRICS_REGION, {
+      name: ownedName(input.owner, SUFFIX.gaUnhealthy),
+      description: `${g.threshold} or more endpoints of the active Global Accelerator endpoint group (${g.activeRegion}) of FailoverPolicy ${who} are unhealthy. Managed by multiregion-controller.`,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      threshold: g.threshold,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      // GA reports only while traffic flows: no data is no news, not an outage.
+      treatMissingData: 'notBreaching',
+      alarmActions: alarmActions(GA_METRICS_REGION, input.snsTopicArn, warnings),
+      metric: {
+        namespace: GA_NAMESPACE,
+        metricName: 'UnhealthyEndpointCount',
+        dimensions: gaDimensions(g.acceleratorArn, g.listenerArn, g.activeRegion),
+        stat: 'Maximum',
+        period: 60,
+      },
+    });
+  }
   return { byRegion, warnings, hash: contentHash(byRegion) };
 }
 
 export interface FailoverAlarmSyncOptions extends SyncOptions {
-  /** Every region where this policy may have alarms (both sides and us-east-1): stale ones there are deleted. */
+  /** Every region where this policy may have alarms (both sides, us-east-1, and us-west-2 for GA): stale ones there are deleted. */
   regions: readonly string[];
   lastHash?: string;
   verify?: boolean;

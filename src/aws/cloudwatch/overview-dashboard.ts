@@ -1,6 +1,8 @@
 // The one multi-region dashboard per RegionPair: every client with a link to its own dashboard,
-// then the shared health of the pair (Route 53 checks, replica lag, peering bytes, NLB hosts).
+// then the shared health of the pair (Route 53 checks, replica lag, peering bytes, NLB hosts,
+// and the Global Accelerator flows, bytes and endpoint health of its policies).
 // Dashboards are global, so one dashboard holds metrics of both regions (per-metric `region`).
+import { GA_METRICS_REGION, gaMetricRows } from './ga-metrics.ts';
 import { dashboardUrl } from './names.ts';
 import { type Cell, chunk, type DashboardBody, layout, type MetricRow, mdEscape, metricRow, metricWidget, textWidget } from './widgets.ts';
 
@@ -18,6 +20,8 @@ export interface OverviewPolicy {
   namespace: string;
   healthCheckIds?: { primary?: string; secondary?: string };
   replica?: { region: string; identifier: string };
+  /** The policy's accelerator (status.globalAccelerator.arn); its listener draws endpoint health per group. */
+  globalAccelerator?: { arn: string; listenerArn?: string };
 }
 
 export interface OverviewLoadBalancer {
@@ -91,6 +95,7 @@ export function overviewDashboardBody(input: OverviewInput): DashboardBody {
     ...widgets('Replica lag (seconds)', home, 'Maximum', lag),
     ...widgets('Peering bytes', home, 'Sum', peeringRows(input)),
     ...widgets('NLB healthy hosts', home, 'Minimum', nlb),
+    ...gaWidgets(input, policies),
   ];
   for (const pair of chunk(graphs, 2)) rows.push(pair);
   return layout(rows);
@@ -122,6 +127,28 @@ function peeringRows(input: OverviewInput): MetricRow[] {
       metricRow('AWS/TransitGateway', 'BytesOut', dims, { label: `${region} out`, region }),
     ];
   });
+}
+
+/** Global Accelerator traffic and endpoint health of the pair's policies (metrics in us-west-2 only). */
+function gaWidgets(input: OverviewInput, policies: readonly OverviewPolicy[]): Cell[] {
+  const ga = gaMetricRows(
+    policies.flatMap((p) =>
+      p.globalAccelerator
+        ? [
+            {
+              label: `${p.namespace}/${p.name}`,
+              acceleratorArn: p.globalAccelerator.arn,
+              ...(p.globalAccelerator.listenerArn && { listenerArn: p.globalAccelerator.listenerArn, regions: input.regions }),
+            },
+          ]
+        : [],
+    ),
+  );
+  return [
+    ...widgets('Global Accelerator new flows', GA_METRICS_REGION, 'Sum', ga.flows),
+    ...widgets('Global Accelerator bytes processed', GA_METRICS_REGION, 'Sum', ga.bytes),
+    ...widgets('Global Accelerator endpoints (healthy / unhealthy)', GA_METRICS_REGION, 'Maximum', ga.endpoints),
+  ];
 }
 
 /** Graphs of at most METRICS_PER_WIDGET lines each; none when there is nothing to graph. */

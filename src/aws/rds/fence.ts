@@ -19,11 +19,11 @@
 // checks also say that region is Unhealthy (a region whose API is down but whose application
 // answers could still take writes); after the failover it keeps fencing the ex-writer until
 // the region answers and the fence is confirmed.
-import type { EC2Client, Filter, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
+import type { EC2Client, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import type { DBInstance, ModifyDBInstanceCommandOutput, RDSClient } from '@aws-sdk/client-rds';
-import { errorCode, isAlreadyExists, isNotFound, isThrottling } from '../errors.ts';
+import { errorCode, isAlreadyExists, isThrottling } from '../errors.ts';
 import { ec2Sdk, rdsSdk } from '../sdk.ts';
-import { isOwnedBy, ownershipTags, ownsForDelete, TAG_PREFIX, tagsToMap, toEc2TagSpec } from '../tags.ts';
+import { isOwnedBy, ownershipTags, TAG_PREFIX, tagsToMap, toEc2TagSpec } from '../tags.ts';
 import type { Owner } from '../types.ts';
 import { describeInstance } from './instances.ts';
 
@@ -162,18 +162,12 @@ export function fenceStateOf(i: DBInstance | undefined, identifier: string): Fen
 export type UnfenceOutcome = 'Restored' | 'NotFenced' | 'Gone';
 
 /**
- * Puts the saved security groups back (an aborted failover, before any promotion). With
- * `cleanup`, the fence ends there: the instance's fence group is then deleted if it is ours and
- * unused (otherwise every fence would leak one security group).
+ * Puts the saved security groups back (an aborted failover, before any promotion). The fence's
+ * deny-all group is left to fence-sweep.ts: RDS detaches it asynchronously, so deleting it here
+ * would most often find it still in use.
  */
-export async function unfence(
-  rds: RDSClient,
-  identifier: string,
-  cleanup?: { ec2: EC2Client; owner: Owner /** A failed cleanup never fails the unfence: the group is only a leak. */; onError: (err: unknown) => void },
-): Promise<UnfenceOutcome> {
-  const outcome = await restoreGroups(rds, identifier);
-  if (cleanup) await deleteFenceGroupsOf(cleanup.ec2, identifier, cleanup.owner).catch(cleanup.onError);
-  return outcome;
+export async function unfence(rds: RDSClient, identifier: string): Promise<UnfenceOutcome> {
+  return restoreGroups(rds, identifier);
 }
 
 async function restoreGroups(rds: RDSClient, identifier: string): Promise<UnfenceOutcome> {
@@ -252,46 +246,8 @@ async function revokeEgress(ec2: EC2Client, group: SecurityGroup & { GroupId: st
   }
 }
 
-/** Deletes our fence groups in a VPC that nothing uses any more (DependencyViolation: still attached, kept). */
-export function deleteUnusedFenceGroups(ec2: EC2Client, vpcId: string, owner: Owner): Promise<string[]> {
-  return deleteUnused(ec2, owner, [
-    { Name: 'vpc-id', Values: [vpcId] },
-    { Name: 'group-name', Values: [`${FENCE_PREFIX}*`] },
-  ]);
-}
-
-/** The fence group of one instance, in whatever VPC (the instance may be gone): deleted once unused. */
-export function deleteFenceGroupsOf(ec2: EC2Client, identifier: string, owner: Owner): Promise<string[]> {
-  return deleteUnused(ec2, owner, [{ Name: 'group-name', Values: [fenceGroupName(identifier)] }]);
-}
-
-/**
- * Only groups with our cluster id and object uid, and with no network interface: RDS puts the
- * group on the instance's interfaces, and some emulators do not refuse deleting a group in use.
- */
-async function deleteUnused(ec2: EC2Client, owner: Owner, filters: Filter[]): Promise<string[]> {
-  const out = await ec2.send(new ec2Sdk.DescribeSecurityGroupsCommand({ Filters: filters }));
-  const deleted: string[] = [];
-  for (const g of out.SecurityGroups ?? []) {
-    if (!g.GroupId || !g.GroupName?.startsWith(FENCE_PREFIX) || !ownsForDelete(g.Tags, owner)) continue;
-    if (await hasNetworkInterfaces(ec2, g.GroupId)) continue;
-    try {
-      await ec2.send(new ec2Sdk.DeleteSecurityGroupCommand({ GroupId: g.GroupId }));
-      deleted.push(g.GroupId);
-    } catch (err) {
-      if (isNotFound(err)) continue;
-      if (errorCode(err) !== 'DependencyViolation') throw err;
-    }
-  }
-  return deleted;
-}
-
-async function hasNetworkInterfaces(ec2: EC2Client, groupId: string): Promise<boolean> {
-  const out = await ec2.send(new ec2Sdk.DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], MaxResults: 5 }));
-  return (out.NetworkInterfaces ?? []).length > 0;
-}
-
-const FENCE_PREFIX = 'multiregion-fence-';
+/** Every fence group's name starts so (fence-sweep.ts lists them by it). */
+export const FENCE_PREFIX = 'multiregion-fence-';
 const DEFAULT_EGRESS: IpPermission = { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] };
 
 /** Deterministic, so a restart finds the group it created; SG names allow 255 characters. */

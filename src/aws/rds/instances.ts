@@ -61,6 +61,11 @@ export interface CrossRegionReplicaRequest {
   kmsKeyId?: string;
   dbSubnetGroupName?: string;
   vpcSecurityGroupIds?: string[];
+  multiAZ?: boolean;
+  storageType?: string;
+  /** Parameter and option groups are regional: names of groups in the replica's region. */
+  parameterGroupName?: string;
+  optionGroupName?: string;
   owner: Owner;
   /**
    * The spec names this identifier: an existing replica of the same source is adopted even
@@ -108,6 +113,10 @@ export async function createCrossRegionReplica(rds: RDSClient, req: CrossRegionR
         ...(req.kmsKeyId && { KmsKeyId: req.kmsKeyId }),
         ...(req.dbSubnetGroupName && { DBSubnetGroupName: req.dbSubnetGroupName }),
         ...(req.vpcSecurityGroupIds?.length && { VpcSecurityGroupIds: req.vpcSecurityGroupIds }),
+        ...(req.multiAZ !== undefined && { MultiAZ: req.multiAZ }),
+        ...(req.storageType && { StorageType: req.storageType }),
+        ...(req.parameterGroupName && { DBParameterGroupName: req.parameterGroupName }),
+        ...(req.optionGroupName && { OptionGroupName: req.optionGroupName }),
         Tags: toRdsTags(ownershipTags(req.owner)),
       }),
     );
@@ -180,6 +189,42 @@ export async function promote(rds: RDSClient, identifier: string, now: Date = ne
   }
   await rds.send(new rdsSdk.AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: PROMOTED_TAG, Value: now.toISOString() }] }));
   return instance ?? before;
+}
+
+export interface WriterSettings {
+  backupRetentionDays: number;
+  /** Absent: left as it is. */
+  multiAZ?: boolean;
+}
+
+/** Whether the instance has these settings, applied or accepted and pending (PendingModifiedValues). */
+export function hasWriterSettings(i: Pick<DBInstance, 'BackupRetentionPeriod' | 'MultiAZ' | 'PendingModifiedValues'>, want: WriterSettings): boolean {
+  const retention = i.PendingModifiedValues?.BackupRetentionPeriod ?? i.BackupRetentionPeriod;
+  const multiAZ = i.PendingModifiedValues?.MultiAZ ?? i.MultiAZ;
+  return retention === want.backupRetentionDays && (want.multiAZ === undefined || multiAZ === want.multiAZ);
+}
+
+/**
+ * Gives a writer a failover promoted its production settings, at once (ApplyImmediately): the
+ * backup retention (a source of read replicas needs automated backups) and Multi-AZ. Sends only
+ * what differs from `known` (this pass's DescribeDBInstances answer), and nothing when it all
+ * matches already, so a repeat after a crash changes nothing twice.
+ */
+export async function applyWriterSettings(rds: RDSClient, identifier: string, want: WriterSettings, known?: DBInstance): Promise<'Modified' | 'Unchanged'> {
+  const now = known?.DBInstanceIdentifier === identifier ? known : await describeInstance(rds, identifier);
+  if (!now) throw new Error(`DB instance ${identifier} not found: cannot set its backup retention`);
+  if (hasWriterSettings(now, want)) return 'Unchanged';
+  const retention = now.PendingModifiedValues?.BackupRetentionPeriod ?? now.BackupRetentionPeriod;
+  const multiAZ = now.PendingModifiedValues?.MultiAZ ?? now.MultiAZ;
+  await rds.send(
+    new rdsSdk.ModifyDBInstanceCommand({
+      DBInstanceIdentifier: identifier,
+      ...(retention !== want.backupRetentionDays && { BackupRetentionPeriod: want.backupRetentionDays }),
+      ...(want.multiAZ !== undefined && multiAZ !== want.multiAZ && { MultiAZ: want.multiAZ }),
+      ApplyImmediately: true,
+    }),
+  );
+  return 'Modified';
 }
 
 /** AWS answered and said no: the call did not take effect. */

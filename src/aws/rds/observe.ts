@@ -35,6 +35,13 @@ export interface InstanceView extends InstanceRef {
   fenceTagged?: boolean;
   /** promote() marked it: PromoteReadReplica may have reached AWS, so it is never sent again. */
   promoteRequested?: boolean;
+  /** StorageEncrypted: a cross-region replica of it needs a KMS key of the replica's region. */
+  encrypted?: boolean;
+  instanceClass?: string;
+  multiAZ?: boolean;
+  backupRetentionDays?: number;
+  /** Accepted by ModifyDBInstance but not applied yet (PendingModifiedValues). */
+  pending?: { backupRetentionDays?: number; multiAZ?: boolean };
 }
 
 export async function observeInstance(rds: RDSClient, ref: InstanceRef, owner: Owner): Promise<InstanceView> {
@@ -72,5 +79,22 @@ export function toInstanceView(ref: InstanceRef, i: DBInstance | undefined, owne
     fenceReason: fence.reason,
     fenceTagged: tagsToMap(i.TagList)[FENCE_TAGS.from] !== undefined,
     promoteRequested: promoteRequested(i),
+    ...settingsOf(i),
+  };
+}
+
+/** What the status and the promoted writer's settings step read of an instance. */
+function settingsOf(i: DBInstance): Partial<InstanceView> {
+  const p = i.PendingModifiedValues;
+  const pending = {
+    ...(p?.BackupRetentionPeriod !== undefined && { backupRetentionDays: p.BackupRetentionPeriod }),
+    ...(p?.MultiAZ !== undefined && { multiAZ: p.MultiAZ }),
+  };
+  return {
+    ...(i.StorageEncrypted !== undefined && { encrypted: i.StorageEncrypted }),
+    ...(i.DBInstanceClass && { instanceClass: i.DBInstanceClass }),
+    ...(i.MultiAZ !== undefined && { multiAZ: i.MultiAZ }),
+    ...(i.BackupRetentionPeriod !== undefined && { backupRetentionDays: i.BackupRetentionPeriod }),
+    ...(Object.keys(pending).length > 0 && { pending }),
   };
 }

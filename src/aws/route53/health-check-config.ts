@@ -24,11 +24,22 @@ const DEFAULT_INTERVAL = 30;
 const DEFAULT_THRESHOLD = 3;
 const DEFAULT_PORT = { HTTP: 80, HTTPS: 443 } as const;
 
+/** What the check must also do, beyond its spec. */
+export interface HealthCheckOptions {
+  /**
+   * Ask Route 53 to measure latency (spec.alarms.latencyMillis is set): only then does it publish
+   * TimeToFirstByte for HTTP/HTTPS checks, the metric the latency alarm reads. Settable only at
+   * creation, so turning it on or off replaces the check. TCP checks are left as they are: they
+   * have no TimeToFirstByte.
+   */
+  measureLatency?: boolean;
+}
+
 /**
  * The config to create. The endpoint defaults to the side's target (first IP, CNAME, or
  * alias name). `field` prefixes error paths, e.g. `spec.dns.primary.healthCheck`.
  */
-export function healthCheckConfig(hc: HealthCheckInput, target: TargetInput | undefined, field: string): HealthCheckConfig {
+export function healthCheckConfig(hc: HealthCheckInput, target: TargetInput | undefined, field: string, opts: HealthCheckOptions = {}): HealthCheckConfig {
   if (hc.type === 'CloudWatchAlarm') {
     if (!hc.alarmName) throw new DnsSpecError(`${field}.alarmName`, 'a CloudWatchAlarm health check needs alarmName');
     if (!hc.alarmRegion) throw new DnsSpecError(`${field}.alarmRegion`, 'a CloudWatchAlarm health check needs alarmRegion');
@@ -61,6 +72,7 @@ export function healthCheckConfig(hc: HealthCheckInput, target: TargetInput | un
     FailureThreshold: threshold,
     // SNI needs a host name to send; with only an IP there is none.
     ...(hc.type === 'HTTPS' ? { EnableSNI: endpoint.fqdn !== undefined } : {}),
+    ...(opts.measureLatency && hc.type !== 'TCP' ? { MeasureLatency: true } : {}),
   };
 }
 
@@ -108,7 +120,7 @@ export function isShallowCheck(hc: HealthCheckInput): boolean {
 }
 
 /** Fields whose change AWS cannot apply in place: a new health check replaces the old. */
-export const REPLACE_FIELDS = ['Type', 'RequestInterval'] as const;
+export const REPLACE_FIELDS = ['Type', 'RequestInterval', 'MeasureLatency'] as const;
 
 /**
  * `Field: observed → desired` for every field the desired type uses. A field the
@@ -138,6 +150,8 @@ export function diffHealthCheck(desired: HealthCheckConfig, observed: HealthChec
   cmp('RequestInterval', desired.RequestInterval ?? DEFAULT_INTERVAL, observed.RequestInterval ?? DEFAULT_INTERVAL);
   cmp('FailureThreshold', desired.FailureThreshold ?? DEFAULT_THRESHOLD, observed.FailureThreshold ?? DEFAULT_THRESHOLD);
   if (desired.Type === 'HTTPS') cmp('EnableSNI', desired.EnableSNI ?? false, observed.EnableSNI ?? false);
+  // AWS always reports it (false when off); an unset value on either side means off.
+  if (desired.Type !== 'TCP') cmp('MeasureLatency', desired.MeasureLatency ?? false, observed.MeasureLatency ?? false);
   return out;
 }
 

@@ -13,10 +13,14 @@ export interface DrillOptions {
 
 /** Text of a finished drill record. */
 export function formatDrill(d: Json): string {
-  const parts = [`result: ${d.result ?? 'unknown'}`];
+  const parts = [`${d.type ? `${d.type} drill ` : ''}result: ${d.result ?? 'unknown'}`];
   if (d.rtoSeconds !== undefined) parts.push(`RTO ${d.rtoSeconds}s`);
   if (d.rpoSeconds !== undefined) parts.push(`RPO ${d.rpoSeconds}s`);
-  return `${parts.join(', ')} (started ${d.startedAt ?? '?'}, completed ${d.completedAt})${d.message ? `\n  ${d.message}` : ''}\n`;
+  // A Switchover drill: one line per direction, each with its own RTO and RPO.
+  const dirs = Array.isArray(d.directions) ? (d.directions as Json[]) : [];
+  const lines = dirs.map((x) => `\n  ${x.from} → ${x.to}: RTO ${x.rtoSeconds ?? '?'}s, RPO ${x.rpoSeconds ?? '?'}s (${x.toIdentifier ?? '?'} promoted)`);
+  const writer = d.writer ? `\n  writer: ${d.writer.identifier} in ${d.writer.region}` : '';
+  return `${parts.join(', ')} (started ${d.startedAt ?? '?'}, completed ${d.completedAt})${lines.join('')}${writer}${d.message ? `\n  ${d.message}` : ''}\n`;
 }
 
 export async function drillCommand(client: CliClient, o: DrillOptions, log: (s: string) => void): Promise<string> {

@@ -1,10 +1,16 @@
 // `multiregion failover`: a Manual switch of the active region (--to), and the break-glass for
 // one failover that is blocked because the RPO is unknown or the old writer cannot be fenced
-// (--accept-data-loss). Both can go in one merge patch. The operator types the region (or, for
+// (--accept-data-loss). Both can go in one write. The operator types the region (or, for
 // the break-glass alone, the policy's name) back unless --yes: a wrong target moves production
 // traffic, and accepting data loss may lose writes.
+//
+// The write is a server-side apply under the CLI's own field manager (CLI_FIELD_MANAGER), forced:
+// the switch then belongs to the operator, not to the GitOps tool whose apply set the field
+// before. Argo CD told to trust that manager (ignoreDifferences.managedFieldsManagers with
+// RespectIgnoreDifferences, docs/gitops.md) neither reports the switch as drift nor undoes it on
+// the next sync, and git stays the source of truth for everything else.
 import { createInterface } from 'node:readline/promises';
-import { ANNOTATIONS } from '../../api/types.ts';
+import { ANNOTATIONS, API_VERSION } from '../../api/types.ts';
 import type { CliClient, Json } from '../client.ts';
 import { resolveKind } from '../kinds.ts';
 import { pollUntil } from '../poll.ts';
@@ -68,12 +74,65 @@ export function acceptDataLossValue(now: Date = new Date()): string {
   return now.toISOString();
 }
 
-/** The command's one merge patch: the switch, the break-glass value, or both at once. */
-export function failoverPatch(to: string | undefined, acceptDataLoss: string | undefined): Json {
+/** The field manager of every write the CLI makes to a FailoverPolicy (the name docs/gitops.md gives Argo CD). */
+export const CLI_FIELD_MANAGER = 'multiregion-cli';
+
+const ACTIVE_REGION_PATH = ['f:spec', 'f:failover', 'f:activeRegion'];
+const acceptDataLossPath = () => ['f:metadata', 'f:annotations', `f:${ANNOTATIONS.acceptDataLoss}`];
+
+function ownsPath(fieldsV1: Json | undefined, path: string[]): boolean {
+  let at: Json | undefined = fieldsV1;
+  for (const key of path) {
+    at = at?.[key];
+    if (at === undefined) return false;
+  }
+  return true;
+}
+
+/** The managers that own `path` of the live object, with their operation (Apply or Update). */
+export function ownersOf(live: Json, path: string[]): Array<{ manager: string; operation: string }> {
+  return ((live.metadata?.managedFields ?? []) as Json[])
+    .filter((m) => ownsPath(m.fieldsV1, path))
+    .map((m) => ({ manager: String(m.manager), operation: String(m.operation) }));
+}
+
+/** Who else applies spec.failover.activeRegion (a GitOps tool's apply from git): their next forced apply would undo a switch unless they trust the CLI. */
+export function otherAppliersOfActiveRegion(live: Json): string[] {
+  return ownersOf(live, ACTIVE_REGION_PATH)
+    .filter((o) => o.operation === 'Apply' && o.manager !== CLI_FIELD_MANAGER)
+    .map((o) => o.manager);
+}
+
+/**
+ * The CLI's server-side apply: its whole intent for the object, since an apply removes what its
+ * manager owned and left out. So a run that changes one of the two fields carries the other
+ * forward while the CLI owns it (a break-glass value not yet used is not dropped by a later
+ * switch; a switch is not undone by a later --accept-data-loss).
+ */
+export function failoverApply(live: Json, to: string | undefined, acceptDataLoss: string | undefined): Json {
+  const mine = (path: string[]) => ownersOf(live, path).some((o) => o.manager === CLI_FIELD_MANAGER);
+  const region = to ?? (mine(ACTIVE_REGION_PATH) ? (live.spec?.failover?.activeRegion as string | undefined) : undefined);
+  const accept = acceptDataLoss ?? (mine(acceptDataLossPath()) ? (live.metadata?.annotations?.[ANNOTATIONS.acceptDataLoss] as string | undefined) : undefined);
   return {
-    ...(acceptDataLoss !== undefined && { metadata: { annotations: { [ANNOTATIONS.acceptDataLoss]: acceptDataLoss } } }),
-    ...(to !== undefined && { spec: { failover: { activeRegion: to } } }),
+    apiVersion: API_VERSION,
+    kind: 'FailoverPolicy',
+    metadata: {
+      name: live.metadata?.name,
+      namespace: live.metadata?.namespace,
+      ...(accept !== undefined && { annotations: { [ANNOTATIONS.acceptDataLoss]: accept } }),
+    },
+    ...(region !== undefined && { spec: { failover: { activeRegion: region } } }),
   };
+}
+
+/** Said before a switch when a GitOps apply also owns the field: what keeps the next sync from undoing it. */
+export function gitopsNote(ref: string, appliers: string[], to: string): string {
+  return (
+    `${ref}: spec.failover.activeRegion is also applied by ${appliers.join(', ')} (from git). ` +
+    `This switch is written by field manager ${CLI_FIELD_MANAGER}: unless that tool trusts it ` +
+    '(Argo CD: ignoreDifferences.managedFieldsManagers and RespectIgnoreDifferences=true, docs/gitops.md), its next sync undoes the switch. ' +
+    `Once the incident is over, commit activeRegion: ${to} to git.`
+  );
 }
 
 /** What the break-glass value does, said once where the operator sets it. */
@@ -124,8 +183,10 @@ export async function failoverCommand(client: CliClient, o: FailoverOptions, log
   const accepting = o.acceptDataLoss ? ', accepting data loss if the failover is blocked' : '';
   log(`${ref}: active ${before.status?.activeRegion ?? 'unknown'}, phase ${before.status?.phase ?? 'unknown'}; failing over to ${to}${accepting}.`);
   if (!o.yes && !(await confirm('Type the region to confirm: ', to))) throw new Error('not confirmed: nothing changed');
+  const appliers = otherAppliersOfActiveRegion(before);
+  if (appliers.length > 0) log(gitopsNote(ref, appliers, to));
   const value = o.acceptDataLoss ? acceptDataLossValue() : undefined;
-  const patched = await client.mergePatch(kind, o.namespace, o.name, failoverPatch(to, value));
+  const patched = await client.apply(kind, o.namespace, o.name, failoverApply(before, to, value), CLI_FIELD_MANAGER);
   if (value !== undefined) log(acceptDataLossNote(ref, value).trimEnd());
   const generation = patched.metadata?.generation ?? 0;
   let last = '';
@@ -161,6 +222,6 @@ async function acceptDataLossOnly(client: CliClient, o: FailoverOptions, before:
   if (unused !== undefined && unused !== before.status?.acceptedDataLoss) log(`  this replaces ${unused}, a value the controller has not used yet`);
   if (!o.yes && !(await confirm('Type the policy name to accept possible data loss: ', o.name))) throw new Error('not confirmed: nothing changed');
   const value = acceptDataLossValue();
-  await client.mergePatch(kind, o.namespace, o.name, failoverPatch(undefined, value));
+  await client.apply(kind, o.namespace, o.name, failoverApply(before, undefined, value), CLI_FIELD_MANAGER);
   return `${acceptDataLossNote(ref, value)}Follow it: kubectl get failoverpolicy -n ${o.namespace} ${o.name} -w\n`;
 }

@@ -281,7 +281,14 @@ export function controllerPolicy(input: IamPolicyInput): PolicyDocument {
       Action: ['rds:CreateDBInstanceReadReplica', 'rds:ModifyDBInstance', 'rds:PromoteReadReplica', 'rds:RebootDBInstance'],
       Resource: dbArns,
     },
-    databases && { Sid: 'NamedDatabasesSubnetGroups', Effect: 'Allow', Action: ['rds:CreateDBInstanceReadReplica'], Resource: arn('rds', '*', 'subgrp:*') },
+    // A replica's create names its placement (spec.database.placement): IAM checks the subnet,
+    // parameter and option groups as resources of CreateDBInstanceReadReplica too.
+    databases && {
+      Sid: 'NamedDatabasesSubnetGroups',
+      Effect: 'Allow',
+      Action: ['rds:CreateDBInstanceReadReplica'],
+      Resource: ['subgrp:*', 'pg:*', 'og:*'].flatMap((r) => arn('rds', '*', r)),
+    },
     databases && {
       // Fence and promotion marks on instances the controller did not create: these keys only.
       Sid: 'NamedDatabasesMarks',

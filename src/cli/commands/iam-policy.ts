@@ -1,8 +1,11 @@
 // `multiregion iam-policy`: prints the controller's least-privilege IAM policy, filled in from
 // the template (iam-policy-template.ts) with this cluster's id, its accounts and the resources the
 // operator names. Needs no cluster and no AWS access. Bad input is a UsageError (exit code 2).
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.ts';
+import { iamSize, splitPolicy } from './iam-policy-split.ts';
 import {
   controllerPolicy,
   DEFAULT_LOG_GROUP,
@@ -36,6 +39,10 @@ Usage:
                            attachment is moved out of and back into (repeat)
   --format F               policy (default): the identity policy; side-role-cfn: the CloudFormation
                            template of the role a side's account needs
+  --split DIR              write the policy as managed policies of at most 6,144 characters each,
+                           one per part (DIR/controller-policy-{core,network,observability,database,dns,
+                           global-accelerator}.json; parts with nothing to allow are left out), and print
+                           their names; attach every one to the controller's role
   -h, --help
 `;
 
@@ -90,7 +97,7 @@ function onlyWildcards(glob: string): string | undefined {
 }
 
 /** Command line → validated input and output format. */
-export function parseIamPolicyArgs(argv: string[]): { input: IamPolicyInput; format: 'policy' | 'side-role-cfn' } | 'help' {
+export function parseIamPolicyArgs(argv: string[]): { input: IamPolicyInput; format: 'policy' | 'side-role-cfn'; split?: string } | 'help' {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -112,12 +119,17 @@ export function parseIamPolicyArgs(argv: string[]): { input: IamPolicyInput; for
   if (accounts.length === 0) throw new UsageError("--account is required: each account the controller works in (its own and every side role's)");
   const format = values.format ?? 'policy';
   if (format !== 'policy' && format !== 'side-role-cfn') throw new UsageError(`--format ${JSON.stringify(format)}: policy or side-role-cfn`);
+  const split = values.split;
+  if (split !== undefined && format !== 'policy')
+    throw new UsageError('--split writes the controller policy in parts; the side-role-cfn template already holds its statements as managed policies');
+  if (split === '') throw new UsageError('--split needs a directory');
 
   const flowLogsRoles = roleArns(values['flow-logs-role'] ?? [], 'flow-logs-role', p);
   const logGroups = check(values['log-group'] ?? [], 'log-group', (v) => (LOG_GROUP.test(v) ? undefined : 'not a log group name'));
   if (logGroups.length > 0 && flowLogsRoles.length === 0) throw new UsageError('--log-group needs --flow-logs-role: flow logs deliver with a role');
   return {
     format,
+    ...(split !== undefined && { split }),
     input: {
       clusterId,
       accounts,
@@ -169,6 +181,7 @@ function parse(argv: string[]) {
       accelerator: many,
       'coordination-table': { type: 'string' },
       format: { type: 'string' },
+      split: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -185,20 +198,21 @@ export function omissions(input: IamPolicyInput): string[] {
   return out;
 }
 
-// IAM's size limits, in characters without whitespace: a managed policy, and all inline policies of one role together.
+// IAM's size limits, in characters without whitespace (IAM does not count it): a managed policy,
+// and all inline policies of one role together.
 export const MANAGED_POLICY_LIMIT = 6_144;
 export const INLINE_POLICIES_LIMIT = 10_240;
 
 export function policySize(policy: PolicyDocument): number {
-  return JSON.stringify(policy).replace(/\s/g, '').length;
+  return iamSize(policy);
 }
 
 function sizeNote(size: number): string | undefined {
   if (size > INLINE_POLICIES_LIMIT) {
-    return `the policy has ${size} characters, over IAM's ${INLINE_POLICIES_LIMIT} for a role's inline policies: split its statements into managed policies of at most ${MANAGED_POLICY_LIMIT}`;
+    return `the policy has ${size} characters, over IAM's ${INLINE_POLICIES_LIMIT} for a role's inline policies: use --split DIR (managed policies of at most ${MANAGED_POLICY_LIMIT} each)`;
   }
   if (size > MANAGED_POLICY_LIMIT)
-    return `the policy has ${size} characters, over IAM's ${MANAGED_POLICY_LIMIT} for a managed policy: attach it to the role inline (put-role-policy)`;
+    return `the policy has ${size} characters, over IAM's ${MANAGED_POLICY_LIMIT} for a managed policy: attach it to the role inline (put-role-policy), or use --split DIR`;
   return undefined;
 }
 
@@ -207,8 +221,24 @@ export function iamPolicyCommand(argv: string[], log: (s: string) => void): stri
   if (parsed === 'help') return IAM_POLICY_USAGE;
   const policy = controllerPolicy(parsed.input);
   for (const note of omissions(parsed.input)) log(`note: ${note}`);
+  if (parsed.split !== undefined) return writeParts(policy, parsed.split, log);
+  if (parsed.format === 'side-role-cfn') {
+    const statements = sideRoleStatements(policy);
+    return `${JSON.stringify(sideRoleTemplate(splitPolicy({ Version: '2012-10-17', Statement: statements }, MANAGED_POLICY_LIMIT)), null, 2)}\n`;
+  }
   const size = sizeNote(policySize(policy));
   if (size) log(`note: ${size}`);
-  const doc = parsed.format === 'policy' ? policy : sideRoleTemplate(sideRoleStatements(policy));
-  return `${JSON.stringify(doc, null, 2)}\n`;
+  return `${JSON.stringify(policy, null, 2)}\n`;
+}
+
+/** The policy's parts as files in `dir`; stdout lists them with their size as IAM counts it. */
+function writeParts(policy: PolicyDocument, dir: string, log: (s: string) => void): string {
+  const parts = splitPolicy(policy, MANAGED_POLICY_LIMIT);
+  mkdirSync(dir, { recursive: true });
+  const written = new Set(parts.map((p) => p.name));
+  // Files of an earlier run that this one did not write would grant what this policy no longer does.
+  const stale = existsSync(dir) ? readdirSync(dir).filter((f) => /^controller-policy-[a-z0-9-]+\.json$/.test(f) && !written.has(f)) : [];
+  for (const f of stale) log(`note: ${join(dir, f)} is not part of this policy: delete it (and detach it from the role)`);
+  for (const p of parts) writeFileSync(join(dir, p.name), `${JSON.stringify(p.policy, null, 2)}\n`);
+  return `${parts.map((p) => `${join(dir, p.name)}\t${iamSize(p.policy)} characters`).join('\n')}\n`;
 }

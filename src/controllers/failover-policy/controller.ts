@@ -9,6 +9,7 @@ import { BY_REGION_PAIR, pairIndexValue } from '../shared/indexes.ts';
 import { makeReconcile } from '../shared/lifecycle.ts';
 import { failoverPolicyUses } from './access-uses.ts';
 import { DnsKit } from './dns.ts';
+import { DEFAULT_SWITCHOVER_TIMING } from './drill-switchover.ts';
 import { DEFAULT_FAILBACK_TIMING } from './failover-trigger.ts';
 import { finalizeFailoverPolicy } from './finalize.ts';
 import { HealthBoard } from './health-board.ts';
@@ -18,7 +19,7 @@ import { type PolicyKit, syncFailoverPolicy } from './sync.ts';
 export function registerFailoverPolicy(
   deps: ControllerDeps,
   flags: Pick<Flags, 'healthObserveIntervalMs'> &
-    Partial<Pick<Flags, 'driftIntervalMs' | 'healthPeriodSeconds' | 'failbackStablePeriodMs' | 'failbackCooldownMs'>>,
+    Partial<Pick<Flags, 'driftIntervalMs' | 'healthPeriodSeconds' | 'failbackStablePeriodMs' | 'failbackCooldownMs' | 'drillCatchUpTimeoutMs'>>,
 ): () => Promise<void> {
   const board = new HealthBoard(deps.aws, (key) => deps.manager.enqueue('FailoverPolicy', key), deps.logger.child({ component: 'health-observer' }), deps.now, {
     intervalMs: flags.healthObserveIntervalMs,
@@ -32,6 +33,7 @@ export function registerFailoverPolicy(
       stableMs: flags.failbackStablePeriodMs ?? DEFAULT_FAILBACK_TIMING.stableMs,
       cooldownMs: flags.failbackCooldownMs ?? DEFAULT_FAILBACK_TIMING.cooldownMs,
     },
+    switchoverDrill: { ...DEFAULT_SWITCHOVER_TIMING, ...(flags.drillCatchUpTimeoutMs !== undefined && { catchUpTimeoutMs: flags.drillCatchUpTimeoutMs }) },
   };
   const access = accessHooks<FailoverPolicy>(deps, 'FailoverPolicy', failoverPolicyUses);
   deps.manager.register({

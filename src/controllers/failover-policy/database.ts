@@ -8,14 +8,15 @@ import type { FailoverPolicy, FailoverPolicyStatus } from '../../api/types.ts';
 import { ANNOTATIONS } from '../../api/types.ts';
 import type { LagSample } from '../../aws/cloudwatch/replica-lag.ts';
 import { OutcomeUnknownError } from '../../aws/middleware.ts';
-import { deleteFenceGroupsOf, fence, unfence } from '../../aws/rds/fence.ts';
-import { createCrossRegionReplica, deleteWithFinalSnapshot, promote, ReplicaConflictError } from '../../aws/rds/instances.ts';
+import { fence, unfence } from '../../aws/rds/fence.ts';
+import { applyWriterSettings, createCrossRegionReplica, deleteWithFinalSnapshot, promote, ReplicaConflictError } from '../../aws/rds/instances.ts';
 import { readMetricSeries } from '../../aws/rds/metric-reads.ts';
 import { type InstanceRef, type InstanceView, observeInstanceWithAnswer } from '../../aws/rds/observe.ts';
 import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
 import { describeError, SyncError } from '../shared/sync-error.ts';
+import { placementError, withInstances } from './database-report.ts';
 import type { PolicyDns } from './dns.ts';
 import {
   type Blocked,
@@ -32,13 +33,25 @@ import {
 import { plannedChangeOf, type ReadyCondition, stepIndex } from './failover-ready.ts';
 import { PLANNED_REASONS } from './failover-steps.ts';
 import type { FailbackTiming } from './failover-trigger.ts';
+import { runFenceSweeps, sweepsFor } from './fence-sweep.ts';
+import { settingsOf } from './placement.ts';
 import { type ResolvedPolicy, sideOfRegion } from './resolve.ts';
 import { readConnectionSecret, type SecretPolicy, writeConnectionSecret } from './secret.ts';
 
 /** Decide/act rounds in one reconcile; a failover needs about eight, the rest waits for a requeue. */
 export const MAX_ROUNDS = 12;
 
-export const MACHINE_KEYS = ['activeRegion', 'phase', 'database', 'inProgress', 'lastFailover', 'history', 'acceptedDataLoss', 'failbackAttempts'] as const;
+export const MACHINE_KEYS = [
+  'activeRegion',
+  'phase',
+  'database',
+  'inProgress',
+  'lastFailover',
+  'history',
+  'acceptedDataLoss',
+  'failbackAttempts',
+  'fenceSweep',
+] as const;
 
 export interface DatabaseRun {
   deps: ControllerDeps;
@@ -78,6 +91,17 @@ export function machineSpecOf(r: ResolvedPolicy): MachineSpec {
 }
 
 export async function runDatabase(run: DatabaseRun): Promise<DatabaseResult> {
+  const res = await runPass(run);
+  // Fence groups left by earlier retires and unfences, whatever this pass did (fence-sweep.ts).
+  const sweep = await runFenceSweeps(run, res.status.fenceSweep);
+  const status = { ...res.status };
+  if (sweep.list.length > 0) status.fenceSweep = sweep.list;
+  else delete status.fenceSweep;
+  const requeue = [res.requeueAfterMs, sweep.requeueAfterMs].filter((x): x is number => x !== undefined);
+  return { ...res, status, ...(requeue.length > 0 && { requeueAfterMs: Math.min(...requeue) }) };
+}
+
+async function runPass(run: DatabaseRun): Promise<DatabaseResult> {
   try {
     return await runRounds(run);
   } catch (err) {
@@ -124,8 +148,12 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
       return { status, failoverReady: d.failoverReady, ...(obs.lag && { lagSeconds: obs.lag.seconds }) };
     }
     const plan = recordPlan(d, unwritten);
-    if (plan.write) await run.persist(d.status);
-    unwritten = plan.defer;
+    // An instance whose fence group this round's retire or unfence leaves behind is recorded
+    // before the call: a crash right after it must not lose the group (fence-sweep.ts).
+    const sweeps = sweepsFor(d.actions, d.status.fenceSweep, run.ctx.now);
+    if (sweeps) d.status.fenceSweep = sweeps;
+    if (plan.write || sweeps) await run.persist(d.status);
+    unwritten = plan.defer && !sweeps;
     for (const a of d.actions) if (!skipSilent(run, a, silent)) await execute(run, a, answers);
     // An action changed AWS: its instance's answer is stale now.
     if (d.actions.some((a) => a.type !== 'recordStep')) answers.clear();
@@ -146,8 +174,10 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   if (!d || !obs) throw new Error('runDatabase: no decision');
   // A step was just recorded (or the pass yielded): the next pass follows at once.
   const requeue = d.requeueAfterMs === 0 ? NEXT_PASS_MS : d.requeueAfterMs;
+  const held = placementError(spec, status, obs);
   return {
-    status,
+    status: withInstances(status, obs, run.obj.status?.database?.instances),
+    ...(held && { error: held }),
     failoverReady: d.failoverReady,
     ...(obs.lag && { lagSeconds: obs.lag.seconds }),
     ...(requeue !== undefined && { requeueAfterMs: requeue }),
@@ -230,7 +260,8 @@ async function observe(
   const { deps, r, owner, obj } = run;
   const refs = refsToObserve(spec, status);
   // Independent of the instances: read beside them, not after.
-  const secretRead = readConnectionSecret(deps.kc, secretPolicyOf(obj), spec.database.connectionSecret.name, run.ctx.signal);
+  const cs = spec.database.connectionSecret;
+  const secretRead = readConnectionSecret(deps.kc, secretPolicyOf(obj), cs.name, run.ctx.signal, cs.keys);
   secretRead.catch(() => undefined);
   const view = async (ref: InstanceRef): Promise<InstanceView> => {
     const why = silent.get(ref.region);
@@ -332,8 +363,7 @@ async function execute(run: DatabaseRun, a: FailoverAction, answers: Answers = n
             sourceArn: a.sourceArn,
             sourceRegion: a.sourceRegion,
             identifier: a.identifier,
-            ...(a.instanceClass && { instanceClass: a.instanceClass }),
-            ...(a.kmsKeyId && { kmsKeyId: a.kmsKeyId }),
+            ...settingsOf(a),
             owner,
             adoptExisting: a.adoptExisting,
           }).catch((err: unknown) => {
@@ -345,6 +375,13 @@ async function execute(run: DatabaseRun, a: FailoverAction, answers: Answers = n
       );
       return;
     }
+    case 'configureWriter':
+      await ctx.plan.apply(change, async () => {
+        const want = { backupRetentionDays: a.backupRetentionDays, ...(a.multiAZ !== undefined && { multiAZ: a.multiAZ }) };
+        const how = await applyWriterSettings(rds(a.region), a.identifier, want, answers.get(answerKey(a)));
+        if (how === 'Modified') ctx.normal('WriterConfigured', `new writer ${a.identifier} in ${a.region}: ${change.detail}`);
+      });
+      return;
     case 'fence':
       await ctx.plan.apply(change, async () => {
         const instance = answers.get(answerKey(a));
@@ -355,12 +392,8 @@ async function execute(run: DatabaseRun, a: FailoverAction, answers: Answers = n
       return;
     case 'unfence':
       await ctx.plan.apply(change, async () => {
-        // The fence ends here: its deny-all group goes too once nothing uses it.
-        const res = await unfence(rds(a.region), a.identifier, {
-          ec2: deps.aws.ec2(r.targetIn(a.region)),
-          owner,
-          onError: (err) => ctx.warn('FenceGroupKept', `the fence group of ${a.identifier} in ${a.region} could not be deleted yet: ${describeError(err)}`),
-        });
+        // The fence ends here; its deny-all group, recorded in status.fenceSweep, goes once RDS has detached it.
+        const res = await unfence(rds(a.region), a.identifier);
         if (res === 'Restored') ctx.normal('Unfenced', `${a.identifier} in ${a.region} has its security groups back`);
       });
       return;
@@ -374,7 +407,14 @@ async function execute(run: DatabaseRun, a: FailoverAction, answers: Answers = n
     case 'writeSecret':
       await ctx.plan.apply(change, async () => {
         const engine = r.spec.database?.engine ?? '';
-        const how = await writeConnectionSecret(deps.kc, secretPolicyOf(obj), a.name, { ...a.data, engine }, ctx.signal);
+        const how = await writeConnectionSecret(
+          deps.kc,
+          secretPolicyOf(obj),
+          a.name,
+          { ...a.data, engine },
+          ctx.signal,
+          r.spec.database?.connectionSecret.keys,
+        );
         if (how === 'Adopted') ctx.normal('SecretAdopted', `connection Secret ${a.name} (our labels, no owner) now has this FailoverPolicy as its owner`);
         ctx.normal('SecretWritten', `connection Secret ${a.name} names the writer in ${a.data.region}`);
       });
@@ -405,15 +445,8 @@ async function execute(run: DatabaseRun, a: FailoverAction, answers: Answers = n
     case 'retireInstance':
       await ctx.plan.apply(
         change,
-        async () => {
-          const outcome = await deleteWithFinalSnapshot(rds(a.region), a.identifier, a.finalSnapshotIdentifier, owner);
-          // The fenced ex-writer is gone: the fence ends, and its deny-all group with it.
-          if (outcome === 'Gone')
-            await deleteFenceGroupsOf(deps.aws.ec2(r.targetIn(a.region)), a.identifier, owner).catch((err: unknown) =>
-              ctx.warn('FenceGroupKept', `the fence group of ${a.identifier} in ${a.region} could not be deleted yet: ${describeError(err)}`),
-            );
-          return outcome;
-        },
+        // Its deny-all group, recorded in status.fenceSweep, goes once RDS has deleted the instance.
+        () => deleteWithFinalSnapshot(rds(a.region), a.identifier, a.finalSnapshotIdentifier, owner),
         () => `ex-writer ${a.identifier} (final snapshot ${a.finalSnapshotIdentifier})`,
       );
       return;

@@ -122,7 +122,10 @@ export class PolicyDns {
     const desired: DesiredHealthCheck = {
       owner: this.owner,
       side,
-      config: healthCheckConfig(input, this.r.spec.dns[side].target, `spec.dns.${side}.healthCheck`),
+      // MeasureLatency on both sides: the latency alarm follows the active side's check.
+      config: healthCheckConfig(input, this.r.spec.dns[side].target, `spec.dns.${side}.healthCheck`, {
+        measureLatency: this.r.spec.alarms?.latencyMillis !== undefined,
+      }),
       ...(knownId && { knownId }),
     };
     const plan = this.ctx.plan;

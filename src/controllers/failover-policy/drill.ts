@@ -7,6 +7,7 @@
 // No pass waits on Route 53: the drill's step is carried in status.drillInProgress, each pass
 // looks once (GetChange, then the answer) and requeues, and a later pass finishes the drill.
 import type { Route53Client } from '@aws-sdk/client-route-53';
+import { DRILL_DEFAULTS } from '../../api/schemas/failover-policy-drill.ts';
 import { ANNOTATIONS, type DrillProgress, type FailoverPolicy } from '../../api/types.ts';
 import { classifyError } from '../../aws/errors.ts';
 import { getChangeStatus } from '../../aws/route53/change-status.ts';
@@ -18,12 +19,18 @@ import type { SyncContext } from '../shared/lifecycle.ts';
 import type { DnsKit } from './dns.ts';
 import { checkAnswer, decideAnswer } from './drill-answer.ts';
 import { drillDue, drillRequeueMs, type LastDrill } from './drill-schedule.ts';
+import { continueSwitchover, type SwitchoverInput, type SwitchoverTiming, startSwitchover } from './drill-switchover.ts';
+import { drillWindow } from './drill-window.ts';
+import type { Blocked, MachineStatus, RegionHealth } from './failover-machine.ts';
 import type { ReadyCondition } from './failover-ready.ts';
 import type { ResolvedPolicy } from './resolve.ts';
 
 export { expectedAnswer } from './drill-answer.ts';
 
 export const DRILL_PREFIX = '_drill.';
+/** Said in every Dns drill's result: its RTO is not a failover's. */
+export const DNS_MEASURES =
+  'A Dns drill measures the DNS answer only: no fencing, no promotion, no Secret or application cutover (drill.type Switchover runs the real path).';
 /** How long the drill waits for the shadow record to answer with the standby's target. */
 export const DRILL_ANSWER_TIMEOUT_MS = 60_000;
 /** How long a shadow change may stay PENDING before the drill fails (Route 53 takes about a minute). */
@@ -51,6 +58,11 @@ export interface DrillInput {
   maxRequeueMs: number;
   answerTimeoutMs?: number;
   insyncTimeoutMs?: number;
+  /** Switchover drills: the machine's status after this pass, health by region, and what it holds. */
+  machine?: MachineStatus;
+  healthByRegion?: Record<string, RegionHealth | undefined>;
+  blocked?: Blocked;
+  switchoverTiming?: SwitchoverTiming;
 }
 
 export interface DrillOutcome {
@@ -62,6 +74,8 @@ export interface DrillOutcome {
 }
 
 type Result = Omit<LastDrill, 'reason' | 'trigger'>;
+/** A Dns drill's progress: its step and the side it switches to are always set. */
+type DnsProgress = DrillProgress & Required<Pick<DrillProgress, 'step' | 'standby'>>;
 /** What one pass of a drill ends with: the drill's end, or its state for the next pass. */
 type Step = { done: Result; cleanup: boolean } | { progress: DrillProgress; requeueAfterMs: number };
 
@@ -81,10 +95,18 @@ export async function maybeDrill(inp: DrillInput): Promise<DrillOutcome> {
   });
   const requeue = drillRequeueMs(due.nextAt, ctx.now, inp.maxRequeueMs);
   const out: DrillOutcome = requeue !== undefined ? { requeueAfterMs: requeue } : {};
+  // A running drill goes on as the type it started with, whatever the spec says now.
+  if (running?.type === 'Switchover' || (!running && inp.r.spec.drill?.type === 'Switchover')) {
+    if (ctx.plan.dryRun) return running ? { ...out, inProgress: running } : out;
+    if (!running && (!due.due || inp.waitFor))
+      return inp.waitFor && due.due ? { requeueAfterMs: Math.min(out.requeueAfterMs ?? DRILL_WAIT_MS, DRILL_WAIT_MS) } : out;
+    const trigger = due.due === 'OnDemand' ? annotation?.trim() : prev?.trigger;
+    return switchoverPass(inp, out, running, { startedAt: now(inp).toISOString(), reason: due.due ?? 'Schedule', ...(trigger && { trigger }) });
+  }
   if (running) {
     // A dry run changes nothing, the shadow records included: the drill stays where it is.
     if (ctx.plan.dryRun) return { ...out, inProgress: running };
-    return finish(inp, out, running, await continueDrill(inp, structuredClone(running)));
+    return finish(inp, out, running, await continueDrill(inp, structuredClone(running) as DnsProgress));
   }
   if (!due.due || ctx.plan.dryRun) return out;
   // Right after a start the health board is empty: the standby would look unready and the drill
@@ -96,9 +118,50 @@ export async function maybeDrill(inp: DrillInput): Promise<DrillOutcome> {
   return finish(inp, out, meta, await startDrill(inp, meta));
 }
 
+/** One pass of a Switchover drill (drill-switchover.ts decides; here its events and metrics go out). */
+function switchoverPass(
+  inp: DrillInput,
+  out: DrillOutcome,
+  running: DrillProgress | undefined,
+  start: { startedAt: string; reason: string; trigger?: string },
+): DrillOutcome {
+  const { ctx, obj, r } = inp;
+  const d = r.spec.drill;
+  const sInp: SwitchoverInput = {
+    now: now(inp),
+    machine: inp.machine ?? {},
+    health: inp.healthByRegion ?? {},
+    ready: inp.ready,
+    ...(inp.blocked && { blocked: inp.blocked }),
+    failover: { mode: r.spec.failover.mode, ...(r.spec.failover.activeRegion && { activeRegion: r.spec.failover.activeRegion }) },
+    hasDatabase: !!r.spec.database,
+    ...(inp.switchoverTiming && { timing: inp.switchoverTiming }),
+  };
+  const res = running
+    ? continueSwitchover(sInp, running)
+    : startSwitchover(sInp, {
+        ...start,
+        window: drillWindow({
+          ...(d?.schedule && { schedule: d.schedule }),
+          ...(d?.timeZone && { timeZone: d.timeZone }),
+          windowMinutes: d?.windowMinutes ?? DRILL_DEFAULTS.windowMinutes,
+          now: now(inp),
+        }),
+      });
+  for (const e of res.events) (e.type === 'Warning' ? ctx.warn : ctx.normal)(e.reason, e.message);
+  if (res.lastDrill && res.lastDrill.result !== 'NotStarted')
+    inp.deps.metrics.failoversTotal.inc({ namespace: obj.metadata.namespace, name: obj.metadata.name, kind: 'drill' });
+  const requeueAfterMs = Math.min(out.requeueAfterMs ?? Infinity, res.requeueAfterMs ?? Infinity);
+  return {
+    ...(res.inProgress && { inProgress: res.inProgress }),
+    ...(res.lastDrill && { lastDrill: res.lastDrill }),
+    ...(Number.isFinite(requeueAfterMs) && { requeueAfterMs }),
+  };
+}
+
 function finish(inp: DrillInput, out: DrillOutcome, meta: Pick<DrillProgress, 'reason' | 'trigger'>, step: Step): Promise<DrillOutcome> | DrillOutcome {
   if ('progress' in step) return { inProgress: step.progress, requeueAfterMs: Math.min(out.requeueAfterMs ?? step.requeueAfterMs, step.requeueAfterMs) };
-  const lastDrill: LastDrill = { ...step.done, reason: meta.reason, ...(meta.trigger && { trigger: meta.trigger }) };
+  const lastDrill: LastDrill = { type: 'Dns', ...step.done, reason: meta.reason, ...(meta.trigger && { trigger: meta.trigger }) };
   const { ctx, obj } = inp;
   inp.deps.metrics.failoversTotal.inc({ namespace: obj.metadata.namespace, name: obj.metadata.name, kind: 'drill' });
   if (lastDrill.result === 'Succeeded') ctx.normal('DrillSucceeded', lastDrill.message ?? '');
@@ -156,7 +219,7 @@ async function startDrill(inp: DrillInput, meta: Pick<DrillProgress, 'startedAt'
     if (first.conflict) return failed(inp, startedAt, `the shadow record ${k.target.recordName} cannot be written: ${first.conflict}`);
     if (inp.ready.status !== 'True') return failed(inp, startedAt, `the standby is not ready to take over (${inp.ready.reason}): ${inp.ready.message}`);
     const stepAt = now(inp).toISOString();
-    const p: DrillProgress = {
+    const p: DnsProgress = {
       ...meta,
       step: 'ShadowWritten',
       stepAt,
@@ -171,7 +234,7 @@ async function startDrill(inp: DrillInput, meta: Pick<DrillProgress, 'startedAt'
 }
 
 /** Later passes: one GetChange while the step's change is PENDING, then the step's own check. */
-async function continueDrill(inp: DrillInput, p: DrillProgress): Promise<Step> {
+async function continueDrill(inp: DrillInput, p: DnsProgress): Promise<Step> {
   if (inp.blockedBy) return failed(inp, p.startedAt, `no drill while ${inp.blockedBy}`);
   const k = kitOf(inp);
   const insyncTimeoutMs = inp.insyncTimeoutMs ?? DRILL_INSYNC_TIMEOUT_MS;
@@ -213,18 +276,18 @@ async function continueDrill(inp: DrillInput, p: DrillProgress): Promise<Step> {
   }
 }
 
-function waitInsync(_inp: DrillInput, p: DrillProgress): Step {
+function waitInsync(_inp: DrillInput, p: DnsProgress): Step {
   const what = p.step === 'ShadowWritten' ? 'the shadow pair' : `the switch to the ${p.standby} side`;
   return { progress: { ...p, waitingFor: `Route 53 change ${p.changeId} (${what}) to be INSYNC` }, requeueAfterMs: POLL_MS };
 }
 
 /** The shadow PRIMARY moves to the standby side; the replica lag now is the drill's RPO. */
-async function switchShadow(inp: DrillInput, k: Kit, p: DrillProgress): Promise<Step> {
+async function switchShadow(inp: DrillInput, k: Kit, p: DnsProgress): Promise<Step> {
   const res = await writeShadow(k.records, k.target, desiredRecords(k.input, p.standby), inp.ctx.plan.mutate);
   if (res.conflict) return failed(inp, p.startedAt, `the shadow record ${k.target.recordName} cannot be switched: ${res.conflict}`);
   const { changeId: _, waitingFor: __, ...rest } = p;
   const stepAt = now(inp).toISOString();
-  const next: DrillProgress = {
+  const next: DnsProgress = {
     ...rest,
     step: 'Switched',
     stepAt,
@@ -235,7 +298,7 @@ async function switchShadow(inp: DrillInput, k: Kit, p: DrillProgress): Promise<
   return lookForAnswer(inp, k, next);
 }
 
-async function lookForAnswer(inp: DrillInput, k: Kit, p: DrillProgress): Promise<Step> {
+async function lookForAnswer(inp: DrillInput, k: Kit, p: DnsProgress): Promise<Step> {
   const switched = desiredRecords(k.input, p.standby);
   const check = await checkAnswer(k.client, k.target, switched[0]!, inp.r.spec.dns[p.standby].target);
   const at = now(inp);
@@ -253,7 +316,7 @@ async function lookForAnswer(inp: DrillInput, k: Kit, p: DrillProgress): Promise
       rtoSeconds,
       ...(rpoSeconds !== undefined && { rpoSeconds }),
       steps: [...(p.steps ?? []), { step: 'Answered', at: at.toISOString() }],
-      message: `the shadow record ${k.target.recordName} moved to ${region} in ${rtoSeconds}s${rpoSeconds !== undefined ? `, replica lag ${rpoSeconds}s at the switch` : ''}; ${d.how}`,
+      message: `the shadow record ${k.target.recordName} moved to ${region} in ${rtoSeconds}s${rpoSeconds !== undefined ? `, replica lag ${rpoSeconds}s at the switch` : ''}; ${d.how}. ${DNS_MEASURES}`,
     },
     cleanup: true,
   };

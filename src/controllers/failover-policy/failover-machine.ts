@@ -9,10 +9,11 @@
 // once: a re-run waits for the instance to be a standalone writer (see failover-steps.ts).
 //
 // Steps: Triggered → LagChecked → Fenced | FenceUnconfirmed → PromoteRequested → Promoted
-//        → SecretWritten → DnsSwitched → Completed. Before PromoteRequested a withdrawn trigger
-// aborts (and the old writer is unfenced); after it, the only way is forward.
+//        → SecretWritten → DnsSwitched → (WriterConfigRequested, see promoted-writer.ts) → Completed.
+// Before PromoteRequested a withdrawn trigger aborts (and the old writer is unfenced); after it,
+// the only way is forward.
 import type { DefaultedFailoverPolicySpec } from '../../api/defaults.ts';
-import type { FailoverPhase, FailoverPolicyStatus, FailoverRecord, Health } from '../../api/types.ts';
+import type { FailoverPhase, FailoverPolicyStatus, FailoverRecord, FenceSweepEntry, Health } from '../../api/types.ts';
 import type { InstanceRef, InstanceView } from '../../aws/rds/observe.ts';
 import {
   failoverReadiness,
@@ -33,6 +34,7 @@ import {
 import { twoStandaloneInstances } from './failover-recovery.ts';
 import { advance } from './failover-steps.ts';
 import { type FailbackTiming, spendIdleAcceptance, startIfTriggered } from './failover-trigger.ts';
+import { missingReplicaKey, type ReplicaSettings, replicaSettings } from './placement.ts';
 
 export type FailoverStep =
   | 'Triggered'
@@ -43,6 +45,7 @@ export type FailoverStep =
   | 'Promoted'
   | 'SecretWritten'
   | 'DnsSwitched'
+  | 'WriterConfigRequested'
   | 'Completed';
 
 /** Labels of status writes that must land before the actions that follow them. */
@@ -83,6 +86,8 @@ export interface MachineStatus {
   acceptedDataLoss?: string;
   /** Start times of the automatic failbacks of the last 24 h (cooldown and cap). */
   failbackAttempts?: string[];
+  /** Fence groups still to delete: carried through untouched, kept by fence-sweep.ts. */
+  fenceSweep?: FenceSweepEntry[];
 }
 
 export type MachineSpec = Pick<DefaultedFailoverPolicySpec, 'failover' | 'deletionPolicy'> & {
@@ -143,23 +148,22 @@ export interface SecretData {
 
 export type FailoverAction =
   | { type: 'recordStep'; step: RecordedStep }
-  | {
+  | ({
       type: 'createReplica';
       region: string;
       identifier: string;
       sourceRegion: string;
       sourceArn: string;
-      instanceClass?: string;
-      kmsKeyId?: string;
       /** The spec names this identifier: an existing replica of the writer may be adopted. */
       adoptExisting: boolean;
-    }
+    } & ReplicaSettings)
   | { type: 'fence'; region: string; identifier: string }
   | { type: 'unfence'; region: string; identifier: string }
   | { type: 'promote'; region: string; identifier: string }
   | { type: 'writeSecret'; name: string; data: SecretData }
   | { type: 'switchDns'; activeRegion: string }
-  | { type: 'retireInstance'; region: string; identifier: string; finalSnapshotIdentifier: string };
+  | { type: 'retireInstance'; region: string; identifier: string; finalSnapshotIdentifier: string }
+  | { type: 'configureWriter'; region: string; identifier: string; backupRetentionDays: number; multiAZ?: boolean };
 
 export interface MachineEvent {
   type: 'Normal' | 'Warning';
@@ -335,6 +339,8 @@ function ensureReplica(w: Work): void {
   }
   const writer = obs.writer;
   if (!writer?.arn || writer.role !== 'writer') return; // only a standalone writer can be a source
+  // An encrypted writer and no key for the region: no create that AWS must refuse (database.ts says why).
+  if (missingReplicaKey(spec, s.database.replica.region, writer)) return requeue(w, WAIT.lag);
   const named = sameRef(s.database.replica, specReplica(spec));
   w.actions.push({
     type: 'createReplica',
@@ -342,8 +348,7 @@ function ensureReplica(w: Work): void {
     identifier: s.database.replica.identifier,
     sourceRegion: writer.region,
     sourceArn: writer.arn,
-    ...(named && spec.database.replica.instanceClass && { instanceClass: spec.database.replica.instanceClass }),
-    ...(named && spec.database.replica.kmsKeyId && { kmsKeyId: spec.database.replica.kmsKeyId }),
+    ...replicaSettings(spec, s.database.replica.region),
     adoptExisting: named,
   });
   requeue(w, WAIT.lag);

@@ -6,6 +6,7 @@ import type { PlannedChange } from '../../api/types.ts';
 import { sameInstance } from '../../aws/rds/instances.ts';
 import type { InstanceRef } from '../../aws/rds/observe.ts';
 import type { FailoverAction, FailoverStep, MachineSpec, MachineStatus, Observations, RegionHealth, Work } from './failover-machine.ts';
+import { missingReplicaKey } from './placement.ts';
 
 /** A lag datapoint older than this says nothing about now (RDS publishes every minute). */
 export const LAG_MAX_AGE_MS = 5 * 60_000;
@@ -70,8 +71,11 @@ export function readinessCauses(spec: MachineSpec, status: MachineStatus, obs: O
   const standbyRegion = ref?.region ?? otherRegion(spec, status.database?.writer?.region ?? spec.database.primary.region);
   if (!ref) add('False', ReadyReason.ReplicaMissing, `no replica recorded in ${standbyRegion}; the controller creates one`);
   else if (!v?.reachable) add('Unknown', ReadyReason.StandbyRegionUnreachable, `RDS in ${ref.region} did not answer`);
-  else if (!v.exists) add('False', ReadyReason.ReplicaMissing, `replica ${ref.identifier} does not exist in ${ref.region} yet`);
-  else if (v.role === 'writer')
+  else if (!v.exists) {
+    // Held before its create (placement.ts): say what it waits for, not only that it is missing.
+    const held = missingReplicaKey(spec, ref.region, obs.writer);
+    add('False', ReadyReason.ReplicaMissing, `replica ${ref.identifier} does not exist in ${ref.region} yet${held ? `: it waits for ${held.field}` : ''}`);
+  } else if (v.role === 'writer')
     add('False', ReadyReason.StandbyIsWriter, `${ref.identifier} in ${ref.region} takes writes itself: it is no longer a replica (two writers?)`);
   else if (v.role !== 'replica') add('False', ReadyReason.ReplicaNotAvailable, `replica ${ref.identifier} is ${v.status ?? 'not available'}`);
   else if (obs.writer?.arn && v.sourceArn && !sameInstance(v.sourceArn, obs.writer.arn)) {
@@ -197,6 +201,7 @@ const ORDER: readonly FailoverStep[] = [
   'Promoted',
   'SecretWritten',
   'DnsSwitched',
+  'WriterConfigRequested',
   'Completed',
 ];
 
@@ -222,6 +227,13 @@ export function plannedChangeOf(a: FailoverAction): PlannedChange | undefined {
       return { action: 'Promote', resource: 'DBInstance', region: a.region, detail: a.identifier };
     case 'retireInstance':
       return { action: 'Delete', resource: 'DBInstance', region: a.region, detail: `${a.identifier}, after final snapshot ${a.finalSnapshotIdentifier}` };
+    case 'configureWriter':
+      return {
+        action: 'Update',
+        resource: 'DBInstance',
+        region: a.region,
+        detail: `${a.identifier}: backup retention ${a.backupRetentionDays} days${a.multiAZ === undefined ? '' : `, Multi-AZ ${a.multiAZ}`}`,
+      };
     case 'writeSecret':
       return { action: 'Put', resource: `secret/${a.name}`, region: a.data.region, detail: `host ${a.data.host}` };
     case 'switchDns':

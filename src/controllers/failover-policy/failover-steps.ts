@@ -10,6 +10,7 @@ import type { InstanceRef } from '../../aws/rds/observe.ts';
 import type { FailoverProgress, FailoverStep, TriggerReason, Work } from './failover-machine.ts';
 import { healthOf, lagFresh, lagValid, requeue, sameRef, secretMatches, stepIndex, WAIT, writeSecret } from './failover-ready.ts';
 import { lagBeforeOutage, walCaughtUp } from './failover-rpo.ts';
+import { settleWriter } from './promoted-writer.ts';
 
 /** Started with the old writer healthy: no reason to lose a single write, so wait for lag 0. */
 export const PLANNED_REASONS: ReadonlySet<TriggerReason> = new Set<TriggerReason>(['PlannedSwitchover', 'Failback']);
@@ -42,12 +43,14 @@ export function advance(w: Work): void {
     case 'SecretWritten':
       return pointDns(w, ip);
     case 'DnsSwitched':
+    case 'WriterConfigRequested':
+      return settleWriter(w, ip);
     case 'Completed':
       return complete(w, ip);
   }
 }
 
-function record(w: Work, ip: FailoverProgress, step: FailoverStep): void {
+export function record(w: Work, ip: FailoverProgress, step: FailoverStep): void {
   ip.step = step;
   ip.stepAt = w.obs.now;
   markStep(w, ip, step);
@@ -307,7 +310,7 @@ function pointDns(w: Work, ip: FailoverProgress): void {
 }
 
 /** Step 6: lastFailover and history; the ex-writer stays fenced, the replica is re-created next. */
-function complete(w: Work, ip: FailoverProgress): void {
+export function complete(w: Work, ip: FailoverProgress): void {
   const started = Date.parse(ip.startedAt);
   const to = toRef(w, ip);
   markStep(w, ip, 'Completed');

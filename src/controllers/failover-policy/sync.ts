@@ -3,6 +3,7 @@
 // of both sides, where traffic and the writer are, and the failover record.
 import type { FailoverPolicy, FailoverPolicyStatus, Health } from '../../api/types.ts';
 import { desiredFailoverAlarms, syncFailoverAlarms } from '../../aws/cloudwatch/failover-alarms.ts';
+import { GA_METRICS_REGION } from '../../aws/cloudwatch/ga-metrics.ts';
 import { changePollMs } from '../../aws/route53/change-status.ts';
 import type { Side } from '../../aws/route53/records.ts';
 import type { Owner } from '../../aws/types.ts';
@@ -14,11 +15,16 @@ import { describeError } from '../shared/sync-error.ts';
 import { MACHINE_KEYS, machineStatusOf, runDatabase } from './database.ts';
 import { type DnsKit, type DnsState, PolicyDns } from './dns.ts';
 import { maybeDrill } from './drill.ts';
+import { drillOverride, type SwitchoverTiming, withDrillOverride } from './drill-switchover.ts';
 import type { Blocked, FailoverStep, MachineStatus, RegionHealth } from './failover-machine.ts';
 import { heldForMs, pendingMessage, type ReadyCondition, stepIndex } from './failover-ready.ts';
 import type { FailbackTiming } from './failover-trigger.ts';
+import { syncPolicyAccelerator } from './global-accelerator.ts';
+import { gaTarget } from './global-accelerator-dials.ts';
 import type { HealthBoard, HealthEntry } from './health-board.ts';
 import { type ResolvedPolicy, ROUTE53_REGION, resolvePolicy, SIDES, sideOfRegion } from './resolve.ts';
+import { syncRollout } from './rollout.ts';
+import { secretPolicyOf } from './secret.ts';
 
 /** A record claimed by someone else is looked at again this often (it may be removed). */
 export const CONFLICT_REQUEUE_MS = 60_000;
@@ -31,6 +37,8 @@ export interface PolicyKit {
   driftIntervalMs?: number;
   /** The operator's failback timing (--failback-stable-period, --failback-cooldown). */
   failback?: FailbackTiming;
+  /** Switchover drill timeouts (--drill-catch-up-timeout). */
+  switchoverDrill?: SwitchoverTiming;
 }
 
 export async function syncFailoverPolicy(
@@ -118,10 +126,12 @@ export async function syncFailoverPolicy(
   let lagSeconds: number | undefined;
   let databaseError: unknown;
   let blocked: Blocked | undefined;
+  let rolloutCondition: ConditionInput | undefined;
   if (r.spec.database) {
     const res = await runDatabase({
       deps,
-      r,
+      // A Switchover drill running: the machine makes its region active (drill-switchover.ts).
+      r: withDrillOverride(r, drillOverride(prev)),
       obj,
       owner,
       ctx,
@@ -145,6 +155,12 @@ export async function syncFailoverPolicy(
     requeueAfterMs = res.failoverReady.status === 'True' ? res.requeueAfterMs : Math.min(res.requeueAfterMs ?? LAG_REQUEUE_MS, LAG_REQUEUE_MS);
     lagSeconds = res.lagSeconds;
     deps.metrics.replicaLagSeconds.set({ namespace, name }, res.lagSeconds ?? -1);
+    // The application cutover: workloads rolled after the Secret changed (never fails the pass).
+    const rolled = await syncRollout(deps, secretPolicyOf(obj), r.spec.database.connectionSecret, prev.database?.rollout, ctx);
+    if (machine.database) machine = { ...machine, database: { ...machine.database, ...(rolled.rollout && { rollout: rolled.rollout }) } };
+    if (machine.database && !rolled.rollout) delete machine.database.rollout;
+    rolloutCondition = rolled.condition;
+    if (rolled.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? rolled.requeueAfterMs, rolled.requeueAfterMs);
   } else {
     machine = { ...machine, activeRegion: dnsOnlyActiveRegion(r, active, health) ?? '' };
     if (!machine.activeRegion) delete machine.activeRegion;
@@ -171,6 +187,10 @@ export async function syncFailoverPolicy(
     ...(blockedBy && { blockedBy }),
     ...(healthPending && { waitFor: 'the first health observation since the controller started' }),
     maxRequeueMs: kit.driftIntervalMs ?? 5 * 60_000,
+    machine,
+    healthByRegion,
+    ...(blocked && { blocked }),
+    ...(kit.switchoverDrill && { switchoverTiming: kit.switchoverDrill }),
   });
   if (drill.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? drill.requeueAfterMs, drill.requeueAfterMs);
   // Records written but not applied: looked at again soon, by requeue, never by waiting here.
@@ -179,14 +199,29 @@ export async function syncFailoverPolicy(
 
   // What this pass read of Route 53 (and wrote) is what a pass that defers the DNS half takes.
   if (!deferred && !dnsError) kit.dns.remember(obj, dns.state);
-  const alarmsHash = await syncAlarms(deps, r, owner, prev, machine, ids[active], ctx);
+  const alarmsHash = await syncAlarms(deps, r, owner, prev, machine, ids[active], r.regions[active], ctx);
+  // Global Accelerator after the records: the same switch moves its dials; its errors stop neither half.
+  const ga = await syncPolicyAccelerator(kit, {
+    deps,
+    r,
+    obj,
+    owner,
+    ctx,
+    ...gaTarget(r, machine, dnsError ? undefined : dns.state.activeSide),
+    ...(kit.driftIntervalMs !== undefined && { driftIntervalMs: kit.driftIntervalMs }),
+  });
+  if (ga.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? ga.requeueAfterMs, ga.requeueAfterMs);
   const status = compose(obj.status ?? {}, machine, {
     ...dnsFields,
     ...(alarmsHash !== undefined ? { alarmsHash } : {}),
     ...(drill.lastDrill && { lastDrill: drill.lastDrill }),
     ...(pending && { dnsChange: pending }),
     ...(drill.inProgress && { drillInProgress: drill.inProgress }),
+    ...(ga.status && { globalAccelerator: ga.status }),
+    ...(ga.drift && { drift: ga.drift }),
   });
+  if (!ga.status) delete status.globalAccelerator;
+  if (ga.drift?.length === 0) delete status.drift;
   if (alarmsHash === undefined) delete status.alarmsHash;
   if (!pending) delete status.dnsChange;
   if (!drill.inProgress) delete status.drillInProgress;
@@ -212,15 +247,17 @@ export async function syncFailoverPolicy(
     ...(r.spec.database
       ? [halfCondition('DatabaseSynced', 'the database failover machine', databaseError === undefined ? undefined : describeError(databaseError).message)]
       : []),
+    ...(rolloutCondition ? [rolloutCondition] : []),
     conflict
       ? { type: 'DnsConflict', status: 'True', reason: 'RecordConflict', message: `Records at ${r.spec.dns.recordName} were left alone: ${conflict}` }
       : { type: 'DnsConflict', status: 'False', reason: 'NoConflict', message: 'No foreign record holds the name.' },
+    ...(ga.condition ? [ga.condition] : []),
     readyCondition(ctx, dns, machine, conflict, blocked),
   ];
   const last = conditions.at(-1)!;
   if (last.status === 'True') last.message += note;
   if (conflict) requeueAfterMs = Math.min(requeueAfterMs ?? CONFLICT_REQUEUE_MS, CONFLICT_REQUEUE_MS);
-  const partialError = databaseError ?? dnsError;
+  const partialError = databaseError ?? dnsError ?? ga.error;
   return { status, conditions, ...(requeueAfterMs !== undefined && { requeueAfterMs }), ...(partialError !== undefined && { partialError }) };
 }
 
@@ -345,21 +382,31 @@ async function syncAlarms(
   prev: FailoverPolicyStatus,
   m: MachineStatus,
   activeCheckId: string | undefined,
+  activeRegion: string | undefined,
   ctx: SyncContext,
 ): Promise<string | undefined> {
   const a = r.spec.alarms;
   if (!a && !prev.alarmsHash) return undefined;
   const replica = m.database?.replica;
+  // The accelerator's ids come from the last status: the alarm follows one pass after they exist.
+  const acc = prev.globalAccelerator;
+  const gaUnhealthy =
+    a?.globalAcceleratorUnhealthyEndpoints !== undefined && acc?.arn && acc.listenerArn && activeRegion
+      ? { threshold: a.globalAcceleratorUnhealthyEndpoints, acceleratorArn: acc.arn, listenerArn: acc.listenerArn, activeRegion }
+      : undefined;
   const desired = desiredFailoverAlarms({
     owner,
     ...(replica &&
       a?.replicaLagSeconds !== undefined && { replica: { region: replica.region, identifier: replica.identifier }, replicaLagSeconds: a.replicaLagSeconds }),
     ...(a?.latencyMillis !== undefined && activeCheckId && { latency: { millis: a.latencyMillis, healthCheckId: activeCheckId } }),
     ...(a?.snsTopicArn && { snsTopicArn: a.snsTopicArn }),
+    ...(gaUnhealthy && { gaUnhealthy }),
   });
   const db = r.spec.database;
+  // GA's metrics region too, so removing the field (or the accelerator) deletes the alarm there.
+  const withGa = r.spec.globalAccelerator || acc ? [GA_METRICS_REGION] : [];
   const regions = [
-    ...new Set([r.regions.primary, r.regions.secondary, db?.primary.region, db?.replica.region, ROUTE53_REGION].filter((x): x is string => !!x)),
+    ...new Set([r.regions.primary, r.regions.secondary, db?.primary.region, db?.replica.region, ROUTE53_REGION, ...withGa].filter((x): x is string => !!x)),
   ];
   const res = await syncFailoverAlarms((region) => deps.aws.cloudwatch(r.targetIn(region)), owner, desired, {
     regions,

@@ -89,16 +89,18 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
       const s = await tgwOf('secondary', spec.secondary);
       if (!p || !s) return undefined;
       const req = peeringRequester(ec2(spec.primary));
-      const o = await req.observe({
+      const byTags = {
         owner,
         transitGatewayId: p.id,
         peerTransitGatewayId: s.id,
         peerAccountId: s.accountId ?? st.secondary?.accountId ?? '',
         peerRegion: spec.secondary.region,
         includeDeleting: true,
-        ...(st.peering?.attachmentId && { attachmentId: st.peering.attachmentId }),
-      });
-      // Found by the id in status but without our tags: not ours to delete, nor to wait for.
+      };
+      let o = await req.observe({ ...byTags, ...(st.peering?.attachmentId && { attachmentId: st.peering.attachmentId }) });
+      // Found by the id in status but without our tags: not ours to delete, nor to wait for; ours
+      // (left behind otherwise, and holding the TGWs' deletion) is found by its tags.
+      if (o.observed && !o.observed.owned) o = await req.observe(byTags);
       if (!o.observed?.owned) return undefined;
       const seen = o.observed;
       if (seen.state === 'deleting') return `Waiting for peering ${seen.id} to be deleted.`;

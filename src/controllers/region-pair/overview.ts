@@ -54,6 +54,7 @@ export function overviewMembers(deps: ControllerDeps, pair: RegionPair): { clien
       namespace: p.metadata.namespace,
       ...(p.status?.healthCheckIds && { healthCheckIds: p.status.healthCheckIds }),
       ...(p.status?.database?.replica && { replica: { region: p.status.database.replica.region, identifier: p.status.database.replica.identifier } }),
+      ...(p.status?.globalAccelerator?.arn && { globalAccelerator: { arn: p.status.globalAccelerator.arn } }),
     }));
   return { clients, policies };
 }
@@ -139,7 +140,8 @@ export function overviewWatches(deps: ControllerDeps): SecondaryWatch[] {
       a.spec?.side !== b.spec?.side ||
       a.spec?.client?.displayName !== b.spec?.client?.displayName ||
       JSON.stringify(a.status?.healthCheckIds ?? {}) !== JSON.stringify(b.status?.healthCheckIds ?? {}) ||
-      JSON.stringify(a.status?.database?.replica ?? {}) !== JSON.stringify(b.status?.database?.replica ?? {})
+      JSON.stringify(a.status?.database?.replica ?? {}) !== JSON.stringify(b.status?.database?.replica ?? {}) ||
+      a.status?.globalAccelerator?.arn !== b.status?.globalAccelerator?.arn
     );
   };
   return [

@@ -25,7 +25,17 @@ export async function syncPeering(owner: Owner, p: SideState, s: SideState, know
     peerRegion: s.spec.region,
     ...(knownId && { attachmentId: knownId }),
   };
-  const seen = await requester.observe(spec);
+  let seen = await requester.observe(spec);
+  if (knownId && seen.observed && !seen.observed.owned) {
+    // An id in status is no proof (anyone who can write status sets it): a peering without our
+    // tags is left alone, and ours is looked up by its tags, so status heals to it.
+    ctx.warn(
+      'ForeignPeering',
+      `status names peering ${knownId}, which does not carry this pair's ownership tags: left alone; the pair's own is found by its tags`,
+    );
+    const { attachmentId: _foreign, ...byTags } = spec;
+    seen = await requester.observe(byTags);
+  }
   let peering: ObservedPeering | undefined = seen.observed;
   if (seen.exists && !seen.upToDate && peering) {
     // The peer changed (e.g. another secondary TGW): a peering cannot be modified, so replace it.
