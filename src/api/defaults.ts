@@ -42,7 +42,7 @@ export interface DefaultedRegionPairSpec extends RegionPairSpec {
 type DefaultedHealthCheck = HealthCheckSpec & Required<Pick<HealthCheckSpec, 'intervalSeconds' | 'failureThreshold'>>;
 type DefaultedDnsSide = DnsSideSpec & { healthCheck?: DefaultedHealthCheck };
 export interface DefaultedFailoverPolicySpec extends FailoverPolicySpec {
-  dns: FailoverPolicySpec['dns'] & { ttl: number; primary: DefaultedDnsSide; secondary: DefaultedDnsSide };
+  dns?: NonNullable<FailoverPolicySpec['dns']> & { ttl: number; primary: DefaultedDnsSide; secondary: DefaultedDnsSide };
   database?: NonNullable<FailoverPolicySpec['database']> & { maxReplicaLagSeconds: number };
   failover: FailoverSpec &
     Required<Pick<FailoverSpec, 'mode' | 'unhealthyForSeconds' | 'failback' | 'promoteWhenFenceUnconfirmed' | 'failbackMaxAttemptsPerDay'>>;
@@ -69,10 +69,11 @@ export function defaultFailoverPolicySpec(spec: FailoverPolicySpec): DefaultedFa
   const { dns, database, failover, ...rest } = structuredClone(spec);
   const out: DefaultedFailoverPolicySpec = {
     ...rest,
-    dns: { ...dns, ttl: dns.ttl ?? DEFAULTS.dnsTtl, primary: defaultDnsSide(dns.primary), secondary: defaultDnsSide(dns.secondary) },
     failover: { ...failover, ...fill(failover ?? {}, DEFAULTS.failover) },
     deletionPolicy: spec.deletionPolicy ?? DEFAULTS.deletionPolicy,
   };
+  // A Global-Accelerator-only policy has no dns block (issue 18): nothing to default there.
+  if (dns) out.dns = { ...dns, ttl: dns.ttl ?? DEFAULTS.dnsTtl, primary: defaultDnsSide(dns.primary), secondary: defaultDnsSide(dns.secondary) };
   if (database)
     out.database = {
       ...database,

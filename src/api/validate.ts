@@ -53,6 +53,7 @@ export function validateFailoverPolicy(spec: FailoverPolicySpec): FieldIssue[] {
 
 /** Not errors, but worth a warning Event: HTTP(S) checks on / stay green while dependencies are down. */
 export function healthCheckWarnings(spec: FailoverPolicySpec): FieldIssue[] {
+  if (!spec.dns) return [];
   const sides: Array<[string, DnsSideSpec]> = [
     ['spec.dns.primary.healthCheck.path', spec.dns.primary],
     ['spec.dns.secondary.healthCheck.path', spec.dns.secondary],

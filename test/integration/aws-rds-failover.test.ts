@@ -9,7 +9,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { CreateDBInstanceCommand, type DBInstance, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { readOneReplicaLag } from '../../src/aws/cloudwatch/replica-lag.ts';
 import { FENCE_TAGS, fence, unfence } from '../../src/aws/rds/fence.ts';
-import { createCrossRegionReplica, deleteWithFinalSnapshot, isStandaloneWriter, promote } from '../../src/aws/rds/instances.ts';
+import { applyWriterSettings, createCrossRegionReplica, deleteWithFinalSnapshot, isStandaloneWriter, promote } from '../../src/aws/rds/instances.ts';
 import { observeInstance } from '../../src/aws/rds/observe.ts';
 import { tagsToMap } from '../../src/aws/tags.ts';
 import type { Owner } from '../../src/aws/types.ts';
@@ -109,6 +109,12 @@ async function execute(a: FailoverAction, stage: Stage): Promise<void> {
       return;
     case 'retireInstance':
       await deleteWithFinalSnapshot(client(rds, a.region), a.identifier, a.finalSnapshotIdentifier, owner);
+      return;
+    case 'configureWriter':
+      await applyWriterSettings(client(rds, a.region), a.identifier, {
+        backupRetentionDays: a.backupRetentionDays,
+        ...(a.multiAZ !== undefined && { multiAZ: a.multiAZ }),
+      });
       return;
     case 'writeSecret':
       stage.secret = { region: a.data.region, host: a.data.host };

@@ -182,3 +182,84 @@ test('a created accelerator cannot become an adopted one in place', async () => 
     await api.delete(o);
   }
 });
+
+// Issue 18: DNS, Global Accelerator or both, at least one. The example without spec.dns keeps its
+// database and a Switchover drill; each case below changes one thing.
+const gaOnly = (): Obj => {
+  const o = example();
+  delete o.spec.dns;
+  delete o.spec.alarms.latencyMillis;
+  o.spec.drill = { schedule: '0 3 1 */3 *', type: 'Switchover' };
+  return o;
+};
+
+test('a policy with spec.globalAccelerator and no spec.dns is admitted, in Automatic mode too', async () => {
+  const o = gaOnly();
+  o.spec.failover = { mode: 'Automatic', unhealthyForSeconds: 60 };
+  assert.equal(await rejection(o), undefined);
+  const noDb = gaOnly();
+  delete noDb.spec.database;
+  delete noDb.spec.drill;
+  delete noDb.spec.alarms;
+  noDb.spec.failover = { mode: 'Manual', activeRegion: 'us-west-2' };
+  assert.equal(await rejection(noDb), undefined);
+});
+
+const noDnsCases: Array<{ reason: string; change: (o: Obj) => void; message: RegExp }> = [
+  { reason: 'neither dns nor globalAccelerator', change: (o) => delete o.spec.globalAccelerator, message: /set spec.dns, spec.globalAccelerator or both/ },
+  {
+    reason: 'a scheduled Dns drill (the default type) without dns',
+    change: (o) => (o.spec.drill = { schedule: '0 3 1 */3 *' }),
+    message: /spec.drill.type: Invalid value.*a Dns drill .* needs spec.dns/,
+  },
+  {
+    reason: 'a latency alarm without dns',
+    change: (o) => (o.spec.alarms = { latencyMillis: 500 }),
+    message: /spec.alarms.latencyMillis: Invalid value.*needs spec.dns/,
+  },
+];
+
+for (const c of noDnsCases) {
+  test(`no spec.dns refused: ${c.reason}`, async () => {
+    const o = gaOnly();
+    c.change(o);
+    const message = await rejection(o);
+    assert.ok(message !== undefined, 'admitted');
+    assert.match(message, c.message);
+  });
+}
+
+test('with spec.dns, the rules that read it still apply (automatic failover needs both checks)', async () => {
+  const o = example();
+  o.spec.failover = { mode: 'Automatic' };
+  delete o.spec.dns.secondary.healthCheck;
+  assert.match((await rejection(o)) ?? 'admitted', /spec.failover.mode: Invalid value.*set dns.primary.healthCheck and dns.secondary.healthCheck/);
+});
+
+const header = (o: Obj) => ({ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata!.name!, namespace: NS } });
+
+test('spec.dns cannot be removed once set (its records would be orphaned); it can be added', async () => {
+  const o = example();
+  delete o.spec.alarms.latencyMillis;
+  o.spec.drill = { schedule: '0 3 1 */3 *', type: 'Switchover' };
+  await api.create(o);
+  try {
+    const removed = structuredClone(o);
+    delete removed.spec.dns;
+    await assert.rejects(
+      api.replace({ ...removed, metadata: (await api.read(header(o))).metadata } as Obj, undefined, 'All'),
+      (e: unknown) => e instanceof ApiException && /spec.dns: Forbidden: spec.dns cannot be removed/.test(messageOf(e)),
+    );
+  } finally {
+    await api.delete(o);
+  }
+  const gaOnlyObj = gaOnly();
+  await api.create(gaOnlyObj);
+  try {
+    const added = { ...example(), metadata: (await api.read(header(gaOnlyObj))).metadata } as Obj;
+    added.spec.drill = gaOnlyObj.spec.drill;
+    await api.replace(added, undefined, 'All');
+  } finally {
+    await api.delete(gaOnlyObj);
+  }
+});

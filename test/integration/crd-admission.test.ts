@@ -358,7 +358,16 @@ const cases: Case[] = [
     field: 'spec.alarms.snsTopicArn',
     message: /should match/,
   },
-  { reason: 'missing dns', kind: 'fp', change: (s) => delete s.dns, field: 'spec.dns', message: /Required value/ },
+  {
+    reason: 'neither dns nor globalAccelerator',
+    kind: 'fp',
+    change: (s) => {
+      delete s.dns;
+      delete s.globalAccelerator;
+    },
+    field: 'spec',
+    message: /spec: Required value: set spec\.dns, spec\.globalAccelerator or both/,
+  },
   {
     reason: 'no automatic failback at all (0 per day)',
     kind: 'fp',
@@ -469,7 +478,8 @@ test('FailoverPolicy drill.timeZone: an IANA name is admitted and kept as writte
   const obj = example(EXAMPLES.fp);
   obj.spec.drill = { schedule: '0 3 * * MON', timeZone: 'America/Argentina/Buenos_Aires' };
   const created = (await api.create(obj, undefined, 'All')) as Obj;
-  assert.deepEqual(created.spec.drill, { schedule: '0 3 * * MON', timeZone: 'America/Argentina/Buenos_Aires' });
+  // type and windowMinutes are the schema's defaults.
+  assert.deepEqual(created.spec.drill, { schedule: '0 3 * * MON', timeZone: 'America/Argentina/Buenos_Aires', type: 'Dns', windowMinutes: 60 });
 });
 
 test("updates: a FailoverPolicy's dns.hostedZoneId and dns.recordName are immutable, other fields may change", async () => {

@@ -58,7 +58,7 @@ const failoverCases: Array<{ reason: string; spec: FailoverPolicySpec }> = [
   { reason: 'minimal: ttl, failover block and deletionPolicy', spec: fpBase },
   {
     reason: 'a health check gets interval and threshold; the side without one stays without',
-    spec: { ...fpBase, dns: { ...fpBase.dns, primary: { target, healthCheck: { type: 'HTTPS', path: '/health' } } } },
+    spec: { ...fpBase, dns: { ...fpBase.dns!, primary: { target, healthCheck: { type: 'HTTPS', path: '/health' } } } },
   },
   {
     reason: 'a database gets maxReplicaLagSeconds',
@@ -103,8 +103,8 @@ test('the documented defaults are the ones applied', () => {
   const rp = defaultRegionPairSpec({ ...rpBase, flowLogs: { enabled: true } });
   assert.deepEqual(rp.flowLogs, { enabled: true, logGroupName: '/aws/tgw/flow-logs', retentionDays: 30, trafficType: 'ALL' });
   assert.equal(rp.deletionPolicy, 'Delete');
-  const fp = defaultFailoverPolicySpec({ ...fpBase, dns: { ...fpBase.dns, primary: { target, healthCheck: { type: 'TCP', port: 5432 } } } });
-  assert.equal(fp.dns.ttl, 60);
+  const fp = defaultFailoverPolicySpec({ ...fpBase, dns: { ...fpBase.dns!, primary: { target, healthCheck: { type: 'TCP', port: 5432 } } } });
+  assert.equal(fp.dns?.ttl, 60);
   assert.deepEqual(fp.failover, {
     mode: 'Manual',
     unhealthyForSeconds: 60,
@@ -112,8 +112,8 @@ test('the documented defaults are the ones applied', () => {
     promoteWhenFenceUnconfirmed: false,
     failbackMaxAttemptsPerDay: 3,
   });
-  assert.equal(fp.dns.primary.healthCheck?.intervalSeconds, 30);
-  assert.equal(fp.dns.primary.healthCheck?.failureThreshold, 3);
+  assert.equal(fp.dns?.primary.healthCheck?.intervalSeconds, 30);
+  assert.equal(fp.dns?.primary.healthCheck?.failureThreshold, 3);
   const cc = defaultClientConnectionSpec(ccBase);
   assert.deepEqual(cc.dashboard, { widgets: ['topTalkers', 'rejectedTraffic', 'bandwidth', 'latency'], periodSeconds: 300 });
   assert.equal(cc.routes, true);

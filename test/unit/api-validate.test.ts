@@ -77,7 +77,7 @@ for (const c of warningCases) {
   test(`health check warning: ${c.reason}`, () => {
     const hc = { type: c.type, port: 443, ...(c.path !== undefined && { path: c.path }) };
     const spec = policy({});
-    spec.dns.secondary = { target, healthCheck: hc };
+    spec.dns!.secondary = { target, healthCheck: hc };
     assert.deepEqual(fields(healthCheckWarnings(spec)), c.warned ? ['spec.dns.secondary.healthCheck.path'] : []);
   });
 }

@@ -1,5 +1,5 @@
 // When a round of a failover pass may take the replica lag the pass already read instead of a new
-// GetMetricData (database.ts lagDecides): exactly where no decision depends on it. Proven against
+// GetMetricData (database-observe.ts lagDecides): exactly where no decision depends on it. Proven against
 // the real state machine: on every step of an unplanned failover where the lag is reused, any
 // other lag (higher, none at all) gives the same actions, step and hold; where it is read anew,
 // some lag changes the decision.

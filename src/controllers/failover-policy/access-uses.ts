@@ -6,7 +6,9 @@ import type { FailoverPolicy } from '../../api/types.ts';
 import type { ResourceUse } from '../shared/access.ts';
 
 export function failoverPolicyUses(p: FailoverPolicy): ResourceUse[] {
-  const uses: ResourceUse[] = [{ field: 'spec.dns.hostedZoneId', type: 'hostedZone', zoneId: p.spec.dns.hostedZoneId, recordName: p.spec.dns.recordName }];
+  const uses: ResourceUse[] = [];
+  const dns = p.spec.dns;
+  if (dns) uses.push({ field: 'spec.dns.hostedZoneId', type: 'hostedZone', zoneId: dns.hostedZoneId, recordName: dns.recordName });
   const db = p.spec.database;
   if (db) {
     for (const role of ['primary', 'replica'] as const) {

@@ -3,40 +3,22 @@
 // while the machine asks for an immediate re-run. A failed step write stops the pass: no
 // action runs whose step is not recorded.
 
-import type { DBInstance } from '@aws-sdk/client-rds';
-import type { FailoverPolicy, FailoverPolicyStatus } from '../../api/types.ts';
-import { ANNOTATIONS } from '../../api/types.ts';
-import type { LagSample } from '../../aws/cloudwatch/replica-lag.ts';
+import type { FailoverPolicyStatus } from '../../api/types.ts';
 import { OutcomeUnknownError } from '../../aws/middleware.ts';
-import { fence, unfence } from '../../aws/rds/fence.ts';
-import { applyWriterSettings, createCrossRegionReplica, deleteWithFinalSnapshot, promote, ReplicaConflictError } from '../../aws/rds/instances.ts';
-import { readMetricSeries } from '../../aws/rds/metric-reads.ts';
-import { type InstanceRef, type InstanceView, observeInstanceWithAnswer } from '../../aws/rds/observe.ts';
-import type { Owner } from '../../aws/types.ts';
-import type { ControllerDeps } from '../shared/deps.ts';
-import type { SyncContext } from '../shared/lifecycle.ts';
-import { describeError, SyncError } from '../shared/sync-error.ts';
+import type { InstanceRef } from '../../aws/rds/observe.ts';
+import { execute, skipSilent } from './database-actions.ts';
+import { type LagMemo, observe } from './database-observe.ts';
 import { placementError, withInstances } from './database-report.ts';
-import type { PolicyDns } from './dns.ts';
-import {
-  type Blocked,
-  type Decision,
-  decide,
-  type FailoverAction,
-  type LagPoint,
-  type MachineSpec,
-  type MachineStatus,
-  type Observations,
-  type RegionHealth,
-  refsToObserve,
-} from './failover-machine.ts';
-import { plannedChangeOf, type ReadyCondition, stepIndex } from './failover-ready.ts';
+import { type Answers, type DatabaseRun, nowOf } from './database-run.ts';
+import { type Blocked, type Decision, decide, type MachineSpec, type MachineStatus, type Observations, refsToObserve } from './failover-machine.ts';
+import type { ReadyCondition } from './failover-ready.ts';
 import { PLANNED_REASONS } from './failover-steps.ts';
-import type { FailbackTiming } from './failover-trigger.ts';
 import { runFenceSweeps, sweepsFor } from './fence-sweep.ts';
-import { settingsOf } from './placement.ts';
-import { type ResolvedPolicy, sideOfRegion } from './resolve.ts';
-import { readConnectionSecret, type SecretPolicy, writeConnectionSecret } from './secret.ts';
+import type { ResolvedPolicy } from './resolve.ts';
+
+export { lagDecides } from './database-observe.ts';
+// The pass's parts live beside it; these names stay importable from here.
+export type { DatabaseRun } from './database-run.ts';
 
 /** Decide/act rounds in one reconcile; a failover needs about eight, the rest waits for a requeue. */
 export const MAX_ROUNDS = 12;
@@ -52,20 +34,6 @@ export const MACHINE_KEYS = [
   'failbackAttempts',
   'fenceSweep',
 ] as const;
-
-export interface DatabaseRun {
-  deps: ControllerDeps;
-  r: ResolvedPolicy;
-  obj: FailoverPolicy;
-  owner: Owner;
-  ctx: SyncContext;
-  dns: PolicyDns;
-  health: Record<string, RegionHealth | undefined>;
-  /** Writes the machine's fields into the object's status now (the step record). */
-  persist(m: MachineStatus): Promise<void>;
-  /** The operator's failback timing (flags); the machine's defaults when absent. */
-  failback?: FailbackTiming;
-}
 
 export interface DatabaseResult {
   status: MachineStatus;
@@ -216,242 +184,3 @@ export function observationKey(spec: MachineSpec, status: MachineStatus): string
   const at = (r: InstanceRef | undefined) => r && `${r.region}/${r.identifier}`;
   return JSON.stringify([at(refs.writer), at(refs.standby), at(refs.exWriter), wal]);
 }
-
-function nowOf(run: DatabaseRun): string {
-  return (run.deps.now?.() ?? new Date()).toISOString();
-}
-
-/** Fence and unfence of a region that did not answer this pass wait for the next pass (the machine re-emits them). */
-function skipSilent(run: DatabaseRun, a: FailoverAction, silent: Map<string, string>): boolean {
-  if ((a.type !== 'fence' && a.type !== 'unfence') || !silent.has(a.region)) return false;
-  run.ctx.log.debug('not sent: the region did not answer earlier in this pass', { action: a.type, region: a.region });
-  return true;
-}
-
-/** DescribeDBInstances answers of this pass by region/identifier: the fence and the promote use them instead of reading again. */
-type Answers = Map<string, DBInstance>;
-const answerKey = (ref: InstanceRef): string => `${ref.region}/${ref.identifier}`;
-
-/** The standby's ReplicaLag as this pass read it (by region/identifier), for the rounds that decide nothing on it. */
-interface LagMemo {
-  key?: string;
-  series?: LagSample[];
-}
-
-/**
- * Whether a round's decision may depend on the standby's lag read now. Not in a running unplanned
- * failover past its RPO guard: the guard judged the lag from before the outage at Triggered, and
- * only a planned switchover waits for lag 0 after the fence. Such a round takes the lag this pass
- * already read (for FailoverReady's message and status): one GetMetricData less per failover.
- */
-export function lagDecides(status: MachineStatus): boolean {
-  const ip = status.inProgress;
-  return !ip || PLANNED_REASONS.has(ip.reason) || stepIndex(ip.step) < stepIndex('LagChecked');
-}
-
-async function observe(
-  run: DatabaseRun,
-  spec: MachineSpec,
-  status: MachineStatus,
-  silent: Map<string, string>,
-  answers: Answers,
-  lagMemo: LagMemo,
-): Promise<Observations> {
-  const { deps, r, owner, obj } = run;
-  const refs = refsToObserve(spec, status);
-  // Independent of the instances: read beside them, not after.
-  const cs = spec.database.connectionSecret;
-  const secretRead = readConnectionSecret(deps.kc, secretPolicyOf(obj), cs.name, run.ctx.signal, cs.keys);
-  secretRead.catch(() => undefined);
-  const view = async (ref: InstanceRef): Promise<InstanceView> => {
-    const why = silent.get(ref.region);
-    if (why !== undefined) return { ...ref, reachable: false, exists: false, fenceReason: why };
-    const { view: v, instance } = await observeInstanceWithAnswer(deps.aws.rds(r.targetIn(ref.region)), ref, owner);
-    if (instance) answers.set(answerKey(ref), instance);
-    else answers.delete(answerKey(ref));
-    if (!v.reachable) silent.set(ref.region, v.fenceReason ?? `RDS in ${ref.region} did not answer`);
-    return v;
-  };
-  // The standby's lag is read beside the instances (one round trip, not two); it counts only
-  // if the standby exists. A region whose CloudWatch does not answer gives no lag: unknown,
-  // which blocks promotion. Nor is a region that did not answer earlier in this pass asked again
-  // (its lag would not count anyway: the standby there reads unreachable), so one pass waits out
-  // a dead region's request timeout once, not once per round.
-  const standbyKey = refs.standby && answerKey(refs.standby);
-  const reuseLag = !lagDecides(status) && lagMemo.key !== undefined && lagMemo.key === standbyKey;
-  const lagRead =
-    !refs.standby || silent.has(refs.standby.region)
-      ? Promise.resolve([])
-      : reuseLag
-        ? Promise.resolve(lagMemo.series ?? [])
-        : readSeries(run, 'ReplicaLag', refs.standby).then((series) => {
-            lagMemo.key = standbyKey;
-            lagMemo.series = series;
-            return series;
-          });
-  const [writer, standby, exWriter, series] = await Promise.all([
-    view(refs.writer),
-    refs.standby && view(refs.standby),
-    refs.exWriter && view(refs.exWriter),
-    lagRead,
-  ]);
-  let lag: Observations['lag'];
-  let lagHistory: Observations['lagHistory'];
-  if (standby?.reachable && standby.exists) {
-    lagHistory = series.map(point);
-    lag = newestPoint(lagHistory);
-  }
-  const sourceWalLag = await walLagAfterFence(run, spec, status, writer);
-  const secret = await secretRead;
-  const active = run.dns.state.activeSide;
-  return {
-    now: nowOf(run),
-    health: run.health,
-    writer,
-    ...(standby && { standby }),
-    ...(exWriter && { exWriter }),
-    ...(lag && { lag }),
-    ...(lagHistory && lagHistory.length > 0 && { lagHistory }),
-    ...(sourceWalLag && { sourceWalLag }),
-    ...(obj.metadata.annotations?.[ANNOTATIONS.acceptDataLoss] !== undefined && { acceptDataLoss: obj.metadata.annotations[ANNOTATIONS.acceptDataLoss] }),
-    dns: {
-      recordsInPlace: run.dns.state.recordsInPlace,
-      healthChecksInPlace: run.dns.state.healthChecksInPlace,
-      ...(active && r.regions[active] && { activeRegion: r.regions[active] }),
-      ...(run.dns.state.pendingChange && { pendingChange: run.dns.state.pendingChange.id }),
-      ...(run.dns.state.error !== undefined && { error: run.dns.state.error }),
-    },
-    ...(secret && { secret }),
-  };
-}
-
-function readSeries(run: DatabaseRun, metric: 'ReplicaLag' | 'OldestReplicationSlotLag', ref: InstanceRef): Promise<LagSample[]> {
-  // Shared with the other policies reading the same region's metrics (metric-reads.ts).
-  const cw = run.deps.aws.cloudwatch(run.r.targetIn(ref.region));
-  return readMetricSeries(cw, metric, ref.identifier).catch(() => []);
-}
-
-const point = (p: LagSample): LagPoint => ({ seconds: p.seconds, at: p.at.toISOString() });
-
-function newestPoint(points: LagPoint[]): LagPoint | undefined {
-  return points.reduce<LagPoint | undefined>((best, p) => (!best || p.at > best.at ? p : best), undefined);
-}
-
-/** Only where it is used: a planned Postgres switchover waiting after the fence (see failover-rpo.ts). */
-async function walLagAfterFence(run: DatabaseRun, spec: MachineSpec, status: MachineStatus, writer: InstanceView): Promise<Observations['sourceWalLag']> {
-  const ip = status.inProgress;
-  if (ip?.step !== 'Fenced' || !PLANNED_REASONS.has(ip.reason) || !/postgres/i.test(spec.database.engine) || !writer.reachable) return undefined;
-  const newest = newestPoint((await readSeries(run, 'OldestReplicationSlotLag', writer)).map(point));
-  return newest && { megabytes: newest.seconds, at: newest.at };
-}
-
-async function execute(run: DatabaseRun, a: FailoverAction, answers: Answers = new Map()): Promise<void> {
-  const { deps, r, owner, ctx, obj } = run;
-  const rds = (region: string) => deps.aws.rds(r.targetIn(region));
-  // Each change is one Planner.apply: listed in dry-run (and not run), otherwise run, with the
-  // create's intent recorded first and creates/deletes/promotions reported as Events.
-  const change = plannedChangeOf(a);
-  if (!change) return;
-  switch (a.type) {
-    case 'recordStep':
-      return;
-    case 'createReplica': {
-      await ctx.plan.apply(
-        change,
-        () =>
-          createCrossRegionReplica(rds(a.region), {
-            sourceArn: a.sourceArn,
-            sourceRegion: a.sourceRegion,
-            identifier: a.identifier,
-            ...settingsOf(a),
-            owner,
-            adoptExisting: a.adoptExisting,
-          }).catch((err: unknown) => {
-            if (err instanceof ReplicaConflictError)
-              throw new SyncError(err.message, 'ReplicaConflict', 'spec.database.replica.instanceIdentifier', true, { cause: err });
-            throw err;
-          }),
-        (res) => `read replica ${a.identifier} (${res.outcome})`,
-      );
-      return;
-    }
-    case 'configureWriter':
-      await ctx.plan.apply(change, async () => {
-        const want = { backupRetentionDays: a.backupRetentionDays, ...(a.multiAZ !== undefined && { multiAZ: a.multiAZ }) };
-        const how = await applyWriterSettings(rds(a.region), a.identifier, want, answers.get(answerKey(a)));
-        if (how === 'Modified') ctx.normal('WriterConfigured', `new writer ${a.identifier} in ${a.region}: ${change.detail}`);
-      });
-      return;
-    case 'fence':
-      await ctx.plan.apply(change, async () => {
-        const instance = answers.get(answerKey(a));
-        const res = await fence(rds(a.region), deps.aws.ec2(r.targetIn(a.region)), a.identifier, owner, { ...(instance && { instance }) });
-        if (res.confirmed) ctx.normal('Fenced', `old writer ${a.identifier} in ${a.region}: ${res.reason}`);
-        else ctx.warn('FencePending', `old writer ${a.identifier} in ${a.region} not fenced yet: ${res.reason}`);
-      });
-      return;
-    case 'unfence':
-      await ctx.plan.apply(change, async () => {
-        // The fence ends here; its deny-all group, recorded in status.fenceSweep, goes once RDS has detached it.
-        const res = await unfence(rds(a.region), a.identifier);
-        if (res === 'Restored') ctx.normal('Unfenced', `${a.identifier} in ${a.region} has its security groups back`);
-      });
-      return;
-    case 'promote':
-      await ctx.plan.apply(
-        change,
-        () => promote(rds(a.region), a.identifier, new Date(), answers.get(answerKey(a))),
-        () => `replica ${a.identifier}`,
-      );
-      return;
-    case 'writeSecret':
-      await ctx.plan.apply(change, async () => {
-        const engine = r.spec.database?.engine ?? '';
-        const how = await writeConnectionSecret(
-          deps.kc,
-          secretPolicyOf(obj),
-          a.name,
-          { ...a.data, engine },
-          ctx.signal,
-          r.spec.database?.connectionSecret.keys,
-        );
-        if (how === 'Adopted') ctx.normal('SecretAdopted', `connection Secret ${a.name} (our labels, no owner) now has this FailoverPolicy as its owner`);
-        ctx.normal('SecretWritten', `connection Secret ${a.name} names the writer in ${a.data.region}`);
-      });
-      return;
-    case 'switchDns': {
-      // The records' own changes go through the Planner inside syncRecords; in dry-run only this is listed.
-      if (ctx.plan.dryRun) {
-        await ctx.plan.apply(change, async () => undefined);
-        return;
-      }
-      const side = sideOfRegion(r, a.activeRegion);
-      if (!side)
-        throw new SyncError(`no DNS side serves ${a.activeRegion}: set spec.dns.primary.region / secondary.region`, 'DnsRegionUnknown', 'spec.dns', true);
-      try {
-        await run.dns.syncRecords(side);
-      } catch (err) {
-        if (ctx.signal.aborted) throw err;
-        // The database half goes on: the DNS step is retried, or deferred while Route 53's API is down.
-        run.dns.state.error = describeError(err).message;
-        ctx.warn('DnsDeferred', `cannot move the records to ${a.activeRegion} now: ${run.dns.state.error}`);
-        return;
-      }
-      if (run.dns.state.conflict)
-        throw new SyncError(`cannot move traffic to ${a.activeRegion}: ${run.dns.state.conflict}`, 'RecordConflict', 'spec.dns.recordName');
-      ctx.normal('DnsSwitched', `PRIMARY record now serves ${a.activeRegion}`);
-      return;
-    }
-    case 'retireInstance':
-      await ctx.plan.apply(
-        change,
-        // Its deny-all group, recorded in status.fenceSweep, goes once RDS has deleted the instance.
-        () => deleteWithFinalSnapshot(rds(a.region), a.identifier, a.finalSnapshotIdentifier, owner),
-        () => `ex-writer ${a.identifier} (final snapshot ${a.finalSnapshotIdentifier})`,
-      );
-      return;
-  }
-}
-
-/** The policy its connection Secret belongs to (its ownerReference). */
-const secretPolicyOf = (obj: FailoverPolicy): SecretPolicy => ({ namespace: obj.metadata.namespace, name: obj.metadata.name, uid: obj.metadata.uid ?? '' });

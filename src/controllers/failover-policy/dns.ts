@@ -3,8 +3,13 @@
 // and the zone's shared batcher. A check that the records stop referencing is deleted only
 // after the records changed, so a record never points at a deleted check. A record change
 // counts once Route 53 says INSYNC: its id waits in status.dnsChange, looked at once a pass.
+//
+// A policy without spec.dns (Global Accelerator only, issue 18) has no records and no checks:
+// PolicyDns makes no Route 53 call then, and stands for records that are always in place and
+// follow the switch at once (see noRecordsSide), so the failover machine's records step
+// completes without waiting and the accelerator's dials are what the switch moves.
 import type { Route53Client } from '@aws-sdk/client-route-53';
-import type { FailoverPolicy } from '../../api/types.ts';
+import type { FailoverPolicy, FailoverPolicyStatus } from '../../api/types.ts';
 import { ZoneBatcher } from '../../aws/route53/batcher.ts';
 import { getChangeStatus } from '../../aws/route53/change-status.ts';
 import { FailoverRecords, type RecordsTarget } from '../../aws/route53/failover-records.ts';
@@ -15,7 +20,8 @@ import { readRecordsAt } from '../../aws/route53/zone-reader.ts';
 import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
-import { type ResolvedPolicy, SIDES } from './resolve.ts';
+import { stepIndex } from './failover-ready.ts';
+import { type ResolvedPolicy, SIDES, sideOfRegion } from './resolve.ts';
 
 /** How long a records change may stay PENDING before it is reported (Route 53 takes about a minute). */
 export const DNS_INSYNC_TIMEOUT_MS = 10 * 60_000;
@@ -77,7 +83,7 @@ export class PolicyDns {
   private readonly client: Route53Client;
   private readonly checks: HealthChecks;
   private readonly retire = new Set<string>();
-  private readonly target: RecordsTarget;
+  private readonly target: RecordsTarget | undefined;
   /** The change id GetChange was asked about in this pass: once a pass is enough. */
   private lookedAt?: string;
 
@@ -92,7 +98,14 @@ export class PolicyDns {
     this.client = deps.aws.route53(r.route53);
     this.checks = new HealthChecks(this.client);
     this.records = kit.recordsFor(this.client);
-    this.target = { zoneId: r.spec.dns.hostedZoneId, owner, recordName: r.spec.dns.recordName };
+    const dns = r.spec.dns;
+    this.target = dns && { zoneId: dns.hostedZoneId, owner, recordName: dns.recordName };
+    if (!dns) {
+      Object.assign(this.state, { recordsInPlace: true, healthChecksInPlace: true });
+      const side = noRecordsSide(r, obj.status);
+      if (side) this.state.activeSide = side;
+      return;
+    }
     const known = obj.status?.dnsChange;
     if (known?.id) this.state.pendingChange = { id: known.id, submittedAt: known.submittedAt };
   }
@@ -106,11 +119,14 @@ export class PolicyDns {
 
   /** Health checks of both sides; ids land in state.healthCheckIds. */
   async syncChecks(): Promise<void> {
+    if (!this.r.spec.dns) return;
     for (const side of SIDES) await this.syncCheck(side);
   }
 
   private async syncCheck(side: Side): Promise<void> {
-    const hc = this.r.spec.dns[side].healthCheck;
+    const dns = this.r.spec.dns;
+    if (!dns) return;
+    const hc = dns[side].healthCheck;
     const knownId = this.obj.status?.healthCheckIds?.[side];
     if (!hc) {
       if (knownId) this.retire.add(knownId);
@@ -123,7 +139,7 @@ export class PolicyDns {
       owner: this.owner,
       side,
       // MeasureLatency on both sides: the latency alarm follows the active side's check.
-      config: healthCheckConfig(input, this.r.spec.dns[side].target, `spec.dns.${side}.healthCheck`, {
+      config: healthCheckConfig(input, dns[side].target, `spec.dns.${side}.healthCheck`, {
         measureLatency: this.r.spec.alarms?.latencyMillis !== undefined,
       }),
       ...(knownId && { knownId }),
@@ -159,25 +175,33 @@ export class PolicyDns {
     await plan.apply({ action: 'Update', resource: 'HealthCheck', detail: `${side} ${seen.id}: ${diff.join('; ')}` }, () => this.checks.update(desired, seen));
   }
 
+  /** Only called with spec.dns set (every caller checks this.target first). */
   recordsInput(): FailoverRecordsInput {
-    const dns = this.r.spec.dns;
+    const dns = this.r.spec.dns!;
     const side = (s: Side) => ({ target: dns[s].target, ...(this.state.healthCheckIds[s] && { healthCheckId: this.state.healthCheckIds[s] }) });
     return { policyName: this.obj.metadata.name, recordName: dns.recordName, ttl: dns.ttl, primary: side('primary'), secondary: side('secondary') };
   }
 
   /** Which side the PRIMARY record serves now, read from the zone. */
   async readActiveSide(): Promise<Side | undefined> {
+    if (!this.target) return this.state.activeSide;
     const current = await readRecordsAt(this.client, this.target.zoneId, this.target.recordName);
     return activeSideOf(current, this.recordsInput(), this.obj.status?.healthCheckIds ?? {});
   }
 
   /** Makes the record pair send traffic to `active` (UPSERTs only what differs). */
   async syncRecords(active: Side): Promise<void> {
+    const target = this.target;
+    if (!target) {
+      // No records: nothing to write, nothing to wait for; the dials follow activeSide.
+      this.state.activeSide = active;
+      return;
+    }
     const desired = desiredRecords(this.recordsInput(), active);
     // The batch is one Planner.apply: listed in dry-run, sent otherwise.
-    const res = await this.records.sync(this.target, desired, {
+    const res = await this.records.sync(target, desired, {
       mutate: this.ctx.plan.mutate,
-      change: (n) => ({ action: 'Update', resource: 'Route53FailoverRecords', detail: `${n} changes at ${this.target.recordName}, PRIMARY → ${active}` }),
+      change: (n) => ({ action: 'Update', resource: 'Route53FailoverRecords', detail: `${n} changes at ${target.recordName}, PRIMARY → ${active}` }),
     });
     if (res.ownership === 'foreign' || res.conflicts.length > 0) {
       this.state.conflict = res.conflicts.map((c) => c.reason).join('; ') || `the name is claimed by ${res.claimedBy ?? 'someone else'}`;
@@ -188,7 +212,7 @@ export class PolicyDns {
     }
     delete this.state.conflict;
     if (res.changes.length > 0 && !this.ctx.plan.dryRun) {
-      this.ctx.normal('RecordsUpdated', `failover records at ${this.target.recordName} written; PRIMARY serves the ${active} side`);
+      this.ctx.normal('RecordsUpdated', `failover records at ${target.recordName} written; PRIMARY serves the ${active} side`);
     }
     if (res.change) this.lookedAt = res.change.id; // its status just came with the answer
     if (res.change?.status === 'PENDING') this.state.pendingChange = { id: res.change.id, submittedAt: this.ctx.now.toISOString() };
@@ -197,7 +221,7 @@ export class PolicyDns {
     this.state.recordsInPlace = (!this.ctx.plan.dryRun || res.changes.length === 0) && !this.state.pendingChange;
     this.state.activeSide = this.state.recordsInPlace ? active : this.state.activeSide;
     this.state.healthChecksInPlace =
-      this.state.recordsInPlace && SIDES.every((s) => !this.r.spec.dns[s].healthCheck || this.state.healthCheckIds[s] !== undefined);
+      this.state.recordsInPlace && SIDES.every((s) => !this.r.spec.dns?.[s].healthCheck || this.state.healthCheckIds[s] !== undefined);
   }
 
   /**
@@ -241,6 +265,17 @@ export class PolicyDns {
 
   /** Deletion: our records and the registry record, then every check of ours. */
   async remove(): Promise<void> {
+    // Without spec.dns nothing was written to Route 53 (a policy that had dns earlier keeps its
+    // check ids in status: those are still deleted, owned ones only).
+    if (!this.target) {
+      for (const known of Object.values(this.obj.status?.healthCheckIds ?? {}))
+        await this.ctx.plan.apply(
+          { action: 'Delete', resource: 'HealthCheck', detail: known },
+          () => this.deleteOwnedCheck(known),
+          () => `health check ${known}`,
+        );
+      return;
+    }
     // One Planner.apply: listed in dry-run; otherwise sent and reported (DeletedRoute53FailoverRecords).
     await this.records.remove(this.target, { mutate: this.ctx.plan.mutate });
     for (const side of SIDES) {
@@ -281,4 +316,17 @@ export function activeSideOf(current: RRSet[], input: FailoverRecordsInput, know
   const matches = SIDES.filter((side) => sameRecord(bare, want(side, false)));
   if (matches.length === 1) return matches[0];
   return SIDES.find((side) => rec.HealthCheckId !== undefined && knownCheckIds[side] === rec.HealthCheckId);
+}
+
+/**
+ * Pure: where the records would send traffic in a policy without spec.dns. They would move in the
+ * failover's records step, right after the Secret (SecretWritten): from then on the running
+ * failover's target region, before it the machine's active region. So the records step finds
+ * them switched and completes at once, and the dials (which follow this side) move at that step,
+ * as they do with records.
+ */
+export function noRecordsSide(r: Pick<ResolvedPolicy, 'regions'>, status: FailoverPolicyStatus | undefined): Side | undefined {
+  const ip = status?.inProgress;
+  const switched = ip?.step !== undefined && ip.to !== undefined && stepIndex(ip.step as Parameters<typeof stepIndex>[0]) >= stepIndex('SecretWritten');
+  return sideOfRegion(r as ResolvedPolicy, switched ? ip.to : status?.activeRegion);
 }

@@ -103,6 +103,14 @@ export async function maybeDrill(inp: DrillInput): Promise<DrillOutcome> {
     const trigger = due.due === 'OnDemand' ? annotation?.trim() : prev?.trigger;
     return switchoverPass(inp, out, running, { startedAt: now(inp).toISOString(), reason: due.due ?? 'Schedule', ...(trigger && { trigger }) });
   }
+  // A Dns drill switches shadow records next to the production ones: without spec.dns (admission
+  // refuses a schedule then, not the annotation) it fails at once, touching nothing in Route 53.
+  const noDns = !inp.r.spec.dns && 'a Dns drill needs spec.dns; a Global-Accelerator-only policy drills with spec.drill.type Switchover';
+  if (noDns && (running || (due.due && !ctx.plan.dryRun))) {
+    const trigger = due.due === 'OnDemand' ? annotation?.trim() : prev?.trigger;
+    const meta = running ?? { startedAt: now(inp).toISOString(), reason: due.due ?? 'Schedule', ...(trigger && { trigger }) };
+    return finish(inp, out, meta, failed(inp, meta.startedAt, noDns, false));
+  }
   if (running) {
     // A dry run changes nothing, the shadow records included: the drill stays where it is.
     if (ctx.plan.dryRun) return { ...out, inProgress: running };
@@ -175,13 +183,15 @@ function finish(inp: DrillInput, out: DrillOutcome, meta: Pick<DrillProgress, 'r
     .then(() => ({ ...out, lastDrill }));
 }
 
+/** Only with spec.dns (maybeDrill and finalize check it). */
 export function shadowTarget(r: ResolvedPolicy, owner: Owner): RecordsTarget {
-  return { zoneId: r.spec.dns.hostedZoneId, owner: { ...owner, name: `${owner.name}-drill` }, recordName: `${DRILL_PREFIX}${r.spec.dns.recordName}` };
+  const dns = r.spec.dns!;
+  return { zoneId: dns.hostedZoneId, owner: { ...owner, name: `${owner.name}-drill` }, recordName: `${DRILL_PREFIX}${dns.recordName}` };
 }
 
 /** The shadow pair's input: production targets, no health checks (the drill switches by hand). */
 export function shadowInput(r: ResolvedPolicy, policyName: string): FailoverRecordsInput {
-  const dns = r.spec.dns;
+  const dns = r.spec.dns!;
   return {
     policyName: `${policyName}-drill`,
     recordName: `${DRILL_PREFIX}${dns.recordName}`,
@@ -300,7 +310,7 @@ async function switchShadow(inp: DrillInput, k: Kit, p: DnsProgress): Promise<St
 
 async function lookForAnswer(inp: DrillInput, k: Kit, p: DnsProgress): Promise<Step> {
   const switched = desiredRecords(k.input, p.standby);
-  const check = await checkAnswer(k.client, k.target, switched[0]!, inp.r.spec.dns[p.standby].target);
+  const check = await checkAnswer(k.client, k.target, switched[0]!, inp.r.spec.dns![p.standby].target);
   const at = now(inp);
   const d = decideAnswer(p, check, at, inp.answerTimeoutMs ?? DRILL_ANSWER_TIMEOUT_MS);
   if (d.kind === 'wait') return { progress: d.progress, requeueAfterMs: POLL_MS };

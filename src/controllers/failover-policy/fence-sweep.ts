@@ -6,6 +6,7 @@
 // makes no call here. Carried as a machine field (MACHINE_KEYS) so that every step write keeps it.
 // The deletes themselves, and every ownership check, are in aws/rds/fence-sweep.ts.
 import type { FenceSweepEntry } from '../../api/types.ts';
+import { FENCE_PREFIX, isRegionUnreachable } from '../../aws/rds/fence.ts';
 import { type FenceSweepResult, sweepAllFenceGroups, sweepDone, sweepFenceGroupsOf } from '../../aws/rds/fence-sweep.ts';
 import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
@@ -128,7 +129,19 @@ export async function finalizeFenceSweeps(io: SweepIo, regions: readonly string[
       await ctx.plan.apply({ action: 'Delete', resource: 'SecurityGroup', region, detail: 'fence groups of this policy, once unused' }, async () => undefined);
       continue;
     }
-    const results = await sweepAllFenceGroups(deps.aws.rds(r.targetIn(region)), deps.aws.ec2(r.targetIn(region)), owner);
+    let results: Awaited<ReturnType<typeof sweepAllFenceGroups>>;
+    try {
+      results = await sweepAllFenceGroups(deps.aws.rds(r.targetIn(region)), deps.aws.ec2(r.targetIn(region)), owner);
+    } catch (err) {
+      // A region that does not answer (the outage the failover was for) cannot hold the deletion
+      // for ever: its groups are left, named, for the operator once the region is back.
+      if (!isRegionUnreachable(err) || ctx.signal.aborted) throw err;
+      ctx.warn(
+        'FenceGroupsUnreachable',
+        `${region} did not answer (${describeError(err)}): the fence groups of this policy there (${FENCE_PREFIX}<instance>, tagged with its uid) are left; delete them by hand once the region is back and no instance uses them`,
+      );
+      continue;
+    }
     for (const [identifier, res] of results) {
       if (res.deleted.length > 0) ctx.normal('FenceGroupDeleted', `deleted the fence group ${res.deleted.join(', ')} of ${identifier} in ${region}`);
       if (res.settles) waits.push(`${identifier} in ${region}`);

@@ -58,7 +58,8 @@ export async function finalizeFailoverPolicy(
   if (ga) return ga;
   await new PolicyDns(deps, kit.dns, r, obj, owner, ctx).remove();
   // A drill cut short by the deletion leaves no shadow records behind.
-  if (obj.status?.drillInProgress) await kit.dns.recordsFor(deps.aws.route53(r.route53)).remove(shadowTarget(r, owner), { mutate: ctx.plan.mutate });
+  if (obj.status?.drillInProgress && r.spec.dns)
+    await kit.dns.recordsFor(deps.aws.route53(r.route53)).remove(shadowTarget(r, owner), { mutate: ctx.plan.mutate });
   if (obj.status?.alarmsHash || r.spec.alarms) {
     const db = r.spec.database;
     const regions = [

@@ -141,7 +141,7 @@ function sidesRegions(r: ResolvedPolicy): Record<'primary' | 'secondary', string
   const { primary, secondary } = r.regions;
   if (!primary || !secondary)
     throw new SyncError(
-      'spec.globalAccelerator needs the region of both sides: set spec.dns.primary.region and spec.dns.secondary.region, or spec.regionPairRef',
+      'spec.globalAccelerator needs the region of both sides: set spec.dns.primary.region and spec.dns.secondary.region, spec.regionPairRef, or spec.database',
       'GlobalAcceleratorRegionUnknown',
       'spec.globalAccelerator',
       true,

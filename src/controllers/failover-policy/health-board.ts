@@ -63,6 +63,11 @@ export class HealthBoard {
     this.intervalMs = opts.intervalMs ?? DEFAULT_INTERVAL_MS;
   }
 
+  /** The observation interval: a policy without Route 53 checks reads its GA health at this cadence (sync.ts). */
+  get observeIntervalMs(): number {
+    return this.intervalMs;
+  }
+
   /** How old an unconfirmed entry may get before it reads Unknown. */
   get ageLimitMs(): number {
     return Math.max(AGE_LIMIT_INTERVALS * this.intervalMs, AGE_LIMIT_FLOOR_MS);

@@ -1,6 +1,6 @@
 // Where and how a replica is created in a region (spec.database.placement), and what stops a
 // create before it is sent: the writer is encrypted and no KMS key of the target region is given.
-// Pure: the machine (ensureReplica) and the reconciler (database.ts) share these answers.
+// Pure: the machine (ensureReplica) and the reconciler (database-actions.ts, database-report.ts) share these answers.
 import type { DatabasePlacement } from '../../api/types.ts';
 import type { InstanceView } from '../../aws/rds/observe.ts';
 import type { MachineSpec } from './failover-machine.ts';

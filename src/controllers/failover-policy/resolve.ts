@@ -54,9 +54,10 @@ export function resolvePolicy(deps: ControllerDeps, obj: FailoverPolicy): Resolv
   }
   const db = spec.database;
   const regions: Record<Side, string | undefined> = {
-    primary: spec.dns.primary.region ?? pair?.spec.primary.region ?? db?.primary.region,
-    secondary: spec.dns.secondary.region ?? pair?.spec.secondary.region ?? db?.replica.region,
+    primary: spec.dns?.primary.region ?? pair?.spec.primary.region ?? db?.primary.region,
+    secondary: spec.dns?.secondary.region ?? pair?.spec.secondary.region ?? db?.replica.region,
   };
+
   const role = (s: { roleArn?: string; externalId?: string } | undefined): Partial<AwsTarget> => ({
     ...(s?.roleArn && { roleArn: s.roleArn }),
     ...(s?.externalId && { externalId: s.externalId }),
@@ -73,6 +74,20 @@ export function resolvePolicy(deps: ControllerDeps, obj: FailoverPolicy): Resolv
       return { region, ...role(side && pair ? pair.spec[side] : undefined) };
     },
   };
+}
+
+/**
+ * Without spec.dns (Global Accelerator only) nothing else can name a side's region: sync says so
+ * before any AWS call. (Not in resolvePolicy: deletion resolves too, and must not be held by it.)
+ */
+export function requireSideRegions(r: ResolvedPolicy): void {
+  if (r.spec.dns || (r.regions.primary && r.regions.secondary)) return;
+  throw new SyncError(
+    'a policy without spec.dns takes the region of both sides from spec.regionPairRef or spec.database (primary.region, replica.region); set one of them',
+    'SideRegionsUnknown',
+    'spec.regionPairRef',
+    true,
+  );
 }
 
 /** The side serving `region`, if any. */

@@ -19,10 +19,11 @@ import { drillOverride, type SwitchoverTiming, withDrillOverride } from './drill
 import type { Blocked, FailoverStep, MachineStatus, RegionHealth } from './failover-machine.ts';
 import { heldForMs, pendingMessage, type ReadyCondition, stepIndex } from './failover-ready.ts';
 import type { FailbackTiming } from './failover-trigger.ts';
+import { gaOnlyPick, gaReadiness, readGaSideHealth } from './ga-health.ts';
 import { syncPolicyAccelerator } from './global-accelerator.ts';
 import { gaTarget } from './global-accelerator-dials.ts';
 import type { HealthBoard, HealthEntry } from './health-board.ts';
-import { type ResolvedPolicy, ROUTE53_REGION, resolvePolicy, SIDES, sideOfRegion } from './resolve.ts';
+import { type ResolvedPolicy, ROUTE53_REGION, requireSideRegions, resolvePolicy, SIDES, sideOfRegion } from './resolve.ts';
 import { syncRollout } from './rollout.ts';
 import { secretPolicyOf } from './secret.ts';
 
@@ -48,6 +49,7 @@ export async function syncFailoverPolicy(
   ctx: SyncContext,
 ): Promise<SyncResult<FailoverPolicyStatus>> {
   const r = resolvePolicy(deps, obj);
+  requireSideRegions(r);
   const owner = ownerOf(obj, deps);
   const { namespace, name } = obj.metadata;
   const prev: FailoverPolicyStatus = obj.status ?? {};
@@ -58,7 +60,8 @@ export async function syncFailoverPolicy(
   let dnsError: unknown;
   const deferred = deferDns(
     {
-      hasDatabase: !!r.spec.database,
+      // Without spec.dns there is nothing to defer (no Route 53 call), and records "read" earlier must not stand in.
+      hasDatabase: !!r.spec.database && !!r.spec.dns,
       mode: r.spec.failover.mode,
       activeSide: sideOfRegion(r, prev.activeRegion) ?? 'primary',
       unhealthyForSeconds: r.spec.failover.unhealthyForSeconds,
@@ -84,10 +87,13 @@ export async function syncFailoverPolicy(
     r.route53,
     Object.values(ids).filter((id): id is string => !!id),
   );
-  const health = sideHealth(kit.board, ids, prev.health, ctx.now.toISOString());
+  // Without spec.dns, health is what Global Accelerator says of each side's endpoints (ga-health.ts).
+  const gaHealth = r.spec.dns ? undefined : await readGaSideHealth(deps, r, prev, ctx);
+  const health = gaHealth?.health ?? sideHealth(kit.board, ids, prev.health, ctx.now.toISOString());
   for (const side of SIDES) deps.metrics.setHealth(namespace, name, side, health[side].state);
 
-  let active: Side = r.spec.database ? (sideOfRegion(r, prev.activeRegion) ?? 'primary') : dnsOnlyActiveSide(r, health);
+  const gaOnly = r.spec.dns || r.spec.database ? undefined : gaOnlyPick(r, health, ctx.now.getTime());
+  let active: Side = r.spec.database ? (sideOfRegion(r, prev.activeRegion) ?? 'primary') : (gaOnly?.side ?? dnsOnlyActiveSide(r, health));
   if (deferred) active = deferred.activeSide ?? active;
   else if (!dnsError) {
     try {
@@ -161,6 +167,11 @@ export async function syncFailoverPolicy(
     if (machine.database && !rolled.rollout) delete machine.database.rollout;
     rolloutCondition = rolled.condition;
     if (rolled.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? rolled.requeueAfterMs, rolled.requeueAfterMs);
+  } else if (gaOnly) {
+    machine = { ...machine, activeRegion: r.regions[active] ?? '' };
+    if (!machine.activeRegion) delete machine.activeRegion;
+    failoverReady = gaReadiness(active, health);
+    if (gaOnly.waitMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? gaOnly.waitMs, gaOnly.waitMs);
   } else {
     machine = { ...machine, activeRegion: dnsOnlyActiveRegion(r, active, health) ?? '' };
     if (!machine.activeRegion) delete machine.activeRegion;
@@ -211,6 +222,17 @@ export async function syncFailoverPolicy(
     ...(kit.driftIntervalMs !== undefined && { driftIntervalMs: kit.driftIntervalMs }),
   });
   if (ga.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? ga.requeueAfterMs, ga.requeueAfterMs);
+  // GA health is read by the pass itself: it comes back at the health board's cadence (never waits).
+  if (gaHealth) requeueAfterMs = Math.min(requeueAfterMs ?? kit.board.observeIntervalMs, kit.board.observeIntervalMs);
+  if (gaHealth?.error !== undefined && ga.error === undefined) {
+    ga.error = gaHealth.error;
+    ga.condition = {
+      type: 'GlobalAcceleratorSynced',
+      status: 'False',
+      reason: 'HealthReadError',
+      message: `reading the endpoint groups' health failed (both sides count as Unknown): ${describeError(gaHealth.error).message}`,
+    };
+  }
   const status = compose(obj.status ?? {}, machine, {
     ...dnsFields,
     ...(alarmsHash !== undefined ? { alarmsHash } : {}),
@@ -243,16 +265,25 @@ export async function syncFailoverPolicy(
       : deferred
         ? // Route 53 was not read in this pass: what the last pass that read it said still stands.
           (prev.conditions?.find((c) => c.type === 'DnsSynced') ?? halfCondition('DnsSynced', 'Route 53 health checks and records', undefined))
-        : halfCondition('DnsSynced', 'Route 53 health checks and records', dns.state.error),
+        : !r.spec.dns
+          ? {
+              type: 'DnsSynced',
+              status: 'True',
+              reason: 'NotConfigured',
+              message: 'spec.dns is not set: no Route 53 records or health checks; Global Accelerator carries the traffic.',
+            }
+          : halfCondition('DnsSynced', 'Route 53 health checks and records', dns.state.error),
     ...(r.spec.database
       ? [halfCondition('DatabaseSynced', 'the database failover machine', databaseError === undefined ? undefined : describeError(databaseError).message)]
       : []),
     ...(rolloutCondition ? [rolloutCondition] : []),
     conflict
-      ? { type: 'DnsConflict', status: 'True', reason: 'RecordConflict', message: `Records at ${r.spec.dns.recordName} were left alone: ${conflict}` }
-      : { type: 'DnsConflict', status: 'False', reason: 'NoConflict', message: 'No foreign record holds the name.' },
+      ? { type: 'DnsConflict', status: 'True', reason: 'RecordConflict', message: `Records at ${r.spec.dns?.recordName} were left alone: ${conflict}` }
+      : r.spec.dns
+        ? { type: 'DnsConflict', status: 'False', reason: 'NoConflict', message: 'No foreign record holds the name.' }
+        : { type: 'DnsConflict', status: 'False', reason: 'NotConfigured', message: 'spec.dns is not set: no records.' },
     ...(ga.condition ? [ga.condition] : []),
-    readyCondition(ctx, dns, machine, conflict, blocked),
+    readyCondition(ctx, dns, machine, conflict, blocked, r.spec.dns ? undefined : { status: ga.status?.status }),
   ];
   const last = conditions.at(-1)!;
   if (last.status === 'True') last.message += note;
@@ -358,7 +389,15 @@ function dnsReadiness(dns: PolicyDns, active: Side, health: Record<Side, { state
   return { type: 'FailoverReady', status: 'True', reason: 'StandbyReady', message: `the ${standby} side is healthy and both records are in place` };
 }
 
-function readyCondition(ctx: SyncContext, dns: PolicyDns, m: MachineStatus, conflict: string | undefined, blocked: Blocked | undefined): ConditionInput {
+/** `gaOnly`: no spec.dns, so the accelerator's deployment stands where the records would (its status, if known). */
+function readyCondition(
+  ctx: SyncContext,
+  dns: PolicyDns,
+  m: MachineStatus,
+  conflict: string | undefined,
+  blocked: Blocked | undefined,
+  gaOnly?: { status: string | undefined },
+): ConditionInput {
   if (conflict) return ready.unavailable(`The failover records were not written: ${conflict}`, 'RecordConflict');
   // Said first: a held failover is what the operator must act on.
   if (blocked) return ready.unavailable(`${blocked.message}.`, blocked.reason);
@@ -367,6 +406,9 @@ function readyCondition(ctx: SyncContext, dns: PolicyDns, m: MachineStatus, conf
   if (!dns.state.recordsInPlace) return ready.creating('Writing the failover records.');
   if (m.inProgress) return ready.unavailable(`A ${m.inProgress.reason} to ${m.inProgress.to} is running (step ${m.inProgress.step}).`, 'FailoverInProgress');
   if (m.phase === 'Degraded') return ready.unavailable('The database pair needs attention; see the Warning events and status.history.', 'Degraded');
+  if (gaOnly && gaOnly.status !== 'DEPLOYED') return ready.creating(`Waiting for the Global Accelerator to deploy (now ${gaOnly.status ?? 'not created'}).`);
+  if (gaOnly)
+    return ready.available(`No spec.dns: the Global Accelerator carries the traffic${m.activeRegion ? `; its dials send it to ${m.activeRegion}` : ''}.`);
   return ready.available(`Records and health checks are in place${m.activeRegion ? `; ${m.activeRegion} serves traffic` : ''}.`);
 }
 
