@@ -77,7 +77,7 @@ test-unit: node-deps tools
 	npm run test:unit
 
 # The integration and reliability files run in parallel lanes, each lane with its own apiserver,
-# etcd and moto (test/env/run-lanes.ts); TEST_LANES sets how many (default 3).
+# etcd and moto (test/env/run-lanes.ts); TEST_LANES sets how many (default 5).
 LANES := node --import tsx test/env/run-lanes.ts --last=test/reliability/security.test.ts --last=test/reliability/summary.test.ts
 
 test-integration: deps

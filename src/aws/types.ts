@@ -71,6 +71,11 @@ export interface MutationChange {
   resource: string;
   region?: string;
   detail?: string;
+  /**
+   * A create that is an upsert keyed by a name the caller chose (PutMetricAlarm, PutDashboard): a
+   * second call makes nothing twice, so the planner need not record the create's intent first.
+   */
+  repeatable?: boolean;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Runs test files in parallel lanes, each lane with a stack of its own (apiserver + etcd + moto),
 // so files never see each other's objects, Leases or AWS resources. The suite mostly waits on
-// controllers and moto, not on the CPU, so a 2-core machine runs three lanes in less than half the
-// time of one. Files run longest first (durations of the last run on this machine, else file
+// controllers and moto, not on the CPU, so a 2-core machine runs five lanes in about a third of the
+// time of one (measured: docs/performance.md, "Test suite time"). Files run longest first (durations of the last run on this machine, else file
 // size); each file's output is printed whole when it ends, so lanes never interleave lines.
 //
 //   node --import tsx test/env/run-lanes.ts [--lanes=N] [--last=FILE]... FILE|GLOB...
@@ -18,7 +18,7 @@ const { values, positionals } = parseArgs({
 });
 // Every lane starts its own stack, even when run under with-stack.ts.
 for (const k of Object.values(ENV)) delete process.env[k];
-const lanes = Math.max(1, Number(values.lanes ?? process.env.TEST_LANES ?? 3));
+const lanes = Math.max(1, Number(values.lanes ?? process.env.TEST_LANES ?? 5));
 const last = new Set((values.last ?? []).map((f) => relative(repoRoot, join(repoRoot, f))));
 const files = [...new Set(positionals.flatMap((p) => globSync(p, { cwd: repoRoot })))].sort();
 if (files.length === 0) {

@@ -18,7 +18,9 @@ import { MotoBed } from './moto-bed.ts';
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
 const owner: Owner = { clusterId: 'test-cluster', kind: 'FailoverPolicy', namespace: 'apps', name: 'orders', uid: 'uid-1' };
-const REQUEST_TIMEOUT_MS = 1_000;
+// Long enough for moto on a busy machine (five test lanes share two cores: a CreateDBInstance took
+// over 1 s there), short enough for the dead region's test to end quickly.
+const REQUEST_TIMEOUT_MS = 4_000;
 
 const bed = new MotoBed();
 let proxy: FaultProxy | undefined;

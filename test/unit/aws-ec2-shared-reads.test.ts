@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { currentAbortSignal, withAbortSignal } from '../../src/aws/abort-scope.ts';
-import { SHARED_READ_TYPES, SharedReads, type SharedReadType, typesChangedBy } from '../../src/aws/ec2/shared-reads.ts';
+import { SHARED_READ_TYPES, SharedReads, type SharedReadType, typesChangedBy, withSharedReadAge } from '../../src/aws/ec2/shared-reads.ts';
 
 /** A read whose answer the test releases, counting how often it was started. */
 function gate<T>() {
@@ -50,6 +50,37 @@ test('a finished read is served for the window, then read again', async () => {
   assert.equal(await reads.read('flow-logs', 'c', fetch), 1, 'inside the window: the same answer, no read');
   c.advance(1);
   assert.equal(await reads.read('flow-logs', 'c', fetch), 2, 'window over: read again');
+});
+
+test('a routine drift pass (withSharedReadAge) takes a list up to that age; any other pass reads again after the window', async () => {
+  const c = clock();
+  const reads = new SharedReads({ windowMs: 3_000, now: c.now });
+  let n = 0;
+  const fetch = async () => ++n;
+  const drift = () => withSharedReadAge(16_000, () => reads.read('flow-logs', 'c', fetch));
+  assert.equal(await drift(), 1);
+  c.advance(10_000);
+  assert.equal(await drift(), 1, 'the same drift wave: the list read at its start, no read');
+  assert.equal(await reads.read('flow-logs', 'c', fetch), 2, 'a pass outside the scope (a spec change, reconcile-now) reads fresh');
+  c.advance(15_999);
+  assert.equal(await drift(), 2, 'that fresh read serves the drift passes after it');
+  c.advance(1);
+  assert.equal(await drift(), 3, 'older than the accepted age: read again');
+  assert.equal(await withSharedReadAge(1_000, () => reads.read('flow-logs', 'c', fetch)), 3, 'never less than the window');
+});
+
+test('the sweep keeps a list as long as the longest age a caller accepted', async () => {
+  const c = clock();
+  const reads = new SharedReads({ windowMs: 3_000, now: c.now });
+  let n = 0;
+  const fetch = async () => ++n;
+  await withSharedReadAge(60_000, () => reads.read('flow-logs', 'c', fetch));
+  c.advance(30_000);
+  await reads.read('route-tables', 'c', async () => 0); // sweeps
+  assert.equal(await withSharedReadAge(60_000, () => reads.read('flow-logs', 'c', fetch)), 1, 'not swept at 30 s');
+  c.advance(30_000);
+  await reads.read('route-tables', 'c', async () => 0);
+  assert.equal(reads.size, 1, 'past every accepted age: swept (only the new route-tables read left)');
 });
 
 test('the window counts from when the read finished, not when it started', async () => {

@@ -285,6 +285,19 @@ describe('Planner: a create left in doubt (crossplane-runtime create-pending)', 
     assert.deepEqual(log, ['call', 'event CreatedDBInstanceReadReplica'], 'no create-pending write before the call');
   });
 
+  it('mutate: a create the aws layer marks repeatable (an upsert by name) records nothing first; the listed change has no such field', async () => {
+    const { p, log, call } = make(guard(1_000));
+    assert.equal(await p.mutate({ action: 'Create', resource: 'alarm a', region: 'us-west-2', repeatable: true }, call), 'x');
+    assert.deepEqual(log, ['call', 'event CreatedAlarm'], 'no create-pending write before the call');
+    assert.deepEqual(p.changes, [{ action: 'Create', resource: 'alarm a', region: 'us-west-2' }]);
+  });
+
+  it('mutate: an unmarked create still records its intent before the call', async () => {
+    const { p, log, call } = make(guard(1_000));
+    await p.mutate({ action: 'Create', resource: 'query definition q', region: 'us-west-2' }, call);
+    assert.equal(log[0], 'pending query definition q us-west-2');
+  });
+
   it('dry-run lists the create and refuses nothing', async () => {
     const { p, log, call } = make(guard(1_000), true);
     assert.equal(await p.apply({ action: 'Create', resource: 'DBInstanceReadReplica' }, call), undefined);

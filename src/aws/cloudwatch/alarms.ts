@@ -159,7 +159,10 @@ export async function syncAlarms(
       if (opts.retag) await retag(cw, current, owner, tags, region, mutate);
       continue;
     }
-    const change: Change = { action: current ? 'Update' : 'Create', resource: `alarm ${spec.name}`, region, ...(current ? { detail: diff.join(', ') } : {}) };
+    // PutMetricAlarm is an upsert by name: a create repeated after a lost answer makes no second alarm.
+    const change: Change = current
+      ? { action: 'Update', resource: `alarm ${spec.name}`, region, detail: diff.join(', ') }
+      : { action: 'Create', resource: `alarm ${spec.name}`, region, repeatable: true };
     await mutate(change, async () => {
       if (current) await assertOwned(cw, current, owner, region);
       await cw.send(new cloudwatchSdk.PutMetricAlarmCommand(putAlarmInput(spec, tags)));

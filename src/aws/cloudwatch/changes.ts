@@ -9,6 +9,8 @@ export interface Change {
   resource: string;
   region: string;
   detail?: string;
+  /** See MutationChange.repeatable: an upsert by name, which can make nothing twice. */
+  repeatable?: boolean;
 }
 
 export interface SyncOptions {

@@ -42,7 +42,13 @@ export async function syncDashboard(cw: CloudWatchClient, name: string, body: ob
     return [];
   }
   const { mutate, changes } = tracked(opts);
-  const change: Change = { action: current === undefined ? 'Create' : 'Update', resource: `dashboard ${name}`, region: await clientRegion(cw) };
+  // PutDashboard is an upsert by name: a create repeated after a lost answer makes no second dashboard.
+  const change: Change = {
+    action: current === undefined ? 'Create' : 'Update',
+    resource: `dashboard ${name}`,
+    region: await clientRegion(cw),
+    repeatable: true,
+  };
   // Success may still carry validation warnings (e.g. a widget AWS will not render): surface them.
   const warningsOf = (out: PutDashboardCommandOutput) => (out.DashboardValidationMessages ?? []).map((m) => `${m.DataPath ?? ''} ${m.Message ?? ''}`.trim());
   const out = await mutate(

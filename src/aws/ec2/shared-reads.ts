@@ -8,6 +8,7 @@
 //
 // The cache hangs off the EC2 client, and there is one client per (region, role), so it is
 // per account and region without a key of its own; a client that is dropped takes it along.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EC2Client, Filter } from '@aws-sdk/client-ec2';
 import { currentAbortSignal, outsideAbortScope, untilAborted } from '../abort-scope.ts';
 import { TAG_KEYS } from '../tags.ts';
@@ -43,6 +44,20 @@ export const SHARED_READ_TYPES: readonly SharedReadType[] = [
 /** Long enough for one drift wave of many objects to share a read, short enough to stay near live. */
 export const SHARED_READ_WINDOW_MS = 3_000;
 
+const allowedAge = new AsyncLocalStorage<number>();
+
+/**
+ * Runs `fn` with its shared reads served from lists up to `maxAgeMs` old (never less than the
+ * reads' own window). For a routine drift pass of an object nothing has changed: one list read
+ * at the start of a drift wave then serves every object of the wave, however long the wave
+ * takes, so reads per pass grow with regions and types, not with objects. A change by anyone
+ * else is seen up to `maxAgeMs` later; our own writes still drop the lists they change, and
+ * whatever a list says must change is read again before the write.
+ */
+export function withSharedReadAge<T>(maxAgeMs: number, fn: () => Promise<T>): Promise<T> {
+  return allowedAge.run(maxAgeMs, fn);
+}
+
 /**
  * The one filter of the shared reads: everything this controller's cluster made in the region,
  * whatever object owns it. A hint only (some Describe calls ignore tag filters): the owner and
@@ -72,15 +87,19 @@ interface Entry {
 export class SharedReads<K extends string = SharedReadType> {
   private readonly entries = new Map<string, Entry>();
   private readonly windowMs: number;
+  /** The longest age any caller accepted (withSharedReadAge): what the sweep keeps. */
+  private longestMs: number;
   private readonly now: () => number;
 
   constructor(opts: SharedReadsOptions = {}) {
     this.windowMs = opts.windowMs ?? SHARED_READ_WINDOW_MS;
+    this.longestMs = this.windowMs;
     this.now = opts.now ?? Date.now;
   }
 
   /**
-   * The read of (type, variant) in flight or finished less than the window ago, else a new one.
+   * The read of (type, variant) in flight or finished less than the window ago (or the longer age
+   * the caller's withSharedReadAge accepts), else a new one.
    * `fresh`: always read again (before a create, where a stale "absent" would make a second
    * copy); the new read then serves the others too. A failed read is not kept. The read serves
    * every caller, so it does not carry the abort signal of the one that started it; each caller
@@ -89,7 +108,9 @@ export class SharedReads<K extends string = SharedReadType> {
   read<T>(type: K, variant: string, fetch: () => Promise<T>, opts: { fresh?: boolean } = {}): Promise<T> {
     const key = `${type}\u0000${variant}`;
     const cached = this.entries.get(key);
-    const usable = cached && (cached.settledAt === undefined || this.now() - cached.settledAt < this.windowMs);
+    const windowMs = Math.max(this.windowMs, allowedAge.getStore() ?? 0);
+    this.longestMs = Math.max(this.longestMs, windowMs);
+    const usable = cached && (cached.settledAt === undefined || this.now() - cached.settledAt < windowMs);
     if (cached && usable && !opts.fresh) return waitFor(cached.promise as Promise<T>);
     const promise = outsideAbortScope(() => Promise.resolve().then(fetch));
     const entry: Entry = { promise };
@@ -115,11 +136,11 @@ export class SharedReads<K extends string = SharedReadType> {
     }
   }
 
-  /** Drops finished reads past the window (keys of tables that are gone would stay forever). */
+  /** Drops finished reads no caller would take any more (keys of tables that are gone would stay forever). */
   private sweep(): void {
     const now = this.now();
     for (const [key, e] of this.entries) {
-      if (e.settledAt !== undefined && now - e.settledAt >= this.windowMs) this.entries.delete(key);
+      if (e.settledAt !== undefined && now - e.settledAt >= this.longestMs) this.entries.delete(key);
     }
   }
 

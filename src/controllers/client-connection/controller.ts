@@ -9,6 +9,7 @@ import { COLLECTIONS } from '../shared/deps.ts';
 import { DriftChecks, PartRetries } from '../shared/drift-checks.ts';
 import { type FieldError, makeReconcile } from '../shared/lifecycle.ts';
 import { refPermitted } from '../shared/owner.ts';
+import { routineReadAgeMs } from '../shared/routine-pass.ts';
 import { clientConnectionUses } from './access-uses.ts';
 import { finalizeClientConnection } from './finalize.ts';
 import { clientsOf, pairChangedForClients, pairKeyOf } from './pair.ts';
@@ -36,6 +37,8 @@ export function registerClientConnection(deps: ControllerDeps, o: ClientConnecti
         t.queryRetries.succeeded(keyString(key));
       },
       ...(access.accessDenied && { accessDenied: access.accessDenied }),
+      // A drift wave over many clients shares one read of each list per region (routine-pass.ts).
+      routineReadAgeMs: routineReadAgeMs(o.driftIntervalMs),
     }),
     // A RegionPair change (its side's IDs, its spec, allowedNamespaces) re-enqueues its clients;
     // its own status writes (e.g. the overview hash) don't.

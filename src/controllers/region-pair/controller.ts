@@ -3,6 +3,7 @@ import { accessHooks } from '../shared/access-gate.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import { COLLECTIONS } from '../shared/deps.ts';
 import { makeReconcile } from '../shared/lifecycle.ts';
+import { routineReadAgeMs } from '../shared/routine-pass.ts';
 import { regionPairUses } from './access-uses.ts';
 import { finalizeRegionPair } from './finalize.ts';
 import { overviewWatches } from './overview.ts';
@@ -26,6 +27,8 @@ export function registerRegionPair(deps: ControllerDeps, o: RegionPairOptions = 
       sync: (obj, ctx) => syncRegionPair(deps, obj, ctx, o.driftIntervalMs),
       finalize: (obj, ctx) => finalizeRegionPair(deps, obj, ctx),
       ...(access.accessDenied && { accessDenied: access.accessDenied }),
+      // A drift wave over many pairs shares one read of each list per region (routine-pass.ts).
+      ...(o.driftIntervalMs !== undefined && { routineReadAgeMs: routineReadAgeMs(o.driftIntervalMs) }),
     }),
     // Clients and policies coming, going or changing wake the pair to rebuild its overview.
     watchesFor: [...overviewWatches(deps), ...access.watches],

@@ -2,6 +2,7 @@
 // get → paused? → deleting? (finalize) → validate → finalizer before any create → sync → status.
 import { ANNOTATIONS, type AnyKind, type Condition, FINALIZER, type PlannedChange } from '../../api/types.ts';
 import { withAbortSignal } from '../../aws/abort-scope.ts';
+import { withSharedReadAge } from '../../aws/ec2/shared-reads.ts';
 import { OutcomeUnknownError } from '../../aws/middleware.ts';
 import { type ConditionInput, ready, setCondition, synced } from '../../runtime/conditions.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../runtime/finalizers.ts';
@@ -12,6 +13,7 @@ import { type ObjectKey, type Reconcile, type ReconcileResult, TerminalError } f
 import { actingCondition } from './acting.ts';
 import type { ControllerDeps } from './deps.ts';
 import { CREATE_IN_DOUBT_WINDOW_MS, CreateInDoubtError, CreatePendingRecords, Planner, parseCreatePending } from './planner.ts';
+import { RoutinePasses } from './routine-pass.ts';
 import { describeError, SyncError } from './sync-error.ts';
 
 export interface FieldError {
@@ -64,6 +66,11 @@ export interface KindHandler<T extends AnyKind> {
   forget?(key: ObjectKey): void;
   /** Tenant boundaries (access-gate.ts): a message when the object may not act in AWS at all. */
   accessDenied?(obj: T): string | undefined;
+  /**
+   * How old the shared AWS lists a routine drift pass may take are (routine-pass.ts); unset:
+   * every pass reads them within their own few-second window.
+   */
+  routineReadAgeMs?: number;
 }
 
 const isTrue = (v: string | undefined): boolean => v === 'true';
@@ -88,6 +95,7 @@ async function patchAnnotation(deps: ControllerDeps, path: string, obj: AnyKind,
 
 export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHandler<T>): Reconcile {
   const now = deps.now ?? (() => new Date());
+  const routine = new RoutinePasses();
 
   // Every AWS call of the reconcile carries its signal (lease lost, shutdown): in-flight calls
   // are cut and no mutating call starts once it is aborted.
@@ -97,6 +105,7 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
     const cached = deps.manager.cache<T>(h.kind).get(key);
     if (!cached) {
       h.forget?.(key);
+      routine.forget(key);
       return;
     }
     // The cache hands out its frozen object; this pass changes its copy (finalizers, status).
@@ -206,7 +215,8 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
         obj.metadata.resourceVersion = stored.metadata.resourceVersion;
         obj.metadata.finalizers = stored.metadata.finalizers;
       }
-      const r = await h.sync(obj, ctx);
+      const age = h.routineReadAgeMs;
+      const r = age && routine.isRoutine(key, obj) ? await withSharedReadAge(age, () => h.sync(obj, ctx)) : await h.sync(obj, ctx);
       const planned: PlannedChange[] | undefined = dryRun ? ctx.plan.changes : undefined;
       const status: Record<string, unknown> = { ...(r.status as Record<string, unknown>) };
       if (planned) status.plannedChanges = planned;
@@ -223,6 +233,7 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       if (r.partialError !== undefined)
         return await failed(r.partialError, status, r.conditions, Math.min(r.requeueAfterMs ?? PARTIAL_RETRY_MS, PARTIAL_RETRY_MS));
       await writeStatus(withConds(status, [...r.conditions, dryRun ? synced.dryRun(DRY_RUN_MESSAGE) : synced.success()]));
+      routine.passed(key, obj);
       return r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : undefined;
     } catch (err) {
       return failed(err);
@@ -234,6 +245,7 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       conds: ConditionInput[] = [],
       partialRetryMs?: number,
     ): Promise<ReconcileResult> {
+      routine.forget(key);
       if (signal.aborted) throw err;
       const d = describeError(err);
       log.warn('reconcile failed', { reason: d.reason, error: d.message });

@@ -120,7 +120,7 @@ export class Planner {
   ) {}
 
   /** `apply` as the aws layer takes it: each of its mutating calls goes this one way. */
-  readonly mutate: Mutate = (change, fn, describe) => this.apply(change, fn, describe);
+  readonly mutate: Mutate = ({ repeatable, ...change }, fn, describe) => this.apply(change, fn, describe, { repeatable });
 
   /**
    * Runs `fn` unless dry-run; returns undefined in dry-run. `repeatable`: a create keyed by a name
