@@ -85,7 +85,7 @@ export interface PairBench {
 
 export async function benchRegionPairs(
   stack: Stack,
-  o: { pairs: number; driftSeconds: number; quietSeconds: number; timeoutMs: number; concurrency?: number; log: (s: string) => void },
+  o: { pairs: number; driftSeconds: number; quietSeconds: number; timeoutMs: number; log: (s: string) => void },
 ): Promise<PairBench> {
   const kube = new Kube(stack.kc);
   await kube.ensureNamespace(PAIR_NS);
@@ -103,7 +103,7 @@ export async function benchRegionPairs(
     kubeconfigPath: stack.kubeconfigPath,
     awsEndpoint: proxy.endpoint,
     clusterId: 'bench',
-    args: [`--drift-interval=${o.driftSeconds}s`, '--log-level=info', ...(o.concurrency ? [`--concurrency=${o.concurrency}`] : [])],
+    args: [`--drift-interval=${o.driftSeconds}s`, '--log-level=info'],
   });
   try {
     await sleep(1000);

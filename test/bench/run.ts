@@ -182,9 +182,6 @@ try {
           driftSeconds: cfg.driftSeconds,
           quietSeconds: pairsQuietSeconds,
           timeoutMs: timeoutMs(pairsLarge),
-          // Its convergence time is no goal's figure (the reads in the quiet window are): 16
-          // workers instead of 4 get the 100 pairs Ready sooner (the set-up waits on AWS calls).
-          concurrency: 16,
           log,
         });
       } finally {
