@@ -27,6 +27,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY build ./build
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${RUNTIME_IMAGE} AS runtime
@@ -36,11 +37,17 @@ WORKDIR /app
 # NODE_OPTIONS (measured in docs/performance.md, "Memory"):
 # - a young generation capped at 2 MiB per semi-space: V8 otherwise grows it to tens of MiB
 #   under the allocation bursts of list/watch/status traffic and keeps it (~50-100 MiB of RSS);
-# - source maps for our own code only (the stack traces of dist/ point at src/): the preload
-#   turns them on before anything loads, without node_modules' maps, which --enable-source-maps
-#   would read too (~10 MiB of heap, ~30 MiB of RSS).
+# - source maps for our own code only (the stack traces of dist/main.js, a bundle, point at
+#   src/): the preload turns them on before anything loads; build/bundle.ts keeps only src/'s
+#   mappings in the bundle's map, and the AWS SDK loaded later from node_modules brings none
+#   (--enable-source-maps would read node_modules' own maps too: ~10 MiB of heap, ~30 of RSS).
+# MALLOC_ARENA_MAX=1: one glibc malloc arena for all of node's threads. With one per thread
+# (glibc's default, up to 8 per core) the memory the SDK's TLS, hashing and parsing leave in the
+# helper threads' arenas stays there: a working controller held ~22 MiB more RSS (same reconcile
+# pace in the bench; docs/performance.md, Memory).
 ENV NODE_ENV=production \
     HOME=/tmp \
+    MALLOC_ARENA_MAX=1 \
     NODE_OPTIONS="--max-semi-space-size=2 --import=data:text/javascript,import{setSourceMapsSupport}from'node:module';setSourceMapsSupport(true)"
 LABEL org.opencontainers.image.title="multiregion-controller" \
       org.opencontainers.image.description="Kubernetes controller for multi-region AWS" \

@@ -2,11 +2,12 @@
 // them, writes a Paused status, makes no AWS call), created in steps so the per-object cost
 // shows, then every object forced through reconciles with the reconcile-now annotation.
 // It measures the compiled controller the way the image runs it (`npm run build`, then
-// `node dist/main.js` with NODE_ENV=production and the NODE_OPTIONS of the Dockerfile), not
-// src/ through tsx.
+// `node dist/main.js`, the bundle, with the environment of the Dockerfile: NODE_ENV, NODE_OPTIONS,
+// MALLOC_ARENA_MAX), not src/ through tsx.
 // BENCH_HEAP_SNAPSHOT=<file> also writes a heap snapshot of the controller at the top level;
 // BENCH_CONTROLLER_ENV='K=V K=V' adds environment to the controller (e.g. to try allocator or
-// V8 options: MALLOC_ARENA_MAX=2; NODE_OPTIONS=--max-semi-space-size=4 is appended to the image's).
+// V8 options: MALLOC_ARENA_MAX=2 replaces the image's; NODE_OPTIONS=--max-semi-space-size=4 is
+// appended to the image's).
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -94,10 +95,20 @@ async function reconcileTotal(ctrl: ControllerProcess): Promise<number> {
     .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
-/** The image's NODE_OPTIONS, as the Dockerfile sets them (quoted or not). */
-export function imageNodeOptions(dockerfile: string): string {
-  const m = /NODE_OPTIONS=(?:"([^"]*)"|(\S+))/.exec(dockerfile);
-  return m?.[1] ?? m?.[2] ?? '';
+/**
+ * The environment the image sets (the Dockerfile's `ENV` lines, quoted values or not): the
+ * controller is measured with the NODE_OPTIONS and allocator settings it runs with. HOME is left
+ * out (the image's /tmp is for a read-only root filesystem, not a setting of the process).
+ */
+export function imageEnvironment(dockerfile: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  const lines = dockerfile.replace(/\\\n/g, ' ').split('\n');
+  for (const line of lines.filter((l) => /^ENV\s/.test(l))) {
+    for (const m of line.slice(4).matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(\S*))/g)) {
+      if (m[1] !== 'HOME') env[m[1] ?? ''] = m[2] ?? m[3] ?? '';
+    }
+  }
+  return env;
 }
 
 interface Memory extends ProcessMemory {
@@ -159,15 +170,15 @@ export async function benchMemory(
       .filter(Boolean)
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   );
-  const image = imageNodeOptions(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
-  const nodeOptions = `${image} ${extra.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:${inspectPort}`.replace(/ +/g, ' ').trim();
+  const image = imageEnvironment(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
+  const nodeOptions = `${image.NODE_OPTIONS ?? ''} ${extra.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:${inspectPort}`.replace(/ +/g, ' ').trim();
   const ctrl = await startController({
     entry: 'dist/main.js',
     kubeconfigPath: stack.kubeconfigPath,
     awsEndpoint: proxy.endpoint,
     clusterId: 'bench',
     args: ['--log-level=info'],
-    env: { ...extra, NODE_ENV: 'production', NODE_OPTIONS: nodeOptions },
+    env: { ...image, ...extra, NODE_OPTIONS: nodeOptions },
   });
   try {
     const base = await settledMemory(ctrl, inspectPort);
@@ -252,7 +263,7 @@ export async function benchMemory(
         `  ${done} reconciles (${o.reconcileRounds} reconcile-now rounds over ${top.objects} objects) in ${seconds.toFixed(1)} s: RSS ${afterReconciles.rssMiB} MiB, heap ${afterReconciles.heapUsedMiB} MiB`,
       );
     }
-    const env = Object.entries({ ...extra, NODE_OPTIONS: nodeOptions.replace(/ --inspect=\S+/, '') }).map(([k, v]) => `${k}=${v}`);
+    const env = Object.entries({ ...image, ...extra, NODE_OPTIONS: nodeOptions.replace(/ --inspect=\S+/, '') }).map(([k, v]) => `${k}=${v}`);
     return { controller: `node dist/main.js (${env.join(' ')})`, baseline, steps, perObjectKiB, afterReconciles, awsCalls: proxy.calls.length };
   } finally {
     await ctrl.stop();

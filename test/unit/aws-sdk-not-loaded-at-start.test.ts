@@ -36,6 +36,12 @@ export function buildInto(dir: string, sourceRoot = repoRoot): string {
   return join(dir, 'dist', 'main.js');
 }
 
+/** Bundles the controller over tsc's entry in `dir`/dist, as `npm run build` does (build/bundle.ts): what the image runs. */
+export function bundleInto(dir: string): string {
+  execFileSync(process.execPath, [join(repoRoot, 'build', 'bundle.ts'), join(dir, 'dist')], { stdio: 'pipe' });
+  return join(dir, 'dist', 'main.js');
+}
+
 function waitForOutput(child: ChildProcess, text: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
@@ -113,7 +119,25 @@ describe('the compiled controller with nothing to do', () => {
       loaded.some((u) => u.includes('/@kubernetes/client-node/')),
       'the recorder sees packages under node_modules',
     );
-    const sdk = [...new Set(loaded.map((u) => /\/node_modules\/(@aws-sdk\/[^/]+)\//.exec(u)?.[1]).filter(Boolean))];
-    assert.deepEqual(sdk, [], 'AWS SDK packages loaded by a controller that made no AWS call');
+    assert.deepEqual(sdkPackages(loaded), [], 'AWS SDK packages loaded by a controller that made no AWS call');
+  });
+
+  it('bundled, as the image runs it, starts without loading any AWS SDK package', async () => {
+    const bundle = bundleInto(dir);
+    const loaded = await modulesLoadedAtStart(bundle, dir);
+    assert.ok(
+      loaded.some((u) => u.endsWith('/dist/main.js')),
+      `the recorder saw the bundle load: ${loaded.join(', ')}`,
+    );
+    assert.ok(!loaded.some((u) => u.endsWith('/dist/aws/clients.js')), "the bundle holds the controller: it loads none of tsc's files");
+    assert.deepEqual(sdkPackages(loaded), [], 'AWS SDK packages loaded by a bundled controller that made no AWS call');
+    // esbuild heads each bundled module with its path: the SDK must be loaded from node_modules
+    // on first use, not parsed at start as part of the bundle.
+    const bundled = [...new Set(readFileSync(bundle, 'utf8').match(/^\/\/ node_modules\/@aws-sdk\/[^/]+/gm) ?? [])];
+    assert.deepEqual(bundled, [], 'AWS SDK packages inside the bundle');
   });
 });
+
+function sdkPackages(loaded: string[]): string[] {
+  return [...new Set(loaded.map((u) => /\/node_modules\/(@aws-sdk\/[^/]+)\//.exec(u)?.[1]).filter((p) => p !== undefined))];
+}

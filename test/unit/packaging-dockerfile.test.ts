@@ -130,4 +130,6 @@ test('package.json start script and the image run the same file', () => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
   assert.equal(pkg.scripts.start, 'node dist/main.js');
   assert.match(pkg.scripts.build ?? '', /tsconfig\.build\.json/);
+  // The image runs the bundle build/bundle.ts writes over tsc's entry (docs/performance.md, Memory).
+  assert.match(pkg.scripts.build ?? '', /tsconfig\.build\.json && node build\/bundle\.ts$/);
 });
