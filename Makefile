@@ -25,7 +25,7 @@ moto: ## the pinned moto server (pip)
 k8s: ## kube-apiserver + etcd built from Go modules into the cache (10-20 min the first time)
 	@bash test/env/build-k8s.sh >/dev/null
 
-tools: ## helm and an OCI registry (built from Go modules), lua5.4 and promtool (Debian) for the packaging and release checks
+tools: ## helm and an OCI registry (built from Go modules); lua5.4, promtool (packaging and release checks) and libjemalloc2 (the image's allocator) from Debian
 	@bash test/env/install-tools.sh
 	@bash test/env/build-helm.sh >/dev/null
 	@bash test/env/build-registry.sh >/dev/null
@@ -97,7 +97,7 @@ local: node-deps moto k8s build ## run the whole thing locally: apiserver + etcd
 local-helm: node-deps moto k8s tools build ## make local, installed through the Helm chart's rendered manifests (controller runs as the chart's ServiceAccount)
 	MRC_LOCAL_HELM=1 node --import tsx test/env/local.ts
 
-bench: node-deps moto k8s ## performance figures against the local stack (not a test; under 15 min; --quick via BENCH_ARGS)
+bench: node-deps moto k8s tools ## performance figures against the local stack (not a test; under 15 min; --quick via BENCH_ARGS)
 	node --import tsx test/bench/run.ts $(BENCH_ARGS)
 
 drill: ## against a running `make local`: a Switchover drill there and back, with its timeline (DRILL_TYPE=Automatic: an unplanned failover)

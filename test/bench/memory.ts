@@ -3,17 +3,17 @@
 // shows, then every object forced through reconciles with the reconcile-now annotation.
 // It measures the compiled controller the way the image runs it (`npm run build`, then
 // `node dist/main.js`, the bundle, with the environment of the Dockerfile: NODE_ENV, NODE_OPTIONS,
-// MALLOC_ARENA_MAX), not src/ through tsx.
+// the jemalloc preload and its MALLOC_CONF; test/env/image-env.ts), not src/ through tsx.
 // BENCH_HEAP_SNAPSHOT=<file> also writes a heap snapshot of the controller at the top level;
 // BENCH_CONTROLLER_ENV='K=V K=V' adds environment to the controller (e.g. to try allocator or
-// V8 options: MALLOC_ARENA_MAX=2 replaces the image's; NODE_OPTIONS=--max-semi-space-size=4 is
-// appended to the image's).
+// V8 options: MALLOC_CONF=narenas:2 replaces the image's, LD_PRELOAD= runs glibc's malloc;
+// NODE_OPTIONS=--max-semi-space-size=4 is appended to the image's).
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream } from 'node:fs';
 import { API_VERSION } from '../../src/api/types.ts';
 import { type ControllerProcess, startController } from '../env/controller.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
+import { imageEnvironmentHere } from '../env/image-env.ts';
 import { freePort } from '../env/ports.ts';
 import { repoRoot, type Stack } from '../env/stack.ts';
 import { condition, inChunks, Kube, type Obj } from '../integration/helpers.ts';
@@ -95,22 +95,6 @@ async function reconcileTotal(ctrl: ControllerProcess): Promise<number> {
     .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
-/**
- * The environment the image sets (the Dockerfile's `ENV` lines, quoted values or not): the
- * controller is measured with the NODE_OPTIONS and allocator settings it runs with. HOME is left
- * out (the image's /tmp is for a read-only root filesystem, not a setting of the process).
- */
-export function imageEnvironment(dockerfile: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  const lines = dockerfile.replace(/\\\n/g, ' ').split('\n');
-  for (const line of lines.filter((l) => /^ENV\s/.test(l))) {
-    for (const m of line.slice(4).matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(\S*))/g)) {
-      if (m[1] !== 'HOME') env[m[1] ?? ''] = m[2] ?? m[3] ?? '';
-    }
-  }
-  return env;
-}
-
 interface Memory extends ProcessMemory {
   externalBytes: number;
 }
@@ -170,7 +154,7 @@ export async function benchMemory(
       .filter(Boolean)
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   );
-  const image = imageEnvironment(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
+  const image = imageEnvironmentHere();
   const nodeOptions = `${image.NODE_OPTIONS ?? ''} ${extra.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:${inspectPort}`.replace(/ +/g, ' ').trim();
   const ctrl = await startController({
     entry: 'dist/main.js',

@@ -1,12 +1,14 @@
 // What the image ships: `npm run build` output in dist/, run with plain node (no tsx), as the
-// Dockerfile's ENTRYPOINT does — `--help`, then the controller against the real stack.
+// Dockerfile's ENTRYPOINT does, with the image's environment (its NODE_OPTIONS, jemalloc preloaded:
+// test/env/image-env.ts) — `--help`, then the controller against the real stack.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startController } from '../env/controller.ts';
+import { imageEnvironmentHere } from '../env/image-env.ts';
 import { seedVpc } from '../env/seed.ts';
 import { getStack, repoRoot, type Stack } from '../env/stack.ts';
 import { Kube, uniqueName } from './helpers.ts';
@@ -37,7 +39,7 @@ test('dist/main.js --help prints the usage and exits 0; a bad flag exits 2 namin
   assert.match(err, /bogus/);
 });
 
-test('the compiled controller reconciles against the real apiserver and moto, and stops cleanly on SIGTERM', async () => {
+test('the compiled controller, with the image environment, reconciles against the real apiserver and moto, and stops cleanly on SIGTERM', async () => {
   const kube = new Kube(stack.kc);
   await kube.ensureNamespace(NS);
   await stack.resetMoto();
@@ -50,8 +52,11 @@ test('the compiled controller reconciles against the real apiserver and moto, an
     awsEndpoint: stack.motoEndpoint,
     entry,
     args: [`--leader-election-namespace=${NS}`],
+    env: imageEnvironmentHere(),
   });
   try {
+    // ld.so only warns when it cannot preload: the library must really be mapped.
+    assert.match(readFileSync(`/proc/${ctrl.proc.pid}/maps`, 'utf8'), /libjemalloc\.so\.2/, 'the controller runs on jemalloc, as in the image');
     const name = uniqueName('dist');
     await kube.apply({
       apiVersion: 'multiregion.dev/v1alpha1',

@@ -106,14 +106,32 @@ test('every file the build stage copies exists, and .dockerignore lets it in', (
   }
 });
 
-test('runtime stage copies only dist, production node_modules and package.json from the build', () => {
+test('runtime stage copies only dist, production node_modules and package.json from the build, and the allocator', () => {
   const copies = ops(runtime, 'COPY');
-  assert.ok(
-    copies.every((c) => c.startsWith(`--from=${build.name} `)),
-    'runtime copies must come from the build stage',
-  );
-  const sources = copies.map((c) => c.split(' ')[1]!.replace(/^\/app\//, '')).sort();
+  const fromBuild = copies.filter((c) => c.startsWith(`--from=${build.name} `));
+  const sources = fromBuild.map((c) => c.split(' ')[1]!.replace(/^\/app\//, '')).sort();
   assert.deepEqual(sources, ['dist', 'node_modules', 'package.json']);
+  assert.deepEqual(
+    copies.filter((c) => !fromBuild.includes(c)),
+    ['--from=allocator /out/ ./lib/'],
+    'every other runtime copy is the allocator stage output',
+  );
+});
+
+test("jemalloc: the target architecture's Debian package, pinned, fetched without emulation, preloaded from the copied path", () => {
+  const allocator = stages.find((s) => s.name === 'allocator');
+  assert.ok(allocator, 'an allocator stage');
+  assert.match(dockerfile, /^FROM --platform=\$BUILDPLATFORM \$\{BUILD_IMAGE\} AS allocator$/m, 'runs on the builder, like the build stage');
+  assert.deepEqual(ops(allocator, 'ARG'), ['TARGETARCH']);
+  const run = ops(allocator, 'RUN').join(' && ');
+  assert.match(run, /dpkg --add-architecture "\$\{TARGETARCH\}"/);
+  assert.match(run, /apt-get install -y --no-install-recommends "libjemalloc2:\$\{TARGETARCH\}=\d[\w.:~+-]*"/, 'pinned to a version');
+  assert.match(run, /\/out\/libjemalloc\.so\.2 /);
+  assert.match(run, /\/usr\/share\/doc\/libjemalloc2\/copyright \/out\//, 'its licence travels with it');
+  // WORKDIR /app + COPY /out/ ./lib/ = where LD_PRELOAD points; a wrong path only makes ld.so warn.
+  assert.deepEqual(ops(runtime, 'WORKDIR'), ['/app']);
+  assert.match(ops(runtime, 'ENV').join(' '), /\bLD_PRELOAD=\/app\/lib\/libjemalloc\.so\.2 /);
+  assert.match(ops(runtime, 'ENV').join(' '), /\bMALLOC_CONF=\S+/);
 });
 
 test("runtime: numeric non-root USER, HOME=/tmp, exec-form ENTRYPOINT running the base's node directly", () => {
