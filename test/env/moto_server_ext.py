@@ -27,7 +27,8 @@ route table's resource type, so an attachment created with tags had none; they a
 `transit-gateway-attachment`, as the API reference has it.
 
 Global Accelerator, which moto lacks entirely, comes from moto_ga.py next to this file (see there);
-cross-region CreateDBInstanceReadReplica as AWS does it, from moto_rds.py.
+cross-region CreateDBInstanceReadReplica as AWS does it, from moto_rds.py; moto_dispatch.py
+keeps what moto_server recomputes on every request (its speed, not its answers).
 Everything else is moto's.
 """
 
@@ -45,6 +46,7 @@ from moto.logs.responses import LogsResponse
 from moto.server import main
 from moto.utilities.utils import filter_resources
 
+import moto_dispatch
 import moto_ga
 import moto_rds
 
@@ -214,6 +216,7 @@ LogsResponse.put_query_definition = put_query_definition
 LogsResponse.describe_query_definitions = describe_query_definitions
 LogsResponse.delete_query_definition = delete_query_definition
 
+moto_dispatch.install()
 moto_ga.install()
 moto_rds.install()
 
