@@ -199,6 +199,7 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
     while (Date.now() - t0 < o.timeoutMs && (items = await listPolicies(kube, ns)).filter(hasChecks).length < o.policies) await sleep(2000);
     if (items.filter(hasChecks).length < o.policies)
       throw new Error(`only ${items.filter(hasChecks).length}/${o.policies} policies got their health checks and replica`);
+    const checksSeconds = (Date.now() - t0) / 1000;
     const checkOf = new Map(items.map((p) => [p.metadata.name as string, p.status.healthCheckIds as { primary: string; secondary: string }]));
     await putMetrics(
       aws,
@@ -227,7 +228,7 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
     if (ready < o.policies) throw new Error(`round ${o.round}: only ${ready}/${o.policies} policies FailoverReady`);
     const setupSeconds = (Date.now() - t0) / 1000;
     o.log(
-      `  round ${o.round}: ${o.policies} policies FailoverReady in ${setupSeconds.toFixed(1)} s (${tallyCalls(proxy.calls.slice(setupMark))['route53:CreateHealthCheck'] ?? 0} CreateHealthCheck)`,
+      `  round ${o.round}: ${o.policies} policies FailoverReady in ${setupSeconds.toFixed(1)} s (health checks and replicas of all after ${checksSeconds.toFixed(1)} s; ${tallyCalls(proxy.calls.slice(setupMark))['route53:CreateHealthCheck'] ?? 0} CreateHealthCheck)`,
     );
 
     // All primaries turn Unhealthy in one PutMetricData. The controller judges the newest
