@@ -127,6 +127,22 @@ test('TGW static routes: added, then exactly the CIDR change applied; the userâ€
   assert.equal(isEmptyPlan(again), true);
 });
 
+test('TGW static routes of given CIDRs only: exact matches, whoever they route to, nothing else; none asked, no call', async () => {
+  const { rt, att, peering } = await primarySide();
+  const route = (cidr: string, to: string) =>
+    ec2.send(new CreateTransitGatewayRouteCommand({ TransitGatewayRouteTableId: rt.id, DestinationCidrBlock: cidr, TransitGatewayAttachmentId: to }));
+  for (let i = 0; i < 60; i++) await route(`203.0.${i}.0/24`, peering.id);
+  await route('192.168.0.0/16', att.id);
+  const cidrs = ['203.0.7.0/24', '192.168.0.0/16', '198.51.100.0/24', ...Array.from({ length: 55 }, (_, i) => `203.0.${i + 5}.0/24`)];
+  const found = await listStaticRoutes(ec2, rt.id, cidrs);
+  // Two filters' worth of values (50 each): every exact match once, the one absent not at all.
+  assert.deepEqual(found.map((r) => r.destinationCidr).sort(), [...new Set(cidrs.filter((c) => c !== '198.51.100.0/24'))].sort());
+  assert.deepEqual(found.find((r) => r.destinationCidr === '192.168.0.0/16')?.attachmentIds, [att.id], 'a route to another attachment is seen (a conflict)');
+  assert.equal((await listStaticRoutes(ec2, rt.id, ['10.99.0.0/16'])).length, 0);
+  assert.deepEqual(await listStaticRoutes(ec2, rt.id, []), []);
+  assert.equal((await listStaticRoutes(ec2, rt.id)).length, 61, 'without CIDRs: the whole table');
+});
+
 test('VPC routes: peer CIDRs via our TGW; a CIDR taken by another target is a conflict, left alone', async () => {
   const { tgw, vpc } = await primarySide();
   const igw = (await ec2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;

@@ -129,12 +129,30 @@ export function planTgwRoutes(input: TgwRoutePlanInput): TgwRoutePlan {
  * defaults to 1,000 and moto answers HTTP 500 when it is sent. If AWS reports more routes
  * than it returned, a desired route may look absent: adding it again is harmless (see
  * createTgwRoute), and nothing unseen is ever removed.
+ *
+ * `cidrs`: only the routes of exactly these destinations (`route-search.exact-match`, its values
+ * OR'ed), a few at a time. What one client plans touches no other CIDR, and reading a whole table
+ * for each new client costs a table's worth of routes per client (and is cut at 1,000 routes).
  */
-export async function listStaticRoutes(ec2: EC2Client, routeTableId: string): Promise<TgwRoute[]> {
+export async function listStaticRoutes(ec2: EC2Client, routeTableId: string, cidrs?: readonly string[]): Promise<TgwRoute[]> {
+  if (!cidrs) return searchStatic(ec2, routeTableId, []);
+  const out: TgwRoute[] = [];
+  const unique = [...new Set(cidrs.map(normalizeCidr))];
+  for (let i = 0; i < unique.length; i += EXACT_MATCH_VALUES) {
+    const some = unique.slice(i, i + EXACT_MATCH_VALUES);
+    out.push(...(await searchStatic(ec2, routeTableId, [{ Name: 'route-search.exact-match', Values: some }])));
+  }
+  return out;
+}
+
+/** Values per exact-match filter: EC2 caps a filter's values (200 for most filters). */
+const EXACT_MATCH_VALUES = 50;
+
+async function searchStatic(ec2: EC2Client, routeTableId: string, more: Array<{ Name: string; Values: string[] }>): Promise<TgwRoute[]> {
   const out = await ec2.send(
     new ec2Sdk.SearchTransitGatewayRoutesCommand({
       TransitGatewayRouteTableId: routeTableId,
-      Filters: [{ Name: 'type', Values: ['static'] }],
+      Filters: [{ Name: 'type', Values: ['static'] }, ...more],
     }),
   );
   return (out.Routes ?? [])

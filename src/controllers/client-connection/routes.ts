@@ -59,11 +59,19 @@ export async function syncClientRoutes(i: ClientRouteInput, ctx: SyncContext): P
   const previous = [...i.previous].sort((a, b) => (a.destinationCidr < b.destinationCidr ? -1 : 1));
   const unchanged = sameRoutes(want, previous);
   if (!i.verify && unchanged) return { routes: previous, conflicts: [], skipped: true };
-  // A drift check of unchanged routes reads the table on the region's rotation, shared with the
-  // pair and the other clients in it; changed routes read it now.
-  const current = await staticRoutesOf(i.ec2, i.routeTableId, { fresh: !unchanged, ...(i.driftIntervalMs !== undefined && { intervalMs: i.driftIntervalMs }) });
-
   const ours = previous.filter((r) => r.routeTableId === i.routeTableId);
+  // A drift check of unchanged routes reads the table on the region's rotation, shared with the
+  // pair and the other clients in it. Changed routes (a new client) are read now, and only the
+  // CIDRs this plan can touch (wanted or recorded as ours): the table holds every other client's
+  // routes too, a whole table per new client.
+  const current = unchanged
+    ? await staticRoutesOf(i.ec2, i.routeTableId, i.driftIntervalMs !== undefined ? { intervalMs: i.driftIntervalMs } : {})
+    : await listStaticRoutes(
+        i.ec2,
+        i.routeTableId,
+        [...want, ...ours].map((r) => r.destinationCidr),
+      );
+
   const plan = planTgwRoutes({
     desired: want.map((r) => ({ destinationCidr: r.destinationCidr, attachmentId: i.attachmentId })),
     current,
