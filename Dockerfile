@@ -33,7 +33,9 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 # jemalloc, the allocator the runtime stage preloads (LD_PRELOAD below): Debian's package for the
 # target's architecture, installed through Debian multiarch on the builder's own platform (nothing
 # emulated; for the builder's own architecture --add-architecture does nothing), pinned to
-# bookworm's version (the runtime base is bookworm too), copied with its copyright file.
+# bookworm's version (the runtime base is bookworm too), copied with its copyright file. Debian
+# serves only a suite's current revision: when bookworm ships a newer one, this install fails and
+# the pin moves to it (`apt-cache policy libjemalloc2` in the build image), as a moved digest does.
 FROM --platform=$BUILDPLATFORM ${BUILD_IMAGE} AS allocator
 ARG TARGETARCH
 RUN dpkg --add-architecture "${TARGETARCH}" \
