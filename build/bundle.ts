@@ -10,7 +10,7 @@
 // Run by `npm run build` after tsc (node runs this file as TypeScript: erasable syntax only), as
 // `node build/bundle.ts [DIST] [--metafile FILE]`: DIST is tsc's output directory (dist/ by default;
 // a test builds into a temporary one); FILE gets esbuild's record of every input in the bundle.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { SourceMapPayload } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,8 @@ const result = await build({
   charset: 'ascii',
   logLevel: 'warning',
   metafile: values.metafile !== undefined,
+  // Kept in memory: the map is filtered below before anything is written.
+  write: false,
 });
 if (values.metafile !== undefined) await writeFile(values.metafile, JSON.stringify(result.metafile));
 
@@ -52,6 +54,11 @@ if (values.metafile !== undefined) await writeFile(values.metafile, JSON.stringi
 // packages' mappings in it, +7 MiB without); a frame in a package names dist/main.js instead.
 // The map's sources are relative to it.
 const ours = `${relative(dist, join(root, 'src'))}/`;
-const mapFile = `${outfile}.map`;
-const map = JSON.parse(await readFile(mapFile, 'utf8')) as SourceMapPayload;
-await writeFile(mapFile, JSON.stringify(keepSources(map, (source) => source.startsWith(ours))));
+for (const file of result.outputFiles) {
+  if (!file.path.endsWith('.map')) {
+    await writeFile(file.path, file.contents);
+    continue;
+  }
+  const map = JSON.parse(file.text) as SourceMapPayload;
+  await writeFile(file.path, JSON.stringify(keepSources(map, (source) => source.startsWith(ours))));
+}

@@ -155,14 +155,15 @@ export async function benchMemory(
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   );
   const image = imageEnvironmentHere();
-  const nodeOptions = `${image.NODE_OPTIONS ?? ''} ${extra.NODE_OPTIONS ?? ''} --inspect=127.0.0.1:${inspectPort}`.replace(/ +/g, ' ').trim();
+  const nodeOptions = `${image.NODE_OPTIONS ?? ''} ${extra.NODE_OPTIONS ?? ''}`.replace(/ +/g, ' ').trim();
+  const env = { ...image, ...extra, NODE_OPTIONS: nodeOptions };
   const ctrl = await startController({
     entry: 'dist/main.js',
     kubeconfigPath: stack.kubeconfigPath,
     awsEndpoint: proxy.endpoint,
     clusterId: 'bench',
     args: ['--log-level=info'],
-    env: { ...image, ...extra, NODE_OPTIONS: nodeOptions },
+    env: { ...env, NODE_OPTIONS: `${nodeOptions} --inspect=127.0.0.1:${inspectPort}`.trim() },
   });
   try {
     const base = await settledMemory(ctrl, inspectPort);
@@ -247,8 +248,8 @@ export async function benchMemory(
         `  ${done} reconciles (${o.reconcileRounds} reconcile-now rounds over ${top.objects} objects) in ${seconds.toFixed(1)} s: RSS ${afterReconciles.rssMiB} MiB, heap ${afterReconciles.heapUsedMiB} MiB`,
       );
     }
-    const env = Object.entries({ ...image, ...extra, NODE_OPTIONS: nodeOptions.replace(/ --inspect=\S+/, '') }).map(([k, v]) => `${k}=${v}`);
-    return { controller: `node dist/main.js (${env.join(' ')})`, baseline, steps, perObjectKiB, afterReconciles, awsCalls: proxy.calls.length };
+    const ran = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    return { controller: `node dist/main.js (${ran.join(' ')})`, baseline, steps, perObjectKiB, afterReconciles, awsCalls: proxy.calls.length };
   } finally {
     await ctrl.stop();
     await proxy.stop();
