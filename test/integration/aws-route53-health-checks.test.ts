@@ -167,6 +167,22 @@ test('status lost the id: the check is found by tag and no duplicate is created'
   assert.equal(await countChecks(), 3);
 });
 
+test('finding a lost check reads the tags of checks with our reference only, not of every check in the account', async () => {
+  const hcs = new HealthChecks(r53);
+  // Other owners' checks, and checks made outside the controller: an account shared by many teams.
+  for (let i = 0; i < 12; i++) await new HealthChecks(r53).create({ ...desired({ type: 'HTTP' }), owner: testOwner(`team-${i}`) });
+  for (let i = 0; i < 12; i++)
+    await r53.send(new CreateHealthCheckCommand({ CallerReference: `console-${i}`, HealthCheckConfig: { Type: 'TCP', IPAddress: '192.0.2.1', Port: 80 } }));
+  const made = await hcs.create(desired({ type: 'HTTP' }));
+  const calls = watchCalls(r53);
+  const seen = await hcs.observe(desired({ type: 'HTTP' }));
+  assert.equal(seen.observed?.id, made.id);
+  assert.equal(seen.observed?.tagged, true);
+  // 25 checks: reading all their tags took three calls of ten (each a request of Route 53's 5/s for the account).
+  assert.equal(calls.count('ListTagsForResources'), 1, "only our own check's tags are read");
+  assert.equal(calls.count('ListHealthChecks'), 1);
+});
+
 test('a check created just before a crash (untagged) is found by its reference and tagged on update', async () => {
   const hcs = new HealthChecks(r53);
   const spec = desired({ type: 'HTTP', path: '/x' });

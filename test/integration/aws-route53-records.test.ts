@@ -356,3 +356,32 @@ test('deletion leaves no record and no check, and nothing of anyone else is touc
   assert.equal(again.ownership, 'free');
   assert.deepEqual(again.changes, [], 'removing twice is a no-op');
 });
+
+test('a desired set computed from the records read: the side they serve now is kept, with one read of the name', async () => {
+  const p: Policy = { name: 'keep-side', recordName: 'keep-side.example.com', targets: IPS };
+  const target = { zoneId: zone, owner: testOwner(p.name), recordName: p.recordName };
+  const input: FailoverRecordsInput = {
+    policyName: p.name,
+    recordName: p.recordName,
+    ttl: 60,
+    ...{ primary: { target: IPS.primary }, secondary: { target: IPS.secondary } },
+  };
+  await records.sync(target, desiredRecords(input, 'secondary'));
+  const before = calls.count('ListResourceRecordSets');
+  let seen: ResourceRecordSet[] = [];
+  // What the FailoverPolicy pass does with a database: the zone says which side PRIMARY serves.
+  const res = await records.sync(target, (current) => {
+    seen = current;
+    const serving = valuesOf(role(current, 'PRIMARY'))?.[0] === IPS.secondary.ips[0] ? 'secondary' : 'primary';
+    return desiredRecords(input, serving);
+  });
+  // The name and its registry record, once each: the side is not read by a call of its own.
+  assert.equal(calls.count('ListResourceRecordSets') - before, 2);
+  assert.equal(seen.length, 2, 'the function is given the records at the name');
+  assert.equal(res.changes.length, 0, 'PRIMARY stays on the secondary side: nothing to write');
+  assert.deepEqual(valuesOf(role(await at(zone, p.recordName), 'PRIMARY')), [IPS.secondary.ips[0]]);
+  await assert.rejects(
+    records.sync(target, () => []),
+    /empty desired record set/,
+  );
+});

@@ -56,20 +56,29 @@ export class FailoverRecords {
     private readonly batcher: ZoneBatcher,
   ) {}
 
-  /** Makes the records at `recordName` the desired ones (from desiredRecords()). */
-  async sync(target: RecordsTarget, desired: RRSet[], opts: RecordsWriteOptions = {}): Promise<SyncResult> {
-    // external-dns#414: an empty desired set must never be read as "delete everything".
-    if (desired.length === 0) throw new Error('refusing to sync an empty desired record set; call remove() to delete records');
+  /**
+   * Makes the records at `recordName` the desired ones (from desiredRecords()). `desired` may be a
+   * function of the records read here: a caller that decides from them (which side the records
+   * serve now) takes this read instead of one of its own, one ListResourceRecordSets less.
+   */
+  async sync(target: RecordsTarget, desired: RRSet[] | ((current: RRSet[]) => RRSet[]), opts: RecordsWriteOptions = {}): Promise<SyncResult> {
     const ids = setIdentifiers(target.owner.name);
-    for (const d of desired) {
-      if (normalizeName(d.Name ?? '') !== normalizeName(target.recordName) || (d.SetIdentifier !== ids.primary && d.SetIdentifier !== ids.secondary)) {
-        throw new Error(`desired record ${d.Name} (${d.SetIdentifier}) is not one of ${target.owner.name}'s records at ${target.recordName}`);
+    const checked = (want: RRSet[]): RRSet[] => {
+      // external-dns#414: an empty desired set must never be read as "delete everything".
+      if (want.length === 0) throw new Error('refusing to sync an empty desired record set; call remove() to delete records');
+      for (const d of want) {
+        if (normalizeName(d.Name ?? '') !== normalizeName(target.recordName) || (d.SetIdentifier !== ids.primary && d.SetIdentifier !== ids.secondary)) {
+          throw new Error(`desired record ${d.Name} (${d.SetIdentifier}) is not one of ${target.owner.name}'s records at ${target.recordName}`);
+        }
       }
-    }
+      return want;
+    };
+    if (typeof desired !== 'function') checked(desired);
     return this.locked(target, async () => {
       const { current, ownership } = await this.read(target);
+      const want = typeof desired === 'function' ? checked(desired(current)) : desired;
       if (ownership.state === 'foreign') return foreignResult(target, ownership, current);
-      const p = plan(current, desired, ownedSetIdentifiers(ownership, target.owner.name));
+      const p = plan(current, want, ownedSetIdentifiers(ownership, target.owner.name));
       if (isEmptyPlan(p)) return { ownership: ownership.state, changes: [], conflicts: p.conflicts, current };
       const changes = [...(p.upserts.length > 0 ? registryChanges(ownership, target.recordName, target.owner, 'claim') : []), ...planChanges(p)];
       const change = await this.write(target, ownership, changes, opts, 'Update');

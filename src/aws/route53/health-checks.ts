@@ -1,7 +1,7 @@
 // Route 53 health checks as an external resource (observe / create / update / delete).
 // CreateHealthCheck has a CallerReference but moto does not honour it, and a crash can fall
-// between the create and the status write: so a check is found again by its ownership tags or
-// its deterministic reference before another is created.
+// between the create and the status write: so a check is found again by its deterministic
+// reference (tagged or not) before another is created.
 import type { HealthCheck, HealthCheckConfig, ListHealthChecksCommandOutput, Route53Client } from '@aws-sdk/client-route-53';
 import { errorCode, isAlreadyExists, isNotFound, toAwsError } from '../errors.ts';
 import { route53Sdk } from '../sdk.ts';
@@ -142,19 +142,22 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
     }
   }
 
-  /** All checks of this owner and side, by tag or by our reference; the newest generation wins. */
+  /**
+   * All checks of this owner and side: those carrying our reference (every check this controller
+   * creates does, and ListHealthChecks returns it), tagged or not (a crash between the create and
+   * the tagging); the newest generation wins. Only their tags are read: in an account with many
+   * checks, reading every check's tags cost one ListTagsForResources per ten checks, per side of
+   * each new policy, at Route 53's 5 requests per second for the whole account.
+   */
   private async findByOwner(spec: DesiredHealthCheck): Promise<ObservedHealthCheck | undefined> {
     const prefix = callerReferencePrefix(spec.owner, spec.side);
-    const all = await this.listAll();
-    const tags = await this.tagsOf(all.map((c) => c.Id ?? '').filter(Boolean));
-    const mine = all
+    const ours = (await this.listAll()).filter((c) => c.Id && generationOf(c.CallerReference, prefix) !== undefined);
+    const tags = await this.tagsOf(ours.map((c) => c.Id as string));
+    const mine = ours
       .map((c) => {
         const t = tags.get(c.Id ?? '') ?? {};
-        const tagged = isOwnedBy(t, spec.owner) && t[SIDE_TAG] === spec.side;
-        const byRef = generationOf(c.CallerReference, prefix) !== undefined;
-        return tagged || byRef ? toObserved(c, prefix, tagged, [], spec.owner) : undefined;
+        return toObserved(c, prefix, isOwnedBy(t, spec.owner) && t[SIDE_TAG] === spec.side, [], spec.owner);
       })
-      .filter((c): c is ObservedHealthCheck => c !== undefined)
       // Every reconcile must pick the same one: newest generation, tagged first, then by id.
       .sort((a, b) => b.generation - a.generation || Number(b.tagged) - Number(a.tagged) || (a.id < b.id ? -1 : 1));
     const [best, ...rest] = mine;

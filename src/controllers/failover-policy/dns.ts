@@ -16,7 +16,6 @@ import { FailoverRecords, type RecordsTarget } from '../../aws/route53/failover-
 import { healthCheckConfig, isShallowCheck, requiresReplacement } from '../../aws/route53/health-check-config.ts';
 import { type DesiredHealthCheck, HealthChecks } from '../../aws/route53/health-checks.ts';
 import { desiredRecords, type FailoverRecordsInput, type RRSet, type Side, sameRecord, setIdentifiers } from '../../aws/route53/records.ts';
-import { readRecordsAt } from '../../aws/route53/zone-reader.ts';
 import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext } from '../shared/lifecycle.ts';
@@ -182,46 +181,50 @@ export class PolicyDns {
     return { policyName: this.obj.metadata.name, recordName: dns.recordName, ttl: dns.ttl, primary: side('primary'), secondary: side('secondary') };
   }
 
-  /** Which side the PRIMARY record serves now, read from the zone. */
-  async readActiveSide(): Promise<Side | undefined> {
-    if (!this.target) return this.state.activeSide;
-    const current = await readRecordsAt(this.client, this.target.zoneId, this.target.recordName);
-    return activeSideOf(current, this.recordsInput(), this.obj.status?.healthCheckIds ?? {});
-  }
-
-  /** Makes the record pair send traffic to `active` (UPSERTs only what differs). */
-  async syncRecords(active: Side): Promise<void> {
+  /**
+   * Makes the record pair send traffic to `active` (UPSERTs only what differs); returns the side
+   * written. `keepZoneSide`: the side the PRIMARY record serves now, as the records read for the
+   * sync show it, wins over `active` (with a database, only the failover machine moves the
+   * records); one read of the name serves both.
+   */
+  async syncRecords(active: Side, opts: { keepZoneSide?: boolean } = {}): Promise<Side> {
     const target = this.target;
     if (!target) {
       // No records: nothing to write, nothing to wait for; the dials follow activeSide.
-      this.state.activeSide = active;
-      return;
+      this.state.activeSide = opts.keepZoneSide ? (this.state.activeSide ?? active) : active;
+      return this.state.activeSide;
     }
-    const desired = desiredRecords(this.recordsInput(), active);
+    const input = this.recordsInput();
+    let side = active;
+    const desired = (current: RRSet[]): RRSet[] => {
+      if (opts.keepZoneSide) side = activeSideOf(current, input, this.obj.status?.healthCheckIds ?? {}) ?? active;
+      return desiredRecords(input, side);
+    };
     // The batch is one Planner.apply: listed in dry-run, sent otherwise.
     const res = await this.records.sync(target, desired, {
       mutate: this.ctx.plan.mutate,
-      change: (n) => ({ action: 'Update', resource: 'Route53FailoverRecords', detail: `${n} changes at ${target.recordName}, PRIMARY → ${active}` }),
+      change: (n) => ({ action: 'Update', resource: 'Route53FailoverRecords', detail: `${n} changes at ${target.recordName}, PRIMARY → ${side}` }),
     });
     if (res.ownership === 'foreign' || res.conflicts.length > 0) {
       this.state.conflict = res.conflicts.map((c) => c.reason).join('; ') || `the name is claimed by ${res.claimedBy ?? 'someone else'}`;
       this.state.recordsInPlace = false;
       this.state.healthChecksInPlace = false;
       delete this.state.pendingChange;
-      return;
+      return side;
     }
     delete this.state.conflict;
     if (res.changes.length > 0 && !this.ctx.plan.dryRun) {
-      this.ctx.normal('RecordsUpdated', `failover records at ${target.recordName} written; PRIMARY serves the ${active} side`);
+      this.ctx.normal('RecordsUpdated', `failover records at ${target.recordName} written; PRIMARY serves the ${side} side`);
     }
     if (res.change) this.lookedAt = res.change.id; // its status just came with the answer
     if (res.change?.status === 'PENDING') this.state.pendingChange = { id: res.change.id, submittedAt: this.ctx.now.toISOString() };
     else if (res.change) delete this.state.pendingChange;
     else await this.lookAtPendingChange();
     this.state.recordsInPlace = (!this.ctx.plan.dryRun || res.changes.length === 0) && !this.state.pendingChange;
-    this.state.activeSide = this.state.recordsInPlace ? active : this.state.activeSide;
+    this.state.activeSide = this.state.recordsInPlace ? side : this.state.activeSide;
     this.state.healthChecksInPlace =
       this.state.recordsInPlace && SIDES.every((s) => !this.r.spec.dns?.[s].healthCheck || this.state.healthCheckIds[s] !== undefined);
+    return side;
   }
 
   /**

@@ -97,8 +97,9 @@ export async function syncFailoverPolicy(
   if (deferred) active = deferred.activeSide ?? active;
   else if (!dnsError) {
     try {
-      if (r.spec.database) active = (await dns.readActiveSide()) ?? active;
-      await dns.syncRecords(active);
+      // With a database the records stay where the zone has them (the machine moves them in its
+      // DNS step): the side is read from the zone by the sync's own read.
+      active = await dns.syncRecords(active, { keepZoneSide: !!r.spec.database });
       await dns.retireChecks();
     } catch (err) {
       if (ctx.signal.aborted) throw err;
