@@ -192,36 +192,48 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
       ),
     );
 
-    // Checks and replicas exist → one lag datapoint per replica (moto's GetMetricData takes no
-    // Maximum over several) and Healthy datapoints per check, kept coming as Route 53's checkers do.
+    // As each policy gets its checks and replica, one lag datapoint for its replica (moto's
+    // GetMetricData takes no Maximum over several) and one Healthy datapoint per check go in, as
+    // CloudWatch publishes them for a new replica and new checks: a policy can be FailoverReady
+    // as soon as it is set up, not only after the last one. Healthy once: the controller judges
+    // the newest period with data (stale only after 5 min). Republished, the primaries' Healthy
+    // probes would share the flip's period and make it a mixed (Unknown) one, so the reaction
+    // would wait for the next period.
     let items: Obj[] = [];
     const hasChecks = (p: Obj): boolean => !!p.status?.healthCheckIds?.secondary && !!p.status?.database?.replica;
-    while (Date.now() - t0 < o.timeoutMs && (items = await listPolicies(kube, ns)).filter(hasChecks).length < o.policies) await sleep(2000);
-    if (items.filter(hasChecks).length < o.policies)
-      throw new Error(`only ${items.filter(hasChecks).length}/${o.policies} policies got their health checks and replica`);
+    const fed = new Set<string>();
+    let healthyAt = new Date();
+    while (Date.now() - t0 < o.timeoutMs && fed.size < o.policies) {
+      items = await listPolicies(kube, ns);
+      const fresh = items.filter((p) => hasChecks(p) && !fed.has(p.metadata.name as string));
+      if (fresh.length > 0) {
+        const name = (p: Obj): string => p.metadata.name as string;
+        await putMetrics(
+          aws,
+          WEST,
+          'AWS/RDS',
+          fresh.map((p) => ({
+            MetricName: 'ReplicaLag',
+            Dimensions: [{ Name: 'DBInstanceIdentifier', Value: `${name(p)}-db-replica` }],
+            Value: 2,
+            Timestamp: new Date(),
+          })),
+        );
+        healthyAt = new Date();
+        const ids = fresh.map((p) => p.status.healthCheckIds as { primary: string; secondary: string });
+        await putMetrics(
+          aws,
+          EAST,
+          'AWS/Route53',
+          ids.flatMap((c) => [healthDatum(c.primary, 1, healthyAt), healthDatum(c.secondary, 1, healthyAt)]),
+        );
+        for (const p of fresh) fed.add(name(p));
+      }
+      if (fed.size < o.policies) await sleep(2000);
+    }
+    if (fed.size < o.policies) throw new Error(`only ${fed.size}/${o.policies} policies got their health checks and replica`);
     const checksSeconds = (Date.now() - t0) / 1000;
     const checkOf = new Map(items.map((p) => [p.metadata.name as string, p.status.healthCheckIds as { primary: string; secondary: string }]));
-    await putMetrics(
-      aws,
-      WEST,
-      'AWS/RDS',
-      names.map((n) => ({
-        MetricName: 'ReplicaLag',
-        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: `${n}-db-replica` }],
-        Value: 2,
-        Timestamp: new Date(),
-      })),
-    );
-    // Healthy once: the controller judges the newest period with data (stale only after 5 min).
-    // Republished, the primaries' Healthy probes would share the flip's period and make it a
-    // mixed (Unknown) one, so the reaction would wait for the next period.
-    const healthyAt = new Date();
-    await putMetrics(
-      aws,
-      EAST,
-      'AWS/Route53',
-      [...checkOf.values()].flatMap((c) => [healthDatum(c.primary, 1, healthyAt), healthDatum(c.secondary, 1, healthyAt)]),
-    );
     const standby = (p: Obj): boolean => condition(p, 'FailoverReady')?.status === 'True';
     while (Date.now() - t0 < o.timeoutMs && (items = await listPolicies(kube, ns)).filter(standby).length < o.policies) await sleep(1000);
     const ready = items.filter(standby).length;

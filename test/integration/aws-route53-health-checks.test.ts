@@ -181,6 +181,16 @@ test('finding a lost check reads the tags of checks with our reference only, not
   // 25 checks: reading all their tags took three calls of ten (each a request of Route 53's 5/s for the account).
   assert.equal(calls.count('ListTagsForResources'), 1, "only our own check's tags are read");
   assert.equal(calls.count('ListHealthChecks'), 1);
+
+  // A policy's pass looks for both sides' lost checks in one listing of the account's checks.
+  const other = await hcs.create(desired({ type: 'HTTP' }, { side: 'secondary' }));
+  const listing = hcs.listingOnce();
+  const both = [await hcs.observe(desired({ type: 'HTTP' }), listing), await hcs.observe(desired({ type: 'HTTP' }, { side: 'secondary' }), listing)];
+  assert.deepEqual(
+    both.map((o) => o.observed?.id),
+    [made.id, other.id],
+  );
+  assert.equal(calls.count('ListHealthChecks'), 2, 'one listing for both sides');
 });
 
 test('a check created just before a crash (untagged) is found by its reference and tagged on update', async () => {

@@ -45,8 +45,12 @@ export type HealthCheckDeleteOutcome = 'Deleted' | 'Gone' | 'NotOurs';
 export class HealthChecks implements ExternalResource<DesiredHealthCheck, ObservedHealthCheck> {
   constructor(private readonly client: Route53Client) {}
 
-  async observe(spec: DesiredHealthCheck): Promise<Observation<ObservedHealthCheck>> {
-    const seen = (spec.knownId && (await this.get(spec.knownId, spec))) || (await this.findByOwner(spec));
+  /**
+   * `listing`: the account's checks as a caller already listed them in this pass (see
+   * listingOnce); without it, a lost check is looked for in a listing of its own.
+   */
+  async observe(spec: DesiredHealthCheck, listing?: () => Promise<HealthCheck[]>): Promise<Observation<ObservedHealthCheck>> {
+    const seen = (spec.knownId && (await this.get(spec.knownId, spec))) || (await this.findByOwner(spec, listing ?? (() => this.listAll())));
     if (!seen) return { exists: false, upToDate: false };
     const diff = diffHealthCheck(spec.config, seen.config);
     if (!seen.tagged) diff.push('Tags: ownership tags missing');
@@ -149,9 +153,9 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
    * checks, reading every check's tags cost one ListTagsForResources per ten checks, per side of
    * each new policy, at Route 53's 5 requests per second for the whole account.
    */
-  private async findByOwner(spec: DesiredHealthCheck): Promise<ObservedHealthCheck | undefined> {
+  private async findByOwner(spec: DesiredHealthCheck, listing: () => Promise<HealthCheck[]>): Promise<ObservedHealthCheck | undefined> {
     const prefix = callerReferencePrefix(spec.owner, spec.side);
-    const ours = (await this.listAll()).filter((c) => c.Id && generationOf(c.CallerReference, prefix) !== undefined);
+    const ours = (await listing()).filter((c) => c.Id && generationOf(c.CallerReference, prefix) !== undefined);
     const tags = await this.tagsOf(ours.map((c) => c.Id as string));
     const mine = ours
       .map((c) => {
@@ -162,6 +166,19 @@ export class HealthChecks implements ExternalResource<DesiredHealthCheck, Observ
       .sort((a, b) => b.generation - a.generation || Number(b.tagged) - Number(a.tagged) || (a.id < b.id ? -1 : 1));
     const [best, ...rest] = mine;
     return best ? { ...best, strays: rest.map((c) => c.id) } : undefined;
+  }
+
+  /**
+   * One listing of the account's checks, taken when first asked for and then shared: both sides
+   * of a policy look for their lost checks in it (each side finds only its own reference, so a
+   * check one side creates after the listing is nothing the other looks for).
+   */
+  listingOnce(): () => Promise<HealthCheck[]> {
+    let listed: Promise<HealthCheck[]> | undefined;
+    return () => {
+      listed ??= this.listAll();
+      return listed;
+    };
   }
 
   private async listAll(): Promise<HealthCheck[]> {

@@ -8,7 +8,7 @@
 // PolicyDns makes no Route 53 call then, and stands for records that are always in place and
 // follow the switch at once (see noRecordsSide), so the failover machine's records step
 // completes without waiting and the accelerator's dials are what the switch moves.
-import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { HealthCheck, Route53Client } from '@aws-sdk/client-route-53';
 import type { FailoverPolicy, FailoverPolicyStatus } from '../../api/types.ts';
 import { ZoneBatcher } from '../../aws/route53/batcher.ts';
 import { getChangeStatus } from '../../aws/route53/change-status.ts';
@@ -119,10 +119,12 @@ export class PolicyDns {
   /** Health checks of both sides; ids land in state.healthCheckIds. */
   async syncChecks(): Promise<void> {
     if (!this.r.spec.dns) return;
-    for (const side of SIDES) await this.syncCheck(side);
+    // A side without a recorded check lists the account's checks: both sides share one listing.
+    const listing = this.checks.listingOnce();
+    for (const side of SIDES) await this.syncCheck(side, listing);
   }
 
-  private async syncCheck(side: Side): Promise<void> {
+  private async syncCheck(side: Side, listing: () => Promise<HealthCheck[]>): Promise<void> {
     const dns = this.r.spec.dns;
     if (!dns) return;
     const hc = dns[side].healthCheck;
@@ -144,7 +146,7 @@ export class PolicyDns {
       ...(knownId && { knownId }),
     };
     const plan = this.ctx.plan;
-    const o = await this.checks.observe(desired);
+    const o = await this.checks.observe(desired, listing);
     const seen = o.observed;
     if (!o.exists || !seen) {
       const made = await plan.apply(
