@@ -17,7 +17,7 @@ import { seedDatabase, seedHostedZone } from '../env/seed.ts';
 import type { Stack } from '../env/stack.ts';
 import { Aws, clearPolicies, EAST, policyObj, WEST } from '../integration/failover-policy-fixtures.ts';
 import { condition, Kube, type Obj } from '../integration/helpers.ts';
-import { sleep, tallyCalls } from './metrics.ts';
+import { apiserverRequests, diffCounts, sleep, tallyCalls } from './metrics.ts';
 
 export const FAILOVER_NS = 'bench-failover';
 const PROMOTE_REQUESTED_TAG = 'multiregion.dev/promote-requested-at';
@@ -41,6 +41,8 @@ export interface FailoverRound {
   setupAwsCalls: Record<string, number>;
   /** AWS calls at the proxy from the flip to the last promote, by `service:Operation`. */
   reactionAwsCalls: Record<string, number>;
+  /** apiserver requests from just before the put to the last promote (the apiserver's own counters), by verb and resource. */
+  reactionApiserver: Record<string, number>;
   /**
    * Seconds AWS's published RDS bucket (per account and Region: LIMITS.rds) alone needs for the
    * RDS calls made from the flip to the last promote, the burst spent first: the busier Region's.
@@ -256,6 +258,7 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
     const flipAt = new Date(Math.max(flipPeriod, periodOf(Date.now()) - periodMs) + periodMs / 2);
     const unhealthy = (n: number, at = new Date()): MetricDatum[] =>
       [...checkOf.values()].flatMap((c) => Array.from({ length: n }, () => healthDatum(c.primary, 0, at)));
+    const apiBefore = await apiserverRequests(kube.kc);
     const mark = proxy.calls.length;
     const atFlip = loadavg()[0]!;
     await putMetrics(aws, EAST, 'AWS/Route53', unhealthy(MIN_PARTIAL_SAMPLES, flipAt));
@@ -264,6 +267,7 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
     const deadline = Date.now() + o.unhealthyForSeconds * 1000 + 90_000;
     while (Date.now() < deadline && promotes().length < o.policies) await sleep(250);
     const atEnd = loadavg()[0]!;
+    const reactionApiserver = diffCounts((await apiserverRequests(kube.kc)).byVerbResource, apiBefore.byVerbResource);
     const calls = promotes().sort((a, b) => a.at - b.at);
     if (calls.length < o.policies) o.log(`  round ${o.round}: only ${calls.length}/${o.policies} PromoteReadReplica calls seen`);
     const last = calls.at(-1);
@@ -307,6 +311,7 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
       loadAverage: { atFlip: round2(atFlip), atEnd: round2(atEnd) },
       setupAwsCalls: tallyCalls(proxy.calls.slice(setupMark, mark)),
       reactionAwsCalls,
+      reactionApiserver,
       rdsFloorSeconds: round2(rdsFloor(rdsByRegion)),
       rdsCallsByRegion: rdsByRegion,
       ...split,
@@ -366,6 +371,12 @@ export async function benchFailover(
           .join(
             ', ',
           )} (${(Object.values(r.rdsCallsByRegion).reduce((a, b) => a + b, 0) / Math.max(1, r.promoted)).toFixed(1)} per failover), RDS floor ${r.rdsFloorSeconds} s`,
+      );
+      o.log(
+        `  round ${round}: apiserver requests from the put to the last promote: ${Object.entries(r.reactionApiserver)
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => `${k}=${n}`)
+          .join(', ')}`,
       );
       o.log(
         `  round ${round}: reaction p50 ${percentile(sorted, 50)} s, max ${sorted.at(-1)} s over ${sorted.length} (load ${r.loadAverage.atFlip} → ${r.loadAverage.atEnd})`,

@@ -28,7 +28,8 @@ route table's resource type, so an attachment created with tags had none; they a
 
 Global Accelerator, which moto lacks entirely, comes from moto_ga.py next to this file (see there);
 cross-region CreateDBInstanceReadReplica as AWS does it, from moto_rds.py; moto_dispatch.py
-keeps what moto_server recomputes on every request (its speed, not its answers).
+keeps what moto_server recomputes on every request, and moto_ec2_tags.py reads an EC2 resource's
+tags by its id instead of scanning every tag of the Region (their speed, not their answers).
 Everything else is moto's.
 """
 
@@ -47,6 +48,7 @@ from moto.server import main
 from moto.utilities.utils import filter_resources
 
 import moto_dispatch
+import moto_ec2_tags
 import moto_ga
 import moto_rds
 
@@ -217,6 +219,7 @@ LogsResponse.describe_query_definitions = describe_query_definitions
 LogsResponse.delete_query_definition = delete_query_definition
 
 moto_dispatch.install()
+moto_ec2_tags.install()
 moto_ga.install()
 moto_rds.install()
 
