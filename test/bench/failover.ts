@@ -18,6 +18,7 @@ import type { Stack } from '../env/stack.ts';
 import { Aws, clearPolicies, EAST, policyObj, WEST } from '../integration/failover-policy-fixtures.ts';
 import { condition, Kube, type Obj } from '../integration/helpers.ts';
 import { apiserverRequests, diffCounts, sleep, tallyCalls } from './metrics.ts';
+import { stackCpu, type WindowCpu, windowCpu } from './process-cpu.ts';
 
 export const FAILOVER_NS = 'bench-failover';
 const PROMOTE_REQUESTED_TAG = 'multiregion.dev/promote-requested-at';
@@ -43,6 +44,8 @@ export interface FailoverRound {
   reactionAwsCalls: Record<string, number>;
   /** apiserver requests from just before the put to the last promote (the apiserver's own counters), by verb and resource. */
   reactionApiserver: Record<string, number>;
+  /** CPU the stack (moto, etcd, apiserver, controller, this bench) spent from the put to the last promote. */
+  reactionCpu: WindowCpu;
   /**
    * Seconds AWS's published RDS bucket (per account and Region: LIMITS.rds) alone needs for the
    * RDS calls made from the flip to the last promote, the burst spent first: the busier Region's.
@@ -260,6 +263,7 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
       [...checkOf.values()].flatMap((c) => Array.from({ length: n }, () => healthDatum(c.primary, 0, at)));
     const apiBefore = await apiserverRequests(kube.kc);
     const mark = proxy.calls.length;
+    const cpuBefore = stackCpu();
     const atFlip = loadavg()[0]!;
     await putMetrics(aws, EAST, 'AWS/Route53', unhealthy(MIN_PARTIAL_SAMPLES, flipAt));
     const putAt = Date.now();
@@ -267,6 +271,7 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
     const deadline = Date.now() + o.unhealthyForSeconds * 1000 + 90_000;
     while (Date.now() < deadline && promotes().length < o.policies) await sleep(250);
     const atEnd = loadavg()[0]!;
+    const reactionCpu = windowCpu(cpuBefore, stackCpu(), (Date.now() - putAt) / 1000);
     const reactionApiserver = diffCounts((await apiserverRequests(kube.kc)).byVerbResource, apiBefore.byVerbResource);
     const calls = promotes().sort((a, b) => a.at - b.at);
     if (calls.length < o.policies) o.log(`  round ${o.round}: only ${calls.length}/${o.policies} PromoteReadReplica calls seen`);
@@ -312,6 +317,7 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
       setupAwsCalls: tallyCalls(proxy.calls.slice(setupMark, mark)),
       reactionAwsCalls,
       reactionApiserver,
+      reactionCpu,
       rdsFloorSeconds: round2(rdsFloor(rdsByRegion)),
       rdsCallsByRegion: rdsByRegion,
       ...split,
@@ -377,6 +383,15 @@ export async function benchFailover(
           .filter(([, n]) => n > 0)
           .map(([k, n]) => `${k}=${n}`)
           .join(', ')}`,
+      );
+      const cpu = r.reactionCpu;
+      o.log(
+        `  round ${round}: CPU from the put to the last promote: ${Object.entries(cpu.byPart)
+          .sort(([, a], [, b]) => b - a)
+          .map(([k, n]) => `${k} ${n} s`)
+          .join(
+            ', ',
+          )} = ${cpu.total} s in ${cpu.wallSeconds.toFixed(1)} s on ${cpu.cores} cores (busy ${Math.round(cpu.busyShare * 100)} %; the same work needs ≥ ${cpu.floorSeconds} s here)`,
       );
       o.log(
         `  round ${round}: reaction p50 ${percentile(sorted, 50)} s, max ${sorted.at(-1)} s over ${sorted.length} (load ${r.loadAverage.atFlip} → ${r.loadAverage.atEnd})`,

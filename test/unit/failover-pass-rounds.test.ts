@@ -4,7 +4,8 @@
 // against the plain-data world of failover-world.ts, with a crash between any two effects.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { observationKey, recordPlan } from '../../src/controllers/failover-policy/database.ts';
+import { mayReuse, observationKey, type Reads, recordPlan } from '../../src/controllers/failover-policy/database.ts';
+import { secretDecides } from '../../src/controllers/failover-policy/database-observe.ts';
 import { decide, type MachineSpec, type MachineStatus, type Observations } from '../../src/controllers/failover-policy/failover-machine.ts';
 import { A, B, baseSpec, World } from './failover-world.ts';
 
@@ -26,17 +27,19 @@ function pass(world: World, spec: MachineSpec, start: MachineStatus, crashAfter 
   let writes = 0;
   let effects = 0;
   let unwritten = false;
-  let unchanged: { key: string; obs: Observations } | undefined;
+  let unchanged: Reads | undefined;
   let stepAtPromote: string | undefined;
   const crash = (): boolean => ++effects > crashAfter;
   for (let round = 0; round < 12; round++) {
     const key = observationKey(spec, status);
     let obs: Observations;
-    if (unchanged?.key === key) obs = unchanged.obs;
+    const reused = unchanged && mayReuse(unchanged, key, status) ? unchanged : undefined;
+    if (reused) obs = reused.obs;
     else {
       reads++;
       obs = world.observe(spec, status);
     }
+    const read: Reads = reused ?? { key, obs, withSecret: secretDecides(status) };
     const d = decide({ spec, status, obs });
     const plan = recordPlan(d, unwritten);
     if (plan.write) {
@@ -52,7 +55,7 @@ function pass(world: World, spec: MachineSpec, start: MachineStatus, crashAfter 
       world.execute(a);
       invariant();
     }
-    unchanged = d.actions.every((a) => a.type === 'recordStep') ? { key, obs } : undefined;
+    unchanged = d.actions.every((a) => a.type === 'recordStep') ? { ...read, obs } : undefined;
     status = d.status;
     if (d.requeueAfterMs !== 0 || d.actions.some((a) => a.type === 'promote')) break;
   }

@@ -28,6 +28,17 @@ export function lagDecides(status: MachineStatus): boolean {
   return !ip || PLANNED_REASONS.has(ip.reason) || stepIndex(ip.step) < stepIndex('LagChecked');
 }
 
+/**
+ * Whether a round's decision may depend on the connection Secret: in steady state (it is kept
+ * naming the writer) and from Promoted on (it is pointed at the new one). From Triggered to
+ * PromoteRequested nothing decides on it, and not reading it there saves an apiserver GET per
+ * round exactly when many policies fail over at once.
+ */
+export function secretDecides(status: MachineStatus): boolean {
+  const ip = status.inProgress;
+  return !ip || stepIndex(ip.step) >= stepIndex('Promoted');
+}
+
 export async function observe(
   run: DatabaseRun,
   spec: MachineSpec,
@@ -40,7 +51,7 @@ export async function observe(
   const refs = refsToObserve(spec, status);
   // Independent of the instances: read beside them, not after.
   const cs = spec.database.connectionSecret;
-  const secretRead = readConnectionSecret(deps.kc, secretPolicyOf(obj), cs.name, run.ctx.signal, cs.keys);
+  const secretRead = secretDecides(status) ? readConnectionSecret(deps.kc, secretPolicyOf(obj), cs.name, run.ctx.signal, cs.keys) : Promise.resolve(undefined);
   secretRead.catch(() => undefined);
   const view = async (ref: InstanceRef): Promise<InstanceView> => {
     const why = silent.get(ref.region);

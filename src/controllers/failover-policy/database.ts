@@ -7,7 +7,7 @@ import type { FailoverPolicyStatus } from '../../api/types.ts';
 import { OutcomeUnknownError } from '../../aws/middleware.ts';
 import type { InstanceRef } from '../../aws/rds/observe.ts';
 import { execute, skipSilent } from './database-actions.ts';
-import { type LagMemo, observe } from './database-observe.ts';
+import { type LagMemo, observe, secretDecides } from './database-observe.ts';
 import { placementError, withInstances } from './database-report.ts';
 import { type Answers, type DatabaseRun, nowOf } from './database-run.ts';
 import { type Blocked, type Decision, decide, type MachineSpec, type MachineStatus, type Observations, refsToObserve } from './failover-machine.ts';
@@ -99,7 +99,7 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   let d: Decision | undefined;
   let obs: Observations | undefined;
   // What the last round read, and under which refs: still true when that round changed nothing.
-  let unchanged: { key: string; obs: Observations } | undefined;
+  let unchanged: Reads | undefined;
   // A recorded step whose write waits for the next one (see recordPlan).
   let unwritten = false;
   let yielded = false;
@@ -107,7 +107,9 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   const lag: LagMemo = {};
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const key = observationKey(spec, status);
-    obs = unchanged?.key === key ? { ...unchanged.obs, now: nowOf(run) } : await observe(run, spec, status, silent, answers, lag);
+    const reused = unchanged && mayReuse(unchanged, key, status) ? unchanged : undefined;
+    obs = reused ? { ...reused.obs, now: nowOf(run) } : await observe(run, spec, status, silent, answers, lag);
+    const read: Reads = reused ?? { key, obs, withSecret: secretDecides(status) };
     d = decide({ spec, status, obs, ...(run.failback && { failback: run.failback }) });
     for (const e of d.events) (e.type === 'Warning' ? run.ctx.warn : run.ctx.normal)(e.reason, e.message);
     if (run.ctx.plan.dryRun) {
@@ -125,7 +127,7 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
     for (const a of d.actions) if (!skipSilent(run, a, silent)) await execute(run, a, answers);
     // An action changed AWS: its instance's answer is stale now.
     if (d.actions.some((a) => a.type !== 'recordStep')) answers.clear();
-    unchanged = d.actions.every((a) => a.type === 'recordStep') ? { key, obs } : undefined;
+    unchanged = d.actions.every((a) => a.type === 'recordStep') ? { ...read, obs } : undefined;
     // The promote is out: the rest of this failover waits for AWS. Other policies' failovers
     // queued behind this worker take it first; this one comes back at once, at the queue's end.
     yielded = d.actions.some((a) => a.type === 'promote');
@@ -170,6 +172,24 @@ export function recordPlan(d: Pick<Decision, 'actions' | 'requeueAfterMs'>, unwr
   if (!pending) return { write: false, defer: false };
   if (!acts && d.requeueAfterMs === 0) return { write: false, defer: true };
   return { write: true, defer: false };
+}
+
+/** One round's reads, kept for the next round when that round changed nothing. */
+export interface Reads {
+  key: string;
+  obs: Observations;
+  /** The connection Secret was read (secretDecides of that round's status). */
+  withSecret: boolean;
+}
+
+/**
+ * Whether a round may take the reads of the round before (which only recorded a step): taken for
+ * the same instances (observationKey), and with the Secret if this round decides on it. Reads
+ * without the Secret (a failover's trigger rounds) never stand in for a round that needs it, such
+ * as steady state after a failover aborted at Triggered.
+ */
+export function mayReuse(prev: Pick<Reads, 'key' | 'withSecret'>, key: string, status: MachineStatus): boolean {
+  return prev.key === key && (prev.withSecret || !secretDecides(status));
 }
 
 /**

@@ -101,7 +101,7 @@ export interface Observations {
     /** Route 53's control plane failed this pass: what it said (its data plane still answers by health). */
     error?: string;
   };
-  /** What the connection Secret holds now (undefined: no Secret yet). */
+  /** What the connection Secret holds now (undefined: no Secret yet; not read from Triggered to PromoteRequested, see secretDecides). */
   secret?: { region?: string; host?: string };
 }
 
