@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { API_VERSION } from '../../src/api/types.ts';
 import { MIN_PARTIAL_SAMPLES } from '../../src/aws/cloudwatch/health-status.ts';
@@ -44,7 +45,7 @@ export interface FailoverRound {
   reactionAwsCalls: Record<string, number>;
   /** apiserver requests from just before the put to the last promote (the apiserver's own counters), by verb and resource. */
   reactionApiserver: Record<string, number>;
-  /** CPU the stack (moto, etcd, apiserver, controller, this bench) spent from the put to the last promote. */
+  /** CPU the stack (moto, etcd, apiserver, controller, this bench) spent from the failovers due (board saw the put + unhealthyForSeconds) to the last promote, read every 250 ms. */
   reactionCpu: WindowCpu;
   /**
    * Seconds AWS's published RDS bucket (per account and Region: LIMITS.rds) alone needs for the
@@ -248,6 +249,11 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
       `  round ${o.round}: ${o.policies} policies FailoverReady in ${setupSeconds.toFixed(1)} s (health checks and replicas of all after ${checksSeconds.toFixed(1)} s; ${tallyCalls(proxy.calls.slice(setupMark))['route53:CreateHealthCheck'] ?? 0} CreateHealthCheck)`,
     );
 
+    // AWS's EC2 API is never cold; moto's first EC2 request of a Region loads the EC2 model and
+    // builds the Region's backend (0.3 s, before moto_dispatch.py's single load: 0.6-1.3 s for
+    // eight at once). The fences are the reaction's first EC2 calls: warmed here, as on AWS.
+    await aws.ec2(EAST).send(new DescribeSecurityGroupsCommand({ MaxResults: 5 }));
+
     // All primaries turn Unhealthy in one PutMetricData. The controller judges the newest
     // complete health period (moto reports no period still running), so the datapoints go into
     // the period that just ended, one without the Healthy datapoints: as Route 53 reports its
@@ -263,15 +269,19 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
       [...checkOf.values()].flatMap((c) => Array.from({ length: n }, () => healthDatum(c.primary, 0, at)));
     const apiBefore = await apiserverRequests(kube.kc);
     const mark = proxy.calls.length;
-    const cpuBefore = stackCpu();
     const atFlip = loadavg()[0]!;
     await putMetrics(aws, EAST, 'AWS/Route53', unhealthy(MIN_PARTIAL_SAMPLES, flipAt));
     const putAt = Date.now();
     const promotes = () => proxy.calls.slice(mark).filter((c) => c.service === 'rds' && c.operation === 'PromoteReadReplica');
     const deadline = Date.now() + o.unhealthyForSeconds * 1000 + 90_000;
-    while (Date.now() < deadline && promotes().length < o.policies) await sleep(250);
+    // The stack's CPU, read every poll: the wave is counted from when the failovers became due
+    // (the board saw the put, plus unhealthyForSeconds; known from status afterwards) to the last promote.
+    const cpuSamples: { at: number; cpu: Record<string, number> }[] = [{ at: putAt, cpu: stackCpu() }];
+    while (Date.now() < deadline && promotes().length < o.policies) {
+      await sleep(250);
+      cpuSamples.push({ at: Date.now(), cpu: stackCpu() });
+    }
     const atEnd = loadavg()[0]!;
-    const reactionCpu = windowCpu(cpuBefore, stackCpu(), (Date.now() - putAt) / 1000);
     const reactionApiserver = diffCounts((await apiserverRequests(kube.kc)).byVerbResource, apiBefore.byVerbResource);
     const calls = promotes().sort((a, b) => a.at - b.at);
     if (calls.length < o.policies) o.log(`  round ${o.round}: only ${calls.length}/${o.policies} PromoteReadReplica calls seen`);
@@ -304,6 +314,10 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
       .map((p) => Date.parse((p.status?.history as { phase: string; at: string }[] | undefined)?.find((h) => h.phase === 'FailingOver')?.at ?? ''))
       .filter(Number.isFinite)
       .sort((a, b) => a - b);
+    const dueAt = (seenAt.length > 0 ? Math.min(...seenAt) : putAt) + o.unhealthyForSeconds * 1000;
+    const fromSample = cpuSamples.filter((x) => x.at <= dueAt).at(-1) ?? cpuSamples[0]!;
+    const toSample = cpuSamples.at(-1)!;
+    const reactionCpu = windowCpu(fromSample.cpu, toSample.cpu, (toSample.at - fromSample.at) / 1000);
     const split = {
       detectSeconds: seenAt.map((t) => round2((t - putAt) / 1000)),
       triggerToPromoteSeconds: calls.slice(0, triggeredAt.length).map((c, k) => round2((c.at - triggeredAt[k]!) / 1000)),
@@ -386,7 +400,7 @@ export async function benchFailover(
       );
       const cpu = r.reactionCpu;
       o.log(
-        `  round ${round}: CPU from the put to the last promote: ${Object.entries(cpu.byPart)
+        `  round ${round}: CPU from the failovers due (the board saw the put, + unhealthyForSeconds) to the last promote: ${Object.entries(cpu.byPart)
           .sort(([, a], [, b]) => b - a)
           .map(([k, n]) => `${k} ${n} s`)
           .join(

@@ -169,7 +169,7 @@ export function printReport(r: BenchResults): void {
     const engine = fo.roundDetails.flatMap((d) => d.triggerToPromoteSeconds);
     rows.push([
       '  where the time goes',
-      `health board saw Unhealthy p50 ${pct(detect, 50)} s / p99 ${pct(detect, 99)} s after the put; trigger → PromoteReadReplica p50 ${pct(engine, 50)} s / p99 ${pct(engine, 99)} s; published RDS bucket floor per round ${fo.roundDetails.map((d) => d.rdsFloorSeconds).join(', ')} s; stack CPU from the put to the last promote per round ${fo.roundDetails.map((d) => `${d.reactionCpu.total} s in ${d.reactionCpu.wallSeconds.toFixed(1)} s (busy ${Math.round(d.reactionCpu.busyShare * 100)} %)`).join(', ')}`,
+      `health board saw Unhealthy p50 ${pct(detect, 50)} s / p99 ${pct(detect, 99)} s after the put; trigger → PromoteReadReplica p50 ${pct(engine, 50)} s / p99 ${pct(engine, 99)} s; published RDS bucket floor per round ${fo.roundDetails.map((d) => d.rdsFloorSeconds).join(', ')} s; stack CPU from the failovers due to the last promote per round ${fo.roundDetails.map((d) => `${d.reactionCpu.total} s in ${d.reactionCpu.wallSeconds.toFixed(1)} s (busy ${Math.round(d.reactionCpu.busyShare * 100)} %)`).join(', ')}`,
     ]);
     const load = fo.roundDetails.map((d) => `${d.loadAverage.atFlip}→${d.loadAverage.atEnd}`).join(', ');
     rows.push([

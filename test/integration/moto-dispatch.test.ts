@@ -2,9 +2,13 @@
 // a speed-up of moto_server's per-request lookup). Requests that alternate between services and
 // Regions, each asked twice so the second answer comes from the kept lookup, must still reach
 // their own service and Region: a host kept under the wrong key would send one to another's backend.
+// The first requests of a service load its model once, under a lock: concurrent first requests
+// must all be answered (a lock taken twice on one thread would hang them).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CloudWatchClient, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { CreateVpcCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateHostedZoneCommand, ListHostedZonesCommand, Route53Client } from '@aws-sdk/client-route-53';
@@ -44,4 +48,20 @@ test('alternating services and Regions each reach their own backend, first and s
     assert.deepEqual((await rds.send(new DescribeDBInstancesCommand({}))).DBInstances, [], `round ${round}: RDS answers`);
     assert.match((await sts.send(new GetCallerIdentityCommand({}))).Arn ?? '', /^arn:aws:(iam|sts)::\d{12}:/, `round ${round}: STS answers`);
   }
+});
+
+// A lock that is never released hangs the requests: the timeout turns that into a failure.
+test('concurrent first requests of services not asked before are all answered, whichever of them loads the model', { timeout: 30_000 }, async () => {
+  // Neither Logs nor DynamoDB was asked by the test above: each of the eight is among the first
+  // requests of its service, and one of them loads the model while the others wait for it.
+  const logs = bed.perTest(new CloudWatchLogsClient(opts('ap-southeast-2')));
+  const ddb = bed.perTest(new DynamoDBClient(opts('ap-southeast-2')));
+  const answers = await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      i % 2 === 0
+        ? logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'dispatch-' })).then((o) => `logs ${o.logGroups?.length}`)
+        : ddb.send(new ListTablesCommand({})).then((o) => `dynamodb ${o.TableNames?.length}`),
+    ),
+  );
+  assert.deepEqual(answers, ['logs 0', 'dynamodb 0', 'logs 0', 'dynamodb 0', 'logs 0', 'dynamodb 0', 'logs 0', 'dynamodb 0']);
 });
