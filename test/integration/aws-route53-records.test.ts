@@ -74,6 +74,15 @@ async function reconcile(zoneId: string, p: Policy, active: Side = 'primary', op
   return { result, checks: ids, owner };
 }
 
+/** The records input of a policy with IP targets and no health checks. */
+const ipsInput = (p: Policy): FailoverRecordsInput => ({
+  policyName: p.name,
+  recordName: p.recordName,
+  ttl: 60,
+  primary: { target: IPS.primary },
+  secondary: { target: IPS.secondary },
+});
+
 const at = async (zoneId: string, name: string) => recordsNamed(await allRecords(r53, zoneId), name);
 const role = (rs: ResourceRecordSet[], failover: 'PRIMARY' | 'SECONDARY') => rs.find((r) => r.Failover === failover);
 const valuesOf = (r: ResourceRecordSet | undefined) => r?.ResourceRecords?.map((v) => v.Value);
@@ -300,12 +309,7 @@ test('dry run plans without writing; an empty desired set is refused', async () 
 test("the one write goes through the caller's mutate (the Planner); a listing mutate sends nothing", async () => {
   const p: Policy = { name: 'via', recordName: 'via.example.com', targets: IPS };
   const target = { zoneId: zone, owner: testOwner(p.name), recordName: p.recordName };
-  const input: FailoverRecordsInput = {
-    policyName: p.name,
-    recordName: p.recordName,
-    ttl: 60,
-    ...{ primary: { target: IPS.primary }, secondary: { target: IPS.secondary } },
-  };
+  const input = ipsInput(p);
   const listed: MutationChange[] = [];
   const dry = await records.sync(target, desiredRecords(input, 'primary'), { mutate: listOnly(listed) });
   assert.equal(calls.count('ChangeResourceRecordSets'), 0);
@@ -360,12 +364,7 @@ test('deletion leaves no record and no check, and nothing of anyone else is touc
 test('a desired set computed from the records read: the side they serve now is kept, with one read of the name', async () => {
   const p: Policy = { name: 'keep-side', recordName: 'keep-side.example.com', targets: IPS };
   const target = { zoneId: zone, owner: testOwner(p.name), recordName: p.recordName };
-  const input: FailoverRecordsInput = {
-    policyName: p.name,
-    recordName: p.recordName,
-    ttl: 60,
-    ...{ primary: { target: IPS.primary }, secondary: { target: IPS.secondary } },
-  };
+  const input = ipsInput(p);
   await records.sync(target, desiredRecords(input, 'secondary'));
   const before = calls.count('ListResourceRecordSets');
   let seen: ResourceRecordSet[] = [];
