@@ -272,6 +272,15 @@ test('IRSA annotation lands on the ServiceAccount the pod uses', () => {
   assert.equal((one(objs, 'Deployment').spec as { template: { spec: { serviceAccountName: string } } }).template.spec.serviceAccountName, sa.metadata.name);
 });
 
+test('the Switchover drill catch-up timeout is a chart value (--drill-catch-up-timeout), 10m by default', () => {
+  const flagOf = (objs: K8sObject[]) => podOf(objs).containers[0]!.args.filter((a) => a.startsWith('--drill-catch-up-timeout='));
+  assert.deepEqual(flagOf(defaults), ['--drill-catch-up-timeout=10m']);
+  const set = flagOf(helmTemplate(['--set', 'controller.drillCatchUpTimeout=30m']));
+  assert.deepEqual(set, ['--drill-catch-up-timeout=30m']);
+  assert.equal(parseFlags(['--cluster-id=a', set[0]!], {}).drillCatchUpTimeoutMs, 30 * 60_000);
+  assert.throws(() => helmTemplate(['--set', 'controller.drillCatchUpTimeout=soon']), /drillCatchUpTimeout/);
+});
+
 test('optional flags are passed only when set', () => {
   assert.ok(!podOf(defaults).containers[0]!.args.some((a) => a.startsWith('--watch-namespace') || a.startsWith('--aws-endpoint-url')));
   const objs = helmTemplate(['--set', 'controller.watchNamespace=apps', '--set', 'controller.awsEndpointUrl=http://127.0.0.1:5000']);
