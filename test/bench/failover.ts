@@ -206,14 +206,15 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
     // probes would share the flip's period and make it a mixed (Unknown) one, so the reaction
     // would wait for the next period.
     let items: Obj[] = [];
+    const name = (p: Obj): string => p.metadata.name as string;
+    const checksOf = (p: Obj) => p.status.healthCheckIds as { primary: string; secondary: string };
     const hasChecks = (p: Obj): boolean => !!p.status?.healthCheckIds?.secondary && !!p.status?.database?.replica;
     const fed = new Set<string>();
     let healthyAt = new Date();
     while (Date.now() - t0 < o.timeoutMs && fed.size < o.policies) {
       items = await listPolicies(kube, ns);
-      const fresh = items.filter((p) => hasChecks(p) && !fed.has(p.metadata.name as string));
+      const fresh = items.filter((p) => hasChecks(p) && !fed.has(name(p)));
       if (fresh.length > 0) {
-        const name = (p: Obj): string => p.metadata.name as string;
         await putMetrics(
           aws,
           WEST,
@@ -226,12 +227,11 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
           })),
         );
         healthyAt = new Date();
-        const ids = fresh.map((p) => p.status.healthCheckIds as { primary: string; secondary: string });
         await putMetrics(
           aws,
           EAST,
           'AWS/Route53',
-          ids.flatMap((c) => [healthDatum(c.primary, 1, healthyAt), healthDatum(c.secondary, 1, healthyAt)]),
+          fresh.map(checksOf).flatMap((c) => [healthDatum(c.primary, 1, healthyAt), healthDatum(c.secondary, 1, healthyAt)]),
         );
         for (const p of fresh) fed.add(name(p));
       }
@@ -239,7 +239,7 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
     }
     if (fed.size < o.policies) throw new Error(`only ${fed.size}/${o.policies} policies got their health checks and replica`);
     const checksSeconds = (Date.now() - t0) / 1000;
-    const checkOf = new Map(items.map((p) => [p.metadata.name as string, p.status.healthCheckIds as { primary: string; secondary: string }]));
+    const checkOf = new Map(items.map((p) => [name(p), checksOf(p)]));
     const standby = (p: Obj): boolean => condition(p, 'FailoverReady')?.status === 'True';
     while (Date.now() - t0 < o.timeoutMs && (items = await listPolicies(kube, ns)).filter(standby).length < o.policies) await sleep(1000);
     const ready = items.filter(standby).length;

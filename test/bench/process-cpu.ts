@@ -58,8 +58,13 @@ export function stackCpu(root = process.pid): Record<string, number> {
     if (p) stats.set(p.pid, p);
   }
   const children = new Map<number, number[]>();
-  for (const p of stats.values()) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
-  const out: Record<string, number> = { bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6 };
+  for (const p of stats.values()) {
+    const siblings = children.get(p.ppid);
+    if (siblings) siblings.push(p.pid);
+    else children.set(p.ppid, [p.pid]);
+  }
+  const own = process.cpuUsage();
+  const out: Record<string, number> = { bench: (own.user + own.system) / 1e6 };
   const todo = [...(children.get(root) ?? [])];
   while (todo.length > 0) {
     const pid = todo.pop() as number;

@@ -97,8 +97,7 @@ export async function syncFailoverPolicy(
   if (deferred) active = deferred.activeSide ?? active;
   else if (!dnsError) {
     try {
-      // With a database the records stay where the zone has them (the machine moves them in its
-      // DNS step): the side is read from the zone by the sync's own read.
+      // With a database only the machine's DNS step moves the records: the sync's read says where they are.
       active = await dns.syncRecords(active, { keepZoneSide: !!r.spec.database });
       await dns.retireChecks();
     } catch (err) {
