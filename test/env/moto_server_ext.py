@@ -28,8 +28,10 @@ route table's resource type, so an attachment created with tags had none; they a
 
 Global Accelerator, which moto lacks entirely, comes from moto_ga.py next to this file (see there);
 cross-region CreateDBInstanceReadReplica as AWS does it, from moto_rds.py; moto_dispatch.py
-keeps what moto_server recomputes on every request, and moto_ec2_tags.py reads an EC2 resource's
-tags by its id instead of scanning every tag of the Region (their speed, not their answers).
+keeps what moto_server recomputes on every request, moto_ec2_tags.py reads an EC2 resource's
+tags by its id instead of scanning every tag of the Region, and moto_cloudwatch_reads.py finds a
+GetMetricData query's datapoints once instead of once per period; moto_keepalive.py keeps a
+connection open for the next call instead of closing it after each (their speed, not their answers).
 Everything else is moto's.
 """
 
@@ -47,9 +49,11 @@ from moto.logs.responses import LogsResponse
 from moto.server import main
 from moto.utilities.utils import filter_resources
 
+import moto_cloudwatch_reads
 import moto_dispatch
 import moto_ec2_tags
 import moto_ga
+import moto_keepalive
 import moto_rds
 
 MAX_QUERY_LENGTH = 10000
@@ -218,9 +222,11 @@ LogsResponse.put_query_definition = put_query_definition
 LogsResponse.describe_query_definitions = describe_query_definitions
 LogsResponse.delete_query_definition = delete_query_definition
 
+moto_cloudwatch_reads.install()
 moto_dispatch.install()
 moto_ec2_tags.install()
 moto_ga.install()
+moto_keepalive.install()
 moto_rds.install()
 
 if __name__ == "__main__":
