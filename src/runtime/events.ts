@@ -8,7 +8,8 @@
 // burst (50 failovers at once write ~4 Events each) then takes one request slot of the apiserver
 // instead of as many as there are Events, and the status writes of the failovers go first. Each
 // Event keeps the time it was recorded. Beyond MAX_QUEUED waiting Events new ones are dropped
-// (client-go drops past 1,000 too) and the drop is logged.
+// (client-go drops past 1,000 too) and the drop is logged; a write that hangs is given up after
+// WRITE_TIMEOUT_MS, so the Events behind it go on.
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -23,6 +24,8 @@ export const REPORTING_COMPONENT = 'multiregion-controller';
 export const AGGREGATION_WINDOW_MS = 10 * 60_000;
 const MAX_MESSAGE = 1024;
 export const MAX_QUEUED = 1000;
+/** One Event write gives up after this: the Events behind it must not wait on a hung request. */
+export const WRITE_TIMEOUT_MS = 10_000;
 
 /** What the recorder remembers about an Event it wrote. */
 export interface SeenEvent {
@@ -58,6 +61,8 @@ export interface EventRecorderOptions {
   maxRemembered?: number;
   /** Events waiting to be sent beyond this are dropped (default MAX_QUEUED). */
   maxQueued?: number;
+  /** A write not answered in this long is given up (default WRITE_TIMEOUT_MS). */
+  writeTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -137,6 +142,7 @@ export class EventRecorder {
 
   private async write({ key, obj, type, reason, message, atMs: nowMs }: Pending): Promise<void> {
     const ts = toKubeTime(new Date(nowMs));
+    const signal = AbortSignal.timeout(this.o.writeTimeoutMs ?? WRITE_TIMEOUT_MS);
     const seen = this.seen.get(key);
     const decision = nextEventAction(seen, nowMs, this.o.windowMs);
     if (seen && decision.action === 'bump') {
@@ -146,6 +152,7 @@ export class EventRecorder {
           path: `/api/v1/namespaces/${encodeURIComponent(seen.namespace)}/events/${encodeURIComponent(seen.name)}`,
           contentType: MERGE_PATCH,
           body: { count: decision.count, lastTimestamp: ts, message },
+          signal,
         });
         this.remember(key, { ...seen, count: decision.count, lastSeenMs: nowMs });
         return;
@@ -159,6 +166,7 @@ export class EventRecorder {
     await kubeRequest(this.o.kc, {
       method: 'POST',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`,
+      signal,
       body: {
         apiVersion: 'v1',
         kind: 'Event',

@@ -5,13 +5,14 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext } from '@kubernetes/client-node';
+import { HttpMethod, IsomorphicFetchHttpLibrary, KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { EventRecorder } from '../../src/runtime/events.ts';
 import { addFinalizer, hasFinalizer, removeFinalizer } from '../../src/runtime/finalizers.ts';
 import { Informer } from '../../src/runtime/informer.ts';
 import { isConflict, isNotFound, kubeRequest } from '../../src/runtime/kube-request.ts';
 import { StatusWriter } from '../../src/runtime/status.ts';
 import { waitFor } from '../env/ports.ts';
+import { TcpProxy } from '../env/tcp-proxy.ts';
 import {
   ALL_WIDGETS,
   cleanupWidgets,
@@ -184,4 +185,42 @@ test('Events go out one at a time in the order recorded, stamped when recorded; 
     ['event 0', 'event 1', 'event 2', 'event 3', 'event 4', 'event 5'],
   );
   for (const e of list.items) assert.equal(e.firstTimestamp, '2026-01-02T03:04:05Z', 'the time it was recorded, not sent');
+});
+
+test('an Event write that hangs is given up after its timeout, and the Events behind it are not held', async () => {
+  const obj = await createWidget(cluster.kc, ns, 'hung');
+  const proxy = new TcpProxy(cluster.kc.getCurrentCluster()!.server);
+  await proxy.start();
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: cluster.kc.clusters.map((c) => ({ ...c, server: `https://${proxy.address}` })),
+    users: cluster.kc.users,
+    contexts: cluster.kc.contexts,
+    currentContext: cluster.kc.currentContext,
+  });
+  const recorder = new EventRecorder({ kc, logger: testLogger(), instance: 'runtime-tests', writeTimeoutMs: 1_000 });
+  try {
+    proxy.block();
+    const started = Date.now();
+    const hung = recorder.normal(obj, 'Hung', 'written while the apiserver does not answer');
+    const behind = recorder.normal(obj, 'Behind', 'recorded behind it');
+    // Both give up while the apiserver still does not answer: each write waits its own timeout, no longer.
+    const given = await Promise.race([Promise.all([hung, behind]).then(() => 'given up'), sleep(6_000).then(() => 'still waiting')]);
+    assert.equal(given, 'given up', 'the writes are given up while blocked');
+    assert.ok(Date.now() - started >= 2_000, 'each waited its timeout');
+    proxy.unblock();
+    proxy.dropConnections();
+    await recorder.normal(obj, 'After', 'recorded once the apiserver answers again');
+  } finally {
+    await proxy.stop();
+  }
+  const list = await kubeRequest<{ items: CoreEvent[] }>(cluster.kc, {
+    method: 'GET',
+    path: `/api/v1/namespaces/${ns}/events`,
+    query: { fieldSelector: 'involvedObject.name=hung' },
+  });
+  assert.ok(
+    list.items.some((e) => e.reason === 'After'),
+    `the Event after the outage is written: ${list.items.map((e) => e.reason).join(',')}`,
+  );
 });
