@@ -3,7 +3,8 @@
 // Regions, each asked twice so the second answer comes from the kept lookup, must still reach
 // their own service and Region: a host kept under the wrong key would send one to another's backend.
 // The first requests of a service load its model once, under a lock: concurrent first requests
-// must all be answered (a lock taken twice on one thread would hang them).
+// must all be answered (a lock taken twice on one thread would hang them). Each response class's
+// action list is kept per class: alternating services also checks that each finds its own.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CloudWatchClient, ListMetricsCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
