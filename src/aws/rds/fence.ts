@@ -22,7 +22,7 @@
 import type { EC2Client, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import type { DBInstance, ModifyDBInstanceCommandOutput, RDSClient } from '@aws-sdk/client-rds';
 import { errorCode, isAlreadyExists, isThrottling } from '../errors.ts';
-import { ec2Sdk, rdsSdk } from '../sdk.ts';
+import { ec2Sdk, loadSoon, rdsSdk } from '../sdk.ts';
 import { isOwnedBy, ownershipTags, TAG_PREFIX, tagsToMap, toEc2TagSpec } from '../tags.ts';
 import type { Owner } from '../types.ts';
 import { describeInstance } from './instances.ts';
@@ -44,6 +44,19 @@ export interface FenceResult {
   /** For status and events: what was done, or why it could not be confirmed. */
   reason: string;
   denyGroupId?: string;
+}
+
+let fenceSdkRequested = false;
+
+/**
+ * Readies what a fence needs before an outage asks for one: the EC2 package (the fence's deny-all
+ * group), which nothing else of a FailoverPolicy loads. Called by every policy that can fail over,
+ * so the package is loaded on a quiet turn of the event loop and not by the first fence.
+ */
+export function prepareFence(): void {
+  if (fenceSdkRequested) return;
+  fenceSdkRequested = true;
+  loadSoon(ec2Sdk);
 }
 
 /** Read-only: is this instance fenced now, and did its region answer at all? */

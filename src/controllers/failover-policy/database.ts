@@ -5,6 +5,7 @@
 
 import type { FailoverPolicyStatus } from '../../api/types.ts';
 import { OutcomeUnknownError } from '../../aws/middleware.ts';
+import { prepareFence } from '../../aws/rds/fence.ts';
 import type { InstanceRef } from '../../aws/rds/observe.ts';
 import { execute, skipSilent } from './database-actions.ts';
 import { type LagMemo, observe, secretDecides } from './database-observe.ts';
@@ -59,6 +60,8 @@ export function machineSpecOf(r: ResolvedPolicy): MachineSpec {
 }
 
 export async function runDatabase(run: DatabaseRun): Promise<DatabaseResult> {
+  // A policy with a database may have to fence: ready now, not by the first fence of an outage.
+  prepareFence();
   const res = await runPass(run);
   // Fence groups left by earlier retires and unfences, whatever this pass did (fence-sweep.ts).
   const sweep = await runFenceSweeps(run, res.status.fenceSweep);
