@@ -60,5 +60,11 @@ export const credentialProvidersSdk = lazyPackage<typeof import('@aws-sdk/creden
  * with every other failover waiting.
  */
 export function loadSoon(pkg: object): void {
-  setImmediate(() => Reflect.has(pkg, 'default'));
+  setImmediate(() => {
+    try {
+      Reflect.has(pkg, 'default');
+    } catch {
+      // Not loadable now: the first use tries again, in a pass, where the error is reported.
+    }
+  });
 }
