@@ -2,14 +2,8 @@
 // promotions, failovers, terminal errors. Repeats of the same (object, type, reason, message)
 // within the aggregation window bump count/lastTimestamp on the existing Event instead of
 // creating a new one, as client-go's recorder does. Recording never throws: an Event is
-// best-effort and must not fail a reconcile.
-//
-// Events go out one at a time, in the order recorded, as client-go's broadcaster sends them: a
-// burst (50 failovers at once write ~4 Events each) then takes one request slot of the apiserver
-// instead of as many as there are Events, and the status writes of the failovers go first. Each
-// Event keeps the time it was recorded. Beyond MAX_QUEUED waiting Events new ones are dropped
-// (client-go drops past 1,000 too) and the drop is logged; a write that hangs is given up after
-// WRITE_TIMEOUT_MS, so the Events behind it go on.
+// best-effort and must not fail a reconcile. A write not answered in WRITE_TIMEOUT_MS is given
+// up: a hung request must not hold the repeats chained behind it.
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -23,8 +17,7 @@ export type EventType = 'Normal' | 'Warning';
 export const REPORTING_COMPONENT = 'multiregion-controller';
 export const AGGREGATION_WINDOW_MS = 10 * 60_000;
 const MAX_MESSAGE = 1024;
-export const MAX_QUEUED = 1000;
-/** One Event write gives up after this: the Events behind it must not wait on a hung request. */
+/** One Event write gives up after this. */
 export const WRITE_TIMEOUT_MS = 10_000;
 
 /** What the recorder remembers about an Event it wrote. */
@@ -59,29 +52,15 @@ export interface EventRecorderOptions {
   windowMs?: number;
   /** Remembered Events beyond this are forgotten oldest-first (their repeats create anew). */
   maxRemembered?: number;
-  /** Events waiting to be sent beyond this are dropped (default MAX_QUEUED). */
-  maxQueued?: number;
   /** A write not answered in this long is given up (default WRITE_TIMEOUT_MS). */
   writeTimeoutMs?: number;
   now?: () => number;
 }
 
-/** An Event recorded and not yet sent. */
-interface Pending {
-  key: string;
-  obj: KubeObjectLike;
-  type: EventType;
-  reason: string;
-  message: string;
-  atMs: number;
-  sent: () => void;
-}
-
 export class EventRecorder {
   private readonly seen = new Map<string, SeenEvent>();
-  private readonly queue: Pending[] = [];
-  private sending = false;
-  private dropped = 0;
+  /** One write at a time per aggregation key, so repeats don't race their own create. */
+  private readonly chains = new Map<string, Promise<void>>();
   private readonly instance: string;
   private readonly now: () => number;
 
@@ -98,49 +77,25 @@ export class EventRecorder {
     return this.record(obj, 'Warning', reason, message);
   }
 
-  /** Events recorded and not yet sent (the one being sent included). */
-  get waiting(): number {
-    return this.queue.length + (this.sending ? 1 : 0);
-  }
-
-  /** Resolves when the Event is written, or the attempt failed or it was dropped (logged); never rejects. */
+  /** Resolves when the Event is written or the attempt failed (logged); never rejects. */
   record(obj: KubeObjectLike, type: EventType, reason: string, message: string): Promise<void> {
     const msg = truncateMessage(message);
-    if (this.queue.length >= (this.o.maxQueued ?? MAX_QUEUED)) {
-      this.dropped++;
-      // Once per hundred: a storm of drops must not become a storm of log lines.
-      if (this.dropped % 100 === 1)
-        this.o.logger.warn('events dropped: too many waiting to be sent', { dropped: this.dropped, reason, name: obj.metadata.name });
-      return Promise.resolve();
-    }
-    return new Promise<void>((sent) => {
-      this.queue.push({ key: aggregationKey(obj, type, reason, msg), obj, type, reason, message: msg, atMs: this.now(), sent });
-      void this.drain();
+    const key = aggregationKey(obj, type, reason, msg);
+    const prev = this.chains.get(key) ?? Promise.resolve();
+    const next = prev
+      .then(() => this.write(key, obj, type, reason, msg))
+      .catch((err: unknown) => {
+        this.o.logger.warn('could not record event', { reason, eventType: type, name: obj.metadata.name, namespace: obj.metadata.namespace, err });
+      });
+    this.chains.set(key, next);
+    void next.then(() => {
+      if (this.chains.get(key) === next) this.chains.delete(key);
     });
+    return next;
   }
 
-  /** Sends the waiting Events one after the other; one drain runs at a time. */
-  private async drain(): Promise<void> {
-    if (this.sending) return;
-    this.sending = true;
-    for (let e = this.queue.shift(); e; e = this.queue.shift()) {
-      try {
-        await this.write(e);
-      } catch (err) {
-        this.o.logger.warn('could not record event', {
-          reason: e.reason,
-          eventType: e.type,
-          name: e.obj.metadata.name,
-          namespace: e.obj.metadata.namespace,
-          err,
-        });
-      }
-      e.sent();
-    }
-    this.sending = false;
-  }
-
-  private async write({ key, obj, type, reason, message, atMs: nowMs }: Pending): Promise<void> {
+  private async write(key: string, obj: KubeObjectLike, type: EventType, reason: string, message: string): Promise<void> {
+    const nowMs = this.now();
     const ts = toKubeTime(new Date(nowMs));
     const signal = AbortSignal.timeout(this.o.writeTimeoutMs ?? WRITE_TIMEOUT_MS);
     const seen = this.seen.get(key);
