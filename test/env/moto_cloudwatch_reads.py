@@ -21,11 +21,10 @@ from datetime import timedelta
 from moto.cloudwatch.models import CloudWatchBackend, Dimension, Statistics
 
 
-def _moto_predicate(query_ns, query_name, dimensions):
-    if dimensions:
-        wanted = sorted(dimensions)
-        return lambda md: sorted(md.dimensions) == wanted and md.name == query_name
-    return lambda md: md.namespace == query_ns and md.name == query_name
+def _moto_predicate(query_name, dimensions):
+    # moto's test for a query with dimensions (it leaves the namespace out).
+    wanted = sorted(dimensions)
+    return lambda md: sorted(md.dimensions) == wanted and md.name == query_name
 
 
 class _Window:
@@ -69,7 +68,7 @@ class _Window:
             if not self._wildcard:
                 d = dimensions[0]
                 return index.get((query_name, d.name, d.value), [])
-        match = _moto_predicate(query_ns, query_name, dimensions)
+        match = _moto_predicate(query_name, dimensions)
         return [md for md in self.data if match(md)]
 
 

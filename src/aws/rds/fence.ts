@@ -46,16 +46,13 @@ export interface FenceResult {
   denyGroupId?: string;
 }
 
-let fenceSdkRequested = false;
-
 /**
  * Readies what a fence needs before an outage asks for one: the EC2 package (the fence's deny-all
  * group), which nothing else of a FailoverPolicy loads. Called by every policy that can fail over,
- * so the package is loaded on a quiet turn of the event loop and not by the first fence.
+ * so the package is loaded on a quiet turn of the event loop and not by the first fence (once
+ * loaded, the package answers at once).
  */
 export function prepareFence(): void {
-  if (fenceSdkRequested) return;
-  fenceSdkRequested = true;
   loadSoon(ec2Sdk);
 }
 
