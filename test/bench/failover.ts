@@ -304,6 +304,14 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
         (c) => `${((c.at - putAt) / 1000).toFixed(3)} ${c.region} ${c.service}:${c.operation}${c.status && c.status >= 300 ? ` ${c.status}` : ''}`,
       );
       writeFileSync(`${process.env.BENCH_FAILOVER_LOG}.calls.${o.round}`, `${lines.join('\n')}\n`);
+      // The round's Events too, by first time written (seconds after the put) and reason.
+      type Ev = { reason?: string; count?: number; eventTime?: string; firstTimestamp?: string };
+      const events = ((await kube.api.list('v1', 'Event', ns)) as unknown as { items: Ev[] }).items;
+      const eventLines = events.map((e) => `${((Date.parse(e.eventTime ?? e.firstTimestamp ?? '') - putAt) / 1000).toFixed(3)} ${e.reason} ×${e.count ?? 1}`);
+      writeFileSync(
+        `${process.env.BENCH_FAILOVER_LOG}.events.${o.round}`,
+        `${eventLines.sort((a, b) => Number.parseFloat(a) - Number.parseFloat(b)).join('\n')}\n`,
+      );
     }
     // Where the time went, from the policies' own status: when the health board saw the primary
     // Unhealthy (health.primarySince), and when the failover was triggered (the FailingOver
