@@ -317,6 +317,9 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
     // Unhealthy (health.primarySince), and when the failover was triggered (the FailingOver
     // history entry). Promotes in call order against those in order: the split is statistical.
     const after = await listPolicies(kube, ns);
+    // One policy as stored after its failover: what each status write of the wave carries.
+    if (process.env.BENCH_FAILOVER_LOG && after[0])
+      writeFileSync(`${process.env.BENCH_FAILOVER_LOG}.policy.${o.round}.json`, JSON.stringify(after[0], null, 1));
     const seenAt = after.map((p) => Date.parse(p.status?.health?.primarySince ?? '')).filter(Number.isFinite);
     const triggeredAt = after
       .map((p) => Date.parse((p.status?.history as { phase: string; at: string }[] | undefined)?.find((h) => h.phase === 'FailingOver')?.at ?? ''))

@@ -174,6 +174,34 @@ test('the finalizer is stored before sync runs; the pass writes its status once,
   assert.equal((await stored('order'))?.metadata.resourceVersion, after1?.metadata.resourceVersion);
 });
 
+test('a pass that stored what it needs and comes back at once leaves its status to the next pass; not when it comes back later', async () => {
+  await createPair('waits');
+  await pass('waits');
+  const writes = status.writes;
+  const before = await stored('waits');
+  script.sync = async () => ({ status: { overviewHash: 'h2' }, conditions: [ready.available()], requeueAfterMs: 1, statusWriteWaits: true });
+  await pass('waits');
+  assert.equal(status.writes - writes, 0, 'the write waits for the next pass');
+  assert.equal((await stored('waits'))?.metadata.resourceVersion, before?.metadata.resourceVersion);
+  // The next pass writes what the first one left.
+  script.sync = async () => ({ status: { overviewHash: 'h2' }, conditions: [ready.available()] });
+  await pass('waits');
+  assert.equal(status.writes - writes, 1);
+  assert.equal((await stored('waits'))?.status?.overviewHash, 'h2');
+  // Not coming back within STATUS_WAIT_MAX_MS (or not at all): written now.
+  for (const [i, requeueAfterMs] of [60_000, 0, undefined].entries()) {
+    script.sync = async () => ({
+      status: { overviewHash: `h3-${i}` },
+      conditions: [ready.available()],
+      ...(requeueAfterMs !== undefined && { requeueAfterMs }),
+      statusWriteWaits: true,
+    });
+    await pass('waits');
+    assert.equal(status.writes - writes, 2 + i, `requeueAfterMs ${requeueAfterMs}: written`);
+    assert.equal((await stored('waits'))?.status?.overviewHash, `h3-${i}`);
+  }
+});
+
 test('a failing sync: Synced=False with the reason, one status write, a Warning Event, and the error rethrown for a retry', async () => {
   await createPair('fails');
   script.sync = async () => {

@@ -45,6 +45,8 @@ export interface DatabaseResult {
   error?: unknown;
   /** A wanted failover or failback is held (see Decision.blocked). */
   blocked?: Blocked;
+  /** The pass ended on its PromoteReadReplica (stored before the call) and comes back at once. */
+  yielded?: boolean;
 }
 
 export function machineStatusOf(st: FailoverPolicyStatus | undefined): MachineStatus {
@@ -155,6 +157,7 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
     ...(obs.lag && { lagSeconds: obs.lag.seconds }),
     ...(requeue !== undefined && { requeueAfterMs: requeue }),
     ...(d.blocked && { blocked: d.blocked }),
+    ...(yielded && { yielded }),
   };
 }
 

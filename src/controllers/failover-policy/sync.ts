@@ -26,6 +26,7 @@ import type { HealthBoard, HealthEntry } from './health-board.ts';
 import { type ResolvedPolicy, ROUTE53_REGION, requireSideRegions, resolvePolicy, SIDES, sideOfRegion } from './resolve.ts';
 import { syncRollout } from './rollout.ts';
 import { secretPolicyOf } from './secret.ts';
+import { onlyObservedDiffer } from './status-waits.ts';
 
 /** A record claimed by someone else is looked at again this often (it may be removed). */
 export const CONFLICT_REQUEUE_MS = 60_000;
@@ -133,6 +134,7 @@ export async function syncFailoverPolicy(
   let databaseError: unknown;
   let blocked: Blocked | undefined;
   let rolloutCondition: ConditionInput | undefined;
+  let yielded = false;
   if (r.spec.database) {
     const res = await runDatabase({
       deps,
@@ -157,6 +159,7 @@ export async function syncFailoverPolicy(
     failoverReady = res.failoverReady;
     databaseError = res.error;
     blocked = res.blocked;
+    yielded = res.yielded === true;
     // Lag is published once a minute: a standby that is not ready yet is looked at again then.
     requeueAfterMs = res.failoverReady.status === 'True' ? res.requeueAfterMs : Math.min(res.requeueAfterMs ?? LAG_REQUEUE_MS, LAG_REQUEUE_MS);
     lagSeconds = res.lagSeconds;
@@ -289,7 +292,15 @@ export async function syncFailoverPolicy(
   if (last.status === 'True') last.message += note;
   if (conflict) requeueAfterMs = Math.min(requeueAfterMs ?? CONFLICT_REQUEUE_MS, CONFLICT_REQUEUE_MS);
   const partialError = databaseError ?? dnsError ?? ga.error;
-  return { status, conditions, ...(requeueAfterMs !== undefined && { requeueAfterMs }), ...(partialError !== undefined && { partialError }) };
+  // Ended on its promote: the rest of the status goes with the next pass (status-waits.ts).
+  const statusWriteWaits = yielded && onlyObservedDiffer(obj.status, status);
+  return {
+    status,
+    conditions,
+    ...(requeueAfterMs !== undefined && { requeueAfterMs }),
+    ...(partialError !== undefined && { partialError }),
+    ...(statusWriteWaits && { statusWriteWaits }),
+  };
 }
 
 /**

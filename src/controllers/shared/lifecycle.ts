@@ -47,7 +47,17 @@ export interface SyncResult<S> {
    * backoff as for a thrown error.
    */
   partialError?: unknown;
+  /**
+   * What a restart needs was stored during the pass, and the pass comes back at once
+   * (requeueAfterMs ≤ STATUS_WAIT_MAX_MS): its status is left to that next pass, whose write
+   * carries it. One write less where writes crowd (a FailoverPolicy's pass that ended on its
+   * promote, in a wave of failovers); honoured only without an error and outside dry-run.
+   */
+  statusWriteWaits?: boolean;
 }
+
+/** The longest requeue after which a pass may leave its status to the next one. */
+export const STATUS_WAIT_MAX_MS = 1_000;
 
 export interface FinalizeResult<S> {
   done: boolean;
@@ -232,6 +242,11 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       // by a Route 53 outage); the failed part is retried at that pace too, at most PARTIAL_RETRY_MS.
       if (r.partialError !== undefined)
         return await failed(r.partialError, status, r.conditions, Math.min(r.requeueAfterMs ?? PARTIAL_RETRY_MS, PARTIAL_RETRY_MS));
+      if (r.statusWriteWaits && !dryRun && r.requeueAfterMs !== undefined && r.requeueAfterMs > 0 && r.requeueAfterMs <= STATUS_WAIT_MAX_MS) {
+        // The stored conditions are those of before this pass: not a routine pass's to trust.
+        routine.forget(key);
+        return { requeueAfterMs: r.requeueAfterMs };
+      }
       await writeStatus(withConds(status, [...r.conditions, dryRun ? synced.dryRun(DRY_RUN_MESSAGE) : synced.success()]));
       routine.passed(key, obj);
       return r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : undefined;
