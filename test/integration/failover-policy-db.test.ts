@@ -42,8 +42,13 @@ describe('FailoverPolicy database', () => {
     assert.equal(await bed.dbs.primaryRecordValue(s), '203.0.113.20', 'PRIMARY now carries the secondary target');
     const old = await bed.dbs.instance(EAST, s.db);
     assert.equal(old.VpcSecurityGroups?.length, 1, 'old writer fenced behind one deny-all group');
-    const events = (await bed.kube.events(NS, s.name)).map((e) => e.reason);
-    for (const r of ['FailoverTriggered', 'PromotingReplica', 'FailoverCompleted']) assert.ok(events.includes(r), `${r} in ${events.join(',')}`);
+    const all = await bed.kube.events(NS, s.name);
+    const events = all.map((e) => e.reason);
+    for (const r of ['FailoverTriggered', 'PromotedDBInstance', 'FailoverCompleted']) assert.ok(events.includes(r), `${r} in ${events.join(',')}`);
+    // One Event for the promote, once AWS took it, saying why it was safe.
+    const promoted = all.filter((e) => e.reason === 'PromotedDBInstance' || e.reason === 'PromotingReplica');
+    assert.equal(promoted.length, 1, `one promote Event: ${promoted.map((e) => e.reason).join(',')}`);
+    assert.match(promoted[0]?.message ?? '', /RPO \d+s; fencing Confirmed/);
     assert.ok(done.status.history.some((h: { reason: string }) => h.reason === 'FailoverCompleted'));
   });
 

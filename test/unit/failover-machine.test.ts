@@ -484,7 +484,9 @@ const cases: Case[] = [
     step: 'PromoteRequested',
     check: (d) => {
       assert.equal(d.status.inProgress?.rpoSeconds, 10);
-      assert.deepEqual(d.actions[1], { type: 'promote', region: B, identifier: 'orders-db-replica' });
+      const { why, ...promote } = d.actions[1] as { why?: string };
+      assert.deepEqual(promote, { type: 'promote', region: B, identifier: 'orders-db-replica' });
+      assert.match(why ?? '', /^RPO 10s; fencing /, "the promote's Event says why it was safe");
     },
   },
   {

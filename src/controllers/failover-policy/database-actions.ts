@@ -73,7 +73,7 @@ export async function execute(run: DatabaseRun, a: FailoverAction, answers: Answ
       await ctx.plan.apply(
         change,
         () => promote(rds(a.region), a.identifier, new Date(), answers.get(answerKey(a))),
-        () => `replica ${a.identifier}`,
+        () => `replica ${a.identifier}${a.why ? ` (${a.why})` : ''}`,
       );
       return;
     case 'writeSecret':

@@ -240,12 +240,8 @@ function requestPromotion(w: Work, ip: FailoverProgress): void {
   }
   if (planned) ip.rpoSeconds = 0;
   record(w, ip, 'PromoteRequested');
-  w.actions.push({ type: 'promote', ...to });
-  w.events.push({
-    type: 'Normal',
-    reason: 'PromotingReplica',
-    message: `promoting ${to.identifier} in ${ip.to} (RPO ${ip.rpoSeconds ?? 'unknown'}s; fencing ${ip.fencing ?? 'unknown'})`,
-  });
+  // Its Event is the Planner's, once AWS took the call (PromotedDBInstance), with why it was safe.
+  w.actions.push({ type: 'promote', ...to, why: `RPO ${ip.rpoSeconds ?? 'unknown'}s; fencing ${ip.fencing ?? 'unknown'}` });
 }
 
 /** Step 4b: wait until the instance is a standalone writer. Never a second PromoteReadReplica. */
