@@ -10,12 +10,17 @@ lives, as on AWS.
 It also refuses what AWS refuses: "If you create an encrypted read replica in a different AWS
 Region, then you must specify a KMS key identifier for the destination AWS Region" (API reference,
 CreateDBInstanceReadReplica, KmsKeyId). moto created such a replica with the source's key.
+
+PromoteReadReplica makes the replica "a standalone DB instance" (API reference): it no longer
+names a source (ReadReplicaSourceDBInstanceIdentifier) and its source no longer lists it
+(ReadReplicaDBInstanceIdentifiers). moto kept both, so a promoted instance still read as a replica.
 """
 
-from moto.rds.exceptions import InvalidParameterCombination
+from moto.rds.exceptions import DBInstanceNotFoundError, InvalidParameterCombination
 from moto.rds.models import RDSBackend
 
 _create_read_replica = RDSBackend.create_db_instance_read_replica
+_promote_read_replica = RDSBackend.promote_read_replica
 
 
 def _source_region(source_id):
@@ -38,5 +43,24 @@ def create_db_instance_read_replica(self, db_kwargs):
     return _create_read_replica(self, db_kwargs)
 
 
+def promote_read_replica(self, db_kwargs):
+    database = self.databases.get(db_kwargs["db_instance_identifier"])
+    if database is None:
+        raise DBInstanceNotFoundError(db_kwargs["db_instance_identifier"])
+    source_id = database.source_db_instance_identifier if database.is_replica else None
+    promoted = _promote_read_replica(self, db_kwargs)
+    if source_id:
+        try:
+            source = self.find_db_from_id(source_id)
+        except DBInstanceNotFoundError:
+            source = None
+        if source is not None:
+            # Listed by ARN when cross-region, by identifier otherwise (moto's add_replica).
+            source.replicas = [r for r in source.replicas if r not in (database.db_instance_arn, database.db_instance_identifier)]
+        database.source_db_instance_identifier = None
+    return promoted
+
+
 def install():
     RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
+    RDSBackend.promote_read_replica = promote_read_replica

@@ -172,15 +172,17 @@ describe('findByOwnerTag', () => {
 });
 
 describe('promote', () => {
-  it('turns the replica into a standalone writer, marked before and after the call', async () => {
+  it('turns the replica into a standalone writer, marked before the call', async () => {
     const src = await createSource();
     await createCrossRegionReplica(west, request(src.DBInstanceArn!));
     await promote(west, 'orders-db-replica');
     const r = await readBack(west, 'orders-db-replica');
     assert.equal(r.DBInstanceStatus, 'available');
-    // moto keeps ReadReplicaSourceDBInstanceIdentifier after PromoteReadReplica (AWS clears it):
-    // isStandaloneWriter relies on our marker only because no read-replication status is shown.
+    // AWS (and the test stack's moto, moto_rds.py) clears the source: a writer on its own.
+    assert.equal(r.ReadReplicaSourceDBInstanceIdentifier, undefined);
     assert.equal(isStandaloneWriter(r), true);
+    const source = await readBack(east, 'orders-db');
+    assert.deepEqual(source.ReadReplicaDBInstanceIdentifiers ?? [], [], 'the source no longer lists it');
     assert.ok(tagsToMap(r.TagList)[PROMOTE_REQUESTED_TAG]);
     // A repeated call is harmless (moto accepts it; AWS answers InvalidDBInstanceState, which promote() accepts).
     await promote(west, 'orders-db-replica');

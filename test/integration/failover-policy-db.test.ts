@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AddTagsToResourceCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
+import { ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import { PolicyBed } from './failover-policy-bed.ts';
 import { EAST, WEST } from './failover-policy-fixtures.ts';
 import { condition } from './helpers.ts';
@@ -159,12 +159,6 @@ describe('FailoverPolicy database', () => {
     await bed.start({ behindProxy: true });
     await sleep(5_000);
     assert.equal(p.count('rds', 'PromoteReadReplica'), 1, 'the restart waits instead of promoting again');
-    // moto keeps ReadReplicaSourceDBInstanceIdentifier after a promotion (AWS clears it): the
-    // promoted-at tag stands in for that, as it does for promote() itself.
-    const arn = (await bed.dbs.instance(WEST, s.replica)).DBInstanceArn!;
-    await bed.aws
-      .rds(WEST)
-      .send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: 'multiregion.dev/promoted-at', Value: new Date().toISOString() }] }));
     await bed.kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: s.name }, { metadata: { annotations: { 'multiregion.dev/reconcile-now': '1' } } });
     const done = await bed.kube.waitFor('FailoverPolicy', NS, s.name, 'failover completed', (x) => !!x.status?.lastFailover?.completedAt, 90_000);
     assert.equal(done.status.activeRegion, WEST);

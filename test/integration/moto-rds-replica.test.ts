@@ -3,6 +3,7 @@
 // another region gets the subnet group, security groups, KMS key, Multi-AZ, class, storage type
 // and parameter / option groups of the request, looked up in its own region; a replica of an
 // encrypted source in another region needs a KmsKeyId (InvalidParameterCombination without one).
+// PromoteReadReplica makes a standalone instance: no source named, not listed by its source.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -13,6 +14,7 @@ import {
   CreateDBSubnetGroupCommand,
   CreateOptionGroupCommand,
   DescribeDBInstancesCommand,
+  PromoteReadReplicaCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { MotoBed } from './moto-bed.ts';
@@ -117,4 +119,25 @@ test('an unencrypted source needs no key in another region', async () => {
   await rds(WEST).send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'rep', SourceDBInstanceIdentifier: arn }));
   const r = (await rds(WEST).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'rep' }))).DBInstances![0]!;
   assert.equal(r.StorageEncrypted, false);
+});
+
+test('a promoted replica names no source and its source no longer lists it, in another region or the same; an unknown one is not found', async () => {
+  const arn = await source(false);
+  await rds(WEST).send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'rep', SourceDBInstanceIdentifier: arn }));
+  await rds(EAST).send(new CreateDBInstanceReadReplicaCommand({ DBInstanceIdentifier: 'same', SourceDBInstanceIdentifier: 'src' }));
+  const read = async (region: string, id: string) => (await rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances![0]!;
+  assert.equal((await read(WEST, 'rep')).ReadReplicaSourceDBInstanceIdentifier, arn);
+  assert.equal((await read(EAST, 'src')).ReadReplicaDBInstanceIdentifiers?.length, 2);
+
+  await rds(WEST).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: 'rep' }));
+  assert.equal((await read(WEST, 'rep')).ReadReplicaSourceDBInstanceIdentifier, undefined);
+  assert.deepEqual((await read(EAST, 'src')).ReadReplicaDBInstanceIdentifiers, ['same']);
+  await rds(EAST).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: 'same' }));
+  assert.equal((await read(EAST, 'same')).ReadReplicaSourceDBInstanceIdentifier, undefined);
+  assert.deepEqual((await read(EAST, 'src')).ReadReplicaDBInstanceIdentifiers ?? [], []);
+  // Promoting a standalone instance again changes nothing.
+  await rds(WEST).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: 'rep' }));
+  assert.equal((await read(WEST, 'rep')).DBInstanceStatus, 'available');
+
+  await assert.rejects(rds(WEST).send(new PromoteReadReplicaCommand({ DBInstanceIdentifier: 'nope' })), (e: Error) => e.name === 'DBInstanceNotFoundFault');
 });

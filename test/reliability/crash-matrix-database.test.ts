@@ -13,8 +13,8 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
-import { AddTagsToResourceCommand, DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RemoveTagsFromResourceCommand } from '@aws-sdk/client-rds';
-import { PROMOTE_REQUESTED_TAG, PROMOTED_TAG } from '../../src/aws/rds/instances.ts';
+import { DescribeDBInstancesCommand, DescribeDBSnapshotsCommand, RemoveTagsFromResourceCommand } from '@aws-sdk/client-rds';
+import { PROMOTE_REQUESTED_TAG } from '../../src/aws/rds/instances.ts';
 import { tagsToMap } from '../../src/aws/tags.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
 import { getStack, type Stack } from '../env/stack.ts';
@@ -105,8 +105,6 @@ const failedOver = (s: DbSetup) =>
 
 /**
  * After a kill, play the parts that are not the controller's:
- * - killed after PromoteReadReplica: AWS detaches the replica (moto keeps its source id, so the
- *   promoted-at tag stands in for that, as in promote() itself);
  * - killed between the promote-requested mark and PromoteReadReplica: the restart must only
  *   wait (it cannot tell whether the call reached AWS); the operator's remedy from the
  *   PromotionStalled warning — remove the mark — lets it send the one and only call.
@@ -116,9 +114,7 @@ async function playAws(s: DbSetup, point: string): Promise<string[]> {
   const replica = await dbs.instance(WEST, s.replica);
   const tags = tagsToMap(replica.TagList);
   const arn = replica.DBInstanceArn!;
-  if (point.startsWith('rds:PromoteReadReplica')) {
-    await aws.rds(WEST).send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: PROMOTED_TAG, Value: new Date().toISOString() }] }));
-  } else if (tags[PROMOTE_REQUESTED_TAG] && !tags[PROMOTED_TAG] && proxy.count('rds', 'PromoteReadReplica') === 0) {
+  if (tags[PROMOTE_REQUESTED_TAG] && proxy.count('rds', 'PromoteReadReplica') === 0) {
     await sleep(8_000);
     if (proxy.count('rds', 'PromoteReadReplica') > 0) bad.push(`${point}: the restart sent PromoteReadReplica though the mark was on the instance`);
     await aws.rds(WEST).send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [PROMOTE_REQUESTED_TAG] }));

@@ -7,8 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AddTagsToResourceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
-import { PROMOTED_TAG } from '../../src/aws/rds/instances.ts';
+import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import { type ControllerProcess, startController } from '../env/controller.ts';
 import { FaultProxy, type OutageMode } from '../env/fault-proxy.ts';
 import { seedDatabase, seedHostedZone } from '../env/seed.ts';
@@ -175,16 +174,6 @@ async function primaryRecord(s: Setup): Promise<string | undefined> {
   return recs.find((r) => r.SetIdentifier === `${s.name}-primary`)?.ResourceRecords?.[0]?.Value;
 }
 
-/**
- * AWS detaches a promoted replica (ReadReplicaSourceDBInstanceIdentifier cleared); moto keeps the
- * source id, so the controller's promoted-at mark stands in for it, as promote() itself and the
- * crash matrix do. Used only where the answer to PromoteReadReplica never reached the controller.
- */
-async function detachedAsOnAws(s: Setup): Promise<void> {
-  const arn = (await aws.rds(s.standby).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: s.replica }))).DBInstances![0]!.DBInstanceArn!;
-  await aws.rds(s.standby).send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: PROMOTED_TAG, Value: new Date().toISOString() }] }));
-}
-
 /** After the region is back: the old writer is fenced (only the deny-all group), so one writer takes writes. */
 async function oneWriterAfterRecovery(s: Setup): Promise<void> {
   proxy.regionUp(s.primary);
@@ -290,7 +279,7 @@ describe('regional outage: the primary region down', () => {
     test(f.name, async () => {
       tally.rows++;
       const s = await ready({ promoteWhenFenceUnconfirmed: true });
-      proxy.add({ service: 'rds', operation: 'PromoteReadReplica', kind: f.kind, times: 1, hook: () => detachedAsOnAws(s) });
+      proxy.add({ service: 'rds', operation: 'PromoteReadReplica', kind: f.kind, times: 1 });
       const at = await outage(s, 'blackhole');
       const o = await completed(s, (SIGNAL_DELAY_S + UNHEALTHY_FOR + FAILOVER_BUDGET_S) * 1000);
       await auditCompleted(s, o, at);
@@ -306,10 +295,7 @@ describe('regional outage: the primary region down', () => {
       operation: 'PromoteReadReplica',
       kind: 'applyThenDrop',
       times: 1,
-      hook: async () => {
-        await first.kill();
-        await detachedAsOnAws(s);
-      },
+      hook: () => first.kill(),
     });
     const at = await outage(s, 'blackhole');
     await first.exited;

@@ -1,11 +1,18 @@
-// Pure parts of the RDS modules: writer/replica detection (with moto's promote quirk), when an
+// Pure parts of the RDS modules: writer/replica detection, when an
 // existing instance may be taken as our replica, fence state, "region unreachable", lag picking.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DBInstance } from '@aws-sdk/client-rds';
 import { newest } from '../../src/aws/cloudwatch/replica-lag.ts';
 import { FENCE_TAGS, fenceStateOf, isRegionUnreachable } from '../../src/aws/rds/fence.ts';
-import { acceptExisting, isAvailableReplica, isStandaloneWriter, PROMOTED_TAG, ReplicaConflictError, sameInstance } from '../../src/aws/rds/instances.ts';
+import {
+  acceptExisting,
+  isAvailableReplica,
+  isStandaloneWriter,
+  PROMOTE_REQUESTED_TAG,
+  ReplicaConflictError,
+  sameInstance,
+} from '../../src/aws/rds/instances.ts';
 import { toInstanceView } from '../../src/aws/rds/observe.ts';
 import { ownershipTags } from '../../src/aws/tags.ts';
 import type { Owner } from '../../src/aws/types.ts';
@@ -23,16 +30,15 @@ describe('isStandaloneWriter / isAvailableReplica', () => {
       false,
       true,
     ],
-    ['moto replica: source, no StatusInfos, no marker', { DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SRC }, false, true],
+    ['a replica without StatusInfos', { DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SRC }, false, true],
     [
-      'moto after PromoteReadReplica: source kept, our marker',
-      { DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SRC, TagList: [{ Key: PROMOTED_TAG, Value: 't' }] },
-      true,
-      false,
-    ],
-    [
-      'AWS right after the call: marker, but still replicating',
-      { DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: SRC, StatusInfos: replicating, TagList: [{ Key: PROMOTED_TAG, Value: 't' }] },
+      'right after the call: the promote mark, but still replicating (the source not cleared yet)',
+      {
+        DBInstanceStatus: 'available',
+        ReadReplicaSourceDBInstanceIdentifier: SRC,
+        StatusInfos: replicating,
+        TagList: [{ Key: PROMOTE_REQUESTED_TAG, Value: 't' }],
+      },
       false,
       true,
     ],
@@ -158,15 +164,14 @@ describe('isRegionUnreachable', () => {
 });
 
 describe('toInstanceView', () => {
-  it('maps a moto-promoted instance to a writer with endpoint, ownership and markers', () => {
+  it('maps a promoted instance to a writer with endpoint, ownership and markers', () => {
     const v = toInstanceView(
       { region: 'us-west-2', identifier: 'r' },
       {
         DBInstanceStatus: 'available',
-        ReadReplicaSourceDBInstanceIdentifier: SRC,
         DBInstanceArn: 'arn:aws:rds:us-west-2:123456789012:db:r',
         Endpoint: { Address: 'r.x.us-west-2.rds.amazonaws.com', Port: 5432 },
-        TagList: [...ownershipTags(owner), { Key: PROMOTED_TAG, Value: 't' }, { Key: 'multiregion.dev/promote-requested-at', Value: 't' }],
+        TagList: [...ownershipTags(owner), { Key: PROMOTE_REQUESTED_TAG, Value: 't' }],
       },
       owner,
     );

@@ -7,8 +7,6 @@ import { rdsSdk } from '../sdk.ts';
 import { isOwnedBy, ownershipTags, ownsForDelete, TAG_PREFIX, tagsToMap, toRdsTags } from '../tags.ts';
 import type { Owner } from '../types.ts';
 
-/** Written by promote() once PromoteReadReplica was accepted; see isStandaloneWriter. */
-export const PROMOTED_TAG = `${TAG_PREFIX}promoted-at`;
 /** Written by promote() just before it calls PromoteReadReplica. */
 export const PROMOTE_REQUESTED_TAG = `${TAG_PREFIX}promote-requested-at`;
 
@@ -163,9 +161,9 @@ export function sameInstance(a: string, b: string): boolean {
 }
 
 /**
- * Marks the instance with PROMOTE_REQUESTED_TAG, calls PromoteReadReplica, then marks it with
- * PROMOTED_TAG. The first mark lets a restart tell "the call may have reached AWS" (mark
- * present: wait, never call again) from "it certainly did not" (no mark: call now). A definite
+ * Marks the instance with PROMOTE_REQUESTED_TAG, then calls PromoteReadReplica. The mark lets a
+ * restart tell "the call may have reached AWS" (mark present: wait, never call again) from "it
+ * certainly did not" (no mark: call now). A definite
  * refusal (HTTP 4xx) removes the mark again; an ambiguous failure (timeout, 5xx) keeps it.
  * An instance already promoting or promoted answers InvalidDBInstanceState: that counts as done.
  */
@@ -187,7 +185,6 @@ export async function promote(rds: RDSClient, identifier: string, now: Date = ne
       throw err;
     }
   }
-  await rds.send(new rdsSdk.AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: PROMOTED_TAG, Value: now.toISOString() }] }));
   return instance ?? before;
 }
 
@@ -247,24 +244,17 @@ export function promoteRequested(i: DBInstance): boolean {
 const PROMOTING_STATES = new Set(['modifying', 'rebooting', 'backing-up', 'configuring-log-exports']);
 
 /**
- * True once the instance takes writes on its own.
- * Real AWS: after promotion ReadReplicaSourceDBInstanceIdentifier is cleared and the status
- * returns to `available` after `modifying`/`rebooting` (often `backing-up` in between); while
- * it is a replica, StatusInfos holds a `read replication` entry.
- * moto keeps ReadReplicaSourceDBInstanceIdentifier after PromoteReadReplica and never reports
- * StatusInfos, so our PROMOTED_TAG marker also counts — but only when no `read replication`
- * status is shown, so on AWS the tag alone never declares a still-replicating instance a writer.
+ * True once the instance takes writes on its own: AWS clears ReadReplicaSourceDBInstanceIdentifier
+ * when it promotes a replica, and the status returns to `available` after `modifying` /
+ * `rebooting` (often `backing-up` in between).
  */
 export function isStandaloneWriter(i: DBInstance): boolean {
-  if (i.DBInstanceStatus !== 'available') return false;
-  if (!i.ReadReplicaSourceDBInstanceIdentifier) return true;
-  const replicating = (i.StatusInfos ?? []).some((s) => s.StatusType === 'read replication');
-  return !replicating && tagsToMap(i.TagList)[PROMOTED_TAG] !== undefined;
+  return i.DBInstanceStatus === 'available' && !i.ReadReplicaSourceDBInstanceIdentifier;
 }
 
 /** A read replica that is up: what FailoverReady needs from the standby. */
 export function isAvailableReplica(i: DBInstance): boolean {
-  return i.DBInstanceStatus === 'available' && !!i.ReadReplicaSourceDBInstanceIdentifier && !isStandaloneWriter(i);
+  return i.DBInstanceStatus === 'available' && !!i.ReadReplicaSourceDBInstanceIdentifier;
 }
 
 export type DeleteOutcome = 'Deleting' | 'AlreadyDeleting' | 'Gone';

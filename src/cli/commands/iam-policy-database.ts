@@ -1,12 +1,12 @@
 // The policy template's RDS statements (FailoverPolicy database: only the named instances) and the
 // fence groups' EC2 statements. See iam-policy-template.ts for how each is guarded.
 import { FENCE_TAGS } from '../../aws/rds/fence.ts';
-import { PROMOTE_REQUESTED_TAG, PROMOTED_TAG } from '../../aws/rds/instances.ts';
+import { PROMOTE_REQUESTED_TAG } from '../../aws/rds/instances.ts';
 import { TAG_KEYS } from '../../aws/tags.ts';
 import type { MaybeStatement, TemplateContext } from './iam-policy-types.ts';
 
 /** Tags the controller adds to (and removes from) RDS instances it did not create: fence and promotion marks. */
-export const RDS_MARK_KEYS = [FENCE_TAGS.from, FENCE_TAGS.group, FENCE_TAGS.at, PROMOTE_REQUESTED_TAG, PROMOTED_TAG];
+export const RDS_MARK_KEYS = [FENCE_TAGS.from, FENCE_TAGS.group, FENCE_TAGS.at, PROMOTE_REQUESTED_TAG];
 
 export function databaseStatements({ input, ours, arn, ec2 }: TemplateContext): MaybeStatement[] {
   const { clusterId } = input;
