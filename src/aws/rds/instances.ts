@@ -163,9 +163,9 @@ export function sameInstance(a: string, b: string): boolean {
 /**
  * Marks the instance with PROMOTE_REQUESTED_TAG, then calls PromoteReadReplica. The mark lets a
  * restart tell "the call may have reached AWS" (mark present: wait, never call again) from "it
- * certainly did not" (no mark: call now). A definite
- * refusal (HTTP 4xx) removes the mark again; an ambiguous failure (timeout, 5xx) keeps it.
- * An instance already promoting or promoted answers InvalidDBInstanceState: that counts as done.
+ * certainly did not" (no mark: call now). A definite refusal (HTTP 4xx) removes the mark again;
+ * an ambiguous failure (timeout, 5xx) keeps it. An instance already promoting or promoted
+ * answers InvalidDBInstanceState: that counts as done.
  */
 export async function promote(rds: RDSClient, identifier: string, now: Date = new Date(), known?: DBInstance): Promise<DBInstance> {
   // `known`: the caller's own DescribeDBInstances answer of this pass; read again only without one.

@@ -130,7 +130,13 @@ export type FailoverAction =
     } & ReplicaSettings)
   | { type: 'fence'; region: string; identifier: string }
   | { type: 'unfence'; region: string; identifier: string }
-  | { type: 'promote'; region: string; identifier: string /** For the promote's one Event: the RPO and how the old writer was fenced. */; why?: string }
+  | {
+      type: 'promote';
+      region: string;
+      identifier: string;
+      /** For the promote's one Event: the RPO and how the old writer was fenced. */
+      why?: string;
+    }
   | { type: 'writeSecret'; name: string; data: SecretData }
   | { type: 'switchDns'; activeRegion: string }
   | { type: 'retireInstance'; region: string; identifier: string; finalSnapshotIdentifier: string }
