@@ -27,7 +27,8 @@ route table's resource type, so an attachment created with tags had none; they a
 `transit-gateway-attachment`, as the API reference has it.
 
 Global Accelerator, which moto lacks entirely, comes from moto_ga.py next to this file (see there);
-cross-region CreateDBInstanceReadReplica as AWS does it, from moto_rds.py; moto_dispatch.py
+cross-region CreateDBInstanceReadReplica as AWS does it, from moto_rds.py; DynamoDB writes as
+atomic steps, from moto_dynamodb.py; moto_dispatch.py
 keeps what moto_server recomputes on every request, moto_ec2_tags.py reads an EC2 resource's
 tags by its id instead of scanning every tag of the Region, and moto_cloudwatch_reads.py finds a
 GetMetricData query's datapoints once instead of once per period; moto_keepalive.py keeps a
@@ -51,6 +52,7 @@ from moto.utilities.utils import filter_resources
 
 import moto_cloudwatch_reads
 import moto_dispatch
+import moto_dynamodb
 import moto_ec2_tags
 import moto_ga
 import moto_keepalive
@@ -224,6 +226,7 @@ LogsResponse.delete_query_definition = delete_query_definition
 
 moto_cloudwatch_reads.install()
 moto_dispatch.install()
+moto_dynamodb.install()
 moto_ec2_tags.install()
 moto_ga.install()
 moto_keepalive.install()
