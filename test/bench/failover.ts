@@ -14,7 +14,7 @@ import { MIN_PARTIAL_SAMPLES } from '../../src/aws/cloudwatch/health-status.ts';
 import { LIMITS } from '../../src/aws/ratelimit.ts';
 import { startController } from '../env/controller.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
-import { seedDatabase, seedHostedZone } from '../env/seed.ts';
+import { seedDatabase, seedDbSubnetGroup, seedHostedZone, seedVpc } from '../env/seed.ts';
 import type { Stack } from '../env/stack.ts';
 import { Aws, clearPolicies, EAST, policyObj, WEST } from '../integration/failover-policy-fixtures.ts';
 import { condition, Kube, type Obj } from '../integration/helpers.ts';
@@ -45,7 +45,10 @@ export interface FailoverRound {
   reactionAwsCalls: Record<string, number>;
   /** apiserver requests from just before the put to the last promote (the apiserver's own counters), by verb and resource. */
   reactionApiserver: Record<string, number>;
-  /** CPU the stack (moto, etcd, apiserver, controller, this bench) spent from the failovers due (board saw the put + unhealthyForSeconds) to the last promote, read every 250 ms. */
+  /**
+   * CPU the stack (moto, etcd, apiserver, controller, this bench) spent from the failovers due
+   * (board saw the put + unhealthyForSeconds) to the last promote, read every 250 ms.
+   */
   reactionCpu: WindowCpu;
   /**
    * Seconds AWS's published RDS bucket (per account and Region: LIMITS.rds) alone needs for the
@@ -156,7 +159,10 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
   await kube.ensureNamespace(ns);
   const seed = { endpoint: stack.motoEndpoint };
   const names = Array.from({ length: o.policies }, (_, i) => `r${o.round}-fo-${i}`);
-  for (let i = 0; i < names.length; i += 10) await Promise.all(names.slice(i, i + 10).map((n) => seedDatabase(seed, EAST, `${n}-db`)));
+  // In a DB subnet group, as every instance in a VPC is on AWS: the fence reads its VPC from the
+  // instance, not from a DescribeSecurityGroups of its groups (which only an instance without one needs).
+  const subnetGroup = await seedDbSubnetGroup(seed, EAST, `${ns}-db`, await seedVpc(seed, EAST, `10.${200 + o.round}.0.0/16`));
+  for (let i = 0; i < names.length; i += 10) await Promise.all(names.slice(i, i + 10).map((n) => seedDatabase(seed, EAST, `${n}-db`, { subnetGroup })));
   const ctrl = await startController({
     kubeconfigPath: stack.kubeconfigPath,
     awsEndpoint: proxy.endpoint,
@@ -246,7 +252,8 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
     if (ready < o.policies) throw new Error(`round ${o.round}: only ${ready}/${o.policies} policies FailoverReady`);
     const setupSeconds = (Date.now() - t0) / 1000;
     o.log(
-      `  round ${o.round}: ${o.policies} policies FailoverReady in ${setupSeconds.toFixed(1)} s (health checks and replicas of all after ${checksSeconds.toFixed(1)} s; ${tallyCalls(proxy.calls.slice(setupMark))['route53:CreateHealthCheck'] ?? 0} CreateHealthCheck)`,
+      `  round ${o.round}: ${o.policies} policies FailoverReady in ${setupSeconds.toFixed(1)} s (health checks and replicas of all after ` +
+        `${checksSeconds.toFixed(1)} s; ${tallyCalls(proxy.calls.slice(setupMark))['route53:CreateHealthCheck'] ?? 0} CreateHealthCheck)`,
     );
 
     // AWS's EC2 API is never cold; moto's first EC2 request of a Region loads the EC2 model and
@@ -394,14 +401,14 @@ export async function benchFailover(
       const sorted = [...r.reactionSeconds].sort((a, b) => a - b);
       const det = [...r.detectSeconds].sort((a, b) => a - b);
       const eng = [...r.triggerToPromoteSeconds].sort((a, b) => a - b);
+      const rdsCalls = Object.entries(r.rdsCallsByRegion)
+        .map(([region, n]) => `${n} in ${region}`)
+        .join(', ');
+      const rdsPerFailover = Object.values(r.rdsCallsByRegion).reduce((a, b) => a + b, 0) / Math.max(1, r.promoted);
       o.log(
-        `  round ${round}: board saw Unhealthy p50 ${percentile(det, 50)} s / max ${det.at(-1)} s after the put; trigger → promote p50 ${percentile(eng, 50)} s / max ${eng.at(-1)} s; RDS calls ${Object.entries(
-          r.rdsCallsByRegion,
-        )
-          .map(([region, n]) => `${n} in ${region}`)
-          .join(
-            ', ',
-          )} (${(Object.values(r.rdsCallsByRegion).reduce((a, b) => a + b, 0) / Math.max(1, r.promoted)).toFixed(1)} per failover), RDS floor ${r.rdsFloorSeconds} s`,
+        `  round ${round}: board saw Unhealthy p50 ${percentile(det, 50)} s / max ${det.at(-1)} s after the put; ` +
+          `trigger → promote p50 ${percentile(eng, 50)} s / max ${eng.at(-1)} s; ` +
+          `RDS calls ${rdsCalls} (${rdsPerFailover.toFixed(1)} per failover), RDS floor ${r.rdsFloorSeconds} s`,
       );
       o.log(
         `  round ${round}: apiserver requests from the put to the last promote: ${Object.entries(r.reactionApiserver)
@@ -410,16 +417,18 @@ export async function benchFailover(
           .join(', ')}`,
       );
       const cpu = r.reactionCpu;
+      const parts = Object.entries(cpu.byPart)
+        .sort(([, a], [, b]) => b - a)
+        .map(([k, n]) => `${k} ${n} s`)
+        .join(', ');
       o.log(
-        `  round ${round}: CPU from the failovers due (the board saw the put, + unhealthyForSeconds) to the last promote: ${Object.entries(cpu.byPart)
-          .sort(([, a], [, b]) => b - a)
-          .map(([k, n]) => `${k} ${n} s`)
-          .join(
-            ', ',
-          )} = ${cpu.total} s in ${cpu.wallSeconds.toFixed(1)} s on ${cpu.cores} cores (busy ${Math.round(cpu.busyShare * 100)} %; the same work needs ≥ ${cpu.floorSeconds} s here)`,
+        `  round ${round}: CPU from the failovers due (the board saw the put, + unhealthyForSeconds) to the last promote: ${parts} = ` +
+          `${cpu.total} s in ${cpu.wallSeconds.toFixed(1)} s on ${cpu.cores} cores ` +
+          `(busy ${Math.round(cpu.busyShare * 100)} %; the same work needs ≥ ${cpu.floorSeconds} s here)`,
       );
       o.log(
-        `  round ${round}: reaction p50 ${percentile(sorted, 50)} s, max ${sorted.at(-1)} s over ${sorted.length} (load ${r.loadAverage.atFlip} → ${r.loadAverage.atEnd})`,
+        `  round ${round}: reaction p50 ${percentile(sorted, 50)} s, max ${sorted.at(-1)} s over ${sorted.length} (load ${r.loadAverage.atFlip} → ` +
+          `${r.loadAverage.atEnd})`,
       );
       rounds.push(r);
     }
@@ -449,7 +458,8 @@ export async function benchFailover(
     ...(roundError && { error: roundError }),
   };
   o.log(
-    `  reaction beyond unhealthyForSeconds=${o.unhealthyForSeconds}: p50 ${result.p50} s, p99 ${result.p99} s, max ${result.max} s over ${result.samples} samples (${o.rounds} × ${o.policies} at once)`,
+    `  reaction beyond unhealthyForSeconds=${o.unhealthyForSeconds}: p50 ${result.p50} s, p99 ${result.p99} s, max ${result.max} s over ` +
+      `${result.samples} samples (${o.rounds} × ${o.policies} at once)`,
   );
   return result;
 }

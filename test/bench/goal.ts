@@ -119,14 +119,18 @@ export function judgePhase(f: PhaseFigures): PhaseVerdict {
     return {
       ...base,
       verdict: met ? 'met' : 'NOT met',
-      why: `beyond the published rates (floor ${Math.round(publishedAtGoal)} s at ${f.goalObjects}); measured/floor ${bound.ratio.toFixed(2)} ${met ? '≤' : '>'} ${FLOOR_RATIO_TARGET}`,
+      why:
+        `beyond the published rates (floor ${Math.round(publishedAtGoal)} s at ${f.goalObjects}); measured/floor ${bound.ratio.toFixed(2)} ` +
+        `${met ? '≤' : '>'} ${FLOOR_RATIO_TARGET}`,
     };
   }
   const met = projectedSeconds < GOAL.seconds;
   return {
     ...base,
     verdict: met ? 'met' : 'NOT met',
-    why: `~${Math.round(projectedSeconds)} s at ${f.goalObjects} ${met ? '<' : '≥'} ${GOAL.seconds} s${scale !== 1 ? ' (projected from the measured pace)' : ''}`,
+    why:
+      `~${Math.round(projectedSeconds)} s at ${f.goalObjects} ${met ? '<' : '≥'} ${GOAL.seconds} ` +
+      `s${scale !== 1 ? ' (projected from the measured pace)' : ''}`,
   };
 }
 
@@ -151,7 +155,9 @@ export function convergenceGoal(m: { pairs?: PhaseInput; clients?: PhaseInput; p
     const f = figures[i]!;
     const raised = f.rateLimits && Object.keys(f.rateLimits).length > 0;
     const floors = p.bound
-      ? `floor ${fmtFloor(p.bound)}${raised ? ' (raised rates)' : ''}, measured/floor ${Number.isFinite(p.bound.ratio) ? p.bound.ratio.toFixed(2) : 'n/a'}${raised && p.published ? `; at published rates: ${fmtFloor(p.published)}` : ''}`
+      ? `floor ${fmtFloor(p.bound)}${raised ? ' (raised rates)' : ''}, ` +
+        `measured/floor ${Number.isFinite(p.bound.ratio) ? p.bound.ratio.toFixed(2) : 'n/a'}` +
+        `${raised && p.published ? `; at published rates: ${fmtFloor(p.published)}` : ''}`
       : 'no rate-limited calls';
     lines.push(`${p.phase}: ${f.ready}/${f.objects} Ready in ${f.seconds.toFixed(1)} s; ${floors}; ${p.verdict} (${p.why})`);
   }
@@ -165,7 +171,8 @@ export function convergenceGoal(m: { pairs?: PhaseInput; clients?: PhaseInput; p
     const beyond = phases.filter((p) => p.goalBeyondRates).map((p) => p.phase);
     if (beyond.length)
       lines.push(
-        `at AWS's published rates the goal is out of reach for ${beyond.join(', ')}: ${beyond.length > 1 ? 'those phases are' : 'that phase is'} judged by measured/floor ≤ ${FLOOR_RATIO_TARGET}`,
+        `at AWS's published rates the goal is out of reach for ${beyond.join(', ')}: ${beyond.length > 1 ? 'those phases are' : 'that phase is'} judged ` +
+          `by measured/floor ≤ ${FLOOR_RATIO_TARGET}`,
       );
   }
   lines.push(
@@ -185,7 +192,9 @@ export function readsGoal(
   const met = ratio < READS_RATIO_GOAL;
   return {
     verdict: met ? 'met' : 'NOT met',
-    line: `reads per drift pass: ${small.readsPerPass} at ${small.pairs} pairs, ${large.readsPerPass} at ${large.pairs}: ×${ratio.toFixed(2)} (goal < ${READS_RATIO_GOAL}×): ${met ? 'met' : 'NOT met'}`,
+    line:
+      `reads per drift pass: ${small.readsPerPass} at ${small.pairs} pairs, ${large.readsPerPass} at ${large.pairs}: ×${ratio.toFixed(2)} (goal < ` +
+      `${READS_RATIO_GOAL}×): ${met ? 'met' : 'NOT met'}`,
   };
 }
 

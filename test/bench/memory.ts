@@ -170,7 +170,8 @@ export async function benchMemory(
     const existing = ((await kube.api.list(API_VERSION, 'RegionPair')) as unknown as { items: Obj[] }).items.length;
     const baseline = { ...figures(base), note: `${existing} RegionPair(s) already in the cluster` };
     o.log(
-      `  baseline: RSS ${baseline.rssMiB} MiB, heap ${baseline.heapUsedMiB} MiB used / ${baseline.heapTotalMiB} MiB total, external ${baseline.externalMiB} MiB (${baseline.note})`,
+      `  baseline: RSS ${baseline.rssMiB} MiB, heap ${baseline.heapUsedMiB} MiB used / ${baseline.heapTotalMiB} MiB total, external ` +
+        `${baseline.externalMiB} MiB (${baseline.note})`,
     );
     const steps: MemoryStep[] = [];
     let made = 0;
@@ -191,7 +192,8 @@ export async function benchMemory(
       const f = figures(m);
       steps.push({ objects: level, ...f, settleSeconds, apiserverByVerbResource: diffCounts(after.byVerbResource, before.byVerbResource) });
       o.log(
-        `  ${level} objects (${paused} Paused) in ${settleSeconds.toFixed(1)} s: RSS ${f.rssMiB} MiB, heap ${f.heapUsedMiB} MiB used / ${f.heapTotalMiB} MiB total, external ${f.externalMiB} MiB`,
+        `  ${level} objects (${paused} Paused) in ${settleSeconds.toFixed(1)} s: RSS ${f.rssMiB} MiB, heap ${f.heapUsedMiB} MiB used / ${f.heapTotalMiB} ` +
+          `MiB total, external ${f.externalMiB} MiB`,
       );
       if (paused < level) break;
     }
@@ -245,7 +247,8 @@ export async function benchMemory(
         apiserverByVerbResource: diffCounts(after.byVerbResource, before.byVerbResource),
       };
       o.log(
-        `  ${done} reconciles (${o.reconcileRounds} reconcile-now rounds over ${top.objects} objects) in ${seconds.toFixed(1)} s: RSS ${afterReconciles.rssMiB} MiB, heap ${afterReconciles.heapUsedMiB} MiB`,
+        `  ${done} reconciles (${o.reconcileRounds} reconcile-now rounds over ${top.objects} objects) in ${seconds.toFixed(1)} s: RSS ` +
+          `${afterReconciles.rssMiB} MiB, heap ${afterReconciles.heapUsedMiB} MiB`,
       );
     }
     const ran = Object.entries(env).map(([k, v]) => `${k}=${v}`);

@@ -72,8 +72,12 @@ export const sumWrites = (byVerb: Record<string, number>): number =>
     .filter(([v]) => WRITE_VERBS.includes(v.toUpperCase()))
     .reduce((n, [, c]) => n + c, 0);
 
-const MUTATING =
-  /^(Create|Delete|Modify|Put|Change|Associate|Disassociate|Accept|Reject|Replace|Update|Enable|Disable|Tag|Untag|Register|Deregister|Reboot|Promote|Failover|Start|Stop)/;
+const MUTATING = new RegExp(
+  `^(${[
+    ...['Create', 'Delete', 'Modify', 'Put', 'Change', 'Associate', 'Disassociate', 'Accept', 'Reject', 'Replace', 'Update'],
+    ...['Enable', 'Disable', 'Tag', 'Untag', 'Register', 'Deregister', 'Reboot', 'Promote', 'Failover', 'Start', 'Stop'],
+  ].join('|')})`,
+);
 export const isMutating = (operation: string): boolean => MUTATING.test(operation);
 
 /** "service:Operation" → count. */

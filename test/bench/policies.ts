@@ -93,7 +93,8 @@ export async function benchPolicies(
       apiserverMultiregionWrites: sumWrites(diffCounts(apiAfter.byVerb, apiBefore.byVerb)),
     };
     o.log(
-      `  quiet ${result.quiet.seconds.toFixed(0)} s: ${Object.values(result.quiet.awsMutating).reduce((a, b) => a + b, 0)} AWS mutating, ${result.quiet.awsReads} reads, ${result.quiet.apiserverMultiregionWrites} multiregion.dev writes`,
+      `  quiet ${result.quiet.seconds.toFixed(0)} s: ${Object.values(result.quiet.awsMutating).reduce((a, b) => a + b, 0)} AWS mutating, ` +
+        `${result.quiet.awsReads} reads, ${result.quiet.apiserverMultiregionWrites} multiregion.dev writes`,
     );
     return result;
   } finally {

@@ -138,7 +138,8 @@ export async function benchRegionPairs(
       memoryAfter: await controllerMemory(ctrl.metricsUrl),
     };
     o.log(
-      `  ${readyAt.size}/${o.pairs} pairs Ready in ${seconds.toFixed(1)} s; ${convergeCalls.length} AWS calls; RSS ${mib(convergence.memoryAfter.rssBytes)} MiB`,
+      `  ${readyAt.size}/${o.pairs} pairs Ready in ${seconds.toFixed(1)} s; ${convergeCalls.length} AWS calls; RSS ` +
+        `${mib(convergence.memoryAfter.rssBytes)} MiB`,
     );
     if (readyAt.size < names.length) {
       o.log(`  not all Ready; last controller log lines:\n${ctrl.logs().split('\n').slice(-15).join('\n')}`);
@@ -188,10 +189,12 @@ export async function benchRegionPairs(
       reconciles,
     };
     o.log(
-      `  quiet ${quietSeconds.toFixed(0)} s: ${Object.values(steady.awsMutating).reduce((a, b) => a + b, 0)} AWS mutating calls, ${reads.length} AWS reads, ${steady.apiserverMultiregionWrites} multiregion.dev writes`,
+      `  quiet ${quietSeconds.toFixed(0)} s: ${Object.values(steady.awsMutating).reduce((a, b) => a + b, 0)} AWS mutating calls, ${reads.length} AWS ` +
+        `reads, ${steady.apiserverMultiregionWrites} multiregion.dev writes`,
     );
     o.log(
-      `  ${reconciles} reconciles: ${steady.awsReadsPerReconcile} AWS reads per reconcile = ${steady.awsReadsPerPass} reads per drift pass of ${o.pairs} pairs (${steady.awsReadsPerInterval} per ${o.driftSeconds} s interval measured)`,
+      `  ${reconciles} reconciles: ${steady.awsReadsPerReconcile} AWS reads per reconcile = ${steady.awsReadsPerPass} reads per drift pass of ${o.pairs} ` +
+        `pairs (${steady.awsReadsPerInterval} per ${o.driftSeconds} s interval measured)`,
     );
     o.log(
       `  reads by operation: ${Object.entries(steady.awsReads)

@@ -30,7 +30,8 @@ export interface BenchResults {
 }
 
 export const PUBLISHED_ALTERNATIVES = [
-  'Crossplane (published scale tests of the big providers, e.g. provider-aws): provider pods using several GB of memory, and about 19 min for 100 managed resources to become Ready.',
+  'Crossplane (published scale tests of the big providers, e.g. provider-aws): provider pods using several GB of memory, and about 19 min for 100 ' +
+    'managed resources to become Ready.',
   'AWS Controllers for Kubernetes (ACK): default resync period of 10 h (drift outside Kubernetes is seen up to 10 h later unless reconfigured).',
 ];
 
@@ -67,7 +68,8 @@ export function printReport(r: BenchResults): void {
   if (cc) {
     rows.push([
       'ClientConnections Ready',
-      `${cc.ready}/${cc.clients} in ${cc.seconds.toFixed(1)} s (--concurrency=${cc.concurrency}), ${cc.awsCallsPerClient} AWS calls per client, RSS ${cc.rssMiB} MiB`,
+      `${cc.ready}/${cc.clients} in ${cc.seconds.toFixed(1)} s (--concurrency=${cc.concurrency}), ${cc.awsCallsPerClient} AWS calls per client, RSS ` +
+        `${cc.rssMiB} MiB`,
     ]);
     const rates = Object.entries(cc.rateLimits ?? {});
     rows.push([
@@ -79,7 +81,8 @@ export function printReport(r: BenchResults): void {
     if (p)
       rows.push([
         '  where the time went',
-        `${fmt(p.reconciles)} reconciles, ${p.reconcileSeconds} s in them = workers busy ${Math.round(p.workerBusyShare * 100)} %; AWS call time (limiter wait excluded) s: ${fmt(p.awsCallSeconds)}`,
+        `${fmt(p.reconciles)} reconciles, ${p.reconcileSeconds} s in them = workers busy ${Math.round(p.workerBusyShare * 100)} %; AWS call time ` +
+          `(limiter wait excluded) s: ${fmt(p.awsCallSeconds)}`,
       ]);
     if (p) {
       // The controller's own apiserver writes (the bench's APPLYs excluded): create-pending and finalizer patches, status, Events.
@@ -89,7 +92,8 @@ export function printReport(r: BenchResults): void {
     if (cc.quiet)
       rows.push([
         `  quiet ${cc.quiet.seconds.toFixed(0)} s, drift ${cc.quiet.driftIntervalSeconds} s`,
-        `AWS mutating ${sum(cc.quiet.awsMutating)}${sum(cc.quiet.awsMutating) ? ` (${fmt(cc.quiet.awsMutating)})` : ''}, AWS reads ${cc.quiet.awsReads}, multiregion.dev writes ${cc.quiet.apiserverMultiregionWrites}`,
+        `AWS mutating ${sum(cc.quiet.awsMutating)}${sum(cc.quiet.awsMutating) ? ` (${fmt(cc.quiet.awsMutating)})` : ''}, ` +
+          `AWS reads ${cc.quiet.awsReads}, multiregion.dev writes ${cc.quiet.apiserverMultiregionWrites}`,
       ]);
   }
   const c = r.regionPairs?.convergence;
@@ -121,7 +125,12 @@ export function printReport(r: BenchResults): void {
   if (sl)
     rows.push([
       `RegionPairs, ${sl.convergence.pairs}`,
-      `${sl.convergence.ready}/${sl.convergence.pairs} Ready in ${sl.convergence.seconds.toFixed(1)} s${sl.steady ? `; ${sl.steady.settled ? 'settled' : 'not settled'} after ${sl.steady.settleSeconds.toFixed(0)} s; quiet ${sl.steady.seconds.toFixed(0)} s: ${sl.steady.awsReadsPerPass} AWS reads per drift pass, ${sum(sl.steady.awsMutating)} mutating, ${sl.steady.apiserverMultiregionWrites} multiregion.dev writes` : ''}`,
+      `${sl.convergence.ready}/${sl.convergence.pairs} Ready in ${sl.convergence.seconds.toFixed(1)} s` +
+        (sl.steady
+          ? `; ${sl.steady.settled ? 'settled' : 'not settled'} after ${sl.steady.settleSeconds.toFixed(0)} s; quiet ${sl.steady.seconds.toFixed(0)} s: ` +
+            `${sl.steady.awsReadsPerPass} AWS reads per drift pass, ${sum(sl.steady.awsMutating)} mutating, ` +
+            `${sl.steady.apiserverMultiregionWrites} multiregion.dev writes`
+          : ''),
     ]);
   const mem = r.memory;
   if (mem) {
@@ -129,7 +138,8 @@ export function printReport(r: BenchResults): void {
     for (const st of mem.steps)
       rows.push([
         `  ${st.objects} paused RegionPairs`,
-        `RSS ${st.rssMiB} MiB, heap ${st.heapUsedMiB} MiB; all reconciled in ${st.settleSeconds.toFixed(1)} s; status writes ${statusWrites(st.apiserverByVerbResource)}`,
+        `RSS ${st.rssMiB} MiB, heap ${st.heapUsedMiB} MiB; all reconciled in ${st.settleSeconds.toFixed(1)} s; status writes ` +
+          `${statusWrites(st.apiserverByVerbResource)}`,
       ]);
     rows.push(['  per object', `RSS ${mem.perObjectKiB.rss} KiB, heap ${mem.perObjectKiB.heapUsed} KiB`]);
     if (mem.afterReconciles) {
@@ -145,20 +155,23 @@ export function printReport(r: BenchResults): void {
   if (fp) {
     rows.push([
       'FailoverPolicies Ready (DNS only)',
-      `${fp.ready}/${fp.policies} in ${fp.seconds.toFixed(1)} s (--concurrency=8, one zone), ${fp.changeBatches} ChangeResourceRecordSets calls for ${fp.policies * 2} records`,
+      `${fp.ready}/${fp.policies} in ${fp.seconds.toFixed(1)} s (--concurrency=8, one zone), ${fp.changeBatches} ChangeResourceRecordSets calls for ` +
+        `${fp.policies * 2} records`,
     ]);
     rows.push(['  AWS calls to converge', fmt(fp.awsCalls)]);
     if (fp.quiet)
       rows.push([
         `  quiet ${fp.quiet.seconds.toFixed(0)} s, drift ${fp.quiet.driftIntervalSeconds} s`,
-        `AWS mutating ${sum(fp.quiet.awsMutating)}${sum(fp.quiet.awsMutating) ? ` (${fmt(fp.quiet.awsMutating)})` : ''}, AWS reads ${fp.quiet.awsReads}, multiregion.dev writes ${fp.quiet.apiserverMultiregionWrites}`,
+        `AWS mutating ${sum(fp.quiet.awsMutating)}${sum(fp.quiet.awsMutating) ? ` (${fmt(fp.quiet.awsMutating)})` : ''}, ` +
+          `AWS reads ${fp.quiet.awsReads}, multiregion.dev writes ${fp.quiet.apiserverMultiregionWrites}`,
       ]);
   }
   const fo = r.failover;
   if (fo) {
     rows.push([
       'Failover reaction (beyond unhealthyFor)',
-      `p50 ${fo.p50} s, p99 ${fo.p99} s, max ${fo.max} s over ${fo.samples} samples (${fo.rounds} × ${fo.policies} at once${fo.p99IsMax ? '; p99 is the worst sample' : ''}); ${failoverVerdict(fo)}`,
+      `p50 ${fo.p50} s, p99 ${fo.p99} s, max ${fo.max} s over ${fo.samples} samples (${fo.rounds} × ${fo.policies} at ` +
+        `once${fo.p99IsMax ? '; p99 is the worst sample' : ''}); ${failoverVerdict(fo)}`,
     ]);
     const pct = (xs: number[], p: number): number =>
       percentile(
@@ -169,12 +182,19 @@ export function printReport(r: BenchResults): void {
     const engine = fo.roundDetails.flatMap((d) => d.triggerToPromoteSeconds);
     rows.push([
       '  where the time goes',
-      `health board saw Unhealthy p50 ${pct(detect, 50)} s / p99 ${pct(detect, 99)} s after the put; trigger → PromoteReadReplica p50 ${pct(engine, 50)} s / p99 ${pct(engine, 99)} s; published RDS bucket floor per round ${fo.roundDetails.map((d) => d.rdsFloorSeconds).join(', ')} s; stack CPU from the failovers due to the last promote per round ${fo.roundDetails.map((d) => `${d.reactionCpu.total} s in ${d.reactionCpu.wallSeconds.toFixed(1)} s (busy ${Math.round(d.reactionCpu.busyShare * 100)} %)`).join(', ')}`,
+      `health board saw Unhealthy p50 ${pct(detect, 50)} s / p99 ${pct(detect, 99)} s after the put; ` +
+        `trigger → PromoteReadReplica p50 ${pct(engine, 50)} s / p99 ${pct(engine, 99)} s; ` +
+        `published RDS bucket floor per round ${fo.roundDetails.map((d) => d.rdsFloorSeconds).join(', ')} s; ` +
+        `stack CPU from the failovers due to the last promote per round ${fo.roundDetails
+          .map((d) => `${d.reactionCpu.total} s in ${d.reactionCpu.wallSeconds.toFixed(1)} s (busy ${Math.round(d.reactionCpu.busyShare * 100)} %)`)
+          .join(', ')}`,
     ]);
     const load = fo.roundDetails.map((d) => `${d.loadAverage.atFlip}→${d.loadAverage.atEnd}`).join(', ');
     rows.push([
       '  set-up',
-      `unhealthyForSeconds=${fo.unhealthyForSeconds}, --health-observe-interval=${fo.healthObserveIntervalSeconds}s (included: up to one interval), --concurrency=${fo.concurrency}; FailoverReady in ${fo.setupSeconds.toFixed(0)} s over ${fo.rounds} round(s)${fo.rateLimits ? `; --aws-rate-limits=${fo.rateLimits} (raised quota, set-up only)` : ''}; load average ${load}`,
+      `unhealthyForSeconds=${fo.unhealthyForSeconds}, --health-observe-interval=${fo.healthObserveIntervalSeconds}s (included: up to one interval), ` +
+        `--concurrency=${fo.concurrency}; FailoverReady in ${fo.setupSeconds.toFixed(0)} s over ${fo.rounds} round(s)` +
+        `${fo.rateLimits ? `; --aws-rate-limits=${fo.rateLimits} (raised quota, set-up only)` : ''}; load average ${load}`,
     ]);
   }
   if (r.error) rows.push(['ERROR', r.error.split('\n')[0] ?? r.error]);

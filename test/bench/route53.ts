@@ -82,7 +82,8 @@ export async function benchRoute53(stack: Stack, o: { records: number; log: (s: 
       naiveSeconds,
     };
     o.log(
-      `  ${result.records} records (cost ${recordCost}): ${batchedCalls} ChangeResourceRecordSets calls batched (expected ${result.expectedCalls}) in ${batchedSeconds.toFixed(1)} s; one-per-policy: ${naiveCalls} calls in ${naiveSeconds.toFixed(1)} s`,
+      `  ${result.records} records (cost ${recordCost}): ${batchedCalls} ChangeResourceRecordSets calls batched (expected ${result.expectedCalls}) in ` +
+        `${batchedSeconds.toFixed(1)} s; one-per-policy: ${naiveCalls} calls in ${naiveSeconds.toFixed(1)} s`,
     );
     return result;
   } finally {

@@ -137,7 +137,8 @@ try {
   if (only.has('clients')) {
     const t0 = Date.now();
     log(
-      `ClientConnections: ${clientsCount} on one pair (--concurrency=${clientConcurrency}, rates ${rateLimitsArg(clientRates) || 'published'}, --drift-interval=${cfg.clientDriftSeconds}s), then ${cfg.clientQuietSeconds} s quiet`,
+      `ClientConnections: ${clientsCount} on one pair (--concurrency=${clientConcurrency}, rates ${rateLimitsArg(clientRates) || 'published'}, ` +
+        `--drift-interval=${cfg.clientDriftSeconds}s), then ${cfg.clientQuietSeconds} s quiet`,
     );
     await stack.resetMoto();
     try {
@@ -201,7 +202,8 @@ try {
   if (only.has('policies')) {
     const t0 = Date.now();
     log(
-      `FailoverPolicies (DNS only, Manual, no health checks): ${cfg.policies} at once in one zone, then ${cfg.policyQuietSeconds} s quiet with --drift-interval=10s`,
+      `FailoverPolicies (DNS only, Manual, no health checks): ${cfg.policies} at once in one zone, then ${cfg.policyQuietSeconds} s quiet with ` +
+        `--drift-interval=10s`,
     );
     await stack.resetMoto();
     results.policies = await benchPolicies(stack, { policies: cfg.policies, driftSeconds: 10, quietSeconds: cfg.policyQuietSeconds, timeoutMs: 180_000, log });
@@ -210,7 +212,8 @@ try {
   if (only.has('failover')) {
     const t0 = Date.now();
     log(
-      `Failover reaction: ${failoverRounds} round(s) of ${failoverPolicies} Automatic policies failing over at once, unhealthyForSeconds=10, --health-observe-interval=1s`,
+      `Failover reaction: ${failoverRounds} round(s) of ${failoverPolicies} Automatic policies failing over at once, unhealthyForSeconds=10, ` +
+        `--health-observe-interval=1s`,
     );
     await stack.resetMoto();
     results.failover = await benchFailover(stack, {

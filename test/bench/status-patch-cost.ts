@@ -66,7 +66,8 @@ try {
     const after = stackCpu();
     const ms = (part: string) => ((((after[part] ?? 0) - (before[part] ?? 0)) / N) * 1000).toFixed(2);
     console.log(
-      `${label.padEnd(26)} object ${size} B: apiserver ${ms('apiserver')} ms, etcd ${ms('etcd')} ms of CPU, ${((Date.now() - t0) / N).toFixed(2)} ms wall per write`,
+      `${label.padEnd(26)} object ${size} B: apiserver ${ms('apiserver')} ms, etcd ${ms('etcd')} ms of CPU, ${((Date.now() - t0) / N).toFixed(2)} ms ` +
+        `wall per write`,
     );
   }
 } finally {

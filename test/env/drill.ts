@@ -147,9 +147,11 @@ async function switchoverDrill(): Promise<never> {
     const ip = st.inProgress;
     const sw = st.drillInProgress?.switchover;
     const replica = st.database?.replica;
-    const line = `drill=${sw?.phase ?? '-'} active=${st.activeRegion ?? '-'} writer=${st.database?.writer?.identifier ?? '?'}@${st.database?.writer?.region ?? '?'}${
-      ip ? ` ${ip.reason} ${ip.from}→${ip.to} step=${ip.step}` : ''
-    }${st.drillInProgress?.waitingFor ? ` (waiting for ${st.drillInProgress.waitingFor})` : ''}`;
+    const writer = `${st.database?.writer?.identifier ?? '?'}@${st.database?.writer?.region ?? '?'}`;
+    const line =
+      `drill=${sw?.phase ?? '-'} active=${st.activeRegion ?? '-'} writer=${writer}` +
+      `${ip ? ` ${ip.reason} ${ip.from}→${ip.to} step=${ip.step}` : ''}` +
+      `${st.drillInProgress?.waitingFor ? ` (waiting for ${st.drillInProgress.waitingFor})` : ''}`;
     if (line !== lastLine) say(`${elapsed(started)} ${line}`);
     lastLine = line;
     if (replica?.identifier && !moved.has(replica.identifier)) {
@@ -213,7 +215,9 @@ async function automaticFailover(): Promise<never> {
     const st = policy.status ?? {};
     const step = st.inProgress ? ` step=${st.inProgress.step}` : '';
     const ready = (st.conditions ?? []).find((c: { type: string }) => c.type === 'FailoverReady');
-    const line = `phase=${st.phase ?? '-'} active=${st.activeRegion ?? '-'}${step} health=${st.health?.primary ?? '?'}/${st.health?.secondary ?? '?'} FailoverReady=${ready?.status ?? '?'} (${ready?.reason ?? ''})`;
+    const line =
+      `phase=${st.phase ?? '-'} active=${st.activeRegion ?? '-'}${step} health=${st.health?.primary ?? '?'}/${st.health?.secondary ?? '?'} ` +
+      `FailoverReady=${ready?.status ?? '?'} (${ready?.reason ?? ''})`;
     if (line !== lastLine) say(`${elapsed(started)} ${line}`);
     lastLine = line;
     const lf = st.lastFailover;

@@ -109,13 +109,13 @@ export function throttleResponse(service: string): { status: number; contentType
       return {
         status: 503,
         contentType: 'text/xml',
-        body: '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>',
+        body: ec2ErrorBody('RequestLimitExceeded', 'Request limit exceeded.'),
       };
     case 'route53':
       return {
         status: 400,
         contentType: 'text/xml',
-        body: '<?xml version="1.0"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>',
+        body: route53ErrorBody('Sender', 'Throttling', 'Rate exceeded'),
       };
     case 'logs':
       return { status: 400, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }) };
@@ -130,7 +130,7 @@ export function throttleResponse(service: string): { status: number; contentType
       return {
         status: 400,
         contentType: 'text/xml',
-        body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>',
+        body: queryErrorBody('Sender', 'Throttling', 'Rate exceeded'),
       };
   }
 }
@@ -147,13 +147,13 @@ export function unavailableResponse(
       return {
         status,
         contentType: 'text/xml',
-        body: `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${status === 503 ? 'Unavailable' : 'InternalError'}</Code><Message>${message}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>`,
+        body: ec2ErrorBody(status === 503 ? 'Unavailable' : 'InternalError', message),
       };
     case 'route53':
       return {
         status,
         contentType: 'text/xml',
-        body: `<?xml version="1.0"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Receiver</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`,
+        body: route53ErrorBody('Receiver', code, message),
       };
     case 'logs':
       return { status, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ __type: 'ServiceUnavailableException', message }) };
@@ -168,7 +168,7 @@ export function unavailableResponse(
       return {
         status,
         contentType: 'text/xml',
-        body: `<ErrorResponse><Error><Type>Receiver</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`,
+        body: queryErrorBody('Receiver', code, message),
       };
   }
 }
@@ -213,9 +213,22 @@ export function queryError(code: string, message: string, status = 403): { statu
   return {
     status,
     contentType: 'text/xml',
-    body: `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`,
+    body: queryErrorBody('Sender', code, message),
   };
 }
+
+// The three XML error shapes of the services the proxy answers for: EC2's, Route 53's (REST XML),
+// and the query protocol's (RDS, STS).
+const ec2ErrorBody = (code: string, message: string): string =>
+  '<?xml version="1.0" encoding="UTF-8"?>' +
+  `<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>`;
+
+const route53ErrorBody = (type: string, code: string, message: string): string =>
+  '<?xml version="1.0"?><ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/">' +
+  `<Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`;
+
+const queryErrorBody = (type: string, code: string, message: string): string =>
+  `<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`;
 
 /** AWS's published request rates, enforced like AWS does: a token bucket, throttled when empty. */
 export interface RateRule {

@@ -60,7 +60,8 @@ if (viaHelm) {
   await serviceAccountKubeconfig(kc, releaseNamespace, sa, controllerKubeconfig);
   leaseArgs = [`--leader-election-namespace=${releaseNamespace}`, `--leader-election-id=${leaseId}`];
   say(
-    `installed the chart's ${objs.length} rendered objects (${[...new Set(objs.map((o) => o.kind))].join(', ')}); the controller runs as ServiceAccount ${releaseNamespace}/${sa}`,
+    `installed the chart's ${objs.length} rendered objects (${[...new Set(objs.map((o) => o.kind))].join(', ')}); the controller runs as ServiceAccount ` +
+      `${releaseNamespace}/${sa}`,
   );
 } else {
   await installCrds(kc);
@@ -197,12 +198,19 @@ console.log(
     'failoverpolicies',
     '-A',
     '-o',
-    'custom-columns=NAME:.metadata.name,ACCELERATOR:.status.globalAccelerator.status,IPS:.status.globalAccelerator.ipAddresses,DIAL_PRIMARY:.status.globalAccelerator.dials.primary,DIAL_SECONDARY:.status.globalAccelerator.dials.secondary',
+    `custom-columns=${[
+      'NAME:.metadata.name',
+      'ACCELERATOR:.status.globalAccelerator.status',
+      'IPS:.status.globalAccelerator.ipAddresses',
+      'DIAL_PRIMARY:.status.globalAccelerator.dials.primary',
+      'DIAL_SECONDARY:.status.globalAccelerator.dials.secondary',
+    ].join(',')}`,
   ]),
 );
 say('the stack is running. In another terminal:');
 console.log(
-  `\n    export KUBECONFIG=${kubeconfig}\n    export AWS_ENDPOINT_URL=${moto.endpoint} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing\n    kubectl get rp,fp,cc -A\n    kubectl describe regionpair -n platform prod\n`,
+  `\n    export KUBECONFIG=${kubeconfig}\n    export AWS_ENDPOINT_URL=${moto.endpoint} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing\n    ` +
+    `kubectl get rp,fp,cc -A\n    kubectl describe regionpair -n platform prod\n`,
 );
 say('press Ctrl-C to stop everything');
 

@@ -1,7 +1,7 @@
 // Creates the AWS things a user would already have (VPCs, subnets, route tables, a hosted
 // zone, a primary database) in moto, so examples and tests can reference real IDs.
 import { CreateRouteTableCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateDBInstanceCommand, CreateDBSubnetGroupCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 
@@ -52,11 +52,21 @@ export async function seedHostedZone(o: SeedOptions, name: string, privateVpc?: 
   return z.HostedZone!.Id!.replace('/hostedzone/', '');
 }
 
-export async function seedDatabase(o: SeedOptions, region: string, id: string): Promise<string> {
+/** A DB subnet group over the VPC's subnets: on AWS every instance in a VPC is in one, and it names the VPC. */
+export async function seedDbSubnetGroup(o: SeedOptions, region: string, name: string, vpc: SeededVpc): Promise<string> {
+  const rds = new RDSClient(base(o, region));
+  await rds.send(new CreateDBSubnetGroupCommand({ DBSubnetGroupName: name, DBSubnetGroupDescription: `seeded: ${name}`, SubnetIds: vpc.subnetIds }));
+  rds.destroy();
+  return name;
+}
+
+/** `subnetGroup`: the instance's DB subnet group (seedDbSubnetGroup); without one moto reports none, where AWS shows its default group. */
+export async function seedDatabase(o: SeedOptions, region: string, id: string, opts: { subnetGroup?: string } = {}): Promise<string> {
   const rds = new RDSClient(base(o, region));
   const db = await rds.send(
     new CreateDBInstanceCommand({
       DBInstanceIdentifier: id,
+      ...(opts.subnetGroup && { DBSubnetGroupName: opts.subnetGroup }),
       Engine: 'postgres',
       DBInstanceClass: 'db.r6g.large',
       AllocatedStorage: 20,
