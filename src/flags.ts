@@ -258,7 +258,8 @@ function checkFleet(clusterId: string, fleetId: string, memberId: string, coordi
   if (!ID.test(memberId)) throw new Error('--member-id: 1-40 lowercase letters, digits or dashes');
   if (!coordination && fleetId !== clusterId) {
     throw new Error(
-      `--fleet-id ${fleetId} shares AWS resources with the fleet's other members: it needs --coordination-table and --coordination-region, or every member would act at once`,
+      `--fleet-id ${fleetId} shares AWS resources with the fleet's other members: it needs ` +
+        `--coordination-table and --coordination-region, or every member would act at once`,
     );
   }
 }

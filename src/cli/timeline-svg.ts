@@ -63,7 +63,8 @@ export function renderTimelineSvg(t: Timeline): string {
 
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12" data-subject="${t.subject}" data-start="${iso(t.start)}" data-end="${iso(t.end)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" ` +
+      `font-family="sans-serif" font-size="12" data-subject="${t.subject}" data-start="${iso(t.start)}" data-end="${iso(t.end)}">`,
   );
   out.push(`<title>${escapeXml(t.title)}</title>`);
   out.push(`<rect x="0" y="0" width="${WIDTH}" height="${height}" fill="#fff"/>`);
@@ -88,7 +89,8 @@ export function renderTimelineSvg(t: Timeline): string {
       const w = Math.max(2, x(s.end) - sx);
       const tip = `${s.label}: ${offset(t, s.start)} → ${offset(t, s.end)} (${fmtSeconds((s.end - s.start) / 1000)})`;
       out.push(
-        `<rect class="span" data-label="${escapeXml(s.label)}" data-start="${iso(s.start)}" data-end="${iso(s.end)}" x="${r1(sx)}" y="${y + (ROW - BAR) / 2}" width="${r1(w)}" height="${BAR}" rx="3" fill="${FILL[s.tone]}"><title>${escapeXml(tip)}</title></rect>`,
+        `<rect class="span" data-label="${escapeXml(s.label)}" data-start="${iso(s.start)}" data-end="${iso(s.end)}" x="${r1(sx)}" ` +
+          `y="${y + (ROW - BAR) / 2}" width="${r1(w)}" height="${BAR}" rx="3" fill="${FILL[s.tone]}"><title>${escapeXml(tip)}</title></rect>`,
       );
       // The label goes inside when it fits (about 6.5 px a character), else the tooltip carries it.
       if (w > s.label.length * 6.5 + 8) {
@@ -144,7 +146,8 @@ export function renderTimelineSvg(t: Timeline): string {
     out.push(`<circle cx="${px}" cy="${my}" r="7" fill="#fff" stroke="#555"/>`);
     out.push(`<text x="${px}" y="${my + 4}" text-anchor="middle" font-size="10">${i + 1}</text>`);
     out.push(
-      `<text class="step-label" x="12" y="${ly}"><tspan font-weight="bold">${i + 1}</tspan> ${escapeXml(s.step)} <tspan fill="#444">${escapeXml(offset(t, s.at))} · ${iso(s.at)}</tspan></text>`,
+      `<text class="step-label" x="12" y="${ly}"><tspan font-weight="bold">${i + 1}</tspan> ` +
+        `${escapeXml(s.step)} <tspan fill="#444">${escapeXml(offset(t, s.at))} · ${iso(s.at)}</tspan></text>`,
     );
     out.push('</g>');
   });

@@ -100,7 +100,8 @@ export interface FleetLeaseOptions {
 export function checkFleetDurations(leaseMs: number, renewDeadlineMs: number, retryMs: number): void {
   if (renewDeadlineMs > leaseMs - FLEET_CLOCK_SKEW_MARGIN_MS) {
     throw new Error(
-      `fleet lease: the renew deadline (${renewDeadlineMs} ms) must end at least ${FLEET_CLOCK_SKEW_MARGIN_MS} ms (clock-skew margin) before the lease duration (${leaseMs} ms)`,
+      `fleet lease: the renew deadline (${renewDeadlineMs} ms) must end at least ` +
+        `${FLEET_CLOCK_SKEW_MARGIN_MS} ms (clock-skew margin) before the lease duration (${leaseMs} ms)`,
     );
   }
   if (retryMs >= renewDeadlineMs)
@@ -335,7 +336,9 @@ export class FleetLease implements FleetCoordinator {
     const self = this;
     this.gauges.sinceRenewal = new Gauge({
       name: 'multiregion_fleet_lease_seconds_since_renewal',
-      help: 'Seconds since the fleet lease was last renewed as this member knows: its own renewal while acting, else the last change of the record it saw (-1: none yet).',
+      help:
+        'Seconds since the fleet lease was last renewed as this member knows: its own ' +
+        'renewal while acting, else the last change of the record it saw (-1: none yet).',
       registers,
       collect() {
         this.set(self.lastRenewalMs === undefined ? -1 : (self.mono() - self.lastRenewalMs) / 1000);

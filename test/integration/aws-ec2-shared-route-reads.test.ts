@@ -162,51 +162,54 @@ test('TGW routes: one read serves the pair and its clients; our write is seen at
   assert.ok(foundAfter <= bound, `seen after ${foundAfter} ms, bound ${bound} ms`);
 });
 
-test("clients' drift checks: one DescribeAlarms, one ListDashboards, one DescribeQueryDefinitions for all; GetDashboard only for a changed dashboard", async () => {
-  const cfg = { region: PRIMARY_REGION, endpoint: proxy.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 };
-  const cw = bed.perTest(new CloudWatchClient(cfg));
-  const logs = bed.perTest(new CloudWatchLogsClient(cfg));
-  const clients = Array.from({ length: 5 }, (_, i) =>
-    desiredClientObservability({
-      owner: testOwner({ kind: 'ClientConnection', namespace: 'clients', name: `c-${i}`, uid: `uid-c-${i}` }),
-      accountId: '123456789012',
-      displayName: `Client ${i}`,
-      cidrs: [`10.${100 + i}.0.0/16`],
-      region: PRIMARY_REGION,
-      logGroupName: '/aws/tgw/flow',
-      widgets: ['topTalkers', 'rejectedTraffic', 'bandwidth'],
-      periodSeconds: 300,
-      attachment: { type: 'vpc', id: `tgw-attach-${i}` },
-      transitGatewayId: 'tgw-0123',
-      overviewDashboardName: 'mrc_test-cluster_rp_platform_prod',
-    }),
-  );
-  for (const d of clients) await syncClientObservability(cw, logs, d, {});
-  // Two drift passes over unchanged clients: the first reads each body once more (nothing is
-  // remembered yet), the second reads none.
-  for (const round of [1, 2]) {
-    await new Promise((r) => setTimeout(r, 3_100)); // past the shared window: a new pass
-    proxy.calls.splice(0);
-    const results = await Promise.all(clients.map((d) => syncClientObservability(cw, logs, d, { verify: true, lastHash: d.hash })));
-    assert.ok(
-      results.every((r) => r.changes.length === 0),
-      `round ${round}: nothing to change`,
+test(
+  "clients' drift checks: one DescribeAlarms, one ListDashboards, one " + 'DescribeQueryDefinitions for all; GetDashboard only for a changed dashboard',
+  async () => {
+    const cfg = { region: PRIMARY_REGION, endpoint: proxy.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' }, maxAttempts: 1 };
+    const cw = bed.perTest(new CloudWatchClient(cfg));
+    const logs = bed.perTest(new CloudWatchLogsClient(cfg));
+    const clients = Array.from({ length: 5 }, (_, i) =>
+      desiredClientObservability({
+        owner: testOwner({ kind: 'ClientConnection', namespace: 'clients', name: `c-${i}`, uid: `uid-c-${i}` }),
+        accountId: '123456789012',
+        displayName: `Client ${i}`,
+        cidrs: [`10.${100 + i}.0.0/16`],
+        region: PRIMARY_REGION,
+        logGroupName: '/aws/tgw/flow',
+        widgets: ['topTalkers', 'rejectedTraffic', 'bandwidth'],
+        periodSeconds: 300,
+        attachment: { type: 'vpc', id: `tgw-attach-${i}` },
+        transitGatewayId: 'tgw-0123',
+        overviewDashboardName: 'mrc_test-cluster_rp_platform_prod',
+      }),
     );
-    assert.equal(count('monitoring', 'DescribeAlarms'), 1, `round ${round}: one alarm read for five clients`);
-    assert.equal(count('monitoring', 'ListDashboards'), 1, `round ${round}: one dashboard list for five clients`);
-    assert.equal(count('logs', 'DescribeQueryDefinitions'), 1, `round ${round}: one query-definition read for five clients`);
-    assert.equal(count('monitoring', 'GetDashboard'), round === 1 ? 5 : 0, `round ${round}: dashboard bodies read`);
-  }
-  // Someone edits one dashboard: its list entry changes, so its body is read and put back.
-  await new CloudWatchClient({ ...cfg, endpoint: bed.endpoint }).send(
-    new PutDashboardCommand({ DashboardName: clients[2]!.dashboardName, DashboardBody: '{"widgets":[]}' }),
-  );
-  await new Promise((r) => setTimeout(r, 3_100));
-  proxy.calls.splice(0);
-  const repaired = await Promise.all(clients.map((d) => syncClientObservability(cw, logs, d, { verify: true, lastHash: d.hash })));
-  assert.deepEqual(
-    repaired.map((r) => r.changes.map((c) => c.resource)),
-    [[], [], [`dashboard ${clients[2]!.dashboardName}`], [], []],
-  );
-  assert.equal(count('monitoring', 'GetDashboard'), 1, 'only the changed one is read');
-});
+    for (const d of clients) await syncClientObservability(cw, logs, d, {});
+    // Two drift passes over unchanged clients: the first reads each body once more (nothing is
+    // remembered yet), the second reads none.
+    for (const round of [1, 2]) {
+      await new Promise((r) => setTimeout(r, 3_100)); // past the shared window: a new pass
+      proxy.calls.splice(0);
+      const results = await Promise.all(clients.map((d) => syncClientObservability(cw, logs, d, { verify: true, lastHash: d.hash })));
+      assert.ok(
+        results.every((r) => r.changes.length === 0),
+        `round ${round}: nothing to change`,
+      );
+      assert.equal(count('monitoring', 'DescribeAlarms'), 1, `round ${round}: one alarm read for five clients`);
+      assert.equal(count('monitoring', 'ListDashboards'), 1, `round ${round}: one dashboard list for five clients`);
+      assert.equal(count('logs', 'DescribeQueryDefinitions'), 1, `round ${round}: one query-definition read for five clients`);
+      assert.equal(count('monitoring', 'GetDashboard'), round === 1 ? 5 : 0, `round ${round}: dashboard bodies read`);
+    }
+    // Someone edits one dashboard: its list entry changes, so its body is read and put back.
+    await new CloudWatchClient({ ...cfg, endpoint: bed.endpoint }).send(
+      new PutDashboardCommand({ DashboardName: clients[2]!.dashboardName, DashboardBody: '{"widgets":[]}' }),
+    );
+    await new Promise((r) => setTimeout(r, 3_100));
+    proxy.calls.splice(0);
+    const repaired = await Promise.all(clients.map((d) => syncClientObservability(cw, logs, d, { verify: true, lastHash: d.hash })));
+    assert.deepEqual(
+      repaired.map((r) => r.changes.map((c) => c.resource)),
+      [[], [], [`dashboard ${clients[2]!.dashboardName}`], [], []],
+    );
+    assert.equal(count('monitoring', 'GetDashboard'), 1, 'only the changed one is read');
+  },
+);

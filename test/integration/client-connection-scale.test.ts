@@ -50,7 +50,8 @@ test(`${N} clients converge; resyncs of unchanged clients make no CloudWatch Put
   }
   const convergeSeconds = (Date.now() - started) / 1000;
   t.diagnostic(
-    `${readyCount}/${N} clients Ready in ${convergeSeconds.toFixed(1)} s (concurrency 8); AWS calls ${JSON.stringify(tally(w.proxy.calls.filter((c) => c.at >= started)))}`,
+    `${readyCount}/${N} clients Ready in ${convergeSeconds.toFixed(1)} s (concurrency 8); ` +
+      `AWS calls ${JSON.stringify(tally(w.proxy.calls.filter((c) => c.at >= started)))}`,
   );
   assert.equal(readyCount, N);
   assert.equal((await staticRoutes(bed.stack, w.routeTableId)).length, N + 1, 'one route per client plus the peer route');
@@ -117,7 +118,8 @@ test(`${N} clients converge; resyncs of unchanged clients make no CloudWatch Put
   const cw = since(mark, (c) => c.service === 'monitoring');
   const logs = since(mark, (c) => c.service === 'logs');
   t.diagnostic(
-    `drift check of ${N} clients in ${((Date.now() - checkStarted) / 1000).toFixed(1)} s: CloudWatch ${JSON.stringify(tally(cw))}; Logs ${JSON.stringify(tally(logs))}`,
+    `drift check of ${N} clients in ${((Date.now() - checkStarted) / 1000).toFixed(1)} s: ` +
+      `CloudWatch ${JSON.stringify(tally(cw))}; Logs ${JSON.stringify(tally(logs))}`,
   );
   assert.ok(cw.filter((c) => c.operation === 'GetDashboard').length >= N, 'every client dashboard was read back');
   assert.deepEqual(

@@ -134,40 +134,44 @@ const owners = (o: Obj | undefined) =>
     .map((m) => m.manager)
     .sort();
 
-test('git sets activeRegion: the switch survives a sync that trusts multiregion-cli, git still wins elsewhere, and the field goes back to git once git agrees', async () => {
-  const zone = await seedHostedZone({ endpoint: stack.motoEndpoint }, 'example.com');
-  const name = uniqueName('gitops');
-  const recordName = `${name}.example.com`;
-  const git = await dnsPolicy(name, zone, { mode: 'Manual', activeRegion: EAST });
-  await argoSync(git, TRUSTED);
-  await readyAndHealthy(name);
-  assert.deepEqual(owners(await kube.get('FailoverPolicy', NS, name)), [ARGO]);
+test(
+  'git sets activeRegion: the switch survives a sync that trusts multiregion-cli, ' +
+    'git still wins elsewhere, and the field goes back to git once git agrees',
+  async () => {
+    const zone = await seedHostedZone({ endpoint: stack.motoEndpoint }, 'example.com');
+    const name = uniqueName('gitops');
+    const recordName = `${name}.example.com`;
+    const git = await dnsPolicy(name, zone, { mode: 'Manual', activeRegion: EAST });
+    await argoSync(git, TRUSTED);
+    await readyAndHealthy(name);
+    assert.deepEqual(owners(await kube.get('FailoverPolicy', NS, name)), [ARGO]);
 
-  const { stdout, stderr } = await cli('failover', name, '-n', NS, '--to', WEST, '--yes', '--timeout=90s');
-  assert.match(stdout, /active region us-west-2/);
-  assert.match(stderr, /also applied by argocd-controller .*field manager multiregion-cli/s, 'the operator hears that git owns the field too');
-  const switched = await kube.get('FailoverPolicy', NS, name);
-  assert.equal(switched?.spec.failover.activeRegion, WEST);
-  assert.deepEqual(owners(switched), [CLI_FIELD_MANAGER], 'the forced apply took the field from argocd-controller');
+    const { stdout, stderr } = await cli('failover', name, '-n', NS, '--to', WEST, '--yes', '--timeout=90s');
+    assert.match(stdout, /active region us-west-2/);
+    assert.match(stderr, /also applied by argocd-controller .*field manager multiregion-cli/s, 'the operator hears that git owns the field too');
+    const switched = await kube.get('FailoverPolicy', NS, name);
+    assert.equal(switched?.spec.failover.activeRegion, WEST);
+    assert.deepEqual(owners(switched), [CLI_FIELD_MANAGER], 'the forced apply took the field from argocd-controller');
 
-  // The next sync (selfHeal, or a commit elsewhere): git changes the TTL, and still says us-east-1.
-  const gitNext = await dnsPolicy(name, zone, { mode: 'Manual', activeRegion: EAST }, 60);
-  const synced = await argoSync(gitNext, TRUSTED);
-  assert.equal(synced.spec.failover.activeRegion, WEST, 'the sync kept the switch');
-  assert.equal(synced.spec.dns.ttl, 60, 'and applied what git changed');
-  const generation = synced.metadata.generation as number;
-  const seen = await kube.waitFor('FailoverPolicy', NS, name, 'the TTL change observed', (p) => (p.status?.observedGeneration ?? 0) >= generation, 60_000);
-  assert.equal(seen.status.activeRegion, WEST, 'the controller keeps serving from the switched region');
-  const primary = async () => (await aws.records(zone, recordName)).find((r) => r.SetIdentifier === `${name}-primary`);
-  await waitFor('the PRIMARY record at the TTL from git', async () => (await primary())?.TTL === 60, 60_000, 250);
-  assert.equal((await primary())?.ResourceRecords?.[0]?.Value, '203.0.113.20', 'PRIMARY still serves the secondary target');
+    // The next sync (selfHeal, or a commit elsewhere): git changes the TTL, and still says us-east-1.
+    const gitNext = await dnsPolicy(name, zone, { mode: 'Manual', activeRegion: EAST }, 60);
+    const synced = await argoSync(gitNext, TRUSTED);
+    assert.equal(synced.spec.failover.activeRegion, WEST, 'the sync kept the switch');
+    assert.equal(synced.spec.dns.ttl, 60, 'and applied what git changed');
+    const generation = synced.metadata.generation as number;
+    const seen = await kube.waitFor('FailoverPolicy', NS, name, 'the TTL change observed', (p) => (p.status?.observedGeneration ?? 0) >= generation, 60_000);
+    assert.equal(seen.status.activeRegion, WEST, 'the controller keeps serving from the switched region');
+    const primary = async () => (await aws.records(zone, recordName)).find((r) => r.SetIdentifier === `${name}-primary`);
+    await waitFor('the PRIMARY record at the TTL from git', async () => (await primary())?.TTL === 60, 60_000, 250);
+    assert.equal((await primary())?.ResourceRecords?.[0]?.Value, '203.0.113.20', 'PRIMARY still serves the secondary target');
 
-  // The incident is over: the operator commits us-west-2 to git, and hands the field back (docs/gitops.md).
-  await handBack(name, await dnsPolicy(name, zone, { mode: 'Manual', activeRegion: WEST }, 60));
-  // From now on git drives again: a planned failback committed to git is applied by the next sync.
-  const back = await argoSync(await dnsPolicy(name, zone, { mode: 'Manual', activeRegion: EAST }, 60), TRUSTED);
-  assert.equal(back.spec.failover.activeRegion, EAST);
-});
+    // The incident is over: the operator commits us-west-2 to git, and hands the field back (docs/gitops.md).
+    await handBack(name, await dnsPolicy(name, zone, { mode: 'Manual', activeRegion: WEST }, 60));
+    // From now on git drives again: a planned failback committed to git is applied by the next sync.
+    const back = await argoSync(await dnsPolicy(name, zone, { mode: 'Manual', activeRegion: EAST }, 60), TRUSTED);
+    assert.equal(back.spec.failover.activeRegion, EAST);
+  },
+);
 
 /** docs/gitops.md's hand-back: git says the active region, Argo CD syncs, managedFields are cleared, the next sync owns all of git. */
 async function handBack(name: string, gitAgreeing: Obj): Promise<void> {

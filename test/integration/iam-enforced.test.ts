@@ -151,13 +151,16 @@ async function networkRoundTrip(ec2: EC2Client, vpcToAttach?: SeededVpc) {
   return { tgwTags: tagsToMap(seenTgw?.Tags), attachmentTags: tagsToMap(seenAtt?.Tags), tgwLeft: after.exists };
 }
 
-test('as exactly the generated policy: the AWS layer creates its TGW, route table and VPC attachment, tagged with the cluster id, and deletes them', async () => {
-  const ec2 = controllerClients(controller).ec2({ region: REGION });
-  const seen = await networkRoundTrip(ec2, vpc);
-  assert.equal(seen.tgwTags[TAG_KEYS.cluster], CLUSTER);
-  assert.equal(seen.attachmentTags[TAG_KEYS.cluster], CLUSTER);
-  assert.equal(seen.tgwLeft, false, 'the TGW is deleted');
-});
+test(
+  'as exactly the generated policy: the AWS layer creates its TGW, route ' + 'table and VPC attachment, tagged with the cluster id, and deletes them',
+  async () => {
+    const ec2 = controllerClients(controller).ec2({ region: REGION });
+    const seen = await networkRoundTrip(ec2, vpc);
+    assert.equal(seen.tgwTags[TAG_KEYS.cluster], CLUSTER);
+    assert.equal(seen.attachmentTags[TAG_KEYS.cluster], CLUSTER);
+    assert.equal(seen.tgwLeft, false, 'the TGW is deleted');
+  },
+);
 
 test('moto enforces the policy: the same calls as a user without it are refused', async () => {
   const stranger = await (async () => {
@@ -242,16 +245,19 @@ test('ec2:CreateTags only at creation: with AWS’s answer to a VPC attachment c
   }
 });
 
-test('moto gap, watched: it does not evaluate Condition, so a foreign untagged TGW’s delete goes through here (AWS refuses it: DeleteOwnNetworkResources)', async () => {
-  const adminEc2 = track(new EC2Client(sdkConfig(admin)));
-  const foreign = (await adminEc2.send(new CreateTransitGatewayCommand({ Description: 'another team’s' }))).TransitGateway!.TransitGatewayId!;
-  const policy = JSON.parse(iamPolicyCommand(argv, () => {})) as PolicyDocument;
-  const deletes = policy.Statement.find((s: Statement) => s.Action.includes('ec2:DeleteTransitGateway'));
-  assert.ok(deletes?.Condition, 'the policy guards the delete with a condition');
-  const ec2 = track(new EC2Client(sdkConfig(controller)));
-  // If moto ever evaluates conditions, this rejects: turn it into a refusal check and drop the line in README.
-  await ec2.send(new DeleteTransitGatewayCommand({ TransitGatewayId: foreign }));
-});
+test(
+  'moto gap, watched: it does not evaluate Condition, so a foreign untagged ' + 'TGW’s delete goes through here (AWS refuses it: DeleteOwnNetworkResources)',
+  async () => {
+    const adminEc2 = track(new EC2Client(sdkConfig(admin)));
+    const foreign = (await adminEc2.send(new CreateTransitGatewayCommand({ Description: 'another team’s' }))).TransitGateway!.TransitGatewayId!;
+    const policy = JSON.parse(iamPolicyCommand(argv, () => {})) as PolicyDocument;
+    const deletes = policy.Statement.find((s: Statement) => s.Action.includes('ec2:DeleteTransitGateway'));
+    assert.ok(deletes?.Condition, 'the policy guards the delete with a condition');
+    const ec2 = track(new EC2Client(sdkConfig(controller)));
+    // If moto ever evaluates conditions, this rejects: turn it into a refusal check and drop the line in README.
+    await ec2.send(new DeleteTransitGatewayCommand({ TransitGatewayId: foreign }));
+  },
+);
 
 /** The tags of an EC2 Query request's first TagSpecification. */
 function tagsOfRequest(body: string): Array<{ Key: string; Value: string }> {

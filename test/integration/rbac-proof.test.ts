@@ -41,7 +41,10 @@ let saName: string;
 let leaseName: string;
 let aws: Aws | undefined;
 
-/** The chart's RBAC objects for these rbac.secretNamespaces (and rbac.rolloutNamespaces={rbac-proof}), applied with the admin identity (what `helm install` would do). */
+/**
+ * The chart's RBAC objects for these rbac.secretNamespaces (and rbac.rolloutNamespaces={rbac-proof}),
+ * applied with the admin identity (what `helm install` would do).
+ */
 const applyChartRbac = (secretNamespaces = [NS]) =>
   applyChart(stack.kc, RBAC_KINDS, ['--set', `rbac.secretNamespaces={${secretNamespaces.join(',')}}`, '--set', `rbac.rolloutNamespaces={${NS}}`]);
 
@@ -72,7 +75,8 @@ async function canI(a: Access): Promise<boolean> {
 }
 
 const show = (a: Access): string =>
-  `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}${a.group ? `.${a.group}` : ''}${a.name ? ` ${a.name}` : ''} in ${a.namespace ?? 'all namespaces'}`;
+  `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''}${a.group ? `.${a.group}` : ''}${a.name ? ` ${a.name}` : ''} ` +
+  `in ${a.namespace ?? 'all namespaces'}`;
 
 before(async () => {
   stack = await getStack();
@@ -302,36 +306,40 @@ describe('RBAC proof: the controller as the chart ServiceAccount', () => {
     assert.deepEqual(forbidden, [], 'the controller met no Forbidden answer');
   });
 
-  test('a namespace without the Role: Synced=False ConnectionSecretForbidden with an Event, no crash, no hot loop; adding it to rbac.secretNamespaces heals it', async () => {
-    assert.ok(ctrl && aws, 'the controller and moto of the tests above');
-    const dbs = new DbPolicies(stack, kube, aws, NO_SECRETS);
-    const s = await dbs.setup({ mode: 'Manual', activeRegion: EAST });
-    await allowDatabases(s.zone);
-    const o = await kube.waitCondition('FailoverPolicy', NO_SECRETS, s.name, 'Synced', 'False', 'ConnectionSecretForbidden', 90_000);
-    const msg = condition(o, 'Synced')!.message;
-    assert.match(msg, /^spec\.database\.connectionSecret\.name: /);
-    assert.match(msg, new RegExp(`Secret ${NO_SECRETS}/${s.secret}`));
-    assert.match(msg, /add the namespace to the Helm value rbac\.secretNamespaces/);
-    assert.equal(condition(o, 'DatabaseSynced')?.status, 'False');
-    const warned = async () => (await kube.events(NO_SECRETS, s.name)).find((e) => e.type === 'Warning' && e.reason === 'ConnectionSecretForbidden');
-    const first = await warned();
-    assert.ok(first, 'a Warning Event ConnectionSecretForbidden');
-    assert.equal(await kube.get('Secret', NO_SECRETS, s.secret, 'v1'), undefined, 'no Secret written');
+  test(
+    'a namespace without the Role: Synced=False ConnectionSecretForbidden with ' +
+      'an Event, no crash, no hot loop; adding it to rbac.secretNamespaces heals it',
+    async () => {
+      assert.ok(ctrl && aws, 'the controller and moto of the tests above');
+      const dbs = new DbPolicies(stack, kube, aws, NO_SECRETS);
+      const s = await dbs.setup({ mode: 'Manual', activeRegion: EAST });
+      await allowDatabases(s.zone);
+      const o = await kube.waitCondition('FailoverPolicy', NO_SECRETS, s.name, 'Synced', 'False', 'ConnectionSecretForbidden', 90_000);
+      const msg = condition(o, 'Synced')!.message;
+      assert.match(msg, /^spec\.database\.connectionSecret\.name: /);
+      assert.match(msg, new RegExp(`Secret ${NO_SECRETS}/${s.secret}`));
+      assert.match(msg, /add the namespace to the Helm value rbac\.secretNamespaces/);
+      assert.equal(condition(o, 'DatabaseSynced')?.status, 'False');
+      const warned = async () => (await kube.events(NO_SECRETS, s.name)).find((e) => e.type === 'Warning' && e.reason === 'ConnectionSecretForbidden');
+      const first = await warned();
+      assert.ok(first, 'a Warning Event ConnectionSecretForbidden');
+      assert.equal(await kube.get('Secret', NO_SECRETS, s.secret, 'v1'), undefined, 'no Secret written');
 
-    // Not spinning: over 20 s the same Event repeats a few times (retries at most every 15 s, plus
-    // health and DNS wake-ups), not hundreds; and the process stays up and healthy.
-    await sleep(20_000);
-    const later = await warned();
-    assert.ok((later?.count ?? 1) - (first.count ?? 1) <= 6, `Event repeated ${later?.count} times (was ${first.count})`);
-    assert.equal(ctrl.proc.exitCode, null, 'the controller is still running');
-    assert.ok((await fetch(`${ctrl.healthUrl}/healthz`)).ok);
+      // Not spinning: over 20 s the same Event repeats a few times (retries at most every 15 s, plus
+      // health and DNS wake-ups), not hundreds; and the process stays up and healthy.
+      await sleep(20_000);
+      const later = await warned();
+      assert.ok((later?.count ?? 1) - (first.count ?? 1) <= 6, `Event repeated ${later?.count} times (was ${first.count})`);
+      assert.equal(ctrl.proc.exitCode, null, 'the controller is still running');
+      assert.ok((await fetch(`${ctrl.healthUrl}/healthz`)).ok);
 
-    // What the message says to do works, without a restart.
-    await applyChartRbac([NS, NO_SECRETS]);
-    const secret = await waitForSecret(NO_SECRETS, s.secret, 90_000);
-    assert.equal(secret.metadata.ownerReferences?.[0]?.uid, o.metadata.uid);
-    await kube.waitCondition('FailoverPolicy', NO_SECRETS, s.name, 'DatabaseSynced', 'True', undefined, 90_000);
-  });
+      // What the message says to do works, without a restart.
+      await applyChartRbac([NS, NO_SECRETS]);
+      const secret = await waitForSecret(NO_SECRETS, s.secret, 90_000);
+      assert.equal(secret.metadata.ownerReferences?.[0]?.uid, o.metadata.uid);
+      await kube.waitCondition('FailoverPolicy', NO_SECRETS, s.name, 'DatabaseSynced', 'True', undefined, 90_000);
+    },
+  );
 
   test('rolls a listed Deployment as the SA in rbac.rolloutNamespaces; elsewhere RolloutForbidden, the database half not held up', async () => {
     assert.ok(ctrl && aws, 'the controller and moto of the tests above');

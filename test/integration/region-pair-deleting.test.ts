@@ -56,7 +56,8 @@ beforeEach(async () => {
 test('markDeleting: only the named item’s own state changes', () => {
   const xml =
     '<R><transitGatewayVpcAttachments>' +
-    '<item><transitGatewayAttachmentId>a-1</transitGatewayAttachmentId><transitGatewayId>tgw-1</transitGatewayId><options><x/></options><state>available</state><tagSet><item><key>k</key><value>v</value></item></tagSet></item>' +
+    '<item><transitGatewayAttachmentId>a-1</transitGatewayAttachmentId><transitGatewayId>tgw-1</transitGatewayId>' +
+    '<options><x/></options><state>available</state><tagSet><item><key>k</key><value>v</value></item></tagSet></item>' +
     '<item><transitGatewayAttachmentId>a-2</transitGatewayAttachmentId><transitGatewayId>tgw-1</transitGatewayId><state>available</state></item>' +
     '</transitGatewayVpcAttachments></R>';
   const out = markDeleting(xml, new Set(['a-2', 'tgw-1']));
@@ -69,7 +70,8 @@ test('markDeleting: only the named item’s own state changes', () => {
   );
   assert.equal(
     markDeleting(
-      '<R><transitGatewaySet><item><transitGatewayId>tgw-1</transitGatewayId><options><a>b</a></options><state>available</state></item></transitGatewaySet></R>',
+      '<R><transitGatewaySet><item><transitGatewayId>tgw-1</transitGatewayId>' +
+        '<options><a>b</a></options><state>available</state></item></transitGatewaySet></R>',
       new Set(['tgw-1']),
     ),
     '<R><transitGatewaySet><item><transitGatewayId>tgw-1</transitGatewayId><options><a>b</a></options><state>deleting</state></item></transitGatewaySet></R>',

@@ -119,7 +119,8 @@ describe('AWS faults', () => {
     const ec2Calls = proxy.calls.filter((c) => c.service === 'ec2' && c.at < stormEnds);
     const throttled = ec2Calls.filter((c) => c.status === 503).length;
     console.log(
-      `# throttling storm: ${throttled}/${ec2Calls.length} EC2 calls during the 20 s storm throttled (${((100 * throttled) / Math.max(1, ec2Calls.length)).toFixed(0)}%)`,
+      `# throttling storm: ${throttled}/${ec2Calls.length} EC2 calls during the 20 s ` +
+        `storm throttled (${((100 * throttled) / Math.max(1, ec2Calls.length)).toFixed(0)}%)`,
     );
     assert.ok(throttled > 0, 'the storm throttled something');
   });

@@ -154,7 +154,8 @@ describe('ClientConnection crash matrix', () => {
     recordCrashMatrix(
       'crash-matrix-clients',
       results,
-      `ClientConnection: converge points ${converge.join(' ') || 'none'}; delete points ${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`,
+      `ClientConnection: converge points ${converge.join(' ') || 'none'}; delete points ` +
+        `${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`,
     ),
   );
 });

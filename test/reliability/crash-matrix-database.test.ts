@@ -338,7 +338,8 @@ describe('FailoverPolicy database crash matrix', () => {
     recordCrashMatrix(
       'crash-matrix-database',
       results,
-      `FailoverPolicy database: ${PHASES.map((ph) => `${ph.name} ${points[ph.name]?.join(' ') || 'none'}`).join('; ')}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`,
+      `FailoverPolicy database: ${PHASES.map((ph) => `${ph.name} ${points[ph.name]?.join(' ') || 'none'}`).join('; ')}; ` +
+        `failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`,
     ),
   );
 });

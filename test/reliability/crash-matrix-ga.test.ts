@@ -135,7 +135,8 @@ describe('FailoverPolicy Global Accelerator crash matrix', () => {
     recordCrashMatrix(
       'crash-matrix-ga',
       results,
-      `FailoverPolicy Global Accelerator: converge points ${converge.join(' ') || 'none'}; delete points ${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`,
+      `FailoverPolicy Global Accelerator: converge points ${converge.join(' ') || 'none'}; delete points ` +
+        `${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`,
     ),
   );
 });

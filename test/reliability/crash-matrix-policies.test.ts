@@ -149,7 +149,8 @@ describe('FailoverPolicy crash matrix (DNS only)', () => {
     recordCrashMatrix(
       'crash-matrix-policies',
       results,
-      `FailoverPolicy DNS: converge points ${converge.join(' ') || 'none'}; delete points ${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`,
+      `FailoverPolicy DNS: converge points ${converge.join(' ') || 'none'}; delete points ` +
+        `${deletion.join(' ') || 'none'}; failed: ${failedPoints(results, (r) => `${r.phase} ${r.point}`)}`,
     ),
   );
 });

@@ -119,7 +119,10 @@ test('a failover started by east, east killed right after the fence: west finish
   const eastAfter = east.proxy.calls.filter((c) => c.at > killedAt && mutating(c));
   const westBefore = westM.proxy.calls.filter((c) => c.at < killedAt && mutating(c));
   const secret = await secretIn(west.kube, s.secret);
-  const note = `row 1: east fenced ${((killedAt - switchAt) / 1000).toFixed(1)} s after the switch and was killed; west completed it (${done.status.lastFailover.reason}, rto ${done.status.lastFailover.rtoSeconds ?? '?'} s); PromoteReadReplica reached AWS ${p.length}× (${show(p, switchAt)}); west's mutating calls: ${show(westM.proxy.calls.filter(mutating), switchAt)}`;
+  const note =
+    `row 1: east fenced ${((killedAt - switchAt) / 1000).toFixed(1)} s after the switch and was killed; west completed it ` +
+    `(${done.status.lastFailover.reason}, rto ${done.status.lastFailover.rtoSeconds ?? '?'} s); PromoteReadReplica reached ` +
+    `AWS ${p.length}× (${show(p, switchAt)}); west's mutating calls: ${show(westM.proxy.calls.filter(mutating), switchAt)}`;
   console.log(`# ${FILE}: ${note}`);
   record({ file: FILE, overlappingActors: eastAfter.length + westBefore.length, lostSteps: p.length === 1 ? 0 : 1, note });
   assert.equal(p.length, 1, 'exactly one PromoteReadReplica');
@@ -163,7 +166,10 @@ test("east's region blackholed with the database's primary: west takes over and 
 
   const p = promotes([east, westM]);
   const eastReached = east.proxy.calls.filter((c) => mutating(c) && (c.forwardedAt ?? 0) >= (acquiredAt ?? darkAt));
-  const note = `row 2: west acted ${(((acquiredAt ?? Number.NaN) - darkAt) / 1000).toFixed(1)} s after us-east-1 went dark and completed it (${done.status.lastFailover.reason}, fencing: ${done.status.lastFailover.fencing ?? 'n/a'}); PromoteReadReplica reached AWS ${p.length}× (${show(p, darkAt)}); east's mutating calls reaching AWS after that: ${eastReached.length}`;
+  const note =
+    `row 2: west acted ${(((acquiredAt ?? Number.NaN) - darkAt) / 1000).toFixed(1)} s after us-east-1 went dark and completed ` +
+    `it (${done.status.lastFailover.reason}, fencing: ${done.status.lastFailover.fencing ?? 'n/a'}); PromoteReadReplica ` +
+    `reached AWS ${p.length}× (${show(p, darkAt)}); east's mutating calls reaching AWS after that: ${eastReached.length}`;
   console.log(`# ${FILE}: ${note}`);
   record({ file: FILE, overlappingActors: eastReached.length, lostSteps: p.length === 1 ? 0 : 1, note });
   assert.ok(acquiredAt, "west's proxy logged the lease write that won");

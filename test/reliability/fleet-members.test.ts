@@ -98,7 +98,9 @@ test('one member acts: only its proxy logs AWS work; the other stands by, naming
   await new Promise((r) => setTimeout(r, 2 * FLEET_TIMING.retryMs));
   const westWork = westM.proxy.calls.filter(work);
   const eastMutating = east.proxy.calls.filter(mutating);
-  const note = `row 1: east made ${eastMutating.length} mutating calls, west ${westWork.length} AWS calls besides the lease's (${show(westWork, started)}); west says: ${condition(w, 'Acting')?.message}`;
+  const note =
+    `row 1: east made ${eastMutating.length} mutating calls, west ${westWork.length} AWS calls ` +
+    `besides the lease's (${show(westWork, started)}); west says: ${condition(w, 'Acting')?.message}`;
   console.log(`# ${FILE}: ${note}`);
   record({ file: FILE, overlappingActors: westM.proxy.calls.filter(mutating).length, note });
   assert.ok(eastMutating.length > 0, 'the acting member did the work');
@@ -213,7 +215,10 @@ test('the acting member cut off from DynamoDB only: it stops mutating before the
   client.destroy();
   const missing = added.filter((cidr) => !routes.some((r) => r.destinationCidr === cidr && !/delet/.test(r.state)));
   const at = (t: number) => `+${((t - cutAt) / 1000).toFixed(1)}s`;
-  const note = `row 4: west's last renewal ${at(lastRenewal)}, its last mutating call started ${at(lastWestStart)} and reached AWS ${at(lastWestReach)}; east acquired ${at(takeover)}, its first mutating call ${at(firstEast)}; overlapping: ${overlap.length} (${show(overlap, cutAt)}); routes missing: ${missing.join(', ') || 'none'}`;
+  const note =
+    `row 4: west's last renewal ${at(lastRenewal)}, its last mutating call started ${at(lastWestStart)} and ` +
+    `reached AWS ${at(lastWestReach)}; east acquired ${at(takeover)}, its first mutating call ${at(firstEast)}; ` +
+    `overlapping: ${overlap.length} (${show(overlap, cutAt)}); routes missing: ${missing.join(', ') || 'none'}`;
   console.log(`# ${FILE}: ${note}`);
   record({ file: FILE, overlappingActors: overlap.length, lostUpdates: missing.length, note });
   assert.ok(acquired, "east's proxy logged the lease write that won");

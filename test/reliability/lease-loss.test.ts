@@ -141,9 +141,11 @@ test('lease lost mid-reconcile: B takes over within the lease, and A starts no m
   const bMutating = b.p.calls.filter(isMutating);
 
   const note = [
-    `A lost the lease ${lostAt === undefined ? 'never (no "leadership lost" log)' : `${((lostAt - blockedAt) / 1000).toFixed(1)} s`} after its apiserver was blackholed`,
+    `A lost the lease ${lostAt === undefined ? 'never (no "leadership lost" log)' : `${((lostAt - blockedAt) / 1000).toFixed(1)} s`} ` +
+      `after its apiserver was blackholed`,
     `B led after ${(takeover / 1000).toFixed(1)} s (first AWS call +${((firstB - blockedAt) / 1000).toFixed(1)} s)`,
-    `A had started ${runStartedBeforeLoss} of the ${RUN_CALLS} mutating calls of its run at the loss; ${aAfterBlock.length} A calls after the block, ${aAfterLoss.length} started after the loss`,
+    `A had started ${runStartedBeforeLoss} of the ${RUN_CALLS} mutating calls of its run at the ` +
+      `loss; ${aAfterBlock.length} A calls after the block, ${aAfterLoss.length} started after the loss`,
     `A mutating calls started after B's first: ${aMutatingAfterB.length} (${show(aMutatingAfterB, blockedAt)})`,
     `A mutating calls started before but reaching moto after B's first: ${aAppliedAfterB.length}`,
     `routes B removed but AWS still holds: ${stale.length ? stale.join(', ') : 'none'}`,
@@ -230,10 +232,12 @@ test('lease lost mid-failover: B completes the failover, A starts no mutating AW
     const firstB = Math.min(...b.p.calls.map((c) => c.at));
     const aMutatingAfterB = a.p.calls.filter((c) => c.at >= firstB && isMutating(c));
     const promotes = [...a.p.calls, ...b.p.calls].filter((c) => c.operation === 'PromoteReadReplica' && c.forwardedAt !== undefined).length;
-    const note = `mid-failover: A's mutating calls after B's first: ${aMutatingAfterB.length} (${show(aMutatingAfterB, blockedAt)}); PromoteReadReplica reached AWS ${promotes}×; A's mutating calls after the block: ${show(
-      a.p.calls.filter((c) => c.at >= blockedAt && isMutating(c)),
-      blockedAt,
-    )}`;
+    const note =
+      `mid-failover: A's mutating calls after B's first: ${aMutatingAfterB.length} (${show(aMutatingAfterB, blockedAt)}); ` +
+      `PromoteReadReplica reached AWS ${promotes}×; A's mutating calls after the block: ${show(
+        a.p.calls.filter((c) => c.at >= blockedAt && isMutating(c)),
+        blockedAt,
+      )}`;
     console.log(`# lease-loss: ${note}`);
     record({ file: 'lease-loss', twoWriters: aMutatingAfterB.length, lostSteps: promotes === 1 ? 0 : 1, note });
     assert.deepEqual(

@@ -77,7 +77,8 @@ test(`${N} ClientConnections at once against AWS's published rates: all converge
   const routes = (await staticRoutes(bed.stack, w.routeTableId)).length;
   const summary =
     `${ready}/${N} Ready in ${seconds.toFixed(0)} s (${atBudget} by ${BUDGET_S} s; applies took ${applied.toFixed(0)} s); ` +
-    `throttled ${throttled}/${calls.length} calls (${((100 * throttled) / Math.max(1, calls.length)).toFixed(1)}%; ${byService}); routes ${routes}; RSS ${(rss / 2 ** 20).toFixed(0)} MB, heap ${(heap / 2 ** 20).toFixed(0)} MB`;
+    `throttled ${throttled}/${calls.length} calls (${((100 * throttled) / Math.max(1, calls.length)).toFixed(1)}%; ` +
+    `${byService}); routes ${routes}; RSS ${(rss / 2 ** 20).toFixed(0)} MB, heap ${(heap / 2 ** 20).toFixed(0)} MB`;
   t.diagnostic(summary);
   record({ file: 'load', faults: { throttle: throttled }, lostUpdates: N - ready, note: summary });
   assert.equal(ready, N, 'every client converged');

@@ -104,106 +104,111 @@ const clientReady = (name: string, gen: number) =>
   );
 
 describe('ownership of routes', () => {
-  test('VPC routes to an adopted TGW: one that was there first is listed as preexisting and survives a CIDR removal and the delete; one to another target is a conflict, never overwritten', async () => {
-    const endpoint = { endpoint: bed.stack.motoEndpoint };
-    const [east, west] = await Promise.all([seedVpc(endpoint, 'us-east-1', '10.0.0.0/16'), seedVpc(endpoint, 'us-west-2', '10.1.0.0/16')]);
-    const eastEc2 = ec2(bed.stack, 'us-east-1');
-    const westEc2 = ec2(bed.stack, 'us-west-2');
-    const tgwOpts = { Options: { DefaultRouteTableAssociation: 'disable' as const, DefaultRouteTablePropagation: 'disable' as const } };
-    const eastTgw = (await eastEc2.send(new CreateTransitGatewayCommand(tgwOpts))).TransitGateway!.TransitGatewayId!;
-    const westTgw = (await westEc2.send(new CreateTransitGatewayCommand(tgwOpts))).TransitGateway!.TransitGatewayId!;
-    // A second east table with nothing in it: the routes the pair makes there are its own.
-    const emptyTable = (await eastEc2.send(new CreateRouteTableCommand({ VpcId: east.vpcId }))).RouteTable!.RouteTableId!;
-    // Production routes that predate the pair: the peer CIDRs, through the TGW it will adopt.
-    for (const cidr of ['10.1.0.0/16', '10.99.0.0/16'])
-      await eastEc2.send(new CreateRouteCommand({ RouteTableId: east.routeTableId, DestinationCidrBlock: cidr, TransitGatewayId: eastTgw }));
-    // And one to another target for a CIDR the pair wants: a conflict.
-    const igw = (await westEc2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
-    await westEc2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: west.vpcId }));
-    await westEc2.send(new CreateRouteCommand({ RouteTableId: west.routeTableId, DestinationCidrBlock: '10.0.0.0/16', GatewayId: igw }));
-    const foreign = new ForeignRoutes();
-    for (const cidr of ['10.1.0.0/16', '10.99.0.0/16']) await foreign.add({ kind: 'vpc', region: 'us-east-1', table: east.routeTableId, cidr });
-    await foreign.add({ kind: 'vpc', region: 'us-west-2', table: west.routeTableId, cidr: '10.0.0.0/16' });
+  test(
+    'VPC routes to an adopted TGW: one that was there first is listed as preexisting and survives ' +
+      'a CIDR removal and the delete; one to another target is a conflict, never overwritten',
+    async () => {
+      const endpoint = { endpoint: bed.stack.motoEndpoint };
+      const [east, west] = await Promise.all([seedVpc(endpoint, 'us-east-1', '10.0.0.0/16'), seedVpc(endpoint, 'us-west-2', '10.1.0.0/16')]);
+      const eastEc2 = ec2(bed.stack, 'us-east-1');
+      const westEc2 = ec2(bed.stack, 'us-west-2');
+      const tgwOpts = { Options: { DefaultRouteTableAssociation: 'disable' as const, DefaultRouteTablePropagation: 'disable' as const } };
+      const eastTgw = (await eastEc2.send(new CreateTransitGatewayCommand(tgwOpts))).TransitGateway!.TransitGatewayId!;
+      const westTgw = (await westEc2.send(new CreateTransitGatewayCommand(tgwOpts))).TransitGateway!.TransitGatewayId!;
+      // A second east table with nothing in it: the routes the pair makes there are its own.
+      const emptyTable = (await eastEc2.send(new CreateRouteTableCommand({ VpcId: east.vpcId }))).RouteTable!.RouteTableId!;
+      // Production routes that predate the pair: the peer CIDRs, through the TGW it will adopt.
+      for (const cidr of ['10.1.0.0/16', '10.99.0.0/16'])
+        await eastEc2.send(new CreateRouteCommand({ RouteTableId: east.routeTableId, DestinationCidrBlock: cidr, TransitGatewayId: eastTgw }));
+      // And one to another target for a CIDR the pair wants: a conflict.
+      const igw = (await westEc2.send(new CreateInternetGatewayCommand({}))).InternetGateway!.InternetGatewayId!;
+      await westEc2.send(new AttachInternetGatewayCommand({ InternetGatewayId: igw, VpcId: west.vpcId }));
+      await westEc2.send(new CreateRouteCommand({ RouteTableId: west.routeTableId, DestinationCidrBlock: '10.0.0.0/16', GatewayId: igw }));
+      const foreign = new ForeignRoutes();
+      for (const cidr of ['10.1.0.0/16', '10.99.0.0/16']) await foreign.add({ kind: 'vpc', region: 'us-east-1', table: east.routeTableId, cidr });
+      await foreign.add({ kind: 'vpc', region: 'us-west-2', table: west.routeTableId, cidr: '10.0.0.0/16' });
 
-    const ctrl = await startController({ kubeconfigPath: bed.stack.kubeconfigPath, awsEndpoint: bed.stack.motoEndpoint, args: ['--aws-max-attempts=1'] });
-    const w = { ctrl };
-    try {
-      const name = uniqueName('own-vpc');
-      const spec = (secondaryCidrs: string[]) => ({
-        primary: {
-          region: 'us-east-1',
-          transitGateway: { id: eastTgw },
-          vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds, routeTableIds: [east.routeTableId, emptyTable] }],
-          cidrs: ['10.0.0.0/16'],
-        },
-        secondary: {
-          region: 'us-west-2',
-          transitGateway: { id: westTgw },
-          vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds, routeTableIds: [west.routeTableId] }],
-          cidrs: secondaryCidrs,
-        },
-      });
-      await bed.kube.apply(pairObj(PAIR_NS, name, spec(['10.1.0.0/16', '10.99.0.0/16'])));
-      const conflicted = await bed.kube.waitFor(
-        'RegionPair',
-        PAIR_NS,
-        name,
-        'routes programmed except the conflict',
-        (o) =>
-          condition(o, 'RoutesProgrammed')?.reason === 'RouteConflict' &&
-          (o.status?.routes ?? []).filter((r: { routeTableId: string }) => r.routeTableId === emptyTable).length === 2,
-        120_000,
-      );
-      await foreign.check('converge');
-      const routeState = (o: Obj, table: string, cidr: string) =>
-        (o.status?.routes ?? []).find((r: { routeTableId: string; destinationCidr: string }) => r.routeTableId === table && r.destinationCidr === cidr)?.state;
-      assert.equal(routeState(conflicted, east.routeTableId, '10.1.0.0/16'), 'preexisting', 'a route that was there first is not recorded as ours');
-      assert.equal(routeState(conflicted, emptyTable, '10.1.0.0/16'), 'active', 'the route the pair made is');
-      assert.equal(routeState(conflicted, west.routeTableId, '10.0.0.0/16'), 'conflict');
-      assert.match(condition(conflicted, 'RoutesProgrammed')?.message ?? '', new RegExp(`${west.routeTableId} 10\\.0\\.0\\.0/16`));
-      const synced = await bed.kube.waitFor(
-        'RegionPair',
-        PAIR_NS,
-        name,
-        'Synced=False (RouteConflict)',
-        (o) => condition(o, 'Synced')?.reason === 'RouteConflict',
-      );
-      assert.equal(condition(synced, 'Synced')?.status, 'False');
-      assert.match(condition(synced, 'Synced')?.message ?? '', new RegExp(`${west.routeTableId} 10\\.0\\.0\\.0/16`));
-      const events = await bed.kube.events(PAIR_NS, name);
-      assert.ok(
-        events.some((e) => e.type === 'Warning' && e.reason === 'RouteConflict' && e.message.includes(`${west.routeTableId} 10.0.0.0/16`)),
-        events.map((e) => `${e.reason}: ${e.message}`).join(' | '),
-      );
+      const ctrl = await startController({ kubeconfigPath: bed.stack.kubeconfigPath, awsEndpoint: bed.stack.motoEndpoint, args: ['--aws-max-attempts=1'] });
+      const w = { ctrl };
+      try {
+        const name = uniqueName('own-vpc');
+        const spec = (secondaryCidrs: string[]) => ({
+          primary: {
+            region: 'us-east-1',
+            transitGateway: { id: eastTgw },
+            vpcAttachments: [{ vpcId: east.vpcId, subnetIds: east.subnetIds, routeTableIds: [east.routeTableId, emptyTable] }],
+            cidrs: ['10.0.0.0/16'],
+          },
+          secondary: {
+            region: 'us-west-2',
+            transitGateway: { id: westTgw },
+            vpcAttachments: [{ vpcId: west.vpcId, subnetIds: west.subnetIds, routeTableIds: [west.routeTableId] }],
+            cidrs: secondaryCidrs,
+          },
+        });
+        await bed.kube.apply(pairObj(PAIR_NS, name, spec(['10.1.0.0/16', '10.99.0.0/16'])));
+        const conflicted = await bed.kube.waitFor(
+          'RegionPair',
+          PAIR_NS,
+          name,
+          'routes programmed except the conflict',
+          (o) =>
+            condition(o, 'RoutesProgrammed')?.reason === 'RouteConflict' &&
+            (o.status?.routes ?? []).filter((r: { routeTableId: string }) => r.routeTableId === emptyTable).length === 2,
+          120_000,
+        );
+        await foreign.check('converge');
+        const routeState = (o: Obj, table: string, cidr: string) =>
+          (o.status?.routes ?? []).find((r: { routeTableId: string; destinationCidr: string }) => r.routeTableId === table && r.destinationCidr === cidr)
+            ?.state;
+        assert.equal(routeState(conflicted, east.routeTableId, '10.1.0.0/16'), 'preexisting', 'a route that was there first is not recorded as ours');
+        assert.equal(routeState(conflicted, emptyTable, '10.1.0.0/16'), 'active', 'the route the pair made is');
+        assert.equal(routeState(conflicted, west.routeTableId, '10.0.0.0/16'), 'conflict');
+        assert.match(condition(conflicted, 'RoutesProgrammed')?.message ?? '', new RegExp(`${west.routeTableId} 10\\.0\\.0\\.0/16`));
+        const synced = await bed.kube.waitFor(
+          'RegionPair',
+          PAIR_NS,
+          name,
+          'Synced=False (RouteConflict)',
+          (o) => condition(o, 'Synced')?.reason === 'RouteConflict',
+        );
+        assert.equal(condition(synced, 'Synced')?.status, 'False');
+        assert.match(condition(synced, 'Synced')?.message ?? '', new RegExp(`${west.routeTableId} 10\\.0\\.0\\.0/16`));
+        const events = await bed.kube.events(PAIR_NS, name);
+        assert.ok(
+          events.some((e) => e.type === 'Warning' && e.reason === 'RouteConflict' && e.message.includes(`${west.routeTableId} 10.0.0.0/16`)),
+          events.map((e) => `${e.reason}: ${e.message}`).join(' | '),
+        );
 
-      await reconcileNow(w, 'RegionPair', PAIR_NS, name);
-      await foreign.check('reconcile-now');
+        await reconcileNow(w, 'RegionPair', PAIR_NS, name);
+        await foreign.check('reconcile-now');
 
-      // A CIDR removed from the spec: the route the pair made for it goes, the one that was there stays.
-      await bed.kube.apply(pairObj(PAIR_NS, name, spec(['10.1.0.0/16'])));
-      await bed.kube.waitFor(
-        'RegionPair',
-        PAIR_NS,
-        name,
-        '10.99.0.0/16 dropped',
-        (o) => o.status?.observedGeneration === 2 && !(o.status?.routes ?? []).some((r: { destinationCidr: string }) => r.destinationCidr === '10.99.0.0/16'),
-        120_000,
-      );
-      await waitFor(
-        `${emptyTable}: the pair's own route for 10.99.0.0/16 removed`,
-        async () => !(await vpcRoutes(eastEc2, emptyTable)).includes('10.99.0.0/16'),
-        60_000,
-      );
-      await foreign.check('CIDR removed');
+        // A CIDR removed from the spec: the route the pair made for it goes, the one that was there stays.
+        await bed.kube.apply(pairObj(PAIR_NS, name, spec(['10.1.0.0/16'])));
+        await bed.kube.waitFor(
+          'RegionPair',
+          PAIR_NS,
+          name,
+          '10.99.0.0/16 dropped',
+          (o) => o.status?.observedGeneration === 2 && !(o.status?.routes ?? []).some((r: { destinationCidr: string }) => r.destinationCidr === '10.99.0.0/16'),
+          120_000,
+        );
+        await waitFor(
+          `${emptyTable}: the pair's own route for 10.99.0.0/16 removed`,
+          async () => !(await vpcRoutes(eastEc2, emptyTable)).includes('10.99.0.0/16'),
+          60_000,
+        );
+        await foreign.check('CIDR removed');
 
-      await bed.kube.delete('RegionPair', PAIR_NS, name);
-      await bed.kube.waitGone('RegionPair', PAIR_NS, name, 120_000);
-      await foreign.check('delete');
-      assert.deepEqual(await vpcRoutes(eastEc2, emptyTable), [], 'the routes the pair made are gone');
-    } finally {
-      await ctrl.stop();
-    }
-  });
+        await bed.kube.delete('RegionPair', PAIR_NS, name);
+        await bed.kube.waitGone('RegionPair', PAIR_NS, name, 120_000);
+        await foreign.check('delete');
+        assert.deepEqual(await vpcRoutes(eastEc2, emptyTable), [], 'the routes the pair made are gone');
+      } finally {
+        await ctrl.stop();
+      }
+    },
+  );
 
   describe('TGW routes of clients on a shared attachment', () => {
     /** A client Ready with its CIDRs; what it records in status.routes is what it may remove. */

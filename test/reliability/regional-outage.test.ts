@@ -219,7 +219,8 @@ async function auditCompleted(s: Setup, o: Obj, startedAt: number, reason = 'Pri
     o.status.health?.primary === 'Unhealthy' ? Date.parse(o.status.health.primarySince) : Date.parse(o.status.lastFailover.startedAt) - UNHEALTHY_FOR * 1000;
   const reactionS = (Date.parse(o.status.lastFailover.completedAt) - signalAt) / 1000;
   console.log(
-    `# ${s.name}: completed ${tookS.toFixed(1)} s after the outage, ${reactionS.toFixed(1)} s after the Unhealthy signal (unhealthyForSeconds ${UNHEALTHY_FOR}), RTO ${o.status.lastFailover.rtoSeconds} s, RPO ${o.status.lastFailover.rpoSeconds} s`,
+    `# ${s.name}: completed ${tookS.toFixed(1)} s after the outage, ${reactionS.toFixed(1)} s after the Unhealthy signal ` +
+      `(unhealthyForSeconds ${UNHEALTHY_FOR}), RTO ${o.status.lastFailover.rtoSeconds} s, RPO ${o.status.lastFailover.rpoSeconds} s`,
   );
   if (reason === 'PrimaryUnhealthy') assert.ok(reactionS <= UNHEALTHY_FOR + FAILOVER_BUDGET_S, `failed over ${reactionS} s after the signal`);
 }

@@ -101,22 +101,25 @@ test('a completed failover: the SVG parses and holds every step in time order, l
   FAILOVER_STEPS.forEach((s, i) => assert.match(legend[i]!, new RegExp(`^${i + 1} ${s} \\+${SECONDS[i]}s`)));
 });
 
-test('a completed failover: lanes for health per side, fence, promote, Secret and DNS, in the order the work happens; no rollout lane without rollout data', () => {
-  const root = svgOf(policy({ lastFailover: failover(), health }));
-  assert.deepEqual(lanes(root), ['health us-east-1 (from)', 'health us-west-2 (to)', 'fence', 'promote', 'Secret', 'DNS']);
-  assert.deepEqual(spansOf(root, 'fence'), [
-    { label: 'lag check (RPO guard)', start: at(0), end: at(1) },
-    { label: 'fence old writer', start: at(1), end: at(8) },
-  ]);
-  assert.deepEqual(spansOf(root, 'promote'), [
-    { label: 'replica catch-up', start: at(8), end: at(9) },
-    { label: 'promote replica', start: at(9), end: at(70) },
-  ]);
-  assert.deepEqual(spansOf(root, 'Secret'), [{ label: 'write Secret', start: at(70), end: at(72) }]);
-  assert.deepEqual(spansOf(root, 'DNS'), [{ label: 'switch DNS', start: at(72), end: at(90) }]);
-  assert.deepEqual(spansOf(root, 'health us-east-1 (from)'), [{ label: 'Unhealthy', start: at(0), end: at(95) }]);
-  assert.deepEqual(spansOf(root, 'health us-west-2 (to)'), [{ label: 'Healthy', start: at(0), end: at(95) }]);
-});
+test(
+  'a completed failover: lanes for health per side, fence, promote, Secret ' + 'and DNS, in the order the work happens; no rollout lane without rollout data',
+  () => {
+    const root = svgOf(policy({ lastFailover: failover(), health }));
+    assert.deepEqual(lanes(root), ['health us-east-1 (from)', 'health us-west-2 (to)', 'fence', 'promote', 'Secret', 'DNS']);
+    assert.deepEqual(spansOf(root, 'fence'), [
+      { label: 'lag check (RPO guard)', start: at(0), end: at(1) },
+      { label: 'fence old writer', start: at(1), end: at(8) },
+    ]);
+    assert.deepEqual(spansOf(root, 'promote'), [
+      { label: 'replica catch-up', start: at(8), end: at(9) },
+      { label: 'promote replica', start: at(9), end: at(70) },
+    ]);
+    assert.deepEqual(spansOf(root, 'Secret'), [{ label: 'write Secret', start: at(70), end: at(72) }]);
+    assert.deepEqual(spansOf(root, 'DNS'), [{ label: 'switch DNS', start: at(72), end: at(90) }]);
+    assert.deepEqual(spansOf(root, 'health us-east-1 (from)'), [{ label: 'Unhealthy', start: at(0), end: at(95) }]);
+    assert.deepEqual(spansOf(root, 'health us-west-2 (to)'), [{ label: 'Healthy', start: at(0), end: at(95) }]);
+  },
+);
 
 test('RTO is a bracket from start to completion and RPO a window of the lag ending at the lag check, both labelled', () => {
   const root = svgOf(policy({ lastFailover: failover(), health }));

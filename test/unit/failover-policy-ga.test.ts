@@ -114,13 +114,17 @@ const resolved = (database: boolean, mode: 'Manual' | 'Automatic'): ResolvedPoli
     regions,
   }) as unknown as ResolvedPolicy;
 
-test('gaTarget: with a database GA follows the records and only ManualSwitch, PlannedSwitchover and Failback are planned; without one Manual is planned', () => {
-  const m = (reason?: string, activeRegion = EAST): MachineStatus => ({ activeRegion, ...(reason && { inProgress: { reason } }) }) as unknown as MachineStatus;
-  assert.deepEqual(gaTarget(resolved(true, 'Manual'), m('ManualSwitch'), 'secondary'), { activeRegion: WEST, emergency: false });
-  assert.deepEqual(gaTarget(resolved(true, 'Automatic'), m('PrimaryUnhealthy'), 'secondary'), { activeRegion: WEST, emergency: true });
-  assert.deepEqual(gaTarget(resolved(true, 'Automatic'), m('Failback'), 'primary'), { activeRegion: EAST, emergency: false });
-  // Records unknown (a DNS error): the machine's active region.
-  assert.deepEqual(gaTarget(resolved(true, 'Manual'), m('PlannedSwitchover', WEST), undefined), { activeRegion: WEST, emergency: false });
-  assert.deepEqual(gaTarget(resolved(false, 'Manual'), m(undefined, WEST), 'primary'), { activeRegion: WEST, emergency: false });
-  assert.deepEqual(gaTarget(resolved(false, 'Automatic'), m(undefined, WEST), 'primary'), { activeRegion: WEST, emergency: true });
-});
+test(
+  'gaTarget: with a database GA follows the records and only ManualSwitch, ' + 'PlannedSwitchover and Failback are planned; without one Manual is planned',
+  () => {
+    const m = (reason?: string, activeRegion = EAST): MachineStatus =>
+      ({ activeRegion, ...(reason && { inProgress: { reason } }) }) as unknown as MachineStatus;
+    assert.deepEqual(gaTarget(resolved(true, 'Manual'), m('ManualSwitch'), 'secondary'), { activeRegion: WEST, emergency: false });
+    assert.deepEqual(gaTarget(resolved(true, 'Automatic'), m('PrimaryUnhealthy'), 'secondary'), { activeRegion: WEST, emergency: true });
+    assert.deepEqual(gaTarget(resolved(true, 'Automatic'), m('Failback'), 'primary'), { activeRegion: EAST, emergency: false });
+    // Records unknown (a DNS error): the machine's active region.
+    assert.deepEqual(gaTarget(resolved(true, 'Manual'), m('PlannedSwitchover', WEST), undefined), { activeRegion: WEST, emergency: false });
+    assert.deepEqual(gaTarget(resolved(false, 'Manual'), m(undefined, WEST), 'primary'), { activeRegion: WEST, emergency: false });
+    assert.deepEqual(gaTarget(resolved(false, 'Automatic'), m(undefined, WEST), 'primary'), { activeRegion: WEST, emergency: true });
+  },
+);

@@ -17,8 +17,11 @@ const DESTRUCTIVE = /new\s+(?:\w+\.)?((?:Delete|Disassociate|Reject|Remove|Repla
 const CHECK = /\b(ownsForDelete|isOwnedBy|ownedOnSide|carriesOurTags|ownsHealthCheck|assertOwned\w*)\s*\(|\.owned\b|\/\/ ownership:/;
 
 /** A named function or method header (arrow callbacks belong to the function around them). */
-const HEADER =
-  /^\s*(?:export\s+)?(?:(?:private|public|protected|static|async)\s+)*(?:function\s*\*?\s*([A-Za-z_$][\w$]*)|(?!(?:if|for|while|switch|catch|return|await)\b)([A-Za-z_$][\w$]*))\s*(?:<[^>]*>)?\s*\(/;
+const HEADER = new RegExp(
+  String.raw`^\s*(?:export\s+)?(?:(?:private|public|protected|static|async)\s+)*` +
+    String.raw`(?:function\s*\*?\s*([A-Za-z_$][\w$]*)|(?!(?:if|for|while|switch|catch|return|await)\b)([A-Za-z_$][\w$]*))` +
+    String.raw`\s*(?:<[^>]*>)?\s*\(`,
+);
 
 /**
  * Calls still without a check in the function that makes them, each left to the task that owns
@@ -90,7 +93,9 @@ test('every Delete/Disassociate/Reject/Remove/Replace call in src/aws is precede
 });
 
 test('a call statement inside the function is not taken for a method header', () => {
-  const src = `export async function teardown(ga, owner, arn, mutate) {\n  await assertOwned(ga, owner, arn);\n  await mutate(change, () =>\n    ignoreNotFound(ga.send(new Sdk.DeleteListenerCommand({ ListenerArn: l })),\n  );\n}\n`;
+  const src =
+    `export async function teardown(ga, owner, arn, mutate) {\n  await assertOwned(ga, owner, arn);\n` +
+    `  await mutate(change, () =>\n    ignoreNotFound(ga.send(new Sdk.DeleteListenerCommand({ ListenerArn: l })),\n  );\n}\n`;
   assert.deepEqual(
     destructiveCalls('x.ts', src).map((c) => [c.fn, c.checked]),
     [['teardown', true]],
@@ -99,8 +104,12 @@ test('a call statement inside the function is not taken for a method header', ()
 
 test('the scan catches a delete without a check, and accepts one with a check', () => {
   const bare = `export async function deleteIt(ec2, id) {\n  await ec2.send(new ec2Sdk.DeleteThingCommand({ Id: id }));\n}\n`;
-  const checked = `export async function deleteIt(ec2, id, owner) {\n  const t = await tagsOf(id);\n  if (!ownsForDelete(t, owner)) return;\n  await ec2.send(new ec2Sdk.DeleteThingCommand({ Id: id }));\n}\n`;
-  const checkInAnotherFunction = `function other(t, o) {\n  return isOwnedBy(t, o);\n}\n\nasync function deleteIt(ec2, id) {\n  await ec2.send(new DisassociateThingCommand({ Id: id }));\n}\n`;
+  const checked =
+    `export async function deleteIt(ec2, id, owner) {\n  const t = await tagsOf(id);\n` +
+    `  if (!ownsForDelete(t, owner)) return;\n  await ec2.send(new ec2Sdk.DeleteThingCommand({ Id: id }));\n}\n`;
+  const checkInAnotherFunction =
+    `function other(t, o) {\n  return isOwnedBy(t, o);\n}\n\nasync function deleteIt(ec2, id) {\n` +
+    `  await ec2.send(new DisassociateThingCommand({ Id: id }));\n}\n`;
   assert.deepEqual(
     destructiveCalls('x.ts', bare).map((c) => [c.fn, c.checked]),
     [['deleteIt', false]],

@@ -191,7 +191,8 @@ test("the doc's `multiregion iam-policy --split` and its attach loop run: one ma
   mkdirSync(dir);
   // The CLI from this checkout; `aws` records its calls (no AWS here) and answers create-policy with an ARN.
   const prelude = [
-    `multiregion() { ${JSON.stringify(process.execPath)} --import ${JSON.stringify(import.meta.resolve('tsx'))} ${JSON.stringify(join(repoRoot, 'src', 'cli', 'main.ts'))} "$@"; }`,
+    `multiregion() { ${JSON.stringify(process.execPath)} --import ${JSON.stringify(import.meta.resolve('tsx'))} ` +
+      `${JSON.stringify(join(repoRoot, 'src', 'cli', 'main.ts'))} "$@"; }`,
     'aws() { echo "$*" >> aws-calls; if [ "$2" = create-policy ]; then echo "arn:aws:iam::111111111111:policy/$4"; fi; }',
   ].join('\n');
   run('bash', ['-euo', 'pipefail', '-c', `${prelude}\n${block}`], { cwd: dir });

@@ -70,7 +70,8 @@ export const accessPolicySpecSchema = (): Schema =>
           {
             id: str('Hosted zone id, without the /hostedzone/ prefix.', { pattern: HOSTED_ZONE_ID_PATTERN, maxLength: 32 }),
             recordSuffixes: arr(
-              'Record names allowed: a name equal to a suffix or ending in "." + suffix (case-insensitive, trailing dot ignored). Absent: any name in the zone.',
+              'Record names allowed: a name equal to a suffix or ending in "." + suffix ' +
+                '(case-insensitive, trailing dot ignored). Absent: any name in the zone.',
               str('A DNS suffix such as apps.example.com.', { maxLength: 255, minLength: 1 }),
               { maxItems: 64, 'x-kubernetes-list-type': 'set' },
             ),

@@ -25,7 +25,8 @@ const attachment = (): Schema =>
     "The client's existing Transit Gateway attachment on the chosen side. The controller never creates or deletes it; it routes to it and watches it.",
     {
       type: str(
-        'How the client connects: vpn (Site-to-Site VPN), directConnect (DX gateway), vpc (a VPC attachment), peering (a TGW peering). Decides where latency metrics come from.',
+        'How the client connects: vpn (Site-to-Site VPN), directConnect (DX gateway), vpc (a ' +
+          'VPC attachment), peering (a TGW peering). Decides where latency metrics come from.',
         {
           enum: ['vpn', 'directConnect', 'vpc', 'peering'],
         },
@@ -40,7 +41,8 @@ const attachment = (): Schema =>
         },
       ),
       networkMonitorProbe: str(
-        'CloudWatch Network Monitor as <monitor>/<probe-id> measuring round-trip time to the client. Latency is only shown from real measurements (VPN, Direct Connect, or this), never estimated.',
+        'CloudWatch Network Monitor as <monitor>/<probe-id> measuring round-trip time to the client. ' +
+          'Latency is only shown from real measurements (VPN, Direct Connect, or this), never estimated.',
         { minLength: 1, maxLength: 512 },
       ),
     },
@@ -59,7 +61,8 @@ const attachment = (): Schema =>
 
 const spec = (): Schema =>
   obj(
-    "Desired connection: routes for the client's CIDRs in the pair's TGW route table, and a dashboard and alarms over the pair's flow logs scoped to those CIDRs.",
+    "Desired connection: routes for the client's CIDRs in the pair's TGW route table, " +
+      "and a dashboard and alarms over the pair's flow logs scoped to those CIDRs.",
     {
       regionPairRef: regionPairRef(
         'RegionPair the client connects into. Its spec.allowedNamespaces must include this namespace unless both are in the same one.',
@@ -70,7 +73,8 @@ const spec = (): Schema =>
         {
           displayName: str('Human name shown on dashboards and alarm descriptions.', { minLength: 1, maxLength: 128 }),
           cidrs: cidrList(
-            "The client's address ranges: routed to the attachment, and the filter of every dashboard query. Must not overlap the pair's own CIDRs (the controller checks).",
+            "The client's address ranges: routed to the attachment, and the filter of every " +
+              "dashboard query. Must not overlap the pair's own CIDRs (the controller checks).",
             'A CIDR block of the client.',
           ),
         },
@@ -78,7 +82,8 @@ const spec = (): Schema =>
       ),
       attachment: attachment(),
       routes: bool(
-        "Add static TGW routes for the client CIDRs to the attachment in the side's route table. Set false when the routes are propagated by BGP or managed elsewhere.",
+        "Add static TGW routes for the client CIDRs to the attachment in the side's route " +
+          'table. Set false when the routes are propagated by BGP or managed elsewhere.',
         {
           default: DEFAULTS.routes,
         },
@@ -88,7 +93,8 @@ const spec = (): Schema =>
           widgets: arr(
             'Widgets to show. Default: all four.',
             str(
-              'topTalkers: top source/destination pairs by bytes. rejectedTraffic: REJECT counts. bandwidth: bytes over time per direction. latency: from VPN, Direct Connect or Network Monitor metrics.',
+              'topTalkers: top source/destination pairs by bytes. rejectedTraffic: REJECT counts. bandwidth: ' +
+                'bytes over time per direction. latency: from VPN, Direct Connect or Network Monitor metrics.',
               {
                 enum: ['topTalkers', 'rejectedTraffic', 'bandwidth', 'latency'],
               },
@@ -128,13 +134,15 @@ const status = (): Schema =>
     routes: arr('Static TGW routes programmed for this client.', routeStatus(), { 'x-kubernetes-list-type': 'atomic' }),
     region: str("Region of the client's side, recorded so deletion can find the dashboard and alarms even after the RegionPair is gone."),
     observabilityHash: str(
-      'Content hash of the dashboard and alarms last written. A resync whose desired state hashes the same makes no CloudWatch call, so hundreds of unchanged clients cost nothing.',
+      'Content hash of the dashboard and alarms last written. A resync whose desired state ' +
+        'hashes the same makes no CloudWatch call, so hundreds of unchanged clients cost nothing.',
     ),
   });
 
 export const clientConnectionSchema = (): Schema =>
   rootSchema(
-    "ClientConnection is one client's network into a region of a RegionPair: routes to its attachment, and a dashboard and alarms built from the pair's flow logs.",
+    "ClientConnection is one client's network into a region of a RegionPair: routes " +
+      "to its attachment, and a dashboard and alarms built from the pair's flow logs.",
     spec(),
     status(),
   );

@@ -212,7 +212,8 @@ export const routeStatus = (): Schema =>
       destinationCidr: str('Destination CIDR block.'),
       target: str('Attachment the route sends traffic to (peering or client attachment id).'),
       state: str(
-        "Route state: as AWS reports it (active, blackhole, pending, deleted), or the controller's own: planned (dry-run), conflict (a route to another target holds the CIDR; never overwritten), preexisting (there before this object; recorded, never removed).",
+        "Route state: as AWS reports it (active, blackhole, pending, deleted), or the controller's own: planned (dry-run), conflict (a " +
+          'route to another target holds the CIDR; never overwritten), preexisting (there before this object; recorded, never removed).',
       ),
     },
     { required: ['region', 'destinationCidr', 'target', 'state'] },

@@ -31,7 +31,8 @@ const placementEntry = (): Schema =>
       kmsKeyId: str(
         'KMS key of this region (key ARN, key id, alias ARN or alias name) for the replica of an encrypted writer. KMS keys are regional: ' +
           "a cross-region replica of an encrypted writer cannot be created without one. The controller checks the writer's encryption before each create " +
-          "and reports Synced=False naming this field when it is missing, so give one for both regions: after a failover the re-seed goes to the old writer's region.",
+          'and reports Synced=False naming this field when it is missing, so give one ' +
+          "for both regions: after a failover the re-seed goes to the old writer's region.",
         { minLength: 1, maxLength: 2048 },
       ),
       multiAZ: bool(
@@ -88,14 +89,16 @@ export const database = (): Schema =>
       ),
       placement: arr(
         'Per region, how a replica created there is placed and configured (subnet group, security groups, KMS key, Multi-AZ, class, storage, groups). ' +
-          "Used for the first replica and for every re-seed: after a failover the new standby is created in the old writer's region, so give an entry for both regions. " +
+          'Used for the first replica and for every re-seed: after a failover the new ' +
+          "standby is created in the old writer's region, so give an entry for both regions. " +
           'One entry per region.',
         placementEntry(),
         { maxItems: 2, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['region'] },
       ),
       backupRetentionDays: int(
         'Automated backup retention, in days, set on a writer a failover promotes (ModifyDBInstance right after the promotion). ' +
-          'A promoted replica may have backups off, and an instance without automated backups cannot be the source of a read replica: without it no standby could be re-seeded.',
+          'A promoted replica may have backups off, and an instance without automated backups ' +
+          'cannot be the source of a read replica: without it no standby could be re-seeded.',
         { minimum: 1, maximum: 35, default: DEFAULTS.backupRetentionDays },
       ),
       maxReplicaLagSeconds: int('RPO guard: the replica is never promoted while its lag exceeds this, and FailoverReady is False.', {

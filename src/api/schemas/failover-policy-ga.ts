@@ -11,7 +11,8 @@ const port = (d: string): Schema => int(d, { minimum: 1, maximum: 65535 });
 
 const create = (): Schema =>
   obj(
-    'Settings of an accelerator the controller creates (and deletes with this policy when deletionPolicy is Delete). It carries the multiregion.dev/* ownership tags.',
+    'Settings of an accelerator the controller creates (and deletes with this policy ' +
+      'when deletionPolicy is Delete). It carries the multiregion.dev/* ownership tags.',
     {
       name: str('Name of the accelerator (letters, digits, hyphens; 64 at most). Changing it renames the accelerator in place.', {
         pattern: GA_NAME_PATTERN,
@@ -77,7 +78,8 @@ const group = (side: string): Schema =>
               maximum: 255,
             }),
             clientIpPreservation: bool(
-              "Pass the client's IP address to the endpoint. Default: AWS's for the endpoint type (on for ALBs and instances); an existing endpoint keeps its own.",
+              "Pass the client's IP address to the endpoint. Default: AWS's for the " +
+                'endpoint type (on for ALBs and instances); an existing endpoint keeps its own.',
             ),
           },
           { required: ['id'] },
@@ -85,7 +87,8 @@ const group = (side: string): Schema =>
         { minItems: 1, maxItems: 10, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['id'] },
       ),
       healthCheck: obj(
-        "How Global Accelerator checks this side's endpoints (for ALB/NLB endpoints it uses the load balancer's own checks). Fields left out keep AWS's defaults.",
+        "How Global Accelerator checks this side's endpoints (for ALB/NLB endpoints " +
+          "it uses the load balancer's own checks). Fields left out keep AWS's defaults.",
         {
           protocol: str('TCP, HTTP or HTTPS.', { enum: ['TCP', 'HTTP', 'HTTPS'] }),
           port: port("Port to check. Default: the listener's first port."),
@@ -118,8 +121,10 @@ const group = (side: string): Schema =>
 
 const shift = (): Schema =>
   obj(
-    "Gradual shift for planned switches (a Manual switch, a failback): the receiving side's dial goes through these steps, the leaving side's is 100 minus it. " +
-      'The next step is taken only while the receiving group stays healthy; when it turns unhealthy the shift goes back (status.globalAccelerator.shift says so). ' +
+    'Gradual shift for planned switches (a Manual switch, a failback): the receiving ' +
+      "side's dial goes through these steps, the leaving side's is 100 minus it. " +
+      'The next step is taken only while the receiving group stays healthy; when it ' +
+      'turns unhealthy the shift goes back (status.globalAccelerator.shift says so). ' +
       'An emergency failover always moves the dials at once.',
     {
       steps: arr(
@@ -148,7 +153,8 @@ export const globalAcceleratorSpec = (): Schema =>
       'Clients keep the same IPs across a failover and do not wait for DNS TTLs. Set acceleratorArn (adopt) or create, not both.',
     {
       acceleratorArn: str(
-        'Adopt this existing accelerator: its listener and endpoint groups are configured as this spec says, but the accelerator itself is never changed or deleted, ' +
+        'Adopt this existing accelerator: its listener and endpoint groups are configured ' +
+          'as this spec says, but the accelerator itself is never changed or deleted, ' +
           'and its dials are left as they are when this policy is deleted.',
         { pattern: GA_ACCELERATOR_ARN_PATTERN, maxLength: 160 },
       ),

@@ -14,7 +14,8 @@ export const trafficRules = (): CelRule[] => [
     // checks it wrote, so they would be orphaned. Adding dns later is fine.
     rule: '!has(oldSelf.dns) || has(self.dns)',
     message:
-      'spec.dns cannot be removed: the records and health checks it created would be left behind; delete this FailoverPolicy (which removes them) and create one without dns',
+      'spec.dns cannot be removed: the records and health checks it created would be left ' +
+      'behind; delete this FailoverPolicy (which removes them) and create one without dns',
     fieldPath: '.dns',
     reason: 'FieldValueForbidden',
   },

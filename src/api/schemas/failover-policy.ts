@@ -112,24 +112,33 @@ const spec = (): Schema =>
       'x-kubernetes-validations': [
         ...trafficRules(),
         {
-          rule: "!has(self.dns) || !has(self.failover) || !has(self.failover.mode) || self.failover.mode != 'Automatic' || (has(self.dns.primary.healthCheck) && has(self.dns.secondary.healthCheck))",
+          rule:
+            "!has(self.dns) || !has(self.failover) || !has(self.failover.mode) || self.failover.mode != 'Automatic' || " +
+            '(has(self.dns.primary.healthCheck) && has(self.dns.secondary.healthCheck))',
           message:
-            'automatic failover decides from health checks: set dns.primary.healthCheck and dns.secondary.healthCheck (without spec.dns, from the Global Accelerator endpoint health)',
+            'automatic failover decides from health checks: set dns.primary.healthCheck and ' +
+            'dns.secondary.healthCheck (without spec.dns, from the Global Accelerator endpoint health)',
           fieldPath: '.failover.mode',
         },
         {
-          rule: '!has(self.database) || !has(self.dns) || ((!has(self.dns.primary.region) || self.dns.primary.region == self.database.primary.region) && (!has(self.dns.secondary.region) || self.dns.secondary.region == self.database.replica.region))',
+          rule:
+            '!has(self.database) || !has(self.dns) || ((!has(self.dns.primary.region) || self.dns.primary.region == self.database.primary.region) && ' +
+            '(!has(self.dns.secondary.region) || self.dns.secondary.region == self.database.replica.region))',
           message:
             'dns.primary.region must equal database.primary.region and dns.secondary.region database.replica.region: traffic and the writer move together',
           fieldPath: '.database',
         },
         {
-          rule: '!has(self.failover) || !has(self.failover.activeRegion) || !has(self.database) || self.failover.activeRegion in [self.database.primary.region, self.database.replica.region]',
+          rule:
+            '!has(self.failover) || !has(self.failover.activeRegion) || !has(self.database) || ' +
+            'self.failover.activeRegion in [self.database.primary.region, self.database.replica.region]',
           message: 'activeRegion must be the region of database.primary or database.replica',
           fieldPath: '.failover.activeRegion',
         },
         {
-          rule: '!has(self.failover) || !has(self.failover.activeRegion) || !has(self.dns) || !has(self.dns.primary.region) || !has(self.dns.secondary.region) || self.failover.activeRegion in [self.dns.primary.region, self.dns.secondary.region]',
+          rule:
+            '!has(self.failover) || !has(self.failover.activeRegion) || !has(self.dns) || !has(self.dns.primary.region) || ' +
+            '!has(self.dns.secondary.region) || self.failover.activeRegion in [self.dns.primary.region, self.dns.secondary.region]',
           message: 'activeRegion must be the region of dns.primary or dns.secondary',
           fieldPath: '.failover.activeRegion',
         },
@@ -140,9 +149,11 @@ const spec = (): Schema =>
 
 export const failoverPolicySchema = (): Schema =>
   rootSchema(
-    'FailoverPolicy makes one application survive a region outage: Route 53 failover records with health checks, and an RDS writer with a cross-region replica, switched manually or automatically.',
+    'FailoverPolicy makes one application survive a region outage: Route 53 failover records with ' +
+      'health checks, and an RDS writer with a cross-region replica, switched manually or automatically.',
     spec(),
     failoverPolicyStatus(),
-    'multiregion.dev/drill-now (any new value starts one drill), multiregion.dev/accept-data-loss (break-glass: any new value lets one failover that is blocked ' +
+    'multiregion.dev/drill-now (any new value starts one drill), multiregion.dev/accept-data-loss ' +
+      '(break-glass: any new value lets one failover that is blocked ' +
       'because the RPO is unknown or the old writer cannot be fenced go ahead; recorded in status.acceptedDataLoss and an Event).',
   );

@@ -29,7 +29,8 @@ const vpcAttachment = (): Schema =>
     {
       vpcId: awsId('vpc', 'VPC to attach; a Transit Gateway takes at most one attachment per VPC.'),
       subnetIds: arr(
-        'Subnets the attachment places its network interfaces in: one per Availability Zone the VPC uses (traffic from an AZ without one cannot reach the TGW).',
+        'Subnets the attachment places its network interfaces in: one per Availability ' +
+          'Zone the VPC uses (traffic from an AZ without one cannot reach the TGW).',
         awsId('subnet', 'Subnet of this VPC.'),
         { minItems: 1, maxItems: 20, 'x-kubernetes-list-type': 'set' },
       ),
@@ -51,7 +52,8 @@ const side = (which: 'primary' | 'secondary'): Schema =>
         'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'region is immutable; create a new RegionPair to move a side' }],
       }),
       roleArn: roleArn(
-        "Role the controller assumes (STS AssumeRole) for every call on this side, so one controller can manage several accounts. Omitted: the controller pod's own credentials.",
+        'Role the controller assumes (STS AssumeRole) for every call on this side, so one ' +
+          "controller can manage several accounts. Omitted: the controller pod's own credentials.",
       ),
       externalId: str("External ID passed with AssumeRole when the role's trust policy requires one (confused-deputy protection).", {
         minLength: 2,
@@ -75,7 +77,9 @@ const side = (which: 'primary' | 'secondary'): Schema =>
               fieldPath: '.amazonSideAsn',
             },
             {
-              rule: '!has(self.amazonSideAsn) || (self.amazonSideAsn >= 64512 && self.amazonSideAsn <= 65534) || (self.amazonSideAsn >= 4200000000 && self.amazonSideAsn <= 4294967294)',
+              rule:
+                '!has(self.amazonSideAsn) || (self.amazonSideAsn >= 64512 && self.amazonSideAsn <= 65534) || ' +
+                '(self.amazonSideAsn >= 4200000000 && self.amazonSideAsn <= 4294967294)',
               message: 'amazonSideAsn must be a private ASN: 64512-65534 or 4200000000-4294967294',
               fieldPath: '.amazonSideAsn',
             },
@@ -88,7 +92,8 @@ const side = (which: 'primary' | 'secondary'): Schema =>
         'x-kubernetes-list-map-keys': ['vpcId'],
       }),
       cidrs: cidrList(
-        "Address ranges of this side: the other side gets static routes to them through the peering. Must not overlap the other side's CIDRs (routes would be ambiguous).",
+        'Address ranges of this side: the other side gets static routes to them through ' +
+          "the peering. Must not overlap the other side's CIDRs (routes would be ambiguous).",
         'A CIDR block reachable on this side.',
       ),
     },
@@ -115,7 +120,8 @@ const flowLogs = (): Schema =>
         enum: ['ALL', 'ACCEPT', 'REJECT'],
       }),
       deliveryRoleArn: roleArn(
-        'Role the flow-log service (vpc-flow-logs.amazonaws.com) assumes to write into CloudWatch Logs; AWS requires it for a CloudWatch Logs destination. The controller does not manage IAM.',
+        'Role the flow-log service (vpc-flow-logs.amazonaws.com) assumes to write into CloudWatch ' +
+          'Logs; AWS requires it for a CloudWatch Logs destination. The controller does not manage IAM.',
       ),
     },
     {
@@ -133,13 +139,15 @@ const flowLogs = (): Schema =>
 
 const spec = (): Schema =>
   obj(
-    "Desired network: a Transit Gateway per side (created or adopted), a dedicated TGW route table per side, the peering between them, and static routes to the other side's CIDRs.",
+    'Desired network: a Transit Gateway per side (created or adopted), a dedicated TGW route ' +
+      "table per side, the peering between them, and static routes to the other side's CIDRs.",
     {
       primary: side('primary'),
       secondary: side('secondary'),
       flowLogs: flowLogs(),
       allowedNamespaces: arr(
-        "Namespaces whose FailoverPolicies and ClientConnections may reference this pair (like the Gateway API's allowedRoutes). Default: only this object's own namespace, " +
+        'Namespaces whose FailoverPolicies and ClientConnections may reference this pair ' +
+          "(like the Gateway API's allowedRoutes). Default: only this object's own namespace, " +
           "so a tenant cannot add routes to someone else's network.",
         str('A namespace name.', { pattern: DNS_LABEL_PATTERN, maxLength: 63 }),
         { maxItems: 256, 'x-kubernetes-list-type': 'set' },
@@ -172,7 +180,8 @@ const sideStatus = (which: string): Schema =>
     routeTableId: str('The dedicated TGW route table of this side.'),
     vpcAttachmentIds: mapOf('TGW VPC attachment id per VPC id.', str('tgw-attach id.')),
     previousAssociations: mapOf(
-      'Per adopted attachment id (one the spec lists but the controller did not create): the TGW route table it was associated with before the controller moved it to its own table. Put back when the pair is deleted.',
+      'Per adopted attachment id (one the spec lists but the controller did not create): the TGW route table it ' +
+        'was associated with before the controller moved it to its own table. Put back when the pair is deleted.',
       str('tgw-rtb id.'),
     ),
     flowLogId: str('Flow log id (fl-...), when flow logs are enabled.'),

@@ -248,7 +248,9 @@ async function assertOwned(cw: CloudWatchClient, alarm: MetricAlarm, owner: Owne
     operation: 'PutMetricAlarm',
     region,
     subject: `alarm ${alarm.AlarmName}`,
-    message: `the alarm exists without this object's ownership tags (${TAG.cluster}=${owner.clusterId}, ${TAG.owner}=${owner.namespace}/${owner.name}); rename or delete it by hand`,
+    message:
+      `the alarm exists without this object's ownership tags (${TAG.cluster}=${owner.clusterId}, ` +
+      `${TAG.owner}=${owner.namespace}/${owner.name}); rename or delete it by hand`,
   });
 }
 

@@ -39,7 +39,9 @@ export function clientAlarmSpecs(input: ClientAlarmInput): { specs: MetricAlarmS
   if (input.rejectedPacketsPerFiveMinutes !== undefined) {
     specs.push({
       name: ownedName(input.owner, SUFFIX.rejected),
-      description: `Packets dropped by the Transit Gateway (no route + blackhole) at ${who} exceed ${input.rejectedPacketsPerFiveMinutes} per 5 minutes. Managed by multiregion-controller.`,
+      description:
+        `Packets dropped by the Transit Gateway (no route + blackhole) at ${who} exceed ` +
+        `${input.rejectedPacketsPerFiveMinutes} per 5 minutes. Managed by multiregion-controller.`,
       comparisonOperator: 'GreaterThanThreshold',
       threshold: input.rejectedPacketsPerFiveMinutes,
       evaluationPeriods: 1,

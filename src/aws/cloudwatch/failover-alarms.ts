@@ -55,7 +55,9 @@ export function desiredFailoverAlarms(input: FailoverAlarmInput): DesiredFailove
     const { region, identifier } = input.replica;
     add(region, {
       name: ownedName(input.owner, SUFFIX.lag),
-      description: `Replica ${identifier} (${region}) of FailoverPolicy ${who} lags more than ${input.replicaLagSeconds}s: failing over now would lose data. Managed by multiregion-controller.`,
+      description:
+        `Replica ${identifier} (${region}) of FailoverPolicy ${who} lags more than ` +
+        `${input.replicaLagSeconds}s: failing over now would lose data. Managed by multiregion-controller.`,
       comparisonOperator: 'GreaterThanThreshold',
       threshold: input.replicaLagSeconds,
       evaluationPeriods: 2,
@@ -70,7 +72,9 @@ export function desiredFailoverAlarms(input: FailoverAlarmInput): DesiredFailove
     const metricName = input.latency.metric ?? 'TimeToFirstByte';
     add(ROUTE53_METRICS_REGION, {
       name: ownedName(input.owner, SUFFIX.latency),
-      description: `Health check ${input.latency.healthCheckId} of FailoverPolicy ${who}: ${metricName} above ${input.latency.millis} ms. Managed by multiregion-controller.`,
+      description:
+        `Health check ${input.latency.healthCheckId} of FailoverPolicy ${who}: ` +
+        `${metricName} above ${input.latency.millis} ms. Managed by multiregion-controller.`,
       comparisonOperator: 'GreaterThanThreshold',
       threshold: input.latency.millis,
       evaluationPeriods: 3,
@@ -84,7 +88,9 @@ export function desiredFailoverAlarms(input: FailoverAlarmInput): DesiredFailove
     const g = input.gaUnhealthy;
     add(GA_METRICS_REGION, {
       name: ownedName(input.owner, SUFFIX.gaUnhealthy),
-      description: `${g.threshold} or more endpoints of the active Global Accelerator endpoint group (${g.activeRegion}) of FailoverPolicy ${who} are unhealthy. Managed by multiregion-controller.`,
+      description:
+        `${g.threshold} or more endpoints of the active Global Accelerator endpoint group ` +
+        `(${g.activeRegion}) of FailoverPolicy ${who} are unhealthy. Managed by multiregion-controller.`,
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
       threshold: g.threshold,
       evaluationPeriods: 2,

@@ -104,6 +104,7 @@ function noLatencyText(att: AttachmentRef): string {
   return [
     '### Latency: no measured value',
     WHY_NONE[att.type],
-    "To graph real round-trip time, create a CloudWatch Network Monitor probe toward the client and set the attachment's `networkMonitorProbe` to `<monitor>/<probe-id>`.",
+    'To graph real round-trip time, create a CloudWatch Network Monitor probe toward ' +
+      "the client and set the attachment's `networkMonitorProbe` to `<monitor>/<probe-id>`.",
   ].join('\n\n');
 }

@@ -110,7 +110,10 @@ function header(input: OverviewInput, clientCount: number): string {
 
 function clientLine(c: OverviewClient): string {
   const cell = (s: string) => mdEscape(s);
-  return `| ${cell(c.displayName)} (${cell(c.name)}) | ${cell(c.namespace)} | ${c.side} | ${c.region} | [${c.dashboardName}](${dashboardUrl(c.region, c.dashboardName)}) |`;
+  return (
+    `| ${cell(c.displayName)} (${cell(c.name)}) | ${cell(c.namespace)} | ${c.side} | ` +
+    `${c.region} | [${c.dashboardName}](${dashboardUrl(c.region, c.dashboardName)}) |`
+  );
 }
 
 /** Both TGWs see the same peering attachment id; each publishes its own side's bytes. */

@@ -83,7 +83,8 @@ export class ZoneBatcher {
     if (!fits(cost, this.limits)) {
       return Promise.reject(
         new Error(
-          `${owner}: ${merged.length} changes cost ${cost.records} records / ${cost.chars} characters, more than one Route 53 batch allows (${this.limits.maxRecords} / ${this.limits.maxChars})`,
+          `${owner}: ${merged.length} changes cost ${cost.records} records / ${cost.chars} characters, ` +
+            `more than one Route 53 batch allows (${this.limits.maxRecords} / ${this.limits.maxChars})`,
         ),
       );
     }

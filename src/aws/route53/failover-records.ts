@@ -156,7 +156,9 @@ function foreignResult(target: RecordsTarget, ownership: Extract<Ownership, { st
       {
         name: normalizeName(target.recordName),
         type: 'TXT',
-        reason: `${normalizeName(registryName(target.recordName))} says the name belongs to ${ownership.claimedBy}; choose another recordName or remove that claim`,
+        reason:
+          `${normalizeName(registryName(target.recordName))} says the name belongs ` +
+          `to ${ownership.claimedBy}; choose another recordName or remove that claim`,
       },
     ],
     current,

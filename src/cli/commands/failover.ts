@@ -149,7 +149,10 @@ export function acceptDataLossNote(ref: string, value: string): string {
 /** One line on where the policy stands, printed before anything changes. */
 function stateLine(p: Json): string {
   const step = p.status?.inProgress?.step as string | undefined;
-  return `mode ${p.spec?.failover?.mode ?? 'Manual'}, active ${p.status?.activeRegion ?? 'unknown'}, phase ${p.status?.phase ?? 'unknown'}${step ? `, failover at step ${step}` : ''}`;
+  return (
+    `mode ${p.spec?.failover?.mode ?? 'Manual'}, active ${p.status?.activeRegion ?? 'unknown'}, ` +
+    `phase ${p.status?.phase ?? 'unknown'}${step ? `, failover at step ${step}` : ''}`
+  );
 }
 
 async function confirm(prompt: string, expected: string): Promise<boolean> {

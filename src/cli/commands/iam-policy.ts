@@ -209,10 +209,16 @@ export function policySize(policy: PolicyDocument): number {
 
 function sizeNote(size: number): string | undefined {
   if (size > INLINE_POLICIES_LIMIT) {
-    return `the policy has ${size} characters, over IAM's ${INLINE_POLICIES_LIMIT} for a role's inline policies: use --split DIR (managed policies of at most ${MANAGED_POLICY_LIMIT} each)`;
+    return (
+      `the policy has ${size} characters, over IAM's ${INLINE_POLICIES_LIMIT} for a role's ` +
+      `inline policies: use --split DIR (managed policies of at most ${MANAGED_POLICY_LIMIT} each)`
+    );
   }
   if (size > MANAGED_POLICY_LIMIT)
-    return `the policy has ${size} characters, over IAM's ${MANAGED_POLICY_LIMIT} for a managed policy: attach it to the role inline (put-role-policy), or use --split DIR`;
+    return (
+      `the policy has ${size} characters, over IAM's ${MANAGED_POLICY_LIMIT} for a ` +
+      `managed policy: attach it to the role inline (put-role-policy), or use --split DIR`
+    );
   return undefined;
 }
 

@@ -47,7 +47,8 @@ export async function syncClientConnection(
   if (!ps.flowLogsEnabled) {
     ctx.warn(
       'FlowLogsDisabled',
-      `RegionPair ${keyString(pk)} has no flow logs enabled: the dashboard queries over ${ps.logGroupName} will show no data until spec.flowLogs.enabled is true.`,
+      `RegionPair ${keyString(pk)} has no flow logs enabled: the dashboard queries ` +
+        `over ${ps.logGroupName} will show no data until spec.flowLogs.enabled is true.`,
     );
   }
 

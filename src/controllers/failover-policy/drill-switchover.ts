@@ -187,7 +187,8 @@ export function continueSwitchover(inp: SwitchoverInput, running: DrillProgress)
       ip,
       nowIso,
       'Failed',
-      `the switchover ${ip.from} → ${ip.to} did not reach its promotion within ${Math.round(timing.catchUpTimeoutMs / 1000)}s of its start (step ${ip.step})${why}`,
+      `the switchover ${ip.from} → ${ip.to} did not reach its promotion within ` +
+        `${Math.round(timing.catchUpTimeoutMs / 1000)}s of its start (step ${ip.step})${why}`,
     );
   }
   if (!ip && inp.now.getTime() - Date.parse(sw.phaseAt) > timing.legStartTimeoutMs) {
@@ -267,7 +268,9 @@ function end(inp: SwitchoverInput, p: DrillProgress, sw: SwitchoverDrillState, r
       writer ? ` and traffic follows it (status.activeRegion ${inp.machine.activeRegion ?? '?'})` : ''
     }.`;
     if (writer && inp.failover.mode === 'Manual' && inp.failover.activeRegion && inp.failover.activeRegion !== writer.region)
-      message += ` spec.failover.activeRegion is ${inp.failover.activeRegion}: the controller switches back there as for any manual switch; set it to ${writer.region} to stay.`;
+      message +=
+        ` spec.failover.activeRegion is ${inp.failover.activeRegion}: the controller ` +
+        `switches back there as for any manual switch; set it to ${writer.region} to stay.`;
   }
   const lastDrill: LastDrill = {
     type: 'Switchover',

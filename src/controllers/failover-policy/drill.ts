@@ -326,7 +326,9 @@ async function lookForAnswer(inp: DrillInput, k: Kit, p: DnsProgress): Promise<S
       rtoSeconds,
       ...(rpoSeconds !== undefined && { rpoSeconds }),
       steps: [...(p.steps ?? []), { step: 'Answered', at: at.toISOString() }],
-      message: `the shadow record ${k.target.recordName} moved to ${region} in ${rtoSeconds}s${rpoSeconds !== undefined ? `, replica lag ${rpoSeconds}s at the switch` : ''}; ${d.how}. ${DNS_MEASURES}`,
+      message:
+        `the shadow record ${k.target.recordName} moved to ${region} in ` +
+        `${rtoSeconds}s${rpoSeconds !== undefined ? `, replica lag ${rpoSeconds}s at the switch` : ''}; ${d.how}. ${DNS_MEASURES}`,
     },
     cleanup: true,
   };

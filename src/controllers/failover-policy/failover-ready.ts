@@ -54,7 +54,9 @@ export function failoverReadiness(spec: MachineSpec, status: MachineStatus, obs:
       type: 'FailoverReady',
       status: 'True',
       reason: ReadyReason.Ready,
-      message: `replica ${standby?.identifier} in ${standby?.region} is ${obs.lag?.seconds}s behind (max ${spec.database.maxReplicaLagSeconds}s), its region is healthy, records and health checks are in place`,
+      message:
+        `replica ${standby?.identifier} in ${standby?.region} is ${obs.lag?.seconds}s behind (max ` +
+        `${spec.database.maxReplicaLagSeconds}s), its region is healthy, records and health checks are in place`,
     };
   }
   return { type: 'FailoverReady', status: first.status, reason: first.reason, message: causes.map((c) => c.message).join('; ') };

@@ -25,7 +25,9 @@ export function twoStandaloneInstances(w: Work): boolean {
   w.events.push({
     type: 'Warning',
     reason: 'TwoWriters',
-    message: `${writer.identifier} in ${writer.region} and ${standby.identifier} in ${standby.region} both take writes; the controller changes nothing until one is fenced or deleted`,
+    message:
+      `${writer.identifier} in ${writer.region} and ${standby.identifier} in ${standby.region} ` +
+      `both take writes; the controller changes nothing until one is fenced or deleted`,
   });
   requeue(w, WAIT.lag);
   return true;
@@ -46,7 +48,9 @@ function standbyWriterWhileWriterUnreachable(w: Work, standby: NonNullable<Obser
     w.events.push({
       type: 'Warning',
       reason: 'StandbyIsWriter',
-      message: `${standby.identifier} in ${standby.region} takes writes but was not promoted by this controller, and ${was.identifier} in ${was.region} does not answer: changing nothing until an operator decides`,
+      message:
+        `${standby.identifier} in ${standby.region} takes writes but was not promoted by this controller, ` +
+        `and ${was.identifier} in ${was.region} does not answer: changing nothing until an operator decides`,
     });
     requeue(w, WAIT.lag);
     return true;

@@ -174,7 +174,9 @@ function fenceOldWriter(w: Work, ip: FailoverProgress): void {
       w.events.push({
         type: 'Warning',
         reason: 'FencingUnconfirmed',
-        message: `cannot reach ${from.identifier} in ${ip.from}; promoting because ${ip.from} is Unhealthy and ${accepted} accepts it. It is fenced as soon as the region answers.`,
+        message:
+          `cannot reach ${from.identifier} in ${ip.from}; promoting because ${ip.from} is ` +
+          `Unhealthy and ${accepted} accepts it. It is fenced as soon as the region answers.`,
       });
       return record(w, ip, 'FenceUnconfirmed');
     }
@@ -182,7 +184,9 @@ function fenceOldWriter(w: Work, ip: FailoverProgress): void {
       w,
       'FenceUnconfirmed',
       health === 'Unhealthy'
-        ? `${why}, so ${from.identifier} cannot be confirmed fenced; ${ip.from} is Unhealthy, but a controller cut off from ${ip.from} sees the same as a dead region, and promoting now could leave two writers. If ${ip.from} is really down, run \`multiregion failover <name> --accept-data-loss\` (annotation ${ACCEPT_ANNOTATION}); spec.failover.promoteWhenFenceUnconfirmed: true allows it without asking`
+        ? `${why}, so ${from.identifier} cannot be confirmed fenced; ${ip.from} is Unhealthy, but a controller cut off from ${ip.from} sees ` +
+            `the same as a dead region, and promoting now could leave two writers. If ${ip.from} is really down, run \`multiregion failover <name> ` +
+            `--accept-data-loss\` (annotation ${ACCEPT_ANNOTATION}); spec.failover.promoteWhenFenceUnconfirmed: true allows it without asking`
         : `${why} but its health is ${health}: the old writer may still take writes, not promoting`,
       health === 'Unhealthy' ? 'FenceUnconfirmed' : 'FenceBlocked',
     );
@@ -233,7 +237,9 @@ function requestPromotion(w: Work, ip: FailoverProgress): void {
       w.events.push({
         type: 'Warning',
         reason: 'CatchUpSlow',
-        message: `the old writer has been fenced for ${Math.round((w.nowMs - fencedAt) / 60_000)} min waiting for ${want}; nothing is promoted yet, so setting spec.failover.activeRegion back to ${ip.from} aborts and unfences it`,
+        message:
+          `the old writer has been fenced for ${Math.round((w.nowMs - fencedAt) / 60_000)} min waiting for ${want}; ` +
+          `nothing is promoted yet, so setting spec.failover.activeRegion back to ${ip.from} aborts and unfences it`,
       });
     }
     return requeue(w, WAIT.lag);
@@ -268,7 +274,9 @@ function awaitPromotion(w: Work, ip: FailoverProgress): void {
     w.events.push({
       type: 'Warning',
       reason: 'PromotionStalled',
-      message: `${to.identifier} is not a writer ${Math.round(waited / 60_000)} min after PromoteReadReplica was requested; the controller never sends it twice: check the instance (if the call never reached AWS, remove its tag multiregion.dev/promote-requested-at and the controller sends it)`,
+      message:
+        `${to.identifier} is not a writer ${Math.round(waited / 60_000)} min after PromoteReadReplica was requested; the controller never sends it ` +
+        `twice: check the instance (if the call never reached AWS, remove its tag multiregion.dev/promote-requested-at and the controller sends it)`,
     });
   }
   requeue(w, WAIT.aws);

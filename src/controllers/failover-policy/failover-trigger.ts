@@ -38,7 +38,10 @@ export function findTrigger(
     if (value !== undefined && value !== s.acceptedDataLoss) return { to: other, reason: 'ManualSwitch', accepted: `Annotation ${value}` };
     return {
       blocked: 'HealthSignalLost',
-      message: `the writer in ${active} does not answer and its health is Unknown (no usable HealthCheckStatus from CloudWatch in us-east-1: none, stale, or flapping): the controller cannot tell a regional outage from its own network; if ${active} is down, run \`multiregion failover <name> --accept-data-loss\` (annotation multiregion.dev/accept-data-loss) to fail over to ${other}`,
+      message:
+        `the writer in ${active} does not answer and its health is Unknown (no usable HealthCheckStatus from CloudWatch in us-east-1: ` +
+        `none, stale, or flapping): the controller cannot tell a regional outage from its own network; if ${active} is down, run ` +
+        `\`multiregion failover <name> --accept-data-loss\` (annotation multiregion.dev/accept-data-loss) to fail over to ${other}`,
       degraded: true,
     };
   }
@@ -148,7 +151,10 @@ function failbackHeld(w: Work): boolean {
     w.degraded = true;
     w.blocked = {
       reason: 'FailbackBlocked',
-      message: `${recent.length} automatic failbacks started in the last 24 h (spec.failover.failbackMaxAttemptsPerDay ${max}), none needed again before ${next.toISOString()}: ${homeRegion(spec)} keeps failing. Fail back by hand (spec.failover.mode: Manual with activeRegion) once it is stable, or wait`,
+      message:
+        `${recent.length} automatic failbacks started in the last 24 h (spec.failover.failbackMaxAttemptsPerDay ` +
+        `${max}), none needed again before ${next.toISOString()}: ${homeRegion(spec)} keeps failing. ` +
+        `Fail back by hand (spec.failover.mode: Manual with activeRegion) once it is stable, or wait`,
     };
     w.events.push({ type: 'Warning', reason: 'FailbackBlocked', message: w.blocked.message });
     requeue(w, Math.max(1_000, next.getTime() - w.nowMs));

@@ -138,7 +138,8 @@ export async function finalizeFenceSweeps(io: SweepIo, regions: readonly string[
       if (!isRegionUnreachable(err) || ctx.signal.aborted) throw err;
       ctx.warn(
         'FenceGroupsUnreachable',
-        `${region} did not answer (${describeError(err)}): the fence groups of this policy there (${FENCE_PREFIX}<instance>, tagged with its uid) are left; delete them by hand once the region is back and no instance uses them`,
+        `${region} did not answer (${describeError(err)}): the fence groups of this policy there (${FENCE_PREFIX}<instance>, ` +
+          `tagged with its uid) are left; delete them by hand once the region is back and no instance uses them`,
       );
       continue;
     }

@@ -46,7 +46,9 @@ export async function finalizeFailoverPolicy(
       return {
         done: false,
         status: res.status,
-        message: `Waiting for the ${ip.reason} to ${ip.to} (step ${ip.step}) to end before deleting the records; before promotion it can be aborted (Manual: set spec.failover.activeRegion back).`,
+        message:
+          `Waiting for the ${ip.reason} to ${ip.to} (step ${ip.step}) to end before deleting the ` +
+          `records; before promotion it can be aborted (Manual: set spec.failover.activeRegion back).`,
         requeueAfterMs: Math.min(res.requeueAfterMs ?? WAIT_FOR_FAILOVER_MS, WAIT_FOR_FAILOVER_MS),
       };
     }

@@ -67,7 +67,8 @@ export function missingReplicaKey(spec: MachineSpec, region: string, writer: Ins
     reason: 'ReplicaKmsKeyMissing',
     field,
     message:
-      `the writer ${writer.identifier} in ${writer.region} is encrypted, and a replica in ${region} needs a KMS key of ${region}: none is given, so no replica is created there. ` +
+      `the writer ${writer.identifier} in ${writer.region} is encrypted, and a replica in ` +
+      `${region} needs a KMS key of ${region}: none is given, so no replica is created there. ` +
       `Set ${field} to a key ARN or alias of ${region}`,
   };
 }

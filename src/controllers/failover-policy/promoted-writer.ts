@@ -49,6 +49,8 @@ export function settleWriter(w: Work, ip: FailoverProgress): void {
   w.events.push({
     type: 'Normal',
     reason: 'ConfiguringWriter',
-    message: `setting backup retention ${want.backupRetentionDays} days${multi} on the new writer ${to.identifier} in ${to.region} (now ${writer.backupRetentionDays ?? 'unknown'} days)`,
+    message:
+      `setting backup retention ${want.backupRetentionDays} days${multi} on the new writer ` +
+      `${to.identifier} in ${to.region} (now ${writer.backupRetentionDays ?? 'unknown'} days)`,
   });
 }

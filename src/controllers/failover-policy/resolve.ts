@@ -45,7 +45,8 @@ export function resolvePolicy(deps: ControllerDeps, obj: FailoverPolicy): Resolv
     }
     if (!refPermitted(pair, obj.metadata.namespace)) {
       throw new SyncError(
-        `RegionPair ${ns}/${ref.name} does not list namespace ${obj.metadata.namespace} in spec.allowedNamespaces; ask its owner to add it. Nothing is done in AWS meanwhile.`,
+        `RegionPair ${ns}/${ref.name} does not list namespace ${obj.metadata.namespace} in ` +
+          `spec.allowedNamespaces; ask its owner to add it. Nothing is done in AWS meanwhile.`,
         'RefNotPermitted',
         'spec.regionPairRef',
         true,

@@ -138,7 +138,8 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
           unlisted = (await deleteRouteTable(ec2(s), rt, listed)).unlisted;
         });
         waiting = unlisted.length
-          ? `Route table ${rt.id} is kept: ${unlisted.join(', ')} ${unlisted.length === 1 ? 'is' : 'are'} associated with it and not listed in the spec; disassociate ${unlisted.length === 1 ? 'it' : 'them'} to finish.`
+          ? `Route table ${rt.id} is kept: ${unlisted.join(', ')} ${unlisted.length === 1 ? 'is' : 'are'} associated ` +
+            `with it and not listed in the spec; disassociate ${unlisted.length === 1 ? 'it' : 'them'} to finish.`
           : `Deleting route table ${rt.id}.`;
       }
       return waiting;
@@ -202,7 +203,8 @@ export async function finalizeRegionPair(deps: ControllerDeps, obj: RegionPair, 
         if (others.length) {
           ctx.normal(
             'LogGroupKept',
-            `log group ${name} in ${s.region} is kept: ${others.length} other flow log(s) still deliver into it (${others.map((f) => f.FlowLogId).join(', ')}).`,
+            `log group ${name} in ${s.region} is kept: ${others.length} other flow ` +
+              `log(s) still deliver into it (${others.map((f) => f.FlowLogId).join(', ')}).`,
           );
           continue;
         }

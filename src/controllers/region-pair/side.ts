@@ -184,7 +184,8 @@ async function recordBeforeAdopting(st: SideState, routeTableId: string, attachm
   ctx.normal(
     'AttachmentAdopted',
     `${attachmentId} (${vpcId}, ${st.side}) was not created by this pair and is associated with ${current.routeTableId}: ` +
-      `recorded in status.${st.side}.previousAssociations; it moves to ${routeTableId} next, and goes back to ${current.routeTableId} when the pair is deleted.`,
+      `recorded in status.${st.side}.previousAssociations; it moves to ${routeTableId} ` +
+      `next, and goes back to ${current.routeTableId} when the pair is deleted.`,
   );
   st.pending.push(attachmentId);
   return false;

@@ -26,7 +26,8 @@ export function actingCondition(f: FleetView, o: { deleting?: boolean } = {}): C
         : `${f.holder} holds the fleet lease, term ${f.term ?? '?'}; this member takes over if it goes unrenewed for ${seconds(f.leaseDurationMs)}`;
   const problem = f.problem ? ` Now ${f.problem}: check this member's network path and IAM to the lease table.` : '';
   const deleting = o.deleting
-    ? ` The ${FINALIZER} finalizer stays until this member acts (the acting member deletes what its own copy of this object made); to let this copy go without that, remove the finalizer.`
+    ? ` The ${FINALIZER} finalizer stays until this member acts (the acting member deletes what ` +
+      `its own copy of this object made); to let this copy go without that, remove the finalizer.`
     : '';
   return {
     type: ACTING,

@@ -185,7 +185,8 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
     if (denied !== undefined) {
       ctx.warn('AccessDenied', denied);
       const blocked = obj.metadata.deletionTimestamp
-        ? 'Deletion blocked: this object may no longer touch what it names, so nothing is deleted in AWS. Widen an AccessPolicy to let the cleanup run, or set spec.deletionPolicy: Orphan to leave everything in AWS.'
+        ? 'Deletion blocked: this object may no longer touch what it names, so nothing is deleted in AWS. Widen ' +
+          'an AccessPolicy to let the cleanup run, or set spec.deletionPolicy: Orphan to leave everything in AWS.'
         : 'Access denied; see Synced.';
       await writeStatus(withConds(storedStatus(), [synced.error(denied, 'AccessDenied'), ready.unavailable(blocked, 'AccessDenied')]));
       return;

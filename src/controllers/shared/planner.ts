@@ -80,8 +80,10 @@ export class CreateInDoubtError extends SyncError {
     annotation: string,
   ) {
     super(
-      `a create of ${inDoubt.resource} started at ${inDoubt.at.toISOString()} has no known outcome (the controller stopped or lost the answer) and AWS does not show it yet; ` +
-        `no second one is created before about ${until.toISOString()}, when AWS reads can be trusted to show it. If it exists it is then found by its ownership tags; ` +
+      `a create of ${inDoubt.resource} started at ${inDoubt.at.toISOString()} has no known ` +
+        `outcome (the controller stopped or lost the answer) and AWS does not show it yet; ` +
+        `no second one is created before about ${until.toISOString()}, when AWS reads ` +
+        `can be trusted to show it. If it exists it is then found by its ownership tags; ` +
         `to create it now, remove the ${annotation} annotation.`,
       'CreatePending',
     );
