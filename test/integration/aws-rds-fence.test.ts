@@ -3,13 +3,19 @@
 // unfence; a region whose API does not answer gives "unconfirmed", never an exception.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { CreateDBInstanceCommand, type DBInstance, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { FENCE_TAGS, fence, fenceGroupName, observeFence, unfence } from '../../src/aws/rds/fence.ts';
+import { FENCE_TAGS, FenceGroupNotOursError, fence, fenceGroupName, observeFence, prepareDenyGroup, unfence } from '../../src/aws/rds/fence.ts';
 import { sweepFenceGroupsOf } from '../../src/aws/rds/fence-sweep.ts';
 import { observeInstance } from '../../src/aws/rds/observe.ts';
 import { isOwnedBy, tagsToMap } from '../../src/aws/tags.ts';
-import type { Owner } from '../../src/aws/types.ts';
+import { listOnly, type MutationChange, mutateNow, type Owner } from '../../src/aws/types.ts';
 import { type Moto, startMoto } from '../env/moto.ts';
 import { freePort } from '../env/ports.ts';
 
@@ -130,6 +136,77 @@ describe('fence', () => {
     await ec2.send(new CreateSecurityGroupCommand({ GroupName: fenceGroupName('orders-db'), Description: 'squatter', VpcId: vpcId }));
     await assert.rejects(fence(rds, ec2, 'orders-db', owner), /without our ownership tags/);
     assert.deepEqual(groupsOf(await readBack()), [appSg], 'the writer is untouched');
+  });
+
+  it('a group prepared before the outage is found and used: the fence makes no EC2 write', async () => {
+    const { vpcId } = await createWriter();
+    const planned: MutationChange[] = [];
+    assert.equal(await prepareDenyGroup(ec2, vpcId, 'orders-db', owner, listOnly(planned)), undefined, 'dry-run: listed, not made');
+    assert.deepEqual(
+      planned.map((c) => [c.action, c.resource]),
+      [['Create', 'SecurityGroup']],
+    );
+    const prepared = await prepareDenyGroup(ec2, vpcId, 'orders-db', owner, mutateNow);
+    assert.ok(prepared);
+    assert.equal(await prepareDenyGroup(ec2, vpcId, 'orders-db', owner, mutateNow), prepared, 'found again, not made twice');
+    const g = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [prepared] }))).SecurityGroups?.[0];
+    assert.ok(isOwnedBy(g?.Tags, owner));
+    assert.deepEqual([g?.IpPermissions, g?.IpPermissionsEgress], [[], []], 'allows nothing from the start');
+
+    const calls: string[] = [];
+    const counted = new EC2Client({ region: EAST, endpoint: moto.endpoint, maxAttempts: 1, credentials });
+    counted.middlewareStack.add((next, context) => (args) => (calls.push(String(context.commandName)), next(args)), { step: 'initialize' });
+    try {
+      // vpcId: as on AWS, where the instance's DB subnet group names it (this one has none).
+      const r = await fence(rds, counted, 'orders-db', owner, { prepared: true, vpcId });
+      assert.equal(r.confirmed, true, r.reason);
+      assert.equal(r.denyGroupId, prepared);
+    } finally {
+      counted.destroy();
+    }
+    assert.deepEqual(calls, ['DescribeSecurityGroupsCommand'], 'one read: no CreateSecurityGroup, nothing to revoke');
+    assert.deepEqual(groupsOf(await readBack()), [prepared]);
+  });
+
+  it('a prepared group someone opened is closed again, by the next preparation and by the fence', async () => {
+    const { vpcId } = await createWriter();
+    const prepared = await prepareDenyGroup(ec2, vpcId, 'orders-db', owner, mutateNow);
+    assert.ok(prepared);
+    const open = () =>
+      ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: prepared,
+          IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '10.0.0.0/8' }] }],
+        }),
+      );
+    const rules = async () => {
+      const g = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [prepared] }))).SecurityGroups?.[0];
+      return [...(g?.IpPermissions ?? []), ...(g?.IpPermissionsEgress ?? [])].length;
+    };
+    await open();
+    const planned: MutationChange[] = [];
+    await prepareDenyGroup(ec2, vpcId, 'orders-db', owner, listOnly(planned));
+    assert.deepEqual(
+      planned.map((c) => [c.action, c.resource]),
+      [['Update', 'SecurityGroup']],
+      'the revoke is one change, listed in dry-run',
+    );
+    assert.equal(await rules(), 1, 'dry-run changed nothing');
+    await prepareDenyGroup(ec2, vpcId, 'orders-db', owner, mutateNow);
+    assert.equal(await rules(), 0);
+
+    await open();
+    const r = await fence(rds, ec2, 'orders-db', owner, { prepared: true });
+    assert.equal(r.confirmed, true, r.reason);
+    assert.equal(await rules(), 0, 'the fence closed it before the swap counted as done');
+  });
+
+  it('a group of the fence name that is not ours is never prepared, nor changed', async () => {
+    const { vpcId } = await createWriter();
+    const squatter = await ec2.send(new CreateSecurityGroupCommand({ GroupName: fenceGroupName('orders-db'), Description: 'squatter', VpcId: vpcId }));
+    await assert.rejects(prepareDenyGroup(ec2, vpcId, 'orders-db', owner, mutateNow), FenceGroupNotOursError);
+    const g = (await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [squatter.GroupId!] }))).SecurityGroups?.[0];
+    assert.equal(g?.IpPermissionsEgress?.length, 1, 'its default egress rule is still there');
   });
 
   it('an instance that is gone counts as fenced', async () => {

@@ -4,13 +4,44 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
+import { fenceGroupName } from '../../src/aws/rds/fence.ts';
+import { isOwnedBy } from '../../src/aws/tags.ts';
+import { seedDatabase, seedDbSubnetGroup, seedVpc } from '../env/seed.ts';
 import { PolicyBed } from './failover-policy-bed.ts';
 import { EAST, WEST } from './failover-policy-fixtures.ts';
 import { condition } from './helpers.ts';
 
 const NS = 'fp-db';
 const bed = new PolicyBed(NS);
+
+/** A policy whose primary is in a DB subnet group (as on AWS), Ready, and its writer's fence group once the controller made it. */
+async function withPreparedFenceGroup() {
+  const seed = { endpoint: bed.stack.motoEndpoint };
+  const inSubnets = async (region: string, id: string) =>
+    seedDatabase(seed, region, id, { subnetGroup: await seedDbSubnetGroup(seed, region, `${id}-subnets`, await seedVpc(seed, region, '10.77.0.0/16')) });
+  const s = await bed.dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 }, {}, { seed: inSubnets });
+  const o = await bed.dbs.healthyAndReady(s);
+  const vpcId = (await bed.dbs.instance(EAST, s.db)).DBSubnetGroup?.VpcId;
+  assert.ok(vpcId);
+  const groups = async () => {
+    const filters = [
+      { Name: 'vpc-id', Values: [vpcId] },
+      { Name: 'group-name', Values: [fenceGroupName(s.db)] },
+    ];
+    return (await bed.aws.ec2(EAST).send(new DescribeSecurityGroupsCommand({ Filters: filters }))).SecurityGroups ?? [];
+  };
+  let g = (await groups())[0];
+  for (let i = 0; i < 30 && !g; i++) {
+    await sleep(1_000);
+    g = (await groups())[0];
+  }
+  assert.ok(g?.GroupId, 'the fence group exists before any outage');
+  assert.deepEqual([g.IpPermissions, g.IpPermissionsEgress], [[], []], 'it allows nothing');
+  assert.ok(isOwnedBy(g.Tags, { clusterId: 'test', kind: 'FailoverPolicy', namespace: NS, name: s.name, uid: String(o.metadata.uid) }), 'ours');
+  return { s, o, prepared: g.GroupId, groups };
+}
 
 describe('FailoverPolicy database', () => {
   test('automatic failover: unhealthy primary → fence → promote → Secret → DNS, with RTO/RPO', async () => {
@@ -50,6 +81,36 @@ describe('FailoverPolicy database', () => {
     assert.equal(promoted.length, 1, `one promote Event: ${promoted.map((e) => e.reason).join(',')}`);
     assert.match(promoted[0]?.message ?? '', /RPO \d+s; fencing Confirmed/);
     assert.ok(done.status.history.some((h: { reason: string }) => h.reason === 'FailoverCompleted'));
+  });
+
+  test("the writer's fence group is made before the outage, and the fence finds it: no EC2 write while failing over", async () => {
+    const p = (await bed.start({ behindProxy: true }), bed.proxy!);
+    const { s, o, prepared } = await withPreparedFenceGroup();
+    assert.ok(
+      (await bed.kube.events(NS, s.name)).some((e) => e.reason === 'CreatedSecurityGroup'),
+      'its create is an Event',
+    );
+
+    const ec2Writes = () => p.calls.filter((c) => c.service === 'ec2' && !/^Describe/.test(c.operation)).length;
+    const before = ec2Writes();
+    await bed.aws.putHealth(o.status.healthCheckIds.primary, 0);
+    const done = await bed.kube.waitFor('FailoverPolicy', NS, s.name, 'failover completed', (x) => !!x.status?.lastFailover?.completedAt, 120_000);
+    assert.match(done.status.lastFailover.fencing, /^Confirmed/);
+    const old = await bed.dbs.instance(EAST, s.db);
+    assert.deepEqual(
+      old.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId),
+      [prepared],
+      'the old writer is behind the prepared group',
+    );
+    assert.equal(ec2Writes(), before, 'the fence made no EC2 write: no create, nothing to revoke');
+  });
+
+  test('a policy deleted before any outage takes its prepared fence group with it', async () => {
+    await bed.start();
+    const { s, groups } = await withPreparedFenceGroup();
+    await bed.kube.delete('FailoverPolicy', NS, s.name);
+    await bed.kube.waitGone('FailoverPolicy', NS, s.name, 120_000);
+    assert.deepEqual(await groups(), [], 'no fence group of the policy is left');
   });
 
   test('the RPO guard holds a failover while the replica lags too far', async () => {

@@ -41,18 +41,22 @@ const unguardable: Record<string, string> = {
   OwnTgwRouteTablesAttachments:
     'the attachment side of (dis)associations: the table side is ours or named; a peering accepter and an adopted attachment carry no tag of ours',
   NamedVpcRouteTablesTargets: 'the TGW a VPC route points to: the route table side is named',
-  RevokeOwnFenceEgressRules: 'the rule side of RevokeSecurityGroupEgress: the group side is tag-conditioned',
+  RevokeOwnFenceRuleIds: 'the rule side of RevokeSecurityGroupEgress/Ingress: the group side is tag-conditioned',
   HealthChecks: 'Route 53 has no tag condition keys, and health check ids are random: the code checks their tags before a change',
   LogsInsightsQueries: 'query definitions have no resource-level permissions: the code deletes only ids listed under its own name prefix',
 };
 
-test('every Modify/Delete/Reboot/Promote/Disassociate/Replace/Reject/Remove/Revoke statement is tag-conditioned with the cluster id or limited to named resources', () => {
-  const loose = policy.Statement.filter((s) => s.Action.some((a) => GUARDED.test(a)) && !tagConditioned(s) && !namedOnly(s) && !(s.Sid in unguardable));
-  assert.deepEqual(
-    loose.map((s) => `${s.Sid}: ${resourcesOf(s).join(', ')}`),
-    [],
-  );
-});
+test(
+  'every Modify/Delete/Reboot/Promote/Disassociate/Replace/Reject/Remove/Revoke ' +
+    'statement is tag-conditioned with the cluster id or limited to named resources',
+  () => {
+    const loose = policy.Statement.filter((s) => s.Action.some((a) => GUARDED.test(a)) && !tagConditioned(s) && !namedOnly(s) && !(s.Sid in unguardable));
+    assert.deepEqual(
+      loose.map((s) => `${s.Sid}: ${resourcesOf(s).join(', ')}`),
+      [],
+    );
+  },
+);
 
 test('each statement allowed to be unguarded still exists, and its guarded actions are guarded by another statement too', () => {
   const bySid = new Map(policy.Statement.map((s) => [s.Sid, s]));

@@ -24,7 +24,7 @@ import type { DBInstance, ModifyDBInstanceCommandOutput, RDSClient } from '@aws-
 import { errorCode, isAlreadyExists, isThrottling } from '../errors.ts';
 import { ec2Sdk, loadSoon, rdsSdk } from '../sdk.ts';
 import { isOwnedBy, ownershipTags, TAG_PREFIX, tagsToMap, toEc2TagSpec } from '../tags.ts';
-import type { Owner } from '../types.ts';
+import type { Mutate, Owner } from '../types.ts';
 import { describeInstance } from './instances.ts';
 
 export const FENCE_TAGS = {
@@ -72,7 +72,14 @@ export async function fence(
   ec2: EC2Client,
   identifier: string,
   owner: Owner,
-  opts: { vpcId?: string; now?: Date /** The caller's own DescribeDBInstances answer of this pass: not read again. */; instance?: DBInstance } = {},
+  opts: {
+    vpcId?: string;
+    now?: Date;
+    /** The caller's own DescribeDBInstances answer of this pass: not read again. */
+    instance?: DBInstance;
+    /** prepareDenyGroup made the group before the outage: looked up (one read), not created. */
+    prepared?: boolean;
+  } = {},
 ): Promise<FenceResult> {
   try {
     const i = opts.instance?.DBInstanceIdentifier === identifier ? opts.instance : await describeInstance(rds, identifier);
@@ -85,7 +92,7 @@ export async function fence(
     const current = groupIds(instance);
     const vpcId = opts.vpcId ?? instance.DBSubnetGroup?.VpcId ?? (await vpcOfGroups(ec2, current));
     if (!vpcId) throw new Error(`cannot tell the VPC of DB instance ${identifier}: give it a DB subnet group`);
-    const group = await obtainDenyGroup(ec2, vpcId, identifier, owner, tags[FENCE_TAGS.group] === undefined);
+    const group = await obtainDenyGroup(ec2, vpcId, identifier, owner, !opts.prepared && tags[FENCE_TAGS.group] === undefined);
     const deny = group.GroupId;
 
     if (!(current.length === 1 && current[0] === deny)) {
@@ -93,7 +100,7 @@ export async function fence(
       const from = tags[FENCE_TAGS.from] ?? current.join(',');
       // Both before the swap, neither needs the other: side by side.
       await Promise.all([
-        revokeEgress(ec2, group),
+        closeGroup(ec2, group),
         rds.send(
           new rdsSdk.AddTagsToResourceCommand({
             ResourceName: arn,
@@ -114,7 +121,7 @@ export async function fence(
       if (!onlyGroupActive(out.DBInstance ?? {}, deny)) return pending(`security groups of ${identifier} are being changed to ${deny}`, deny);
     } else {
       // Swapped by an earlier fence: the group still must allow nothing.
-      await revokeEgress(ec2, group);
+      await closeGroup(ec2, group);
       if (!onlyGroupActive(instance, deny)) return pending(`security group ${deny} of ${identifier} is not active yet`, deny);
     }
 
@@ -201,8 +208,41 @@ async function restoreGroups(rds: RDSClient, identifier: string): Promise<Unfenc
 /** Our fence group for one instance in one VPC: found by name, else created with no rules at all. */
 export async function ensureDenyGroup(ec2: EC2Client, vpcId: string, identifier: string, owner: Owner): Promise<string> {
   const group = await obtainDenyGroup(ec2, vpcId, identifier, owner, false);
-  await revokeEgress(ec2, group);
+  await closeGroup(ec2, group);
   return group.GroupId;
+}
+
+/**
+ * The writer's fence group, made before any outage asks for a fence (a FailoverPolicy in steady
+ * state calls this once per writer): found by name, else created, and closed (no ingress, no
+ * egress). The fence then finds it with one read instead of two EC2 writes: EC2 allows 5
+ * mutating calls per second after a burst of 200, so 200 fences at once would otherwise wait
+ * 40 s for those writes alone, and a region's EC2 in the middle of an outage is asked for no
+ * create. Each change goes through `mutate` (dry-run lists it and runs nothing: undefined then).
+ * The fence still reads the group and closes it again if anyone opened it since.
+ */
+export async function prepareDenyGroup(ec2: EC2Client, vpcId: string, identifier: string, owner: Owner, mutate: Mutate): Promise<string | undefined> {
+  const name = fenceGroupName(identifier);
+  const region = await ec2.config.region();
+  const found = await findGroup(ec2, vpcId, name);
+  if (found?.GroupId) {
+    if (!isOwnedBy(found.Tags, owner)) throw new FenceGroupNotOursError(name, vpcId);
+    const group = { ...found, GroupId: found.GroupId };
+    if (openRules(group).length > 0) {
+      await mutate({ action: 'Update', resource: 'SecurityGroup', region, detail: `${name}: fence group, rules revoked` }, () => closeGroup(ec2, group));
+    }
+    return group.GroupId;
+  }
+  // Repeatable: EC2 refuses a second group of this name in the VPC, and the retry adopts the first.
+  return mutate(
+    { action: 'Create', resource: 'SecurityGroup', region, detail: `${name} (fence group of ${identifier}, allows nothing)`, repeatable: true },
+    async () => {
+      const group = await obtainDenyGroup(ec2, vpcId, identifier, owner, true);
+      await closeGroup(ec2, group);
+      return group.GroupId;
+    },
+    () => `fence group ${name} of ${identifier} in ${vpcId}`,
+  );
 }
 
 /**
@@ -239,22 +279,32 @@ async function obtainDenyGroup(
   }
   const id = group?.GroupId;
   if (!group || !id) throw new Error(`security group ${name} in ${vpcId} could not be created or found`);
-  if (!isOwnedBy(group.Tags, owner)) {
-    throw new Error(`security group ${name} in ${vpcId} exists without our ownership tags: it is not used as a fence`);
-  }
+  if (!isOwnedBy(group.Tags, owner)) throw new FenceGroupNotOursError(name, vpcId);
   return { ...group, GroupId: id };
 }
 
-/** A new group allows all egress by default; a fence allows nothing. */
-async function revokeEgress(ec2: EC2Client, group: SecurityGroup & { GroupId: string }): Promise<void> {
-  const egress = group.IpPermissionsEgress ?? [];
-  if (egress.length === 0) return;
-  try {
-    await ec2.send(new ec2Sdk.RevokeSecurityGroupEgressCommand({ GroupId: group.GroupId, IpPermissions: egress }));
-  } catch (err) {
-    if (errorCode(err) !== 'InvalidPermission.NotFound') throw err;
+/** A group with the fence name that someone else made: never used as a fence, never changed. */
+export class FenceGroupNotOursError extends Error {
+  constructor(name: string, vpcId: string) {
+    super(`security group ${name} in ${vpcId} exists without our ownership tags: it is not used as a fence`);
+    this.name = 'FenceGroupNotOursError';
   }
 }
+
+/** A new group allows all egress by default, and anyone may have added rules to a group made earlier: a fence allows nothing. */
+async function closeGroup(ec2: EC2Client, group: SecurityGroup & { GroupId: string }): Promise<void> {
+  const egress = group.IpPermissionsEgress ?? [];
+  const ingress = group.IpPermissions ?? [];
+  const gone = (err: unknown) => {
+    if (errorCode(err) !== 'InvalidPermission.NotFound') throw err;
+  };
+  await Promise.all([
+    egress.length > 0 && ec2.send(new ec2Sdk.RevokeSecurityGroupEgressCommand({ GroupId: group.GroupId, IpPermissions: egress })).catch(gone),
+    ingress.length > 0 && ec2.send(new ec2Sdk.RevokeSecurityGroupIngressCommand({ GroupId: group.GroupId, IpPermissions: ingress })).catch(gone),
+  ]);
+}
+
+const openRules = (g: SecurityGroup): IpPermission[] => [...(g.IpPermissionsEgress ?? []), ...(g.IpPermissions ?? [])];
 
 /** Every fence group's name starts so (fence-sweep.ts lists them by it). */
 export const FENCE_PREFIX = 'multiregion-fence-';

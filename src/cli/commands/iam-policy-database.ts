@@ -62,13 +62,19 @@ export function databaseStatements({ input, ours, arn, ec2 }: TemplateContext): 
     },
     databases && { Sid: 'CreateFenceGroups', Effect: 'Allow', Action: ['ec2:CreateSecurityGroup'], Resource: '*' },
     databases && {
-      Sid: 'RevokeOwnFenceEgress',
+      // A fence group allows nothing: its default egress rule goes, and any rule added since (ingress too).
+      Sid: 'RevokeOwnFenceRules',
       Effect: 'Allow',
-      Action: ['ec2:RevokeSecurityGroupEgress'],
+      Action: ['ec2:RevokeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress'],
       Resource: ec2('security-group/*'),
       Condition: ours,
     },
-    databases && { Sid: 'RevokeOwnFenceEgressRules', Effect: 'Allow', Action: ['ec2:RevokeSecurityGroupEgress'], Resource: ec2('security-group-rule/*') },
+    databases && {
+      Sid: 'RevokeOwnFenceRuleIds',
+      Effect: 'Allow',
+      Action: ['ec2:RevokeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress'],
+      Resource: ec2('security-group-rule/*'),
+    },
     databases && { Sid: 'DeleteOwnFenceGroups', Effect: 'Allow', Action: ['ec2:DeleteSecurityGroup'], Resource: '*', Condition: ours },
   ];
 }

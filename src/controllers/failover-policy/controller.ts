@@ -11,6 +11,7 @@ import { failoverPolicyUses } from './access-uses.ts';
 import { DnsKit } from './dns.ts';
 import { DEFAULT_SWITCHOVER_TIMING } from './drill-switchover.ts';
 import { DEFAULT_FAILBACK_TIMING } from './failover-trigger.ts';
+import { FenceGroups } from './fence-prep.ts';
 import { finalizeFailoverPolicy } from './finalize.ts';
 import { HealthBoard } from './health-board.ts';
 import { type PolicyKit, syncFailoverPolicy } from './sync.ts';
@@ -28,6 +29,7 @@ export function registerFailoverPolicy(
   const kit: PolicyKit = {
     dns: new DnsKit(),
     board,
+    fenceGroups: new FenceGroups(),
     ...(flags.driftIntervalMs !== undefined && { driftIntervalMs: flags.driftIntervalMs }),
     failback: {
       stableMs: flags.failbackStablePeriodMs ?? DEFAULT_FAILBACK_TIMING.stableMs,

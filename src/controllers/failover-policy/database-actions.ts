@@ -6,6 +6,7 @@ import { describeError, SyncError } from '../shared/sync-error.ts';
 import { type Answers, answerKey, type DatabaseRun, secretPolicyOf } from './database-run.ts';
 import type { FailoverAction } from './failover-machine.ts';
 import { plannedChangeOf } from './failover-ready.ts';
+import { FenceGroups } from './fence-prep.ts';
 import { settingsOf } from './placement.ts';
 import { sideOfRegion } from './resolve.ts';
 import { writeConnectionSecret } from './secret.ts';
@@ -57,7 +58,8 @@ export async function execute(run: DatabaseRun, a: FailoverAction, answers: Answ
     case 'fence':
       await ctx.plan.apply(change, async () => {
         const instance = answers.get(answerKey(a));
-        const res = await fence(rds(a.region), deps.aws.ec2(r.targetIn(a.region)), a.identifier, owner, { ...(instance && { instance }) });
+        const prepared = run.fenceGroups?.preparedIn(FenceGroups.key(r.targetIn(a.region), a.identifier)) !== undefined;
+        const res = await fence(rds(a.region), deps.aws.ec2(r.targetIn(a.region)), a.identifier, owner, { ...(instance && { instance }), prepared });
         if (res.confirmed) ctx.normal('Fenced', `old writer ${a.identifier} in ${a.region}: ${res.reason}`);
         else ctx.warn('FencePending', `old writer ${a.identifier} in ${a.region} not fenced yet: ${res.reason}`);
       });

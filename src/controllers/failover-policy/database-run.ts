@@ -10,6 +10,7 @@ import type { SyncContext } from '../shared/lifecycle.ts';
 import type { PolicyDns } from './dns.ts';
 import type { MachineStatus, RegionHealth } from './failover-machine.ts';
 import type { FailbackTiming } from './failover-trigger.ts';
+import type { FenceGroups } from './fence-prep.ts';
 import type { ResolvedPolicy } from './resolve.ts';
 import type { SecretPolicy } from './secret.ts';
 
@@ -25,6 +26,8 @@ export interface DatabaseRun {
   persist(m: MachineStatus): Promise<void>;
   /** The operator's failback timing (flags); the machine's defaults when absent. */
   failback?: FailbackTiming;
+  /** Writers whose fence group is made ahead (fence-prep.ts); without it, fences create their group. */
+  fenceGroups?: FenceGroups;
 }
 
 export function nowOf(run: DatabaseRun): string {

@@ -3,6 +3,7 @@
 // while the machine asks for an immediate re-run. A failed step write stops the pass: no
 // action runs whose step is not recorded.
 
+import type { DBInstance } from '@aws-sdk/client-rds';
 import type { FailoverPolicyStatus } from '../../api/types.ts';
 import { OutcomeUnknownError } from '../../aws/middleware.ts';
 import { prepareFence } from '../../aws/rds/fence.ts';
@@ -10,10 +11,11 @@ import type { InstanceRef } from '../../aws/rds/observe.ts';
 import { execute, skipSilent } from './database-actions.ts';
 import { type LagMemo, observe, secretDecides } from './database-observe.ts';
 import { placementError, withInstances } from './database-report.ts';
-import { type Answers, type DatabaseRun, nowOf } from './database-run.ts';
+import { type Answers, answerKey, type DatabaseRun, nowOf } from './database-run.ts';
 import { type Blocked, type Decision, decide, type MachineSpec, type MachineStatus, type Observations, refsToObserve } from './failover-machine.ts';
 import type { ReadyCondition } from './failover-ready.ts';
 import { PLANNED_REASONS } from './failover-steps.ts';
+import { prepareWriterFence } from './fence-prep.ts';
 import { runFenceSweeps, sweepsFor } from './fence-sweep.ts';
 import type { ResolvedPolicy } from './resolve.ts';
 
@@ -47,6 +49,8 @@ export interface DatabaseResult {
   blocked?: Blocked;
   /** The pass ended on its PromoteReadReplica (stored before the call) and comes back at once. */
   yielded?: boolean;
+  /** The recorded writer as this pass's last round read it (no change made since). */
+  writerInstance?: DBInstance;
 }
 
 export function machineStatusOf(st: FailoverPolicyStatus | undefined): MachineStatus {
@@ -67,6 +71,8 @@ export async function runDatabase(run: DatabaseRun): Promise<DatabaseResult> {
   const res = await runPass(run);
   // Fence groups left by earlier retires and unfences, whatever this pass did (fence-sweep.ts).
   const sweep = await runFenceSweeps(run, res.status.fenceSweep);
+  // The writer's own fence group, ready before an outage asks for it.
+  if (run.fenceGroups && res.error === undefined) await prepareWriterFence(run, res.status, res.writerInstance, run.fenceGroups);
   const status = { ...res.status };
   if (sweep.list.length > 0) status.fenceSweep = sweep.list;
   else delete status.fenceSweep;
@@ -150,6 +156,8 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   // A step was just recorded (or the pass yielded): the next pass follows at once.
   const requeue = d.requeueAfterMs === 0 ? NEXT_PASS_MS : d.requeueAfterMs;
   const held = placementError(spec, status, obs);
+  const writer = status.database?.writer;
+  const writerInstance = writer && answers.get(answerKey(writer));
   return {
     status: withInstances(status, obs, run.obj.status?.database?.instances),
     ...(held && { error: held }),
@@ -158,6 +166,7 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
     ...(requeue !== undefined && { requeueAfterMs: requeue }),
     ...(d.blocked && { blocked: d.blocked }),
     ...(yielded && { yielded }),
+    ...(writerInstance && { writerInstance }),
   };
 }
 

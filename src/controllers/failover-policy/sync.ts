@@ -19,6 +19,7 @@ import { drillOverride, type SwitchoverTiming, withDrillOverride } from './drill
 import type { Blocked, FailoverStep, MachineStatus, RegionHealth } from './failover-machine.ts';
 import { heldForMs, pendingMessage, type ReadyCondition, stepIndex } from './failover-ready.ts';
 import type { FailbackTiming } from './failover-trigger.ts';
+import type { FenceGroups } from './fence-prep.ts';
 import { gaOnlyPick, gaReadiness, readGaSideHealth } from './ga-health.ts';
 import { syncPolicyAccelerator } from './global-accelerator.ts';
 import { gaTarget } from './global-accelerator-dials.ts';
@@ -41,6 +42,8 @@ export interface PolicyKit {
   failback?: FailbackTiming;
   /** Switchover drill timeouts (--drill-catch-up-timeout). */
   switchoverDrill?: SwitchoverTiming;
+  /** Writers whose fence group is made ahead of an outage (fence-prep.ts). */
+  fenceGroups?: FenceGroups;
 }
 
 export async function syncFailoverPolicy(
@@ -146,6 +149,7 @@ export async function syncFailoverPolicy(
       dns,
       health: healthByRegion,
       ...(kit.failback && { failback: kit.failback }),
+      ...(kit.fenceGroups && { fenceGroups: kit.fenceGroups }),
       persist: async (m) => {
         const full = compose(obj.status ?? {}, m, dnsFields);
         // The change this pass knows of, not the one the pass started with.
@@ -424,7 +428,10 @@ function readyCondition(
 }
 
 function shallowNote(sides: Side[]): string {
-  return `the ${sides.join(' and ')} health check requests /, which answers while the database or other dependencies are down; point spec.dns.<side>.healthCheck.path at a deep health endpoint.`;
+  return (
+    `the ${sides.join(' and ')} health check requests /, which answers while the database or ` +
+    `other dependencies are down; point spec.dns.<side>.healthCheck.path at a deep health endpoint.`
+  );
 }
 
 /** Alarms are put only when their content hash differs from the one in status. */
