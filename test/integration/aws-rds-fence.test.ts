@@ -6,6 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
+  DeleteSecurityGroupCommand,
   DescribeSecurityGroupsCommand,
   DescribeVpcsCommand,
   EC2Client,
@@ -158,7 +159,7 @@ describe('fence', () => {
     counted.middlewareStack.add((next, context) => (args) => (calls.push(String(context.commandName)), next(args)), { step: 'initialize' });
     try {
       // vpcId: as on AWS, where the instance's DB subnet group names it (this one has none).
-      const r = await fence(rds, counted, 'orders-db', owner, { prepared: true, vpcId });
+      const r = await fence(rds, counted, 'orders-db', owner, { preparedGroupId: prepared, vpcId });
       assert.equal(r.confirmed, true, r.reason);
       assert.equal(r.denyGroupId, prepared);
     } finally {
@@ -196,9 +197,20 @@ describe('fence', () => {
     assert.equal(await rules(), 0);
 
     await open();
-    const r = await fence(rds, ec2, 'orders-db', owner, { prepared: true });
+    const r = await fence(rds, ec2, 'orders-db', owner, { preparedGroupId: prepared });
     assert.equal(r.confirmed, true, r.reason);
     assert.equal(await rules(), 0, 'the fence closed it before the swap counted as done');
+  });
+
+  it('a prepared group deleted since is made again by the fence', async () => {
+    const { vpcId } = await createWriter();
+    const prepared = await prepareDenyGroup(ec2, vpcId, 'orders-db', owner, mutateNow);
+    assert.ok(prepared);
+    await ec2.send(new DeleteSecurityGroupCommand({ GroupId: prepared }));
+    const r = await fence(rds, ec2, 'orders-db', owner, { preparedGroupId: prepared, vpcId });
+    assert.equal(r.confirmed, true, r.reason);
+    assert.notEqual(r.denyGroupId, prepared);
+    assert.deepEqual(groupsOf(await readBack()), [r.denyGroupId]);
   });
 
   it('a group of the fence name that is not ours is never prepared, nor changed', async () => {

@@ -77,8 +77,8 @@ export async function fence(
     now?: Date;
     /** The caller's own DescribeDBInstances answer of this pass: not read again. */
     instance?: DBInstance;
-    /** prepareDenyGroup made the group before the outage: looked up (one read), not created. */
-    prepared?: boolean;
+    /** The group prepareDenyGroup made before the outage: read by its id (one call), not created. */
+    preparedGroupId?: string;
   } = {},
 ): Promise<FenceResult> {
   try {
@@ -92,7 +92,7 @@ export async function fence(
     const current = groupIds(instance);
     const vpcId = opts.vpcId ?? instance.DBSubnetGroup?.VpcId ?? (await vpcOfGroups(ec2, current));
     if (!vpcId) throw new Error(`cannot tell the VPC of DB instance ${identifier}: give it a DB subnet group`);
-    const group = await obtainDenyGroup(ec2, vpcId, identifier, owner, !opts.prepared && tags[FENCE_TAGS.group] === undefined);
+    const group = await obtainDenyGroup(ec2, vpcId, identifier, owner, tags[FENCE_TAGS.group] === undefined, opts.preparedGroupId);
     const deny = group.GroupId;
 
     if (!(current.length === 1 && current[0] === deny)) {
@@ -246,9 +246,11 @@ export async function prepareDenyGroup(ec2: EC2Client, vpcId: string, identifier
 }
 
 /**
- * The fence group, found or created, and checked to be ours; its egress is not revoked yet.
- * `createFirst`: no earlier fence recorded a group, so it most likely does not exist: create it
- * straight away and look it up only if it does (one EC2 call less while the failover waits).
+ * The fence group, found or created, and checked to be ours; its rules are not revoked yet.
+ * `preparedId`: the group made ahead (prepareDenyGroup), read by its id; if it is gone (or not
+ * the fence group of this VPC) the group is looked up by name, then created. `createFirst`: no
+ * earlier fence recorded a group, so it most likely does not exist: create it straight away and
+ * look it up only if it does (one EC2 call less while the failover waits).
  */
 async function obtainDenyGroup(
   ec2: EC2Client,
@@ -256,9 +258,12 @@ async function obtainDenyGroup(
   identifier: string,
   owner: Owner,
   createFirst: boolean,
+  preparedId?: string,
 ): Promise<SecurityGroup & { GroupId: string }> {
   const name = fenceGroupName(identifier);
-  let group = createFirst ? undefined : await findGroup(ec2, vpcId, name);
+  const prepared = preparedId ? await groupById(ec2, preparedId) : undefined;
+  let group = prepared?.GroupName === name && prepared.VpcId === vpcId ? prepared : undefined;
+  if (!group && !(createFirst && !preparedId)) group = await findGroup(ec2, vpcId, name);
   if (!group) {
     try {
       const out = await ec2.send(
@@ -358,6 +363,15 @@ async function vpcOfGroups(ec2: EC2Client, ids: string[]): Promise<string | unde
   if (ids.length === 0) return undefined;
   const out = await ec2.send(new ec2Sdk.DescribeSecurityGroupsCommand({ GroupIds: ids }));
   return out.SecurityGroups?.find((g) => g.VpcId)?.VpcId;
+}
+
+async function groupById(ec2: EC2Client, groupId: string): Promise<SecurityGroup | undefined> {
+  try {
+    return (await ec2.send(new ec2Sdk.DescribeSecurityGroupsCommand({ GroupIds: [groupId] }))).SecurityGroups?.[0];
+  } catch (err) {
+    if (errorCode(err) === 'InvalidGroup.NotFound') return undefined;
+    throw err;
+  }
 }
 
 async function findGroup(ec2: EC2Client, vpcId: string, name: string): Promise<SecurityGroup | undefined> {

@@ -58,8 +58,11 @@ export async function execute(run: DatabaseRun, a: FailoverAction, answers: Answ
     case 'fence':
       await ctx.plan.apply(change, async () => {
         const instance = answers.get(answerKey(a));
-        const prepared = run.fenceGroups?.preparedIn(FenceGroups.key(r.targetIn(a.region), a.identifier)) !== undefined;
-        const res = await fence(rds(a.region), deps.aws.ec2(r.targetIn(a.region)), a.identifier, owner, { ...(instance && { instance }), prepared });
+        const prepared = run.fenceGroups?.preparedIn(FenceGroups.key(r.targetIn(a.region), a.identifier));
+        const res = await fence(rds(a.region), deps.aws.ec2(r.targetIn(a.region)), a.identifier, owner, {
+          ...(instance && { instance }),
+          ...(prepared && { preparedGroupId: prepared }),
+        });
         if (res.confirmed) ctx.normal('Fenced', `old writer ${a.identifier} in ${a.region}: ${res.reason}`);
         else ctx.warn('FencePending', `old writer ${a.identifier} in ${a.region} not fenced yet: ${res.reason}`);
       });
