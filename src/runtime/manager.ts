@@ -350,6 +350,8 @@ export class Manager {
       const res = await withOwnWrites(paths, wrote, () => c.reg.reconcile({ namespace, name }, { signal, ...(fleetView && { fleet: fleetView }) }));
       if (signal.aborted) return;
       c.queue.forget(key);
+      // When the key comes back, and why not sooner: what a missing pass is diagnosed from.
+      log.debug('reconciled', { requeueAfterMs: res?.requeueAfterMs ?? null, ms: Math.round(elapsed()) });
       if (res?.requeueAfterMs && res.requeueAfterMs > 0) {
         c.queue.addAfter(key, res.requeueAfterMs);
         this.o.metrics?.recordReconcile(kind, 'requeue', elapsed());
