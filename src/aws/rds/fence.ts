@@ -92,7 +92,7 @@ export async function fence(
     const current = groupIds(instance);
     const vpcId = opts.vpcId ?? instance.DBSubnetGroup?.VpcId ?? (await vpcOfGroups(ec2, current));
     if (!vpcId) throw new Error(`cannot tell the VPC of DB instance ${identifier}: give it a DB subnet group`);
-    const group = await obtainDenyGroup(ec2, vpcId, identifier, owner, tags[FENCE_TAGS.group] === undefined, opts.preparedGroupId);
+    const group = await obtainDenyGroup(ec2, vpcId, identifier, owner, !opts.preparedGroupId && tags[FENCE_TAGS.group] === undefined, opts.preparedGroupId);
     const deny = group.GroupId;
 
     if (!(current.length === 1 && current[0] === deny)) {
@@ -263,7 +263,7 @@ async function obtainDenyGroup(
   const name = fenceGroupName(identifier);
   const prepared = preparedId ? await groupById(ec2, preparedId) : undefined;
   let group = prepared?.GroupName === name && prepared.VpcId === vpcId ? prepared : undefined;
-  if (!group && !(createFirst && !preparedId)) group = await findGroup(ec2, vpcId, name);
+  if (!group && !createFirst) group = await findGroup(ec2, vpcId, name);
   if (!group) {
     try {
       const out = await ec2.send(
