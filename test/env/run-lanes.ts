@@ -47,6 +47,9 @@ interface Totals {
 }
 const totals: Totals = { tests: 0, pass: 0, fail: 0, skipped: 0, todo: 0, cancelled: 0 };
 const failed: string[] = [];
+const digests: string[] = [];
+// Per failed file, at most this many failing tests are repeated at the end.
+const DIGEST_TESTS = 4;
 const took: Record<string, number> = {};
 // The reliability files append to one tally and one log folder of the run, which the files run
 // last (summary.test.ts, security.test.ts's secret scan) read.
@@ -107,8 +110,28 @@ async function runFile(file: string, stack: Stack, lane: number): Promise<void> 
     const m = new RegExp(`^ℹ ${k} (\\d+)$`, 'm').exec(out);
     if (m) totals[k] += Number(m[1]);
   }
-  if (code !== 0) failed.push(file);
+  if (code !== 0) {
+    failed.push(file);
+    digests.push(failureDigest(file, out));
+  }
   process.stdout.write(`\n──── ${file} (lane ${lane}, ${seconds.toFixed(0)} s, ${code === 0 ? 'passed' : `FAILED, exit ${code}`}) ────\n${out}`);
+}
+
+/**
+ * Each failing test of one file with the first line of its error, from the spec reporter's
+ * "failing tests" section: printed again as the run's very last lines, because a CI that keeps
+ * only the tail of the output would otherwise lose the assertion.
+ */
+function failureDigest(file: string, out: string): string {
+  const at = out.lastIndexOf('✖ failing tests:');
+  const lines = at >= 0 ? out.slice(at).split('\n').slice(1) : [];
+  const found: string[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (!line.startsWith('✖ ') || found.length >= DIGEST_TESTS * 2) continue;
+    const why = lines.slice(i + 1).find((l) => l.trim() !== '');
+    found.push(`  ${line}`, `      ${why?.trim().slice(0, 300) ?? ''}`);
+  }
+  return `── ${file}\n${found.length ? found.join('\n') : '  (no failing test named: see the file output above)'}`;
 }
 
 async function lane(n: number, stack: Stack, take: () => string | undefined): Promise<void> {
@@ -140,4 +163,5 @@ if (failed.length) console.log(`run-lanes: FAILED files:\n  ${failed.join('\n  '
 // A failed run keeps the controllers' logs to read; a passed one leaves nothing behind.
 if (failed.length === 0) for (const p of [tally, logs]) rmSync(p, { recursive: true, force: true });
 else console.log(`run-lanes: controller logs of the reliability files in ${logs}`);
+if (digests.length) console.log(`run-lanes: what failed, file by file\n${digests.join('\n')}`);
 process.exit(failed.length ? 1 : 0);

@@ -15,11 +15,11 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient, RemoveTagsFromResourceCommand } from '@aws-sdk/client-rds';
-import { ensureDenyGroup, FENCE_TAGS, fence, fenceGroupName, unfence } from '../../src/aws/rds/fence.ts';
+import { FENCE_TAGS, fence, fenceGroupName, prepareDenyGroup, unfence } from '../../src/aws/rds/fence.ts';
 import { sweepAllFenceGroups, sweepFenceGroupsOf } from '../../src/aws/rds/fence-sweep.ts';
 import { deleteWithFinalSnapshot } from '../../src/aws/rds/instances.ts';
 import { ownershipTags, TAG_KEYS } from '../../src/aws/tags.ts';
-import type { Owner } from '../../src/aws/types.ts';
+import { mutateNow, type Owner } from '../../src/aws/types.ts';
 import { FaultProxy } from '../env/fault-proxy.ts';
 import { type Moto, startMoto } from '../env/moto.ts';
 import { SlowDbDeletes } from './aws-rds-slow-deletes.ts';
@@ -183,7 +183,7 @@ describe('fence groups are cleaned up when the fence ends, ours only', () => {
 
   it('a group of ours that a network interface still uses is kept until the interface is gone', async () => {
     const vpcId = await defaultVpc();
-    const groupId = await ensureDenyGroup(ec2, vpcId, 'orders-db', owner);
+    const groupId = (await prepareDenyGroup(ec2, vpcId, 'orders-db', owner, mutateNow))!;
     // The interface must live in the group's VPC: a subnet of the default VPC.
     const subnets = await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '172.31.200.0/24' }));
     const eni = await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnets.Subnet!.SubnetId!, Groups: [groupId] }));

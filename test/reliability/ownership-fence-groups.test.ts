@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CreateSecurityGroupCommand, CreateVpcCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
-import { ensureDenyGroup, fenceGroupName } from '../../src/aws/rds/fence.ts';
+import { fenceGroupName, prepareDenyGroup } from '../../src/aws/rds/fence.ts';
 import { ownershipTags, TAG_KEYS } from '../../src/aws/tags.ts';
+import { mutateNow } from '../../src/aws/types.ts';
 import { SlowDbDeletes } from '../integration/aws-rds-slow-deletes.ts';
 import { PolicyBed } from '../integration/failover-policy-bed.ts';
 import { EAST, WEST } from '../integration/failover-policy-fixtures.ts';
@@ -129,7 +130,7 @@ describe('FailoverPolicy fence groups', () => {
     // A group of ours that no status entry names (as if a record had been lost) for an instance
     // that does not exist: deleting the policy sweeps its regions and deletes it, and nothing else.
     const vpcs = await bed.aws.ec2(EAST).send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }));
-    const lost = await ensureDenyGroup(bed.aws.ec2(EAST), vpcs.Vpcs![0]!.VpcId!, `${s.db}-lost`, owner);
+    const lost = await prepareDenyGroup(bed.aws.ec2(EAST), vpcs.Vpcs![0]!.VpcId!, `${s.db}-lost`, owner, mutateNow);
     await bed.kube.delete('FailoverPolicy', NS, s.name);
     await bed.kube.waitGone('FailoverPolicy', NS, s.name, 60_000);
     assert.deepEqual(await groupsNamed(fenceGroupName(`${s.db}-lost`)), [], `the unrecorded group ${lost} is swept with the policy`);

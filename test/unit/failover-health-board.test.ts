@@ -73,12 +73,15 @@ test('an entry nobody could confirm for longer than the limit reads Unknown, and
   t.cw.state.failing = true;
   t.at(210);
   await t.board.poll();
+  assert.deepEqual(t.changed.sort(), ['apps/billing', 'apps/orders'], 'the first failure enqueues its policies: a pass says what it finds');
+  assert.deepEqual(t.board.get('hc-a'), { health: 'Healthy', since: t.iso(0) }, 'one failure changes no health');
+  t.changed.length = 0;
   t.at(240);
   await t.board.poll();
   t.at(270);
   await t.board.poll();
   assert.deepEqual(t.board.get('hc-a'), { health: 'Healthy', since: t.iso(0) }, 'at the limit: still the last value');
-  assert.deepEqual(t.changed, [], 'nothing changed yet');
+  assert.deepEqual(t.changed, [], 'later failures: not enqueued again until the limit');
 
   t.at(271);
   assert.deepEqual(t.board.get('hc-a'), { health: 'Unknown', since: t.iso(270) }, 'get() ages on its own, between polls');
@@ -118,4 +121,24 @@ test('start() sets the interval the limit is counted in', async () => {
   const u = setup();
   await u.board.start(45_000)();
   assert.equal(u.board.ageLimitMs, 135_000);
+});
+
+test('observation failing: its policies hear of it once per outage, again after a success', async () => {
+  const t = setup(30_000);
+  await t.board.poll();
+  t.changed.length = 0;
+  const rounds: string[][] = [];
+  for (const [sec, failing] of [
+    [30, true],
+    [40, true],
+    [50, false],
+    [60, true],
+  ] as const) {
+    t.cw.state.failing = failing;
+    t.at(sec);
+    await t.board.poll();
+    rounds.push(t.changed.splice(0).sort());
+  }
+  assert.deepEqual(rounds, [['apps/billing', 'apps/orders'], [], [], ['apps/billing', 'apps/orders']]);
+  assert.equal(t.board.get('hc-a')?.health, 'Healthy', 'failures within the limit change no health');
 });

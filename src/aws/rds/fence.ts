@@ -205,13 +205,6 @@ async function restoreGroups(rds: RDSClient, identifier: string): Promise<Unfenc
   return 'Restored';
 }
 
-/** Our fence group for one instance in one VPC: found by name, else created with no rules at all. */
-export async function ensureDenyGroup(ec2: EC2Client, vpcId: string, identifier: string, owner: Owner): Promise<string> {
-  const group = await obtainDenyGroup(ec2, vpcId, identifier, owner, false);
-  await closeGroup(ec2, group);
-  return group.GroupId;
-}
-
 /**
  * The writer's fence group, made before any outage asks for a fence (a FailoverPolicy in steady
  * state calls this once per writer): found by name, else created, and closed (no ingress, no

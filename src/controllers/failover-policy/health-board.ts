@@ -51,6 +51,8 @@ export class HealthBoard {
   private readonly byId = new Map<string, Stored>();
   private readonly watched = new Map<string, Watched>();
   private readonly observers = new Map<string, HealthObserver>();
+  /** Accounts whose last observation failed: their policies heard of it once, when it began. */
+  private readonly failing = new Set<string>();
   private intervalMs: number;
 
   constructor(
@@ -108,8 +110,14 @@ export class HealthBoard {
       } catch (err) {
         this.opts.onObserveFailure?.();
         this.log.warn('health observation failed; entries turn Unknown once older than the age limit', { error: String(err), ageLimitMs: this.ageLimitMs });
+        // The first failure enqueues the account's policies once: a pass then reads Route 53 itself
+        // and says in status what it finds (a region that stopped answering shows within a pass,
+        // not after the age limit or the next resync). Health values stay as they were.
+        if (!this.failing.has(k)) for (const id of g.ids) changed.add(id);
+        this.failing.add(k);
         continue;
       }
+      this.failing.delete(k);
       const at = this.now();
       for (const [id, s] of samples) {
         const prev = this.byId.get(id);
