@@ -105,7 +105,8 @@ async function main(): Promise<void> {
     logger,
     metrics,
     manager,
-    events: new EventRecorder({ kc, logger }),
+    // Events wait while keys wait for a worker: a wave of failovers writes its steps first.
+    events: new EventRecorder({ kc, logger, deferWhile: () => manager.backlog() > 0 }),
     status: new StatusWriter(kc),
   };
   const stopExtras = registerControllers(deps, flags);

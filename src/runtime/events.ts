@@ -4,6 +4,10 @@
 // creating a new one, as client-go's recorder does. Recording never throws: an Event is
 // best-effort and must not fail a reconcile. A write not answered in WRITE_TIMEOUT_MS is given
 // up: a hung request must not hold the repeats chained behind it.
+// While `deferWhile` says the controller has work waiting for a worker (a wave of failovers),
+// Events wait their turn, oldest first and one at a time, for at most `maxDeferMs`: what the
+// passes must write goes to the apiserver first, as client-go's recorder sends from a buffer of
+// its own instead of from the reconcile.
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -19,6 +23,9 @@ export const AGGREGATION_WINDOW_MS = 10 * 60_000;
 const MAX_MESSAGE = 1024;
 /** One Event write gives up after this. */
 export const WRITE_TIMEOUT_MS = 10_000;
+/** An Event held back while work waits is written after this at the latest. */
+export const MAX_DEFER_MS = 5_000;
+const DEFER_POLL_MS = 50;
 
 /** What the recorder remembers about an Event it wrote. */
 export interface SeenEvent {
@@ -55,6 +62,16 @@ export interface EventRecorderOptions {
   /** A write not answered in this long is given up (default WRITE_TIMEOUT_MS). */
   writeTimeoutMs?: number;
   now?: () => number;
+  /** While this returns true, Events wait (see the top of the file). */
+  deferWhile?: () => boolean;
+  /** The longest an Event waits for deferWhile (default MAX_DEFER_MS). */
+  maxDeferMs?: number;
+}
+
+interface Held {
+  since: number;
+  write: () => Promise<void>;
+  done: (err?: unknown) => void;
 }
 
 export class EventRecorder {
@@ -63,6 +80,9 @@ export class EventRecorder {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly instance: string;
   private readonly now: () => number;
+  /** Events held back by deferWhile, oldest first. */
+  private readonly held: Held[] = [];
+  private draining = false;
 
   constructor(private readonly o: EventRecorderOptions) {
     this.instance = o.instance ?? hostname();
@@ -83,7 +103,7 @@ export class EventRecorder {
     const key = aggregationKey(obj, type, reason, msg);
     const prev = this.chains.get(key) ?? Promise.resolve();
     const next = prev
-      .then(() => this.write(key, obj, type, reason, msg))
+      .then(() => this.inTurn(() => this.write(key, obj, type, reason, msg)))
       .catch((err: unknown) => {
         this.o.logger.warn('could not record event', { reason, eventType: type, name: obj.metadata.name, namespace: obj.metadata.namespace, err });
       });
@@ -92,6 +112,35 @@ export class EventRecorder {
       if (this.chains.get(key) === next) this.chains.delete(key);
     });
     return next;
+  }
+
+  /** Writes now, unless work is waiting or Events are held already: then behind them. */
+  private inTurn(write: () => Promise<void>): Promise<void> {
+    const busy = this.o.deferWhile;
+    if (!busy || (this.held.length === 0 && !busy())) return write();
+    return new Promise<void>((resolve, reject) => {
+      this.held.push({ since: Date.now(), write, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!this.draining) void this.drain(busy);
+    });
+  }
+
+  /** One held Event at a time, once no work waits or the oldest has waited long enough. */
+  private async drain(busy: () => boolean): Promise<void> {
+    this.draining = true;
+    const max = this.o.maxDeferMs ?? MAX_DEFER_MS;
+    while (this.held.length > 0) {
+      const head = this.held[0]!;
+      if (busy() && Date.now() - head.since < max) {
+        await new Promise((r) => setTimeout(r, DEFER_POLL_MS));
+        continue;
+      }
+      this.held.shift();
+      await head.write().then(
+        () => head.done(),
+        (err: unknown) => head.done(err ?? new Error('event write failed')),
+      );
+    }
+    this.draining = false;
   }
 
   private async write(key: string, obj: KubeObjectLike, type: EventType, reason: string, message: string): Promise<void> {

@@ -138,6 +138,13 @@ export class Manager {
     return this.started && [...this.sources.values()].every((s) => s.informer.hasSynced());
   }
 
+  /** Keys of every kind ready and waiting for a worker: work is queued behind the running passes. */
+  backlog(): number {
+    let n = 0;
+    for (const c of this.controllers.values()) n += c.queue.len();
+    return n;
+  }
+
   /** Kinds whose informer is stalled beyond its watchdog (liveness). */
   stalledInformers(): string[] {
     return [...this.sources.values()].filter((s) => s.informer.isStalled()).map((s) => s.kind);

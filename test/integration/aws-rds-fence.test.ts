@@ -14,7 +14,7 @@ import {
 import { CreateDBInstanceCommand, type DBInstance, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { FENCE_TAGS, FenceGroupNotOursError, fence, fenceGroupName, observeFence, prepareDenyGroup, unfence } from '../../src/aws/rds/fence.ts';
 import { sweepFenceGroupsOf } from '../../src/aws/rds/fence-sweep.ts';
-import { observeInstance } from '../../src/aws/rds/observe.ts';
+import { observeInstance, toInstanceView } from '../../src/aws/rds/observe.ts';
 import { isOwnedBy, tagsToMap } from '../../src/aws/tags.ts';
 import { listOnly, type MutationChange, mutateNow, type Owner } from '../../src/aws/types.ts';
 import { type Moto, startMoto } from '../env/moto.ts';
@@ -97,6 +97,13 @@ describe('fence', () => {
     assert.deepEqual([seen.reachable, seen.fenced, seen.how], [true, true, 'SecurityGroupSwap']);
     const view = await observeInstance(rds, { region: EAST, identifier: 'orders-db' }, owner);
     assert.deepEqual([view.fenced, view.fenceTagged, view.role], [true, true, 'writer']);
+
+    // The fence's own answer says what a describe says of the fence: the pass reads it instead.
+    assert.ok(r.instance, 'a confirmed swap returns the instance as it left it');
+    assert.deepEqual(groupsOf(r.instance), [r.denyGroupId]);
+    assert.deepEqual(tagsToMap(r.instance.TagList), tags, 'every tag the instance holds, ours included');
+    const answered = toInstanceView({ region: EAST, identifier: 'orders-db' }, r.instance, owner);
+    assert.deepEqual([answered.fenced, answered.fenceTagged, answered.fenceReason], [view.fenced, view.fenceTagged, view.fenceReason]);
   });
 
   it('is idempotent: a second fence keeps the original groups saved and reuses the group', async () => {

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
+import type { StepMark } from '../../src/api/types.ts';
 import { fenceGroupName } from '../../src/aws/rds/fence.ts';
 import { isOwnedBy } from '../../src/aws/tags.ts';
 import { seedDatabase, seedDbSubnetGroup, seedVpc } from '../env/seed.ts';
@@ -91,7 +92,8 @@ describe('FailoverPolicy database', () => {
       'its create is an Event',
     );
 
-    const ec2Writes = () => p.calls.filter((c) => c.service === 'ec2' && !/^Describe/.test(c.operation)).length;
+    // In the old writer's region: the new writer's own group is prepared in us-west-2 once it is the writer.
+    const ec2Writes = () => p.calls.filter((c) => c.service === 'ec2' && c.region === EAST && !/^Describe/.test(c.operation)).length;
     const before = ec2Writes();
     await bed.aws.putHealth(o.status.healthCheckIds.primary, 0);
     const done = await bed.kube.waitFor('FailoverPolicy', NS, s.name, 'failover completed', (x) => !!x.status?.lastFailover?.completedAt, 120_000);
@@ -103,6 +105,17 @@ describe('FailoverPolicy database', () => {
       'the old writer is behind the prepared group',
     );
     assert.equal(ec2Writes(), before, 'the fence made no EC2 write: no create, nothing to revoke');
+    // The round after the fence takes the fence's own answer for the old writer and this pass's
+    // answer for the untouched standby: no DescribeDBInstances between the swap and the promote.
+    const ops = p.calls.map((c) => `${c.service}:${c.operation}`);
+    const swap = ops.indexOf('rds:ModifyDBInstance');
+    const promoted = ops.indexOf('rds:PromoteReadReplica');
+    assert.ok(swap >= 0 && promoted > swap, ops.join(' '));
+    assert.deepEqual(
+      ops.slice(swap, promoted + 1).filter((o) => o.startsWith('rds:')),
+      ['rds:ModifyDBInstance', 'rds:RebootDBInstance', 'rds:AddTagsToResource', 'rds:AddTagsToResource', 'rds:PromoteReadReplica'],
+      'the swap, the reboot and its mark, the promote mark and the promote: nothing read again',
+    );
   });
 
   test('a policy deleted before any outage takes its prepared fence group with it', async () => {
@@ -207,7 +220,7 @@ describe('FailoverPolicy database', () => {
     assert.ok(p.count('ec2', 'CreateSecurityGroup') <= 1, 'one deny-all group, not one per attempt');
   });
 
-  test('killed right after PromoteReadReplica: the restart never promotes again and converges', async () => {
+  test('killed right after PromoteReadReplica: the restart never promotes again, nor aborts, and converges', async () => {
     const { first, proxy: p } = await bed.startKilledAfter('rds', 'PromoteReadReplica');
     const s = await bed.dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
     const o = await bed.dbs.healthyAndReady(s);
@@ -215,7 +228,18 @@ describe('FailoverPolicy database', () => {
     await first.exited;
     assert.equal(p.count('rds', 'PromoteReadReplica'), 1);
     const mid = await bed.kube.get('FailoverPolicy', NS, s.name);
-    assert.equal(mid?.status.inProgress.step, 'PromoteRequested', 'the step was recorded before the call');
+    // The step's write was left to the next pass: the promote tag on the replica records it.
+    assert.equal(mid?.status.inProgress.step, 'LagChecked', 'status holds the step before the fence');
+    const marked = await bed.dbs.instance(WEST, s.replica);
+    assert.ok(
+      (marked.TagList ?? []).some((t) => t.Key === 'multiregion.dev/promote-requested-at'),
+      'the replica carries the promote tag',
+    );
+    // The primary answers Healthy again before the restart: the trigger is withdrawn, but the
+    // promote went out, so unfencing the old writer now would leave two writers.
+    await bed.aws.putHealth(o.status.healthCheckIds.primary, 1);
+    const eastModifies = () => p.calls.filter((c) => c.service === 'rds' && c.operation === 'ModifyDBInstance' && c.region === EAST).length;
+    const swaps = eastModifies();
 
     await bed.start({ behindProxy: true });
     await sleep(5_000);
@@ -226,5 +250,9 @@ describe('FailoverPolicy database', () => {
     assert.equal((await bed.dbs.secretData(s.secret)).region, WEST);
     assert.equal(await bed.dbs.primaryRecordValue(s), '203.0.113.20');
     assert.equal(p.count('rds', 'PromoteReadReplica'), 1, 'exactly one PromoteReadReplica reached AWS');
+    assert.deepEqual(done.status.lastFailover.steps.map((m: StepMark) => m.step).slice(0, 4), ['Triggered', 'LagChecked', 'Fenced', 'PromoteRequested']);
+    assert.equal(eastModifies(), swaps, 'the old writer was never unfenced');
+    const old = await bed.dbs.instance(EAST, s.db);
+    assert.equal(old.VpcSecurityGroups?.length, 1, 'only the deny-all group');
   });
 });

@@ -164,6 +164,34 @@ test('repeated Events are aggregated into one Event whose count goes up', async 
   }
 });
 
+test('Events wait while work waits for a worker, in order, and never longer than their limit', async () => {
+  const obj = await createWidget(cluster.kc, ns, 'deferred');
+  let busy = true;
+  const recorder = new EventRecorder({ kc: cluster.kc, logger: testLogger(), instance: 'runtime-tests', deferWhile: () => busy, maxDeferMs: 3_000 });
+  const reasons = async (): Promise<string[]> => {
+    const list = await kubeRequest<{ items: (CoreEvent & { metadata: { creationTimestamp: string; name: string } })[] }>(cluster.kc, {
+      method: 'GET',
+      path: `/api/v1/namespaces/${ns}/events`,
+      query: { fieldSelector: 'involvedObject.name=deferred' },
+    });
+    return list.items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name)).map((e) => e.reason);
+  };
+  const first = recorder.normal(obj, 'First', 'held while busy');
+  const second = recorder.warning(obj, 'Second', 'held behind the first');
+  await sleep(500);
+  assert.deepEqual(await reasons(), [], 'nothing written while work waits');
+  busy = false;
+  await Promise.all([first, second]);
+  assert.deepEqual(await reasons(), ['First', 'Second'], 'written once no work waits, oldest first');
+
+  busy = true;
+  const started = Date.now();
+  await recorder.normal(obj, 'Third', 'busy all along');
+  const waited = Date.now() - started;
+  assert.ok(waited >= 2_900 && waited < 6_000, `written after its limit although work still waits (${waited} ms)`);
+  assert.deepEqual(await reasons(), ['First', 'Second', 'Third']);
+});
+
 test('an Event write that hangs is given up after its timeout, and a repeat chained behind it is not held', async () => {
   const obj = await createWidget(cluster.kc, ns, 'hung');
   const proxy = new TcpProxy(cluster.kc.getCurrentCluster()!.server);

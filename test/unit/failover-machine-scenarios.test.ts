@@ -72,24 +72,28 @@ describe('failover machine: restart after every action', () => {
       assert.ok(fenceIdx >= 0 && fenceIdx < promoteIdx, 'the fence is sent before the promote');
     });
 
-    it(`${c.name}: crash before and after each action, then resume`, () => {
-      const clean = new World();
-      c.world(clean);
-      const total = runLoop(clean, c.spec, start(), { until: failedOverTo(B) }).actionsSeen;
-      assert.ok(total >= 6, `a failover takes several actions (${total})`);
-      for (let n = 0; n < total; n++) {
-        for (const after of [false, true]) {
-          const world = new World();
-          c.world(world);
-          const noTwoWriters = (): void => assert.ok(world.liveWriters().length <= 1, `two writers after crash ${n}/${after}`);
-          const crashed = runLoop(world, c.spec, start(), { crashAt: { n, after }, invariant: noTwoWriters });
-          assert.ok(crashed.crashed, `crash point ${n} reached`);
-          const resumed = runLoop(world, c.spec, crashed.status, { until: failedOverTo(B), invariant: noTwoWriters });
-          assert.ok(failedOverTo(B)(resumed.status), `completes after a crash at action ${n} (${after ? 'after' : 'before'} it)`);
-          assert.equal(world.count('promote'), 1, `exactly one promote with a crash at action ${n} (${after ? 'after' : 'before'} it)`);
+    for (const promoteWriteWaits of [false, true]) {
+      const how = promoteWriteWaits ? ', the promote step left to the next pass' : '';
+      it(`${c.name}: crash before and after each action, then resume${how}`, () => {
+        const clean = new World();
+        c.world(clean);
+        const total = runLoop(clean, c.spec, start(), { until: failedOverTo(B), promoteWriteWaits }).actionsSeen;
+        assert.ok(total >= 6, `a failover takes several actions (${total})`);
+        for (let n = 0; n < total; n++) {
+          for (const after of [false, true]) {
+            const world = new World();
+            c.world(world);
+            const noTwoWriters = (): void => assert.ok(world.liveWriters().length <= 1, `two writers after crash ${n}/${after}`);
+            const crashed = runLoop(world, c.spec, start(), { crashAt: { n, after }, invariant: noTwoWriters, promoteWriteWaits });
+            assert.ok(crashed.crashed, `crash point ${n} reached`);
+            const resumed = runLoop(world, c.spec, crashed.status, { until: failedOverTo(B), invariant: noTwoWriters, promoteWriteWaits });
+            assert.ok(failedOverTo(B)(resumed.status), `completes after a crash at action ${n} (${after ? 'after' : 'before'} it)`);
+            assert.equal(world.count('promote'), 1, `exactly one promote with a crash at action ${n} (${after ? 'after' : 'before'} it)`);
+            assert.match(resumed.status.lastFailover?.fencing ?? '', c.fencing);
+          }
         }
-      }
-    });
+      });
+    }
   }
 });
 

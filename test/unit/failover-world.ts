@@ -3,6 +3,7 @@
 // "crash" the reconcile loop between any two actions. It checks nothing itself.
 
 import type { InstanceView } from '../../src/aws/rds/observe.ts';
+import { promoteWriteWaits } from '../../src/controllers/failover-policy/database.ts';
 import {
   decide,
   type FailoverAction,
@@ -238,13 +239,21 @@ export interface RunResult {
  * The reconcile loop: decide → persist (before the actions when the first is recordStep,
  * otherwise only after all of them, the worst case) → execute → tick. `crashAt` stops the loop
  * at the n-th executed action (counted from 0), before or after executing it; what was not
- * persisted is lost. `invariant` runs after every executed action.
+ * persisted is lost. `invariant` runs after every executed action. `promoteWriteWaits`: a
+ * decision that only records PromoteRequested and promotes leaves status as it was, as the
+ * reconciler does (database.ts): the next decide reads the step from the standby's mark.
  */
 export function runLoop(
   world: World,
   spec: MachineSpec,
   start: MachineStatus,
-  opts: { maxIterations?: number; crashAt?: { n: number; after: boolean }; until?: (s: MachineStatus) => boolean; invariant?: () => void } = {},
+  opts: {
+    maxIterations?: number;
+    crashAt?: { n: number; after: boolean };
+    until?: (s: MachineStatus) => boolean;
+    invariant?: () => void;
+    promoteWriteWaits?: boolean;
+  } = {},
 ): RunResult {
   let persisted = start;
   let seen = 0;
@@ -252,7 +261,8 @@ export function runLoop(
   for (let i = 0; i < max; i++) {
     if (opts.until?.(persisted)) return { status: persisted, crashed: false, iterations: i, actionsSeen: seen };
     const d = decide({ spec, status: persisted, obs: world.observe(spec, persisted) });
-    if (d.actions[0]?.type === 'recordStep') persisted = d.status;
+    const waits = opts.promoteWriteWaits === true && promoteWriteWaits(d, persisted);
+    if (d.actions[0]?.type === 'recordStep' && !waits) persisted = d.status;
     for (const a of d.actions) {
       if (opts.crashAt && opts.crashAt.n === seen && !opts.crashAt.after) return { status: persisted, crashed: true, iterations: i, actionsSeen: seen };
       world.execute(a);
@@ -260,7 +270,7 @@ export function runLoop(
       if (opts.crashAt && opts.crashAt.n === seen && opts.crashAt.after) return { status: persisted, crashed: true, iterations: i, actionsSeen: seen + 1 };
       seen++;
     }
-    persisted = d.status;
+    if (!waits) persisted = d.status;
     world.tick(d.requeueAfterMs ?? 60_000);
   }
   return { status: persisted, crashed: false, iterations: max, actionsSeen: seen };

@@ -44,6 +44,11 @@ export interface FenceResult {
   /** For status and events: what was done, or why it could not be confirmed. */
   reason: string;
   denyGroupId?: string;
+  /**
+   * A confirmed swap: the instance as this fence's own calls left it (the last DBInstance AWS
+   * returned, with the tags the fence wrote), for the caller's next look instead of a describe.
+   */
+  instance?: DBInstance;
 }
 
 /**
@@ -95,6 +100,9 @@ export async function fence(
     const group = await obtainDenyGroup(ec2, vpcId, identifier, owner, !opts.preparedGroupId && tags[FENCE_TAGS.group] === undefined, opts.preparedGroupId);
     const deny = group.GroupId;
 
+    // What AWS last returned of the instance, and the tags it holds: the confirmed fence's answer.
+    let latest: DBInstance = instance;
+    const written: Record<string, string> = {};
     if (!(current.length === 1 && current[0] === deny)) {
       // Saved before the swap, and never overwritten: a second fence must not record the deny group as "original".
       const from = tags[FENCE_TAGS.from] ?? current.join(',');
@@ -119,6 +127,8 @@ export async function fence(
         return pending(`${identifier} is busy (${instance.DBInstanceStatus}); its security groups are swapped once it is available`, deny);
       }
       if (!onlyGroupActive(out.DBInstance ?? {}, deny)) return pending(`security groups of ${identifier} are being changed to ${deny}`, deny);
+      latest = out.DBInstance ?? latest;
+      Object.assign(written, { [FENCE_TAGS.from]: from, [FENCE_TAGS.group]: deny });
     } else {
       // Swapped by an earlier fence: the group still must allow nothing.
       await closeGroup(ec2, group);
@@ -127,18 +137,21 @@ export async function fence(
 
     if (tags[FENCE_TAGS.at] === undefined) {
       try {
-        await rds.send(new rdsSdk.RebootDBInstanceCommand({ DBInstanceIdentifier: identifier }));
+        latest = (await rds.send(new rdsSdk.RebootDBInstanceCommand({ DBInstanceIdentifier: identifier }))).DBInstance ?? latest;
       } catch (err) {
         if (!isInvalidState(err)) throw err;
         return pending(`${identifier} is busy; it is rebooted to cut open connections once it is available`, deny);
       }
-      await rds.send(new rdsSdk.AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: FENCE_TAGS.at, Value: (opts.now ?? new Date()).toISOString() }] }));
+      const at = (opts.now ?? new Date()).toISOString();
+      await rds.send(new rdsSdk.AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: FENCE_TAGS.at, Value: at }] }));
+      written[FENCE_TAGS.at] = at;
     }
     return {
       confirmed: true,
       how: 'SecurityGroupSwap',
       reason: `security groups of ${identifier} replaced by deny-all ${deny}; rebooted to cut open connections`,
       denyGroupId: deny,
+      instance: answerAfterFence(latest, instance, deny, { ...tags, ...written }),
     };
   } catch (err) {
     if (isRegionUnreachable(err))
@@ -337,6 +350,20 @@ function settledState(i: DBInstance | undefined, identifier: string): FenceResul
   if (i.DBInstanceStatus === 'stopped') return { confirmed: true, how: 'Stopped', reason: `${identifier} is stopped` };
   if (i.DBInstanceStatus === 'stopping') return pending(`${identifier} is stopping`);
   return undefined;
+}
+
+/**
+ * The instance after a confirmed swap: AWS's last answer, which shows only the deny group
+ * active (checked above; an answer without groups gets that one), and every tag the instance
+ * holds now, ours included (AWS's answers to Modify and Reboot need not list tags).
+ */
+function answerAfterFence(latest: DBInstance, before: DBInstance, deny: string, tags: Record<string, string>): DBInstance {
+  return {
+    ...before,
+    ...latest,
+    VpcSecurityGroups: onlyGroupActive(latest, deny) ? latest.VpcSecurityGroups : [{ VpcSecurityGroupId: deny, Status: 'active' }],
+    TagList: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+  };
 }
 
 function pending(reason: string, denyGroupId?: string): FenceResult {

@@ -1,5 +1,6 @@
 // The database pass's actions against AWS and Kubernetes, each one change through the Planner.
 
+import type { DBInstance } from '@aws-sdk/client-rds';
 import { fence, unfence } from '../../aws/rds/fence.ts';
 import { applyWriterSettings, createCrossRegionReplica, deleteWithFinalSnapshot, promote, ReplicaConflictError } from '../../aws/rds/instances.ts';
 import { describeError, SyncError } from '../shared/sync-error.ts';
@@ -18,7 +19,11 @@ export function skipSilent(run: DatabaseRun, a: FailoverAction, silent: Map<stri
   return true;
 }
 
-export async function execute(run: DatabaseRun, a: FailoverAction, answers: Answers = new Map()): Promise<void> {
+/**
+ * Runs one action. What it returns is the instance as the action left it, when the action's own
+ * calls say so (a confirmed fence): the pass's next round takes it instead of describing again.
+ */
+export async function execute(run: DatabaseRun, a: FailoverAction, answers: Answers = new Map()): Promise<DBInstance | undefined> {
   const { deps, r, owner, ctx, obj } = run;
   const rds = (region: string) => deps.aws.rds(r.targetIn(region));
   // Each change is one Planner.apply: listed in dry-run (and not run), otherwise run, with the
@@ -55,7 +60,8 @@ export async function execute(run: DatabaseRun, a: FailoverAction, answers: Answ
         if (how === 'Modified') ctx.normal('WriterConfigured', `new writer ${a.identifier} in ${a.region}: ${change.detail}`);
       });
       return;
-    case 'fence':
+    case 'fence': {
+      let left: DBInstance | undefined;
       await ctx.plan.apply(change, async () => {
         const instance = answers.get(answerKey(a));
         const prepared = run.fenceGroups?.preparedIn(FenceGroups.key(r.targetIn(a.region), a.identifier));
@@ -65,8 +71,10 @@ export async function execute(run: DatabaseRun, a: FailoverAction, answers: Answ
         });
         if (res.confirmed) ctx.normal('Fenced', `old writer ${a.identifier} in ${a.region}: ${res.reason}`);
         else ctx.warn('FencePending', `old writer ${a.identifier} in ${a.region} not fenced yet: ${res.reason}`);
+        left = res.instance;
       });
-      return;
+      return left;
+    }
     case 'unfence':
       await ctx.plan.apply(change, async () => {
         // The fence ends here; its deny-all group, recorded in status.fenceSweep, goes once RDS has detached it.

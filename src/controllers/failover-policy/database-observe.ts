@@ -4,7 +4,7 @@
 import { ANNOTATIONS } from '../../api/types.ts';
 import type { LagSample } from '../../aws/cloudwatch/replica-lag.ts';
 import { readMetricSeries } from '../../aws/rds/metric-reads.ts';
-import { type InstanceRef, type InstanceView, observeInstanceWithAnswer } from '../../aws/rds/observe.ts';
+import { type InstanceRef, type InstanceView, observeInstanceWithAnswer, toInstanceView } from '../../aws/rds/observe.ts';
 import { type Answers, answerKey, type DatabaseRun, nowOf, secretPolicyOf } from './database-run.ts';
 import { type LagPoint, type MachineSpec, type MachineStatus, type Observations, refsToObserve } from './failover-machine.ts';
 import { stepIndex } from './failover-ready.ts';
@@ -56,6 +56,10 @@ export async function observe(
   const view = async (ref: InstanceRef): Promise<InstanceView> => {
     const why = silent.get(ref.region);
     if (why !== undefined) return { ...ref, reachable: false, exists: false, fenceReason: why };
+    // Read earlier in this pass (or left so by our own action) and not changed by us since: a
+    // round after the fence reads neither the fenced writer nor the untouched standby again.
+    const known = answers.get(answerKey(ref));
+    if (known) return toInstanceView(ref, known, owner);
     const { view: v, instance } = await observeInstanceWithAnswer(deps.aws.rds(r.targetIn(ref.region)), ref, owner);
     if (instance) answers.set(answerKey(ref), instance);
     else answers.delete(answerKey(ref));

@@ -18,6 +18,7 @@ import { PLANNED_REASONS } from './failover-steps.ts';
 import { prepareWriterFence } from './fence-prep.ts';
 import { runFenceSweeps, sweepsFor } from './fence-sweep.ts';
 import type { ResolvedPolicy } from './resolve.ts';
+import { onlyObservedDiffer } from './status-waits.ts';
 
 export { lagDecides } from './database-observe.ts';
 // The pass's parts live beside it; these names stay importable from here.
@@ -107,6 +108,10 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   // otherwise wait out the request timeout once more while the failover has steps to take.
   const silent = new Map<string, string>();
   let status = machineStatusOf(run.obj.status);
+  // The machine's fields as status holds them (the pass's start, then each write).
+  let stored = status;
+  // A promote whose step is left to the next pass (promoteWriteWaits): this pass ends on it.
+  let promoteUnrecorded = false;
   let d: Decision | undefined;
   let obs: Observations | undefined;
   // What the last round read, and under which refs: still true when that round changed nothing.
@@ -133,11 +138,22 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
     // before the call: a crash right after it must not lose the group (fence-sweep.ts).
     const sweeps = sweepsFor(d.actions, d.status.fenceSweep, run.ctx.now);
     if (sweeps) d.status.fenceSweep = sweeps;
-    if (plan.write || sweeps) await run.persist(d.status);
+    promoteUnrecorded = !sweeps && promoteWriteWaits(d, stored);
+    if ((plan.write || sweeps) && !promoteUnrecorded) {
+      await run.persist(d.status);
+      stored = d.status;
+    }
     unwritten = plan.defer && !sweeps;
-    for (const a of d.actions) if (!skipSilent(run, a, silent)) await execute(run, a, answers);
-    // An action changed AWS: its instance's answer is stale now.
-    if (d.actions.some((a) => a.type !== 'recordStep')) answers.clear();
+    for (const a of d.actions) {
+      if (skipSilent(run, a, silent)) continue;
+      const left = await execute(run, a, answers);
+      // The instance an action changed is read again, unless the action said how it left it;
+      // the others' answers of this pass still hold (nothing of ours changed them).
+      if ('identifier' in a) {
+        if (left) answers.set(answerKey(a), left);
+        else answers.delete(answerKey(a));
+      }
+    }
     unchanged = d.actions.every((a) => a.type === 'recordStep') ? { ...read, obs } : undefined;
     // The promote is out: the rest of this failover waits for AWS. Other policies' failovers
     // queued behind this worker take it first; this one comes back at once, at the queue's end.
@@ -149,7 +165,8 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
         kind: d.status.lastFailover.reason ?? 'Unknown',
       });
     }
-    status = d.status;
+    // Status keeps what it holds: the next pass reads the step from the standby's mark.
+    status = promoteUnrecorded ? stored : d.status;
     if (d.requeueAfterMs !== 0 || yielded) break;
   }
   if (!d || !obs) throw new Error('runDatabase: no decision');
@@ -187,6 +204,32 @@ export function recordPlan(d: Pick<Decision, 'actions' | 'requeueAfterMs'>, unwr
   if (!pending) return { write: false, defer: false };
   if (!acts && d.requeueAfterMs === 0) return { write: false, defer: true };
   return { write: true, defer: false };
+}
+
+/**
+ * Whether a decision that records PromoteRequested and sends the promote may leave the step's
+ * status write to the next pass. promote() marks the standby before PromoteReadReplica, and the
+ * machine reads that mark as the step (failover-steps.ts, resumePromotion): a pass after the
+ * call, or after a crash, goes on from it and never sends the call twice, and a withdrawn
+ * trigger no longer aborts. So the write only waits when nothing but the step would change:
+ * the old writer's fence confirmed (the next pass records the same from its own reads), no
+ * operator's acceptance taken in this pass, nothing else new. One apiserver write less per
+ * failover, before its promote, when a wave of them shares the apiserver.
+ */
+export function promoteWriteWaits(d: Pick<Decision, 'actions' | 'status'>, stored: MachineStatus): boolean {
+  const kinds = d.actions.map((a) => (a.type === 'recordStep' ? `recordStep:${a.step}` : a.type));
+  if (kinds.join(',') !== 'recordStep:PromoteRequested,promote') return false;
+  const ip = d.status.inProgress;
+  if (ip?.step !== 'PromoteRequested' || !ip.fencing?.startsWith('Confirmed:')) return false;
+  return onlyObservedDiffer(withoutStep(stored), withoutStep(d.status));
+}
+
+/** The fields resumePromotion rebuilds from AWS: the step, its time, its marks, the fencing. */
+function withoutStep(m: MachineStatus): FailoverPolicyStatus {
+  const ip = m.inProgress;
+  if (!ip) return m as FailoverPolicyStatus;
+  const { step: _step, stepAt: _at, steps: _steps, fencing: _fencing, ...rest } = ip;
+  return { ...m, inProgress: rest } as FailoverPolicyStatus;
 }
 
 /** One round's reads, kept for the next round when that round changed nothing. */

@@ -6,7 +6,9 @@
 // until it asks for a requeue later. A failover moves at most one step per call, and each
 // step is recorded in status before the work of the next one starts, so a restart resumes at
 // the recorded step. Once PromoteRequested is recorded, PromoteReadReplica reaches AWS at most
-// once: a re-run waits for the instance to be a standalone writer (see failover-steps.ts).
+// once: a re-run waits for the instance to be a standalone writer (see failover-steps.ts). The
+// promote's tag on the replica records that step too, so its status write may follow the call
+// (database.ts, promoteWriteWaits; failover-steps.ts, resumePromotion).
 //
 // Steps: Triggered → LagChecked → Fenced | FenceUnconfirmed → PromoteRequested → Promoted
 //        → SecretWritten → DnsSwitched → (WriterConfigRequested, see promoted-writer.ts) → Completed.

@@ -25,7 +25,9 @@ export function advance(w: Work): void {
   const ip = w.s.inProgress;
   if (!ip) return;
   if (stepIndex(ip.step) < stepIndex('PromoteRequested')) {
+    if (promoteMarked(w, ip)) return resumePromotion(w, ip);
     const why = withdrawn(w, ip);
+    if (why && abortHeld(w, ip, why)) return;
     if (why) return abort(w, ip, why);
   }
   switch (ip.step) {
@@ -82,6 +84,51 @@ function withdrawn(w: Work, ip: FailoverProgress): string | undefined {
   if (ip.reason === 'PrimaryUnhealthy' && healthOf(obs, ip.from).state === 'Healthy') return `${ip.from} is Healthy again`;
   if (ip.reason === 'Failback' && healthOf(obs, ip.to).state !== 'Healthy') return `${ip.to} is ${healthOf(obs, ip.to).state} again`;
   return undefined;
+}
+
+/** promote()'s mark is on the standby: PromoteReadReplica may have reached AWS. */
+function promoteMarked(w: Work, ip: FailoverProgress): boolean {
+  const t = w.obs.standby;
+  return !!t && sameRef(t, toRef(w, ip)) && t.reachable && t.exists && t.promoteRequested === true;
+}
+
+/**
+ * The standby carries promote()'s mark, but status is at an earlier step: the pass that sent the
+ * promote leaves the step's write to the next pass when only the step would change (database.ts,
+ * promoteWriteWaits), or a crash came between the call and the write. AWS holds the record: the
+ * failover only goes forward from here, and the call is never sent again (awaitPromotion).
+ */
+function resumePromotion(w: Work, ip: FailoverProgress): void {
+  if (stepIndex(ip.step) < stepIndex('Fenced')) {
+    const old = w.obs.writer;
+    if (old && sameRef(old, fromRef(w, ip)) && old.reachable && old.fenced) {
+      // What fenceOldWriter records from the same observation.
+      ip.fencing ??= `Confirmed: ${old.fenceReason ?? 'fenced'}`;
+      markStep(w, ip, 'Fenced');
+    } else {
+      ip.fencing ??= `Unknown: ${ip.to}'s standby was found marked for promotion before a fence was recorded; the old writer is fenced after the promotion`;
+    }
+  }
+  record(w, ip, 'PromoteRequested');
+}
+
+/**
+ * A withdrawn failover past its fence is only aborted (and the old writer unfenced) once the
+ * standby is seen unmarked: the step PromoteRequested may not be in status yet although the
+ * promote went out (see resumePromotion), and unfencing then could leave two writers.
+ */
+function abortHeld(w: Work, ip: FailoverProgress, why: string): boolean {
+  if (stepIndex(ip.step) < stepIndex('LagChecked')) return false;
+  const t = w.obs.standby;
+  if (t && sameRef(t, toRef(w, ip)) && t.reachable) return false;
+  block(
+    w,
+    'AbortHeld',
+    `${ip.reason} to ${ip.to} is withdrawn (${why}), but RDS in ${ip.to} does not answer: whether ${toRef(w, ip).identifier} was asked to ` +
+      `promote cannot be checked, and unfencing ${fromRef(w, ip).identifier} now could leave two writers; it is aborted once ${ip.to} answers`,
+  );
+  requeue(w, WAIT.aws);
+  return true;
 }
 
 function abort(w: Work, ip: FailoverProgress, why: string): void {
