@@ -2,12 +2,9 @@
 // state machine (when spec.database is set) → alarms; status carries the check ids, the health
 // of both sides, where traffic and the writer are, and the failover record.
 import type { FailoverPolicy, FailoverPolicyStatus, Health } from '../../api/types.ts';
-import { desiredFailoverAlarms, syncFailoverAlarms } from '../../aws/cloudwatch/failover-alarms.ts';
-import { GA_METRICS_REGION } from '../../aws/cloudwatch/ga-metrics.ts';
 import { changePollMs } from '../../aws/route53/change-status.ts';
 import type { Side } from '../../aws/route53/records.ts';
-import type { Owner } from '../../aws/types.ts';
-import { type ConditionInput, ready } from '../../runtime/conditions.ts';
+import type { ConditionInput } from '../../runtime/conditions.ts';
 import { COLLECTIONS, type ControllerDeps } from '../shared/deps.ts';
 import type { SyncContext, SyncResult } from '../shared/lifecycle.ts';
 import { ownerOf } from '../shared/owner.ts';
@@ -17,14 +14,16 @@ import { type DnsKit, type DnsState, PolicyDns } from './dns.ts';
 import { maybeDrill } from './drill.ts';
 import { drillOverride, type SwitchoverTiming, withDrillOverride } from './drill-switchover.ts';
 import type { Blocked, FailoverStep, MachineStatus, RegionHealth } from './failover-machine.ts';
-import { heldForMs, pendingMessage, type ReadyCondition, stepIndex } from './failover-ready.ts';
+import { heldForMs, type ReadyCondition, stepIndex } from './failover-ready.ts';
 import type { FailbackTiming } from './failover-trigger.ts';
 import type { FenceGroups } from './fence-prep.ts';
 import { gaOnlyPick, gaReadiness, readGaSideHealth } from './ga-health.ts';
 import { syncPolicyAccelerator } from './global-accelerator.ts';
 import { gaTarget } from './global-accelerator-dials.ts';
 import type { HealthBoard, HealthEntry } from './health-board.ts';
-import { type ResolvedPolicy, ROUTE53_REGION, requireSideRegions, resolvePolicy, SIDES, sideOfRegion } from './resolve.ts';
+import { syncAlarms } from './policy-alarms.ts';
+import { dnsOnlyActiveRegion, dnsOnlyActiveSide, dnsReadiness, halfCondition, readyCondition, shallowNote } from './policy-readiness.ts';
+import { requireSideRegions, resolvePolicy, SIDES, sideOfRegion } from './resolve.ts';
 import { syncRollout } from './rollout.ts';
 import { secretPolicyOf } from './secret.ts';
 import { onlyObservedDiffer } from './status-waits.ts';
@@ -346,13 +345,6 @@ export function deferDns(
  */
 export const DEFER_DNS_MAX_MS = 60_000;
 
-/** One half's own condition: each says whether its last pass reached AWS, whatever the other did. */
-function halfCondition(type: 'DnsSynced' | 'DatabaseSynced', what: string, error: string | undefined): ConditionInput {
-  return error === undefined
-    ? { type, status: 'True', reason: 'ReconcileSuccess', message: `The last pass over ${what} succeeded.` }
-    : { type, status: 'False', reason: 'ReconcileError', message: `${error} The other half goes on independently.` };
-}
-
 /** The object's status with the machine's fields replaced (removed ones removed) and `extra` on top. */
 export function compose(base: FailoverPolicyStatus, m: MachineStatus, extra: FailoverPolicyStatus): FailoverPolicyStatus {
   const out: Record<string, unknown> = { ...structuredClone(base) };
@@ -379,102 +371,4 @@ export function sideHealth(
     return { state, since: e?.since ?? now };
   };
   return { primary: one('primary'), secondary: one('secondary') };
-}
-
-/** Without a database the spec (Manual) decides; Automatic leaves the switch to Route 53's own failover. */
-function dnsOnlyActiveSide(r: ResolvedPolicy, _health: Record<Side, { state: Health }>): Side {
-  if (r.spec.failover.mode !== 'Manual') return 'primary';
-  return sideOfRegion(r, r.spec.failover.activeRegion) ?? 'primary';
-}
-
-/** Where traffic goes: the active side, or for Automatic where Route 53 answers when the primary is down. */
-function dnsOnlyActiveRegion(r: ResolvedPolicy, active: Side, health: Record<Side, { state: Health }>): string | undefined {
-  if (r.spec.failover.mode === 'Automatic' && health.primary.state === 'Unhealthy' && health.secondary.state !== 'Unhealthy') return r.regions.secondary;
-  return r.regions[active];
-}
-
-function dnsReadiness(dns: PolicyDns, active: Side, health: Record<Side, { state: Health }>): ReadyCondition {
-  const standby: Side = active === 'primary' ? 'secondary' : 'primary';
-  const f = (reason: string, message: string): ReadyCondition => ({ type: 'FailoverReady', status: 'False', reason, message });
-  if (dns.state.conflict) return f('RecordConflict', `the records cannot be written: ${dns.state.conflict}`);
-  if (dns.state.pendingChange) return f('RecordsPending', pendingMessage(dns.state.pendingChange.id));
-  if (!dns.state.recordsInPlace) return f('RecordsMissing', 'the failover DNS records are not all in place');
-  if (!dns.state.healthChecksInPlace) return f('HealthChecksMissing', 'the health checks are not all attached to the records');
-  if (health[standby].state !== 'Healthy') return f('StandbyUnhealthy', `health of the ${standby} side is ${health[standby].state}`);
-  return { type: 'FailoverReady', status: 'True', reason: 'StandbyReady', message: `the ${standby} side is healthy and both records are in place` };
-}
-
-/** `gaOnly`: no spec.dns, so the accelerator's deployment stands where the records would (its status, if known). */
-function readyCondition(
-  ctx: SyncContext,
-  dns: PolicyDns,
-  m: MachineStatus,
-  conflict: string | undefined,
-  blocked: Blocked | undefined,
-  gaOnly?: { status: string | undefined },
-): ConditionInput {
-  if (conflict) return ready.unavailable(`The failover records were not written: ${conflict}`, 'RecordConflict');
-  // Said first: a held failover is what the operator must act on.
-  if (blocked) return ready.unavailable(`${blocked.message}.`, blocked.reason);
-  if (ctx.plan.dryRun) return ready.creating('Dry run: nothing is changed; see status.plannedChanges.');
-  if (dns.state.pendingChange) return ready.creating(`Waiting for Route 53 to apply the failover records: ${pendingMessage(dns.state.pendingChange.id)}.`);
-  if (!dns.state.recordsInPlace) return ready.creating('Writing the failover records.');
-  if (m.inProgress) return ready.unavailable(`A ${m.inProgress.reason} to ${m.inProgress.to} is running (step ${m.inProgress.step}).`, 'FailoverInProgress');
-  if (m.phase === 'Degraded') return ready.unavailable('The database pair needs attention; see the Warning events and status.history.', 'Degraded');
-  if (gaOnly && gaOnly.status !== 'DEPLOYED') return ready.creating(`Waiting for the Global Accelerator to deploy (now ${gaOnly.status ?? 'not created'}).`);
-  if (gaOnly)
-    return ready.available(`No spec.dns: the Global Accelerator carries the traffic${m.activeRegion ? `; its dials send it to ${m.activeRegion}` : ''}.`);
-  return ready.available(`Records and health checks are in place${m.activeRegion ? `; ${m.activeRegion} serves traffic` : ''}.`);
-}
-
-function shallowNote(sides: Side[]): string {
-  return (
-    `the ${sides.join(' and ')} health check requests /, which answers while the database or ` +
-    `other dependencies are down; point spec.dns.<side>.healthCheck.path at a deep health endpoint.`
-  );
-}
-
-/** Alarms are put only when their content hash differs from the one in status. */
-async function syncAlarms(
-  deps: ControllerDeps,
-  r: ResolvedPolicy,
-  owner: Owner,
-  prev: FailoverPolicyStatus,
-  m: MachineStatus,
-  activeCheckId: string | undefined,
-  activeRegion: string | undefined,
-  ctx: SyncContext,
-): Promise<string | undefined> {
-  const a = r.spec.alarms;
-  if (!a && !prev.alarmsHash) return undefined;
-  const replica = m.database?.replica;
-  // The accelerator's ids come from the last status: the alarm follows one pass after they exist.
-  const acc = prev.globalAccelerator;
-  const gaUnhealthy =
-    a?.globalAcceleratorUnhealthyEndpoints !== undefined && acc?.arn && acc.listenerArn && activeRegion
-      ? { threshold: a.globalAcceleratorUnhealthyEndpoints, acceleratorArn: acc.arn, listenerArn: acc.listenerArn, activeRegion }
-      : undefined;
-  const desired = desiredFailoverAlarms({
-    owner,
-    ...(replica &&
-      a?.replicaLagSeconds !== undefined && { replica: { region: replica.region, identifier: replica.identifier }, replicaLagSeconds: a.replicaLagSeconds }),
-    ...(a?.latencyMillis !== undefined && activeCheckId && { latency: { millis: a.latencyMillis, healthCheckId: activeCheckId } }),
-    ...(a?.snsTopicArn && { snsTopicArn: a.snsTopicArn }),
-    ...(gaUnhealthy && { gaUnhealthy }),
-  });
-  const db = r.spec.database;
-  // GA's metrics region too, so removing the field (or the accelerator) deletes the alarm there.
-  const withGa = r.spec.globalAccelerator || acc ? [GA_METRICS_REGION] : [];
-  const regions = [
-    ...new Set([r.regions.primary, r.regions.secondary, db?.primary.region, db?.replica.region, ROUTE53_REGION, ...withGa].filter((x): x is string => !!x)),
-  ];
-  const res = await syncFailoverAlarms((region) => deps.aws.cloudwatch(r.targetIn(region)), owner, desired, {
-    regions,
-    ...(prev.alarmsHash && { lastHash: prev.alarmsHash }),
-    // Each alarm write is one Planner.apply: listed in dry-run, creates and deletes become Events.
-    mutate: ctx.plan.mutate,
-  });
-  if (!res.skipped) for (const w of desired.warnings) ctx.warn('AlarmActionSkipped', w);
-  if (!a) return undefined;
-  return ctx.plan.dryRun ? prev.alarmsHash : res.hash;
 }
