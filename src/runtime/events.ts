@@ -5,9 +5,9 @@
 // best-effort and must not fail a reconcile. A write not answered in WRITE_TIMEOUT_MS is given
 // up: a hung request must not hold the repeats chained behind it.
 // While `deferWhile` says the controller has work waiting for a worker (a wave of failovers),
-// Events wait their turn, oldest first and one at a time, for at most `maxDeferMs`: what the
-// passes must write goes to the apiserver first, as client-go's recorder sends from a buffer of
-// its own instead of from the reconcile.
+// Events wait, oldest first, for at most `maxDeferMs`: what the passes must write goes to the
+// apiserver first, as client-go's recorder sends from a buffer of its own instead of from the
+// reconcile. Once no work waits they are written, a few side by side.
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -26,6 +26,10 @@ export const WRITE_TIMEOUT_MS = 10_000;
 /** An Event held back while work waits is written after this at the latest. */
 export const MAX_DEFER_MS = 5_000;
 const DEFER_POLL_MS = 50;
+/** Held Events written side by side. */
+const DRAIN_BATCH = 8;
+/** Held Events beyond this are dropped (an apiserver that does not keep up). */
+export const MAX_HELD = 5_000;
 
 /** What the recorder remembers about an Event it wrote. */
 export interface SeenEvent {
@@ -66,6 +70,8 @@ export interface EventRecorderOptions {
   deferWhile?: () => boolean;
   /** The longest an Event waits for deferWhile (default MAX_DEFER_MS). */
   maxDeferMs?: number;
+  /** Held Events beyond this many are dropped (default MAX_HELD). */
+  maxHeld?: number;
 }
 
 interface Held {
@@ -118,26 +124,40 @@ export class EventRecorder {
   private inTurn(write: () => Promise<void>): Promise<void> {
     const busy = this.o.deferWhile;
     if (!busy || (this.held.length === 0 && !busy())) return write();
+    // Bounded like client-go's event buffer: past it an Event is dropped, not kept in memory.
+    const cap = this.o.maxHeld ?? MAX_HELD;
+    if (this.held.length >= cap) return Promise.reject(new Error(`${cap} Events are waiting already: dropped`));
     return new Promise<void>((resolve, reject) => {
       this.held.push({ since: Date.now(), write, done: (err) => (err === undefined ? resolve() : reject(err)) });
       if (!this.draining) void this.drain(busy);
     });
   }
 
-  /** One held Event at a time, once no work waits or the oldest has waited long enough. */
+  /**
+   * Held Events go DRAIN_BATCH at a time, oldest first: all of them once no work waits, and while
+   * work still waits those held longer than the limit (a slow apiserver must not make the buffer
+   * grow without end, nor a flush of hundreds crowd the passes still running).
+   */
   private async drain(busy: () => boolean): Promise<void> {
     this.draining = true;
     const max = this.o.maxDeferMs ?? MAX_DEFER_MS;
     while (this.held.length > 0) {
-      const head = this.held[0]!;
-      if (busy() && Date.now() - head.since < max) {
+      const free = !busy();
+      const now = Date.now();
+      const due = free ? this.held.length : this.held.findIndex((h) => now - h.since < max);
+      const n = due === -1 ? this.held.length : due;
+      if (n === 0) {
         await new Promise((r) => setTimeout(r, DEFER_POLL_MS));
         continue;
       }
-      this.held.shift();
-      await head.write().then(
-        () => head.done(),
-        (err: unknown) => head.done(err ?? new Error('event write failed')),
+      const batch = this.held.splice(0, Math.min(n, DRAIN_BATCH));
+      await Promise.all(
+        batch.map((h) =>
+          h.write().then(
+            () => h.done(),
+            (err: unknown) => h.done(err ?? new Error('event write failed')),
+          ),
+        ),
       );
     }
     this.draining = false;
