@@ -110,8 +110,6 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   let status = machineStatusOf(run.obj.status);
   // The machine's fields as status holds them (the pass's start, then each write).
   let stored = status;
-  // A promote whose step is left to the next pass (promoteWriteWaits): this pass ends on it.
-  let promoteUnrecorded = false;
   let d: Decision | undefined;
   let obs: Observations | undefined;
   // What the last round read, and under which refs: still true when that round changed nothing.
@@ -138,7 +136,8 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
     // before the call: a crash right after it must not lose the group (fence-sweep.ts).
     const sweeps = sweepsFor(d.actions, d.status.fenceSweep, run.ctx.now);
     if (sweeps) d.status.fenceSweep = sweeps;
-    promoteUnrecorded = !sweeps && promoteWriteWaits(d, stored);
+    // A promote whose step is left to the next pass (promoteWriteWaits): this round ends the pass.
+    const promoteUnrecorded = !sweeps && promoteWriteWaits(d, stored);
     if ((plan.write || sweeps) && !promoteUnrecorded) {
       await run.persist(d.status);
       stored = d.status;

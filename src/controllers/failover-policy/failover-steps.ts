@@ -7,7 +7,7 @@
 // the failover stuck, and AWS still sees exactly one PromoteReadReplica.
 import { MAX_STEP_MARKS, type StepMark } from '../../api/types.ts';
 import type { InstanceRef } from '../../aws/rds/observe.ts';
-import type { FailoverProgress, FailoverStep, TriggerReason, Work } from './failover-machine.ts';
+import type { FailoverProgress, FailoverStep, Observations, TriggerReason, Work } from './failover-machine.ts';
 import { healthOf, lagFresh, lagValid, requeue, sameRef, secretMatches, stepIndex, WAIT, writeSecret } from './failover-ready.ts';
 import { lagBeforeOutage, walCaughtUp } from './failover-rpo.ts';
 import { settleWriter } from './promoted-writer.ts';
@@ -86,10 +86,22 @@ function withdrawn(w: Work, ip: FailoverProgress): string | undefined {
   return undefined;
 }
 
+/** The observed standby, when it is the instance this failover promotes. */
+function targetOf(w: Work, ip: FailoverProgress): Observations['standby'] {
+  const t = w.obs.standby;
+  return t && sameRef(t, toRef(w, ip)) ? t : undefined;
+}
+
+/** The old writer's fence as recorded in `fencing`, when this observation confirms it. */
+function confirmedFence(w: Work, ip: FailoverProgress): string | undefined {
+  const old = w.obs.writer;
+  return old && sameRef(old, fromRef(w, ip)) && old.reachable && old.fenced ? `Confirmed: ${old.fenceReason ?? 'fenced'}` : undefined;
+}
+
 /** promote()'s mark is on the standby: PromoteReadReplica may have reached AWS. */
 function promoteMarked(w: Work, ip: FailoverProgress): boolean {
-  const t = w.obs.standby;
-  return !!t && sameRef(t, toRef(w, ip)) && t.reachable && t.exists && t.promoteRequested === true;
+  const t = targetOf(w, ip);
+  return !!t && t.reachable && t.exists && t.promoteRequested === true;
 }
 
 /**
@@ -100,10 +112,10 @@ function promoteMarked(w: Work, ip: FailoverProgress): boolean {
  */
 function resumePromotion(w: Work, ip: FailoverProgress): void {
   if (stepIndex(ip.step) < stepIndex('Fenced')) {
-    const old = w.obs.writer;
-    if (old && sameRef(old, fromRef(w, ip)) && old.reachable && old.fenced) {
+    const confirmed = confirmedFence(w, ip);
+    if (confirmed) {
       // What fenceOldWriter records from the same observation.
-      ip.fencing ??= `Confirmed: ${old.fenceReason ?? 'fenced'}`;
+      ip.fencing ??= confirmed;
       markStep(w, ip, 'Fenced');
     } else {
       ip.fencing ??= `Unknown: ${ip.to}'s standby was found marked for promotion before a fence was recorded; the old writer is fenced after the promotion`;
@@ -119,8 +131,7 @@ function resumePromotion(w: Work, ip: FailoverProgress): void {
  */
 function abortHeld(w: Work, ip: FailoverProgress, why: string): boolean {
   if (stepIndex(ip.step) < stepIndex('LagChecked')) return false;
-  const t = w.obs.standby;
-  if (t && sameRef(t, toRef(w, ip)) && t.reachable) return false;
+  if (targetOf(w, ip)?.reachable) return false;
   block(
     w,
     'AbortHeld',
@@ -205,8 +216,9 @@ function block(w: Work, reason: string, message: string, eventReason = reason): 
 function fenceOldWriter(w: Work, ip: FailoverProgress): void {
   const old = w.obs.writer;
   const from = fromRef(w, ip);
-  if (old && sameRef(old, from) && old.reachable && old.fenced) {
-    ip.fencing = `Confirmed: ${old.fenceReason ?? 'fenced'}`;
+  const confirmed = confirmedFence(w, ip);
+  if (confirmed) {
+    ip.fencing = confirmed;
     return record(w, ip, 'Fenced');
   }
   if (old && sameRef(old, from) && !old.reachable) {
@@ -244,9 +256,9 @@ function fenceOldWriter(w: Work, ip: FailoverProgress): void {
 
 /** Step 4a: last lag check (lag 0 after the fence for a planned switchover), then the one promote. */
 function requestPromotion(w: Work, ip: FailoverProgress): void {
-  const target = w.obs.standby;
+  const target = targetOf(w, ip);
   const to = toRef(w, ip);
-  if (!target || !sameRef(target, to) || !target.reachable) {
+  if (!target?.reachable) {
     w.events.push({ type: 'Warning', reason: 'TargetUnreachable', message: `RDS in ${ip.to} does not answer` });
     return requeue(w, WAIT.aws);
   }
@@ -299,16 +311,16 @@ function requestPromotion(w: Work, ip: FailoverProgress): void {
 
 /** Step 4b: wait until the instance is a standalone writer. Never a second PromoteReadReplica. */
 function awaitPromotion(w: Work, ip: FailoverProgress): void {
-  const target = w.obs.standby;
+  const target = targetOf(w, ip);
   const to = toRef(w, ip);
-  if (target && sameRef(target, to) && target.reachable && target.exists && target.role === 'writer') {
+  if (target?.reachable && target.exists && target.role === 'writer') {
     w.s.database = { writer: to };
     w.events.push({ type: 'Normal', reason: 'ReplicaPromoted', message: `${to.identifier} in ${ip.to} is the writer now` });
     record(w, ip, 'Promoted');
     if (target.endpoint) w.actions.push(writeSecret(w.spec, ip.to, target.endpoint));
     return;
   }
-  if (target && sameRef(target, to) && target.role === 'replica' && target.promoteRequested === false) {
+  if (target && target.role === 'replica' && target.promoteRequested === false) {
     // No request mark on the instance: the recorded promote never got as far as AWS (a crash
     // between the status write and the call, or AWS refused it). Sending it now is the first call.
     w.actions.push({ type: 'promote', ...to });
