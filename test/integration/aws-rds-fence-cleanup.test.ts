@@ -15,7 +15,8 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { CreateDBInstanceCommand, DescribeDBInstancesCommand, RDSClient, RemoveTagsFromResourceCommand } from '@aws-sdk/client-rds';
-import { FENCE_TAGS, fence, fenceGroupName, prepareDenyGroup, unfence } from '../../src/aws/rds/fence.ts';
+import { FENCE_TAGS, fence, unfence } from '../../src/aws/rds/fence.ts';
+import { fenceGroupName, prepareDenyGroup } from '../../src/aws/rds/fence-group.ts';
 import { sweepAllFenceGroups, sweepFenceGroupsOf } from '../../src/aws/rds/fence-sweep.ts';
 import { deleteWithFinalSnapshot } from '../../src/aws/rds/instances.ts';
 import { ownershipTags, TAG_KEYS } from '../../src/aws/tags.ts';

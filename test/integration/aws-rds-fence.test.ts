@@ -12,7 +12,8 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { CreateDBInstanceCommand, type DBInstance, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { FENCE_TAGS, FenceGroupNotOursError, fence, fenceGroupName, observeFence, prepareDenyGroup, unfence } from '../../src/aws/rds/fence.ts';
+import { FENCE_TAGS, fence, observeFence, unfence } from '../../src/aws/rds/fence.ts';
+import { FenceGroupNotOursError, fenceGroupName, prepareDenyGroup } from '../../src/aws/rds/fence-group.ts';
 import { sweepFenceGroupsOf } from '../../src/aws/rds/fence-sweep.ts';
 import { observeInstance, toInstanceView } from '../../src/aws/rds/observe.ts';
 import { isOwnedBy, tagsToMap } from '../../src/aws/tags.ts';

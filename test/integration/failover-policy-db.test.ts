@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import { ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import type { StepMark } from '../../src/api/types.ts';
-import { fenceGroupName } from '../../src/aws/rds/fence.ts';
+import { fenceGroupName } from '../../src/aws/rds/fence-group.ts';
 import { isOwnedBy } from '../../src/aws/tags.ts';
 import { seedDatabase, seedDbSubnetGroup, seedVpc } from '../env/seed.ts';
 import { PolicyBed } from './failover-policy-bed.ts';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CreateSecurityGroupCommand, CreateVpcCommand, DescribeSecurityGroupsCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { AddTagsToResourceCommand } from '@aws-sdk/client-rds';
-import { fenceGroupName, prepareDenyGroup } from '../../src/aws/rds/fence.ts';
+import { fenceGroupName, prepareDenyGroup } from '../../src/aws/rds/fence-group.ts';
 import { ownershipTags, TAG_KEYS } from '../../src/aws/tags.ts';
 import { mutateNow } from '../../src/aws/types.ts';
 import { SlowDbDeletes } from '../integration/aws-rds-slow-deletes.ts';

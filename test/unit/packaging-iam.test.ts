@@ -117,7 +117,7 @@ test('every resource whose delete is tag-conditioned is created with TagSpecific
     ['transit-gateway-attachment', 'src/aws/ec2/vpc-attachment.ts'],
     ['transit-gateway-attachment', 'src/aws/ec2/peering.ts'],
     ['vpc-flow-log', 'src/aws/ec2/flow-logs.ts'],
-    ['security-group', 'src/aws/rds/fence.ts'],
+    ['security-group', 'src/aws/rds/fence-group.ts'],
   ];
   for (const [type, file] of created) assert.match(src(file), new RegExp(`TagSpec\\w*\\('${type}'`), `${file} no longer tags ${type} on create`);
 });

@@ -59,6 +59,9 @@ const listener = (): Schema =>
     { required: ['protocol', 'portRanges'] },
   );
 
+/** An endpoint's id, as the endpoint group's API takes it. */
+const ENDPOINT_ID = 'Network or Application Load Balancer ARN, Elastic IP allocation id (eipalloc-…) or EC2 instance id (i-…), in the region of this side.';
+
 const group = (side: string): Schema =>
   obj(
     `The endpoint group of the ${side} side, in that side's region. Its traffic dial is the controller's: 100 while the side is active, 0 while it stands by ` +
@@ -69,10 +72,7 @@ const group = (side: string): Schema =>
         obj(
           'One endpoint.',
           {
-            id: str('Network or Application Load Balancer ARN, Elastic IP allocation id (eipalloc-…) or EC2 instance id (i-…), in the region of this side.', {
-              minLength: 1,
-              maxLength: 255,
-            }),
+            id: str(ENDPOINT_ID, { minLength: 1, maxLength: 255 }),
             weight: int("Share of the group's traffic relative to the other endpoints, 0-255 (0: none). Default 128, as in the API.", {
               minimum: 0,
               maximum: 255,

@@ -13,7 +13,8 @@ import { errorCode, isNotFound } from '../errors.ts';
 import { ec2Sdk } from '../sdk.ts';
 import { ownsForDelete, tagsToMap } from '../tags.ts';
 import type { Owner } from '../types.ts';
-import { FENCE_PREFIX, FENCE_TAGS, fenceGroupName } from './fence.ts';
+import { FENCE_TAGS } from './fence.ts';
+import { FENCE_PREFIX, fenceGroupName } from './fence-group.ts';
 import { describeInstance } from './instances.ts';
 
 export interface FenceSweepResult {

@@ -130,7 +130,13 @@ export function startSwitchover(inp: SwitchoverInput, s: SwitchoverStart): Switc
       waitingFor: `the planned switchover ${home} → ${away}`,
       switchover: sw,
     },
-    events: [{ type: 'Normal', reason: 'DrillStarted', message: `Switchover drill${window}: ${WHAT}; first ${home} → ${away} (writer ${writer.identifier})` }],
+    events: [
+      {
+        type: 'Normal',
+        reason: 'DrillStarted',
+        message: `Switchover drill${window}: ${WHAT}; first ${home} → ${away} (writer ${writer.identifier})`,
+      },
+    ],
     requeueAfterMs: 1_000,
   };
 }

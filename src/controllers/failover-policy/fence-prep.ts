@@ -1,14 +1,15 @@
-// The writer's deny-all fence group, made while nothing fails (prepareDenyGroup in fence.ts), so
-// that an outage's fence finds it with one EC2 read instead of a create and a revoke: fewer EC2
-// writes while many policies fail over at once (EC2 allows 5 mutating calls per second after a
-// burst of 200), and no create asked of a region's EC2 in the middle of its outage.
+// The writer's deny-all fence group, made while nothing fails (prepareDenyGroup in
+// aws/rds/fence-group.ts), so that an outage's fence finds it with one EC2 read instead of a
+// create and a revoke: fewer EC2 writes while many policies fail over at once (EC2 allows 5
+// mutating calls per second after a burst of 200), and no create asked of a region's EC2 in the
+// middle of its outage.
 //
 // Once per writer per controller process: FenceGroups remembers whose group is ready. Whatever
 // it remembers, the fence reads the group again and closes any rule added since; a group deleted
 // meanwhile is created by the fence as before. The group is ours (cluster id and policy uid) and
 // goes with the policy: deleting it sweeps every fence group of the policy in its regions.
 import type { DBInstance } from '@aws-sdk/client-rds';
-import { FenceGroupNotOursError, prepareDenyGroup } from '../../aws/rds/fence.ts';
+import { FenceGroupNotOursError, prepareDenyGroup } from '../../aws/rds/fence-group.ts';
 import { isStandaloneWriter } from '../../aws/rds/instances.ts';
 import type { AwsTarget } from '../../aws/types.ts';
 import { describeError } from '../shared/sync-error.ts';

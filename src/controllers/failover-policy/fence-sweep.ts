@@ -6,7 +6,8 @@
 // makes no call here. Carried as a machine field (MACHINE_KEYS) so that every step write keeps it.
 // The deletes themselves, and every ownership check, are in aws/rds/fence-sweep.ts.
 import type { FenceSweepEntry } from '../../api/types.ts';
-import { FENCE_PREFIX, isRegionUnreachable } from '../../aws/rds/fence.ts';
+import { isRegionUnreachable } from '../../aws/rds/fence.ts';
+import { FENCE_PREFIX } from '../../aws/rds/fence-group.ts';
 import { type FenceSweepResult, sweepAllFenceGroups, sweepDone, sweepFenceGroupsOf } from '../../aws/rds/fence-sweep.ts';
 import type { Owner } from '../../aws/types.ts';
 import type { ControllerDeps } from '../shared/deps.ts';
