@@ -125,6 +125,22 @@ describe('fence', () => {
     assert.equal(named.SecurityGroups?.length, 1);
   });
 
+  it("a marked fence writes the failover's mark with its first tags; a fence of a swapped instance adds it; unfence removes it", async () => {
+    await createWriter();
+    const r = await fence(rds, ec2, 'orders-db', owner, { mark: 'reason=PrimaryUnhealthy rpo=3' });
+    assert.equal(r.confirmed, true, r.reason);
+    assert.equal(tagsToMap((await readBack()).TagList)[FENCE_TAGS.failover], 'reason=PrimaryUnhealthy rpo=3');
+    assert.equal(tagsToMap(r.instance?.TagList)[FENCE_TAGS.failover], 'reason=PrimaryUnhealthy rpo=3', 'in the answer the next round reads');
+    const view = await observeInstance(rds, { region: EAST, identifier: 'orders-db' }, owner);
+    assert.equal(view.failoverMark, 'reason=PrimaryUnhealthy rpo=3');
+    const again = await fence(rds, ec2, 'orders-db', owner, { mark: 'reason=PrimaryUnhealthy rpo=4' });
+    assert.equal(again.confirmed, true);
+    assert.equal(tagsToMap((await readBack()).TagList)[FENCE_TAGS.failover], 'reason=PrimaryUnhealthy rpo=4');
+    assert.equal(tagsToMap(again.instance?.TagList)[FENCE_TAGS.failover], 'reason=PrimaryUnhealthy rpo=4');
+    assert.equal(await unfence(rds, 'orders-db'), 'Restored');
+    assert.equal(tagsToMap((await readBack()).TagList)[FENCE_TAGS.failover], undefined);
+  });
+
   it('unfence restores the saved groups and removes our tags; the unused group can then be deleted', async () => {
     const { appSg } = await createWriter();
     const r = await fence(rds, ec2, 'orders-db', owner);

@@ -15,6 +15,7 @@ import {
   createCrossRegionReplica,
   deleteWithFinalSnapshot,
   describeInstance,
+  FAILOVER_MARK_TAG,
   findByOwnerTag,
   isStandaloneWriter,
   PROMOTE_REQUESTED_TAG,
@@ -175,9 +176,10 @@ describe('promote', () => {
   it('turns the replica into a standalone writer, marked before the call', async () => {
     const src = await createSource();
     await createCrossRegionReplica(west, request(src.DBInstanceArn!));
-    await promote(west, 'orders-db-replica');
+    await promote(west, 'orders-db-replica', new Date(), undefined, 'reason=PrimaryUnhealthy rpo=3');
     const r = await readBack(west, 'orders-db-replica');
     assert.equal(r.DBInstanceStatus, 'available');
+    assert.equal(tagsToMap(r.TagList)[FAILOVER_MARK_TAG], 'reason=PrimaryUnhealthy rpo=3', "the failover's mark, with the request mark");
     // AWS (and the test stack's moto, moto_rds.py) clears the source: a writer on its own.
     assert.equal(r.ReadReplicaSourceDBInstanceIdentifier, undefined);
     assert.equal(isStandaloneWriter(r), true);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
-import { ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
+import { type DBInstance, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import type { StepMark } from '../../src/api/types.ts';
 import { fenceGroupName } from '../../src/aws/rds/fence-group.ts';
 import { isOwnedBy } from '../../src/aws/tags.ts';
@@ -43,6 +43,8 @@ async function withPreparedFenceGroup() {
   assert.ok(isOwnedBy(g.Tags, { clusterId: 'test', kind: 'FailoverPolicy', namespace: NS, name: s.name, uid: String(o.metadata.uid) }), 'ours');
   return { s, o, prepared: g.GroupId, groups };
 }
+
+const failoverMarkOn = (i: DBInstance): string | undefined => i.TagList?.find((t) => t.Key === 'multiregion.dev/failover')?.Value;
 
 describe('FailoverPolicy database', () => {
   test('automatic failover: unhealthy primary → fence → promote → Secret → DNS, with RTO/RPO', async () => {
@@ -199,7 +201,7 @@ describe('FailoverPolicy database', () => {
     assert.ok((await bed.dbs.instance(WEST, s.replica)).ReadReplicaSourceDBInstanceIdentifier, 'the replica exists again');
   });
 
-  test('killed right after fencing (ModifyDBInstance reached AWS): the restart fences once more, promotes exactly once, converges', async () => {
+  test("killed right after fencing (ModifyDBInstance reached AWS): status holds no failover, the old writer's mark does; the restart goes on from it, promotes once", async () => {
     const { first, proxy: p } = await bed.startKilledAfter('rds', 'ModifyDBInstance');
     const s = await bed.dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
     const o = await bed.dbs.healthyAndReady(s);
@@ -207,17 +209,60 @@ describe('FailoverPolicy database', () => {
     await first.exited;
     assert.equal(p.count('rds', 'PromoteReadReplica'), 0, 'killed before any promotion');
     const mid = await bed.kube.get('FailoverPolicy', NS, s.name);
-    assert.ok(mid?.status.inProgress, 'the failover in progress is recorded');
+    assert.equal(mid?.status.inProgress, undefined, 'no status write before the fence: the fence carries the record');
+    const mark = failoverMarkOn(await bed.dbs.instance(EAST, s.db));
+    assert.match(mark ?? '', new RegExp(`^reason=PrimaryUnhealthy startedAt=\\S+ rpo=\\d+ from=${EAST}/${s.db} to=${WEST}/${s.replica}$`));
 
     await bed.start({ behindProxy: true });
     const done = await bed.kube.waitFor('FailoverPolicy', NS, s.name, 'failover completed', (x) => !!x.status?.lastFailover?.completedAt, 120_000);
     assert.equal(done.status.activeRegion, WEST);
+    assert.equal(done.status.lastFailover.reason, 'PrimaryUnhealthy');
+    assert.equal(done.status.lastFailover.startedAt, /startedAt=(\S+)/.exec(mark ?? '')?.[1], 'the failover the mark recorded, from its start');
+    assert.ok(
+      done.status.history.some((h: { phase: string; at: string }) => h.phase === 'FailingOver' && h.at === done.status.lastFailover.startedAt),
+      'its history line is dated when it started',
+    );
     assert.equal(p.count('rds', 'PromoteReadReplica'), 1, 'exactly one PromoteReadReplica reached AWS');
     assert.equal((await bed.dbs.secretData(s.secret)).region, WEST);
     const old = await bed.dbs.instance(EAST, s.db);
     const groups = (old.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId);
     assert.equal(groups.length, 1, `the old writer keeps only the deny-all group: ${groups.join(',')}`);
     assert.ok(p.count('ec2', 'CreateSecurityGroup') <= 1, 'one deny-all group, not one per attempt');
+  });
+
+  test("killed right after fencing, then set to Manual: the restart finds the failover by the old writer's mark, aborts it, unfences, promotes nothing", async () => {
+    const { first, proxy: p } = await bed.startKilledAfter('rds', 'ModifyDBInstance');
+    const s = await bed.dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
+    const o = await bed.dbs.healthyAndReady(s);
+    const groupsBefore = (await bed.dbs.instance(EAST, s.db)).VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId);
+    await bed.aws.putHealth(o.status.healthCheckIds.primary, 0);
+    await first.exited;
+    assert.ok(failoverMarkOn(await bed.dbs.instance(EAST, s.db)), 'the old writer carries the mark');
+    // The operator takes over while the controller is down: the failover status never held is withdrawn.
+    await bed.kube.mergePatch({ kind: 'FailoverPolicy', namespace: NS, name: s.name }, { spec: { failover: { mode: 'Manual' } } });
+
+    await bed.start({ behindProxy: true });
+    let old = await bed.dbs.instance(EAST, s.db);
+    for (let i = 0; i < 60 && failoverMarkOn(old); i++) {
+      await sleep(1_000);
+      old = await bed.dbs.instance(EAST, s.db);
+    }
+    assert.equal(failoverMarkOn(old), undefined, 'the mark goes with the fence');
+    assert.deepEqual(
+      old.VpcSecurityGroups?.map((g) => g.VpcSecurityGroupId),
+      groupsBefore,
+      'its own groups are back',
+    );
+    assert.equal(p.count('rds', 'PromoteReadReplica'), 0, 'nothing promoted');
+    let events: string[] = [];
+    for (let i = 0; i < 20 && !events.includes('FailoverAborted'); i++) {
+      if (i > 0) await sleep(500);
+      events = (await bed.kube.events(NS, s.name)).map((e) => e.reason);
+    }
+    assert.ok(events.includes('FailoverAborted'), events.join(','));
+    const after = await bed.kube.get('FailoverPolicy', NS, s.name);
+    assert.equal(after?.status.inProgress, undefined);
+    assert.equal(after?.status.activeRegion, EAST);
   });
 
   test('killed right after PromoteReadReplica: the restart never promotes again, nor aborts, and converges', async () => {
@@ -228,13 +273,14 @@ describe('FailoverPolicy database', () => {
     await first.exited;
     assert.equal(p.count('rds', 'PromoteReadReplica'), 1);
     const mid = await bed.kube.get('FailoverPolicy', NS, s.name);
-    // The step's write was left to the next pass: the promote tag on the replica records it.
-    assert.equal(mid?.status.inProgress.step, 'LagChecked', 'status holds the step before the fence');
+    // No write before the promote: the marks on the old writer and the replica record the failover.
+    assert.equal(mid?.status.inProgress, undefined, 'status holds no failover yet');
     const marked = await bed.dbs.instance(WEST, s.replica);
     assert.ok(
       (marked.TagList ?? []).some((t) => t.Key === 'multiregion.dev/promote-requested-at'),
       'the replica carries the promote tag',
     );
+    assert.match(failoverMarkOn(marked) ?? '', /^reason=PrimaryUnhealthy /, "and the failover's mark");
     // The primary answers Healthy again before the restart: the trigger is withdrawn, but the
     // promote went out, so unfencing the old writer now would leave two writers.
     await bed.aws.putHealth(o.status.healthCheckIds.primary, 1);

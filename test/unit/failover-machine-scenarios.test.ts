@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decide, type MachineSpec, type MachineStatus } from '../../src/controllers/failover-policy/failover-machine.ts';
-import { A, B, baseSpec, runLoop, T0, World } from './failover-world.ts';
+import { A, B, baseSpec, runLoop, steadyStatus, T0, World } from './failover-world.ts';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const start = (): MachineStatus => ({});
@@ -51,6 +51,28 @@ const restartCases: RestartCase[] = [
     fencing: /^Unconfirmed/,
     reason: 'PrimaryUnhealthy',
   },
+  {
+    name: 'automatic failover, its region answering (fence confirmed: the failover carries its marks)',
+    spec: baseSpec({ mode: 'Automatic' }),
+    world: (w) => {
+      w.health[A] = { state: 'Unhealthy', since: iso(T0 - 120_000) };
+      w.zeroWhenSourceFenced = false;
+      w.lagSeconds = 12;
+    },
+    fencing: /^Confirmed/,
+    reason: 'PrimaryUnhealthy',
+  },
+];
+
+/**
+ * How the loop writes status: after every decision; leaving the promote step to the next pass;
+ * or as the reconciler does, from the status a healthy pair holds (an unplanned failover then
+ * writes nothing before its promote: its marks carry it).
+ */
+const WRITES = [
+  { how: '', opts: {}, from: start },
+  { how: ', the promote step left to the next pass', opts: { promoteWriteWaits: true }, from: start },
+  { how: ', status written as the reconciler writes it', opts: { passes: true }, from: steadyStatus },
 ];
 
 describe('failover machine: restart after every action', () => {
@@ -72,21 +94,20 @@ describe('failover machine: restart after every action', () => {
       assert.ok(fenceIdx >= 0 && fenceIdx < promoteIdx, 'the fence is sent before the promote');
     });
 
-    for (const promoteWriteWaits of [false, true]) {
-      const how = promoteWriteWaits ? ', the promote step left to the next pass' : '';
+    for (const { how, opts, from } of WRITES) {
       it(`${c.name}: crash before and after each action, then resume${how}`, () => {
         const clean = new World();
         c.world(clean);
-        const total = runLoop(clean, c.spec, start(), { until: failedOverTo(B), promoteWriteWaits }).actionsSeen;
+        const total = runLoop(clean, c.spec, from(), { until: failedOverTo(B), ...opts }).actionsSeen;
         assert.ok(total >= 6, `a failover takes several actions (${total})`);
         for (let n = 0; n < total; n++) {
           for (const after of [false, true]) {
             const world = new World();
             c.world(world);
             const noTwoWriters = (): void => assert.ok(world.liveWriters().length <= 1, `two writers after crash ${n}/${after}`);
-            const crashed = runLoop(world, c.spec, start(), { crashAt: { n, after }, invariant: noTwoWriters, promoteWriteWaits });
+            const crashed = runLoop(world, c.spec, from(), { crashAt: { n, after }, invariant: noTwoWriters, ...opts });
             assert.ok(crashed.crashed, `crash point ${n} reached`);
-            const resumed = runLoop(world, c.spec, crashed.status, { until: failedOverTo(B), invariant: noTwoWriters, promoteWriteWaits });
+            const resumed = runLoop(world, c.spec, crashed.status, { until: failedOverTo(B), invariant: noTwoWriters, ...opts });
             assert.ok(failedOverTo(B)(resumed.status), `completes after a crash at action ${n} (${after ? 'after' : 'before'} it)`);
             assert.equal(world.count('promote'), 1, `exactly one promote with a crash at action ${n} (${after ? 'after' : 'before'} it)`);
             assert.match(resumed.status.lastFailover?.fencing ?? '', c.fencing);

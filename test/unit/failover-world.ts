@@ -3,7 +3,7 @@
 // "crash" the reconcile loop between any two actions. It checks nothing itself.
 
 import type { InstanceView } from '../../src/aws/rds/observe.ts';
-import { promoteWriteWaits } from '../../src/controllers/failover-policy/database.ts';
+import { markCarriesStep, promoteWriteWaits, recordPlan } from '../../src/controllers/failover-policy/database.ts';
 import {
   decide,
   type FailoverAction,
@@ -42,12 +42,19 @@ export interface SimInstance {
   fenced: boolean;
   /** promote() tags the instance before it calls PromoteReadReplica. */
   promoteMarked?: boolean;
+  /** The failover's mark (multiregion.dev/failover), written by a marked fence or promote; unfence removes it. */
+  mark?: string;
   ticksLeft?: number;
   becomes?: 'writer' | 'replica' | 'gone';
   /** Automated backup retention (default 7, the spec's default: no settings step); Multi-AZ. */
   backupRetentionDays?: number;
   multiAZ?: boolean;
   encrypted?: boolean;
+}
+
+/** What status holds for a healthy pair before any failover: the machine's first write, as a reconciler's pass leaves it. */
+export function steadyStatus(): MachineStatus {
+  return decide({ spec: baseSpec(), status: {}, obs: new World().observe(baseSpec(), {}) }).status;
 }
 
 export const arnOf = (region: string, id: string): string => `arn:aws:rds:${region}:123456789012:db:${id}`;
@@ -125,6 +132,7 @@ export class World {
       fenceReason: i.fenced ? 'deny-all' : 'open',
       fenceTagged: i.fenced,
       promoteRequested: i.promoteMarked === true,
+      ...(i.mark !== undefined && { failoverMark: i.mark }),
       backupRetentionDays: i.backupRetentionDays ?? 7,
       multiAZ: i.multiAZ ?? false,
       ...(i.encrypted !== undefined && { encrypted: i.encrypted }),
@@ -182,15 +190,20 @@ export class World {
           });
         }
         return;
-      case 'fence':
+      case 'fence': {
+        const i = this.get(a.region, a.identifier);
+        if (i) Object.assign(i, { fenced: true, ...(a.mark !== undefined && { mark: a.mark }) });
+        return;
+      }
       case 'unfence': {
         const i = this.get(a.region, a.identifier);
-        if (i) i.fenced = a.type === 'fence';
+        if (i) i.fenced = false;
+        delete i?.mark;
         return;
       }
       case 'promote': {
         const i = this.get(a.region, a.identifier);
-        if (i) i.promoteMarked = true;
+        if (i) Object.assign(i, { promoteMarked: true, ...(a.mark !== undefined && { mark: a.mark }) });
         if (i && i.role === 'replica') Object.assign(i, { role: 'other', status: 'modifying', ticksLeft: 2, becomes: 'writer' });
         return;
       }
@@ -242,6 +255,10 @@ export interface RunResult {
  * persisted is lost. `invariant` runs after every executed action. `promoteWriteWaits`: a
  * decision that only records PromoteRequested and promotes leaves status as it was, as the
  * reconciler does (database.ts): the next decide reads the step from the standby's mark.
+ * `passes`: status is written as the reconciler writes it (database.ts, runRounds): decisions
+ * that go straight on share one pass and its status in memory; a step is written per recordPlan,
+ * except where AWS's marks carry it (promoteWriteWaits, markCarriesStep); the pass's end writes
+ * what it holds (unless it yielded on an unwritten promote). A crash loses what the pass held.
  */
 export function runLoop(
   world: World,
@@ -253,16 +270,29 @@ export function runLoop(
     until?: (s: MachineStatus) => boolean;
     invariant?: () => void;
     promoteWriteWaits?: boolean;
+    passes?: boolean;
   } = {},
 ): RunResult {
   let persisted = start;
+  // The pass's status in memory (`passes`), and whether it holds a step not written yet.
+  let current = start;
+  let unwritten = false;
   let seen = 0;
   const max = opts.maxIterations ?? 200;
   for (let i = 0; i < max; i++) {
     if (opts.until?.(persisted)) return { status: persisted, crashed: false, iterations: i, actionsSeen: seen };
-    const d = decide({ spec, status: persisted, obs: world.observe(spec, persisted) });
-    const waits = opts.promoteWriteWaits === true && promoteWriteWaits(d, persisted);
-    if (d.actions[0]?.type === 'recordStep' && !waits) persisted = d.status;
+    const d = decide({ spec, status: current, obs: world.observe(spec, current) });
+    let waits = false;
+    if (opts.passes) {
+      const plan = recordPlan(d, unwritten);
+      waits = promoteWriteWaits(d, persisted);
+      const marked = markCarriesStep(d, persisted);
+      if (plan.write && !waits && !marked) persisted = d.status;
+      unwritten = plan.defer || marked;
+    } else {
+      waits = opts.promoteWriteWaits === true && promoteWriteWaits(d, persisted);
+      if (d.actions[0]?.type === 'recordStep' && !waits) persisted = d.status;
+    }
     for (const a of d.actions) {
       if (opts.crashAt && opts.crashAt.n === seen && !opts.crashAt.after) return { status: persisted, crashed: true, iterations: i, actionsSeen: seen };
       world.execute(a);
@@ -270,7 +300,17 @@ export function runLoop(
       if (opts.crashAt && opts.crashAt.n === seen && opts.crashAt.after) return { status: persisted, crashed: true, iterations: i, actionsSeen: seen + 1 };
       seen++;
     }
-    if (!waits) persisted = d.status;
+    if (opts.passes) {
+      current = waits ? persisted : d.status;
+      // The pass ends when the machine waits or the promote went out; its end writes what it holds.
+      if (d.requeueAfterMs !== 0 || d.actions.some((a) => a.type === 'promote')) {
+        persisted = current;
+        unwritten = false;
+      }
+    } else {
+      if (!waits) persisted = d.status;
+      current = persisted;
+    }
     world.tick(d.requeueAfterMs ?? 60_000);
   }
   return { status: persisted, crashed: false, iterations: max, actionsSeen: seen };

@@ -26,7 +26,7 @@ import { ec2Sdk, loadSoon, rdsSdk } from '../sdk.ts';
 import { TAG_PREFIX, tagsToMap } from '../tags.ts';
 import type { Owner } from '../types.ts';
 import { closeGroup, obtainDenyGroup } from './fence-group.ts';
-import { describeInstance } from './instances.ts';
+import { describeInstance, FAILOVER_MARK_TAG } from './instances.ts';
 
 export const FENCE_TAGS = {
   /** The instance's own security groups before the swap, comma-separated. */
@@ -35,6 +35,12 @@ export const FENCE_TAGS = {
   group: `${TAG_PREFIX}fence-group`,
   /** Set after the reboot that cut established connections. */
   at: `${TAG_PREFIX}fenced-at`,
+  /**
+   * The failover this fence is for, as the caller describes it (written with the first tags,
+   * before the swap): a controller without a status record of the failover reads it back here.
+   * promote() writes the same key on the standby.
+   */
+  failover: FAILOVER_MARK_TAG,
 } as const;
 
 export type FenceHow = 'SecurityGroupSwap' | 'Stopped' | 'Gone' | 'Pending' | 'Unreachable';
@@ -85,6 +91,8 @@ export async function fence(
     instance?: DBInstance;
     /** The group prepareDenyGroup made before the outage: read by its id (one call), not created. */
     preparedGroupId?: string;
+    /** FENCE_TAGS.failover's value: on the instance before its groups are swapped. */
+    mark?: string;
   } = {},
 ): Promise<FenceResult> {
   try {
@@ -116,6 +124,7 @@ export async function fence(
             Tags: [
               { Key: FENCE_TAGS.from, Value: from },
               { Key: FENCE_TAGS.group, Value: deny },
+              ...(opts.mark !== undefined ? [{ Key: FENCE_TAGS.failover, Value: opts.mark }] : []),
             ],
           }),
         ),
@@ -131,9 +140,16 @@ export async function fence(
       latest = out.DBInstance ?? latest;
       written[FENCE_TAGS.from] = from;
       written[FENCE_TAGS.group] = deny;
+      if (opts.mark !== undefined) written[FENCE_TAGS.failover] = opts.mark;
     } else {
-      // Swapped by an earlier fence: the group still must allow nothing.
-      await closeGroup(ec2, group);
+      // Swapped by an earlier fence: the group still must allow nothing, and a confirmed fence
+      // carries the caller's mark, whichever fence swapped it.
+      const mark = opts.mark !== undefined && tags[FENCE_TAGS.failover] !== opts.mark ? opts.mark : undefined;
+      await Promise.all([
+        closeGroup(ec2, group),
+        mark !== undefined && rds.send(new rdsSdk.AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: FENCE_TAGS.failover, Value: mark }] })),
+      ]);
+      if (mark !== undefined) written[FENCE_TAGS.failover] = mark;
       if (!onlyGroupActive(instance, deny)) return pending(`security group ${deny} of ${identifier} is not active yet`, deny);
     }
 

@@ -9,6 +9,12 @@ import type { Owner } from '../types.ts';
 
 /** Written by promote() just before it calls PromoteReadReplica. */
 export const PROMOTE_REQUESTED_TAG = `${TAG_PREFIX}promote-requested-at`;
+/**
+ * The failover a fence or a promote of ours was for, as the caller describes it: written on the
+ * old writer with the fence's first tags (fence.ts, FENCE_TAGS.failover) and on the standby with
+ * the promote's request mark. Opaque to this layer.
+ */
+export const FAILOVER_MARK_TAG = `${TAG_PREFIX}failover`;
 
 /** The instance, or undefined when RDS says it does not exist. */
 export async function describeInstance(rds: RDSClient, identifier: string): Promise<DBInstance | undefined> {
@@ -167,12 +173,14 @@ export function sameInstance(a: string, b: string): boolean {
  * an ambiguous failure (timeout, 5xx) keeps it. An instance already promoting or promoted
  * answers InvalidDBInstanceState: that counts as done.
  */
-export async function promote(rds: RDSClient, identifier: string, now: Date = new Date(), known?: DBInstance): Promise<DBInstance> {
+export async function promote(rds: RDSClient, identifier: string, now: Date = new Date(), known?: DBInstance, mark?: string): Promise<DBInstance> {
   // `known`: the caller's own DescribeDBInstances answer of this pass; read again only without one.
   const before = known?.DBInstanceIdentifier === identifier ? known : await describeInstance(rds, identifier);
   const arn = before?.DBInstanceArn;
   if (!before || !arn) throw new Error(`DB instance ${identifier} not found: nothing to promote`);
-  await rds.send(new rdsSdk.AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: PROMOTE_REQUESTED_TAG, Value: now.toISOString() }] }));
+  // `mark`: the failover this promote is for (FAILOVER_MARK_TAG), in the same call as the request mark.
+  const marks = [{ Key: PROMOTE_REQUESTED_TAG, Value: now.toISOString() }, ...(mark !== undefined ? [{ Key: FAILOVER_MARK_TAG, Value: mark }] : [])];
+  await rds.send(new rdsSdk.AddTagsToResourceCommand({ ResourceName: arn, Tags: marks }));
   let instance: DBInstance | undefined;
   try {
     instance = (await rds.send(new rdsSdk.PromoteReadReplicaCommand({ DBInstanceIdentifier: identifier }))).DBInstance;
@@ -180,8 +188,8 @@ export async function promote(rds: RDSClient, identifier: string, now: Date = ne
     if (isInvalidState(err)) instance = await describeInstance(rds, identifier);
     const promoting = instance && (isStandaloneWriter(instance) || PROMOTING_STATES.has(instance.DBInstanceStatus ?? ''));
     if (!promoting) {
-      // ownership: removes only the mark this call added just above, nothing of the instance's own.
-      if (definitelyRefused(err)) await rds.send(new rdsSdk.RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [PROMOTE_REQUESTED_TAG] }));
+      // ownership: removes only the marks this call added just above, nothing of the instance's own.
+      if (definitelyRefused(err)) await rds.send(new rdsSdk.RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: marks.map((t) => t.Key) }));
       throw err;
     }
   }

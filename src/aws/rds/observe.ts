@@ -35,6 +35,8 @@ export interface InstanceView extends InstanceRef {
   fenceTagged?: boolean;
   /** promote() marked it: PromoteReadReplica may have reached AWS, so it is never sent again. */
   promoteRequested?: boolean;
+  /** The failover a fence or a promote of ours was for (FENCE_TAGS.failover), as its caller wrote it. */
+  failoverMark?: string;
   /** StorageEncrypted: a cross-region replica of it needs a KMS key of the replica's region. */
   encrypted?: boolean;
   instanceClass?: string;
@@ -65,6 +67,7 @@ export function toInstanceView(ref: InstanceRef, i: DBInstance | undefined, owne
   if (!i) return { ...ref, reachable: true, exists: false, fenced: true, fenceReason: fence.reason };
   const host = i.Endpoint?.Address;
   const port = i.Endpoint?.Port ?? i.DbInstancePort;
+  const tags = tagsToMap(i.TagList);
   return {
     ...ref,
     reachable: true,
@@ -77,8 +80,9 @@ export function toInstanceView(ref: InstanceRef, i: DBInstance | undefined, owne
     owned: ownsForDelete(i.TagList, owner),
     fenced: fence.fenced,
     fenceReason: fence.reason,
-    fenceTagged: tagsToMap(i.TagList)[FENCE_TAGS.from] !== undefined,
+    fenceTagged: tags[FENCE_TAGS.from] !== undefined,
     promoteRequested: promoteRequested(i),
+    ...(tags[FENCE_TAGS.failover] !== undefined && { failoverMark: tags[FENCE_TAGS.failover] }),
     ...settingsOf(i),
   };
 }

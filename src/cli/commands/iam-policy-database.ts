@@ -6,7 +6,7 @@ import { TAG_KEYS } from '../../aws/tags.ts';
 import type { MaybeStatement, TemplateContext } from './iam-policy-types.ts';
 
 /** Tags the controller adds to (and removes from) RDS instances it did not create: fence and promotion marks. */
-export const RDS_MARK_KEYS = [FENCE_TAGS.from, FENCE_TAGS.group, FENCE_TAGS.at, PROMOTE_REQUESTED_TAG];
+export const RDS_MARK_KEYS = [FENCE_TAGS.from, FENCE_TAGS.group, FENCE_TAGS.at, FENCE_TAGS.failover, PROMOTE_REQUESTED_TAG];
 
 export function databaseStatements({ input, ours, arn, ec2 }: TemplateContext): MaybeStatement[] {
   const { clusterId } = input;

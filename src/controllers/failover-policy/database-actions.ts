@@ -68,6 +68,7 @@ export async function execute(run: DatabaseRun, a: FailoverAction, answers: Answ
         const res = await fence(rds(a.region), deps.aws.ec2(r.targetIn(a.region)), a.identifier, owner, {
           ...(instance && { instance }),
           ...(prepared && { preparedGroupId: prepared }),
+          ...(a.mark !== undefined && { mark: a.mark }),
         });
         if (res.confirmed) ctx.normal('Fenced', `old writer ${a.identifier} in ${a.region}: ${res.reason}`);
         else ctx.warn('FencePending', `old writer ${a.identifier} in ${a.region} not fenced yet: ${res.reason}`);
@@ -85,7 +86,7 @@ export async function execute(run: DatabaseRun, a: FailoverAction, answers: Answ
     case 'promote':
       await ctx.plan.apply(
         change,
-        () => promote(rds(a.region), a.identifier, new Date(), answers.get(answerKey(a))),
+        () => promote(rds(a.region), a.identifier, new Date(), answers.get(answerKey(a)), a.mark),
         () => `replica ${a.identifier}${a.why ? ` (${a.why})` : ''}`,
       );
       return;

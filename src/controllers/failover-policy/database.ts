@@ -138,11 +138,13 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
     if (sweeps) d.status.fenceSweep = sweeps;
     // A promote whose step is left to the next pass (promoteWriteWaits): this round ends the pass.
     const promoteUnrecorded = !sweeps && promoteWriteWaits(d, stored);
-    if ((plan.write || sweeps) && !promoteUnrecorded) {
+    // A fence that writes the failover's mark first: its step is recorded in AWS (failover-mark.ts).
+    const fenceRecords = !sweeps && markCarriesStep(d, stored);
+    if ((plan.write || sweeps) && !promoteUnrecorded && !fenceRecords) {
       await run.persist(d.status);
       stored = d.status;
     }
-    unwritten = plan.defer && !sweeps;
+    unwritten = (plan.defer || fenceRecords) && !sweeps;
     for (const a of d.actions) {
       if (skipSilent(run, a, silent)) continue;
       const left = await execute(run, a, answers);
@@ -216,11 +218,35 @@ export function recordPlan(d: Pick<Decision, 'actions' | 'requeueAfterMs'>, unwr
  * failover, before its promote, when a wave of them shares the apiserver.
  */
 export function promoteWriteWaits(d: Pick<Decision, 'actions' | 'status'>, stored: MachineStatus): boolean {
-  const kinds = d.actions.map((a) => (a.type === 'recordStep' ? `recordStep:${a.step}` : a.type));
-  if (kinds.join(',') !== 'recordStep:PromoteRequested,promote') return false;
+  const [, promote] = d.actions;
+  if (kindsOf(d) !== 'recordStep:PromoteRequested,promote' || promote?.type !== 'promote') return false;
   const ip = d.status.inProgress;
   if (ip?.step !== 'PromoteRequested' || !ip.fencing?.startsWith('Confirmed:')) return false;
+  // Not in status at all yet: the promote's own mark carries the failover (failover-mark.ts).
+  if (!stored.inProgress) return promote.mark !== undefined && onlyObservedDiffer(withoutFailover(stored), withoutFailover(d.status));
   return onlyObservedDiffer(withoutStep(stored), withoutStep(d.status));
+}
+
+/**
+ * Whether the write of LagChecked, the step before the fence, may wait: an unplanned failover's
+ * fence writes the failover's mark on the old writer before it swaps anything, and a pass that
+ * finds that mark with no failover in status rebuilds it at this step (failover-mark.ts). So a
+ * crash after the fence loses nothing: the fence is found, and the failover goes on (or is
+ * aborted and unfenced) as if status had held it. Only when nothing else is new: no failover was
+ * in status before (the trigger is this pass's), no acceptance taken, nothing else changed.
+ */
+export function markCarriesStep(d: Pick<Decision, 'actions' | 'status'>, stored: MachineStatus): boolean {
+  const [, fence] = d.actions;
+  if (kindsOf(d) !== 'recordStep:LagChecked,fence' || fence?.type !== 'fence' || fence.mark === undefined) return false;
+  return !stored.inProgress && d.status.inProgress?.step === 'LagChecked' && onlyObservedDiffer(withoutFailover(stored), withoutFailover(d.status));
+}
+
+const kindsOf = (d: Pick<Decision, 'actions'>): string => d.actions.map((a) => (a.type === 'recordStep' ? `recordStep:${a.step}` : a.type)).join(',');
+
+/** What a failover's start adds to status (its record, its phase, its history line): rebuilt from its marks. */
+function withoutFailover(m: MachineStatus): FailoverPolicyStatus {
+  const { inProgress: _ip, phase: _phase, history: _history, ...rest } = m;
+  return rest as FailoverPolicyStatus;
 }
 
 /** The fields resumePromotion rebuilds from AWS: the step, its time, its marks, the fencing. */

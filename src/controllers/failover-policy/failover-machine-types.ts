@@ -128,7 +128,13 @@ export type FailoverAction =
       /** The spec names this identifier: an existing replica of the writer may be adopted. */
       adoptExisting: boolean;
     } & ReplicaSettings)
-  | { type: 'fence'; region: string; identifier: string }
+  | {
+      type: 'fence';
+      region: string;
+      identifier: string;
+      /** The failover's mark, written with the fence's first tags (failover-mark.ts). */
+      mark?: string;
+    }
   | { type: 'unfence'; region: string; identifier: string }
   | {
       type: 'promote';
@@ -136,6 +142,8 @@ export type FailoverAction =
       identifier: string;
       /** For the promote's one Event: the RPO and how the old writer was fenced. */
       why?: string;
+      /** The failover's mark, written with the promote's request mark (failover-mark.ts). */
+      mark?: string;
     }
   | { type: 'writeSecret'; name: string; data: SecretData }
   | { type: 'switchDns'; activeRegion: string }

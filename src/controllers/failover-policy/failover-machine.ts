@@ -17,6 +17,7 @@
 import type { FailoverPhase } from '../../api/types.ts';
 import type { InstanceRef } from '../../aws/rds/observe.ts';
 import type { Decision, HistoryEntry, MachineInput, MachineSpec, MachineStatus, Work } from './failover-machine-types.ts';
+import { rebuildFromMark } from './failover-mark.ts';
 import {
   failoverReadiness,
   finalSnapshotIdentifier,
@@ -97,6 +98,8 @@ export function decide({ spec, status, obs, failback }: MachineInput): Decision 
 /** No failover running: keep the replica, the fences and the Secret right, and watch the triggers. */
 function steady(w: Work): void {
   const { s, obs, spec } = w;
+  // A failover whose record lives in AWS only so far (failover-mark.ts) goes on from there.
+  if (rebuildFromMark(w)) return advance(w);
   if (twoStandaloneInstances(w)) return;
   ensureReplica(w);
   keepExWriterFenced(w);
@@ -232,6 +235,8 @@ function pushHistory(w: Work, phase: FailoverPhase): void {
   const reason = w.transition ?? (phase === 'Degraded' ? firstWarning : undefined) ?? 'Recovered';
   const from = ip?.from ?? w.s.lastFailover?.from;
   const to = ip?.to ?? w.s.activeRegion;
-  const entry: HistoryEntry = { at: w.obs.now, phase, reason, ...(from && { from }), ...(to && { to }) };
+  // A failover's start is dated when it started: the pass that records it may come later (failover-mark.ts).
+  const at = ip && w.transition === ip.reason ? ip.startedAt : w.obs.now;
+  const entry: HistoryEntry = { at, phase, reason, ...(from && { from }), ...(to && { to }) };
   w.s.history = [...(w.s.history ?? []), entry].slice(-HISTORY_MAX);
 }

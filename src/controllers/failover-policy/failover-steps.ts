@@ -7,7 +7,8 @@
 // the failover stuck, and AWS still sees exactly one PromoteReadReplica.
 import { MAX_STEP_MARKS, type StepMark } from '../../api/types.ts';
 import type { InstanceRef } from '../../aws/rds/observe.ts';
-import type { FailoverProgress, FailoverStep, Observations, TriggerReason, Work } from './failover-machine.ts';
+import type { FailoverAction, FailoverProgress, FailoverStep, Observations, TriggerReason, Work } from './failover-machine.ts';
+import { failoverMarkOf } from './failover-mark.ts';
 import { healthOf, lagFresh, lagValid, requeue, sameRef, secretMatches, stepIndex, WAIT, writeSecret } from './failover-ready.ts';
 import { lagBeforeOutage, walCaughtUp } from './failover-rpo.ts';
 import { settleWriter } from './promoted-writer.ts';
@@ -72,6 +73,18 @@ function fromRef(w: Work, ip: FailoverProgress): InstanceRef {
 
 function toRef(w: Work, ip: FailoverProgress): InstanceRef {
   return { region: ip.to, identifier: ip.toIdentifier ?? w.s.database.replica?.identifier ?? '' };
+}
+
+/** The fence of the old writer, with the failover's mark when it can carry the record (failover-mark.ts). */
+function fenceOf(w: Work, ip: FailoverProgress): FailoverAction {
+  const mark = failoverMarkOf(ip);
+  return { type: 'fence', ...fromRef(w, ip), ...(mark && { mark }) };
+}
+
+/** The promote of the standby, marked as its fence is. */
+function promoteOf(w: Work, ip: FailoverProgress): Extract<FailoverAction, { type: 'promote' }> {
+  const mark = failoverMarkOf(ip);
+  return { type: 'promote', ...toRef(w, ip), ...(mark && { mark }) };
 }
 
 /** The reason to start is gone (the user changed activeRegion back, or the region recovered). */
@@ -166,7 +179,7 @@ function checkLag(w: Work, ip: FailoverProgress): void {
   if (lag && lag.seconds <= max) {
     ip.rpoSeconds = lag.seconds;
     record(w, ip, 'LagChecked');
-    w.actions.push({ type: 'fence', ...fromRef(w, ip) });
+    w.actions.push(fenceOf(w, ip));
     return;
   }
   const what = lag
@@ -179,7 +192,7 @@ function checkLag(w: Work, ip: FailoverProgress): void {
     if (lag) ip.rpoSeconds = lag.seconds;
     w.events.push({ type: 'Warning', reason: 'DataLossAccepted', message: `${ip.reason} to ${ip.to} goes on although ${what}: accepted by ${accepted}` });
     record(w, ip, 'LagChecked');
-    w.actions.push({ type: 'fence', ...fromRef(w, ip) });
+    w.actions.push(fenceOf(w, ip));
     return;
   }
   const how = planned
@@ -250,7 +263,7 @@ function fenceOldWriter(w: Work, ip: FailoverProgress): void {
       health === 'Unhealthy' ? 'FenceUnconfirmed' : 'FenceBlocked',
     );
   }
-  w.actions.push({ type: 'fence', ...from });
+  w.actions.push(fenceOf(w, ip));
   requeue(w, WAIT.fence);
 }
 
@@ -306,7 +319,7 @@ function requestPromotion(w: Work, ip: FailoverProgress): void {
   if (planned) ip.rpoSeconds = 0;
   record(w, ip, 'PromoteRequested');
   // Its Event is the Planner's, once AWS took the call (PromotedDBInstance), with why it was safe.
-  w.actions.push({ type: 'promote', ...to, why: `RPO ${ip.rpoSeconds ?? 'unknown'}s; fencing ${ip.fencing ?? 'unknown'}` });
+  w.actions.push({ ...promoteOf(w, ip), why: `RPO ${ip.rpoSeconds ?? 'unknown'}s; fencing ${ip.fencing ?? 'unknown'}` });
 }
 
 /** Step 4b: wait until the instance is a standalone writer. Never a second PromoteReadReplica. */
@@ -323,7 +336,7 @@ function awaitPromotion(w: Work, ip: FailoverProgress): void {
   if (target && target.role === 'replica' && target.promoteRequested === false) {
     // No request mark on the instance: the recorded promote never got as far as AWS (a crash
     // between the status write and the call, or AWS refused it). Sending it now is the first call.
-    w.actions.push({ type: 'promote', ...to });
+    w.actions.push(promoteOf(w, ip));
     w.events.push({ type: 'Normal', reason: 'PromotingReplica', message: `promoting ${to.identifier} in ${ip.to}: the earlier request never reached AWS` });
     return requeue(w, WAIT.aws);
   }
