@@ -106,7 +106,8 @@ async function main(): Promise<void> {
     metrics,
     manager,
     // Events wait while keys wait for a worker: a wave of failovers writes its steps first.
-    events: new EventRecorder({ kc, logger, deferWhile: () => manager.backlog() > 0 }),
+    // Events go when no reconcile runs or waits (at most 5 s later): the passes' writes first.
+    events: new EventRecorder({ kc, logger, deferWhile: () => manager.backlog() + manager.inFlight() > 0 }),
     status: new StatusWriter(kc),
   };
   const stopExtras = registerControllers(deps, flags);

@@ -145,6 +145,13 @@ export class Manager {
     return n;
   }
 
+  /** Keys of every kind a worker holds now. */
+  inFlight(): number {
+    let n = 0;
+    for (const c of this.controllers.values()) n += c.queue.inFlight();
+    return n;
+  }
+
   /** Kinds whose informer is stalled beyond its watchdog (liveness). */
   stalledInformers(): string[] {
     return [...this.sources.values()].filter((s) => s.informer.isStalled()).map((s) => s.kind);
@@ -360,7 +367,8 @@ export class Manager {
       // When the key comes back, and why not sooner: what a missing pass is diagnosed from.
       log.debug('reconciled', { requeueAfterMs: res?.requeueAfterMs ?? null, ms: Math.round(elapsed()) });
       if (res?.requeueAfterMs && res.requeueAfterMs > 0) {
-        c.queue.addAfter(key, res.requeueAfterMs);
+        const counted = res.requeueFrom === undefined ? 0 : Math.max(0, performance.now() - res.requeueFrom);
+        c.queue.addAfter(key, Math.max(1, res.requeueAfterMs - counted));
         this.o.metrics?.recordReconcile(kind, 'requeue', elapsed());
       } else {
         this.o.metrics?.recordReconcile(kind, 'success', elapsed());

@@ -16,6 +16,12 @@ export function parseKey(s: string): ObjectKey {
 export interface ReconcileResult {
   /** Reconcile this key again after the delay even on success (e.g. waiting on AWS state). */
   requeueAfterMs?: number;
+  /**
+   * When the delay started counting (performance.now()), if not at the pass's end: a deadline the
+   * pass computed from what it observed (a timer of the object's own) is not pushed back by the
+   * rest of the pass, however long that took.
+   */
+  requeueFrom?: number;
 }
 
 export interface ReconcileContext {

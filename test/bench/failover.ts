@@ -323,13 +323,21 @@ async function runRound(stack: Stack, kube: Kube, aws: Aws, proxy: FaultProxy, o
     // Where the time went, from the policies' own status: when the health board saw the primary
     // Unhealthy (health.primarySince), and when the failover was triggered (the FailingOver
     // history entry). Promotes in call order against those in order: the split is statistical.
-    const after = await listPolicies(kube, ns);
+    // A failover reaches status after its promote (its marks carry it until the first look,
+    // PROMOTE_FIRST_LOOK_MS later): waited for here, after the window.
+    const triggerOf = (p: Obj): string | undefined =>
+      (p.status?.history as { phase: string; at: string }[] | undefined)?.find((h) => h.phase === 'FailingOver')?.at;
+    let after = await listPolicies(kube, ns);
+    for (let i = 0; i < 60 && after.some((p) => !triggerOf(p)); i++) {
+      await sleep(500);
+      after = await listPolicies(kube, ns);
+    }
     // One policy as stored after its failover: what each status write of the wave carries.
     if (process.env.BENCH_FAILOVER_LOG && after[0])
       writeFileSync(`${process.env.BENCH_FAILOVER_LOG}.policy.${o.round}.json`, JSON.stringify(after[0], null, 1));
     const seenAt = after.map((p) => Date.parse(p.status?.health?.primarySince ?? '')).filter(Number.isFinite);
     const triggeredAt = after
-      .map((p) => Date.parse((p.status?.history as { phase: string; at: string }[] | undefined)?.find((h) => h.phase === 'FailingOver')?.at ?? ''))
+      .map((p) => Date.parse(triggerOf(p) ?? ''))
       .filter(Number.isFinite)
       .sort((a, b) => a - b);
     const dueAt = (seenAt.length > 0 ? Math.min(...seenAt) : putAt) + o.unhealthyForSeconds * 1000;

@@ -201,7 +201,7 @@ describe('FailoverPolicy database', () => {
     assert.ok((await bed.dbs.instance(WEST, s.replica)).ReadReplicaSourceDBInstanceIdentifier, 'the replica exists again');
   });
 
-  test("killed right after fencing (ModifyDBInstance reached AWS): status holds no failover, the old writer's mark does; the restart goes on from it, promotes once", async () => {
+  test("killed right after fencing (ModifyDBInstance reached AWS): the old writer's mark holds the failover; the restart goes on, promotes once", async () => {
     const { first, proxy: p } = await bed.startKilledAfter('rds', 'ModifyDBInstance');
     const s = await bed.dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
     const o = await bed.dbs.healthyAndReady(s);
@@ -230,7 +230,7 @@ describe('FailoverPolicy database', () => {
     assert.ok(p.count('ec2', 'CreateSecurityGroup') <= 1, 'one deny-all group, not one per attempt');
   });
 
-  test("killed right after fencing, then set to Manual: the restart finds the failover by the old writer's mark, aborts it, unfences, promotes nothing", async () => {
+  test("killed right after fencing, then set to Manual: the restart finds the failover by its mark, aborts it, unfences, promotes nothing", async () => {
     const { first, proxy: p } = await bed.startKilledAfter('rds', 'ModifyDBInstance');
     const s = await bed.dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
     const o = await bed.dbs.healthyAndReady(s);

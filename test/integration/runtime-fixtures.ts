@@ -9,6 +9,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../src/runtime/kube-object.ts';
 import { kubeRequest, MERGE_PATCH } from '../../src/runtime/kube-request.ts';
 import { createLogger, type Logger, type LogLevel } from '../../src/runtime/logger.ts';
+import { Manager } from '../../src/runtime/manager.ts';
+import type { Reconcile } from '../../src/runtime/reconciler.ts';
 import { type Kube, startKube } from '../env/kube.ts';
 import { waitFor } from '../env/ports.ts';
 import { ENV } from '../env/stack.ts';
@@ -149,6 +151,28 @@ export async function cleanupWidgets(kc: KubeConfig, ns: string): Promise<void> 
     if (w.metadata.finalizers?.length) await patchWidget(kc, ns, w.metadata.name, { metadata: { finalizers: null } }).catch(() => {});
   }
   await kubeRequest(kc, { method: 'DELETE', path: widgets(ns) }).catch(() => {});
+}
+
+/**
+ * A cluster, a namespace of its own and a started, synced Manager whose one kind, Widget, runs
+ * `reconcile` (made with the manager, for its cache) at concurrency 2; `stop` undoes it all.
+ */
+export async function widgetManager(
+  prefix: string,
+  reconcile: (manager: Manager, cluster: TestCluster, ns: string) => Reconcile,
+): Promise<{ cluster: TestCluster; ns: string; manager: Manager; stop: () => Promise<void> }> {
+  const cluster = await sharedOrPrivateCluster();
+  const ns = await createNamespace(cluster.kc, prefix);
+  const manager = new Manager({ kc: cluster.kc, logger: testLogger(), leaderElection: { enabled: false }, commandAnnotations: [] });
+  manager.register({ kind: 'Widget', path: widgets(ns), concurrency: 2, reconcile: reconcile(manager, cluster, ns) });
+  await manager.start();
+  if (!(await manager.waitForSync(10_000))) throw new Error('informers did not sync');
+  const stop = async (): Promise<void> => {
+    await manager.stop(1_000);
+    await cleanupWidgets(cluster.kc, ns);
+    await cluster.stop();
+  };
+  return { cluster, ns, manager, stop };
 }
 
 /** Errors only by default; MRC_TEST_LOG_LEVEL=debug shows what the runtime did. */

@@ -5,64 +5,38 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { kubeRequest, MERGE_PATCH } from '../../src/runtime/kube-request.ts';
-import { Manager } from '../../src/runtime/manager.ts';
 import type { ObjectKey } from '../../src/runtime/reconciler.ts';
 import { waitFor } from '../env/ports.ts';
-import {
-  cleanupWidgets,
-  createNamespace,
-  createWidget,
-  sharedOrPrivateCluster,
-  type TestCluster,
-  testLogger,
-  uniqueName,
-  type Widget,
-  widgetPath,
-  widgets,
-} from './runtime-fixtures.ts';
+import { createWidget, type TestCluster, uniqueName, type Widget, widgetManager, widgetPath } from './runtime-fixtures.ts';
 
 const KIND = 'Widget';
 const PASSES = 25;
 
 let cluster: TestCluster;
 let ns: string;
-let manager: Manager;
+let stop: (() => Promise<void>) | undefined;
 /** The status.count each pass found in the cache, by object name. */
 const seen = new Map<string, number[]>();
 
 before(async () => {
-  cluster = await sharedOrPrivateCluster();
-  ns = await createNamespace(cluster.kc, 'rt-own-writes');
-  manager = new Manager({ kc: cluster.kc, logger: testLogger(), leaderElection: { enabled: false }, commandAnnotations: [] });
-  manager.register({
-    kind: KIND,
-    path: widgets(ns),
-    concurrency: 2,
-    reconcile: async (key: ObjectKey) => {
-      const w = manager.getCached<Widget>(KIND, key);
-      if (!w) return;
-      const count = Number(w.status?.count ?? 0);
-      seen.set(key.name, [...(seen.get(key.name) ?? []), count]);
-      if (count >= PASSES) return;
-      await kubeRequest(cluster.kc, {
-        method: 'PATCH',
-        path: widgetPath(ns, key.name, 'status'),
-        contentType: MERGE_PATCH,
-        body: { status: { count: count + 1 } },
-      });
-      // Run again at once: the pass that follows must start from this write.
-      return { requeueAfterMs: 1 };
-    },
-  });
-  await manager.start();
-  assert.ok(await manager.waitForSync(10_000), 'informers synced');
+  ({ cluster, ns, stop } = await widgetManager('rt-own-writes', (manager, c, namespace) => async (key: ObjectKey) => {
+    const w = manager.getCached<Widget>(KIND, key);
+    if (!w) return;
+    const count = Number(w.status?.count ?? 0);
+    seen.set(key.name, [...(seen.get(key.name) ?? []), count]);
+    if (count >= PASSES) return;
+    await kubeRequest(c.kc, {
+      method: 'PATCH',
+      path: widgetPath(namespace, key.name, 'status'),
+      contentType: MERGE_PATCH,
+      body: { status: { count: count + 1 } },
+    });
+    // Run again at once: the pass that follows must start from this write.
+    return { requeueAfterMs: 1 };
+  }));
 });
 
-after(async () => {
-  await manager?.stop(1_000);
-  if (cluster && ns) await cleanupWidgets(cluster.kc, ns);
-  await cluster?.stop();
-});
+after(async () => stop?.());
 
 test('a pass right after a status write sees that write, never the status before it', async () => {
   const names = [uniqueName('ow'), uniqueName('ow'), uniqueName('ow')];

@@ -52,6 +52,12 @@ export interface DatabaseResult {
   yielded?: boolean;
   /** The recorded writer as this pass's last round read it (no change made since). */
   writerInstance?: DBInstance;
+  /**
+   * When the last round decided (performance.now()): its requeue counts from there, so a timer
+   * the machine set from its observation (unhealthyForSeconds) is not pushed back by the rest of
+   * the pass (ReconcileResult.requeueFrom).
+   */
+  decidedAt?: number;
 }
 
 export function machineStatusOf(st: FailoverPolicyStatus | undefined): MachineStatus {
@@ -117,6 +123,7 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
   // A recorded step whose write waits for the next one (see recordPlan).
   let unwritten = false;
   let yielded = false;
+  let decidedAt = 0;
   const answers: Answers = new Map();
   const lag: LagMemo = {};
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -125,6 +132,7 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
     obs = reused ? { ...reused.obs, now: nowOf(run) } : await observe(run, spec, status, silent, answers, lag);
     const read: Reads = reused ?? { key, obs, withSecret: secretDecides(status) };
     d = decide({ spec, status, obs, ...(run.failback && { failback: run.failback }) });
+    decidedAt = performance.now();
     for (const e of d.events) (e.type === 'Warning' ? run.ctx.warn : run.ctx.normal)(e.reason, e.message);
     if (run.ctx.plan.dryRun) {
       // Every action goes the one way, through the Planner, which lists it and runs nothing.
@@ -156,8 +164,7 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
       }
     }
     unchanged = d.actions.every((a) => a.type === 'recordStep') ? { ...read, obs } : undefined;
-    // The promote is out: the rest of this failover waits for AWS. Other policies' failovers
-    // queued behind this worker take it first; this one comes back at once, at the queue's end.
+    // The promote is out: the rest of this failover waits for AWS (PROMOTE_FIRST_LOOK_MS).
     yielded = d.actions.some((a) => a.type === 'promote');
     if (d.events.some((e) => e.reason === 'FailoverCompleted') && d.status.lastFailover) {
       run.deps.metrics.failoversTotal.inc({
@@ -171,8 +178,8 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
     if (d.requeueAfterMs !== 0 || yielded) break;
   }
   if (!d || !obs) throw new Error('runDatabase: no decision');
-  // A step was just recorded (or the pass yielded): the next pass follows at once.
-  const requeue = d.requeueAfterMs === 0 ? NEXT_PASS_MS : d.requeueAfterMs;
+  // A step was just recorded: the next pass follows at once. After the promote, a moment later.
+  const requeue = yielded ? PROMOTE_FIRST_LOOK_MS : d.requeueAfterMs === 0 ? NEXT_PASS_MS : d.requeueAfterMs;
   const held = placementError(spec, status, obs);
   const writer = status.database?.writer;
   const writerInstance = writer && answers.get(answerKey(writer));
@@ -181,7 +188,7 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
     ...(held && { error: held }),
     failoverReady: d.failoverReady,
     ...(obs.lag && { lagSeconds: obs.lag.seconds }),
-    ...(requeue !== undefined && { requeueAfterMs: requeue }),
+    ...(requeue !== undefined && { requeueAfterMs: requeue, decidedAt }),
     ...(d.blocked && { blocked: d.blocked }),
     ...(yielded && { yielded }),
     ...(writerInstance && { writerInstance }),
@@ -190,6 +197,15 @@ async function runRounds(run: DatabaseRun): Promise<DatabaseResult> {
 
 /** The smallest requeue the queue takes as "again" (0 means "not again"): the key goes to the queue's end. */
 export const NEXT_PASS_MS = 1;
+
+/**
+ * The first look after PromoteReadReplica. RDS takes minutes to promote, so a pass at once finds
+ * nothing to do but record the step; when many policies fail over together, it would take a
+ * worker, the apiserver and AWS from failovers still waiting for their promote. Every promote
+ * first, the bookkeeping after: the step is in AWS already (the promote's mark), and any pass
+ * before this one (an event, a resync) reads it from there.
+ */
+export const PROMOTE_FIRST_LOOK_MS = 2_000;
 
 /**
  * When a decision's status is written. A step is recorded before any work that follows it: a

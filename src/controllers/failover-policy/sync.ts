@@ -137,6 +137,8 @@ export async function syncFailoverPolicy(
   let blocked: Blocked | undefined;
   let rolloutCondition: ConditionInput | undefined;
   let yielded = false;
+  // The machine's requeue and when it started counting (DatabaseResult.decidedAt).
+  let machineDue: { ms: number; from: number } | undefined;
   if (r.spec.database) {
     const res = await runDatabase({
       deps,
@@ -163,6 +165,7 @@ export async function syncFailoverPolicy(
     databaseError = res.error;
     blocked = res.blocked;
     yielded = res.yielded === true;
+    if (res.requeueAfterMs !== undefined && res.decidedAt !== undefined) machineDue = { ms: res.requeueAfterMs, from: res.decidedAt };
     // Lag is published once a minute: a standby that is not ready yet is looked at again then.
     requeueAfterMs = res.failoverReady.status === 'True' ? res.requeueAfterMs : Math.min(res.requeueAfterMs ?? LAG_REQUEUE_MS, LAG_REQUEUE_MS);
     lagSeconds = res.lagSeconds;
@@ -297,10 +300,13 @@ export async function syncFailoverPolicy(
   const partialError = databaseError ?? dnsError ?? ga.error;
   // Ended on its promote: the rest of the status goes with the next pass (status-waits.ts).
   const statusWriteWaits = yielded && onlyObservedDiffer(obj.status, status);
+  // The machine's timer sets the pace: it counts from its own decision, not from the pass's end.
+  const requeueFrom = machineDue && requeueAfterMs === machineDue.ms ? machineDue.from : undefined;
   return {
     status,
     conditions,
     ...(requeueAfterMs !== undefined && { requeueAfterMs }),
+    ...(requeueFrom !== undefined && { requeueFrom }),
     ...(partialError !== undefined && { partialError }),
     ...(statusWriteWaits && { statusWriteWaits }),
   };

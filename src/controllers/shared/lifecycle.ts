@@ -41,6 +41,8 @@ export interface SyncResult<S> {
   /** Kind-specific conditions and Ready; Synced is set by the lifecycle. */
   conditions: ConditionInput[];
   requeueAfterMs?: number;
+  /** When requeueAfterMs started counting (ReconcileResult.requeueFrom). */
+  requeueFrom?: number;
   /**
    * A part of the object failed while the rest went on (a FailoverPolicy's DNS half must not
    * stop its database half): the status above is written, then Synced=False and a retry with
@@ -56,8 +58,16 @@ export interface SyncResult<S> {
   statusWriteWaits?: boolean;
 }
 
-/** The longest requeue after which a pass may leave its status to the next one. */
-export const STATUS_WAIT_MAX_MS = 1_000;
+const requeueOf = (r: Pick<SyncResult<object>, 'requeueAfterMs' | 'requeueFrom'>): ReconcileResult => ({
+  ...(r.requeueAfterMs !== undefined && { requeueAfterMs: r.requeueAfterMs }),
+  ...(r.requeueFrom !== undefined && { requeueFrom: r.requeueFrom }),
+});
+
+/**
+ * The longest requeue after which a pass may leave its status to the next one: a FailoverPolicy's
+ * first look after its promote comes 2 s later (failover-policy/database.ts).
+ */
+export const STATUS_WAIT_MAX_MS = 2_000;
 
 export interface FinalizeResult<S> {
   done: boolean;
@@ -246,11 +256,11 @@ export function makeReconcile<T extends AnyKind>(deps: ControllerDeps, h: KindHa
       if (r.statusWriteWaits && !dryRun && r.requeueAfterMs !== undefined && r.requeueAfterMs > 0 && r.requeueAfterMs <= STATUS_WAIT_MAX_MS) {
         // The stored conditions are those of before this pass: not a routine pass's to trust.
         routine.forget(key);
-        return { requeueAfterMs: r.requeueAfterMs };
+        return requeueOf(r);
       }
       await writeStatus(withConds(status, [...r.conditions, dryRun ? synced.dryRun(DRY_RUN_MESSAGE) : synced.success()]));
       routine.passed(key, obj);
-      return r.requeueAfterMs !== undefined ? { requeueAfterMs: r.requeueAfterMs } : undefined;
+      return r.requeueAfterMs !== undefined ? requeueOf(r) : undefined;
     } catch (err) {
       return failed(err);
     }
