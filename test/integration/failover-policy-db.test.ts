@@ -230,7 +230,7 @@ describe('FailoverPolicy database', () => {
     assert.ok(p.count('ec2', 'CreateSecurityGroup') <= 1, 'one deny-all group, not one per attempt');
   });
 
-  test("killed right after fencing, then set to Manual: the restart finds the failover by its mark, aborts it, unfences, promotes nothing", async () => {
+  test('killed right after fencing, then set to Manual: the restart finds the failover by its mark, aborts it, unfences, promotes nothing', async () => {
     const { first, proxy: p } = await bed.startKilledAfter('rds', 'ModifyDBInstance');
     const s = await bed.dbs.setup({ mode: 'Automatic', unhealthyForSeconds: 10 });
     const o = await bed.dbs.healthyAndReady(s);
