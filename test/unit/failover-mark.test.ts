@@ -138,6 +138,18 @@ describe('no status write before the promote: the marks carry the failover', () 
     assert.equal(r.status.inProgress, undefined);
   });
 
+  it('marks on a promoted standby while the old writer takes writes again (its fence lifted by hand): nothing goes on, two writers are reported', () => {
+    const { world, status } = upTo('promote', true);
+    world.tick(60_000);
+    world.tick(60_000);
+    assert.equal(world.get(B, 'orders-db-replica')?.role, 'writer');
+    world.get(A, 'orders-db')!.fenced = false;
+    const d = decide({ spec, status, obs: world.observe(spec, status) });
+    assert.equal(d.status.inProgress, undefined);
+    assert.deepEqual(d.actions, []);
+    assert.ok(d.events.some((e) => e.reason === 'TwoWriters'));
+  });
+
   it('a mark naming another replica is no record of this failover: the fence is lifted as any leftover is', () => {
     const { world, status } = upTo('fence', true);
     const old = world.get(A, 'orders-db')!;

@@ -62,6 +62,8 @@ export function rebuildFromMark(w: Work): boolean {
   const onWriter = wr && sameRef(wr, writer) && wr.reachable && wr.fenceTagged ? parseFailoverMark(wr.failoverMark) : undefined;
   const m = [onStandby, onWriter].find(fits);
   if (!m) return false;
+  // Both take writes (someone lifted the fence since): not this failover's state to go on from.
+  if (st?.role === 'writer' && wr?.reachable && wr.exists && !wr.fenced) return false;
   const mark = (step: 'Triggered' | 'LagChecked') => ({ step, at: m.startedAt, fromHealth: 'Unhealthy' as const, toHealth: 'Healthy' as const });
   s.inProgress = {
     startedAt: m.startedAt,
