@@ -76,7 +76,12 @@ async function expectConflict(policy: string, secret: string): Promise<void> {
   assert.match(msg, new RegExp(`^spec\\.database\\.connectionSecret\\.name: Secret ${NS}/${secret} exists and does not belong to this FailoverPolicy`));
   assert.match(msg, /Delete it, or name another Secret here; or hand it over: kubectl label secret/);
   assert.equal(condition(o, 'DatabaseSynced')?.status, 'False');
-  const evs = await bed.kube.events(NS, policy);
+  // Events are written behind the passes (held while others run, runtime/events.ts): soon, not at once.
+  let evs = await bed.kube.events(NS, policy);
+  for (let i = 0; i < 20 && !evs.some((e) => e.type === 'Warning' && e.reason === 'ConnectionSecretConflict'); i++) {
+    await sleep(500);
+    evs = await bed.kube.events(NS, policy);
+  }
   assert.ok(
     evs.some((e) => e.type === 'Warning' && e.reason === 'ConnectionSecretConflict'),
     `events: ${evs.map((e) => e.reason).join(',')}`,
