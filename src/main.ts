@@ -6,7 +6,7 @@ import { LeaseTable } from './aws/dynamodb/lease-table.ts';
 import { RateLimiter } from './aws/ratelimit.ts';
 import { registerControllers } from './controllers/index.ts';
 import { type Flags, parseFlags, USAGE } from './flags.ts';
-import { EventRecorder, IN_FLIGHT_HOLD_MS } from './runtime/events.ts';
+import { EventRecorder } from './runtime/events.ts';
 import { FleetLease } from './runtime/fleet-lease.ts';
 import { startHttpServers } from './runtime/http.ts';
 import { defaultIdentity } from './runtime/leader.ts';
@@ -106,8 +106,7 @@ async function main(): Promise<void> {
     metrics,
     manager,
     // Events wait while keys wait for a worker: a wave of failovers writes its steps first.
-    // While passes run with nothing queued, at most 1 s: the end of a wave, not a busy afternoon.
-    events: new EventRecorder({ kc, logger, deferWhile: () => (manager.backlog() > 0 ? true : manager.inFlight() > 0 ? IN_FLIGHT_HOLD_MS : 0) }),
+    events: new EventRecorder({ kc, logger, deferWhile: () => manager.backlog() > 0 }),
     status: new StatusWriter(kc),
   };
   const stopExtras = registerControllers(deps, flags);

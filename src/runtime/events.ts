@@ -25,8 +25,6 @@ const MAX_MESSAGE = 1024;
 export const WRITE_TIMEOUT_MS = 10_000;
 /** An Event held back while work waits is written after this at the latest. */
 export const MAX_DEFER_MS = 5_000;
-/** How long Events may wait while passes run with no key queued (the end of a wave): main.ts. */
-export const IN_FLIGHT_HOLD_MS = 1_000;
 const DEFER_POLL_MS = 50;
 /** Held Events written side by side. */
 const DRAIN_BATCH = 8;
@@ -68,11 +66,8 @@ export interface EventRecorderOptions {
   /** A write not answered in this long is given up (default WRITE_TIMEOUT_MS). */
   writeTimeoutMs?: number;
   now?: () => number;
-  /**
-   * While this returns true, Events wait (see the top of the file), at most maxDeferMs; a number
-   * is how long they may wait now (0: not at all).
-   */
-  deferWhile?: () => boolean | number;
+  /** While this returns true, Events wait (see the top of the file). */
+  deferWhile?: () => boolean;
   /** The longest an Event waits for deferWhile (default MAX_DEFER_MS). */
   maxDeferMs?: number;
   /** Held Events beyond this many are dropped (default MAX_HELD). */
@@ -128,7 +123,7 @@ export class EventRecorder {
   /** Writes now, unless work is waiting or Events are held already: then behind them. */
   private inTurn(write: () => Promise<void>): Promise<void> {
     const busy = this.o.deferWhile;
-    if (!busy || (this.held.length === 0 && this.holdLimit(busy) === 0)) return write();
+    if (!busy || (this.held.length === 0 && !busy())) return write();
     // Bounded like client-go's event buffer: past it an Event is dropped, not kept in memory.
     const cap = this.o.maxHeld ?? MAX_HELD;
     if (this.held.length >= cap) return Promise.reject(new Error(`${cap} Events are waiting already: dropped`));
@@ -143,12 +138,13 @@ export class EventRecorder {
    * work still waits those held longer than the limit (a slow apiserver must not make the buffer
    * grow without end, nor a flush of hundreds crowd the passes still running).
    */
-  private async drain(busy: () => boolean | number): Promise<void> {
+  private async drain(busy: () => boolean): Promise<void> {
     this.draining = true;
+    const max = this.o.maxDeferMs ?? MAX_DEFER_MS;
     while (this.held.length > 0) {
-      const limit = this.holdLimit(busy);
+      const free = !busy();
       const now = Date.now();
-      const due = limit === 0 ? this.held.length : this.held.findIndex((h) => now - h.since < limit);
+      const due = free ? this.held.length : this.held.findIndex((h) => now - h.since < max);
       const n = due === -1 ? this.held.length : due;
       if (n === 0) {
         await new Promise((r) => setTimeout(r, DEFER_POLL_MS));
@@ -165,13 +161,6 @@ export class EventRecorder {
       );
     }
     this.draining = false;
-  }
-
-  /** How long held Events may wait now: deferWhile's answer, never beyond maxDeferMs. */
-  private holdLimit(busy: () => boolean | number): number {
-    const max = this.o.maxDeferMs ?? MAX_DEFER_MS;
-    const b = busy();
-    return b === true ? max : b === false ? 0 : Math.max(0, Math.min(b, max));
   }
 
   private async write(key: string, obj: KubeObjectLike, type: EventType, reason: string, message: string): Promise<void> {

@@ -145,13 +145,6 @@ export class Manager {
     return n;
   }
 
-  /** Keys of every kind a worker holds now. */
-  inFlight(): number {
-    let n = 0;
-    for (const c of this.controllers.values()) n += c.queue.inFlight();
-    return n;
-  }
-
   /** Kinds whose informer is stalled beyond its watchdog (liveness). */
   stalledInformers(): string[] {
     return [...this.sources.values()].filter((s) => s.informer.isStalled()).map((s) => s.kind);

@@ -85,11 +85,6 @@ export class WorkQueue {
     return this.ready.length;
   }
 
-  /** Keys a worker holds now. */
-  inFlight(): number {
-    return this.processing.size;
-  }
-
   isProcessing(key: string): boolean {
     return this.processing.has(key);
   }
