@@ -32,7 +32,8 @@ atomic steps, from moto_dynamodb.py; moto_dispatch.py
 keeps what moto_server recomputes on every request, moto_ec2_tags.py reads an EC2 resource's
 tags by its id instead of scanning every tag of the Region, and moto_cloudwatch_reads.py finds a
 GetMetricData query's datapoints once instead of once per period; moto_keepalive.py keeps a
-connection open for the next call instead of closing it after each (their speed, not their answers).
+connection open for the next call instead of closing it after each, and moto_serialize.py finds each
+answer member's attribute names once per shape (their speed, not their answers).
 Everything else is moto's.
 """
 
@@ -57,6 +58,7 @@ import moto_ec2_tags
 import moto_ga
 import moto_keepalive
 import moto_rds
+import moto_serialize
 
 MAX_QUERY_LENGTH = 10000
 MAX_NAME_LENGTH = 255
@@ -231,6 +233,7 @@ moto_ec2_tags.install()
 moto_ga.install()
 moto_keepalive.install()
 moto_rds.install()
+moto_serialize.install()
 
 if __name__ == "__main__":
     main(sys.argv[1:])
