@@ -6,11 +6,10 @@
 // only ever waited for. That way a crash between the status write and the call cannot leave
 // the failover stuck, and AWS still sees exactly one PromoteReadReplica.
 import { MAX_STEP_MARKS, type StepMark } from '../../api/types.ts';
-import type { InstanceRef } from '../../aws/rds/observe.ts';
-import type { FailoverAction, FailoverProgress, FailoverStep, Observations, TriggerReason, Work } from './failover-machine.ts';
-import { failoverMarkOf } from './failover-mark.ts';
+import type { FailoverProgress, FailoverStep, TriggerReason, Work } from './failover-machine.ts';
 import { healthOf, lagFresh, lagValid, requeue, sameRef, secretMatches, stepIndex, WAIT, writeSecret } from './failover-ready.ts';
 import { lagBeforeOutage, walCaughtUp } from './failover-rpo.ts';
+import { confirmedFence, fenceOf, fromRef, promoteMarked, promoteOf, targetOf, toRef } from './failover-targets.ts';
 import { settleWriter } from './promoted-writer.ts';
 
 /** Started with the old writer healthy: no reason to lose a single write, so wait for lag 0. */
@@ -67,26 +66,6 @@ export function markStep(w: Work, ip: FailoverProgress, step: FailoverStep): voi
   ip.steps = [...(ip.steps ?? []), mark].slice(-MAX_STEP_MARKS);
 }
 
-function fromRef(w: Work, ip: FailoverProgress): InstanceRef {
-  return { region: ip.from, identifier: ip.fromIdentifier ?? w.s.database.writer.identifier };
-}
-
-function toRef(w: Work, ip: FailoverProgress): InstanceRef {
-  return { region: ip.to, identifier: ip.toIdentifier ?? w.s.database.replica?.identifier ?? '' };
-}
-
-/** The fence of the old writer, with the failover's mark when it can carry the record (failover-mark.ts). */
-function fenceOf(w: Work, ip: FailoverProgress): FailoverAction {
-  const mark = failoverMarkOf(ip);
-  return { type: 'fence', ...fromRef(w, ip), ...(mark && { mark }) };
-}
-
-/** The promote of the standby, marked as its fence is. */
-function promoteOf(w: Work, ip: FailoverProgress): Extract<FailoverAction, { type: 'promote' }> {
-  const mark = failoverMarkOf(ip);
-  return { type: 'promote', ...toRef(w, ip), ...(mark && { mark }) };
-}
-
 /** The reason to start is gone (the user changed activeRegion back, or the region recovered). */
 function withdrawn(w: Work, ip: FailoverProgress): string | undefined {
   const { spec, obs } = w;
@@ -97,24 +76,6 @@ function withdrawn(w: Work, ip: FailoverProgress): string | undefined {
   if (ip.reason === 'PrimaryUnhealthy' && healthOf(obs, ip.from).state === 'Healthy') return `${ip.from} is Healthy again`;
   if (ip.reason === 'Failback' && healthOf(obs, ip.to).state !== 'Healthy') return `${ip.to} is ${healthOf(obs, ip.to).state} again`;
   return undefined;
-}
-
-/** The observed standby, when it is the instance this failover promotes. */
-function targetOf(w: Work, ip: FailoverProgress): Observations['standby'] {
-  const t = w.obs.standby;
-  return t && sameRef(t, toRef(w, ip)) ? t : undefined;
-}
-
-/** The old writer's fence as recorded in `fencing`, when this observation confirms it. */
-function confirmedFence(w: Work, ip: FailoverProgress): string | undefined {
-  const old = w.obs.writer;
-  return old && sameRef(old, fromRef(w, ip)) && old.reachable && old.fenced ? `Confirmed: ${old.fenceReason ?? 'fenced'}` : undefined;
-}
-
-/** promote()'s mark is on the standby: PromoteReadReplica may have reached AWS. */
-function promoteMarked(w: Work, ip: FailoverProgress): boolean {
-  const t = targetOf(w, ip);
-  return !!t && t.reachable && t.exists && t.promoteRequested === true;
 }
 
 /**
