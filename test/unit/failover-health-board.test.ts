@@ -142,3 +142,20 @@ test('observation failing: its policies hear of it once per outage, again after 
   assert.deepEqual(rounds, [['apps/billing', 'apps/orders'], [], [], ['apps/billing', 'apps/orders']]);
   assert.equal(t.board.get('hc-a')?.health, 'Healthy', 'failures within the limit change no health');
 });
+
+test('an account nobody watches any more is forgotten: a policy watching it later hears of a failure still going on', async () => {
+  const t = setup(30_000);
+  await t.board.poll();
+  t.cw.state.failing = true;
+  t.at(10);
+  await t.board.poll();
+  t.board.unwatch('apps/orders');
+  t.board.unwatch('apps/billing');
+  t.at(20);
+  await t.board.poll();
+  t.changed.length = 0;
+  t.board.watch('apps/payments', { region: 'us-east-1' }, ['hc-d']);
+  t.at(30);
+  await t.board.poll();
+  assert.deepEqual(t.changed, ['apps/payments'], 'the new policy is enqueued: its pass reads Route 53 itself and says what it finds');
+});

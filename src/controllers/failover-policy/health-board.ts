@@ -102,6 +102,10 @@ export class HealthBoard {
       for (const id of w.ids) g.ids.add(id);
       groups.set(k, g);
     }
+    // An account nobody watches any more is forgotten: its observer, and that it was failing (a
+    // policy that watches it later must hear of a failure that is still going on).
+    for (const k of this.observers.keys()) if (!groups.has(k)) this.observers.delete(k);
+    for (const k of this.failing) if (!groups.has(k)) this.failing.delete(k);
     const changed = new Set<string>();
     for (const [k, g] of groups) {
       let samples: Map<string, HealthSample>;
