@@ -159,3 +159,31 @@ test('an account nobody watches any more is forgotten: a policy watching it late
   await t.board.poll();
   assert.deepEqual(t.changed, ['apps/payments'], 'the new policy is enqueued: its pass reads Route 53 itself and says what it finds');
 });
+
+test('the health loop polls every interval, start to start: the time an observation takes is not added to it', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: T0 });
+  const sends: number[] = [];
+  const client = {
+    send: async (cmd: GetMetricDataCommand) => {
+      sends.push(Date.now() - T0);
+      await new Promise((r) => setTimeout(r, 300)); // a GetMetricData of 300 ms
+      const minute = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
+      return { MetricDataResults: (cmd.input.MetricDataQueries ?? []).map((q) => ({ Id: q.Id, Values: [1], Timestamps: [new Date(minute)] })) };
+    },
+  };
+  const aws = { cloudwatch: () => client } as unknown as AwsClients;
+  const board = new HealthBoard(
+    aws,
+    () => {},
+    createLogger({ level: 'error', stream: new PassThrough() }),
+    () => new Date(),
+  );
+  board.watch('apps/orders', { region: 'us-east-1' }, ['hc-a']);
+  const stop = board.start(1_000);
+  for (let ms = 0; ms < 3_500; ms += 100) {
+    t.mock.timers.tick(100);
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  }
+  await stop();
+  assert.deepEqual(sends, [1_000, 2_000, 3_000], 'one observation a second, not one per 1.3 s');
+});

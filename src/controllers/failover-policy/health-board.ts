@@ -144,17 +144,22 @@ export class HealthBoard {
     for (const [key, w] of this.watched) if (w.ids.some((id) => changed.has(id))) this.onChange(key);
   }
 
-  /** Polls every `intervalMs` until the returned stop function is called. */
+  /**
+   * Polls every `intervalMs`, start to start, until the returned stop function is called: the
+   * time a poll takes is not added to the interval (it would be to every detection), and a poll
+   * longer than the interval is followed at once by the next, never overlapped.
+   */
   start(intervalMs: number): () => Promise<void> {
     this.intervalMs = intervalMs;
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<void> = Promise.resolve();
     let stopped = false;
     const tick = (): void => {
+      const startedAt = Date.now();
       running = this.poll()
         .catch((err: unknown) => void this.log.warn('health loop failed', { error: String(err) }))
         .finally(() => {
-          if (!stopped) timer = setTimeout(tick, intervalMs);
+          if (!stopped) timer = setTimeout(tick, Math.max(0, startedAt + intervalMs - Date.now()));
         });
     };
     timer = setTimeout(tick, Math.min(intervalMs, 1_000));
