@@ -160,30 +160,38 @@ test('an account nobody watches any more is forgotten: a policy watching it late
   assert.deepEqual(t.changed, ['apps/payments'], 'the new policy is enqueued: its pass reads Route 53 itself and says what it finds');
 });
 
-test('the health loop polls every interval, start to start: the time an observation takes is not added to it', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: T0 });
-  const sends: number[] = [];
-  const client = {
-    send: async (cmd: GetMetricDataCommand) => {
-      sends.push(Date.now() - T0);
-      await new Promise((r) => setTimeout(r, 300)); // a GetMetricData of 300 ms
-      const minute = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
-      return { MetricDataResults: (cmd.input.MetricDataQueries ?? []).map((q) => ({ Id: q.Id, Values: [1], Timestamps: [new Date(minute)] })) };
-    },
-  };
-  const aws = { cloudwatch: () => client } as unknown as AwsClients;
-  const board = new HealthBoard(
-    aws,
-    () => {},
-    createLogger({ level: 'error', stream: new PassThrough() }),
-    () => new Date(),
-  );
-  board.watch('apps/orders', { region: 'us-east-1' }, ['hc-a']);
-  const stop = board.start(1_000);
-  for (let ms = 0; ms < 3_500; ms += 100) {
-    t.mock.timers.tick(100);
+for (const c of [
+  { readMs: 300, want: [1_000, 2_000, 3_000], why: 'one observation a second, not one per 1.3 s' },
+  { readMs: 1_500, want: [1_000, 2_600], why: 'a read longer than the interval: the next a tenth of the interval after it, not at once' },
+]) {
+  test(`the health loop polls every interval, start to start (a read of ${c.readMs} ms): its time is not added to the interval`, async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: T0 });
+    const sends: number[] = [];
+    const client = {
+      send: async (cmd: GetMetricDataCommand) => {
+        sends.push(Date.now() - T0);
+        await new Promise((r) => setTimeout(r, c.readMs));
+        const minute = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
+        return { MetricDataResults: (cmd.input.MetricDataQueries ?? []).map((q) => ({ Id: q.Id, Values: [1], Timestamps: [new Date(minute)] })) };
+      },
+    };
+    const aws = { cloudwatch: () => client } as unknown as AwsClients;
+    const board = new HealthBoard(
+      aws,
+      () => {},
+      createLogger({ level: 'error', stream: new PassThrough() }),
+      () => new Date(),
+    );
+    board.watch('apps/orders', { region: 'us-east-1' }, ['hc-a']);
+    const stop = board.start(1_000);
+    for (let ms = 0; ms < 3_500; ms += 10) {
+      t.mock.timers.tick(10);
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    }
+    const stopped = stop();
+    t.mock.timers.tick(c.readMs); // the read in flight, if any, ends
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-  }
-  await stop();
-  assert.deepEqual(sends, [1_000, 2_000, 3_000], 'one observation a second, not one per 1.3 s');
-});
+    await stopped;
+    assert.deepEqual(sends, c.want, c.why);
+  });
+}

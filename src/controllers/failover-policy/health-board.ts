@@ -146,8 +146,9 @@ export class HealthBoard {
 
   /**
    * Polls every `intervalMs`, start to start, until the returned stop function is called: the
-   * time a poll takes is not added to the interval (it would be to every detection), and a poll
-   * longer than the interval is followed at once by the next, never overlapped.
+   * time a poll takes is not added to the interval (it would be to every detection). Polls never
+   * overlap, and one longer than the interval is followed after a tenth of it: GetMetricData is
+   * billed per metric read, so a slow account must not turn the loop into back-to-back reads.
    */
   start(intervalMs: number): () => Promise<void> {
     this.intervalMs = intervalMs;
@@ -159,7 +160,7 @@ export class HealthBoard {
       running = this.poll()
         .catch((err: unknown) => void this.log.warn('health loop failed', { error: String(err) }))
         .finally(() => {
-          if (!stopped) timer = setTimeout(tick, Math.max(0, startedAt + intervalMs - Date.now()));
+          if (!stopped) timer = setTimeout(tick, Math.max(intervalMs / 10, startedAt + intervalMs - Date.now()));
         });
     };
     timer = setTimeout(tick, Math.min(intervalMs, 1_000));
