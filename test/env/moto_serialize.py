@@ -169,14 +169,14 @@ def unparse(body, full_document, short):
     return "".join(out)
 
 
-def _fast_body(full_document, short):
+def _fast_body(moto_body, full_document, short):
     def serialize_body(self, body):
         if not self.pretty_print:
             try:
                 return unparse(body, full_document, short)
             except Unusual:
                 pass
-        return serialize_body.moto(self, body)
+        return moto_body(self, body)
 
     return serialize_body
 
@@ -193,6 +193,4 @@ def install():
     serialize.ResponseSerializer.get_value = get_value_by_known_keys
     xmltodict._validate_name = validate_name_once
     for cls, full_document, short in _BODIES:
-        body = _fast_body(full_document, short)
-        body.moto = cls.__dict__["_serialize_body"]
-        cls._serialize_body = body
+        cls._serialize_body = _fast_body(cls.__dict__["_serialize_body"], full_document, short)

@@ -33,7 +33,8 @@ keeps what moto_server recomputes on every request, moto_ec2_tags.py reads an EC
 tags by its id instead of scanning every tag of the Region, and moto_cloudwatch_reads.py finds a
 GetMetricData query's datapoints once instead of once per period; moto_keepalive.py keeps a
 connection open for the next call instead of closing it after each, and moto_serialize.py finds each
-answer member's attribute names once per shape (their speed, not their answers).
+answer member's attribute names once per shape and writes XML answers directly (their speed, not
+their answers).
 Everything else is moto's.
 """
 

@@ -12,12 +12,14 @@ import { createLogger } from '../../src/runtime/logger.ts';
 
 const T0 = Date.parse('2026-01-01T12:00:30Z');
 
-/** A CloudWatch that answers every check with `share` for the last whole minute, or fails. */
-function fakeCloudWatch(now: () => Date) {
-  const state = { share: 1 as number, failing: false, calls: 0 };
+/** A CloudWatch that answers every check with `share` for the last whole minute, or fails; each read takes `readMs`. */
+function fakeCloudWatch(now: () => Date, readMs = 0) {
+  const state = { share: 1 as number, failing: false, calls: 0, sentAt: [] as number[] };
   const client = {
     send: async (cmd: GetMetricDataCommand) => {
       state.calls++;
+      state.sentAt.push(now().getTime());
+      if (readMs > 0) await new Promise((r) => setTimeout(r, readMs));
       if (state.failing) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
       const minute = Math.floor(now().getTime() / 60_000) * 60_000 - 60_000;
       return { MetricDataResults: (cmd.input.MetricDataQueries ?? []).map((q) => ({ Id: q.Id, Values: [state.share], Timestamps: [new Date(minute)] })) };
@@ -166,16 +168,8 @@ for (const c of [
 ]) {
   test(`the health loop polls every interval, start to start (a read of ${c.readMs} ms): its time is not added to the interval`, async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: T0 });
-    const sends: number[] = [];
-    const client = {
-      send: async (cmd: GetMetricDataCommand) => {
-        sends.push(Date.now() - T0);
-        await new Promise((r) => setTimeout(r, c.readMs));
-        const minute = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
-        return { MetricDataResults: (cmd.input.MetricDataQueries ?? []).map((q) => ({ Id: q.Id, Values: [1], Timestamps: [new Date(minute)] })) };
-      },
-    };
-    const aws = { cloudwatch: () => client } as unknown as AwsClients;
+    const cw = fakeCloudWatch(() => new Date(), c.readMs);
+    const aws = { cloudwatch: () => cw.client } as unknown as AwsClients;
     const board = new HealthBoard(
       aws,
       () => {},
@@ -183,15 +177,23 @@ for (const c of [
       () => new Date(),
     );
     board.watch('apps/orders', { region: 'us-east-1' }, ['hc-a']);
+    // Mocked time moves only on tick(); the promises it wakes run on the real event loop.
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    };
     const stop = board.start(1_000);
     for (let ms = 0; ms < 3_500; ms += 10) {
       t.mock.timers.tick(10);
-      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      await settle();
     }
     const stopped = stop();
     t.mock.timers.tick(c.readMs); // the read in flight, if any, ends
-    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    await settle();
     await stopped;
-    assert.deepEqual(sends, c.want, c.why);
+    assert.deepEqual(
+      cw.state.sentAt.map((at) => at - T0),
+      c.want,
+      c.why,
+    );
   });
 }
